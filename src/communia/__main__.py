@@ -1,0 +1,3 @@
+from communia.cli.main import main
+
+main()
