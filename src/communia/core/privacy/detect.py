@@ -1,0 +1,202 @@
+"""Detection pipeline: rules + (optional) spaCy, person-name propagation, overlap resolution.
+
+Order matters and is read top to bottom in ``scan``:
+1. every rule-based recogniser (identifiers with keys, phones, e-mails, addresses, ...);
+2. spaCy's French NER for persons (when installed), plus its other entities that start with
+   a known given name (the model sometimes calls "Marie Curie" a place);
+3. propagation: once "Jean Dupont" is found, every other capitalised "Dupont" in the text is
+   the same person (citizen e-mails repeat names without the first name);
+4. overlaps resolved by type priority (``entities.ENTITY_TYPES``), then by length;
+5. adjacent pieces of the same person merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from communia.core.errors import InvalidInput, TooLarge
+from communia.core.privacy.entities import ENTITY_TYPES, PRIORITY, Entity
+from communia.core.privacy.lexicon import CIVILITIES, GIVEN_NAMES, NOT_NAMES, fold
+from communia.core.privacy.recognizers import RULE_RECOGNIZERS, _strip_not_names
+
+__all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
+
+MAX_CHARS = 2_000_000  # about 600 pages of text
+
+_CIVILITY_PREFIX = re.compile(
+    r"^(?:" + "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True)) + r")\.?\s+"
+)
+_NAME_WORD = re.compile(r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ][\wÀ-ÿ'’-]*")
+
+
+@dataclass
+class ScanResult:
+    entities: list[Entity]
+    ner_used: bool
+    ner_model: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.entities:
+            out[e.type] = out.get(e.type, 0) + 1
+        return out
+
+
+def ensure_text(value: str | bytes, *, encoding: str | None = None, max_chars: int = MAX_CHARS) -> str:
+    """Text to analyse, or a French ``InvalidInput``/``TooLarge`` error."""
+    if isinstance(value, bytes):
+        if b"\x00" in value[:8192]:
+            raise InvalidInput(
+                "Ce fichier semble binaire (PDF, image, traitement de texte...) : "
+                "extrayez-en d'abord le texte, ou déposez un fichier texte."
+            )
+        try:
+            value = value.decode(encoding or "utf-8-sig")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InvalidInput(
+                f"Le texte n'est pas lisible dans l'encodage {encoding or 'UTF-8'}. "
+                "Enregistrez-le en UTF-8 ou précisez son encodage (par exemple cp1252)."
+            ) from exc
+    if not isinstance(value, str):
+        raise InvalidInput("Le texte à analyser doit être une chaîne de caractères.")
+    if len(value) > max_chars:
+        raise TooLarge(
+            f"Le texte est trop long ({len(value):,} caractères ; maximum {max_chars:,}). "
+            "Découpez-le en plusieurs parties.".replace(",", "\u202f")
+        )
+    return value
+
+
+def _clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim civility prefixes, roles, particles and punctuation off a person span."""
+    m = _CIVILITY_PREFIX.match(text[start:end])
+    if m:
+        start += m.end()
+    span = _strip_not_names(text, start, end)
+    if span is None:
+        return None
+    s, e = span
+    while e > s and text[e - 1] in ",.;:)»\"'’":
+        e -= 1
+    value = text[s:e]
+    if not value or any(c.isdigit() for c in value) or "@" in value:
+        return None
+    return s, e
+
+
+def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
+    found = []
+    for start, end, label in spans:
+        if label == "PER":
+            score, source = 0.85, "spacy"
+        else:
+            first = text[start:end].split()
+            if len(first) < 2 or fold(_CIVILITY_PREFIX.sub("", first[0])) not in GIVEN_NAMES:
+                continue
+            score, source = 0.6, f"spacy:{label}+prenom"
+        cleaned = _clean_person(text, start, end)
+        if cleaned:
+            s, e = cleaned
+            found.append(Entity("PERSONNE", s, e, text[s:e], score, source))
+    return found
+
+
+def _overlaps(a: Entity, b: Entity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
+    ordered = sorted(candidates, key=lambda e: (PRIORITY[e.type], -(e.end - e.start), -e.score, e.start))
+    kept: list[Entity] = []
+    for cand in ordered:
+        if not any(_overlaps(cand, k) for k in kept):
+            kept.append(cand)
+    return sorted(kept, key=lambda e: e.start)
+
+
+def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
+    """Other mentions of the surnames/given names already found, as whole capitalised words."""
+    words: set[str] = set()
+    for e in entities:
+        if e.type != "PERSONNE":
+            continue
+        for w in _NAME_WORD.findall(e.text):
+            w = w.rstrip("'’-")
+            if len(w) >= 3 and fold(w) not in NOT_NAMES:
+                words.add(w)
+    if not words:
+        return []
+    pattern = re.compile(
+        r"(?<![\w@.-])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w@-])"
+    )
+    extra = []
+    for m in pattern.finditer(text):
+        cand = Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, "propagation")
+        if not any(_overlaps(cand, e) for e in entities):
+            extra.append(cand)
+    return extra
+
+
+def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
+    merged: list[Entity] = []
+    for e in entities:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.type == e.type == "PERSONNE"
+            and text[prev.end : e.start] in (" ", "\u00a0", "-")
+        ):
+            merged[-1] = Entity(
+                "PERSONNE", prev.start, e.end, text[prev.start : e.end], max(prev.score, e.score), prev.source
+            )
+        else:
+            merged.append(e)
+    return merged
+
+
+def scan(
+    value: str | bytes,
+    *,
+    use_ner: bool = True,
+    types: Iterable[str] | None = None,
+    encoding: str | None = None,
+    max_chars: int = MAX_CHARS,
+) -> ScanResult:
+    """Find the personal data in a French text. See the module docstring for the steps."""
+    text = ensure_text(value, encoding=encoding, max_chars=max_chars)
+    wanted = set(types) if types is not None else set(ENTITY_TYPES)
+    unknown = wanted - set(ENTITY_TYPES)
+    if unknown:
+        raise InvalidInput(f"Type(s) de données inconnu(s) : {', '.join(sorted(unknown))}.")
+    result = ScanResult(entities=[], ner_used=False)
+    if not text.strip():
+        return result
+
+    candidates: list[Entity] = []
+    for recognizer in RULE_RECOGNIZERS:
+        candidates.extend(recognizer(text))
+
+    if use_ner:
+        from communia.core.privacy.ner import ner_status, spacy_entities
+
+        spans = spacy_entities(text)
+        status = ner_status()
+        if spans is None:
+            result.warnings.append(status.message)
+        else:
+            result.ner_used, result.ner_model = True, status.model
+            candidates.extend(_ner_persons(text, spans))
+
+    entities = _resolve(candidates)
+    entities = _resolve(entities + _propagate(text, entities))
+    entities = _merge_adjacent(entities, text)
+    result.entities = [e for e in entities if e.type in wanted]
+    return result
+
+
+def detect(value: str | bytes, **kwargs) -> list[Entity]:
+    """Shortcut: the entities of ``scan``."""
+    return scan(value, **kwargs).entities
