@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from communia.core.errors import InvalidInput, TooLarge
-from communia.core.privacy.entities import ENTITY_TYPES, PRIORITY, Entity
-from communia.core.privacy.lexicon import CIVILITIES, GIVEN_NAMES, NOT_NAMES, fold
+from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, PRIORITY, Entity
+from communia.core.privacy.lexicon import CIVILITIES, GIVEN_NAMES, NOT_NAMES, ORG_MARKERS, fold
 from communia.core.privacy.recognizers import RULE_RECOGNIZERS, _strip_not_names
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
@@ -27,6 +27,11 @@ MAX_CHARS = 2_000_000  # about 600 pages of text
 
 _CIVILITY_PREFIX = re.compile(
     r"^(?:" + "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True)) + r")\.?\s+"
+)
+_ALIAS = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(re.escape(p) for p in sorted(ALIAS_PREFIX.values(), key=len, reverse=True))
+    + r") \d{1,4}(?![\w])(?![ \u00a0.,]?\d)"
 )
 _NAME_WORD = re.compile(r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ][\wÀ-ÿ'’-]*")
 
@@ -84,6 +89,12 @@ def _clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[s:e]
     if not value or any(c.isdigit() for c in value) or "@" in value:
         return None
+    words = [fold(w.strip(",.;:")) for w in value.split()]
+    if any(w in ORG_MARKERS for w in words):
+        return None  # "Menuiserie Moreau", "Durand BTP": an organisation
+    letters = [c for c in value if c.isalpha()]
+    if len(letters) < 2 or (len(words) == 1 and value.isupper() and len(letters) <= 3):
+        return None  # "N", "HT", "BTP"
     return s, e
 
 
@@ -104,6 +115,23 @@ def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
     return found
 
 
+_PARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(]))(?:Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA|VAN|BEN|EL)[ -]$")
+
+
+def _tidy_person(text: str, e: Entity) -> Entity | None:
+    """Clean every person candidate the same way and take in a particle ("Da Silva")."""
+    if e.type != "PERSONNE":
+        return e
+    span = _clean_person(text, e.start, e.end)
+    if span is None:
+        return None
+    s, end = span
+    m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
+    if m:
+        s = max(0, s - 5) + m.start()
+    return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
+
+
 def _overlaps(a: Entity, b: Entity) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -122,6 +150,11 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     words: set[str] = set()
     for e in entities:
         if e.type != "PERSONNE":
+            continue
+        # Only from names that look like people's: a civility before, or a known given name
+        # (so a model's mistake such as "Hakea gibbosa" does not spread through the text).
+        parts = [fold(p) for w in e.text.split() for p in w.split("-")]
+        if e.source != "regle:civilite" and not any(p in GIVEN_NAMES for p in parts):
             continue
         for w in _NAME_WORD.findall(e.text):
             w = w.rstrip("'’-")
@@ -190,6 +223,11 @@ def scan(
             result.ner_used, result.ner_model = True, status.model
             candidates.extend(_ner_persons(text, spans))
 
+    candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
+    # Aliases of an earlier pseudonymisation ("Personne 1") are not personal data.
+    aliases = [(m.start(), m.end()) for m in _ALIAS.finditer(text)]
+    if aliases:
+        candidates = [c for c in candidates if not any(c.start < e and s < c.end for s, e in aliases)]
     entities = _resolve(candidates)
     entities = _resolve(entities + _propagate(text, entities))
     entities = _merge_adjacent(entities, text)

@@ -18,8 +18,8 @@ ENTITY_TYPES: tuple[str, ...] = (
     "TELEPHONE",
     "PLAQUE",
     "PARCELLE",
-    "DATE_NAISSANCE",
     "ADRESSE",
+    "DATE_NAISSANCE",
     "PERSONNE",
 )
 PRIORITY = {name: i for i, name in enumerate(ENTITY_TYPES)}

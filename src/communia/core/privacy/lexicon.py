@@ -11,6 +11,7 @@ import unicodedata
 
 __all__ = [
     "GIVEN_NAMES",
+    "ORG_MARKERS",
     "CIVILITIES",
     "NOT_NAMES",
     "STREET_TYPES",
@@ -87,6 +88,21 @@ NOT_NAMES: frozenset[str] = frozenset(
     cedex siret siren iban nir tél tel téléphone courriel email mail objet réf madame,
     sécurité sociale caf cpam urssaf pôle emploi trésor public dgfip insee sdis ccas
     candidat candidate titulaire lot marché offre cv expérience formation compétences
+    ht ttc tva rcs bic bts bac dut cap bep iut dgs dst drh pv n° no référence références
+    permis présents absents excusés secrétaire séance vu considérant décide adopté notaire
+    gérant gérante chef chantier directrice agent accueil assistant assistante
+    nord sud est ouest saint sainte st ste personne dieu lecteur
+    """.split()
+)
+
+# Words that make a capitalised sequence an organisation, not a person.
+ORG_MARKERS: frozenset[str] = frozenset(
+    fold(w)
+    for w in """
+    sas sarl sa eurl sasu sci scop snc gie société entreprise entreprises ets établissements
+    menuiserie maçonnerie plomberie boulangerie garage cabinet bureau agence btp services
+    élec électricité transports restauration collective association syndicat groupe
+    hydro conseil conseils voirie réseaux espaces verts bâtiment travaux immobilier
     """.split()
 )
 

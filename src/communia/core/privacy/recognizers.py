@@ -23,6 +23,7 @@ from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
     NOT_NAMES,
+    ORG_MARKERS,
     STREET_TYPES,
     fold,
 )
@@ -225,7 +226,7 @@ def _street_types_regex() -> str:
 
 
 _STREET_TYPE = _street_types_regex()
-_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:bis|ter|quater|[A-Da-d])\b)?"
+_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?"
 _STREET_START = re.compile(
     rf"(?<![\w,.])(?P<num>{_NUMBER}),?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
 )
@@ -323,7 +324,7 @@ def find_addresses(text: str) -> list[Entity]:
 _CIV = "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True))
 _UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
-_SURNAME_PART = r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da)\s)?"
+_SURNAME_PART = r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
 _CIVILITY_NAME = re.compile(
     rf"(?<![\w])(?:{_CIV})(?![\w])\.?[ \u00a0]+(?P<name>{_SURNAME_PART}{_NAME_TOKEN}"
     rf"(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
@@ -333,6 +334,7 @@ _CAP_SEQ = re.compile(
 )
 
 
+_CIVILITY_WORDS = frozenset(fold(c) for c in CIVILITIES)
 _EDGE_PARTICLES = frozenset("de du des la le les van von ben el di da d' l' d’ l’".split())
 
 
@@ -341,8 +343,8 @@ def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
     words = list(re.finditer(r"[^\s]+", text[start:end]))
 
     def drop(word: str) -> bool:
-        w = fold(word.strip(",.;:"))
-        return w in NOT_NAMES or w in _EDGE_PARTICLES or not w
+        w = fold(word.strip(",;:"))
+        return w in NOT_NAMES or w in _EDGE_PARTICLES or w in _CIVILITY_WORDS or not w.strip(".")
 
     while words and drop(words[-1].group()):
         words.pop()
@@ -351,6 +353,22 @@ def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
     if not words or not words[0].group()[0].isupper():
         return None
     return start + words[0].start(), start + words[-1].end()
+
+
+def _title_upper_pair(words: list[str]) -> bool:
+    """"Héloïse CARRÉ" / "CARRÉ Héloïse": a title-case word next to an upper-case surname."""
+    if len(words) != 2:
+        return False
+    clean = [w.strip(",.") for w in words]
+    if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in clean):
+        return False
+    kinds = ["U" if w.isupper() else ("T" if w[0].isupper() and w[1:].islower() else "") for w in clean]
+    upper = [w for w, k in zip(clean, kinds, strict=True) if k == "U"]
+    # Acronyms ("KRC Genk", "BBC Canada") are short or vowel-less.
+    if sorted(kinds) != ["T", "U"]:
+        return False
+    surname = upper[0].replace("-", "")
+    return len(surname) >= 4 and any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname)
 
 
 def find_persons_by_rules(text: str) -> list[Entity]:
@@ -362,8 +380,14 @@ def find_persons_by_rules(text: str) -> list[Entity]:
             found.append(Entity("PERSONNE", s, e, text[s:e], 0.85, "regle:civilite"))
     for m in _CAP_SEQ.finditer(text):
         words = re.findall(r"[^\s]+", m.group("name"))
-        has_given = any(fold(w.strip(",.")) in GIVEN_NAMES for w in words)
-        if not has_given:
+        if re.search(r"(?:Saint|Sainte|St|Ste)[ -]$", text[max(0, m.start() - 7) : m.start()]):
+            continue  # "Saint Martin", a place or a saint
+        folded = [fold(w.strip(",.")).split("-") for w in words]
+        # "Prénom Nom..." (given name first) or "NOM Prénom" (upper-case surname first).
+        has_given = any(p in GIVEN_NAMES for p in folded[0]) or (
+            words[0].isupper() and len(words) == 2 and any(p in GIVEN_NAMES for p in folded[1])
+        )
+        if not has_given and not _title_upper_pair(words):
             continue
         # A known given name must be followed or preceded by another name word.
         span = _strip_not_names(text, m.start("name"), m.end("name"))
