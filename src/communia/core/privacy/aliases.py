@@ -118,7 +118,11 @@ class AliasTable:
         if not self.entries:
             return None
         aliases = sorted((e.alias for e in self.entries), key=len, reverse=True)
-        return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w])(?![ \u00a0.,]?\d)")
+        return re.compile(
+            r"(?<![\w])(?:"
+            + "|".join(re.escape(a) for a in aliases)
+            + r")(?![\w])(?![ \u00a0.,]?\d)"
+        )
 
     def restore(self, text: str) -> str:
         """Put the original values back in place of the aliases."""

@@ -27,7 +27,9 @@ def _read(source: str, encoding: str | None) -> str:
             with open(source, "rb") as fh:
                 raw = fh.read()
         except OSError as exc:
-            raise InvalidInput(f"Impossible de lire le fichier « {source} » : {exc.strerror}.") from exc
+            raise InvalidInput(
+                f"Impossible de lire le fichier « {source} » : {exc.strerror}."
+            ) from exc
     return ensure_text(raw, encoding=encoding)
 
 
@@ -49,14 +51,19 @@ def _warn(warnings: list[str]) -> None:
 
 _source_arg = click.argument("source", default="-", metavar="FICHIER")
 _encoding_opt = click.option(
-    "--encodage", "encoding", default=None, help=t("Encodage du fichier (défaut : UTF-8).", "File encoding (default UTF-8).")
+    "--encodage",
+    "encoding",
+    default=None,
+    help=t("Encodage du fichier (défaut : UTF-8).", "File encoding (default UTF-8)."),
 )
 _json_opt = click.option("--json", "as_json", is_flag=True, help=t("Sortie JSON.", "JSON output."))
 _rules_opt = click.option(
     "--regles-seules",
     "rules_only",
     is_flag=True,
-    help=t("Sans le modèle spaCy (plus rapide, moins de noms repérés).", "Without the spaCy model."),
+    help=t(
+        "Sans le modèle spaCy (plus rapide, moins de noms repérés).", "Without the spaCy model."
+    ),
 )
 
 
@@ -71,7 +78,10 @@ def privacy_group() -> None:
     pass
 
 
-@privacy_group.command("scan", help=t("Liste les données personnelles d'un texte.", "List the personal data in a text."))
+@privacy_group.command(
+    "scan",
+    help=t("Liste les données personnelles d'un texte.", "List the personal data in a text."),
+)
 @_source_arg
 @_encoding_opt
 @_json_opt
@@ -113,15 +123,28 @@ def scan_cmd(source: str, encoding: str | None, as_json: bool, rules_only: bool)
 @_encoding_opt
 @_json_opt
 @_rules_opt
-@click.option("--commune", "commune_slug", default=None, help=t("Identifiant (slug) de la commune.", "Commune slug."))
+@click.option(
+    "--commune",
+    "commune_slug",
+    default=None,
+    help=t("Identifiant (slug) de la commune.", "Commune slug."),
+)
 @click.option(
     "--correspondance",
     "mapping_id",
     default=None,
     help=t("Compléter une table existante (mêmes alias).", "Extend an existing mapping."),
 )
-@click.option("--sortie", "output", type=click.Path(dir_okay=False, writable=True), default=None, help=t("Fichier de sortie.", "Output file."))
-def pseudonymise_cmd(source, encoding, as_json, rules_only, commune_slug, mapping_id, output) -> None:
+@click.option(
+    "--sortie",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help=t("Fichier de sortie.", "Output file."),
+)
+def pseudonymise_cmd(
+    source, encoding, as_json, rules_only, commune_slug, mapping_id, output
+) -> None:
     from communia.core.privacy import pseudonymise_detailed
 
     text = _read(source, encoding)
@@ -144,7 +167,13 @@ def pseudonymise_cmd(source, encoding, as_json, rules_only, commune_slug, mappin
             )
     if as_json:
         body = json.dumps(
-            {"texte": res.text, "correspondance": res.mapping_id, "totaux": res.counts, "modele": res.ner_model or None, "avertissements": res.warnings},
+            {
+                "texte": res.text,
+                "correspondance": res.mapping_id,
+                "totaux": res.counts,
+                "modele": res.ner_model or None,
+                "avertissements": res.warnings,
+            },
             ensure_ascii=False,
             indent=2,
         )
@@ -152,9 +181,13 @@ def pseudonymise_cmd(source, encoding, as_json, rules_only, commune_slug, mappin
         body = res.text
         _warn(res.warnings)
         if res.mapping_id:
-            click.echo(f"Table de correspondance enregistrée (chiffrée) : {res.mapping_id}", err=True)
+            click.echo(
+                f"Table de correspondance enregistrée (chiffrée) : {res.mapping_id}", err=True
+            )
         else:
-            click.echo("Aucune table enregistrée : cette pseudonymisation n'est pas réversible.", err=True)
+            click.echo(
+                "Aucune table enregistrée : cette pseudonymisation n'est pas réversible.", err=True
+            )
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(body)
@@ -171,10 +204,31 @@ def pseudonymise_cmd(source, encoding, as_json, rules_only, commune_slug, mappin
 )
 @_source_arg
 @_encoding_opt
-@click.option("--correspondance", "mapping_id", required=True, help=t("Identifiant de la table.", "Mapping id."))
-@click.option("--commune", "commune_slug", required=True, help=t("Identifiant (slug) de la commune.", "Commune slug."))
-@click.option("--utilisateur", "user_email", required=True, help=t("Adresse de l'agent qui ré-identifie.", "E-mail of the user."))
-@click.option("--sortie", "output", type=click.Path(dir_okay=False, writable=True), default=None, help=t("Fichier de sortie.", "Output file."))
+@click.option(
+    "--correspondance",
+    "mapping_id",
+    required=True,
+    help=t("Identifiant de la table.", "Mapping id."),
+)
+@click.option(
+    "--commune",
+    "commune_slug",
+    required=True,
+    help=t("Identifiant (slug) de la commune.", "Commune slug."),
+)
+@click.option(
+    "--utilisateur",
+    "user_email",
+    required=True,
+    help=t("Adresse de l'agent qui ré-identifie.", "E-mail of the user."),
+)
+@click.option(
+    "--sortie",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help=t("Fichier de sortie.", "Output file."),
+)
 def reidentify_cmd(source, encoding, mapping_id, commune_slug, user_email, output) -> None:
     from sqlalchemy import select
 
@@ -190,7 +244,12 @@ def reidentify_cmd(source, encoding, mapping_id, commune_slug, user_email, outpu
         if user is None or not user.active or user.commune_id != commune_id:
             raise PermissionDenied("Utilisateur inconnu, désactivé ou d'une autre commune.")
         restored = reidentify(
-            text, mapping_id, commune_id=commune_id, session=session, role=user.role, actor=f"cli:{user.email}"
+            text,
+            mapping_id,
+            commune_id=commune_id,
+            session=session,
+            role=user.role,
+            actor=f"cli:{user.email}",
         )
     if output:
         with open(output, "w", encoding="utf-8") as fh:

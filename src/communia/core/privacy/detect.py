@@ -12,6 +12,7 @@ Order matters and is read top to bottom in ``scan``:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,7 +51,9 @@ class ScanResult:
         return out
 
 
-def ensure_text(value: str | bytes, *, encoding: str | None = None, max_chars: int = MAX_CHARS) -> str:
+def ensure_text(
+    value: str | bytes, *, encoding: str | None = None, max_chars: int = MAX_CHARS
+) -> str:
     """Text to analyse, or a French ``InvalidInput``/``TooLarge`` error."""
     if isinstance(value, bytes):
         if b"\x00" in value[:8192]:
@@ -115,7 +118,9 @@ def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
     return found
 
 
-_PARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(]))(?:Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA|VAN|BEN|EL)[ -]$")
+_PARTICLE_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(]))(?:Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA|VAN|BEN|EL)[ -]$"
+)
 
 
 def _tidy_person(text: str, e: Entity) -> Entity | None:
@@ -132,15 +137,34 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
 
 
-def _overlaps(a: Entity, b: Entity) -> bool:
-    return a.start < b.end and b.start < a.end
+class _Intervals:
+    """Non-overlapping half-open intervals, sorted: overlap test in O(log n)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
-    ordered = sorted(candidates, key=lambda e: (PRIORITY[e.type], -(e.end - e.start), -e.score, e.start))
+    ordered = sorted(
+        candidates, key=lambda e: (PRIORITY[e.type], -(e.end - e.start), -e.score, e.start)
+    )
     kept: list[Entity] = []
+    taken = _Intervals()
     for cand in ordered:
-        if not any(_overlaps(cand, k) for k in kept):
+        if not taken.overlaps(cand.start, cand.end):
+            taken.add(cand.start, cand.end)
             kept.append(cand)
     return sorted(kept, key=lambda e: e.start)
 
@@ -163,14 +187,18 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     if not words:
         return []
     pattern = re.compile(
-        r"(?<![\w@.-])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w@-])"
+        r"(?<![\w@.-])(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")(?![\w@-])"
     )
-    extra = []
-    for m in pattern.finditer(text):
-        cand = Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, "propagation")
-        if not any(_overlaps(cand, e) for e in entities):
-            extra.append(cand)
-    return extra
+    taken = _Intervals()
+    for e in sorted(entities, key=lambda e: e.start):
+        taken.add(e.start, e.end)
+    return [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, "propagation")
+        for m in pattern.finditer(text)
+        if not taken.overlaps(m.start(), m.end())
+    ]
 
 
 def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
@@ -183,7 +211,12 @@ def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
             and text[prev.end : e.start] in (" ", "\u00a0", "-")
         ):
             merged[-1] = Entity(
-                "PERSONNE", prev.start, e.end, text[prev.start : e.end], max(prev.score, e.score), prev.source
+                "PERSONNE",
+                prev.start,
+                e.end,
+                text[prev.start : e.end],
+                max(prev.score, e.score),
+                prev.source,
             )
         else:
             merged.append(e)
@@ -225,9 +258,11 @@ def scan(
 
     candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
     # Aliases of an earlier pseudonymisation ("Personne 1") are not personal data.
-    aliases = [(m.start(), m.end()) for m in _ALIAS.finditer(text)]
-    if aliases:
-        candidates = [c for c in candidates if not any(c.start < e and s < c.end for s, e in aliases)]
+    aliases = _Intervals()
+    for m in _ALIAS.finditer(text):
+        aliases.add(m.start(), m.end())
+    if aliases.starts:
+        candidates = [c for c in candidates if not aliases.overlaps(c.start, c.end)]
     entities = _resolve(candidates)
     entities = _resolve(entities + _propagate(text, entities))
     entities = _merge_adjacent(entities, text)

@@ -181,8 +181,12 @@ def find_birth_dates(text: str) -> list[Entity]:
 # --- licence plates --------------------------------------------------------------------
 _SIV_LETTERS = "A-HJ-NP-TV-Z"
 _SIV_STRICT = re.compile(rf"(?<![\w-])[{_SIV_LETTERS}]{{2}}-\d{{3}}-[{_SIV_LETTERS}]{{2}}(?![\w-])")
-_SIV_LOOSE = re.compile(rf"(?<![\w-])[{_SIV_LETTERS}]{{2}} ?\d{{3}} ?[{_SIV_LETTERS}]{{2}}(?![\w-])")
-_FNI = re.compile(r"(?<![\w-])\d{1,4}[ -]?[A-Z]{1,3}[ -]?(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])(?![\w-])")
+_SIV_LOOSE = re.compile(
+    rf"(?<![\w-])[{_SIV_LETTERS}]{{2}} ?\d{{3}} ?[{_SIV_LETTERS}]{{2}}(?![\w-])"
+)
+_FNI = re.compile(
+    r"(?<![\w-])\d{1,4}[ -]?[A-Z]{1,3}[ -]?(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])(?![\w-])"
+)
 _PLATE_CUE = re.compile(
     r"(?i)\b(?:immatricul\w*|plaque|véhicule|vehicule|voiture|automobile|camion|moto|"
     r"scooter|fourgon|utilitaire|stationn\w*|fourrière|PV|carte\s+grise)\b"
@@ -200,7 +204,9 @@ def find_plates(text: str) -> list[Entity]:
             if _PLATE_CUE.search(window):
                 cued.append(m)
     result = [Entity("PLAQUE", s, e, m.group(), 1.0, "regex:siv") for (s, e), m in found.items()]
-    result += [Entity("PLAQUE", m.start(), m.end(), m.group(), 0.85, "regex:plaque+contexte") for m in cued]
+    result += [
+        Entity("PLAQUE", m.start(), m.end(), m.group(), 0.85, "regex:plaque+contexte") for m in cued
+    ]
     return result
 
 
@@ -236,9 +242,7 @@ _ADDRESS_CUE = re.compile(
     rf"(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
-_PARTICLES = frozenset(
-    "de du des la le les l' l’ d' d’ aux sur sous saint sainte st ste".split()
-)
+_PARTICLES = frozenset(["de", "du", "des", "la", "le", "les", "l'", "l’", "d'", "d’", "aux", "sur", "sous", "saint", "sainte", "st", "ste"])
 _CITY = rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’])(?=[ \-]?[{_UP}])))*"
 _POSTCODE_CITY = re.compile(
     rf"[ \u00a0]*,?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
@@ -255,7 +259,7 @@ def _street_name_end(text: str, pos: int) -> int | None:
         if "\n" in gap or accepted >= 8:
             break
         raw = m.group()
-        word = raw.rstrip(",;:)»\"")
+        word = raw.rstrip(',;:)»"')
         stop_after = word != raw
         if word.endswith(".") and not re.fullmatch(r"(?:St|Ste|Dr|Gal|Mal|Pdt)\.", word):
             word, stop_after = word[:-1], True
@@ -265,9 +269,7 @@ def _street_name_end(text: str, pos: int) -> int | None:
         if folded in _PARTICLES or re.fullmatch(r"[ldLD]['’]\w+", word):
             ok, particle = True, not re.fullmatch(r"[ldLD]['’]\w+", word)
             named = named or not particle
-        elif word[0].isupper() or re.fullmatch(r"\d{1,4}(?:er|e)?", word):
-            ok, particle, named = True, False, True
-        elif prev_particle and len(word) >= 3 and word.isalpha() and folded not in _STOP_WORDS:
+        elif word[0].isupper() or re.fullmatch(r"\d{1,4}(?:er|e)?", word) or prev_particle and len(word) >= 3 and word.isalpha() and folded not in _STOP_WORDS:
             ok, particle, named = True, False, True
         else:
             ok = False
@@ -289,8 +291,7 @@ def _street_name_end(text: str, pos: int) -> int | None:
 
 _STOP_WORDS = frozenset(
     fold(w)
-    for w in "à au aux et pour depuis est sont a ont qui que dans avec par ou où mais donc "
-    "car un une vers chez".split()
+    for w in ["à", "au", "aux", "et", "pour", "depuis", "est", "sont", "a", "ont", "qui", "que", "dans", "avec", "par", "ou", "où", "mais", "donc", "car", "un", "une", "vers", "chez"]
 )
 
 
@@ -335,7 +336,7 @@ _CAP_SEQ = re.compile(
 
 
 _CIVILITY_WORDS = frozenset(fold(c) for c in CIVILITIES)
-_EDGE_PARTICLES = frozenset("de du des la le les van von ben el di da d' l' d’ l’".split())
+_EDGE_PARTICLES = frozenset(["de", "du", "des", "la", "le", "les", "van", "von", "ben", "el", "di", "da", "d'", "l'", "d’", "l’"])
 
 
 def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -356,13 +357,15 @@ def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _title_upper_pair(words: list[str]) -> bool:
-    """"Héloïse CARRÉ" / "CARRÉ Héloïse": a title-case word next to an upper-case surname."""
+    """ "Héloïse CARRÉ" / "CARRÉ Héloïse": a title-case word next to an upper-case surname."""
     if len(words) != 2:
         return False
     clean = [w.strip(",.") for w in words]
     if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in clean):
         return False
-    kinds = ["U" if w.isupper() else ("T" if w[0].isupper() and w[1:].islower() else "") for w in clean]
+    kinds = [
+        "U" if w.isupper() else ("T" if w[0].isupper() and w[1:].islower() else "") for w in clean
+    ]
     upper = [w for w, k in zip(clean, kinds, strict=True) if k == "U"]
     # Acronyms ("KRC Genk", "BBC Canada") are short or vowel-less.
     if sorted(kinds) != ["T", "U"]:

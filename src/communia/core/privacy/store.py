@@ -21,7 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communia.core.audit import hash_inputs, record
-from communia.core.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
+from communia.core.errors import (
+    ConfigurationError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from communia.core.privacy.aliases import AliasTable
 from communia.core.privacy.detect import scan
 from communia.core.privacy.models import PrivacyMapping
@@ -55,8 +61,14 @@ class PseudonymisationResult:
 
 
 def _key(commune_id: int) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    try:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise Unavailable(
+            "Le chiffrement des tables de correspondance demande le paquet « cryptography » : "
+            "installez l'extra « privacy » (pip install 'communia[privacy]')."
+        ) from exc
 
     from communia.core.settings import PLACEHOLDER_SECRET, get_settings
 
@@ -66,7 +78,9 @@ def _key(commune_id: int) -> bytes:
             "Le secret de l'instance n'est pas configuré (COMMUNIA_SECRET_KEY) : "
             "impossible de chiffrer les tables de correspondance."
         )
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=f"commune:{commune_id}".encode())
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=_SALT, info=f"commune:{commune_id}".encode()
+    )
     return hkdf.derive(settings.secret_key.encode("utf-8"))
 
 
@@ -88,7 +102,9 @@ def _open(row: PrivacyMapping) -> AliasTable:
 
     blob = bytes(row.ciphertext)
     try:
-        plaintext = AESGCM(_key(row.commune_id)).decrypt(blob[:12], blob[12:], _aad(row.id, row.commune_id))
+        plaintext = AESGCM(_key(row.commune_id)).decrypt(
+            blob[:12], blob[12:], _aad(row.id, row.commune_id)
+        )
     except InvalidTag as exc:
         raise ConfigurationError(
             "La table de correspondance ne peut pas être déchiffrée : le secret de l'instance a "
@@ -110,10 +126,14 @@ def _get_row(session: Session, mapping_id: str, commune_id: int) -> PrivacyMappi
     if not isinstance(mapping_id, str) or not mapping_id.isalnum():
         raise InvalidInput("Identifiant de table de correspondance invalide.")
     row = session.scalar(
-        select(PrivacyMapping).where(PrivacyMapping.id == mapping_id, PrivacyMapping.commune_id == commune_id)
+        select(PrivacyMapping).where(
+            PrivacyMapping.id == mapping_id, PrivacyMapping.commune_id == commune_id
+        )
     )
     if row is None:
-        raise NotFound("Cette table de correspondance n'existe pas ou n'appartient pas à votre commune.")
+        raise NotFound(
+            "Cette table de correspondance n'existe pas ou n'appartient pas à votre commune."
+        )
     return row
 
 
@@ -138,7 +158,9 @@ def pseudonymise_detailed(
     row: PrivacyMapping | None = None
     if session is not None:
         if commune_id is None:
-            raise InvalidInput("La commune est requise pour enregistrer la table de correspondance.")
+            raise InvalidInput(
+                "La commune est requise pour enregistrer la table de correspondance."
+            )
         if mapping_id is not None:
             row = _get_row(session, mapping_id, commune_id)
             table = _open(row)
@@ -182,12 +204,16 @@ def pseudonymise(
     text: str, *, commune_id: int, session: Session, mapping_id: str | None = None, **kwargs
 ) -> tuple[str, str]:
     """``(pseudonymised text, mapping id)``; the encrypted table is added to ``session``."""
-    res = pseudonymise_detailed(text, commune_id=commune_id, session=session, mapping_id=mapping_id, **kwargs)
+    res = pseudonymise_detailed(
+        text, commune_id=commune_id, session=session, mapping_id=mapping_id, **kwargs
+    )
     assert res.mapping_id is not None
     return res.text, res.mapping_id
 
 
-def load_alias_table(session: Session, mapping_id: str, *, commune_id: int, role: str) -> AliasTable:
+def load_alias_table(
+    session: Session, mapping_id: str, *, commune_id: int, role: str
+) -> AliasTable:
     """The decrypted table (authorised roles only)."""
     check_role(role)
     return _open(_get_row(session, mapping_id, commune_id))

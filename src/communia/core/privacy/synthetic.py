@@ -22,40 +22,10 @@ from communia.core.privacy.checksums import (
 
 __all__ = ["Span", "Document", "generate", "make_nir", "make_iban", "make_siren", "make_siret"]
 
-FIRST_KNOWN = (
-    "Jean Marie Pierre Sophie Nathalie Isabelle Philippe Nicolas Catherine Michel Julie "
-    "Camille Thomas Léa Hugo Chloé Lucas Manon Karim Fatima Mohamed Inès Youssef Yasmine "
-    "Jean-Pierre Marie-Claire Anne-Sophie François Hélène Sébastien Aurélie Jérôme Cécile"
-).split()
-FIRST_UNKNOWN = (
-    "Gwenaëlle Loïc Ophélie Anatole Maëlys Ousmane Aïssatou Tiphaine Enguerrand Clémence "
-    "Soizic Killian Ludivine Héloïse Jordane Mamadou Bérénice Gaspard Capucine Ferdinand "
-    "Priscilla Wassim Sixtine Malo Rosalie Tristan Armelle Corentin"
-).split()
-SURNAMES = (
-    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
-    "Lefèvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard André Mercier "
-    "Dupont Lambert Bonnet François Martinez Legrand Garnier Faure Rousseau Blanc Guerin "
-    "Muller Henry Roussel Nicolas Perrin Morin Mathieu Clément Gauthier Dumont Lopez Fontaine "
-    "Chevalier Robin Masson Sanchez Gérard Nguyen Boyer Denis Lemaire Duval Joly Gautier "
-    "Roger Roche Roy Noël Meyer Lucas Meunier Jean Perez Marchand Dufour Blanchard Marie "
-    "Barbier Brun Dumas Brunet Schmitt Leroux Colin Fernandez Pierre Renard Arnaud Rolland "
-    "Caron Aubert Giraud Leclerc Vidal Bourgeois Renaud Lemoine Picard Gaillard Philippe "
-    "Leclercq Lacroix Fabre Dupuis Olivier Rodriguez Da-Silva Hubert Louis Charles Guillot "
-    "Rivière Le-Gall Guillaume Adam Rey Moulin Gonzalez Berger Lecomte Ménard Fleury Deschamps "
-    "Carpentier Julien Benoît Paris Maillard Marchal Aubry Vasseur Le-Roux Renault Jacquet "
-    "Collet Prévost Poirier Charpentier Royer Huet Baron Dupuy Pons Paul Laine Carré Breton "
-    "Rémy Schneider Perret Giraud Haddad Benali Diallo Kowalski Ferreira Traoré Boucher "
-    "Lebrun Hamon Le-Goff Besnard Tessier Kerboul"
-).split()
-STREETS = (
-    "des Lilas|de la République|Victor Hugo|du 8 Mai 1945|Jean Jaurès|de la Gare|des Écoles|"
-    "Pasteur|du Moulin|de l'Église|Saint-Martin|des Tilleuls|du Général de Gaulle|Gambetta|"
-    "de la Paix|des Acacias|du Stade|Émile Zola|de Verdun|des Vignes|du Château|de la Fontaine|"
-    "du Port|des Peupliers|Louise Michel|de la Libération|du Maréchal Foch|des Marronniers|"
-    "de Bretagne|du Lavoir|des Anciens Combattants|Aristide Briand|de la Croix Blanche|"
-    "du 11 Novembre|des Prés|Jules Ferry|de Strasbourg|du Bourg|des Mésanges|Sainte-Anne"
-).split("|")
+FIRST_KNOWN = ["Jean", "Marie", "Pierre", "Sophie", "Nathalie", "Isabelle", "Philippe", "Nicolas", "Catherine", "Michel", "Julie", "Camille", "Thomas", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Karim", "Fatima", "Mohamed", "Inès", "Youssef", "Yasmine", "Jean-Pierre", "Marie-Claire", "Anne-Sophie", "François", "Hélène", "Sébastien", "Aurélie", "Jérôme", "Cécile"]
+FIRST_UNKNOWN = ["Gwenaëlle", "Loïc", "Ophélie", "Anatole", "Maëlys", "Ousmane", "Aïssatou", "Tiphaine", "Enguerrand", "Clémence", "Soizic", "Killian", "Ludivine", "Héloïse", "Jordane", "Mamadou", "Bérénice", "Gaspard", "Capucine", "Ferdinand", "Priscilla", "Wassim", "Sixtine", "Malo", "Rosalie", "Tristan", "Armelle", "Corentin"]
+SURNAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Masson", "Sanchez", "Gérard", "Nguyen", "Boyer", "Denis", "Lemaire", "Duval", "Joly", "Gautier", "Roger", "Roche", "Roy", "Noël", "Meyer", "Lucas", "Meunier", "Jean", "Perez", "Marchand", "Dufour", "Blanchard", "Marie", "Barbier", "Brun", "Dumas", "Brunet", "Schmitt", "Leroux", "Colin", "Fernandez", "Pierre", "Renard", "Arnaud", "Rolland", "Caron", "Aubert", "Giraud", "Leclerc", "Vidal", "Bourgeois", "Renaud", "Lemoine", "Picard", "Gaillard", "Philippe", "Leclercq", "Lacroix", "Fabre", "Dupuis", "Olivier", "Rodriguez", "Da-Silva", "Hubert", "Louis", "Charles", "Guillot", "Rivière", "Le-Gall", "Guillaume", "Adam", "Rey", "Moulin", "Gonzalez", "Berger", "Lecomte", "Ménard", "Fleury", "Deschamps", "Carpentier", "Julien", "Benoît", "Paris", "Maillard", "Marchal", "Aubry", "Vasseur", "Le-Roux", "Renault", "Jacquet", "Collet", "Prévost", "Poirier", "Charpentier", "Royer", "Huet", "Baron", "Dupuy", "Pons", "Paul", "Laine", "Carré", "Breton", "Rémy", "Schneider", "Perret", "Giraud", "Haddad", "Benali", "Diallo", "Kowalski", "Ferreira", "Traoré", "Boucher", "Lebrun", "Hamon", "Le-Goff", "Besnard", "Tessier", "Kerboul"]
+STREETS = ["des Lilas", "de la République", "Victor Hugo", "du 8 Mai 1945", "Jean Jaurès", "de la Gare", "des Écoles", "Pasteur", "du Moulin", "de l'Église", "Saint-Martin", "des Tilleuls", "du Général de Gaulle", "Gambetta", "de la Paix", "des Acacias", "du Stade", "Émile Zola", "de Verdun", "des Vignes", "du Château", "de la Fontaine", "du Port", "des Peupliers", "Louise Michel", "de la Libération", "du Maréchal Foch", "des Marronniers", "de Bretagne", "du Lavoir", "des Anciens Combattants", "Aristide Briand", "de la Croix Blanche", "du 11 Novembre", "des Prés", "Jules Ferry", "de Strasbourg", "du Bourg", "des Mésanges", "Sainte-Anne"]
 LOWER_STREETS = ("de la gare", "des écoles", "du moulin", "des lilas", "de la mairie", "du stade")
 STREET_TYPES = (
     "rue", "rue", "rue", "avenue", "boulevard", "place", "chemin", "impasse", "allée", "route",
@@ -71,9 +41,7 @@ CITIES = (
     ("97400", "Saint-Denis"), ("56100", "Lorient"), ("24000", "Périgueux"),
     ("71100", "Chalon-sur-Saône"), ("04000", "Digne-les-Bains"), ("22300", "Lannion"),
 )  # fmt: skip
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 DOMAINS = ("gmail.com", "orange.fr", "free.fr", "laposte.net", "sfr.fr", "outlook.fr", "yahoo.fr")
 COMPANIES = (
     "Durand BTP", "Espaces Verts de l'Ouest", "Bureau d'études Hydro Conseil", "Menuiserie Moreau",
@@ -117,7 +85,10 @@ def make_nir(rng: random.Random, *, spaced: bool = True) -> str:
     elif r < 0.1:
         dept, commune = f"97{rng.randint(1, 6)}", f"{rng.randint(1, 99):02d}"
     else:
-        dept, commune = f"{rng.choice([d for d in range(1, 96) if d != 20]):02d}", f"{rng.randint(1, 999):03d}"
+        dept, commune = (
+            f"{rng.choice([d for d in range(1, 96) if d != 20]):02d}",
+            f"{rng.randint(1, 999):03d}",
+        )
     order = f"{rng.randint(1, 999):03d}"
     body = sex + year + month + dept + commune + order
     key = f"{nir_key(body):02d}"
@@ -222,7 +193,14 @@ class _Gen:
 
     def email(self, first: str, last: str) -> str:
         f, lname = _fold(first), _fold(last)
-        local = self.rng.choice([f"{f}.{lname}", f"{f[0]}.{lname}", f"{lname}.{f}", f"{f}{lname}{self.rng.randint(1, 99)}"])
+        local = self.rng.choice(
+            [
+                f"{f}.{lname}",
+                f"{f[0]}.{lname}",
+                f"{lname}.{f}",
+                f"{f}{lname}{self.rng.randint(1, 99)}",
+            ]
+        )
         return f"{local}@{self.rng.choice(DOMAINS)}"
 
     def dob(self) -> str:
@@ -253,20 +231,42 @@ def _citizen_email(g: _Gen) -> Document:
     rng = g.rng
     first, last = g.person()
     doc = Document("courriel")
-    doc.add("Objet : ").add(rng.choice(["Demande d'aide sociale", "Nuisances sonores", "Stationnement gênant", "Demande de permis", "Réclamation facture d'eau"]))
+    doc.add("Objet : ").add(
+        rng.choice(
+            [
+                "Demande d'aide sociale",
+                "Nuisances sonores",
+                "Stationnement gênant",
+                "Demande de permis",
+                "Réclamation facture d'eau",
+            ]
+        )
+    )
     doc.add("\n\nBonjour Monsieur le Maire,\n\nJe m'appelle ").ent("PERSONNE", g.name(first, last))
     doc.add(", ").add(rng.choice(["né", "née"])).add(" le ").ent("DATE_NAISSANCE", g.dob())
-    doc.add(", et j'habite au ").ent("ADRESSE", g.address()).add(" depuis ").add(str(rng.randint(2, 30))).add(" ans.\n")
+    doc.add(", et j'habite au ").ent("ADRESSE", g.address()).add(" depuis ").add(
+        str(rng.randint(2, 30))
+    ).add(" ans.\n")
     n_f, n_l = g.person()
-    doc.add("Mon voisin, ").add(g.civ(n_f)).add(" ").ent("PERSONNE", n_l).add(", stationne tous les soirs son véhicule immatriculé ").ent("PLAQUE", g.plate()).add(" devant mon garage.\n")
+    doc.add("Mon voisin, ").add(g.civ(n_f)).add(" ").ent("PERSONNE", n_l).add(
+        ", stationne tous les soirs son véhicule immatriculé "
+    ).ent("PLAQUE", g.plate()).add(" devant mon garage.\n")
     if rng.random() < 0.5:
-        doc.add("Pour le dossier du CCAS, mon numéro de sécurité sociale est le ").ent("NIR", make_nir(rng, spaced=rng.random() < 0.7)).add(".\n")
+        doc.add("Pour le dossier du CCAS, mon numéro de sécurité sociale est le ").ent(
+            "NIR", make_nir(rng, spaced=rng.random() < 0.7)
+        ).add(".\n")
     if rng.random() < 0.4:
-        doc.add("Merci de rembourser le trop-perçu sur mon compte : IBAN ").ent("IBAN", make_iban(rng, grouped=rng.random() < 0.8)).add(".\n")
+        doc.add("Merci de rembourser le trop-perçu sur mon compte : IBAN ").ent(
+            "IBAN", make_iban(rng, grouped=rng.random() < 0.8)
+        ).add(".\n")
     if rng.random() < 0.3:
         doc.add("Ma demande concerne la parcelle cadastrée ").ent("PARCELLE", g.parcel()).add(".\n")
-    doc.add("Vous pouvez me joindre au ").ent("TELEPHONE", _fmt_phone(rng)).add(" ou par courriel à ").ent("EMAIL", g.email(first, last)).add(".\n")
-    doc.add(f"La séance du conseil du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024 en a déjà parlé, pour un montant de {rng.randint(100, 9999)} €.\n")
+    doc.add("Vous pouvez me joindre au ").ent("TELEPHONE", _fmt_phone(rng)).add(
+        " ou par courriel à "
+    ).ent("EMAIL", g.email(first, last)).add(".\n")
+    doc.add(
+        f"La séance du conseil du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024 en a déjà parlé, pour un montant de {rng.randint(100, 9999)} €.\n"
+    )
     doc.add("\nCordialement,\n").ent("PERSONNE", f"{first} {last}").add("\n")
     return doc
 
@@ -274,7 +274,9 @@ def _citizen_email(g: _Gen) -> Document:
 def _deliberation(g: _Gen) -> Document:
     rng = g.rng
     doc = Document("deliberation")
-    doc.add(f"DÉLIBÉRATION N° 2024-{rng.randint(1, 150):03d}\nSéance du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024\n\n")
+    doc.add(
+        f"DÉLIBÉRATION N° 2024-{rng.randint(1, 150):03d}\nSéance du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024\n\n"
+    )
     doc.add("Présents : ")
     for i in range(rng.randint(3, 6)):
         f, last = g.person()
@@ -284,13 +286,23 @@ def _deliberation(g: _Gen) -> Document:
     doc.add(".\nSecrétaire de séance : ")
     f, last = g.person()
     doc.ent("PERSONNE", f"{f} {last}").add(".\n\n")
-    doc.add("Objet : cession d'un terrain communal.\nVu le Code général des collectivités territoriales, notamment son article L. 2241-1,\n")
-    doc.add("Le conseil municipal, après en avoir délibéré, décide de céder la parcelle cadastrée ").ent("PARCELLE", g.parcel())
+    doc.add(
+        "Objet : cession d'un terrain communal.\nVu le Code général des collectivités territoriales, notamment son article L. 2241-1,\n"
+    )
+    doc.add(
+        "Le conseil municipal, après en avoir délibéré, décide de céder la parcelle cadastrée "
+    ).ent("PARCELLE", g.parcel())
     doc.add(", située ").ent("ADRESSE", g.address(with_city=0.3)).add(", à ")
     b_f, b_l = g.person()
-    doc.add(g.civ(b_f)).add(" ").ent("PERSONNE", g.name(b_f, b_l)).add(", ").add(rng.choice(["né", "née"])).add(" le ").ent("DATE_NAISSANCE", g.dob())
-    doc.add(", demeurant ").ent("ADRESSE", g.address(with_city=0.9)).add(f", au prix de {rng.randint(5, 200)} 000 euros.\n")
-    doc.add("Le maire est autorisé à signer l'acte chez Maître ").ent("PERSONNE", rng.choice(SURNAMES).replace("-", " ")).add(", notaire.\n")
+    doc.add(g.civ(b_f)).add(" ").ent("PERSONNE", g.name(b_f, b_l)).add(", ").add(
+        rng.choice(["né", "née"])
+    ).add(" le ").ent("DATE_NAISSANCE", g.dob())
+    doc.add(", demeurant ").ent("ADRESSE", g.address(with_city=0.9)).add(
+        f", au prix de {rng.randint(5, 200)} 000 euros.\n"
+    )
+    doc.add("Le maire est autorisé à signer l'acte chez Maître ").ent(
+        "PERSONNE", rng.choice(SURNAMES).replace("-", " ")
+    ).add(", notaire.\n")
     doc.add(f"Adopté par {rng.randint(10, 25)} voix pour, {rng.randint(0, 3)} abstentions.\n")
     return doc
 
@@ -299,19 +311,33 @@ def _bid(g: _Gen) -> Document:
     rng = g.rng
     doc = Document("offre")
     company = rng.choice(COMPANIES)
-    doc.add(f"ACTE D'ENGAGEMENT — Marché n° 2024-{rng.randint(1, 99):02d}-TRX\n\nLe candidat : {company}, SIRET ")
+    doc.add(
+        f"ACTE D'ENGAGEMENT — Marché n° 2024-{rng.randint(1, 99):02d}-TRX\n\nLe candidat : {company}, SIRET "
+    )
     doc.ent("SIRET", _fmt_siret(rng, make_siret(rng, la_poste=rng.random() < 0.1)))
-    doc.add(", RCS ").add(rng.choice(CITIES)[1]).add(" ").ent("SIREN", (lambda s: f"{s[:3]} {s[3:6]} {s[6:]}")(make_siren(rng)))
-    doc.add(",\ndont le siège est situé ").ent("ADRESSE", g.address(with_city=1.0)).add(",\nreprésenté par ")
+    doc.add(", RCS ").add(rng.choice(CITIES)[1]).add(" ").ent(
+        "SIREN", (lambda s: f"{s[:3]} {s[3:6]} {s[6:]}")(make_siren(rng))
+    )
+    doc.add(",\ndont le siège est situé ").ent("ADRESSE", g.address(with_city=1.0)).add(
+        ",\nreprésenté par "
+    )
     f, last = g.person()
     doc.add(g.civ(f)).add(" ").ent("PERSONNE", g.name(f, last)).add(", gérant,\n")
-    doc.add("Téléphone : ").ent("TELEPHONE", _fmt_phone(rng)).add(" — Courriel : ").ent("EMAIL", g.email(f, last)).add("\n")
-    doc.add("s'engage à exécuter les prestations pour un montant de ").add(f"{rng.randint(10, 999)} {rng.randint(100, 999)},{rng.randint(10, 99)} € HT.\n")
+    doc.add("Téléphone : ").ent("TELEPHONE", _fmt_phone(rng)).add(" — Courriel : ").ent(
+        "EMAIL", g.email(f, last)
+    ).add("\n")
+    doc.add("s'engage à exécuter les prestations pour un montant de ").add(
+        f"{rng.randint(10, 999)} {rng.randint(100, 999)},{rng.randint(10, 99)} € HT.\n"
+    )
     doc.add("Paiement sur le compte IBAN ").ent("IBAN", make_iban(rng)).add(" (BIC AGRIFRPPXXX).\n")
     doc.add("Chef de chantier : ")
     f2, l2 = g.person()
-    doc.ent("PERSONNE", g.name(f2, l2)).add(", joignable au ").ent("TELEPHONE", _fmt_phone(rng)).add(".\n")
-    doc.add("Fait à ").add(rng.choice(CITIES)[1]).add(f", le {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024.\n")
+    doc.ent("PERSONNE", g.name(f2, l2)).add(", joignable au ").ent(
+        "TELEPHONE", _fmt_phone(rng)
+    ).add(".\n")
+    doc.add("Fait à ").add(rng.choice(CITIES)[1]).add(
+        f", le {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024.\n"
+    )
     return doc
 
 
@@ -321,7 +347,9 @@ def _cv(g: _Gen) -> Document:
     doc = Document("cv")
     doc.ent("PERSONNE", g.name(f, last)).add("\n")
     doc.ent("ADRESSE", g.address(with_city=1.0)).add("\n")
-    doc.add("Tél. ").ent("TELEPHONE", _fmt_phone(rng)).add(" | ").ent("EMAIL", g.email(f, last)).add("\n")
+    doc.add("Tél. ").ent("TELEPHONE", _fmt_phone(rng)).add(" | ").ent(
+        "EMAIL", g.email(f, last)
+    ).add("\n")
     doc.add("Date de naissance : ").ent("DATE_NAISSANCE", g.dob()).add("\n")
     if rng.random() < 0.3:
         doc.add("N° de sécurité sociale : ").ent("NIR", make_nir(rng)).add("\n")
@@ -330,7 +358,9 @@ def _cv(g: _Gen) -> Document:
     doc.add(f"2012-2018 : assistant administratif, {rng.choice(COMPANIES)}.\n")
     doc.add("\nFORMATION\nBTS Assistant de gestion, 2012.\n\nRéférences : ")
     rf, rl = g.person()
-    doc.add(g.civ(rf)).add(" ").ent("PERSONNE", g.name(rf, rl)).add(", directrice générale des services, ").ent("TELEPHONE", _fmt_phone(rng)).add(".\n")
+    doc.add(g.civ(rf)).add(" ").ent("PERSONNE", g.name(rf, rl)).add(
+        ", directrice générale des services, "
+    ).ent("TELEPHONE", _fmt_phone(rng)).add(".\n")
     if rng.random() < 0.3:
         doc.add("Permis B, véhicule personnel ").ent("PLAQUE", g.plate()).add(".\n")
     return doc

@@ -1,7 +1,7 @@
 """Test helper other modules reuse (the LLM gateway's tests, for one).
 
-    from communia.core.privacy.testing import assert_no_personal_data
-    assert_no_personal_data(sent_text, known=("Jean Dupont", "06 12 34 56 78"))
+from communia.core.privacy.testing import assert_no_personal_data
+assert_no_personal_data(sent_text, known=("Jean Dupont", "06 12 34 56 78"))
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from communia.core.privacy.entities import ALIAS_PREFIX
 __all__ = ["assert_no_personal_data"]
 
 _ALIAS = re.compile(
-    r"(?:" + "|".join(re.escape(p) for p in sorted(ALIAS_PREFIX.values(), key=len, reverse=True)) + r") \d+"
+    r"(?:"
+    + "|".join(re.escape(p) for p in sorted(ALIAS_PREFIX.values(), key=len, reverse=True))
+    + r") \d+"
 )
 
 
