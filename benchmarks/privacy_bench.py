@@ -279,6 +279,9 @@ def evaluate(docs: list[Doc], system, types: tuple[str, ...]) -> tuple[dict, flo
     return table, elapsed
 
 
+METRICS = ("token_precision", "token_recall", "entity_recall", "entity_precision")
+
+
 def _f(x):
     return "  —  " if x is None else f"{x:.3f}"
 
@@ -286,7 +289,8 @@ def _f(x):
 def print_table(name, ours, base, t_ours, t_base, n_docs):
     print(f"\n## {name} ({n_docs} documents)")
     print(
-        "| type | entités | Communia P jetons | R jetons | R entités | P entités | Presidio P jetons | R jetons | R entités | P entités | cible |"
+        "| type | entités | Communia P jetons | R jetons | R entités | P entités "
+        "| Presidio P jetons | R jetons | R entités | P entités | cible |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ENTITY_TYPES:
@@ -295,14 +299,17 @@ def print_table(name, ours, base, t_ours, t_base, n_docs):
         if o is None and not b:
             continue
         o = o or {}
-        print(
-            f"| {kind} | {o.get('gold_entities', b.get('gold_entities', 0))} | {_f(o.get('token_precision'))} | {_f(o.get('token_recall'))} | "
-            f"{_f(o.get('entity_recall'))} | {_f(o.get('entity_precision'))} | {_f(b.get('token_precision'))} | "
-            f"{_f(b.get('token_recall'))} | {_f(b.get('entity_recall'))} | {_f(b.get('entity_precision'))} | {TARGETS.get(kind, '')} |"
-        )
+        cells = [
+            o.get("gold_entities", b.get("gold_entities", 0)),
+            *(_f(o.get(k)) for k in METRICS),
+            *(_f(b.get(k)) for k in METRICS),
+            TARGETS.get(kind, ""),
+        ]
+        print(f"| {kind} | " + " | ".join(str(c) for c in cells) + " |")
     if t_base:
         print(
-            f"\nTemps : Communia {t_ours:.1f} s, Presidio {t_base:.1f} s (rapport {t_ours / t_base:.2f})."
+            f"\nTemps : Communia {t_ours:.1f} s, Presidio {t_base:.1f} s "
+            f"(rapport {t_ours / t_base:.2f})."
         )
 
 

@@ -12,7 +12,10 @@ def test_email():
 
 
 def test_phones_all_french_formats():
-    t = "06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78, 0612345678, 01-23-45-67-89, +33 (0)1 23 45 67 89"
+    t = (
+        "06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78, 0612345678, 01-23-45-67-89, "
+        "+33 (0)1 23 45 67 89"
+    )
     assert len(r.find_phones(t)) == 6
     assert r.find_phones("facture 2024 12345 67") == []
     assert r.find_phones("0612345678901") == []  # too long
@@ -68,7 +71,9 @@ def test_street_addresses():
         "au 12 rue de la gare pour signaler": "12 rue de la gare",
         "12 RUE DES LILAS\n75011 PARIS CEDEX 11": "12 RUE DES LILAS\n75011 PARIS CEDEX 11",
         "48 TER ROUTE DE LA MAIRIE, 56100 LORIENT": "48 TER ROUTE DE LA MAIRIE, 56100 LORIENT",
-        "situé 10 impasse de l'Église 43000 Le Puy-en-Velay": "10 impasse de l'Église 43000 Le Puy-en-Velay",
+        "situé 10 impasse de l'Église 43000 Le Puy-en-Velay": (
+            "10 impasse de l'Église 43000 Le Puy-en-Velay"
+        ),
         "Domiciliée place de la République, 69002 Lyon.": "place de la République, 69002 Lyon",
     }
     for text, expected in cases.items():
@@ -77,7 +82,10 @@ def test_street_addresses():
 
 
 def test_persons_by_rules():
-    t = "Bonjour Monsieur le Maire, je suis Mme Sophie Martin-Garnier du CCAS ; DUPONT Jean et Héloïse CARRÉ."
+    t = (
+        "Bonjour Monsieur le Maire, je suis Mme Sophie Martin-Garnier du CCAS ; "
+        "DUPONT Jean et Héloïse CARRÉ."
+    )
     assert set(texts(r.find_persons_by_rules(t))) == {
         "Sophie Martin-Garnier",
         "DUPONT Jean",

@@ -9,7 +9,8 @@ from communia.core.privacy.models import PrivacyMapping
 from communia.core.privacy.testing import assert_no_personal_data
 
 MESSAGE = (
-    "Bonjour, je suis Mme Gwenaëlle Kerboul, née le 4 juin 1978, 7 allée des Mésanges, 29200 Brest. "
+    "Bonjour, je suis Mme Gwenaëlle Kerboul, née le 4 juin 1978, "
+    "7 allée des Mésanges, 29200 Brest. "
     "Tél. 06 45 12 78 90, gwen.kerboul@laposte.net, IBAN FR76 3000 6000 0112 3456 7890 189, "
     "NIR 2 55 08 14 168 025 38. Mme Kerboul souhaite un rendez-vous."
 )
@@ -46,7 +47,10 @@ def test_round_trip_and_consistent_aliases(communes):
 def test_llm_style_answer_is_reidentified(communes):
     a, _ = communes
     out, mapping_id = _pseudo(a)
-    answer = "Proposition : répondre à Personne 1 (Courriel 1) et l'appeler au Téléphone 1 ; Personne 12 inconnue."
+    answer = (
+        "Proposition : répondre à Personne 1 (Courriel 1) et l'appeler au Téléphone 1 ; "
+        "Personne 12 inconnue."
+    )
     with write_session() as s:
         back = reidentify(answer, mapping_id, commune_id=a, session=s, role="systeme")
     assert back == (

@@ -70,7 +70,8 @@ _rules_opt = click.option(
 @click.group(
     "privacy",
     help=t(
-        "Données personnelles : repérer, pseudonymiser, ré-identifier (FICHIER ou - pour l'entrée standard).",
+        "Données personnelles : repérer, pseudonymiser, ré-identifier "
+        "(FICHIER ou - pour l'entrée standard).",
         "Personal data: scan, pseudonymise, re-identify (FILE or - for stdin).",
     ),
 )
@@ -114,7 +115,8 @@ def scan_cmd(source: str, encoding: str | None, as_json: bool, rules_only: bool)
 @privacy_group.command(
     "pseudonymise",
     help=t(
-        "Remplace les données personnelles par des alias (« Personne 1 »). Avec --commune, la table "
+        "Remplace les données personnelles par des alias (« Personne 1 »). "
+        "Avec --commune, la table "
         "de correspondance est enregistrée chiffrée et le texte reste ré-identifiable.",
         "Replace personal data by aliases; with --commune the encrypted mapping is stored.",
     ),
@@ -198,7 +200,8 @@ def pseudonymise_cmd(
 @privacy_group.command(
     "reidentify",
     help=t(
-        "Rétablit les données d'origine à la place des alias (agents et administrateurs de la commune).",
+        "Rétablit les données d'origine à la place des alias "
+        "(agents et administrateurs de la commune).",
         "Restore the original values (agents and administrators only).",
     ),
 )

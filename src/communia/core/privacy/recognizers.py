@@ -242,8 +242,32 @@ _ADDRESS_CUE = re.compile(
     rf"(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
-_PARTICLES = frozenset(["de", "du", "des", "la", "le", "les", "l'", "l’", "d'", "d’", "aux", "sur", "sous", "saint", "sainte", "st", "ste"])
-_CITY = rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’])(?=[ \-]?[{_UP}])))*"
+_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l'",
+        "l’",
+        "d'",
+        "d’",
+        "aux",
+        "sur",
+        "sous",
+        "saint",
+        "sainte",
+        "st",
+        "ste",
+    ]
+)
+_CITY_LINK = r"(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’])"
+_CITY = (
+    rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})"
+    rf"(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|{_CITY_LINK}(?=[ \-]?[{_UP}])))*"
+)
 _POSTCODE_CITY = re.compile(
     rf"[ \u00a0]*,?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
     rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?"
@@ -253,8 +277,8 @@ _TOKEN = re.compile(r"[^\s]+")
 
 def _street_name_end(text: str, pos: int) -> int | None:
     """End of the street name starting at ``pos``, scanning words on the same line."""
-    end, accepted, prev_particle, named = pos, 0, False, False
-    for m in _TOKEN.finditer(text, pos):
+    end, prev_particle, named = pos, False, False
+    for accepted, m in enumerate(_TOKEN.finditer(text, pos)):
         gap = text[end : m.start()]
         if "\n" in gap or accepted >= 8:
             break
@@ -269,14 +293,20 @@ def _street_name_end(text: str, pos: int) -> int | None:
         if folded in _PARTICLES or re.fullmatch(r"[ldLD]['’]\w+", word):
             ok, particle = True, not re.fullmatch(r"[ldLD]['’]\w+", word)
             named = named or not particle
-        elif word[0].isupper() or re.fullmatch(r"\d{1,4}(?:er|e)?", word) or prev_particle and len(word) >= 3 and word.isalpha() and folded not in _STOP_WORDS:
+        elif (
+            word[0].isupper()
+            or re.fullmatch(r"\d{1,4}(?:er|e)?", word)
+            or prev_particle
+            and len(word) >= 3
+            and word.isalpha()
+            and folded not in _STOP_WORDS
+        ):
             ok, particle, named = True, False, True
         else:
             ok = False
         if not ok:
             break
         end = m.start() + len(word)
-        accepted += 1
         prev_particle = particle
         if stop_after:
             break
@@ -291,7 +321,32 @@ def _street_name_end(text: str, pos: int) -> int | None:
 
 _STOP_WORDS = frozenset(
     fold(w)
-    for w in ["à", "au", "aux", "et", "pour", "depuis", "est", "sont", "a", "ont", "qui", "que", "dans", "avec", "par", "ou", "où", "mais", "donc", "car", "un", "une", "vers", "chez"]
+    for w in [
+        "à",
+        "au",
+        "aux",
+        "et",
+        "pour",
+        "depuis",
+        "est",
+        "sont",
+        "a",
+        "ont",
+        "qui",
+        "que",
+        "dans",
+        "avec",
+        "par",
+        "ou",
+        "où",
+        "mais",
+        "donc",
+        "car",
+        "un",
+        "une",
+        "vers",
+        "chez",
+    ]
 )
 
 
@@ -325,7 +380,10 @@ def find_addresses(text: str) -> list[Entity]:
 _CIV = "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True))
 _UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
-_SURNAME_PART = r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
+_SURNAME_PART = (
+    r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da"
+    r"|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
+)
 _CIVILITY_NAME = re.compile(
     rf"(?<![\w])(?:{_CIV})(?![\w])\.?[ \u00a0]+(?P<name>{_SURNAME_PART}{_NAME_TOKEN}"
     rf"(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
@@ -336,7 +394,26 @@ _CAP_SEQ = re.compile(
 
 
 _CIVILITY_WORDS = frozenset(fold(c) for c in CIVILITIES)
-_EDGE_PARTICLES = frozenset(["de", "du", "des", "la", "le", "les", "van", "von", "ben", "el", "di", "da", "d'", "l'", "d’", "l’"])
+_EDGE_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "van",
+        "von",
+        "ben",
+        "el",
+        "di",
+        "da",
+        "d'",
+        "l'",
+        "d’",
+        "l’",
+    ]
+)
 
 
 def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:

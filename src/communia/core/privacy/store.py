@@ -185,7 +185,9 @@ def pseudonymise_detailed(
             commune_id=commune_id,
             object_type="privacy_mapping",
             object_id=row.id,
-            summary=f"Pseudonymisation : {len(result.entities)} donnée(s) personnelle(s) remplacée(s)",
+            summary=(
+                f"Pseudonymisation : {len(result.entities)} donnée(s) personnelle(s) remplacée(s)"
+            ),
             details={"counts": result.counts(), "ner": result.ner_model or "règles seules"},
             inputs_hash=hash_inputs(source),
             model=result.ner_model or "règles",
@@ -240,7 +242,10 @@ def reidentify(
         commune_id=commune_id,
         object_type="privacy_mapping",
         object_id=mapping_id,
-        summary=f"Ré-identification ({len(table.aliases_in(text))} alias remplacé(s)) par le rôle {role}",
+        summary=(
+            f"Ré-identification ({len(table.aliases_in(text))} alias remplacé(s)) "
+            f"par le rôle {role}"
+        ),
         inputs_hash=hash_inputs(text),
     )
     return restored

@@ -22,10 +22,274 @@ from communia.core.privacy.checksums import (
 
 __all__ = ["Span", "Document", "generate", "make_nir", "make_iban", "make_siren", "make_siret"]
 
-FIRST_KNOWN = ["Jean", "Marie", "Pierre", "Sophie", "Nathalie", "Isabelle", "Philippe", "Nicolas", "Catherine", "Michel", "Julie", "Camille", "Thomas", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Karim", "Fatima", "Mohamed", "Inès", "Youssef", "Yasmine", "Jean-Pierre", "Marie-Claire", "Anne-Sophie", "François", "Hélène", "Sébastien", "Aurélie", "Jérôme", "Cécile"]
-FIRST_UNKNOWN = ["Gwenaëlle", "Loïc", "Ophélie", "Anatole", "Maëlys", "Ousmane", "Aïssatou", "Tiphaine", "Enguerrand", "Clémence", "Soizic", "Killian", "Ludivine", "Héloïse", "Jordane", "Mamadou", "Bérénice", "Gaspard", "Capucine", "Ferdinand", "Priscilla", "Wassim", "Sixtine", "Malo", "Rosalie", "Tristan", "Armelle", "Corentin"]
-SURNAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Masson", "Sanchez", "Gérard", "Nguyen", "Boyer", "Denis", "Lemaire", "Duval", "Joly", "Gautier", "Roger", "Roche", "Roy", "Noël", "Meyer", "Lucas", "Meunier", "Jean", "Perez", "Marchand", "Dufour", "Blanchard", "Marie", "Barbier", "Brun", "Dumas", "Brunet", "Schmitt", "Leroux", "Colin", "Fernandez", "Pierre", "Renard", "Arnaud", "Rolland", "Caron", "Aubert", "Giraud", "Leclerc", "Vidal", "Bourgeois", "Renaud", "Lemoine", "Picard", "Gaillard", "Philippe", "Leclercq", "Lacroix", "Fabre", "Dupuis", "Olivier", "Rodriguez", "Da-Silva", "Hubert", "Louis", "Charles", "Guillot", "Rivière", "Le-Gall", "Guillaume", "Adam", "Rey", "Moulin", "Gonzalez", "Berger", "Lecomte", "Ménard", "Fleury", "Deschamps", "Carpentier", "Julien", "Benoît", "Paris", "Maillard", "Marchal", "Aubry", "Vasseur", "Le-Roux", "Renault", "Jacquet", "Collet", "Prévost", "Poirier", "Charpentier", "Royer", "Huet", "Baron", "Dupuy", "Pons", "Paul", "Laine", "Carré", "Breton", "Rémy", "Schneider", "Perret", "Giraud", "Haddad", "Benali", "Diallo", "Kowalski", "Ferreira", "Traoré", "Boucher", "Lebrun", "Hamon", "Le-Goff", "Besnard", "Tessier", "Kerboul"]
-STREETS = ["des Lilas", "de la République", "Victor Hugo", "du 8 Mai 1945", "Jean Jaurès", "de la Gare", "des Écoles", "Pasteur", "du Moulin", "de l'Église", "Saint-Martin", "des Tilleuls", "du Général de Gaulle", "Gambetta", "de la Paix", "des Acacias", "du Stade", "Émile Zola", "de Verdun", "des Vignes", "du Château", "de la Fontaine", "du Port", "des Peupliers", "Louise Michel", "de la Libération", "du Maréchal Foch", "des Marronniers", "de Bretagne", "du Lavoir", "des Anciens Combattants", "Aristide Briand", "de la Croix Blanche", "du 11 Novembre", "des Prés", "Jules Ferry", "de Strasbourg", "du Bourg", "des Mésanges", "Sainte-Anne"]
+FIRST_KNOWN = [
+    "Jean",
+    "Marie",
+    "Pierre",
+    "Sophie",
+    "Nathalie",
+    "Isabelle",
+    "Philippe",
+    "Nicolas",
+    "Catherine",
+    "Michel",
+    "Julie",
+    "Camille",
+    "Thomas",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Manon",
+    "Karim",
+    "Fatima",
+    "Mohamed",
+    "Inès",
+    "Youssef",
+    "Yasmine",
+    "Jean-Pierre",
+    "Marie-Claire",
+    "Anne-Sophie",
+    "François",
+    "Hélène",
+    "Sébastien",
+    "Aurélie",
+    "Jérôme",
+    "Cécile",
+]
+FIRST_UNKNOWN = [
+    "Gwenaëlle",
+    "Loïc",
+    "Ophélie",
+    "Anatole",
+    "Maëlys",
+    "Ousmane",
+    "Aïssatou",
+    "Tiphaine",
+    "Enguerrand",
+    "Clémence",
+    "Soizic",
+    "Killian",
+    "Ludivine",
+    "Héloïse",
+    "Jordane",
+    "Mamadou",
+    "Bérénice",
+    "Gaspard",
+    "Capucine",
+    "Ferdinand",
+    "Priscilla",
+    "Wassim",
+    "Sixtine",
+    "Malo",
+    "Rosalie",
+    "Tristan",
+    "Armelle",
+    "Corentin",
+]
+SURNAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guerin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+    "Mathieu",
+    "Clément",
+    "Gauthier",
+    "Dumont",
+    "Lopez",
+    "Fontaine",
+    "Chevalier",
+    "Robin",
+    "Masson",
+    "Sanchez",
+    "Gérard",
+    "Nguyen",
+    "Boyer",
+    "Denis",
+    "Lemaire",
+    "Duval",
+    "Joly",
+    "Gautier",
+    "Roger",
+    "Roche",
+    "Roy",
+    "Noël",
+    "Meyer",
+    "Lucas",
+    "Meunier",
+    "Jean",
+    "Perez",
+    "Marchand",
+    "Dufour",
+    "Blanchard",
+    "Marie",
+    "Barbier",
+    "Brun",
+    "Dumas",
+    "Brunet",
+    "Schmitt",
+    "Leroux",
+    "Colin",
+    "Fernandez",
+    "Pierre",
+    "Renard",
+    "Arnaud",
+    "Rolland",
+    "Caron",
+    "Aubert",
+    "Giraud",
+    "Leclerc",
+    "Vidal",
+    "Bourgeois",
+    "Renaud",
+    "Lemoine",
+    "Picard",
+    "Gaillard",
+    "Philippe",
+    "Leclercq",
+    "Lacroix",
+    "Fabre",
+    "Dupuis",
+    "Olivier",
+    "Rodriguez",
+    "Da-Silva",
+    "Hubert",
+    "Louis",
+    "Charles",
+    "Guillot",
+    "Rivière",
+    "Le-Gall",
+    "Guillaume",
+    "Adam",
+    "Rey",
+    "Moulin",
+    "Gonzalez",
+    "Berger",
+    "Lecomte",
+    "Ménard",
+    "Fleury",
+    "Deschamps",
+    "Carpentier",
+    "Julien",
+    "Benoît",
+    "Paris",
+    "Maillard",
+    "Marchal",
+    "Aubry",
+    "Vasseur",
+    "Le-Roux",
+    "Renault",
+    "Jacquet",
+    "Collet",
+    "Prévost",
+    "Poirier",
+    "Charpentier",
+    "Royer",
+    "Huet",
+    "Baron",
+    "Dupuy",
+    "Pons",
+    "Paul",
+    "Laine",
+    "Carré",
+    "Breton",
+    "Rémy",
+    "Schneider",
+    "Perret",
+    "Giraud",
+    "Haddad",
+    "Benali",
+    "Diallo",
+    "Kowalski",
+    "Ferreira",
+    "Traoré",
+    "Boucher",
+    "Lebrun",
+    "Hamon",
+    "Le-Goff",
+    "Besnard",
+    "Tessier",
+    "Kerboul",
+]
+STREETS = [
+    "des Lilas",
+    "de la République",
+    "Victor Hugo",
+    "du 8 Mai 1945",
+    "Jean Jaurès",
+    "de la Gare",
+    "des Écoles",
+    "Pasteur",
+    "du Moulin",
+    "de l'Église",
+    "Saint-Martin",
+    "des Tilleuls",
+    "du Général de Gaulle",
+    "Gambetta",
+    "de la Paix",
+    "des Acacias",
+    "du Stade",
+    "Émile Zola",
+    "de Verdun",
+    "des Vignes",
+    "du Château",
+    "de la Fontaine",
+    "du Port",
+    "des Peupliers",
+    "Louise Michel",
+    "de la Libération",
+    "du Maréchal Foch",
+    "des Marronniers",
+    "de Bretagne",
+    "du Lavoir",
+    "des Anciens Combattants",
+    "Aristide Briand",
+    "de la Croix Blanche",
+    "du 11 Novembre",
+    "des Prés",
+    "Jules Ferry",
+    "de Strasbourg",
+    "du Bourg",
+    "des Mésanges",
+    "Sainte-Anne",
+]
 LOWER_STREETS = ("de la gare", "des écoles", "du moulin", "des lilas", "de la mairie", "du stade")
 STREET_TYPES = (
     "rue", "rue", "rue", "avenue", "boulevard", "place", "chemin", "impasse", "allée", "route",
@@ -41,7 +305,20 @@ CITIES = (
     ("97400", "Saint-Denis"), ("56100", "Lorient"), ("24000", "Périgueux"),
     ("71100", "Chalon-sur-Saône"), ("04000", "Digne-les-Bains"), ("22300", "Lannion"),
 )  # fmt: skip
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 DOMAINS = ("gmail.com", "orange.fr", "free.fr", "laposte.net", "sfr.fr", "outlook.fr", "yahoo.fr")
 COMPANIES = (
     "Durand BTP", "Espaces Verts de l'Ouest", "Bureau d'études Hydro Conseil", "Menuiserie Moreau",
@@ -216,7 +493,9 @@ class _Gen:
     def plate(self) -> str:
         letters = "ABCDEFGHJKLMNPQRSTVWXYZ"
         rng = self.rng
-        return f"{rng.choice(letters)}{rng.choice(letters)}-{rng.randint(1, 999):03d}-{rng.choice(letters)}{rng.choice(letters)}"
+        left = rng.choice(letters) + rng.choice(letters)
+        right = rng.choice(letters) + rng.choice(letters)
+        return f"{left}-{rng.randint(1, 999):03d}-{right}"
 
     def parcel(self) -> str:
         rng = self.rng
@@ -265,7 +544,8 @@ def _citizen_email(g: _Gen) -> Document:
         " ou par courriel à "
     ).ent("EMAIL", g.email(first, last)).add(".\n")
     doc.add(
-        f"La séance du conseil du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024 en a déjà parlé, pour un montant de {rng.randint(100, 9999)} €.\n"
+        f"La séance du conseil du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024 en a déjà "
+        f"parlé, pour un montant de {rng.randint(100, 9999)} €.\n"
     )
     doc.add("\nCordialement,\n").ent("PERSONNE", f"{first} {last}").add("\n")
     return doc
@@ -275,7 +555,8 @@ def _deliberation(g: _Gen) -> Document:
     rng = g.rng
     doc = Document("deliberation")
     doc.add(
-        f"DÉLIBÉRATION N° 2024-{rng.randint(1, 150):03d}\nSéance du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024\n\n"
+        f"DÉLIBÉRATION N° 2024-{rng.randint(1, 150):03d}\n"
+        f"Séance du {rng.randint(1, 28)} {rng.choice(MONTHS)} 2024\n\n"
     )
     doc.add("Présents : ")
     for i in range(rng.randint(3, 6)):
@@ -287,7 +568,8 @@ def _deliberation(g: _Gen) -> Document:
     f, last = g.person()
     doc.ent("PERSONNE", f"{f} {last}").add(".\n\n")
     doc.add(
-        "Objet : cession d'un terrain communal.\nVu le Code général des collectivités territoriales, notamment son article L. 2241-1,\n"
+        "Objet : cession d'un terrain communal.\nVu le Code général des collectivités "
+        "territoriales, notamment son article L. 2241-1,\n"
     )
     doc.add(
         "Le conseil municipal, après en avoir délibéré, décide de céder la parcelle cadastrée "
@@ -312,7 +594,8 @@ def _bid(g: _Gen) -> Document:
     doc = Document("offre")
     company = rng.choice(COMPANIES)
     doc.add(
-        f"ACTE D'ENGAGEMENT — Marché n° 2024-{rng.randint(1, 99):02d}-TRX\n\nLe candidat : {company}, SIRET "
+        f"ACTE D'ENGAGEMENT — Marché n° 2024-{rng.randint(1, 99):02d}-TRX\n\n"
+        f"Le candidat : {company}, SIRET "
     )
     doc.ent("SIRET", _fmt_siret(rng, make_siret(rng, la_poste=rng.random() < 0.1)))
     doc.add(", RCS ").add(rng.choice(CITIES)[1]).add(" ").ent(
