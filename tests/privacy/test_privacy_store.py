@@ -150,3 +150,26 @@ def test_without_session_nothing_is_stored(database):
     assert res.mapping_id is None and "Personne 1" in res.text
     with read_session() as s:
         assert s.scalars(select(PrivacyMapping)).all() == []
+
+
+def test_gateway_pseudonymiser_protocol_in_memory_and_stored(communes):
+    from communia.core.privacy import gateway_pseudonymiser
+
+    sep = "\n\n§§§COMMUNIA-MESSAGE§§§\n\n"
+    joined = sep.join(["Consignes : réponds poliment.", MESSAGE, "Et Mme Kerboul ?"])
+    p = gateway_pseudonymiser(use_ner=False)
+    masked, token = p.pseudonymise(joined)
+    parts = masked.split(sep)
+    assert len(parts) == 3 and parts[2] == "Et Mme Personne 1 ?"
+    assert_no_personal_data(masked.replace(sep, "\n"), known=SECRETS, use_ner=False)
+    assert p.reidentify("Bonjour Personne 1, au Téléphone 1.", token) == (
+        "Bonjour Gwenaëlle Kerboul, au 06 45 12 78 90."
+    )
+    a, _ = communes
+    with write_session() as s:
+        stored = gateway_pseudonymiser(use_ner=False, commune_id=a, session=s)
+        masked2, mapping_id = stored.pseudonymise(MESSAGE)
+        assert isinstance(mapping_id, str) and masked2 == p.pseudonymise(MESSAGE)[0]
+    with write_session() as s:
+        back = reidentify(masked2, mapping_id, commune_id=a, session=s, role="agent")
+    assert "Gwenaëlle Kerboul" in back

@@ -13,6 +13,7 @@ from __future__ import annotations
 from communia.core.privacy.aliases import AliasTable
 from communia.core.privacy.detect import MAX_CHARS, ScanResult, detect, ensure_text, scan
 from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, LABELS, Entity
+from communia.core.privacy.gateway import GatewayPseudonymiser, gateway_pseudonymiser
 from communia.core.privacy.ner import NerStatus, ner_status
 from communia.core.privacy.store import (
     REIDENTIFY_ROLES,
@@ -22,6 +23,7 @@ from communia.core.privacy.store import (
     pseudonymise,
     pseudonymise_detailed,
     reidentify,
+    store_alias_table,
 )
 
 __all__ = [
@@ -32,16 +34,19 @@ __all__ = [
     "REIDENTIFY_ROLES",
     "AliasTable",
     "Entity",
+    "GatewayPseudonymiser",
     "NerStatus",
     "PseudonymisationResult",
     "ScanResult",
     "check_role",
     "detect",
     "ensure_text",
+    "gateway_pseudonymiser",
     "load_alias_table",
     "ner_status",
     "pseudonymise",
     "pseudonymise_detailed",
     "reidentify",
     "scan",
+    "store_alias_table",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "pseudonymise_detailed",
     "reidentify",
     "load_alias_table",
+    "store_alias_table",
     "check_role",
 ]
 
@@ -137,6 +138,38 @@ def _get_row(session: Session, mapping_id: str, commune_id: int) -> PrivacyMappi
     return row
 
 
+def _save(
+    session: Session, table: AliasTable, *, row: PrivacyMapping | None, commune_id: int, actor: str
+) -> PrivacyMapping:
+    if row is None:
+        row = PrivacyMapping(id=secrets.token_hex(16), commune_id=commune_id, created_by=actor)
+        session.add(row)
+    row.key_version = _KEY_VERSION
+    row.counts = table.counts()
+    row.ciphertext = _seal(table, row.id, commune_id)
+    session.flush()
+    return row
+
+
+def store_alias_table(
+    session: Session, table: AliasTable, *, commune_id: int, actor: str, source: str = ""
+) -> str:
+    """Store an alias table built elsewhere (the LLM gateway's); returns its mapping id."""
+    row = _save(session, table, row=None, commune_id=commune_id, actor=actor)
+    record(
+        session,
+        actor=actor,
+        action="privacy.pseudonymisation",
+        commune_id=commune_id,
+        object_type="privacy_mapping",
+        object_id=row.id,
+        summary=f"Pseudonymisation : {sum(table.counts().values())} valeur(s) remplacée(s)",
+        details={"counts": table.counts()},
+        inputs_hash=hash_inputs(source) if source else "",
+    )
+    return row.id
+
+
 def pseudonymise_detailed(
     text: str | bytes,
     *,
@@ -171,13 +204,7 @@ def pseudonymise_detailed(
     out = table.replace(source, result.entities)
     if session is not None:
         assert commune_id is not None
-        if row is None:
-            row = PrivacyMapping(id=secrets.token_hex(16), commune_id=commune_id, created_by=actor)
-            session.add(row)
-        row.key_version = _KEY_VERSION
-        row.counts = table.counts()
-        row.ciphertext = _seal(table, row.id, commune_id)
-        session.flush()
+        row = _save(session, table, row=row, commune_id=commune_id, actor=actor)
         record(
             session,
             actor=actor,
