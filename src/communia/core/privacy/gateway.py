@@ -1,4 +1,4 @@
-"""The pseudonymiser the LLM gateway uses (``communia.core.llm`` looks up ``gateway_pseudonymiser``).
+"""Pseudonymiser for the LLM gateway (``communia.core.llm`` looks up ``gateway_pseudonymiser``).
 
 It implements the gateway's two-call protocol: ``pseudonymise(text) -> (text, token)`` and
 ``reidentify(text, token) -> text``. By default the token is the in-memory alias table of
