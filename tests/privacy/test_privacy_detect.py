@@ -142,3 +142,8 @@ def test_full_pipeline_on_generated_documents_leaves_nothing_in_clear():
         result = scan(doc.text)
         out = AliasTable().replace(doc.text, result.entities)
         assert_no_personal_data(out, known=[s.text for s in doc.spans if s.type != "PERSONNE"])
+
+
+def test_places_named_after_people_are_not_persons():
+    text = "Réunion salle Jean Moulin, puis visite de l'école Jules Ferry avec Mr Loïc Tanguy."
+    assert kinds(detect(text, use_ner=False)) == {("PERSONNE", "Loïc Tanguy")}

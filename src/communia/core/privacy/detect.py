@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 from communia.core.errors import InvalidInput, TooLarge
 from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, PRIORITY, Entity
-from communia.core.privacy.lexicon import CIVILITIES, GIVEN_NAMES, NOT_NAMES, ORG_MARKERS, fold
+from communia.core.privacy.lexicon import (
+    CIVILITIES,
+    GIVEN_NAMES,
+    NAMED_PLACES,
+    NOT_NAMES,
+    ORG_MARKERS,
+    STREET_TYPES,
+    fold,
+)
 from communia.core.privacy.recognizers import RULE_RECOGNIZERS, _strip_not_names
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
@@ -29,6 +37,7 @@ MAX_CHARS = 2_000_000  # about 600 pages of text
 _CIVILITY_PREFIX = re.compile(
     r"^(?:" + "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True)) + r")\.?\s+"
 )
+STREET_WORDS = frozenset(fold(t).rstrip(".") for t in STREET_TYPES if " " not in t)
 _ALIAS = re.compile(
     r"(?<![\w])(?:"
     + "|".join(re.escape(p) for p in sorted(ALIAS_PREFIX.values(), key=len, reverse=True))
@@ -131,6 +140,9 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     if span is None:
         return None
     s, end = span
+    before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
+    if before and fold(before[-1]) in NAMED_PLACES | STREET_WORDS:
+        return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
         s = max(0, s - 5) + m.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 __all__ = [
+    "NAMED_PLACES",
     "GIVEN_NAMES",
     "ORG_MARKERS",
     "CIVILITIES",
@@ -307,6 +308,7 @@ CIVILITIES: tuple[str, ...] = (
     "Messieurs",
     "Mesdames",
     "M.",
+    "Mr",
     "Mme",
     "Mmes",
     "MM.",
@@ -542,6 +544,16 @@ ORG_MARKERS: frozenset[str] = frozenset(
         "travaux",
         "immobilier",
     ]
+)
+
+# Public places named after people: "école Jules Ferry", "salle Jean Moulin" are not persons.
+NAMED_PLACES: frozenset[str] = frozenset(
+    fold(w)
+    for w in (
+        "salle école collège lycée gymnase stade espace centre hôpital médiathèque "
+        "bibliothèque maison résidence foyer piscine square parc jardin halle théâtre "
+        "groupe scolaire cinéma pont quai musée institut"
+    ).split()
 )
 
 # Street types ("types de voie"), with common abbreviations.
