@@ -549,11 +549,35 @@ ORG_MARKERS: frozenset[str] = frozenset(
 # Public places named after people: "école Jules Ferry", "salle Jean Moulin" are not persons.
 NAMED_PLACES: frozenset[str] = frozenset(
     fold(w)
-    for w in (
-        "salle école collège lycée gymnase stade espace centre hôpital médiathèque "
-        "bibliothèque maison résidence foyer piscine square parc jardin halle théâtre "
-        "groupe scolaire cinéma pont quai musée institut"
-    ).split()
+    for w in [
+        "salle",
+        "école",
+        "collège",
+        "lycée",
+        "gymnase",
+        "stade",
+        "espace",
+        "centre",
+        "hôpital",
+        "médiathèque",
+        "bibliothèque",
+        "maison",
+        "résidence",
+        "foyer",
+        "piscine",
+        "square",
+        "parc",
+        "jardin",
+        "halle",
+        "théâtre",
+        "groupe",
+        "scolaire",
+        "cinéma",
+        "pont",
+        "quai",
+        "musée",
+        "institut",
+    ]
 )
 
 # Street types ("types de voie"), with common abbreviations.
