@@ -87,12 +87,18 @@ def ensure_text(
     return value
 
 
-def _clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Trim civility prefixes, roles, particles and punctuation off a person span."""
+def _clean_person(
+    text: str, start: int, end: int, *, capitalised: bool = True
+) -> tuple[int, int] | None:
+    """Trim civility prefixes, roles, particles and punctuation off a person span.
+
+    ``capitalised=False`` for the statistical model's persons: citizens do write
+    "julien moreau" in lower case, and the model still finds it.
+    """
     m = _CIVILITY_PREFIX.match(text[start:end])
     if m:
         start += m.end()
-    span = _strip_not_names(text, start, end)
+    span = _strip_not_names(text, start, end, capitalised=capitalised)
     if span is None:
         return None
     s, e = span
@@ -120,7 +126,7 @@ def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
             if len(first) < 2 or fold(_CIVILITY_PREFIX.sub("", first[0])) not in GIVEN_NAMES:
                 continue
             score, source = 0.6, f"spacy:{label}+prenom"
-        cleaned = _clean_person(text, start, end)
+        cleaned = _clean_person(text, start, end, capitalised=label != "PER")
         if cleaned:
             s, e = cleaned
             found.append(Entity("PERSONNE", s, e, text[s:e], score, source))
@@ -136,7 +142,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
         return e
-    span = _clean_person(text, e.start, e.end)
+    span = _clean_person(text, e.start, e.end, capitalised=e.source != "spacy")
     if span is None:
         return None
     s, end = span

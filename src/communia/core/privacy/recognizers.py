@@ -416,7 +416,9 @@ _EDGE_PARTICLES = frozenset(
 )
 
 
-def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
+def _strip_not_names(
+    text: str, start: int, end: int, *, capitalised: bool = True
+) -> tuple[int, int] | None:
     """Trim roles, salutations and particles off both ends ("le Maire", "du CCAS")."""
     words = list(re.finditer(r"[^\s]+", text[start:end]))
 
@@ -428,7 +430,7 @@ def _strip_not_names(text: str, start: int, end: int) -> tuple[int, int] | None:
         words.pop()
     while words and drop(words[0].group()):
         words.pop(0)
-    if not words or not words[0].group()[0].isupper():
+    if not words or (capitalised and not words[0].group()[0].isupper()):
         return None
     return start + words[0].start(), start + words[-1].end()
 
