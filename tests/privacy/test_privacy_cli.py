@@ -1,6 +1,7 @@
 import json
 
 from click.testing import CliRunner
+from privacy_fixtures import *  # noqa: F403 - fixtures
 
 from communia.core.privacy.cli import privacy_group
 

@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import pytest
+from privacy_fixtures import *  # noqa: F403 - fixtures
 
 from communia.core.errors import InvalidInput, TooLarge
 from communia.core.privacy import detect, scan

@@ -1,4 +1,5 @@
 import pytest
+from privacy_fixtures import *  # noqa: F403 - fixtures
 from sqlalchemy import select, text
 
 from communia.core.db import read_session, write_session

@@ -1,4 +1,5 @@
-"""Fixtures of the privacy tests: a commune and users in the real test database."""
+"""Fixtures of the privacy tests (imported with ``from privacy_fixtures import *``): a commune
+and users in the real test database, and an install without spaCy."""
 
 from __future__ import annotations
 
