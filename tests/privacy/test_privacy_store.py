@@ -174,3 +174,24 @@ def test_gateway_pseudonymiser_protocol_in_memory_and_stored(communes):
     with write_session() as s:
         back = reidentify(masked2, mapping_id, commune_id=a, session=s, role="agent")
     assert "Gwenaëlle Kerboul" in back
+
+
+def test_purge_old_mappings_only_for_the_commune(communes):
+    from datetime import timedelta
+
+    from communia.core.db import utcnow
+    from communia.core.privacy import purge_mappings
+
+    a, b = communes
+    _, old = _pseudo(a)
+    _, recent = _pseudo(a)
+    _, other = _pseudo(b)
+    with write_session() as s:
+        for mapping_id in (old, other):
+            s.get(PrivacyMapping, mapping_id).updated_at = utcnow() - timedelta(days=100)
+    with write_session() as s:
+        assert purge_mappings(s, commune_id=a, older_than_days=90) == 1
+    with read_session() as s:
+        assert {m.id for m in s.scalars(select(PrivacyMapping))} == {recent, other}
+    with write_session() as s, pytest.raises(NotFound):
+        reidentify("Personne 1", old, commune_id=a, session=s, role="agent")

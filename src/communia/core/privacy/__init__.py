@@ -22,6 +22,7 @@ from communia.core.privacy.store import (
     load_alias_table,
     pseudonymise,
     pseudonymise_detailed,
+    purge_mappings,
     reidentify,
     store_alias_table,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "ner_status",
     "pseudonymise",
     "pseudonymise_detailed",
+    "purge_mappings",
     "reidentify",
     "scan",
     "store_alias_table",

@@ -259,3 +259,31 @@ def reidentify_cmd(source, encoding, mapping_id, commune_slug, user_email, outpu
             fh.write(restored)
     else:
         click.echo(restored, nl=not restored.endswith("\n"))
+
+
+@privacy_group.command(
+    "purge",
+    help=t(
+        "Supprime les tables de correspondance plus anciennes que --jours (les textes concernés "
+        "ne seront plus ré-identifiables).",
+        "Delete mappings older than --jours.",
+    ),
+)
+@click.option(
+    "--commune", "commune_slug", required=True, help=t("Slug de la commune.", "Commune slug.")
+)
+@click.option(
+    "--jours",
+    "days",
+    type=float,
+    required=True,
+    help=t("Âge minimal, en jours.", "Minimum age in days."),
+)
+def purge_cmd(commune_slug: str, days: float) -> None:
+    from communia.core.db import write_session
+    from communia.core.privacy import purge_mappings
+
+    with write_session() as session:
+        commune_id = _commune_id(session, commune_slug)
+        count = purge_mappings(session, commune_id=commune_id, older_than_days=days, actor="cli")
+    click.echo(f"{count} table(s) de correspondance supprimée(s).")

@@ -40,6 +40,7 @@ __all__ = [
     "reidentify",
     "load_alias_table",
     "store_alias_table",
+    "purge_mappings",
     "check_role",
 ]
 
@@ -276,3 +277,39 @@ def reidentify(
         inputs_hash=hash_inputs(text),
     )
     return restored
+
+
+def purge_mappings(
+    session: Session, *, commune_id: int, older_than_days: float, actor: str = "systeme"
+) -> int:
+    """Delete the commune's alias tables older than ``older_than_days`` (data minimisation).
+
+    Texts pseudonymised with them can no longer be re-identified. Returns how many went.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from communia.core.db import utcnow
+
+    if older_than_days < 0:
+        raise InvalidInput("La durée de conservation doit être positive.")
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = session.execute(
+        delete(PrivacyMapping).where(
+            PrivacyMapping.commune_id == commune_id, PrivacyMapping.updated_at < cutoff
+        )
+    )
+    count = result.rowcount or 0
+    record(
+        session,
+        actor=actor,
+        action="privacy.purge",
+        commune_id=commune_id,
+        object_type="privacy_mapping",
+        summary=(
+            f"Suppression de {count} table(s) de correspondance "
+            f"de plus de {older_than_days:g} jours"
+        ),
+    )
+    return count
