@@ -53,13 +53,14 @@ def _database(tmp_path_factory):
 def database(_database):
     """A migrated database; every table is emptied after the test."""
     yield _database
-    from sqlalchemy import delete
+    from sqlalchemy import MetaData, delete
 
-    from communia.core.db import Base
-
+    meta = MetaData()
+    meta.reflect(_database)  # every table, including the modules' ones
     with _database.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+        for table in reversed(meta.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(delete(table))
 
 
 PASSWORD = "Motdepasse-Solide-2026"
