@@ -51,8 +51,7 @@ def _database(tmp_path_factory):
 
 @pytest.fixture
 def database(_database):
-    """A migrated database; every table is emptied after the test."""
-    yield _database
+    """A migrated database, emptied before the test (reference data included)."""
     from sqlalchemy import MetaData, delete
 
     meta = MetaData()
@@ -61,6 +60,7 @@ def database(_database):
         for table in reversed(meta.sorted_tables):
             if table.name != "alembic_version":
                 conn.execute(delete(table))
+    yield _database
 
 
 PASSWORD = "Motdepasse-Solide-2026"

@@ -50,5 +50,9 @@ def pending_heads() -> set[str]:
     """Heads defined in code that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config())
     current = current_heads()
-    applied = {rev.revision for rev in script.iterate_revisions(tuple(current), "base")} if current else set()
+    applied = (
+        {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+        if current
+        else set()
+    )
     return set(script.get_heads()) - applied
