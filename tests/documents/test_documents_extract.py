@@ -283,6 +283,8 @@ def test_json_round_trip():
         ("1. Objet", "1"),
         ("ARTICLE 4 - Pénalités", "Article 4"),
         ("Article premier", "Article 1"),
+        ("Article L111-2", "Article L111-2"),
+        ("Art. R. 2121-10", "Article R. 2121-10"),
         ("Chapitre II : Les tarifs", "Chapitre II"),
         ("III - Dispositions finales", "III"),
     ],

@@ -29,7 +29,8 @@ _KEYWORDS = (
     (re.compile(r"^(?:SECTION|Section)\s+([IVXLC]+|\d+)\b\s*[-–—:.]?\s*(.*)$"), 3, "Section"),
     (
         re.compile(
-            r"^(?:ARTICLE|Article|Art\.)\s+(\d+(?:[.-]\d+)*|premier|PREMIER|1er|[IVXLC]+)\b\s*[-–—:.]?\s*(.*)$"
+            r"^(?:ARTICLE|Article|Art\.)\s+((?:[LRDA]\.?\s?\*{0,2})?\d+(?:[.-]\d+)*|premier|PREMIER"
+            r"|1er|[IVXLC]+)\b\s*[-–—:.]?\s*(.*)$"
         ),
         4,
         "Article",

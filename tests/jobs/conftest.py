@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "redis: needs the Redis server (skipped when unreachable)")
+
+
+@pytest.fixture
+def commune(database):
+    from communia.core.db import write_session
+    from communia.core.models import Commune
+
+    with write_session() as session:
+        first = Commune(slug="saint-exemple", name="Saint-Exemple")
+        other = Commune(slug="autre-ville", name="Autre-Ville")
+        session.add_all([first, other])
+        session.flush()
+        return first.id, other.id
+
+
+@pytest.fixture
+def worker(database):
+    from communia.core.jobs.embedded import EmbeddedWorker
+
+    workers = []
+
+    def start(**kwargs):
+        kwargs.setdefault("poll_interval_s", 0.05)
+        kwargs.setdefault("heartbeat_s", 0.2)
+        w = EmbeddedWorker(**kwargs).start()
+        workers.append(w)
+        return w
+
+    yield start
+    for w in workers:
+        w.stop(timeout=5)
+
+
+@pytest.fixture
+def subprocess_env(tmp_path):
+    """Environment of a worker subprocess: same database, test tasks importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")])
+    env["COMMUNIA_MODULES__JOBS__TASK_MODULES"] = '["jobs_test_tasks"]'
+    env["COMMUNIA_MODULES__JOBS__POLL_INTERVAL_S"] = "0.05"
+    env["COMMUNIA_MODULES__JOBS__HEARTBEAT_S"] = "0.2"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+WORKER_CODE = (
+    "import sys; from communia.core.jobs.cli import jobs_group; "
+    "jobs_group(sys.argv[1:], standalone_mode=True)"
+)
+
+
+@pytest.fixture
+def worker_command():
+    return [sys.executable, "-c", WORKER_CODE, "worker"]
