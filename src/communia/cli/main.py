@@ -65,3 +65,12 @@ def main() -> None:
     except CommuniaError as exc:  # raised outside a command (e.g. while loading modules)
         click.echo(f"Erreur : {exc.message}", err=True)
         sys.exit(exc.exit_code)
+
+
+def _register_core() -> None:
+    from communia.cli.core_commands import register
+
+    register(cli)
+
+
+_register_core()
