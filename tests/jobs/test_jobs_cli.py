@@ -4,6 +4,7 @@ import json
 
 import jobs_test_tasks  # noqa: F401 - registers the test tasks
 from click.testing import CliRunner
+from jobs_fixtures import *  # noqa: F403 - fixtures
 
 from communia.core import jobs
 from communia.core.jobs.cli import jobs_group

@@ -9,6 +9,7 @@ import time
 
 import jobs_test_tasks  # noqa: F401 - registers the test tasks
 import pytest
+from jobs_fixtures import *  # noqa: F403 - fixtures
 from sqlalchemy import select
 
 from communia.core import jobs

@@ -8,10 +8,9 @@ import time
 
 import jobs_test_tasks  # noqa: F401 - registers the test tasks
 import pytest
+from jobs_fixtures import *  # noqa: F403 - fixtures
 
 from communia.core import jobs
-
-pytestmark = pytest.mark.redis
 
 
 @pytest.fixture

@@ -43,4 +43,8 @@ def current_heads() -> set[str]:
 def pending_heads() -> set[str]:
     """Heads defined in code that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config())
-    return set(script.get_heads()) - current_heads()
+    current = current_heads()
+    # A branch that ``depends_on`` another (e.g. jobs_0001 on core_0001) makes Alembic
+    # record only the dependent head: count everything below the recorded heads as applied.
+    applied = {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+    return set(script.get_heads()) - applied

@@ -1,3 +1,6 @@
+"""Fixtures of the jobs tests (a module, not a conftest.py: the root conftest is imported
+by name ``conftest`` from other test folders)."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +10,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "redis: needs the Redis server (skipped when unreachable)")
+__all__ = ["commune", "worker", "subprocess_env", "worker_command", "jobs_http"]
 
 
 @pytest.fixture
@@ -65,3 +65,37 @@ WORKER_CODE = (
 @pytest.fixture
 def worker_command():
     return [sys.executable, "-c", WORKER_CODE, "worker"]
+
+
+@pytest.fixture
+def jobs_http(database):
+    """The real app with the jobs pages, API and embedded worker, served by uvicorn."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from communia.core.jobs.web import install
+    from communia.web.app import create_app
+
+    app = create_app()
+    install(app)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/api/v1/health", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)
