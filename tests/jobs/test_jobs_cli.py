@@ -46,3 +46,15 @@ def test_bad_parameter_is_reported_in_french(database):
     result = CliRunner().invoke(jobs_group, ["submit", "tests.count", "-p", "steps"])
     assert isinstance(result.exception, InvalidInput)
     assert "clé=valeur" in result.exception.message
+
+
+def test_jobs_imports_stay_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, communia.core.jobs, communia.core.jobs.cli, communia.core.jobs.web;"
+        "print(sorted({'rq', 'redis', 'pypdfium2', 'PIL', 'pytesseract'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
