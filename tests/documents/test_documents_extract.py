@@ -305,3 +305,32 @@ def test_heading_lines(line, number):
 )
 def test_not_heading_lines(line):
     assert classify_heading(line) is None
+
+
+def test_progress_is_reported_per_member_and_can_stop_the_extraction():
+    calls = []
+    doc = extract(
+        FIXTURES / "dossier.zip",
+        limits=DocumentLimits(ocr=False),
+        on_progress=lambda f, m: calls.append((f, m)),
+    )
+    assert doc.parts
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] < fractions[-1] <= 1
+    assert any("courriels/offre.eml : Lecture de « offre.docx »" in m for _, m in calls)
+
+    class Stop(BaseException):
+        pass
+
+    def stop(fraction, message):
+        raise Stop()
+
+    with pytest.raises(Stop):  # not turned into an UnreadableDocument
+        extract(FIXTURES / "dossier.zip", on_progress=stop)
+
+
+@needs_ocr
+def test_ocr_progress_names_the_pages():
+    calls = []
+    extract(FIXTURES / "arrete_scan.pdf", on_progress=lambda f, m: calls.append((f, m)))
+    assert calls == [(0.0, "reconnaissance du texte, page 1 (1/1)")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -172,3 +173,16 @@ def test_builtin_document_task_reads_real_files(worker):
     files = final.result["files"]
     assert files[0]["format"] == "pdf" and files[0]["pages"] == 2
     assert "mot de passe" in files[1]["error"]
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract absent")
+def test_cancel_stops_a_document_job_between_two_ocr_pages(worker):
+    from pathlib import Path
+
+    scan = Path(__file__).parents[1] / "documents" / "fixtures" / "arrete_scan.pdf"
+    worker()
+    view = jobs.submit("documents.extract", {"paths": [str(scan)] * 6})
+    wait_for(lambda: "reconnaissance du texte" in jobs.get(view.id).message, timeout=30)
+    jobs.cancel(view.id, actor="a@b.fr")
+    final = jobs.wait(view.id, timeout=30)
+    assert final.state == "cancelled" and final.progress < 0.5

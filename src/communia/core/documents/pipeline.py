@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+ProgressCallback = Callable[[float, str], None]
 
 
 class UnreadableDocument(InvalidInput):
@@ -74,21 +75,44 @@ class Context:
     pending_ocr: list[OcrTask] = field(default_factory=list)
     document: Document | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    # Called with (fraction 0..1, French message) during slow steps (OCR, archives).
+    # It may raise to stop the extraction (a cancelled job raises ``JobCancelled``).
+    on_progress: ProgressCallback | None = None
+
+    def progress(self, fraction: float, message: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(min(max(fraction, 0.0), 1.0), message)
 
     def warn(self, message: str) -> None:
         assert self.document is not None
         self.document.warnings.append(message)
 
-    def child(self, name: str, data: bytes) -> Document:
-        """Extract an attachment or archive member (one level deeper, same budget)."""
+    def child(self, name: str, data: bytes, *, part: tuple[int, int] = (0, 1)) -> Document:
+        """Extract an attachment or archive member (one level deeper, same budget).
+
+        ``part`` is (index, count) of this member among its siblings: the member's own
+        progress is mapped onto its share of the container's progress."""
         if self.depth + 1 > self.limits.max_depth:
             raise TooLarge(
                 f"« {self.name} » contient des fichiers imbriqués sur plus de "
                 f"{self.limits.max_depth} niveaux : document refusé par prudence."
             )
+        index, count = part
+        on_progress = None
+        if self.on_progress is not None:
+
+            def on_progress(fraction: float, message: str) -> None:
+                self.progress((index + fraction) / count, f"{name} : {message}")
+
         ctx = Context(
-            name=name, data=data, limits=self.limits, depth=self.depth + 1, budget=self.budget
+            name=name,
+            data=data,
+            limits=self.limits,
+            depth=self.depth + 1,
+            budget=self.budget,
+            on_progress=on_progress,
         )
+        self.progress(index / count, f"Lecture de « {name} »")
         try:
             return run(ctx)
         except TooLarge as exc:  # a bomb anywhere inside refuses the whole container
@@ -252,7 +276,11 @@ def run_ocr(ctx: Context) -> None:
         ctx.warn(f"{len(ctx.pending_ocr)} page(s) sans texte n'ont pas été lues : {missing}")
         return
     assert ctx.document is not None
-    for task in ctx.pending_ocr:
+    total = len(ctx.pending_ocr)
+    for done, task in enumerate(ctx.pending_ocr):
+        ctx.progress(
+            done / total, f"reconnaissance du texte, page {task.page} ({done + 1}/{total})"
+        )
         image = task.render()
         blocks = ocr_image(image, page=task.page, limits=ctx.limits)
         if not blocks:
@@ -337,12 +365,28 @@ def run(ctx: Context) -> Document:
     return ctx.document
 
 
-def extract_bytes(name: str, data: bytes, *, limits: DocumentLimits | None = None) -> Document:
-    """Extract the text, structure and positions of an in-memory file."""
-    return run(Context(name=name, data=data, limits=limits or get_limits()))
+def extract_bytes(
+    name: str,
+    data: bytes,
+    *,
+    limits: DocumentLimits | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Document:
+    """Extract the text, structure and positions of an in-memory file.
+
+    ``on_progress(fraction, message)`` is called during the slow parts (OCR pages, archive
+    members); an exception it raises stops the extraction and propagates unchanged when it
+    is not an ``Exception`` (``JobCancelled`` is a ``BaseException``, like asyncio's)."""
+    ctx = Context(name=name, data=data, limits=limits or get_limits(), on_progress=on_progress)
+    return run(ctx)
 
 
-def extract(path: str | Path, *, limits: DocumentLimits | None = None) -> Document:
+def extract(
+    path: str | Path,
+    *,
+    limits: DocumentLimits | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Document:
     """Extract a file on disk; the size limit is checked before the file is read."""
     path = Path(path)
     limits = limits or get_limits()
@@ -355,4 +399,4 @@ def extract(path: str | Path, *, limits: DocumentLimits | None = None) -> Docume
             f"« {path.name} » pèse {size / 1048576:.1f} Mo, au-delà de la limite de "
             f"{limits.max_file_mb:g} Mo fixée pour cette instance."
         )
-    return extract_bytes(path.name, path.read_bytes(), limits=limits)
+    return extract_bytes(path.name, path.read_bytes(), limits=limits, on_progress=on_progress)

@@ -24,8 +24,15 @@ def extract_documents(ctx: JobContext, *, paths: list[str]) -> dict:
         ctx.check_cancelled()
         name = Path(path).name
         ctx.progress(index / len(paths), f"Lecture de « {name} » ({index + 1}/{len(paths)})")
+
+        def on_progress(
+            fraction: float, message: str, index: int = index, name: str = name
+        ) -> None:
+            ctx.check_cancelled()
+            ctx.progress((index + fraction) / len(paths), f"{name} : {message}")
+
         try:
-            document = extract(path)
+            document = extract(path, on_progress=on_progress)
         except CommuniaError as exc:
             files.append({"name": name, "error": exc.message})
             continue

@@ -37,8 +37,11 @@ _lock = threading.Lock()
 _imported = False
 
 
-class JobCancelled(Exception):  # noqa: N818 - it is a signal, not an error
-    """Raised by a task (or by ``JobContext.check_cancelled``) to stop at a clean point."""
+class JobCancelled(BaseException):  # noqa: N818 - it is a signal, not an error
+    """Raised by a task (or by ``JobContext.check_cancelled``) to stop at a clean point.
+
+    A ``BaseException``, like ``asyncio.CancelledError``: library code that turns any
+    ``Exception`` into a domain error (document extraction, for one) lets it through."""
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def parse_zip(ctx: Context) -> None:
                 raise _bomb(ctx, f"« {info.filename} » est compressé plus de {ratio:g} fois")
         assert ctx.document is not None
         ctx.document.pages = None
-        for info in members:
+        for position, info in enumerate(members):
             if info.file_size > limits.max_file_bytes:
                 ctx.warn(f"« {info.filename} » ignoré : plus de {limits.max_file_mb:g} Mo.")
                 continue
@@ -82,7 +82,7 @@ def parse_zip(ctx: Context) -> None:
                 ctx.warn(f"« {info.filename} » ignoré : plus de {limits.max_file_mb:g} Mo.")
                 continue
             try:
-                child = ctx.child(info.filename, data)
+                child = ctx.child(info.filename, data, part=(position, len(members)))
             except (UnreadableDocument, UnsupportedFormat, ProtectedDocument) as exc:
                 ctx.warn(f"« {info.filename} » ignoré : {exc.message}")
                 continue

@@ -55,7 +55,8 @@ def parse_eml(ctx: Context) -> None:
     for paragraph in body.replace("\r\n", "\n").split("\n\n"):
         if paragraph.strip():
             ctx.blocks.append(Block(text=paragraph))
-    for index, attachment in enumerate(message.iter_attachments(), start=1):
+    attachments = list(message.iter_attachments())
+    for index, attachment in enumerate(attachments, start=1):
         name = attachment.get_filename() or f"piece-jointe-{index}"
         if attachment.get_content_type() == "message/rfc822":
             inner = attachment.get_payload()
@@ -64,7 +65,7 @@ def parse_eml(ctx: Context) -> None:
         else:
             payload = attachment.get_payload(decode=True) or b""
         try:
-            child = ctx.child(name, payload)
+            child = ctx.child(name, payload, part=(index - 1, len(attachments)))
         except (UnreadableDocument, UnsupportedFormat, ProtectedDocument) as exc:
             ctx.warn(f"Pièce jointe « {name} » ignorée : {exc.message}")
             continue
