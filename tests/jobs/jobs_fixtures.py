@@ -10,7 +10,24 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-__all__ = ["commune", "worker", "subprocess_env", "worker_command", "jobs_http"]
+__all__ = [
+    "commune",
+    "worker",
+    "subprocess_env",
+    "worker_command",
+    "jobs_http",
+    "no_stray_worker",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_stray_worker():
+    """Each test decides which workers run: stop a process-wide worker that an app
+    started earlier in this test process (e.g. a live server of another test file)."""
+    from communia.core.jobs.embedded import stop_embedded_worker
+
+    stop_embedded_worker()
+    yield
 
 
 @pytest.fixture
