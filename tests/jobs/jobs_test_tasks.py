@@ -60,3 +60,9 @@ def slow(ctx: JobContext, *, steps: int = 40, seconds: float = 0.1, marker: str 
         time.sleep(seconds)
         ctx.progress((step + 1) / steps, f"Étape {step + 1}")
     return {"steps": steps}
+
+
+@task("tests.quiet", title="Tâche silencieuse")
+def quiet(ctx: JobContext, *, seconds: float = 1.5) -> dict:
+    time.sleep(seconds)  # never reports progress
+    return {"slept": seconds}

@@ -186,3 +186,24 @@ def test_cancel_stops_a_document_job_between_two_ocr_pages(worker):
     jobs.cancel(view.id, actor="a@b.fr")
     final = jobs.wait(view.id, timeout=30)
     assert final.state == "cancelled" and final.progress < 0.5
+
+
+def test_a_silent_task_keeps_its_heartbeat_and_is_not_taken_twice(worker, monkeypatch):
+    from communia.core.jobs.runner import requeue_stale
+    from communia.core.settings import reset_settings
+
+    monkeypatch.setenv("COMMUNIA_MODULES__JOBS__HEARTBEAT_S", "0.1")
+    reset_settings()
+    try:
+        worker()
+        view = jobs.submit("tests.quiet", {"seconds": 1.5})
+        wait_for(lambda: jobs.get(view.id).state == "running")
+        requeued = []
+        while not jobs.get(view.id).done:
+            requeued += requeue_stale(0.6)  # what another worker's watch would do
+            time.sleep(0.1)
+        final = jobs.get(view.id)
+        assert requeued == [] and final.state == "succeeded" and final.attempts == 1
+    finally:
+        monkeypatch.delenv("COMMUNIA_MODULES__JOBS__HEARTBEAT_S")
+        reset_settings()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from communia.core.db import read_session, write_session
 from communia.core.jobs.config import get_jobs_settings
 from communia.core.jobs.models import Job
-from communia.core.jobs.runner import execute, heartbeat, requeue_stale
+from communia.core.jobs.runner import execute, requeue_stale
 
 __all__ = ["EmbeddedWorker", "notify", "start_embedded_worker", "stop_embedded_worker"]
 
@@ -96,9 +96,9 @@ class EmbeddedWorker:
             thread = threading.Thread(target=self._loop, args=(worker,), name=worker, daemon=True)
             thread.start()
             self._threads.append(thread)
-        beat = threading.Thread(target=self._beat, name=f"{self.name}-heartbeat", daemon=True)
-        beat.start()
-        self._threads.append(beat)
+        watch = threading.Thread(target=self._watch, name=f"{self.name}-watch", daemon=True)
+        watch.start()
+        self._threads.append(watch)
         _workers.add(self)
         return self
 
@@ -142,15 +142,14 @@ class EmbeddedWorker:
                 self.wake.wait(self.poll_interval_s)
                 self.wake.clear()
 
-    def _beat(self) -> None:
+    def _watch(self) -> None:
+        """Every heartbeat interval, take back the jobs of dead or silent workers."""
         while not self._stop.wait(self.heartbeat_s):
             try:
-                for worker in self.worker_ids:
-                    heartbeat(worker)
                 if self.recover():
                     self.wake.set()
-            except Exception:  # noqa: BLE001 - keep beating; the next beat may succeed
-                log.exception("embedded worker heartbeat failed")
+            except Exception:  # noqa: BLE001 - keep watching; the database may come back
+                log.exception("embedded worker recovery failed")
 
 
 def start_embedded_worker() -> EmbeddedWorker | None:

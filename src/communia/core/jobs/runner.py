@@ -82,13 +82,32 @@ def cancel_requested(job_id: int) -> bool:
         return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
-def heartbeat(worker: str) -> None:
+def heartbeat(job_id: int) -> None:
     with write_session() as session:
         session.execute(
             update(Job)
-            .where(Job.worker == worker, Job.state == "running")
+            .where(Job.id == job_id, Job.state == "running")
             .values(heartbeat_at=utcnow())
         )
+
+
+def _beating(job_id: int) -> threading.Event:
+    """Keep the job's heartbeat fresh while its task runs, even if the task never reports
+    progress, so that no other worker mistakes it for the job of a dead worker."""
+    from communia.core.jobs.config import get_jobs_settings
+
+    interval = get_jobs_settings().heartbeat_s
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                heartbeat(job_id)
+            except Exception:  # noqa: BLE001 - the next beat may succeed
+                log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+    threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True).start()
+    return stop
 
 
 def requeue_stale(stale_after_s: float) -> list[int]:
@@ -126,6 +145,7 @@ def execute(job_id: int, worker: str | None = None) -> str:
         name, params = job.name, dict(job.params or {})
         commune_id, created_by, title = job.commune_id, job.created_by, job.title
     ctx = JobContext(job_id, commune_id=commune_id, created_by=created_by)
+    beating = _beating(job_id)
     try:
         task = get_task(name)
         result = task.func(ctx, **params)
@@ -148,6 +168,8 @@ def execute(job_id: int, worker: str | None = None) -> str:
             message="Échec.",
         )
         return "failed"
+    finally:
+        beating.set()
     _finish(job_id, state="succeeded", progress=1.0, result=result, message="Terminée.")
     return "succeeded"
 
