@@ -83,6 +83,33 @@ def build_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def build_bookmarked_pdf() -> bytes:
+    """Headings in the body font, unnumbered: only the PDF outline (bookmarks) tells them."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", FONT)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.add_page()
+    sections = [
+        (0, "Note de synthèse", "Cette note présente le projet de budget participatif."),
+        (
+            1,
+            "Contexte",
+            "La commune a consacré cinq pour cent de son budget d'investissement au vote des habitants.",
+        ),
+        (1, "Calendrier", "Les propositions sont déposées en mars et votées en juin."),
+        (0, "Annexes financières", "Le détail des montants figure dans le tableau joint."),
+    ]
+    for index, (level, title, text) in enumerate(sections):
+        if index == 3:
+            pdf.add_page()
+        pdf.start_section(title, level=level)
+        pdf.multi_cell(0, 5, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 def build_protected_pdf() -> bytes:
     from fpdf import FPDF
     from fpdf.enums import EncryptionMethod
@@ -333,6 +360,7 @@ def main() -> None:
     (HERE / "cctp.pdf").write_bytes(pdf)
     (HERE / "tronque.pdf").write_bytes(pdf[: len(pdf) // 3])
     (HERE / "protege.pdf").write_bytes(build_protected_pdf())
+    (HERE / "note_signets.pdf").write_bytes(build_bookmarked_pdf())
     scan = build_scan()
     scan.save(HERE / "arrete_scan.png", optimize=True)
     (HERE / "arrete_scan.pdf").write_bytes(build_scan_pdf(scan))

@@ -334,3 +334,13 @@ def test_ocr_progress_names_the_pages():
     calls = []
     extract(FIXTURES / "arrete_scan.pdf", on_progress=lambda f, m: calls.append((f, m)))
     assert calls == [(0.0, "reconnaissance du texte, page 1 (1/1)")]
+
+
+def test_pdf_bookmarks_give_headings_in_body_font():
+    doc = extract(FIXTURES / "note_signets.pdf")
+    vote = block_with(doc, "votées en juin")
+    assert vote.section == ("Note de synthèse", "Calendrier")
+    assert vote.citation() == "page 1, « Calendrier »"
+    annex = block_with(doc, "Annexes financières")
+    assert annex.kind == "heading" and annex.level == 1 and annex.page == 2
+    assert block_with(doc, "tableau joint").section == ("Annexes financières",)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from communia.core.documents.model import Block
 from communia.core.documents.structure import classify_heading
 
-__all__ = ["Line", "lines_to_blocks", "body_size"]
+__all__ = ["Line", "lines_to_blocks", "body_size", "heading_key"]
 
 
 @dataclass
@@ -17,6 +17,11 @@ class Line:
     size: float  # font size (PDF points) or line height (OCR pixels)
     top: float  # vertical position, growing downwards
     new_paragraph: bool = False  # the source says a paragraph starts here (OCR)
+
+
+def heading_key(text: str) -> str:
+    """How a line is compared with a bookmark title."""
+    return " ".join(text.casefold().split())
 
 
 def body_size(lines: list[Line]) -> float:
@@ -34,10 +39,18 @@ def _join(previous: str, line: str) -> str:
 
 
 def lines_to_blocks(
-    lines: list[Line], *, page: int, body: float, heading_sizes: list[float], ocr: bool = False
+    lines: list[Line],
+    *,
+    page: int,
+    body: float,
+    heading_sizes: list[float],
+    ocr: bool = False,
+    outline: dict[str, int] | None = None,
 ) -> list[Block]:
-    """Group lines into paragraphs; lines in a larger font or shaped like a heading
-    ("2.3 Durée", "Article 4") become heading blocks."""
+    """Group lines into paragraphs; lines in a larger font, shaped like a heading
+    ("2.3 Durée", "Article 4") or named by a bookmark of the page (``outline``: title key
+    to level) become heading blocks."""
+    outline = outline or {}
     blocks: list[Block] = []
     current: list[str] = []
     current_kind = "paragraph"
@@ -59,6 +72,12 @@ def lines_to_blocks(
         text = line.text.strip()
         if not text:
             flush()
+            previous = None
+            continue
+        bookmarked = outline.get(heading_key(text))
+        if bookmarked is not None:
+            flush()
+            blocks.append(Block(text=text, kind="heading", page=page, level=bookmarked, ocr=ocr))
             previous = None
             continue
         big = body > 0 and line.size >= body * 1.18 and len(text) <= 150

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import ctypes
 
-from communia.core.documents.layout import Line, body_size, heading_sizes, lines_to_blocks
+from communia.core.documents.layout import (
+    Line,
+    body_size,
+    heading_key,
+    heading_sizes,
+    lines_to_blocks,
+)
 from communia.core.documents.pipeline import Context, OcrTask, ProtectedDocument, UnreadableDocument
 
 __all__ = ["parse_pdf"]
@@ -99,8 +105,33 @@ def parse_pdf(ctx: Context) -> None:
     all_lines = [line for _, lines in per_page for line in lines if line.text.strip()]
     body = body_size(all_lines)
     sizes = heading_sizes(all_lines, body)
+    outline = _outline(pdf)
     for number, lines in per_page:
-        ctx.blocks.extend(lines_to_blocks(lines, page=number, body=body, heading_sizes=sizes))
+        ctx.blocks.extend(
+            lines_to_blocks(
+                lines,
+                page=number,
+                body=body,
+                heading_sizes=sizes,
+                outline=outline.get(number - 1),
+            )
+        )
+
+
+def _outline(pdf) -> dict[int, dict[str, int]]:
+    """Bookmarks (LibreOffice and Word export them from heading styles): for each page
+    index, the heading titles it holds and their level (1 = outermost)."""
+    out: dict[int, dict[str, int]] = {}
+    try:
+        for bookmark in pdf.get_toc(max_depth=8):
+            dest = bookmark.get_dest()
+            title = bookmark.get_title() or ""
+            if dest is None or not title.strip():
+                continue
+            out.setdefault(dest.get_index(), {})[heading_key(title)] = bookmark.level + 1
+    except Exception:  # noqa: BLE001 - a broken outline must not prevent reading the text
+        return {}
+    return out
 
 
 def _renderer(pdf, index: int, dpi: int):
