@@ -344,3 +344,15 @@ def test_pdf_bookmarks_give_headings_in_body_font():
     annex = block_with(doc, "Annexes financières")
     assert annex.kind == "heading" and annex.level == 1 and annex.page == 2
     assert block_with(doc, "tableau joint").section == ("Annexes financières",)
+
+
+def test_concurrent_extractions_from_threads_agree():
+    """PDFium is not thread-safe; worker threads and web requests share one lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ["cctp.pdf", "note_signets.pdf", "dossier.zip", "rapport.docx"] * 4
+    expected = {n: extract(FIXTURES / n).to_dict() for n in set(names)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: (n, extract(FIXTURES / n).to_dict()), names))
+    for name, result in results:
+        assert result == expected[name]

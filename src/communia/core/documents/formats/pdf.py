@@ -4,6 +4,7 @@ are rendered and queued for OCR."""
 from __future__ import annotations
 
 import ctypes
+import threading
 
 from communia.core.documents.layout import (
     Line,
@@ -17,6 +18,9 @@ from communia.core.documents.pipeline import Context, OcrTask, ProtectedDocument
 __all__ = ["parse_pdf"]
 
 _SAMPLE = 24  # characters sampled per line to read its font size
+# PDFium is not thread-safe: every call into it (open, read, render, close) holds this
+# lock, so worker threads and web requests can extract PDFs at the same time safely.
+PDFIUM_LOCK = threading.RLock()
 
 
 def _page_lines(textpage, raw) -> list[Line]:
@@ -57,6 +61,11 @@ def _page_lines(textpage, raw) -> list[Line]:
 
 
 def parse_pdf(ctx: Context) -> None:
+    with PDFIUM_LOCK:
+        _parse_pdf(ctx)
+
+
+def _parse_pdf(ctx: Context) -> None:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -71,7 +80,12 @@ def parse_pdf(ctx: Context) -> None:
         raise UnreadableDocument(
             f"« {ctx.name} » n'est pas un PDF lisible (fichier tronqué ou endommagé)."
         ) from exc
-    ctx.cleanups.append(pdf.close)
+
+    def close() -> None:
+        with PDFIUM_LOCK:
+            pdf.close()
+
+    ctx.cleanups.append(close)
     doc = ctx.document
     assert doc is not None
     pages = len(pdf)
@@ -136,10 +150,11 @@ def _outline(pdf) -> dict[int, dict[str, int]]:
 
 def _renderer(pdf, index: int, dpi: int):
     def render():
-        page = pdf[index]
-        try:
-            return page.render(scale=dpi / 72, grayscale=True).to_pil()
-        finally:
-            page.close()
+        with PDFIUM_LOCK:
+            page = pdf[index]
+            try:
+                return page.render(scale=dpi / 72, grayscale=True).to_pil()
+            finally:
+                page.close()
 
     return render
