@@ -51,15 +51,16 @@ def _database(tmp_path_factory):
 
 @pytest.fixture
 def database(_database):
-    """A migrated database; every table is emptied after the test."""
-    yield _database
-    from sqlalchemy import delete
+    """A migrated database, emptied before the test (reference data included)."""
+    from sqlalchemy import MetaData, delete
 
-    from communia.core.db import Base
-
+    meta = MetaData()
+    meta.reflect(_database)  # every table, including the modules' ones
     with _database.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+        for table in reversed(meta.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(delete(table))
+    yield _database
 
 
 PASSWORD = "Motdepasse-Solide-2026"

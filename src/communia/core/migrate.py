@@ -31,8 +31,14 @@ def alembic_config() -> Config:
 def upgrade() -> None:
     """Bring the database to the latest schema (core and every module)."""
     import communia.core.models  # noqa: F401 - register tables
+    from communia.core.db import write_session
+    from communia.core.registry import load_modules
 
     command.upgrade(alembic_config(), "heads")
+    for module in load_modules():
+        if module.seed is not None:
+            with write_session() as session:
+                module.seed(session)
 
 
 def current_heads() -> set[str]:
@@ -44,7 +50,9 @@ def pending_heads() -> set[str]:
     """Heads defined in code that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config())
     current = current_heads()
-    # A branch that ``depends_on`` another (e.g. jobs_0001 on core_0001) makes Alembic
-    # record only the dependent head: count everything below the recorded heads as applied.
-    applied = {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+    applied = (
+        {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+        if current
+        else set()
+    )
     return set(script.get_heads()) - applied

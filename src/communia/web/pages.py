@@ -432,3 +432,42 @@ def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_a
             "report": report,
         },
     )
+
+
+# ---------------------------------------------------------------- algorithm register (public)
+@router.get("/c/{slug}/algorithmes", response_class=HTMLResponse)
+def register_page(request: Request, slug: str, actor: Actor | None = Depends(optional_actor)):
+    from communia.core.register import register_for
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        entries = register_for(commune)
+    return render(request, "register.html", {"commune": commune, "entries": entries})
+
+
+@router.get("/c/{slug}/algorithmes.csv")
+def register_csv_export(slug: str):
+    from fastapi.responses import Response
+
+    from communia.core.register import register_csv, register_for
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        text = register_csv(register_for(commune))
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="algorithmes-{slug}.csv"'},
+    )
+
+
+@router.get("/c/{slug}/algorithmes.json")
+def register_json_export(slug: str):
+    from fastapi.responses import JSONResponse
+
+    from communia.core.register import register_for, register_json
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        data = register_json(register_for(commune))
+    return JSONResponse({"collectivite": commune.name, "siret": commune.siret, "algorithmes": data})
