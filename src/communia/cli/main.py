@@ -21,6 +21,7 @@ __all__ = ["cli", "main"]
 CORE_GROUPS: dict[str, str] = {
     "documents": "communia.core.documents.cli:documents_group",
     "jobs": "communia.core.jobs.cli:jobs_group",
+    "privacy": "communia.core.privacy.cli:privacy_group",
 }
 
 

@@ -139,4 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from communia.core.jobs.web import install as install_jobs
 
     install_jobs(app)  # job pages and API; starts/stops the embedded worker with the app
+
+    from communia.core.privacy.web import install as install_privacy
+
+    install_privacy(app)  # /app/confidentialite: pseudonymise a pasted or uploaded text
     return app
