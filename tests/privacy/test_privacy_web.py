@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from privacy_fixtures import *  # noqa: F403 - fixtures
 from sqlalchemy import select
 
 LETTER = (
@@ -128,3 +129,35 @@ def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
         data={"csrf_token": token, "correspondance": mapping_id, "texte": "Personne 1"},
     )
     assert page.status_code == 404
+
+
+def _token(email):
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email, create_api_token
+
+    with read_session() as s:
+        actor = actor_by_email(s, email)
+    with write_session() as s:
+        return create_api_token(s, actor, label="test")
+
+
+def test_json_api_rules_path_and_roles(http, two_communes, no_spacy):
+    agent = {"Authorization": f"Bearer {_token('agent@ville-a.fr')}"}
+    elu = {"Authorization": f"Bearer {_token('elu@ville-a.fr')}"}
+    assert http.post("/api/v1/privacy/scan", json={"texte": LETTER}).status_code == 401
+    resp = http.post("/api/v1/privacy/scan", json={"texte": LETTER}, headers=agent)
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    assert data["totaux"] == {"PERSONNE": 2, "ADRESSE": 1, "TELEPHONE": 1}
+    assert data["modele"] is None and "spaCy" in data["avertissements"][0]  # no spaCy here
+    out = http.post(
+        "/api/v1/privacy/pseudonymise", json={"texte": LETTER, "reversible": True}, headers=agent
+    ).json()
+    assert out["texte"] == EXPECTED and len(out["correspondance"]) == 32
+    body = {"texte": "Écrire à Personne 1", "correspondance": out["correspondance"]}
+    back = http.post("/api/v1/privacy/reidentify", json=body, headers=agent)
+    assert back.json() == {"texte": "Écrire à Gwenaëlle Kerboul"}
+    refused = http.post("/api/v1/privacy/reidentify", json=body, headers=elu)
+    assert refused.status_code == 403 and refused.json()["error"] == "acces_refuse"
+    schema = http.get("/api/v1/openapi.json").json()
+    assert "/api/v1/privacy/pseudonymise" in schema["paths"]

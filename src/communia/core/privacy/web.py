@@ -11,11 +11,12 @@ import re
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from communia.core.errors import InvalidInput, TooLarge
 from communia.core.users import Actor
 
-__all__ = ["page_router", "install", "MAX_UPLOAD_BYTES"]
+__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 _TEXT_TYPES = (".txt", ".md", ".csv", ".eml", ".html", ".htm", ".xml", ".json")
@@ -122,5 +123,79 @@ def page_router() -> APIRouter:
     return router
 
 
+class TextIn(BaseModel):
+    texte: str = Field(description="Texte à analyser (UTF-8).", examples=["M. Jean Dupont"])
+    reversible: bool = Field(
+        False, description="Conserver la table de correspondance chiffrée (pseudonymise)."
+    )
+
+
+class ReidentifyIn(BaseModel):
+    texte: str = Field(description="Texte contenant des alias.", examples=["Personne 1"])
+    correspondance: str = Field(description="Identifiant de la table de correspondance.")
+
+
+def api_router() -> APIRouter:
+    """JSON API under ``/api/v1/privacy`` (same library calls as the page and the CLI)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from communia.web.security import api_actor
+
+    router = APIRouter(prefix="/api/v1/privacy", tags=["données personnelles"])
+
+    @router.post("/scan", summary="Données personnelles repérées dans un texte")
+    async def scan_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.privacy import scan
+
+        result = await run_in_threadpool(scan, body.texte)
+        return {
+            "entites": [e.to_dict() for e in result.entities],
+            "totaux": result.counts(),
+            "modele": result.ner_model or None,
+            "avertissements": result.warnings,
+        }
+
+    @router.post("/pseudonymise", summary="Remplace les données personnelles par des alias")
+    async def pseudonymise_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.db import write_session
+        from communia.core.privacy import pseudonymise_detailed
+
+        def work():
+            if not body.reversible:
+                return pseudonymise_detailed(body.texte, commune_id=None, session=None)
+            with write_session() as s:
+                return pseudonymise_detailed(
+                    body.texte, commune_id=actor.commune_id, session=s, actor=actor.email
+                )
+
+        res = await run_in_threadpool(work)
+        return {
+            "texte": res.text,
+            "correspondance": res.mapping_id,
+            "totaux": res.counts,
+            "modele": res.ner_model or None,
+            "avertissements": res.warnings,
+        }
+
+    @router.post("/reidentify", summary="Rétablit les données d'origine (agents, administrateurs)")
+    def reidentify_endpoint(body: ReidentifyIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.db import write_session
+        from communia.core.privacy import reidentify
+
+        with write_session() as s:
+            text = reidentify(
+                body.texte,
+                body.correspondance.strip(),
+                commune_id=actor.commune_id,
+                session=s,
+                role=actor.role,
+                actor=actor.email,
+            )
+        return {"texte": text}
+
+    return router
+
+
 def install(app: FastAPI) -> None:
     app.include_router(page_router())
+    app.include_router(api_router())
