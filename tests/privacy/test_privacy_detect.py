@@ -148,3 +148,15 @@ def test_full_pipeline_on_generated_documents_leaves_nothing_in_clear():
 def test_places_named_after_people_are_not_persons():
     text = "Réunion salle Jean Moulin, puis visite de l'école Jules Ferry avec Mr Loïc Tanguy."
     assert kinds(detect(text, use_ner=False)) == {("PERSONNE", "Loïc Tanguy")}
+
+
+def test_help_and_cli_import_stay_light():
+    """``communia --help`` lists the privacy group without SQLAlchemy, spaCy or cryptography."""
+    code = (
+        "import sys; from communia.cli.main import cli; import click.testing as t; "
+        "r = t.CliRunner().invoke(cli, ['privacy', '--help']); assert r.exit_code == 0, r.output; "
+        "assert 'pseudonymise' in r.output; "
+        "heavy = ('sqlalchemy', 'spacy', 'cryptography', 'presidio_analyzer'); "
+        "bad = [m for m in heavy if m in sys.modules]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -18,7 +18,7 @@ __all__ = ["privacy_group"]
 
 
 def _read(source: str, encoding: str | None) -> str:
-    from communia.core.privacy.detect import ensure_text
+    from communia.core.privacy.pipeline import ensure_text
 
     if source == "-":
         raw = sys.stdin.buffer.read()

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from communia.core.privacy.aliases import AliasTable
-from communia.core.privacy.detect import scan
+from communia.core.privacy.pipeline import scan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.orm import Session
 
 __all__ = ["GatewayPseudonymiser", "gateway_pseudonymiser"]
 

@@ -29,8 +29,8 @@ from communia.core.errors import (
     Unavailable,
 )
 from communia.core.privacy.aliases import AliasTable
-from communia.core.privacy.detect import scan
 from communia.core.privacy.models import PrivacyMapping
+from communia.core.privacy.pipeline import scan
 
 __all__ = [
     "REIDENTIFY_ROLES",

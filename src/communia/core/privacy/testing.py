@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 
 from communia.core.privacy.aliases import normalise_value
-from communia.core.privacy.detect import scan
 from communia.core.privacy.entities import ALIAS_PREFIX
+from communia.core.privacy.pipeline import scan
 
 __all__ = ["assert_no_personal_data"]
 
