@@ -5,7 +5,7 @@ import pytest
 from privacy_fixtures import *  # noqa: F403 - fixtures
 
 from communia.core.errors import InvalidInput, TooLarge
-from communia.core.privacy import detect, scan
+from communia.core.privacy import detect, ner_status, scan
 from communia.core.privacy.synthetic import generate
 from communia.core.privacy.testing import assert_no_personal_data
 
@@ -160,3 +160,11 @@ def test_help_and_cli_import_stay_light():
         "bad = [m for m in heavy if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_health_checks_report_the_model():
+    from communia.core.privacy.health import health_checks
+
+    crypto, model = health_checks()
+    assert crypto.ok and model.optional
+    assert model.ok == (ner_status().available)
