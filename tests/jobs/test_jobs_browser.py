@@ -28,7 +28,7 @@ def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
         page.goto(f"/app/taches/{job.id}")
         page.evaluate("window.__same_page = true")  # lost if the page reloads
         page.wait_for_function(
-            "document.querySelector('progress').value >= 20 && window.__same_page === true",
+            "() => document.querySelector('progress').value >= 20 && window.__same_page === true",
             timeout=45_000,
         )
         shot(page, "jobs-progress")
