@@ -21,6 +21,7 @@ __all__ = ["CallSession"]
 
 log = logging.getLogger(__name__)
 FRAME_MS = 20
+GAP_S = 0.1  # a gap in the incoming audio longer than this is silence
 
 
 class CallSession:
@@ -94,7 +95,12 @@ class CallSession:
         frame_bytes = self.sample_rate * FRAME_MS // 1000 * 2
         try:
             while True:
-                chunk = await self._queue.get()
+                try:
+                    chunk = await asyncio.wait_for(self._queue.get(), GAP_S)
+                except TimeoutError:
+                    # No packet for a while (a phone with silence suppression, or a caller
+                    # who stopped sending): count the gap as silence so utterances still end.
+                    chunk = b"\x00" * (frame_bytes * round(GAP_S * 1000 / FRAME_MS))
                 if chunk is None:
                     break
                 pending += chunk

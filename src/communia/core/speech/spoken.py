@@ -56,6 +56,9 @@ _CITATION = re.compile(r"\[(?:\d+|[A-Z]\d+|source[^\]]*)\]", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\d)(0\d)[ .-]?(\d\d)[ .-]?(\d\d)[ .-]?(\d\d)[ .-]?(\d\d)(?!\d)")
 _HOUR = re.compile(r"\b(\d{1,2}) ?h ?(\d{2})?\b")
+_POINTER = re.compile(
+    r"\s*(?:voir|consultez|consulter|rendez-vous|plus d'informations?|détails?)\b", re.IGNORECASE
+)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -69,7 +72,16 @@ class SpokenReply:
 def speakable(text: str) -> str:
     """Clean text for a synthetic voice: no markdown, URLs, e-mail addresses or citations."""
     text = _MD_LINK.sub(r"\1", text)
-    text = _URL.sub("", text)
+    kept = []
+    for sentence in _SENTENCE.split(text):
+        if _URL.search(sentence):
+            rest = _URL.sub("", sentence)
+            # "Voir https://... pour le détail." says nothing once the link is gone.
+            if len(rest.split()) < 5 or _POINTER.match(rest):
+                continue
+            sentence = _URL.sub("le site indiqué", sentence)
+        kept.append(sentence)
+    text = " ".join(kept)
     text = _EMAIL.sub("l'adresse e-mail indiquée par SMS", text)
     text = _CITATION.sub("", text)
     text = re.sub(r"[*_#`>|]+", " ", text)
@@ -78,7 +90,7 @@ def speakable(text: str) -> str:
     text = _HOUR.sub(lambda m: f"{m[1]} heures" + (f" {m[2]}" if m[2] else ""), text)
     text = text.replace("n°", "numéro ").replace("€", " euros").replace("&", " et ")
     text = re.sub(r"\(\s*\)", "", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"\s+([.,])", r"\1", text)
     return " ".join(text.split())
 
 

@@ -1,0 +1,149 @@
+"""A small SIP/RTP client over real UDP sockets, for the bridge tests."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+
+from communia.core.speech.audio import frames, ulaw_decode, ulaw_encode
+from communia.core.speech.sip import build_rtp, format_sip, parse_rtp, parse_sdp, parse_sip
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.packets: list[tuple[float, bytes]] = []
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.packets.append((time.perf_counter(), data))
+        self.queue.put_nowait((data, addr))
+
+
+async def open_udp(host="127.0.0.1"):
+    loop = asyncio.get_running_loop()
+    transport, proto = await loop.create_datagram_endpoint(_Udp, local_addr=(host, 0))
+    return transport, proto
+
+
+def invite(
+    server,
+    local,
+    rtp_port,
+    *,
+    user="ville-a",
+    caller="0612345678",
+    call_id=None,
+    payloads="0 8",
+    method="INVITE",
+    cseq=1,
+    to_tag="",
+):
+    sdp = (
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        f"m=audio {rtp_port} RTP/AVP {payloads}\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
+    headers = [
+        ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{secrets.token_hex(6)}"),
+        ("Max-Forwards", "70"),
+        ("From", f"<sip:{caller}@127.0.0.1:{local}>;tag=abc"),
+        ("To", f"<sip:{user}@127.0.0.1:{server}>{to_tag}"),
+        ("Call-ID", call_id or secrets.token_hex(8)),
+        ("CSeq", f"{cseq} {method}"),
+        ("Contact", f"<sip:{caller}@127.0.0.1:{local}>"),
+    ]
+    body = ""
+    if method == "INVITE":
+        headers.append(("Content-Type", "application/sdp"))
+        body = sdp
+    return format_sip(f"{method} sip:{user}@127.0.0.1:{server} SIP/2.0", headers, body)
+
+
+async def expect(proto, status, timeout=5.0):
+    """Wait for a SIP response with ``status`` (skipping provisional ones)."""
+    end = time.perf_counter() + timeout
+    while True:
+        data, _ = await asyncio.wait_for(proto.queue.get(), max(0.01, end - time.perf_counter()))
+        message = parse_sip(data)
+        if message.status == status or (message.is_request and status == message.method):
+            return message
+
+
+async def sip_call(
+    server_port,
+    question_pcm,
+    *,
+    listen_s=15.0,
+    trailing_s=1.5,
+    user="ville-a",
+    caller="0612345678",
+    greet_wait_s=0.0,
+):
+    """INVITE, play the question as RTP, record the reply, BYE. Returns a dict."""
+    sip_t, sip_p = await open_udp()
+    rtp_t, rtp_p = await open_udp()
+    local = sip_t.get_extra_info("sockname")[1]
+    rtp_port = rtp_t.get_extra_info("sockname")[1]
+    call_id = secrets.token_hex(8)
+    sip_t.sendto(
+        invite(server_port, local, rtp_port, user=user, caller=caller, call_id=call_id),
+        ("127.0.0.1", server_port),
+    )
+    ok = await expect(sip_p, 200)
+    remote = parse_sdp(ok.body)
+    to = ok.header("to")
+    ack = format_sip(
+        f"ACK sip:{user}@127.0.0.1:{server_port} SIP/2.0",
+        [
+            ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKack"),
+            ("From", ok.header("from")),
+            ("To", to),
+            ("Call-ID", call_id),
+            ("CSeq", "1 ACK"),
+            ("Max-Forwards", "70"),
+        ],
+    )
+    sip_t.sendto(ack, ("127.0.0.1", server_port))
+    loop = asyncio.get_running_loop()
+    dest = (remote["address"], remote["port"])
+    plan = [b"\x00\x00" * 160] * int(greet_wait_s * 50) + frames(question_pcm, 8000)
+    start = loop.time()
+    for i, frame in enumerate(plan):
+        rtp_t.sendto(
+            build_rtp(ulaw_encode(frame), sequence=i, timestamp=160 * i, ssrc=7, marker=i == 0),
+            dest,
+        )
+        await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 - loop.time()))
+    question_end = time.perf_counter()
+    while time.perf_counter() - question_end < listen_s:
+        await asyncio.sleep(0.1)
+        after = [t for t, _ in rtp_p.packets if t > question_end]
+        if after and time.perf_counter() - after[-1] > trailing_s:
+            break
+    bye = format_sip(
+        f"BYE sip:{user}@127.0.0.1:{server_port} SIP/2.0",
+        [
+            ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKbye"),
+            ("From", ok.header("from")),
+            ("To", to),
+            ("Call-ID", call_id),
+            ("CSeq", "2 BYE"),
+            ("Max-Forwards", "70"),
+        ],
+    )
+    sip_t.sendto(bye, ("127.0.0.1", server_port))
+    bye_ok = await expect(sip_p, 200)
+    packets = [parse_rtp(d) for t, d in rtp_p.packets if t > question_end]
+    first = next((t for t, _ in rtp_p.packets if t > question_end), None)
+    sip_t.close()
+    rtp_t.close()
+    return {
+        "ok": ok,
+        "bye_ok": bye_ok,
+        "packets": packets,
+        "audio": b"".join(ulaw_decode(p.payload) for p in packets),
+        "latency_s": (first - question_end) if first else None,
+    }
