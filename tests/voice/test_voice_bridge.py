@@ -5,9 +5,8 @@ import math
 
 import numpy as np
 import pytest
-from conftest import FakeTranscriber, RecordingResponder
 from sqlalchemy import select
-from voice_helpers import expect, invite, open_udp, sip_call
+from voice_helpers import FakeTranscriber, RecordingResponder, expect, invite, open_udp, sip_call
 
 from communia.core.speech import audio
 from communia.core.speech.audiosocket import KIND_AUDIO, audiosocket_call, pack

@@ -1,5 +1,5 @@
-from communia.core.speech.spoken import speakable, to_spoken
 from communia.core.speech.sms import is_french_mobile, normalise_phone, sms_body
+from communia.core.speech.spoken import speakable, to_spoken
 
 
 def result(**kw):

@@ -3,11 +3,87 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
+import unicodedata
+from pathlib import Path
 
 from communia.core.speech.audio import frames, ulaw_decode, ulaw_encode
 from communia.core.speech.sip import build_rtp, format_sip, parse_rtp, parse_sdp, parse_sip
+
+FIXTURES = Path(__file__).parent / "fixtures"
+QUESTION_WAV = FIXTURES / "question_fr_8k.wav"
+QUESTION_TEXT = "Sous le consulat il devient conservateur des eaux et forêts et conseiller général."
+
+
+class RecordingResponder:
+    """Stands in for the assistant: answers from the question with a cited link."""
+
+    def __init__(
+        self, *, fail: bool = False, emergency: dict | None = None, answer: str | None = None
+    ) -> None:
+        self.calls: list[dict] = []
+        self.answer = answer
+        self.fail = fail
+        self.emergency = emergency
+
+    def __call__(self, text: str, *, commune_slug: str, channel: str) -> dict:
+        self.calls.append({"text": text, "commune_slug": commune_slug, "channel": channel})
+        if self.fail:
+            raise RuntimeError("assistant down")
+        return {
+            "answer": self.answer
+            or (
+                "Le service des archives municipales vous renseigne au 01 23 45 67 89. "
+                "Voir https://www.service-public.fr/particuliers/vosdroits/F1234 pour le détail."
+            ),
+            "sources": [
+                {
+                    "id": "F1234",
+                    "title": "Archives",
+                    "url": "https://www.service-public.fr/particuliers/vosdroits/F1234",
+                }
+            ],
+            "service": "archives",
+            "emergency": self.emergency,
+            "action": "emergency" if self.emergency else "route",
+            "confidence": 0.8,
+        }
+
+
+class FakeTranscriber:
+    """For the fast protocol tests only: returns a fixed transcript."""
+
+    def __init__(self, text: str = "Quels sont les horaires de la mairie ?") -> None:
+        self.text = text
+        self.calls = 0
+
+    def load(self):
+        return self
+
+    def transcribe(self, pcm: bytes, sample_rate: int):
+        from communia.core.speech.stt import Transcript
+
+        self.calls += 1
+        return Transcript(
+            self.text, 0.01, -0.2, len(pcm) / 2 / sample_rate, len(pcm) / 2 / sample_rate
+        )
+
+
+def words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text.lower())
+    return re.findall(r"[a-zàâäçéèêëîïôöùûüÿœæ]+", text)
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(1, len(ref))
 
 
 class _Udp(asyncio.DatagramProtocol):
