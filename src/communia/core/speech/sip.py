@@ -200,6 +200,7 @@ class _Call:
     seq: int = field(default_factory=lambda: random.getrandbits(16))
     ts: int = field(default_factory=lambda: random.getrandbits(32))
     first_frame: bool = True
+    last_sent: float = 0.0
     cseq: int = 1
     ended: bool = False
 
@@ -341,14 +342,17 @@ class SipServer(asyncio.DatagramProtocol):
         async def send_frame(pcm: bytes, call=call) -> None:
             if call.ended or call.transport is None:
                 return
+            now = loop.time()
+            # RFC 3550: the marker bit opens each talkspurt (first frame after a pause).
+            marker = call.first_frame or now - call.last_sent > 0.06
             packet = build_rtp(
                 ulaw_encode(pcm),
                 sequence=call.seq,
                 timestamp=call.ts,
                 ssrc=call.ssrc,
-                marker=call.first_frame,
+                marker=marker,
             )
-            call.first_frame = False
+            call.first_frame, call.last_sent = False, now
             call.seq = (call.seq + 1) & 0xFFFF
             call.ts = (call.ts + SAMPLES_PER_FRAME) & 0xFFFFFFFF
             call.transport.sendto(packet, call.remote_rtp)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from communia.core.errors import Unavailable
 
-__all__ = ["Transcript", "Transcriber"]
+__all__ = ["Transcript", "Transcriber", "collapse_loops"]
 
 MODEL_NAME = "whisper-base (faster-whisper, CTranslate2 int8)"
 
@@ -24,6 +24,28 @@ class Transcript:
     avg_logprob: float  # mean token log-probability (confidence), 0.0 when no segment
     audio_seconds: float
     speech_seconds: float  # audio kept by the VAD filter
+
+
+def collapse_loops(text: str, *, max_repeats: int = 3) -> str:
+    """Cut Whisper's decoding loops ("de la fin de la fin de la fin...") to one occurrence."""
+    words = text.split()
+    for n in range(1, 7):
+        i, out = 0, []
+        while i < len(words):
+            gram = words[i : i + n]
+            j = i + n
+            repeats = 1
+            while words[j : j + n] == gram and len(gram) == n:
+                repeats += 1
+                j += n
+            if repeats > max_repeats:
+                out += gram
+                i = j
+            else:
+                out.append(words[i])
+                i += 1
+        words = out
+    return " ".join(words)
 
 
 class Transcriber:
@@ -91,7 +113,7 @@ class Transcriber:
                 condition_on_previous_text=False,
             )
             segments = list(segments)
-        text = " ".join(s.text.strip() for s in segments).strip()
+        text = collapse_loops(" ".join(s.text.strip() for s in segments).strip())
         kept = getattr(info, "duration_after_vad", None)
         return Transcript(
             text=text,
