@@ -17,7 +17,6 @@ from voice_helpers import (
     QUESTION_WAV,
     RecordingResponder,
     word_error_rate,
-    words,
 )
 
 from communia.core.speech import audio
@@ -73,12 +72,10 @@ def check_answer(received, turn, synthesizer, transcriber):
     # the caller got the whole reply, sample for sample (up to G.711 rounding)
     assert abs(len(received) - len(expected)) <= 2 * 160 * 3
     assert best_correlation(received, expected) > 0.95
-    # and the recogniser hears in it what it hears in the reply rendered locally. (Whisper base
-    # understands espeak-ng's robotic voice poorly, see docs/benchmarks/voice.md, so the
-    # reference is the same reply through the same recogniser, not the reply text.)
-    heard = transcriber.transcribe(received, 8000).text
-    reference = transcriber.transcribe(expected, 8000).text
-    assert word_error_rate(reference, heard) <= 0.2, (reference, heard)
+    # (No speech-recognition check of the reply itself: Whisper base transcribes espeak-ng's
+    # robotic voice unreliably — the same reply gives different garbage from one rendering to
+    # the next; see docs/benchmarks/voice.md. The waveform check above is exact instead.)
+    assert audio.rms_dbfs(received) > -35
 
 
 def free_udp_port() -> int:
@@ -206,7 +203,12 @@ def test_silence_or_noise_gets_a_calm_reply_then_hangup(commune_a, transcriber, 
         servers = await bridge.start(audiosocket_port=0)
         try:
             return await audiosocket_call(
-                "127.0.0.1", servers["audiosocket_port"], pcm, wait_greeting_s=0.1, listen_s=40
+                "127.0.0.1",
+                servers["audiosocket_port"],
+                pcm,
+                wait_greeting_s=0.1,
+                listen_s=40,
+                trailing_silence_s=None,
             )
         finally:
             servers["audiosocket"].close()
@@ -215,4 +217,5 @@ def test_silence_or_noise_gets_a_calm_reply_then_hangup(commune_a, transcriber, 
     turns = [d for n, d in events if n == "turn"]
     assert responder.calls == []  # nothing reached the assistant
     assert turns[0]["reply"] in (SILENCE_REPLY, NOISE_REPLY)
-    assert turns[-1]["kind"] == "hangup" and result["hung_up"]
+    assert [t["kind"] for t in turns][-1] == "hangup" and result["hung_up"]
+    assert len(turns) == 2  # and nothing after hanging up

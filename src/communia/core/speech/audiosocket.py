@@ -97,6 +97,8 @@ async def serve_audiosocket(
             session.close()
             try:
                 await runner
+            except asyncio.CancelledError:
+                runner.cancel()  # server shutting down
             except Exception:
                 log.exception("audiosocket call %s failed", call_id)
             if not writer.is_closing():
@@ -112,7 +114,7 @@ async def audiosocket_call(
     *,
     wait_greeting_s: float = 20.0,
     listen_s: float = 20.0,
-    trailing_silence_s: float = 1.5,
+    trailing_silence_s: float | None = 1.5,
     call_id: uuid.UUID | None = None,
 ) -> dict:
     """Act like Asterisk: send 20 ms frames in real time, record what comes back.
@@ -165,8 +167,8 @@ async def audiosocket_call(
     question_end = time.perf_counter()
     while time.perf_counter() - question_end < listen_s and not receiver.done():
         await send(silence)
-        if quiet_since(question_end, trailing_silence_s):
-            break
+        if trailing_silence_s is not None and quiet_since(question_end, trailing_silence_s):
+            break  # None: listen until the server hangs up or ``listen_s`` ends
     if not writer.is_closing():
         writer.write(pack(KIND_HANGUP))
         await writer.drain()

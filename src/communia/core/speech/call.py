@@ -94,7 +94,7 @@ class CallSession:
         pending = bytearray()
         frame_bytes = self.sample_rate * FRAME_MS // 1000 * 2
         try:
-            while True:
+            while not self._closed:
                 try:
                     chunk = await asyncio.wait_for(self._queue.get(), GAP_S)
                 except TimeoutError:
