@@ -104,7 +104,15 @@ async def serve_audiosocket(
             if not writer.is_closing():
                 writer.close()
 
-    return await asyncio.start_server(handle, host, port)
+    async def handle_quietly(reader, writer) -> None:
+        # Python 3.11's StreamReaderProtocol logs a traceback when a handler task ends
+        # cancelled (server shutdown while a call is up): end it normally instead.
+        try:
+            await handle(reader, writer)
+        except asyncio.CancelledError:
+            writer.close()
+
+    return await asyncio.start_server(handle_quietly, host, port)
 
 
 async def audiosocket_call(
