@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from voice_helpers are redefined as arguments
 """The phone bridge over real sockets (fast: fixed transcript, real espeak-ng, real DB)."""
 
 import asyncio
@@ -6,7 +7,16 @@ import math
 import numpy as np
 import pytest
 from sqlalchemy import select
-from voice_helpers import FakeTranscriber, RecordingResponder, expect, invite, open_udp, sip_call
+from voice_helpers import (  # noqa: F401 - fixtures
+    FakeTranscriber,
+    RecordingResponder,
+    commune_a,
+    expect,
+    invite,
+    open_udp,
+    sip_call,
+    synthesizer,
+)
 
 from communia.core.speech import audio
 from communia.core.speech.audiosocket import KIND_AUDIO, audiosocket_call, pack

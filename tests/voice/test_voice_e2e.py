@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from voice_helpers are redefined as arguments
 """End to end with the real model: a real SIP client (sipp) and an AudioSocket client call the
 bridge, ask a question recorded by a person, and the answer audio is checked."""
 
@@ -11,11 +12,15 @@ import time
 import numpy as np
 import pytest
 from sqlalchemy import select
-from voice_helpers import (
+from voice_helpers import (  # noqa: F401 - fixtures
     FIXTURES,
     QUESTION_TEXT,
     QUESTION_WAV,
     RecordingResponder,
+    commune_a,
+    synthesizer,
+    transcriber,
+    whisper_model,
     word_error_rate,
 )
 

