@@ -123,8 +123,27 @@ def cmd_test(args: list[str]) -> None:
 
 def cmd_lint() -> None:
     ensure_venv("dev")
-    code = run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "scripts", "bootstrap.py", check=False)
-    code |= run(str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "scripts", "bootstrap.py", check=False)
+    code = run(
+        str(BIN / "ruff"),
+        "check",
+        "src",
+        "tests",
+        "benchmarks",
+        "scripts",
+        "bootstrap.py",
+        check=False,
+    )
+    code |= run(
+        str(BIN / "ruff"),
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "benchmarks",
+        "scripts",
+        "bootstrap.py",
+        check=False,
+    )
     sys.exit(code)
 
 

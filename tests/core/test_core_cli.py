@@ -154,3 +154,16 @@ def test_demo_seed_is_idempotent(database):
     assert first.exit_code == second.exit_code == 0
     listing = json.loads(_run("communes", "list", "--json").output)
     assert [c["slug"] for c in listing] == ["saint-exemple-sur-loire"]
+
+
+def test_unreachable_database_gives_french_error_and_exit_code(database):
+    env = {**os.environ, "COMMUNIA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    out = subprocess.run(
+        [sys.executable, "-m", "communia", "communes", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 7
+    assert "base de données est momentanément indisponible" in out.stderr
+    assert "Traceback" not in out.stderr
