@@ -178,3 +178,77 @@ def test_sip_options_unsupported_codec_and_unknown_method(bridge):
     assert "INVITE" in out["options"].header("allow")
     assert out["pcma_only"].status == 488
     assert out["subscribe"].status == 501 and out["bye"].status == 481
+
+
+@pytest.mark.slow
+def test_silent_sip_caller_is_told_then_hung_up_with_a_bye(commune_a, synthesizer):
+    from communia.core.speech.sip import format_sip, parse_sip
+
+    pipeline = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=FakeTranscriber(),
+        synthesizer=synthesizer,
+        responder=RecordingResponder(),
+    )
+    events = []
+    bridge = VoiceBridge(
+        {"ville-a": pipeline},
+        default="ville-a",
+        greet=False,
+        on_event=lambda n, d: events.append((n, d)),
+        endpointer_options={"no_input_ms": 1000},
+    )
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        port = servers["sip_port"]
+        sip_t, sip_p = await open_udp()
+        rtp_t, rtp_p = await open_udp()
+        local = sip_t.get_extra_info("sockname")[1]
+        sip_t.sendto(
+            invite(port, local, rtp_t.get_extra_info("sockname")[1], call_id="silent-1"),
+            ("127.0.0.1", port),
+        )
+        ok = await expect(sip_p, 200)
+        sip_t.sendto(
+            format_sip(
+                f"ACK sip:ville-a@127.0.0.1:{port} SIP/2.0",
+                [
+                    ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKa"),
+                    ("From", ok.header("from")),
+                    ("To", ok.header("to")),
+                    ("Call-ID", "silent-1"),
+                    ("CSeq", "1 ACK"),
+                ],
+            ),
+            ("127.0.0.1", port),
+        )
+        # the caller says nothing and sends no RTP at all (silence suppression)
+        bye = await expect(sip_p, "BYE", timeout=40)
+        sip_t.sendto(
+            format_sip(
+                "SIP/2.0 200 OK",
+                [
+                    ("Via", bye.header("via")),
+                    ("From", bye.header("from")),
+                    ("To", bye.header("to")),
+                    ("Call-ID", bye.header("call-id")),
+                    ("CSeq", bye.header("cseq")),
+                ],
+            ),
+            ("127.0.0.1", port),
+        )
+        await asyncio.sleep(0.2)
+        calls_left = len(servers["sip"].calls)
+        sip_t.close()
+        rtp_t.close()
+        servers["sip"].transport.close()
+        return ok, bye, calls_left, len(rtp_p.packets)
+
+    ok, bye, calls_left, n_rtp = asyncio.run(scenario())
+    assert parse_sip(format_sip(bye.start, bye.headers)).uri.startswith("sip:0612345678@")
+    assert bye.header("call-id") == "silent-1" and bye.header("cseq").endswith("BYE")
+    # our From carries the tag we gave in the 200 OK; To is the caller's From
+    assert ok.header("to") == bye.header("from") and bye.header("to") == ok.header("from")
+    assert [d["kind"] for n, d in events if n == "turn"] == ["silence", "hangup"]
+    assert calls_left == 0 and n_rtp > 50 * 10  # both replies were played before hanging up

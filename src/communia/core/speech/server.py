@@ -42,6 +42,7 @@ class VoiceBridge:
         default: str,
         greet: bool = True,
         on_event: Callable[[str, dict], None] | None = None,
+        endpointer_options: dict | None = None,
     ) -> None:
         if default not in pipelines:
             raise ConfigurationError(f"Commune par défaut inconnue : « {default} ».")
@@ -49,10 +50,12 @@ class VoiceBridge:
         self.default = default
         self.greet = greet
         self.on_event = on_event
+        self.endpointer_options = endpointer_options or {}
         self.sessions: list = []
 
     def make_session(self, *, send_frame, hangup, call_id, caller=None, callee=None):
         from communia.core.speech.call import CallSession
+        from communia.core.speech.vad import Endpointer
 
         pipeline = self.pipelines.get(callee or "", self.pipelines[self.default])
         session = CallSession(
@@ -63,6 +66,7 @@ class VoiceBridge:
             caller=caller,
             greet=self.greet,
             on_event=self.on_event,
+            endpointer=Endpointer(8000, **self.endpointer_options),
         )
         self.sessions.append(session)
         del self.sessions[:-100]
