@@ -71,3 +71,21 @@ def test_unknown_responder_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match="Répondeur introuvable"):
         load_responder("communia.nowhere:respond")
     assert callable(load_responder("voice_helpers:RecordingResponder"))
+
+
+def test_cli_responder_speaks_the_assistant_json_interface():
+    from communia.core.errors import Unavailable
+    from communia.core.speech.server import CliResponder
+
+    # A stand-in for ``communia assistant ask`` that echoes its arguments as the JSON result.
+    script = (
+        "import json, sys; a = sys.argv[1:];"
+        "print(json.dumps({'answer': a[a.index('--json') + 1], 'sources': [], 'service': None,"
+        "'emergency': None, 'action': 'answer', 'confidence': 1.0, 'commune': a[a.index('--commune') + 1]}))"
+    )
+    responder = CliResponder([sys.executable, "-c", script])
+    result = responder("Où est la mairie ?", commune_slug="ville-a", channel="phone")
+    assert result["answer"] == "Où est la mairie ?" and result["commune"] == "ville-a"
+    broken = CliResponder([sys.executable, "-c", "import sys; print('oops'); sys.exit(3)"])
+    with pytest.raises(Unavailable):
+        broken("x", commune_slug="ville-a", channel="phone")

@@ -87,6 +87,14 @@ def voice_group() -> None:
     pass
 
 
+def _log_event(name: str, data: dict) -> None:
+    """Log what happened, never what was said (questions may hold personal data)."""
+    import logging
+
+    safe = {k: v for k, v in data.items() if k in ("kind", "speech_ms", "timings")}
+    logging.getLogger("communia.voice").info("appel : %s %s", name, safe)
+
+
 @voice_group.command(
     "serve", help=t("Démarre la passerelle téléphonique.", "Start the phone bridge.")
 )
@@ -105,7 +113,11 @@ def voice_group() -> None:
 @click.option(
     "--responder",
     default=None,
-    help=t("Répondeur module:fonction (par défaut : l'assistant).", "Responder module:function."),
+    help=t(
+        "Répondeur module:fonction, ou « cli » pour passer par « communia assistant ask » "
+        "(par défaut : l'assistant, en direct).",
+        "Responder module:function, or 'cli'.",
+    ),
 )
 @click.option(
     "--symmetric-rtp", is_flag=True, help=t("Répondre à l'adresse d'origine du RTP (NAT).", "NAT.")
@@ -141,7 +153,7 @@ def serve_cmd(communes, audiosocket_port, sip_port, host, responder, symmetric_r
     bridge = VoiceBridge(
         pipelines,
         default=communes[0],
-        on_event=lambda name, data: logging.info("appel %s %s", name, data),
+        on_event=_log_event,
     )
     click.echo(
         "Passerelle prête"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from communia.core.errors import ConfigurationError
 
-__all__ = ["load_responder", "VoiceBridge", "ASSISTANT_RESPONDER"]
+__all__ = ["load_responder", "CliResponder", "VoiceBridge", "ASSISTANT_RESPONDER"]
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +17,45 @@ log = logging.getLogger(__name__)
 ASSISTANT_RESPONDER = "communia.modules.assistant.voice:respond"
 
 
+class CliResponder:
+    """Ask through the stable command ``communia assistant ask --commune SLUG --json TEXT``.
+
+    Slower than an in-process call (one process per question) but needs nothing from the
+    assistant module beyond the interface its benchmarks use.
+    """
+
+    def __init__(self, command: list[str] | None = None, *, timeout_s: float = 30.0) -> None:
+        import sys
+
+        self.command = command or [sys.executable, "-m", "communia", "assistant", "ask"]
+        self.timeout_s = timeout_s
+
+    def __call__(self, text: str, *, commune_slug: str, channel: str = "phone") -> dict:
+        import json
+        import subprocess
+
+        from communia.core.errors import Unavailable
+
+        try:
+            proc = subprocess.run(
+                [*self.command, "--commune", commune_slug, "--json", text],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+                check=False,
+            )
+            result = json.loads(proc.stdout)
+        except (subprocess.TimeoutExpired, ValueError) as exc:
+            raise Unavailable("L'assistant n'a pas répondu correctement.") from exc
+        if proc.returncode != 0 or not isinstance(result, dict):
+            raise Unavailable(f"L'assistant a échoué : {proc.stderr.strip()[:200]}")
+        return result
+
+
 def load_responder(spec: str) -> Callable[..., dict]:
-    """``"package.module:function"`` → the responder callable."""
+    """``"package.module:function"`` → the responder callable; ``"cli"`` → ``CliResponder``."""
+    if spec == "cli":
+        return CliResponder()
     module_path, _, attr = spec.partition(":")
     try:
         responder = getattr(importlib.import_module(module_path), attr or "respond")
