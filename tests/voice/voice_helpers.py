@@ -269,3 +269,10 @@ def commune_a(database):
         commune = create_commune(s, slug="ville-a", name="Ville-A", by="test")
         s.flush()
         return commune.id
+
+
+def static_respond(text: str, *, commune_slug: str, channel: str) -> dict:
+    """A module-level responder for ``communia voice serve --responder voice_helpers:static_respond``."""
+    return RecordingResponder(answer=f"Vous avez demandé : {text}")(
+        text, commune_slug=commune_slug, channel=channel
+    )
