@@ -186,6 +186,11 @@ def bench_latency(n_calls: int = 5) -> dict:
 
     asyncio.run(run())
     question_s = len(question) / 16000
+    from communia.core.speech.audio import frames, rms_dbfs
+
+    levels = [rms_dbfs(f) for f in frames(question, 8000)]
+    last_voiced = max(i for i, level in enumerate(levels) if level > -45)
+    trailing_s = (len(levels) - 1 - last_voiced) * 0.02  # silence at the end of the recording
     stt = [t["timings"]["stt_s"] for t in turns]
     tts = [t["timings"]["tts_s"] for t in turns]
     med = statistics.median(latencies)
@@ -196,11 +201,13 @@ def bench_latency(n_calls: int = 5) -> dict:
         "tts_median_s": statistics.median(tts),
         "question_s": question_s,
         "end_silence_s": 0.7,
+        "trailing_silence_s": trailing_s,
     }
     print(
         f"\nLatency, end of question → first answer frame (AudioSocket, {n_calls} calls, "
         f"{question_s:.1f} s question, {os.cpu_count()} CPUs, responder instant):\n"
-        f"  median {med:.2f} s, max {max(latencies):.2f} s\n"
+        f"  median {med:.2f} s, max {max(latencies):.2f} s from the end of the recording; "
+        f"{med + trailing_s:.2f} s from the end of speech ({trailing_s:.2f} s of silence ends the clip)\n"
         f"  of which: end-of-utterance silence 0.70 s; STT median {result['stt_median_s']:.2f} s "
         f"(real-time factor {result['stt_median_s'] / question_s:.2f}); TTS median {result['tts_median_s']:.2f} s\n"
         f"  ratio latency / question duration: {med / question_s:.2f}\n"
