@@ -252,3 +252,32 @@ def test_silent_sip_caller_is_told_then_hung_up_with_a_bye(commune_a, synthesize
     assert ok.header("to") == bye.header("from") and bye.header("to") == ok.header("from")
     assert [d["kind"] for n, d in events if n == "turn"] == ["silence", "hangup"]
     assert calls_left == 0 and n_rtp > 50 * 10  # both replies were played before hanging up
+
+
+def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
+    from communia.core.errors import Unavailable
+
+    def broken(pcm, rate):
+        raise Unavailable("Modèle de reconnaissance vocale absent.")
+
+    bridge.test["transcriber"].transcribe = broken
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call(
+                "127.0.0.1",
+                servers["audiosocket_port"],
+                speech_like(1.0),
+                wait_greeting_s=0.1,
+                trailing_silence_s=None,
+                listen_s=20,
+            )
+        finally:
+            servers["audiosocket"].close()
+
+    result = asyncio.run(scenario())
+    turns = [d for n, d in bridge.test["events"] if n == "turn"]
+    assert [t["kind"] for t in turns] == ["error"]
+    assert "difficulté technique" in turns[0]["reply"]
+    assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard

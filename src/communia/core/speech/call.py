@@ -119,6 +119,17 @@ class CallSession:
         finally:
             self._stop_playback()
 
+    def _failure_turn(self):
+        from communia.core.speech.pipeline import Turn
+        from communia.core.speech.spoken import ERROR_REPLY
+
+        try:
+            audio = self.pipeline.say(ERROR_REPLY)
+        except Exception:
+            log.exception("cannot even say the error reply")
+            audio = b""
+        return Turn("error", "", ERROR_REPLY, audio, hangup=True)
+
     async def _answer(self, utterance) -> None:
         loop = asyncio.get_running_loop()
         self.last_speech_end = time.perf_counter()
@@ -129,16 +140,21 @@ class CallSession:
             and not self._playback.done()
         ):
             return  # still talking: the caller is listening
-        turn = await loop.run_in_executor(
-            None,
-            lambda: self.pipeline.handle(
-                utterance.pcm,
-                self.sample_rate,
-                caller=self.caller,
-                call_id=self.call_id,
-                failed_turns=self._failed,
-            ),
-        )
+        try:
+            turn = await loop.run_in_executor(
+                None,
+                lambda: self.pipeline.handle(
+                    utterance.pcm,
+                    self.sample_rate,
+                    caller=self.caller,
+                    call_id=self.call_id,
+                    failed_turns=self._failed,
+                ),
+            )
+        except Exception:
+            # The model or the voice broke: apologise if we still can, then hang up.
+            log.exception("voice turn failed in call %s", self.call_id)
+            turn = await loop.run_in_executor(None, self._failure_turn)
         # Audio that arrived while we were thinking belongs to no utterance: drop it.
         while not self._queue.empty():
             item = self._queue.get_nowait()
