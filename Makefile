@@ -19,7 +19,7 @@ format:
 settings-doc:   ## regenerate docs/settings.md from the declarations
 	.venv/bin/communia settings-doc --output docs/settings.md
 
-bench: bench-web bench-documents bench-privacy ## every benchmark (figures are recorded in docs/benchmarks.md)
+bench: bench-web bench-documents bench-privacy bench-voice ## every benchmark (figures are recorded in docs/benchmarks.md)
 
 bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
 	$(VENV_PY) benchmarks/web.py
@@ -29,3 +29,6 @@ bench-documents: ## text-PDF and OCR pages/s on the real CRPA
 
 bench-privacy:  ## personal-data detection vs Presidio, per entity type
 	$(VENV_PY) benchmarks/privacy_bench.py --json docs/benchmarks/privacy-results.json
+
+bench-voice:    ## speech-to-text WER on real French clips, phone answer latency
+	nice $(VENV_PY) benchmarks/voice.py all

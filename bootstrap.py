@@ -24,7 +24,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 # Debian packages used by optional parts (OCR, speech, browser tests, load tests).
 APT_PACKAGES = (
-    "chromium", "chromium-driver", "tesseract-ocr", "tesseract-ocr-fra", "espeak-ng", "sox",
+    "chromium", "chromium-driver", "tesseract-ocr", "tesseract-ocr-fra", "espeak-ng", "sip-tester",
     "poppler-utils", "wrk", "fonts-dejavu-core",
 )  # fmt: skip
 
@@ -61,14 +61,16 @@ def ensure_venv(extras: str) -> None:
 
 def post_install() -> None:
     """Steps that need the installed package (e.g. assembling local model files)."""
-    for step in (("llm", "install-model"),):
+    for step in (("llm", "install-model"), ("speech", "install-model")):
         if run(str(BIN / "communia"), *step, "--help", check=False) == 0:
             run(str(BIN / "communia"), *step)
 
 
 def ensure_system_packages() -> None:
     """Install the optional Debian packages when we can (root with apt); otherwise say what is missing."""
-    missing = [p for p in ("chromium", "tesseract", "espeak-ng") if shutil.which(p) is None]
+    missing = [
+        p for p in ("chromium", "tesseract", "espeak-ng", "sipp", "wrk") if shutil.which(p) is None
+    ]
     if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:

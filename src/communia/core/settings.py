@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         description="URL du serveur Redis, utilisée quand `jobs_backend = rq`.",
         examples=["redis://127.0.0.1:6379/0"],
     )
+    speech_model_dir: Path | None = Field(
+        None,
+        description="Dossier d'un modèle Whisper (CTranslate2) à utiliser à la place du modèle assemblé "
+        "dans `data_dir/models/whisper-base`.",
+        examples=["/srv/modeles/whisper-small"],
+    )
     modules: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Réglages propres à chaque module, par nom de module (voir la section de chaque module).",
