@@ -1,0 +1,178 @@
+"""Speed of the embedded model through the gateway: load time, time to first token (TTFT),
+prompt and generation throughput — next to a direct engine call (same engine, no gateway)
+and to the MODELS.md anchor measured on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+__all__ = ["run_benchmark", "format_report", "ANCHOR", "PROMPTS"]
+
+# MODELS.md, measured on a 2-core 24 GB machine without GPU.
+ANCHOR = {"load_s": "2–3", "prompt_tok_s": "~35", "generation_tok_s": "13–19"}
+
+_DOC = (
+    "Délibération n° 2026-041 du conseil municipal. Objet : rénovation énergétique de l'école "
+    "élémentaire Jules-Ferry. Le conseil municipal, après en avoir délibéré, approuve le "
+    "programme de travaux (isolation des combles, remplacement des menuiseries, installation "
+    "d'une pompe à chaleur) pour un montant estimé à 412 000 € HT, sollicite la dotation de "
+    "soutien à l'investissement local à hauteur de 40 %, autorise le maire à lancer la "
+    "consultation selon la procédure adaptée et à signer les marchés correspondants. "
+) * 3
+
+PROMPTS: dict[str, dict[str, Any]] = {
+    "question courte": {
+        "messages": "Quels sont les horaires habituels d'une mairie ? Réponds en deux phrases."
+    },
+    "résumé de délibération": {
+        "messages": "Résume cette délibération en trois points.\n<donnees>\n"
+        + _DOC
+        + "\n</donnees>",
+    },
+    "extraction JSON": {
+        "messages": "Extrais l'objet, le montant HT en euros et le taux de subvention.\n<donnees>\n"
+        + _DOC
+        + "\n</donnees>",
+        "json_schema": {
+            "type": "object",
+            "properties": {
+                "objet": {"type": "string"},
+                "montant_ht_euros": {"type": "number"},
+                "taux_subvention_pourcent": {"type": "number"},
+            },
+            "required": ["objet", "montant_ht_euros", "taux_subvention_pourcent"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def _direct(engine, text: str, max_tokens: int) -> dict[str, float]:
+    """Baseline: the same engine called directly (no gateway, no system prompt, no audit)."""
+    first: list[float] = []
+    count = 0
+    started = time.perf_counter()
+
+    def on_chunk(chunk: dict[str, Any]) -> bool:
+        nonlocal count
+        choices = chunk.get("choices") or [{}]
+        if (choices[0].get("delta") or {}).get("content"):
+            if not first:
+                first.append(time.perf_counter() - started)
+            count += 1
+        return False
+
+    engine.server.handle_chat_completions(
+        {
+            "messages": [{"role": "user", "content": text}],
+            "max_tokens": max_tokens,
+            "temperature": 0,
+            "stream": True,
+        },
+        on_chunk,
+    )
+    total = time.perf_counter() - started
+    ttft = first[0] if first else total
+    return {"ttft_s": ttft, "gen_tok_s": count / (total - ttft) if total > ttft else 0.0}
+
+
+def run_benchmark(*, runs: int = 3, max_tokens: int = 128) -> dict[str, Any]:
+    from communia.core.llm.backends import get_embedded_engine, unload_embedded
+    from communia.core.llm.config import get_llm_settings
+    from communia.core.llm.gateway import complete
+
+    settings = get_llm_settings()
+    unload_embedded()
+    t0 = time.perf_counter()
+    engine = get_embedded_engine(settings)
+    load_s = time.perf_counter() - t0
+    complete("Bonjour.", commune_id=None, purpose="bench:warmup", max_tokens=4, temperature=0)
+
+    rows = []
+    for label, spec in PROMPTS.items():
+        ttfts, gens, prompts, tokens = [], [], [], []
+        for _ in range(runs):
+            if "json_schema" in spec:
+                res = complete(
+                    spec["messages"],
+                    commune_id=None,
+                    purpose="bench",
+                    temperature=0,
+                    max_tokens=max_tokens,
+                    json_schema=spec["json_schema"],
+                )
+                ttft = res.ttft_s or 0.0
+            else:
+                stream = complete(
+                    spec["messages"],
+                    commune_id=None,
+                    purpose="bench",
+                    temperature=0,
+                    max_tokens=max_tokens,
+                    stream=True,
+                )
+                for _piece in stream:
+                    pass
+                res = stream.result
+                assert res is not None
+                ttft = res.ttft_s or 0.0
+            ttfts.append(ttft)
+            gens.append(res.tokens_per_s)
+            prompts.append(res.prompt_tokens / ttft if ttft else 0.0)
+            tokens.append((res.prompt_tokens, res.completion_tokens))
+        row = {
+            "prompt": label,
+            "prompt_tokens": tokens[-1][0],
+            "completion_tokens": statistics.median(t[1] for t in tokens),
+            "ttft_s": statistics.median(ttfts),
+            "prompt_tok_s": statistics.median(prompts),
+            "generation_tok_s": statistics.median(gens),
+        }
+        if "json_schema" not in spec:
+            direct = [_direct(engine, spec["messages"], max_tokens) for _ in range(runs)]
+            row["direct_ttft_s"] = statistics.median(d["ttft_s"] for d in direct)
+            row["direct_generation_tok_s"] = statistics.median(d["gen_tok_s"] for d in direct)
+        rows.append(row)
+    import os
+
+    return {
+        "load_s": load_s,
+        "runs": runs,
+        "max_tokens": max_tokens,
+        "threads": settings.n_threads,
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "rows": rows,
+        "anchor": ANCHOR,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"Chargement du modèle : {report['load_s']:.1f} s "
+        f"(repère MODELS.md : {ANCHOR['load_s']} s)",
+        f"{report['runs']} mesures par invite, {report['max_tokens']} jetons max, "
+        f"{report['threads']} fils, {report['cpu_count']} cœurs, "
+        f"charge {report['load_average']:.1f}",
+        "",
+        f"{'invite':<24}{'jetons in/out':>15}{'1er jeton':>11}{'invite j/s':>12}{'génér. j/s':>12}"
+        f"{'direct 1er':>12}{'direct j/s':>12}",
+    ]
+    for r in report["rows"]:
+        d1 = f"{r['direct_ttft_s']:.2f} s" if "direct_ttft_s" in r else "—"
+        d2 = f"{r['direct_generation_tok_s']:.1f}" if "direct_generation_tok_s" in r else "—"
+        lines.append(
+            f"{r['prompt']:<24}{r['prompt_tokens']:>7}/{r['completion_tokens']:<7}"
+            f"{r['ttft_s']:>9.2f} s{r['prompt_tok_s']:>12.1f}{r['generation_tok_s']:>12.1f}"
+            f"{d1:>12}{d2:>12}"
+        )
+    lines.append("")
+    lines.append(
+        f"Repère MODELS.md (2 cœurs) : invite {ANCHOR['prompt_tok_s']} j/s, génération "
+        f"{ANCHOR['generation_tok_s']} j/s. « direct » = même moteur appelé sans la passerelle "
+        "(ni invite système, ni audit) : le rapport des deux mesure le coût de la passerelle."
+    )
+    return "\n".join(lines)
