@@ -177,11 +177,13 @@ def remote_settings(fake_remote):
 
 
 @pytest.fixture(scope="session")
-def llm_model_path(request) -> Path:
+def llm_model_path(request, tmp_path_factory) -> Path:
     from communia.core.errors import Unavailable
     from communia.core.llm.model import MODEL_FILENAME, install_model
 
-    target = Path(request.config.cache.mkdir("communia-llm-model")) / MODEL_FILENAME
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("communia-llm-model") if cache else tmp_path_factory.mktemp("llm")
+    target = Path(folder) / MODEL_FILENAME
     try:
         return install_model(target=target).path
     except Unavailable as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -303,7 +304,7 @@ def test_queue_limits_concurrency_and_times_out(make_commune, fake_remote, remot
     first = threading.Thread(target=call, args=(10,))
     first.start()
     while fake_remote.active == 0:
-        pass
+        time.sleep(0.005)
     call(0.1)
     first.join()
     assert len(results) == 1 and len(errors) == 1

@@ -210,11 +210,17 @@ class EmbeddedBackend:
     remote = False
 
     def __init__(self, settings: LlmSettings) -> None:
-        from communia.core.llm.model import MODEL_NAME, MODEL_SHA256, MODEL_VERSION
+        from communia.core.llm.model import (
+            MODEL_FILENAME,
+            MODEL_NAME,
+            MODEL_SHA256,
+            MODEL_VERSION,
+        )
 
         self.settings = settings
         self.name = "local"
-        if settings.model_path is None:
+        if settings.model_path is None or Path(settings.model_path).name == MODEL_FILENAME:
+            # The pinned model (its hash is checked by install_model).
             self.model = MODEL_NAME
             self.version = f"{MODEL_VERSION}, sha256 {MODEL_SHA256[:16]}"
         else:
