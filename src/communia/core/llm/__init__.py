@@ -43,6 +43,7 @@ from communia.core.llm.model import (
     InstallResult,
     default_model_path,
     find_parts,
+    health_check,
     install_model,
 )
 from communia.core.llm.privacy import Pseudonymiser, RegexPseudonymiser, default_pseudonymiser
@@ -74,6 +75,7 @@ __all__ = [
     "InstallResult",
     "default_model_path",
     "find_parts",
+    "health_check",
     "install_model",
     "Pseudonymiser",
     "RegexPseudonymiser",

@@ -29,6 +29,7 @@ __all__ = [
     "find_parts",
     "install_model",
     "sha256_file",
+    "health_check",
 ]
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -148,3 +149,31 @@ def install_model(
         tmp.unlink(missing_ok=True)
         raise
     return InstallResult(target, size, digest, already_installed=False)
+
+
+def health_check():
+    """For ``communia doctor``: runtime importable and model file in place (size checked;
+    the full SHA-256 is checked by ``install-model``). Optional: Communia runs without it."""
+    from communia.core.registry import HealthResult
+
+    label = "Modèle de langage local"
+    if importlib.util.find_spec("xllamacpp") is None:
+        return HealthResult(
+            False, label, "Moteur absent : pip install 'communia[llm]'.", optional=True
+        )
+    from communia.core.llm.config import get_llm_settings
+
+    configured = get_llm_settings().model_path
+    path = Path(configured) if configured else default_model_path()
+    if not path.is_file():
+        return HealthResult(
+            False, label, f"Fichier absent ({path}) : communia llm install-model.", optional=True
+        )
+    if configured is None and path.stat().st_size != MODEL_SIZE:
+        return HealthResult(
+            False,
+            label,
+            f"Fichier incomplet ({path}) : communia llm install-model --force.",
+            optional=True,
+        )
+    return HealthResult(True, label, optional=True)
