@@ -325,3 +325,29 @@ def test_invalid_messages_are_refused_in_french(remote_settings):
         complete([], commune_id=None, purpose="t", settings=remote_settings)
     with pytest.raises(InvalidInput, match="objet"):
         complete("x", commune_id=None, purpose=" ", settings=remote_settings)
+
+
+def test_abandoned_stream_frees_the_queue(make_commune, fake_remote, remote_settings):
+    remote_settings.max_concurrent_remote = 1
+    fake_remote.reply = "x" * 200
+    commune_id = make_commune(llm=ALLOWED)
+    stream = complete(
+        "Bonjour",
+        commune_id=commune_id,
+        purpose="test",
+        stream=True,
+        settings=remote_settings,
+        pseudonymiser=RegexPseudonymiser(),
+    )
+    iterator = iter(stream)
+    next(iterator)
+    iterator.close()  # the client went away
+    again = complete(
+        "Bonjour",
+        commune_id=commune_id,
+        purpose="test",
+        queue_timeout_s=0.5,
+        settings=remote_settings,
+        pseudonymiser=RegexPseudonymiser(),
+    )
+    assert again.text == "x" * 200

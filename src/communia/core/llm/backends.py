@@ -229,7 +229,10 @@ class EmbeddedBackend:
 
     def chat(self, request: ChatRequest) -> BackendResult:
         engine = get_embedded_engine(self.settings)
-        payload = engine.server.handle_chat_completions(request.openai_body())
+        try:
+            payload = engine.server.handle_chat_completions(request.openai_body())
+        except (RuntimeError, ValueError) as exc:
+            raise Unavailable(f"Le modèle local a échoué : {exc}") from exc
         _raise_engine_error(payload)
         choice = _first_choice(payload)
         prompt_tokens, completion_tokens = _usage(payload)

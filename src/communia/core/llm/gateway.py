@@ -443,8 +443,9 @@ class CompletionStream:
         final: BackendResult | None = None
         emitted = 0
         raw_parts: list[str] = []
+        events = call.backend.stream(call.request)
         try:
-            for event in call.backend.stream(call.request):
+            for event in events:
                 if isinstance(event, BackendResult):
                     final = event
                     continue
@@ -464,6 +465,7 @@ class CompletionStream:
             call.audit(None, error=exc)
             raise
         finally:
+            events.close()  # an abandoned stream stops the generation before the slot is freed
             call.limiter.release()
         if final is None:  # pragma: no cover - both backends end with a BackendResult
             raise Unavailable("Le flux du modèle s'est interrompu.")
