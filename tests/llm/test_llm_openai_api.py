@@ -152,3 +152,41 @@ def test_local_model_through_the_endpoint(api, local_settings, monkeypatch):
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["choices"][0]["message"]["content"].strip()
+
+
+def test_router_plugs_into_the_web_app_with_its_auth(
+    make_commune, monkeypatch, remote_settings, fake_remote
+):
+    """Mounted on ``communia.web.app``, the router uses the web layer's ``api_actor``."""
+    from communia.core.db import write_session
+    from communia.core.models import User
+    from communia.core.users import actor_for, create_api_token
+    from communia.web.app import create_app
+
+    commune_id = make_commune(llm={"policy": "allowed", "endpoints": ["distant"]})
+    with write_session() as s:
+        user = User(
+            email="elu@saint-exemple.fr",
+            full_name="Élu",
+            role="elu",
+            password_hash="x",
+            commune_id=commune_id,
+        )
+        s.add(user)
+        s.flush()
+        token = create_api_token(s, actor_for(user), label="outil")
+    monkeypatch.setattr("communia.core.llm.gateway.get_llm_settings", lambda: remote_settings)
+    monkeypatch.setattr("communia.core.llm.gateway.default_pseudonymiser", RegexPseudonymiser)
+    app = create_app()
+    app.include_router(openai_router())
+    client = TestClient(app)
+    assert client.get("/v1/models").status_code == 401
+    models = client.get("/v1/models", headers={"Authorization": f"Bearer {token}"})
+    assert [m["id"] for m in models.json()["data"]] == ["local", "distant"]
+    resp = client.post(
+        "/v1/chat/completions",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"model": "distant", "messages": [{"role": "user", "content": "Salut"}]},
+    )
+    assert resp.status_code == 200
+    assert resp.json()["choices"][0]["message"]["content"] == "Reçu : Salut"
