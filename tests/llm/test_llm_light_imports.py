@@ -23,3 +23,16 @@ def test_cli_group_help_is_french():
     result = CliRunner().invoke(llm_group, ["--help"], env={"COMMUNIA_LANG": "fr"})
     assert result.exit_code == 0
     assert "install-model" in result.output and "bench" in result.output
+
+
+def test_registered_cli_group_keeps_communia_help_light():
+    code = (
+        "import sys; from click.testing import CliRunner; from communia.cli import main as m;"
+        "m.CORE_GROUPS['llm'] = 'communia.core.llm.cli:llm_group';"
+        "r = CliRunner().invoke(m.cli, ['--help']); assert r.exit_code == 0 and 'llm' in r.output;"
+        "r = CliRunner().invoke(m.cli, ['llm', '--help']); assert 'install-model' in r.output;"
+        "print(any(x in sys.modules for x in ('xllamacpp', 'jsonschema')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
