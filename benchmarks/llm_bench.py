@@ -45,7 +45,11 @@ def main() -> int:
 
     reset_settings()
     upgrade()
-    report = run_benchmark(runs=args.runs, max_tokens=args.max_tokens)
+    report = run_benchmark(
+        runs=args.runs,
+        max_tokens=args.max_tokens,
+        progress=lambda row: print(json.dumps(row, ensure_ascii=False), flush=True),
+    )
     print(format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -33,9 +33,8 @@ PROMPTS: dict[str, dict[str, Any]] = {
         + "\n</donnees>",
     },
     "extraction JSON": {
-        "messages": "Extrais l'objet, le montant HT en euros et le taux de subvention.\n<donnees>\n"
-        + _DOC
-        + "\n</donnees>",
+        "messages": "Extrais l'objet (en cinq mots au plus), le montant HT en euros et le taux "
+        "de subvention.\n<donnees>\n" + _DOC + "\n</donnees>",
         "json_schema": {
             "type": "object",
             "properties": {
@@ -79,7 +78,8 @@ def _direct(engine, text: str, max_tokens: int) -> dict[str, float]:
     return {"ttft_s": ttft, "gen_tok_s": count / (total - ttft) if total > ttft else 0.0}
 
 
-def run_benchmark(*, runs: int = 3, max_tokens: int = 128) -> dict[str, Any]:
+def run_benchmark(*, runs: int = 3, max_tokens: int = 128, progress: Any = None) -> dict[str, Any]:
+    """``progress(row)`` is called after each prompt (partial results survive a crash)."""
     from communia.core.llm.backends import get_embedded_engine, unload_embedded
     from communia.core.llm.config import get_llm_settings
     from communia.core.llm.gateway import complete
@@ -106,8 +106,8 @@ def run_benchmark(*, runs: int = 3, max_tokens: int = 128) -> dict[str, Any]:
                     commune_id=None,
                     purpose="bench",
                     temperature=0,
-                    max_tokens=max_tokens,
                     json_schema=spec["json_schema"],
+                    max_tokens=max(max_tokens, 128),  # a cut JSON is invalid: leave room
                 )
                 ttft = res.ttft_s or 0.0
             else:
@@ -149,6 +149,8 @@ def run_benchmark(*, runs: int = 3, max_tokens: int = 128) -> dict[str, Any]:
             row["direct_ttft_s"] = statistics.median(d["ttft_s"] for d in direct)
             row["direct_generation_tok_s"] = statistics.median(d["gen_tok_s"] for d in direct)
         rows.append(row)
+        if progress is not None:
+            progress(row)
     import os
 
     return {
