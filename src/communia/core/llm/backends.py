@@ -242,7 +242,7 @@ class EmbeddedBackend:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             finish_reason=choice.get("finish_reason") or "",
-            extra={"prompt_ms": (payload.get("timings") or {}).get("prompt_ms")},
+            extra={"timings": payload.get("timings") or {}},
         )
 
     def stream(self, request: ChatRequest) -> Iterator[str | BackendResult]:
@@ -272,6 +272,7 @@ class EmbeddedBackend:
         pieces: list[str] = []
         prompt_tokens = completion_tokens = 0
         finish = ""
+        timings: dict[str, Any] = {}
         try:
             while True:
                 event = events.get()
@@ -282,6 +283,7 @@ class EmbeddedBackend:
                 _raise_engine_error(event)
                 p, c = _usage(event)
                 prompt_tokens, completion_tokens = p or prompt_tokens, c or completion_tokens
+                timings = event.get("timings") or timings
                 choice = _first_choice(event)
                 finish = choice.get("finish_reason") or finish
                 delta = (choice.get("delta") or {}).get("content")
@@ -297,6 +299,7 @@ class EmbeddedBackend:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens or len(pieces),
             finish_reason=finish,
+            extra={"timings": timings},
         )
 
 

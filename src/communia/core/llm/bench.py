@@ -95,6 +95,7 @@ def run_benchmark(*, runs: int = 3, max_tokens: int = 128, progress: Any = None)
     for label, base in PROMPTS.items():
         spec = base
         ttfts, gens, prompts, tokens, cpu_gen = [], [], [], [], []
+        eng_prompt, eng_gen = [], []
         for run in range(runs):
             cpu0 = time.process_time()
             # A distinct first line per run: the engine's prompt cache then reuses only the
@@ -129,6 +130,10 @@ def run_benchmark(*, runs: int = 3, max_tokens: int = 128, progress: Any = None)
             # work, wall-clock speed depends on the load; tokens per CPU-second does much less.
             cpu_gen.append((res.prompt_tokens + res.completion_tokens) / cpu_s if cpu_s else 0.0)
             ttfts.append(ttft)
+            # Engine-side rates: prompt tokens actually evaluated (the cached system-prompt
+            # prefix excluded) and generated tokens, per second of engine time.
+            eng_prompt.append(float(res.engine_timings.get("prompt_per_second") or 0.0))
+            eng_gen.append(float(res.engine_timings.get("predicted_per_second") or 0.0))
             gens.append(res.tokens_per_s)
             prompts.append(res.prompt_tokens / ttft if ttft else 0.0)
             tokens.append((res.prompt_tokens, res.completion_tokens))
@@ -140,6 +145,8 @@ def run_benchmark(*, runs: int = 3, max_tokens: int = 128, progress: Any = None)
             "prompt_tok_s": statistics.median(prompts),
             "generation_tok_s": statistics.median(gens),
             "tokens_per_cpu_s": statistics.median(cpu_gen),
+            "engine_prompt_tok_s": statistics.median(eng_prompt),
+            "engine_generation_tok_s": statistics.median(eng_gen),
         }
         if "json_schema" not in spec:
             direct = [
@@ -174,7 +181,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"charge {report['load_average']:.1f}",
         "",
         f"{'invite':<24}{'jetons in/out':>15}{'1er jeton':>11}{'invite j/s':>12}{'génér. j/s':>12}"
-        f"{'direct 1er':>12}{'direct j/s':>12}{'j/s-CPU':>10}",
+        f"{'direct 1er':>12}{'direct j/s':>12}{'j/s-CPU':>10}{'moteur inv.':>13}"
+        f"{'moteur gén.':>13}",
     ]
     for r in report["rows"]:
         d1 = f"{r['direct_ttft_s']:.2f} s" if "direct_ttft_s" in r else "—"
@@ -183,6 +191,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"{r['prompt']:<24}{r['prompt_tokens']:>7}/{r['completion_tokens']:<7}"
             f"{r['ttft_s']:>9.2f} s{r['prompt_tok_s']:>12.1f}{r['generation_tok_s']:>12.1f}"
             f"{d1:>12}{d2:>12}{r['tokens_per_cpu_s']:>10.1f}"
+            f"{r['engine_prompt_tok_s']:>13.1f}{r['engine_generation_tok_s']:>13.1f}"
         )
     lines.append("")
     lines.append(
@@ -190,6 +199,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"{ANCHOR['generation_tok_s']} j/s. « direct » = même moteur appelé sans la passerelle "
         "(ni invite système, ni audit) : le rapport des deux mesure le coût de la passerelle. "
         "« j/s-CPU » = jetons (invite + réponse) par seconde de processeur consommée, "
-        "peu sensible à la charge de la machine."
+        "peu sensible à la charge de la machine. « moteur » = vitesses mesurées par llama.cpp "
+        "lui-même (invite : jetons réellement évalués, hors préfixe d'invite système en cache)."
     )
     return "\n".join(lines)

@@ -88,6 +88,9 @@ class Completion:
     # Passages removed from data blocks because they gave orders to the model: the agent
     # who validates the output should know the document tried to steer it.
     injection_suspected: int = 0
+    # The local engine's own timings (llama.cpp: prompt_n, prompt_per_second,
+    # predicted_per_second...); empty for remote endpoints.
+    engine_timings: dict[str, Any] = field(default_factory=dict)
     audit_seq: int | None = None
 
     @property
@@ -395,6 +398,7 @@ class _Call:
             energy_wh=duration * self.power_watts / 3600.0,
             pseudonymised=self.pseudonymiser is not None,
             finish_reason=raw.finish_reason,
+            engine_timings=dict(raw.extra.get("timings") or {}),
             injection_suspected=sum(
                 m["content"].count(NEUTRALISED)
                 for m in self.audit_messages
@@ -580,6 +584,6 @@ def complete(
         raise
     finally:
         limiter.release()
-    prompt_ms = raw.extra.get("prompt_ms")
+    prompt_ms = (raw.extra.get("timings") or {}).get("prompt_ms")
     ttft = prompt_ms / 1000.0 if isinstance(prompt_ms, int | float) else None
     return call.finish(raw, started=started, ttft=ttft, wait=wait)
