@@ -99,3 +99,17 @@ def test_structured_extraction_resists_prompt_injection(database, local_settings
     attacked = _extract(forged, local_settings)
     assert attacked.data == clean.data
     assert attacked.injection_suspected == 1
+
+
+def test_engine_loopback_port_refuses_other_local_programs(local_settings):
+    """llama.cpp opens a loopback HTTP port; without the random key it answers 401."""
+    import urllib.error
+    import urllib.request
+
+    from communia.core.llm.backends import get_embedded_engine
+
+    address = get_embedded_engine(local_settings).server.listening_address
+    assert address.startswith("http://127.0.0.1:")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(address.rstrip("/") + "/v1/models", timeout=10)
+    assert info.value.code == 401
