@@ -19,7 +19,13 @@ format:
 settings-doc:   ## regenerate docs/settings.md from the declarations
 	.venv/bin/communia settings-doc --output docs/settings.md
 
-bench: bench-web ## every benchmark (figures are recorded in docs/benchmarks.md)
+bench: bench-web bench-documents bench-privacy ## every benchmark (figures are recorded in docs/benchmarks.md)
 
 bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
 	$(VENV_PY) benchmarks/web.py
+
+bench-documents: ## text-PDF and OCR pages/s on the real CRPA
+	$(VENV_PY) benchmarks/documents.py --ocr-pages 6
+
+bench-privacy:  ## personal-data detection vs Presidio, per entity type
+	$(VENV_PY) benchmarks/privacy_bench.py --json docs/benchmarks/privacy-results.json

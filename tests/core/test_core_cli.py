@@ -158,7 +158,12 @@ def test_demo_seed_is_idempotent(database):
 
 def test_unreachable_database_gives_french_error_and_exit_code(database):
     env = {**os.environ, "COMMUNIA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-    out = subprocess.run([sys.executable, "-m", "communia", "communes", "list"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "communia", "communes", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 7
     assert "base de données est momentanément indisponible" in out.stderr
     assert "Traceback" not in out.stderr

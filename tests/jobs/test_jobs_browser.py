@@ -15,7 +15,7 @@ def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
     from conftest import PASSWORD, shot
 
     job = jobs.submit(
-        "tests.slow", {"steps": 40, "seconds": 0.1}, commune_id=two_communes["a"]["commune_id"]
+        "tests.slow", {"steps": 60, "seconds": 0.25}, commune_id=two_communes["a"]["commune_id"]
     )
     context = browser.new_context(base_url=str(jobs_http.base_url), locale="fr-FR")
     page = context.new_page()
@@ -28,12 +28,12 @@ def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
         page.goto(f"/app/taches/{job.id}")
         page.evaluate("window.__same_page = true")  # lost if the page reloads
         page.wait_for_function(
-            "document.querySelector('progress').value >= 20 && window.__same_page === true",
-            timeout=20_000,
+            "() => document.querySelector('progress').value >= 20 && window.__same_page === true",
+            timeout=45_000,
         )
         shot(page, "jobs-progress")
         # When the job ends the script reloads the page, which then shows the result.
-        page.get_by_text("Résultat").wait_for(timeout=20_000)
+        page.get_by_text("Résultat").wait_for(timeout=45_000)
         assert page.locator("progress").evaluate("p => p.value") == 100
         assert "Terminée" in page.get_by_role("status").first.text_content()
     finally:

@@ -18,7 +18,11 @@ __all__ = ["cli", "main"]
 
 
 # Command groups of the core services, as "package.module:attribute", imported lazily.
-CORE_GROUPS: dict[str, str] = {}
+CORE_GROUPS: dict[str, str] = {
+    "documents": "communia.core.documents.cli:documents_group",
+    "jobs": "communia.core.jobs.cli:jobs_group",
+    "privacy": "communia.core.privacy.cli:privacy_group",
+}
 
 
 class CommuniaGroup(click.Group):

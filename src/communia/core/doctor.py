@@ -85,7 +85,9 @@ def _secret() -> HealthResult:
 
 
 def core_checks() -> list[HealthResult]:
-    return [*_database(), _data_dir(), _secret()]
+    from communia.core.privacy.health import health_checks as privacy_checks
+
+    return [*_database(), _data_dir(), _secret(), *privacy_checks()]
 
 
 def run_checks() -> list[tuple[str, HealthResult]]:

@@ -9,7 +9,13 @@ from pydantic import BaseModel
 from communia.core.registry import load_modules
 from communia.core.settings import Settings
 
-__all__ = ["render_settings_doc"]
+__all__ = ["render_settings_doc", "CORE_SERVICE_SETTINGS"]
+
+# Settings of core services, read like a module's (``COMMUNIA_MODULES__<NAME>__...``).
+CORE_SERVICE_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("documents", "communia.core.documents.limits:DocumentLimits", "Lecture des documents"),
+    ("jobs", "communia.core.jobs.config:JobsSettings", "Tâches en arrière-plan"),
+)
 
 
 def _fmt(value) -> str:
@@ -52,6 +58,17 @@ def render_settings_doc() -> str:
         *_table(Settings, "COMMUNIA_", ""),
         "",
     ]
+    import importlib
+
+    for name, target, title in CORE_SERVICE_SETTINGS:
+        path, _, attr = target.partition(":")
+        model = getattr(importlib.import_module(path), attr)
+        out += [
+            f"## Service `{name}` — {title}",
+            "",
+            *_table(model, f"COMMUNIA_MODULES__{name.upper()}__", f"modules.{name}."),
+            "",
+        ]
     for module in load_modules():
         if module.settings is None:
             continue

@@ -135,4 +135,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(module.public_router(), prefix=f"/c/{{commune}}/{module.name}")
         if module.api_router is not None:
             app.include_router(module.api_router(), prefix=f"/api/v1/{module.name}")
+
+    from communia.core.jobs.web import install as install_jobs
+
+    install_jobs(app)  # job pages and API; starts/stops the embedded worker with the app
+
+    from communia.core.privacy.web import install as install_privacy
+
+    install_privacy(app)  # /app/confidentialite: pseudonymise a pasted or uploaded text
     return app

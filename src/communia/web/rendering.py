@@ -76,6 +76,8 @@ def _nav(actor) -> list[dict[str, str]]:
             items.append(
                 {"href": f"/app/{module.name}", "label": module.nav_label or module.card.title}
             )
+    items.append({"href": "/app/taches", "label": "Tâches"})
+    items.append({"href": "/app/confidentialite", "label": "Pseudonymiser"})
     items.append({"href": "/app/journal", "label": "Journal d'audit"})
     if actor.is_admin:
         items.append({"href": "/app/commune", "label": "Administration"})

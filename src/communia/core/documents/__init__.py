@@ -13,31 +13,22 @@ Expected failures (too large, password-protected, corrupt, ZIP bomb, unsupported
 
 from __future__ import annotations
 
-from communia.core.documents.limits import DocumentLimits, get_limits
-from communia.core.documents.model import Block, BlockKind, Document
-from communia.core.documents.pipeline import (
-    FORMATS,
-    STEPS,
-    ProtectedDocument,
-    UnreadableDocument,
-    UnsupportedFormat,
-    extract,
-    extract_bytes,
-    sniff_format,
-)
+from communia.core.lazy import lazy_exports
 
-__all__ = [
-    "Block",
-    "BlockKind",
-    "Document",
-    "DocumentLimits",
-    "FORMATS",
-    "STEPS",
-    "ProtectedDocument",
-    "UnreadableDocument",
-    "UnsupportedFormat",
-    "extract",
-    "extract_bytes",
-    "get_limits",
-    "sniff_format",
-]
+_EXPORTS = {
+    "Block": "model",
+    "BlockKind": "model",
+    "Document": "model",
+    "DocumentLimits": "limits",
+    "FORMATS": "pipeline",
+    "ProtectedDocument": "pipeline",
+    "STEPS": "pipeline",
+    "UnreadableDocument": "pipeline",
+    "UnsupportedFormat": "pipeline",
+    "extract": "pipeline",
+    "extract_bytes": "pipeline",
+    "get_limits": "limits",
+    "sniff_format": "pipeline",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

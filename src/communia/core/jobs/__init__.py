@@ -16,21 +16,22 @@ The state of every job is in the ``jobs`` table.
 
 from __future__ import annotations
 
-from communia.core.jobs.registry import JobCancelled, JobContext, Task, get_task, task, tasks
-from communia.core.jobs.service import JobView, cancel, get, list_jobs, retry, submit, wait
+from communia.core.lazy import lazy_exports
 
-__all__ = [
-    "JobCancelled",
-    "JobContext",
-    "JobView",
-    "Task",
-    "cancel",
-    "get",
-    "get_task",
-    "list_jobs",
-    "retry",
-    "submit",
-    "task",
-    "tasks",
-    "wait",
-]
+_EXPORTS = {
+    "JobCancelled": "registry",
+    "JobContext": "registry",
+    "JobView": "service",
+    "Task": "registry",
+    "cancel": "service",
+    "get": "service",
+    "get_task": "registry",
+    "list_jobs": "service",
+    "retry": "service",
+    "submit": "service",
+    "task": "registry",
+    "tasks": "registry",
+    "wait": "service",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
