@@ -351,3 +351,32 @@ def test_abandoned_stream_frees_the_queue(make_commune, fake_remote, remote_sett
         pseudonymiser=RegexPseudonymiser(),
     )
     assert again.text == "x" * 200
+
+
+def _valid_nir(first13: str) -> str:
+    key = 97 - int(first13) % 97
+    return f"{first13[0]} {first13[1:3]} {first13[3:5]} {first13[5:7]} {first13[7:10]} {first13[10:13]} {key:02d}"
+
+
+def test_default_wiring_uses_communia_privacy(make_commune, fake_remote, remote_settings):
+    """Without an explicit pseudonymiser the gateway uses ``communia.core.privacy``."""
+    privacy = pytest.importorskip("communia.core.privacy")
+    from communia.core.llm.privacy import default_pseudonymiser
+
+    assert type(default_pseudonymiser()).__name__ == type(privacy.gateway_pseudonymiser()).__name__
+    nir = _valid_nir("1841275123456")
+    mail = CITIZEN_MAIL.replace("1 84 12 75 123 456 78", nir)
+    commune_id = make_commune(llm=ALLOWED)
+    result = complete(
+        [
+            {"role": "system", "content": "Réponds à M. Jean-Pierre Durand."},
+            {"role": "user", "content": data_block(mail, label="courriel")},
+        ],
+        commune_id=commune_id,
+        purpose="réponse courriel",
+        settings=remote_settings,
+    )
+    sent = json.dumps(fake_remote.requests[0], ensure_ascii=False)
+    for value in [*PERSONAL[:-1], nir]:
+        assert value not in sent, value
+    assert "Jean-Pierre Durand" in result.text and "jp.durand@exemple.fr" in result.text
