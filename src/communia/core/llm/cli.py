@@ -116,10 +116,13 @@ def chat_cmd(
     schema_file: Path | None,
     max_tokens: int | None,
 ) -> None:
+    import getpass
+
     from communia.core.errors import InvalidInput
     from communia.core.llm.gateway import complete
 
     commune_id = _commune_id(commune_slug)
+    actor = f"cli:{getpass.getuser()}"
     schema = None
     if schema_file is not None:
         try:
@@ -136,7 +139,7 @@ def chat_cmd(
                 json_schema=schema,
                 backend=backend,
                 max_tokens=max_tokens,
-                actor="cli",
+                actor=actor,
             )
             click.echo(json.dumps(result.data, ensure_ascii=False, indent=2))
             return result.text
@@ -147,7 +150,7 @@ def chat_cmd(
             stream=True,
             backend=backend,
             max_tokens=max_tokens,
-            actor="cli",
+            actor=actor,
         )
         for piece in stream:
             click.echo(piece, nl=False)
