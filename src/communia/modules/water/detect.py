@@ -82,7 +82,7 @@ def _day_type(index: pd.DatetimeIndex) -> np.ndarray:
     import numpy as np
 
     mmdd = index.strftime("%m-%d")
-    weekend = (index.dayofweek >= 5) | np.isin(mmdd, HOLIDAYS_MMDD)
+    weekend = (index.day_of_week >= 5) | np.isin(mmdd, HOLIDAYS_MMDD)
     return weekend.astype(int)
 
 

@@ -279,13 +279,19 @@ def clean_series_frame(
         nxt = np.concatenate([col[1:], [np.nan]])
         d1, d2 = col - prev, col - nxt
         diffs = np.diff(col)
-        scale = max(float(np.nanmedian(np.abs(diffs - np.nanmedian(diffs)))) * 1.4826, 0.01)
+        diffs = diffs[np.isfinite(diffs) & (diffs != 0)]  # a stopped pump is not information
+        level = float(np.nanmedian(np.abs(col[col != 0]))) if (col != 0).any() else 0.0
+        mad = float(np.median(np.abs(diffs - np.median(diffs)))) * 1.4826 if len(diffs) else 0.0
+        scale = max(mad, 0.01 * level, 0.01)
         with np.errstate(invalid="ignore"):
             jump = np.minimum(np.abs(d1), np.abs(d2))
             spikes = (
                 (np.sign(d1) == np.sign(d2))
                 & (jump > spike_mad * scale)
                 & (np.abs(nxt - prev) < 0.25 * jump)
+                & (prev != 0)
+                & (nxt != 0)
+                & (col != 0)  # a pump running for a single step is not a spike
             )
         if spikes.any():
             report.add(
@@ -296,7 +302,12 @@ def clean_series_frame(
         values[:, j] = col
     frame = pd.DataFrame(values, index=frame.index, columns=frame.columns)
     if len(missing) or report.masked_values:
-        frame = frame.interpolate(limit=max_interp_steps, limit_area="inside")
+        # fill only gaps of at most ``max_interp_steps`` (never the start of a long gap)
+        filled = frame.interpolate(limit_area="inside")
+        isna = frame.isna()
+        run_id = (isna != isna.shift()).cumsum()
+        run_len = isna.apply(lambda c: c.groupby(run_id[c.name]).transform("size"))
+        frame = frame.where(~(isna & (run_len <= max_interp_steps)), filled)
         left = int(frame.isna().sum().sum())
         if left:
             report.add(
@@ -310,13 +321,13 @@ def clean_series_frame(
 def _looks_like_dst_back(times: pd.DatetimeIndex) -> bool:
     # last Sunday of October, between 02:00 and 03:00 local time
     return bool(len(times)) and bool(
-        ((times.month == 10) & (times.dayofweek == 6) & (times.day >= 25) & (times.hour == 2)).any()
+        ((times.month == 10) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)).any()
     )
 
 
 def _looks_like_dst_forward(times: pd.DatetimeIndex) -> bool:
     return bool(len(times)) and bool(
-        ((times.month == 3) & (times.dayofweek == 6) & (times.day >= 25) & (times.hour == 2)).any()
+        ((times.month == 3) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)).any()
     )
 
 
