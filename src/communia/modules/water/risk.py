@@ -114,8 +114,13 @@ def generate_history(
         if renewed.any():
             install[renewed] = year + 1
             n_prev[renewed] = 0
-    inv["install_year"] = inv["install_year"]  # original install years are kept in the file
+    # a renewed pipe is a new pipe: the inventory holds its new install year, and the breaks
+    # of the pipe it replaced are not in its history (as in a real utility's files)
+    inv["install_year"] = install.astype(int)
     breaks = pd.DataFrame(rows, columns=["pipe", "date"])
+    if len(breaks):
+        since = breaks["pipe"].map(dict(zip(inv["pipe"], inv["install_year"], strict=True)))
+        breaks = breaks[breaks["date"].dt.year >= since].reset_index(drop=True)
     return inv, breaks
 
 
@@ -246,6 +251,7 @@ def pipe_years(inventory: pd.DataFrame, breaks: pd.DataFrame, years: range) -> p
         prev = breaks[breaks["date"].dt.year < year].groupby("pipe").size()
         frame = inventory[["pipe", "length_m", "diameter_mm", "material", "install_year"]].copy()
         frame["year"] = year
+        frame = frame[~(frame["install_year"] > year)]  # not laid yet
         frame["age"] = np.maximum(year - frame["install_year"].fillna(1970), 0.5)
         frame["n_prev"] = frame["pipe"].map(prev).fillna(0).to_numpy()
         this = (
