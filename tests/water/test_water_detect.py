@@ -56,7 +56,9 @@ def test_balances_follow_the_true_leak_flows(year, net, ltown):
     # area C (tank-fed, all AMR): unmetered part rises with the p257 leak
     flows = read_leak_flows(ltown / "leak_flows.csv.gz")["p257"].resample("1h").mean()
     resid = (bal.consumption["zone2"] - bal.metered["zone2"]).loc["2018-01-01":"2018-01-31"]
-    growth = resid.loc["2018-01-25":"2018-01-31"].mean() - resid.loc["2018-01-01":"2018-01-07"].mean()
+    growth = (
+        resid.loc["2018-01-25":"2018-01-31"].mean() - resid.loc["2018-01-01":"2018-01-07"].mean()
+    )
     assert growth == pytest.approx(flows.loc["2018-01-25":"2018-01-31"].mean(), rel=0.15)
 
 
@@ -67,7 +69,9 @@ def test_flow_units_in_litres_per_second_are_detected(year, net):
     report = QualityReport()
     check_flow_units(data, net, report)
     assert any("L/s" in m for m in report.messages)
-    assert data.flows["p227"].mean() == pytest.approx(year.flows["p227"].loc["2018-01-01":"2018-01-07"].mean(), rel=1e-6)
+    assert data.flows["p227"].mean() == pytest.approx(
+        year.flows["p227"].loc["2018-01-01":"2018-01-07"].mean(), rel=1e-6
+    )
 
 
 @pytest.mark.slow

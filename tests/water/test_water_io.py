@@ -61,7 +61,9 @@ def test_scada_round_trip(slice_dir, tmp_path):
     write_scada_dir(data, tmp_path / "copy", gz=True)
     again = read_scada_dir(tmp_path / "copy")
     for key in ("pressures", "flows", "levels", "demands"):
-        pd.testing.assert_frame_equal(getattr(data, key), getattr(again, key), check_freq=False, atol=0.006)
+        pd.testing.assert_frame_equal(
+            getattr(data, key), getattr(again, key), check_freq=False, atol=0.006
+        )
 
 
 def test_long_csv_round_trip(slice_dir, tmp_path):
@@ -72,7 +74,9 @@ def test_long_csv_round_trip(slice_dir, tmp_path):
         data.flows, again.flows[data.flows.columns], check_freq=False, check_names=False, atol=1e-3
     )
     assert list(again.levels.columns) == ["T1"]
-    assert again.demands.iloc[5, 3] == pytest.approx(data.demands[again.demands.columns[3]].iloc[5], abs=1e-6)
+    assert again.demands.iloc[5, 3] == pytest.approx(
+        data.demands[again.demands.columns[3]].iloc[5], abs=1e-6
+    )
 
 
 def test_single_file_round_trip_gz(slice_dir, tmp_path):
@@ -85,7 +89,9 @@ def test_single_file_round_trip_gz(slice_dir, tmp_path):
 def _frame(n=300):
     idx = pd.date_range("2024-10-26 00:00", periods=n, freq="5min")
     rng = np.random.default_rng(1)
-    return pd.DataFrame({"a": 50 + rng.normal(0, 0.05, n), "b": 20 + rng.normal(0, 0.05, n)}, index=idx)
+    return pd.DataFrame(
+        {"a": 50 + rng.normal(0, 0.05, n), "b": 20 + rng.normal(0, 0.05, n)}, index=idx
+    )
 
 
 def test_quality_duplicates_gaps_frozen_spikes():

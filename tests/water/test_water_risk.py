@@ -47,6 +47,7 @@ def test_generator_is_self_exciting(any_seed=3):
     assert rate_prev > 1.5 * rate_none
 
 
+@pytest.mark.slow
 def test_leyp_beats_age_only_on_a_time_split():
     inv, breaks = generate_history(_inventory(1500), seed=11)
     res = backtest(inv, breaks, test_years=range(2022, 2025))
@@ -56,20 +57,31 @@ def test_leyp_beats_age_only_on_a_time_split():
 
 
 def test_capture_metrics_by_hand():
-    m = capture_metrics(score=[4, 3, 2, 1] + [0] * 6, n_next=[2, 0, 1, 0, 0, 0, 0, 0, 0, 1], length_m=[10] * 10)
+    m = capture_metrics(
+        score=[4, 3, 2, 1] + [0] * 6, n_next=[2, 0, 1, 0, 0, 0, 0, 0, 0, 1], length_m=[10] * 10
+    )
     assert m["top10_count"] == pytest.approx(0.5)
     assert m["top10_length"] == pytest.approx(0.5)
     assert m["length_for_80"] == pytest.approx(1.0)
 
 
 def test_import_inp_csv_geojson_and_repairs(tmp_path):
-    (tmp_path / "attrs.csv").write_text("pipe;material;install_year\n10;fonte_grise;1950\n11;pvc;1985\n")
+    (tmp_path / "attrs.csv").write_text(
+        "pipe;material;install_year\n10;fonte_grise;1950\n11;pvc;1985\n"
+    )
     inv = read_inventory(FIXTURES / "Net1.inp", tmp_path / "attrs.csv")
     assert len(inv) == 12
     assert inv.set_index("pipe").loc["10", "material"] == "fonte_grise"
-    geo = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"pipe": "a", "diameter_mm": 100, "install_year": 1970},
-         "geometry": {"type": "LineString", "coordinates": [[0, 0], [30, 40]]}}]}
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"pipe": "a", "diameter_mm": 100, "install_year": 1970},
+                "geometry": {"type": "LineString", "coordinates": [[0, 0], [30, 40]]},
+            }
+        ],
+    }
     (tmp_path / "p.geojson").write_text(json.dumps(geo))
     inv2 = read_inventory(None, tmp_path / "p.geojson")
     assert inv2.loc[0, "length_m"] == pytest.approx(50.0)

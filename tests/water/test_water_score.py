@@ -68,7 +68,11 @@ def test_delay_distance_false_positive_and_repeat(net, truth):
     det = pd.DataFrame(
         {
             "pipe": ["p673", "p673", "p1"],
-            "detection_time": [late, late + pd.Timedelta(hours=1), pd.Timestamp("2018-01-02 00:00")],
+            "detection_time": [
+                late,
+                late + pd.Timedelta(hours=1),
+                pd.Timestamp("2018-01-02 00:00"),
+            ],
         }
     )
     res = score_detections(det, leaks, flows, net)
@@ -89,7 +93,12 @@ def test_period_counts_running_leaks_from_its_start(net, truth):
 
 
 def test_detection_file_round_trip_and_bad_input(tmp_path, net, truth):
-    det = pd.DataFrame({"pipe": ["p1", "p2"], "detection_time": pd.to_datetime(["2018-01-01 10:05", "2018-02-01 00:00"])})
+    det = pd.DataFrame(
+        {
+            "pipe": ["p1", "p2"],
+            "detection_time": pd.to_datetime(["2018-01-01 10:05", "2018-02-01 00:00"]),
+        }
+    )
     path = write_detections(det, tmp_path / "d.csv")
     assert path.read_text().splitlines()[1] == "p1,2018-01-01 10:05"
     pd.testing.assert_frame_equal(read_detections(path), det)

@@ -70,16 +70,24 @@ def main() -> None:
                 f"| {label} | {name} | {res.score_eur:,.0f} / {res.max_eur:,.0f} | "
                 f"{100 * res.share_of_max:.1f} | {res.tp} | {res.fp} | {res.fn} | {delay} | {elapsed:.1f} |"
             )
-    print("\nObjectif de l'issue : ≥ 80 % du maximum sur une année non vue, ≤ 3 fausses alertes/an.\n")
+    print(
+        "\nObjectif de l'issue : ≥ 80 % du maximum sur une année non vue, ≤ 3 fausses alertes/an.\n"
+    )
     inv = read_inventory(root / "L-TOWN.inp")
     inv, breaks = generate_history(inv, seed=2024)
     res = backtest(inv, breaks, test_years=range(2020, 2025))
     summary = res.groupby("model")[["top10_count", "top10_length", "length_for_80"]].mean()
-    print(f"Risque de casse, historique synthétique L-Town ({len(breaks)} casses 1990-2024), backtest 2020-2024 :\n")
-    print("| modèle | casses de l'année dans le top 10 % (nombre) | top 10 % (longueur) | longueur pour 80 % |")
+    print(
+        f"Risque de casse, historique synthétique L-Town ({len(breaks)} casses 1990-2024), backtest 2020-2024 :\n"
+    )
+    print(
+        "| modèle | casses de l'année dans le top 10 % (nombre) | top 10 % (longueur) | longueur pour 80 % |"
+    )
     print("|---|---:|---:|---:|")
     for name, row in summary.iterrows():
-        print(f"| {name} | {100 * row.top10_count:.1f} % | {100 * row.top10_length:.1f} % | {100 * row.length_for_80:.1f} % |")
+        print(
+            f"| {name} | {100 * row.top10_count:.1f} % | {100 * row.top10_length:.1f} % | {100 * row.length_for_80:.1f} % |"
+        )
 
 
 if __name__ == "__main__":

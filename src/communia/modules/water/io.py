@@ -321,13 +321,17 @@ def clean_series_frame(
 def _looks_like_dst_back(times: pd.DatetimeIndex) -> bool:
     # last Sunday of October, between 02:00 and 03:00 local time
     return bool(len(times)) and bool(
-        ((times.month == 10) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)).any()
+        (
+            (times.month == 10) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)
+        ).any()
     )
 
 
 def _looks_like_dst_forward(times: pd.DatetimeIndex) -> bool:
     return bool(len(times)) and bool(
-        ((times.month == 3) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)).any()
+        (
+            (times.month == 3) & (times.day_of_week == 6) & (times.day >= 25) & (times.hour == 2)
+        ).any()
     )
 
 
