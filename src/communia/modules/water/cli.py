@@ -130,6 +130,51 @@ def water_group() -> click.Group:
         )
 
     @water.command(
+        "calibrate",
+        help=t(
+            "Apprend la consommation attendue et les pressions sans fuite sur une période passée "
+            "dont les fuites sont connues (pour détecter aussi les fuites déjà présentes).",
+            "Learn a calibration on a past period whose leaks are known.",
+        ),
+    )
+    @click.option("--scada", "scada_dir", required=True, type=click.Path(path_type=Path))
+    @click.option("--network", required=True, type=click.Path(path_type=Path))
+    @click.option(
+        "--leaks",
+        type=click.Path(path_type=Path),
+        help=t("Fuites connues (leaks.csv).", "Known leaks."),
+    )
+    @click.option(
+        "--leak-flows",
+        type=click.Path(path_type=Path),
+        help=t("Débits des fuites connues.", "Known leak flows."),
+    )
+    @click.option("--start", default=None)
+    @click.option("--end", default=None)
+    @click.option("--out", required=True, type=click.Path(path_type=Path))
+    def calibrate_cmd(scada_dir, network, leaks, leak_flows, start, end, out) -> None:
+        from communia.core.errors import InvalidInput
+        from communia.modules.water.detect import calibrate
+        from communia.modules.water.io import read_scada_dir
+        from communia.modules.water.network import read_network
+        from communia.modules.water.score import read_leak_flows, read_leaks
+
+        if bool(leaks) != bool(leak_flows):
+            raise InvalidInput("Indiquez à la fois --leaks et --leak-flows, ou aucun des deux.")
+        net = read_network(network)
+        data = read_scada_dir(scada_dir)
+        if start or end:
+            for key in ("pressures", "flows", "levels", "demands"):
+                setattr(data, key, getattr(data, key).loc[start:end])
+        lk = read_leaks(leaks) if leaks else None
+        lf = read_leak_flows(leak_flows).loc[start:end] if leak_flows else None
+        cal = calibrate(data, net, leaks=lk, leak_flows=lf)
+        cal.save(out)
+        click.echo(
+            f"Calibration ({cal.source}, {len(cal.pressure)} capteurs de pression) écrite dans {out}."
+        )
+
+    @water.command(
         "score",
         help=t(
             "Score BattLeDIM d'un fichier de détections.", "BattLeDIM score of a detections file."

@@ -49,6 +49,8 @@ __all__ = [
     "alarms_frame",
     "Calibration",
     "fit_calibration",
+    "calibrate",
+    "leak_flows_by_area",
     "residuals",
 ]
 
@@ -142,7 +144,12 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
         mean = grouped.mean()
         return mean.where(grouped.count() >= 6)
 
-    consumption = pd.DataFrame({a: hourly(sum(terms[a])) for a in areas})
+    # the whole balance is smoothed over 30 min (causal, same window for every term so that
+    # pump starts stay consistent): the 5-min level noise times the tank surface would
+    # otherwise dominate the hourly balance of a tank-fed area
+    consumption = pd.DataFrame(
+        {a: hourly(sum(terms[a]).rolling(6, min_periods=1).mean()) for a in areas}
+    )
     metered = {}
     demand_cols = [c for c in data.demands.columns if c in area_of]
     for a in areas:
@@ -231,6 +238,9 @@ class Calibration:
     k: dict[str, list[list[float]]]  # area -> [day type][hour] coefficient on demand index
     sigma: dict[str, float]  # area -> robust std of the hourly residual (m³/h)
     source: str = ""
+    #: sensor -> [day type][hour] pressure without leak (tank-fed sensors: minus the level);
+    #: the reference for leaks already running when a period starts
+    pressure: dict[str, list[list[float]]] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -243,7 +253,12 @@ class Calibration:
     def load(cls, path: str | Path) -> Calibration:
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(k=raw["k"], sigma=raw["sigma"], source=raw.get("source", ""))
+            return cls(
+                k=raw["k"],
+                sigma=raw["sigma"],
+                source=raw.get("source", ""),
+                pressure=raw.get("pressure", {}),
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
 
@@ -262,12 +277,15 @@ def fit_calibration(
     end: pd.Timestamp | None = None,
     known_leaks: pd.Series | dict | None = None,
     source: str = "",
+    pressures: pd.DataFrame | None = None,
+    levels: pd.DataFrame | None = None,
 ) -> Calibration:
     """Learn k(day type, hour) per area as a median ratio target / demand index.
 
     ``known_leaks``: per-area hourly leak flows to remove (past year with repaired leaks).
     """
     import numpy as np
+    import pandas as pd
 
     k: dict[str, list[list[float]]] = {}
     sigma: dict[str, float] = {}
@@ -295,7 +313,31 @@ def fit_calibration(
         level = float(np.nanmean(np.abs(target.to_numpy()))) if len(target) else 0.0
         floor = 0.02 * float(np.nanmean(np.abs(bal.consumption[area].loc[start:end])))
         sigma[area] = max(1.5 * mad, floor, 0.05 * level, 0.1)
-    return Calibration(k=k, sigma=sigma, source=source)
+    profiles: dict[str, list[list[float]]] = {}
+    if pressures is not None and len(pressures.columns):
+        p = pressures.loc[start:end].copy()
+        for sensor, tank in bal.tank_sensors.items():
+            if sensor in p and levels is not None and tank in levels:
+                p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+        hourly_p = p.resample("1h").mean()
+        clean = pd.Series(True, index=hourly_p.index)
+        if known_leaks is not None:
+            for series in known_leaks.values():
+                clean &= series.reindex(hourly_p.index).fillna(0.0) < 0.5
+        hourly_p = hourly_p[clean]
+        d_p = _day_type(hourly_p.index)
+        h_p = np.asarray(hourly_p.index.hour)
+        for sensor in hourly_p.columns:
+            col = hourly_p[sensor].to_numpy()
+            table = np.full((2, 24), np.nan)
+            for d in (0, 1):
+                for h in range(24):
+                    sel = (d_p == d) & (h_p == h) & np.isfinite(col)
+                    if sel.sum() >= 2:
+                        table[d, h] = float(np.median(col[sel]))
+            if np.isfinite(table).all():
+                profiles[sensor] = table.tolist()
+    return Calibration(k=k, sigma=sigma, source=source, pressure=profiles)
 
 
 def residuals(bal: Balances, cal: Calibration) -> pd.DataFrame:
@@ -329,12 +371,17 @@ class BalanceCusumDetector:
 
     min_leak_m3h: float = 1.0
     min_leak_rel: float = 0.04
-    threshold: float = 15.0
+    threshold: float = 20.0
     track_days: float = 10.0
     growth_tol_m3h: float = 1.0
     min_loc_hours: int = 6
     calib_days: int = 7
-    loc_min_flow_m3h: float = 8.0
+    smooth_hours: int = 24
+    holdoff_hours: int = 24
+    track_factor: float = 4.0
+    sigma_rel: float = 0.01
+    loc_min_flow_m3h: float = 4.0
+    loc_min_flow_rel: float = 0.05
     max_wait_days: float = 7.0
 
     def run(
@@ -357,15 +404,25 @@ class BalanceCusumDetector:
         s_hi = s_lo = 0.0
         start_hi = start_lo = 0
         tracking_from = -1
+        alarm_level = 0.0
+        holdoff_until = -1
         drift = max(self.min_leak_m3h, self.min_leak_rel * scale_m3h) / 2.0
         events = []
         sigma = max(sigma, 0.1)
         for i, r in enumerate(values):
             if not np.isfinite(r):
                 continue
+            if i < holdoff_until:
+                # the smoothed residual is still ramping to its new level after an event:
+                # follow it, and do not count the ramp as a new leak or repair
+                base = r
+                alarm_level = r if tracking_from >= 0 else alarm_level
+                s_hi = s_lo = 0.0
+                continue
             if tracking_from >= 0:
-                if i - tracking_from >= 36 and np.isfinite(trail[i]):
-                    base = float(trail[i])  # window now entirely after the alarm
+                if np.isfinite(trail[i]):
+                    # follow the growing leak, never below its level at the alarm
+                    base = max(alarm_level, float(trail[i]))
                 done = i - tracking_from > self.track_days * 24
                 growth = daily[i] - daily[i - 72] if i >= 72 else np.inf
                 if done and np.isfinite(growth) and growth < self.growth_tol_m3h:
@@ -381,7 +438,8 @@ class BalanceCusumDetector:
             if i < first:
                 s_hi = s_lo = 0.0
                 continue
-            if s_hi > self.threshold:
+            limit = self.threshold * (self.track_factor if tracking_from >= 0 else 1.0)
+            if s_hi > limit:
                 seg = values[start_hi : i + 1]
                 size = float(np.nanmean(seg) - base)
                 events.append(
@@ -392,12 +450,15 @@ class BalanceCusumDetector:
                         "size": size,
                         "i": i,
                         "i_start": start_hi,
+                        "base": base,
                     }
                 )
-                base = float(np.nanmean(values[start_hi : i + 1]))
+                base = float(np.nanmean(values[max(start_hi, i - 2) : i + 1]))
+                alarm_level = base
                 s_hi = s_lo = 0.0
                 tracking_from = i
-            elif s_lo > self.threshold and tracking_from < 0:
+                holdoff_until = i + self.holdoff_hours
+            elif s_lo > self.threshold:
                 seg = values[start_lo : i + 1]
                 events.append(
                     {
@@ -407,7 +468,9 @@ class BalanceCusumDetector:
                         "size": float(base - np.nanmean(seg)),
                     }
                 )
-                base = float(np.nanmean(seg))
+                base = float(np.nanmean(values[max(start_lo, i - 2) : i + 1]))
+                tracking_from = -1
+                holdoff_until = i + self.holdoff_hours
                 s_hi = s_lo = 0.0
         return events
 
@@ -424,7 +487,11 @@ def detect_leaks(
     import numpy as np
     import pandas as pd
 
-    from communia.modules.water.localise import load_or_build_signatures, locate, observed_change
+    from communia.modules.water.localise import (
+        load_or_build_signatures,
+        locate,
+        observed_change,
+    )
 
     detector = detector or BalanceCusumDetector()
     notes = list(data.report.messages)
@@ -449,22 +516,30 @@ def detect_leaks(
     alarms: list[Alarm] = []
     last_time = bal.consumption.index[-1]
     for area in res.columns:
-        sigma = float(calibration.sigma.get(area, 1.0))
         scale = float(bal.consumption[area].iloc[: detector.calib_days * 24].mean())
-        for ev in detector.run(res[area], sigma, first=first, scale_m3h=scale):
+        # the CUSUM reads the causal 24-hour mean of the residual: the daily cycle of the
+        # demand model's error cancels out, what is left moves slowly (weather, calendar)
+        smooth = (
+            res[area].rolling(detector.smooth_hours, min_periods=detector.smooth_hours // 2).mean()
+        )
+        calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
+        spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
+        sigma = max(spread, detector.sigma_rel * abs(scale), 0.05)
+        for ev in detector.run(smooth, sigma, first=first, scale_m3h=scale):
             if ev["kind"] != "leak":
                 continue
-            start = ev["start"]
             series = res[area]
-            before = series.loc[start - pd.Timedelta(days=7) : start - pd.Timedelta(hours=1)]
-            level0 = float(before.mean()) if before.notna().any() else 0.0
+            level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
+            start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
+            # a leak is located once it is big enough for the pressure sensors to see it
+            loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
             # wait until the leak is big enough to be located (incipient leaks), at most
             # ``max_wait_days``; abrupt leaks are already big at the CUSUM alarm
             t_det = max(ev["time"], start + pd.Timedelta(hours=detector.min_loc_hours))
             limit = ev["time"] + pd.Timedelta(days=detector.max_wait_days)
             while t_det < min(limit, last_time):
                 recent = series.loc[t_det - pd.Timedelta(hours=23) : t_det]
-                if float(recent.mean()) - level0 >= detector.loc_min_flow_m3h:
+                if float(recent.mean()) - level0 >= loc_min_flow:
                     break
                 t_det = t_det + pd.Timedelta(hours=6)
             if t_det > last_time:
@@ -478,9 +553,22 @@ def detect_leaks(
             top: list[tuple[str, float]] = []
             area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
             if lib is not None and len(area_sensors) >= 2:
-                delta, weights = observed_change(
-                    data.pressures[area_sensors], data.levels, bal.tank_sensors, start, t_det
-                )
+                history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
+                if not history and calibration.pressure:
+                    # the leak was already there when the data start: compare with the
+                    # leak-free pressures learned on a past period
+                    delta, weights = profile_change(
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        calibration.pressure,
+                        start,
+                        t_det,
+                    )
+                else:
+                    delta, weights = observed_change(
+                        data.pressures[area_sensors], data.levels, bal.tank_sensors, start, t_det
+                    )
                 pipe_i, post = locate(delta, weights, lib, network, candidates)
                 dist = network.pipe_distances()[pipe_i]
                 confidence = float(post[dist <= 300.0].sum())
@@ -501,6 +589,90 @@ def detect_leaks(
             )
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
+
+
+def leak_flows_by_area(
+    leaks: pd.DataFrame, leak_flows: pd.DataFrame, bal: Balances, network: Network
+) -> dict:
+    """Hourly known leak outflow per balance area (past repaired leaks, for calibration)."""
+
+    pipe_area = {}
+    for area, pipes in bal.area_pipes.items():
+        for i in pipes:
+            pipe_area[network.pipes[int(i)]] = area
+    out: dict[str, pd.Series] = {}
+    for row in leaks.itertuples(index=False):
+        area = pipe_area.get(row.pipe)
+        if area is None or row.leak_id not in leak_flows.columns:
+            continue
+        hourly = leak_flows[row.leak_id].resample("1h").mean()
+        out[area] = out[area].add(hourly, fill_value=0.0) if area in out else hourly
+    return out
+
+
+def calibrate(
+    data: ScadaData,
+    network: Network,
+    *,
+    leaks: pd.DataFrame | None = None,
+    leak_flows: pd.DataFrame | None = None,
+) -> Calibration:
+    """Learn a calibration on a past period whose leaks are known (their flows removed)."""
+    bal = area_balances(data, network)
+    known = leak_flows_by_area(leaks, leak_flows, bal, network) if leaks is not None else None
+    return fit_calibration(
+        bal,
+        known_leaks=known,
+        source=f"{bal.consumption.index[0]:%Y-%m-%d} – {bal.consumption.index[-1]:%Y-%m-%d}",
+        pressures=data.pressures,
+        levels=data.levels,
+    )
+
+
+def profile_change(pressures, levels, tank_sensors, profiles, start, end):
+    """Mean pressure over the window minus the learned leak-free profile, per sensor."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import HOURS
+
+    p = pressures.loc[start:end].copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    d = _day_type(p.index)
+    h = np.asarray(p.index.hour)
+    out = {}
+    for sensor in p.columns:
+        if sensor in profiles:
+            table = np.asarray(profiles[sensor])
+            out[sensor] = float(np.nanmean(p[sensor].to_numpy() - table[d, h]))
+    hours = np.asarray(p.index.hour)
+    weights = np.array([np.mean(np.abs(((hours - x + 12) % 24) - 12) < 1.5) for x in HOURS])
+    weights = weights / weights.sum() if weights.sum() else np.ones(len(HOURS)) / len(HOURS)
+    return pd.Series(out, dtype=float), weights
+
+
+def _change_point(
+    series: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp, level0: float
+) -> pd.Timestamp:
+    """Most likely start of a rise in the raw hourly residual between ``lo`` and ``hi``.
+
+    The smoothed CUSUM starts accumulating on noise before the leak; the pressure window
+    used for localisation must start at the leak. Classic CUSUM estimate: the minimum of the
+    cumulative sum of (residual − level0 − half the rise).
+    """
+    import numpy as np
+
+    seg = series.loc[lo:hi].dropna()
+    if len(seg) < 3:
+        return lo
+    rise = float(seg.iloc[-6:].mean()) - level0
+    if rise <= 0:
+        return seg.index[0]
+    c = np.cumsum(seg.to_numpy() - level0 - rise / 2.0)
+    k = int(np.argmin(np.concatenate([[0.0], c])))
+    return seg.index[min(k, len(seg) - 1)]
 
 
 # --------------------------------------------------------------------------- MNF baseline

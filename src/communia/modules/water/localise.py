@@ -27,7 +27,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from communia.modules.water.network import Network
 
-__all__ = ["SignatureLibrary", "build_signatures", "load_or_build_signatures", "locate"]
+__all__ = [
+    "SignatureLibrary",
+    "build_signatures",
+    "load_or_build_signatures",
+    "locate",
+    "observed_change",
+    "sensor_noise",
+]
 
 HOURS = (0, 3, 6, 9, 12, 15, 18, 21)
 LIB_VERSION = 1
@@ -220,8 +227,9 @@ def locate(
     network: Network,
     candidates: np.ndarray,
     *,
-    kappa: float = 40.0,
+    kappa: float = 200.0,
     radius_m: float = 300.0,
+    scale: pd.Series | None = None,
 ) -> tuple[int, np.ndarray]:
     """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices)."""
     import numpy as np
@@ -232,6 +240,10 @@ def locate(
     w = weights[:, None, None]
     s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
     u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
+    if scale is not None:  # whiten: noisy sensors count less
+        inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
+        inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
+        obs, s, u = obs * inv, s * inv[None, :], u * inv
     u = u / (np.linalg.norm(u) + 1e-12)
 
     def perp(x: np.ndarray) -> np.ndarray:
@@ -250,3 +262,21 @@ def locate(
     full = np.zeros(len(network.pipes))
     full[cand] = post
     return best, full
+
+
+def sensor_noise(
+    pressures: pd.DataFrame, levels: pd.DataFrame, tank_sensors: dict[str, str], end
+) -> pd.Series:
+    """Typical size of a day-to-day change of each sensor's daily mean pressure, on the four
+    weeks before ``end`` (causal); used to whiten observed changes."""
+    import numpy as np
+
+    p = pressures.loc[end - np.timedelta64(28, "D") : end].copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    daily = p.resample("D").mean()
+    diff = (daily - daily.shift(7)).dropna(how="all")
+    if len(diff) < 3:
+        diff = daily.diff().dropna(how="all")
+    return (diff - diff.mean()).abs().median() * 1.4826 + 1e-3
