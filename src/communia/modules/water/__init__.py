@@ -5,6 +5,8 @@ Light on purpose: WNTR, pandas and scipy are imported inside the functions that 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 from communia.core.registry import AlgorithmCard, Module
@@ -83,5 +85,6 @@ MODULE = Module(
     card=CARD,
     settings=WaterSettings,
     cli=_cli,
+    migrations=Path(__file__).parent / "migrations",
     nav_label="Eau potable",
 )
