@@ -81,7 +81,12 @@ def water_group() -> click.Group:
         type=click.Path(path_type=Path),
         help=t("Fichier JSON des alertes détaillées.", "Detailed alerts JSON."),
     )
-    def detect(scada_dir, long_csv, network, out, method, calibration, details) -> None:
+    @click.option(
+        "--commune",
+        default=None,
+        help=t("Enregistre les alertes pour cette commune (identifiant court).", "Store alerts."),
+    )
+    def detect(scada_dir, long_csv, network, out, method, calibration, details, commune) -> None:
         from communia.core.errors import InvalidInput
         from communia.modules.water.detect import (
             Calibration,
@@ -128,6 +133,32 @@ def water_group() -> click.Group:
         click.echo(
             f"{len(frame)} alerte(s) écrite(s) dans {out} en {time.perf_counter() - started:.1f} s."
         )
+        if commune:
+            from communia.core.db import write_session
+            from communia.modules.water import service
+
+            with write_session() as session:
+                cid = service.commune_id_for_slug(session, commune)
+                stored = service.save_network(
+                    session,
+                    commune_id=cid,
+                    name=Path(network).name,
+                    inp_text=Path(network).read_text(encoding="utf-8", errors="replace"),
+                    actor="cli:water",
+                )
+                run = service.record_run(
+                    session,
+                    commune_id=cid,
+                    network_id=stored.id,
+                    method=method,
+                    period=(data.index[0], data.index[-1]),
+                    alarms=alarms,
+                    daily=service.daily_flows(data, net),
+                    notes=notes,
+                    actor="cli:water",
+                )
+                run_id = run.id
+            click.echo(f"Alertes enregistrées pour {commune} (analyse n° {run_id}).")
 
     @water.command(
         "calibrate",
@@ -338,7 +369,8 @@ def water_group() -> click.Group:
     @click.option("--year", required=True, type=int, help=t("Année à prévoir.", "Year to predict."))
     @click.option("--km-per-year", default=1.0, show_default=True, type=float)
     @click.option("--out", required=True, type=click.Path(path_type=Path))
-    def risk_rank(inventory, repairs, year, km_per_year, out) -> None:
+    @click.option("--commune", default=None, help=t("Enregistre le classement.", "Store ranking."))
+    def risk_rank(inventory, repairs, year, km_per_year, out, commune) -> None:
         from communia.modules.water.risk import (
             LeypModel,
             pipe_years,
@@ -358,5 +390,20 @@ def water_group() -> click.Group:
         click.echo(
             f"Plan de renouvellement ({len(plan)} canalisations, {km_per_year} km/an) écrit dans {out}."
         )
+        if commune:
+            from communia.core.db import write_session
+            from communia.modules.water import service
+
+            scored = rows.assign(risk=model.predict(rows))
+            with write_session() as session:
+                cid = service.commune_id_for_slug(session, commune)
+                service.save_risk(
+                    session,
+                    commune_id=cid,
+                    year=year,
+                    rows=scored.to_dict("records"),
+                    actor="cli:water",
+                )
+            click.echo(f"Classement enregistré pour {commune}.")
 
     return water
