@@ -19,7 +19,10 @@ class WaterSettings(BaseModel):
 
     signature_cache: str = Field(
         default="",
-        description="Dossier du cache des signatures de fuite simulées (vide : <data_dir>/water/signatures).",
+        description=(
+            "Dossier du cache des signatures de fuite "
+            "simulées (vide : <data_dir>/water/signatures)."
+        ),
         examples=["/var/lib/communia/water/signatures"],
     )
     renewal_km_per_year: float = Field(
@@ -69,7 +72,9 @@ CARD = AlgorithmCard(
         "réparée après recherche sur le terrain ; le plan de renouvellement est une aide à la "
         "décision du service des eaux et des élus."
     ),
-    model="Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson",
+    model=(
+        "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
+    ),
     model_version="water-1",
     risks=(
         "Une fuite déjà présente au début de la période n'est pas détectée sans calibration "

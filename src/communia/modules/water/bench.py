@@ -68,7 +68,8 @@ def main() -> None:
             delay = f"{res.mean_delay_h:.0f}" if res.mean_delay_h is not None else "—"
             print(
                 f"| {label} | {name} | {res.score_eur:,.0f} / {res.max_eur:,.0f} | "
-                f"{100 * res.share_of_max:.1f} | {res.tp} | {res.fp} | {res.fn} | {delay} | {elapsed:.1f} |"
+                f"{100 * res.share_of_max:.1f} | {res.tp} | "
+                f"{res.fp} | {res.fn} | {delay} | {elapsed:.1f} |"
             )
     # hold-out check with a calibration learned on the first half (its leaks known), the way a
     # utility would calibrate on last year's repaired leaks: leaks already running at the
@@ -96,15 +97,18 @@ def main() -> None:
     res = backtest(inv, breaks, test_years=range(2020, 2025))
     summary = res.groupby("model")[["top10_count", "top10_length", "length_for_80"]].mean()
     print(
-        f"Risque de casse, historique synthétique L-Town ({len(breaks)} casses 1990-2024), backtest 2020-2024 :\n"
+        f"Risque de casse, historique synthétique L-Town "
+        f"({len(breaks)} casses 1990-2024), backtest 2020-2024 :\n"
     )
     print(
-        "| modèle | casses de l'année dans le top 10 % (nombre) | top 10 % (longueur) | longueur pour 80 % |"
+        "| modèle | casses de l'année dans le top 10 % "
+        "(nombre) | top 10 % (longueur) | longueur pour 80 % |"
     )
     print("|---|---:|---:|---:|")
     for name, row in summary.iterrows():
         print(
-            f"| {name} | {100 * row.top10_count:.1f} % | {100 * row.top10_length:.1f} % | {100 * row.length_for_80:.1f} % |"
+            f"| {name} | {100 * row.top10_count:.1f} % | "
+            f"{100 * row.top10_length:.1f} % | {100 * row.length_for_80:.1f} % |"
         )
 
 

@@ -34,7 +34,8 @@ def water_group() -> click.Group:
     @water.command(
         "detect",
         help=t(
-            "Détecte et localise les fuites sur une période de télérelève (sortie pipe,detection_time).",
+            "Détecte et localise les fuites sur une période "
+            "de télérelève (sortie pipe,detection_time).",
             "Detect and locate leaks on one period of telemetry (output pipe,detection_time).",
         ),
     )
@@ -202,7 +203,8 @@ def water_group() -> click.Group:
         cal = calibrate(data, net, leaks=lk, leak_flows=lf)
         cal.save(out)
         click.echo(
-            f"Calibration ({cal.source}, {len(cal.pressure)} capteurs de pression) écrite dans {out}."
+            f"Calibration ({cal.source}, {len(cal.pressure)} "
+            f"capteurs de pression) écrite dans {out}."
         )
 
     @water.command(
@@ -259,9 +261,12 @@ def water_group() -> click.Group:
             return
         delay = f"{res.mean_delay_h:.1f} h" if res.mean_delay_h is not None else "—"
         click.echo(
-            f"Score : {res.score_eur:,.2f} € sur {res.max_eur:,.2f} € possibles ({100 * res.share_of_max:.1f} %)\n"
-            f"Vrais positifs : {res.tp}   faux positifs : {res.fp}   fuites manquées : {res.fn}   répétitions : {res.repeats}\n"
-            f"Précision : {res.precision:.2f}   rappel : {res.recall:.2f}   F1 : {res.f1:.2f}   délai moyen : {delay}"
+            f"Score : {res.score_eur:,.2f} € sur {res.max_eur:,.2f} "
+            f"€ possibles ({100 * res.share_of_max:.1f} %)\n"
+            f"Vrais positifs : {res.tp}   faux positifs : {res.fp}   "
+            f"fuites manquées : {res.fn}   répétitions : {res.repeats}\n"
+            f"Précision : {res.precision:.2f}   rappel : {res.recall:.2f} "
+            f"  F1 : {res.f1:.2f}   délai moyen : {delay}"
         )
 
     @water.command(
@@ -287,7 +292,8 @@ def water_group() -> click.Group:
         names = [s.strip() for s in sensors.split(",") if s.strip()]
         lib = load_or_build_signatures(net, names, cache_dir=signature_cache_dir())
         click.echo(
-            f"{len(lib.node_names)} signatures × {len(lib.hours)} heures en cache dans {signature_cache_dir()}."
+            f"{len(lib.node_names)} signatures × {len(lib.hours)} "
+            f"heures en cache dans {signature_cache_dir()}."
         )
 
     @water.command(
@@ -350,11 +356,13 @@ def water_group() -> click.Group:
         res = backtest(inv, breaks, test_years=range(a, b + 1))
         summary = res.groupby("model")[["top10_count", "top10_length", "length_for_80"]].mean()
         click.echo(
-            "Modèle              part des casses dans le top 10 % (nombre | longueur) | longueur pour 80 %"
+            "Modèle              part des casses dans le top "
+            "10 % (nombre | longueur) | longueur pour 80 %"
         )
         for name, row in summary.iterrows():
             click.echo(
-                f"{name:<20}{100 * row.top10_count:6.1f} % | {100 * row.top10_length:6.1f} %          | {100 * row.length_for_80:6.1f} %"
+                f"{name:<20}{100 * row.top10_count:6.1f} % | {100 * row.top10_length:6.1f} "
+                f"%          | {100 * row.length_for_80:6.1f} %"
             )
 
     @water.command(
@@ -388,7 +396,8 @@ def water_group() -> click.Group:
             ["pipe", "material", "install_year", "length_m", "n_prev", "risk", "plan_year"]
         ].to_csv(out, index=False)
         click.echo(
-            f"Plan de renouvellement ({len(plan)} canalisations, {km_per_year} km/an) écrit dans {out}."
+            f"Plan de renouvellement ({len(plan)} canalisations, "
+            f"{km_per_year} km/an) écrit dans {out}."
         )
         if commune:
             from communia.core.db import write_session

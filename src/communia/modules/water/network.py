@@ -96,7 +96,8 @@ def read_network(path: str | Path) -> Network:
         import wntr
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise InvalidInput(
-            "Le module eau a besoin de WNTR : installez l'extra « water » (pip install 'communia[water]')."
+            "Le module eau a besoin de WNTR : installez "
+            "l'extra « water » (pip install 'communia[water]')."
         ) from exc
     try:
         wn = wntr.network.WaterNetworkModel(str(path))

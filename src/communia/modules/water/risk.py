@@ -225,7 +225,8 @@ def read_repairs(
     if "pipe" not in log:
         if not {"x", "y"} <= set(log.columns) or not coords:
             raise InvalidInput(
-                f"{path.name} : il faut une colonne « pipe » ou des coordonnées « x,y » avec le réseau."
+                f"{path.name} : il faut une colonne « pipe » "
+                f"ou des coordonnées « x,y » avec le réseau."
             )
         names = list(coords)
         xy = np.array([coords[n] for n in names])

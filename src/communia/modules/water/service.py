@@ -344,7 +344,10 @@ def network_svg(
         if len(row) >= 3
     }
     if not coords:
-        return '<p class="muted">Le modèle réseau ne contient pas de coordonnées : carte indisponible.</p>'
+        return (
+            '<p class="muted">Le modèle réseau ne contient pas de coordonnées : '
+            "carte indisponible.</p>"
+        )
     xs = [c[0] for c in coords.values()]
     ys = [c[1] for c in coords.values()]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
@@ -379,7 +382,8 @@ def network_svg(
             line = (
                 f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
                 f'stroke="{"#c00" if w else ("#06c" if section != "PIPES" else "#8a9bb0")}" '
-                f'stroke-width="{2 + 6 * w if w else 1.2:.1f}"><title>{escape(row[0])}</title></line>'
+                f'stroke-width="{2 + 6 * w if w else 1.2:.1f}">'
+                f"<title>{escape(row[0])}</title></line>"
             )
             (hot if w else parts).append(line)
     parts.extend(hot)  # suspected pipes drawn on top
@@ -388,7 +392,8 @@ def network_svg(
             p = pt(row[0])
             if p:
                 parts.append(
-                    f'<rect x="{p[0] - 5:.1f}" y="{p[1] - 5:.1f}" width="10" height="10" fill="{color}">'
+                    f'<rect x="{p[0] - 5:.1f}" y="{p[1] - 5:.1f}" '
+                    f'width="10" height="10" fill="{color}">'
                     f"<title>{escape(row[0])}</title></rect>"
                 )
     parts.append("</svg>")
@@ -495,7 +500,8 @@ def report_pdf(
             5,
             txt(
                 f"{a.detection_time:%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
-                f"{a.flow_m3h:.1f} m3/h  {a.volume_m3:.0f} m3 perdus  confiance {a.confidence:.0%}  "
+                f"{a.flow_m3h:.1f} m3/h  {a.volume_m3:.0f} "
+                f"m3 perdus  confiance {a.confidence:.0%}  "
                 f"[{ALERT_STATUSES.get(a.status, a.status)}]"
             ),
             new_x="LMARGIN",
@@ -517,7 +523,8 @@ def report_pdf(
             5,
             txt(
                 f"Année {row['annee']}  conduite {row['pipe']}  {row['materiau']}  "
-                f"pose {row['pose'] or '?'}  {row['longueur_m']} m  casses passées {row['casses_passees']}  "
+                f"pose {row['pose'] or '?'}  {row['longueur_m']} "
+                f"m  casses passées {row['casses_passees']}  "
                 f"casses attendues {row['casses_attendues']}"
             ),
             new_x="LMARGIN",
