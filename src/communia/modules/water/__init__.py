@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from communia.core.registry import AlgorithmCard, Module
+from communia.core.registry import AlgorithmCard, HealthResult, Module
 
 __all__ = ["MODULE", "WaterSettings"]
 
@@ -29,6 +29,18 @@ class WaterSettings(BaseModel):
         default=1.0,
         description="Budget de renouvellement par défaut, en km de canalisations par an.",
         examples=[0.8],
+    )
+
+
+def _wntr_available() -> HealthResult:
+    import importlib.util
+
+    ok = all(importlib.util.find_spec(m) is not None for m in ("wntr", "six", "pandas", "scipy"))
+    return HealthResult(
+        ok=ok,
+        label="Moteur hydraulique WNTR/EPANET pour le module eau",
+        fix="Installez l'extra : pip install 'communia[water]'",
+        optional=True,
     )
 
 
@@ -92,4 +104,5 @@ MODULE = Module(
     cli=_cli,
     migrations=Path(__file__).parent / "migrations",
     nav_label="Eau potable",
+    health_checks=(_wntr_available,),
 )
