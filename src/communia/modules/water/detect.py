@@ -383,6 +383,7 @@ class BalanceCusumDetector:
     loc_min_flow_m3h: float = 4.0
     loc_min_flow_rel: float = 0.05
     max_wait_days: float = 7.0
+    post_days: int = 3
 
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
@@ -567,7 +568,12 @@ def detect_leaks(
                     )
                 else:
                     delta, weights = observed_change(
-                        data.pressures[area_sensors], data.levels, bal.tank_sensors, start, t_det
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        start,
+                        t_det,
+                        post_days=detector.post_days,
                     )
                 pipe_i, post = locate(delta, weights, lib, network, candidates)
                 dist = network.pipe_distances()[pipe_i]

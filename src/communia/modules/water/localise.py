@@ -183,6 +183,8 @@ def observed_change(
     tank_sensors: dict[str, str],
     start: pd.Timestamp,
     end: pd.Timestamp,
+    *,
+    post_days: int = 3,
 ) -> tuple[pd.Series, np.ndarray]:
     """Mean pressure change since ``start`` vs the same times one and two weeks earlier.
 
@@ -197,8 +199,10 @@ def observed_change(
             p[sensor] = p[sensor] - levels[tank]
     post = p.loc[start:end]
     if end - start >= np.timedelta64(3, "D"):
-        # long window (slow leak): last 3 days against the week before the start
-        post = p.loc[end - np.timedelta64(3, "D") : end]
+        # long window (slow leak): the last days (up to ``post_days``) against the week
+        # before the start
+        days = max(3, min(post_days, int((end - start) / np.timedelta64(1, "D"))))
+        post = p.loc[end - np.timedelta64(days, "D") : end]
         ref = p.loc[start - np.timedelta64(7, "D") : start].mean()
         delta = post.mean() - ref
         return delta, np.ones(len(HOURS)) / len(HOURS)
