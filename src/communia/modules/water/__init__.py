@@ -44,6 +44,12 @@ def _wntr_available() -> HealthResult:
     )
 
 
+def _web():
+    from communia.modules.water.web import router
+
+    return router
+
+
 def _cli():
     from communia.modules.water.cli import water_group
 
@@ -102,6 +108,7 @@ MODULE = Module(
     card=CARD,
     settings=WaterSettings,
     cli=_cli,
+    web_router=_web,
     migrations=Path(__file__).parent / "migrations",
     nav_label="Eau potable",
     health_checks=(_wntr_available,),

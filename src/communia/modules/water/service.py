@@ -50,6 +50,7 @@ __all__ = [
     "plan_csv",
     "report_pdf",
     "daily_flows",
+    "flow_chart_svg",
 ]
 
 MODEL_VERSION = "water-1"
@@ -398,6 +399,51 @@ def network_svg(
                 )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def flow_chart_svg(
+    series: dict[str, list], *, width: int = 860, height: int = 220, days: int = 120
+) -> str:
+    """Daily mean consumption and night minimum of one area (last ``days`` days), as SVG."""
+    from html import escape
+
+    dates = series.get("days", [])[-days:]
+    mean = series.get("mean", [])[-days:]
+    night = series.get("night_min", [])[-days:]
+    values = [v for v in mean + night if v is not None]
+    if len(dates) < 2 or not values:
+        return '<p class="muted">Pas encore de données de débit.</p>'
+    lo, hi = min(0.0, min(values)), max(values) * 1.05 or 1.0
+    left, bottom = 48, 24
+
+    def xy(i: int, v: float) -> str:
+        x = left + i * (width - left - 10) / (len(dates) - 1)
+        y = height - bottom - (v - lo) * (height - bottom - 10) / (hi - lo)
+        return f"{x:.1f},{y:.1f}"
+
+    def line(vals: list, color: str, label: str) -> str:
+        pts = " ".join(xy(i, v) for i, v in enumerate(vals) if v is not None)
+        return (
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{pts}">'
+            f"<title>{escape(label)}</title></polyline>"
+        )
+
+    ticks = "".join(
+        f'<text x="{left - 6}" y="{height - bottom - k * (height - bottom - 10) / 4 + 4:.0f}" '
+        f'text-anchor="end" font-size="10">{lo + k * (hi - lo) / 4:.0f}</text>'
+        for k in range(5)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Débit journalier moyen et minimum de nuit, m³/h" class="water-chart">'
+        f"{ticks}"
+        f'<text x="{left}" y="{height - 6}" font-size="10">{escape(dates[0])}</text>'
+        f'<text x="{width - 10}" y="{height - 6}" font-size="10" text-anchor="end">'
+        f"{escape(dates[-1])}</text>"
+        + line(mean, "#06c", "Débit moyen du jour (m³/h)")
+        + line(night, "#c60", "Minimum de nuit 2 h–5 h (m³/h)")
+        + "</svg>"
+    )
 
 
 # --------------------------------------------------------------------------- exports
