@@ -354,7 +354,7 @@ def network_svg(
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     span = max(x1 - x0, y1 - y0, 1e-9)
     height = int(width * (y1 - y0) / max(x1 - x0, 1e-9)) if x1 > x0 else width
-    height = max(200, min(height, 1400))
+    height = max(200, min(height, 640))
     scale = (
         min((width - 20) / max(x1 - x0, 1e-9), (height - 20) / max(y1 - y0, 1e-9)) if span else 1
     )
