@@ -358,6 +358,8 @@ def network_svg(
     scale = (
         min((width - 20) / max(x1 - x0, 1e-9), (height - 20) / max(y1 - y0, 1e-9)) if span else 1
     )
+    if y1 > y0:
+        height = max(60, int((y1 - y0) * scale + 20))  # no empty band under a wide network
 
     def pt(node: str) -> tuple[float, float] | None:
         c = coords.get(node)
