@@ -89,6 +89,11 @@ def test_abrupt_leak_found_within_a_day_and_300m(year, net, ltown, tmp_path):
     ]
     assert hits, [(a.pipe, str(a.detection_time)) for a in alarms]
     assert hits[0].flow_m3h > 10  # true leak ≈ 28 m³/h
+    ev = hits[0].evidence
+    assert len(ev["times"]) == len(ev["residual_m3h"]) > 72
+    from communia.modules.water.service import evidence_svg
+
+    assert evidence_svg(ev).startswith("<svg")
 
 
 @pytest.mark.slow

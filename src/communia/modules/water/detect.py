@@ -67,6 +67,9 @@ class Alarm:
     volume_m3: float  # estimated volume lost so far
     confidence: float  # posterior mass within 300 m of the proposed pipe
     candidates: list[tuple[str, float]] = field(default_factory=list)
+    #: evidence for the agent: hourly unexplained flow (m³/h) from 3 days before the start to
+    #: the detection, and the reference level it is compared with
+    evidence: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -591,6 +594,7 @@ def detect_leaks(
                     volume_m3=round(volume, 1),
                     confidence=round(confidence, 3),
                     candidates=top,
+                    evidence=_evidence(series, start, t_det, level0),
                 )
             )
     alarms.sort(key=lambda a: a.detection_time)
@@ -657,6 +661,20 @@ def profile_change(pressures, levels, tank_sensors, profiles, start, end):
     weights = np.array([np.mean(np.abs(((hours - x + 12) % 24) - 12) < 1.5) for x in HOURS])
     weights = weights / weights.sum() if weights.sum() else np.ones(len(HOURS)) / len(HOURS)
     return pd.Series(out, dtype=float), weights
+
+
+def _evidence(series: pd.Series, start: pd.Timestamp, end: pd.Timestamp, level0: float) -> dict:
+    import math
+
+    import pandas as pd
+
+    part = series.loc[start - pd.Timedelta(days=3) : end]
+    return {
+        "times": [t.strftime("%Y-%m-%d %H:%M") for t in part.index],
+        "residual_m3h": [None if math.isnan(v) else round(float(v), 2) for v in part.to_numpy()],
+        "reference_m3h": round(float(level0), 2),
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def _change_point(

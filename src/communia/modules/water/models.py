@@ -65,6 +65,7 @@ class WaterAlert(TenantMixin, Base):
     volume_m3: Mapped[float] = mapped_column(Float, default=0.0)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     candidates: Mapped[list] = mapped_column(JSON, default=list)  # [[pipe, probability], ...]
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)  # unexplained flow around the start
     status: Mapped[str] = mapped_column(String(20), default="ouverte", index=True)
     decided_by: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

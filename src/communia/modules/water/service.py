@@ -51,6 +51,7 @@ __all__ = [
     "report_pdf",
     "daily_flows",
     "flow_chart_svg",
+    "evidence_svg",
 ]
 
 MODEL_VERSION = "water-1"
@@ -165,6 +166,7 @@ def record_run(
             volume_m3=float(a.volume_m3),
             confidence=float(a.confidence),
             candidates=[[p, round(float(w), 4)] for p, w in a.candidates],
+            evidence=dict(getattr(a, "evidence", {}) or {}),
             status="ouverte",
             comment="",
             decided_by="",
@@ -445,6 +447,42 @@ def flow_chart_svg(
         + line(mean, "#06c", "Débit moyen du jour (m³/h)")
         + line(night, "#c60", "Minimum de nuit 2 h–5 h (m³/h)")
         + "</svg>"
+    )
+
+
+def evidence_svg(evidence: dict, *, width: int = 420, height: int = 120) -> str:
+    """Small chart of the unexplained flow around an alert (the agent's evidence)."""
+    from html import escape
+
+    values = evidence.get("residual_m3h") or []
+    pts_v = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(pts_v) < 2:
+        return ""
+    ref = float(evidence.get("reference_m3h", 0.0))
+    lo = min(min(v for _i, v in pts_v), ref)
+    hi = max(max(v for _i, v in pts_v), ref) + 1e-6
+    n = len(values)
+
+    def y(v: float) -> float:
+        return height - 14 - (v - lo) * (height - 24) / (hi - lo)
+
+    pts = " ".join(f"{4 + i * (width - 8) / (n - 1):.1f},{y(v):.1f}" for i, v in pts_v)
+    times = evidence.get("times") or [""]
+    start = evidence.get("start", "")
+    k = times.index(start) if start in times else 0
+    xs = 4 + k * (width - 8) / (n - 1)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="water-chart" aria-label="Débit non expliqué autour de l\'alerte">'
+        f'<line x1="4" x2="{width - 4}" y1="{y(ref):.1f}" y2="{y(ref):.1f}" stroke="#888" '
+        f'stroke-dasharray="4 3"><title>Référence {ref:.1f} m³/h</title></line>'
+        f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="4" y2="{height - 14}" stroke="#c00" '
+        f'stroke-dasharray="2 2"><title>Début estimé {escape(start)}</title></line>'
+        f'<polyline fill="none" stroke="#06c" stroke-width="1.4" points="{pts}">'
+        f"<title>Débit non expliqué (m³/h)</title></polyline>"
+        f'<text x="4" y="{height - 2}" font-size="9">{escape(times[0])}</text>'
+        f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end">'
+        f"{escape(times[-1])}</text></svg>"
     )
 
 

@@ -66,6 +66,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             else {}
         )
         open_alerts = [a for a in alerts if a.status in ("ouverte", "confirmee")]
+        evidence = {a.id: service.evidence_svg(a.evidence or {}) for a in open_alerts}
         closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
         context = {
             "network": network,
@@ -73,6 +74,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "map_svg": map_svg,
             "charts": charts,
             "open_alerts": open_alerts,
+            "evidence": evidence,
             "closed_alerts": closed[:30],
             "statuses": ALERT_STATUSES,
             "decisions": _DECISIONS,

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("volume_m3", sa.Float(), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("candidates", sa.JSON(), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("decided_by", sa.String(200), nullable=False),
         sa.Column("decided_at", communia.core.db.UTCDateTime(), nullable=True),
