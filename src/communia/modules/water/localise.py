@@ -232,6 +232,7 @@ def locate(
     candidates: np.ndarray,
     *,
     kappa: float = 200.0,
+    kappa_display: float = 25.0,
     radius_m: float = 300.0,
     scale: pd.Series | None = None,
 ) -> tuple[int, np.ndarray]:
@@ -263,8 +264,12 @@ def locate(
     dist = network.pipe_distances()[np.ix_(cand, cand)]
     coverage = (dist <= radius_m).astype(float) @ post
     best = int(cand[int(np.argmax(coverage))])
+    # the returned posterior is a softer one (``kappa_display``): with the sharp ``kappa``
+    # used to choose, almost all mass sits on one pipe and "confidence" would read 100 %,
+    # while the pipe is within 300 m in about 60 % of the checked cases
+    shown = np.exp(kappa_display * (cos[cand] - cos[cand].max()))
     full = np.zeros(len(network.pipes))
-    full[cand] = post
+    full[cand] = shown / shown.sum()
     return best, full
 
 

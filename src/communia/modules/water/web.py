@@ -42,8 +42,9 @@ def _highlight(alerts) -> dict[str, float]:
             continue
         cands = alert.candidates or [[alert.pipe, 1.0]]
         top = max((w for _p, w in cands), default=1.0) or 1.0
-        for pipe, w in cands:
-            weights[pipe] = max(weights.get(pipe, 0.0), 0.25 + 0.75 * w / top)
+        for pipe, w in cands[:5]:
+            if w >= 0.2 * top:
+                weights[pipe] = max(weights.get(pipe, 0.0), 0.3 + 0.7 * w / top)
         weights[alert.pipe] = 1.0
     return weights
 
