@@ -70,6 +70,20 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
             actor="cli:test",
         )
         assert run.id
+        service.record_run(
+            s,
+            commune_id=cid,
+            network_id=net.id,
+            method="cusum",
+            period=(
+                pd.Timestamp("2024-03-01").to_pydatetime(),
+                pd.Timestamp("2024-03-31").to_pydatetime(),
+            ),
+            alarms=[_alarm()],
+            daily={},
+            notes=[],
+            actor="cli:test",
+        )  # re-running over the same period does not duplicate alerts
     with read_session() as s:
         alerts = service.list_alerts(s, cid, status="ouverte")
         assert [a.pipe for a in alerts] == ["12", "10"]

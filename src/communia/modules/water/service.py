@@ -154,7 +154,13 @@ def record_run(
     )
     session.add(run)
     session.flush()
+    known = {
+        (x.area, x.pipe, x.detection_time.replace(tzinfo=None))
+        for x in session.scalars(scoped(WaterAlert, commune_id))
+    }
     for a in alarms:
+        if (a.area, a.pipe, _utc(a.detection_time).replace(tzinfo=None)) in known:
+            continue  # the same alert from an earlier run over an overlapping period
         alert = WaterAlert(
             commune_id=commune_id,
             run_id=run.id,
