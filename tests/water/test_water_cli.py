@@ -150,3 +150,28 @@ def test_risk_commands(tmp_path, commune):
 
     with read_session() as s:
         assert len(service.risk_rows(s, service.commune_id_for_slug(s, commune))) == 12
+
+
+def test_detect_from_generic_long_csv(three_weeks, tmp_path):
+    from communia.modules.water.io import read_scada_dir, write_long_csv
+
+    scada, inp = three_weeks
+    data = read_scada_dir(scada)
+    for key in ("pressures", "flows", "levels", "demands"):
+        setattr(data, key, getattr(data, key).iloc[: 10 * 288])
+    data.flows = data.flows / 3.6  # exported in L/s but labelled m3/h: must be caught
+    long = write_long_csv(data, tmp_path / "long.csv")
+    res = _run(
+        "detect",
+        "--long-csv",
+        long,
+        "--network",
+        inp,
+        "--out",
+        tmp_path / "d.csv",
+        "--method",
+        "mnf",
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d.csv").read_text().startswith("pipe,detection_time")
+    assert "L/s probables" in res.output

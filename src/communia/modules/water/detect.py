@@ -723,6 +723,7 @@ def detect_mnf(
     import numpy as np
     import pandas as pd
 
+    check_flow_units(data, network, data.report)
     bal = area_balances(data, network)
     alarms = []
     dist = network.pipe_distances()
