@@ -161,3 +161,14 @@ def test_help_does_not_import_heavy_deps():
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_documented_long_csv_example_reads():
+    """The example file of docs/water/README.md is valid and means what the doc says."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "water" / "exemple-telereleve.csv"
+    data = read_long_csv(doc, tz="Europe/Paris")
+    # 01:55 local (UTC+1) then 03:00 local (UTC+2, after the spring change) are 00:55 and 01:00 UTC
+    assert list(data.flows.index[[0, -1]].strftime("%H:%M")) == ["00:55", "01:00"]
+    assert data.flows["p227"].iloc[0] == pytest.approx(20.5 * 3.6)
+    assert data.pressures["n54"].iloc[0] == pytest.approx(4.2 * 10.197)
+    assert list(data.levels.columns) == ["T1"]
