@@ -50,6 +50,12 @@ def _web():
     return router
 
 
+def _api():
+    from communia.modules.water.api import router
+
+    return router
+
+
 def _cli():
     from communia.modules.water.cli import water_group
 
@@ -109,6 +115,7 @@ MODULE = Module(
     settings=WaterSettings,
     cli=_cli,
     web_router=_web,
+    api_router=_api,
     migrations=Path(__file__).parent / "migrations",
     nav_label="Eau potable",
     health_checks=(_wntr_available,),
