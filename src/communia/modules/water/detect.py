@@ -503,6 +503,7 @@ def detect_leaks(
     notes = list(data.report.messages)
     bal = area_balances(data, network)
     notes += bal.notes
+    cleaning_lag = pd.Timedelta(minutes=30) if data.report.messages else pd.Timedelta(0)
     first = 0
     if calibration is None:
         t0 = bal.consumption.index[0]
@@ -583,7 +584,10 @@ def detect_leaks(
                 confidence = float(post[dist <= 300.0].sum())
                 order = np.argsort(-post)[:10]
                 top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
-            t_det = t_det + pd.Timedelta(minutes=55)  # end of the hour whose mean decided
+            # end of the hour whose mean decided, plus the look-ahead of the data cleaning
+            # when it changed anything (gap filling and frozen/spike masks read up to 30 min
+            # ahead): the detection then still only uses data up to its time
+            t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
             alarms.append(
                 Alarm(
                     area=area,
