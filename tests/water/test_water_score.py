@@ -120,3 +120,14 @@ def test_net1_and_unparsable_inp(tmp_path):
         read_network(bad)
     with pytest.raises(InvalidInput, match="introuvable"):
         read_network(tmp_path / "absent.inp")
+
+
+def test_shipped_calibration_matches_only_its_network(net):
+    from communia.modules.water.cli import calibration_dirs
+    from communia.modules.water.detect import find_calibration
+
+    cal, origin = find_calibration(net, calibration_dirs()[1:])
+    assert cal is not None and origin.endswith("ltown-2018.json")
+    assert set(cal.k) == {"zone1", "zone2"} and len(cal.pressure) == 33
+    net1 = read_network(FIXTURES / "Net1.inp")
+    assert find_calibration(net1, calibration_dirs()[1:]) == (None, "")

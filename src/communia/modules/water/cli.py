@@ -10,7 +10,7 @@ import click
 
 from communia.cli.i18n import t
 
-__all__ = ["water_group", "signature_cache_dir"]
+__all__ = ["water_group", "signature_cache_dir", "calibration_dirs"]
 
 
 def signature_cache_dir() -> Path:
@@ -21,6 +21,16 @@ def signature_cache_dir() -> Path:
     if getattr(conf, "signature_cache", ""):
         return Path(conf.signature_cache)
     return Path(get_settings().data_dir) / "water" / "signatures"
+
+
+def calibration_dirs() -> list[Path]:
+    """Where calibrations are looked up: the instance's data dir, then those shipped."""
+    from communia.core.settings import get_settings
+
+    return [
+        Path(get_settings().data_dir) / "water" / "calibrations",
+        Path(__file__).parent / "calibrations",
+    ]
 
 
 def water_group() -> click.Group:
@@ -87,13 +97,25 @@ def water_group() -> click.Group:
         default=None,
         help=t("Enregistre les alertes pour cette commune (identifiant court).", "Store alerts."),
     )
-    def detect(scada_dir, long_csv, network, out, method, calibration, details, commune) -> None:
+    @click.option(
+        "--self-calibrate",
+        is_flag=True,
+        help=t(
+            "Ignorer les calibrations enregistrées pour ce réseau et se calibrer sur les "
+            "7 premiers jours (une fuite déjà présente au début n'est alors pas détectable).",
+            "Ignore stored calibrations for this network.",
+        ),
+    )
+    def detect(
+        scada_dir, long_csv, network, out, method, calibration, details, commune, self_calibrate
+    ) -> None:
         from communia.core.errors import InvalidInput
         from communia.modules.water.detect import (
             Calibration,
             alarms_frame,
             detect_leaks,
             detect_mnf,
+            find_calibration,
         )
         from communia.modules.water.io import read_long_csv, read_scada_dir
         from communia.modules.water.network import read_network
@@ -107,10 +129,16 @@ def water_group() -> click.Group:
         if method == "mnf":
             alarms, notes = detect_mnf(data, net), list(data.report.messages)
         else:
-            cal = Calibration.load(calibration) if calibration else None
+            cal, origin = None, ""
+            if calibration:
+                cal, origin = Calibration.load(calibration), str(calibration)
+            elif not self_calibrate:
+                cal, origin = find_calibration(net, calibration_dirs())
             alarms, notes = detect_leaks(
                 data, net, calibration=cal, cache_dir=signature_cache_dir()
             )
+            if cal is not None:
+                notes.append(f"Calibration utilisée : {origin} (période {cal.source}).")
         frame = alarms_frame(alarms)
         write_detections(frame, out)
         for note in notes:
@@ -184,7 +212,16 @@ def water_group() -> click.Group:
     @click.option("--start", default=None)
     @click.option("--end", default=None)
     @click.option("--out", required=True, type=click.Path(path_type=Path))
-    def calibrate_cmd(scada_dir, network, leaks, leak_flows, start, end, out) -> None:
+    @click.option(
+        "--install",
+        is_flag=True,
+        help=t(
+            "Enregistrer aussi la calibration dans le dossier de données : « detect » l'utilisera "
+            "pour ce réseau.",
+            "Also install it for detect.",
+        ),
+    )
+    def calibrate_cmd(scada_dir, network, leaks, leak_flows, start, end, out, install) -> None:
         from communia.core.errors import InvalidInput
         from communia.modules.water.detect import calibrate
         from communia.modules.water.io import read_scada_dir
@@ -202,6 +239,10 @@ def water_group() -> click.Group:
         lf = read_leak_flows(leak_flows).loc[start:end] if leak_flows else None
         cal = calibrate(data, net, leaks=lk, leak_flows=lf)
         cal.save(out)
+        if install:
+            target = calibration_dirs()[0]
+            target.mkdir(parents=True, exist_ok=True)
+            cal.save(target / f"{net.digest}-{Path(out).stem}.json")
         click.echo(
             f"Calibration ({cal.source}, {len(cal.pressure)} "
             f"capteurs de pression) écrite dans {out}."

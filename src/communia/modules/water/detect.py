@@ -50,6 +50,7 @@ __all__ = [
     "Calibration",
     "fit_calibration",
     "calibrate",
+    "find_calibration",
     "leak_flows_by_area",
     "residuals",
 ]
@@ -244,9 +245,12 @@ class Calibration:
     #: sensor -> [day type][hour] pressure without leak (tank-fed sensors: minus the level);
     #: the reference for leaks already running when a period starts
     pressure: dict[str, list[list[float]]] = field(default_factory=dict)
+    #: digest of the ``.inp`` it was learned with (a calibration only fits its own network)
+    network_digest: str = ""
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps({"version": 1, **asdict(self)}, indent=1), encoding="utf-8")
         tmp.replace(path)
@@ -261,6 +265,7 @@ class Calibration:
                 sigma=raw["sigma"],
                 source=raw.get("source", ""),
                 pressure=raw.get("pressure", {}),
+                network_digest=raw.get("network_digest", ""),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
@@ -634,13 +639,35 @@ def calibrate(
     """Learn a calibration on a past period whose leaks are known (their flows removed)."""
     bal = area_balances(data, network)
     known = leak_flows_by_area(leaks, leak_flows, bal, network) if leaks is not None else None
-    return fit_calibration(
+    cal = fit_calibration(
         bal,
         known_leaks=known,
         source=f"{bal.consumption.index[0]:%Y-%m-%d} – {bal.consumption.index[-1]:%Y-%m-%d}",
         pressures=data.pressures,
         levels=data.levels,
     )
+    cal.network_digest = network.digest
+    return cal
+
+
+def find_calibration(network: Network, directories: list[Path]) -> tuple[Calibration | None, str]:
+    """The newest calibration learned on this very network (same ``.inp`` digest), if any.
+
+    Looked up in ``directories`` (the commune's data dir, then the ones shipped with
+    Communia). Returns the calibration and the file it came from.
+    """
+    found: list[tuple[float, Path]] = []
+    for directory in directories:
+        if directory.is_dir():
+            found += [(p.stat().st_mtime, p) for p in directory.glob("*.json")]
+    for _mtime, path in sorted(found, reverse=True):
+        try:
+            cal = Calibration.load(path)
+        except InvalidInput:
+            continue
+        if cal.network_digest == network.digest:
+            return cal, str(path)
+    return None, ""
 
 
 def profile_change(pressures, levels, tank_sensors, profiles, start, end):
