@@ -101,8 +101,8 @@ CARD = AlgorithmCard(
     ),
     model_version="water-1",
     risks=(
-        "Une fuite déjà présente au début de la période n'est pas détectée sans calibration "
-        "sur une année antérieure.",
+        "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
+        "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
         "Localisation moins précise pour les petites fuites (< 8 m³/h) et les zones peu "
         "instrumentées.",
         "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres).",
