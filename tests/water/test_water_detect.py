@@ -105,3 +105,35 @@ def test_full_year_beats_the_mnf_baseline(year, net, ltown, tmp_path):
     s_base = score_detections(alarms_frame(base), leaks, flows, net)
     assert s_ours.score_eur > s_base.score_eur + 20000
     assert s_ours.tp > s_base.tp
+
+
+@pytest.mark.slow
+def test_detection_survives_damaged_files(ltown, net, tmp_path):
+    """Gaps, duplicated rows, a frozen sensor, spikes: detection runs and says what it skipped."""
+    import gzip
+
+    from communia.modules.water.io import read_scada_dir
+
+    for stem in ("Pressures", "Flows", "Levels", "Demands"):
+        with gzip.open(ltown / f"{stem}.csv.gz", "rt", encoding="utf-8") as fh:
+            lines = [next(fh) for _ in range(21 * 288 + 1)]
+        header, rows = lines[0], lines[1:]
+        if stem == "Flows":
+            rows = rows[:3000] + rows[3000 : 3000 + 40][::2] + rows[3040:]  # 20 steps missing
+            rows = rows[:100] + [rows[100]] + rows[100:]  # one duplicated timestamp
+            parts = rows[500].rstrip("\n").split(";")
+            parts[2] = "9999,00"  # spike on p227
+            rows[500] = ";".join(parts) + "\n"
+        if stem == "Pressures":
+            first = rows[2000].split(";")[1]
+            rows = [
+                (";".join([r.split(";")[0], first, *r.split(";")[2:]]) if 2000 <= i < 2200 else r)
+                for i, r in enumerate(rows)
+            ]  # first pressure sensor frozen for ~17 h
+        (tmp_path / f"{stem}.csv").write_text(header + "".join(rows), encoding="utf-8")
+    data = read_scada_dir(tmp_path)
+    text = " ".join(data.report.messages)
+    assert "double" in text and "manquant" in text and "figé" in text and "pic" in text
+    alarms, notes = detect_leaks(data, net, cache_dir=tmp_path / "sig")
+    assert any("figé" in n for n in notes)
+    assert all(a.detection_time <= data.index[-1] + pd.Timedelta(hours=2) for a in alarms)
