@@ -20,18 +20,53 @@ def _seed(commune_id: int) -> int:
     from communia.modules.water.detect import Alarm
 
     t = pd.Timestamp("2024-03-05 10:00")
-    alarm = Alarm(area="zone1", pipe="10", detection_time=t, start_estimate=t - pd.Timedelta(hours=6),
-                  flow_m3h=12.5, volume_m3=75.0, confidence=0.8, candidates=[("10", 0.6), ("11", 0.3)])
-    daily = {"zone1": {"days": ["2024-03-01", "2024-03-02", "2024-03-03"], "mean": [20.0, 21.0, 30.0],
-                       "night_min": [5.0, 5.5, 14.0]}}
+    alarm = Alarm(
+        area="zone1",
+        pipe="10",
+        detection_time=t,
+        start_estimate=t - pd.Timedelta(hours=6),
+        flow_m3h=12.5,
+        volume_m3=75.0,
+        confidence=0.8,
+        candidates=[("10", 0.6), ("11", 0.3)],
+    )
+    daily = {
+        "zone1": {
+            "days": ["2024-03-01", "2024-03-02", "2024-03-03"],
+            "mean": [20.0, 21.0, 30.0],
+            "night_min": [5.0, 5.5, 14.0],
+        }
+    }
     with write_session() as s:
-        net = service.save_network(s, commune_id=commune_id, name="Net1.inp",
-                                   inp_text=(FIXTURES / "Net1.inp").read_text(), actor="cli:test")
-        service.record_run(s, commune_id=commune_id, network_id=net.id, method="cusum",
-                           period=(t - pd.Timedelta(days=4), t), alarms=[alarm], daily=daily,
-                           notes=["Flows.csv : 2 pas de temps manquant(s)."], actor="cli:test")
-        rows = [{"pipe": str(p), "material": "fonte_grise", "install_year": 1950, "length_m": 500.0,
-                 "n_prev": 1, "risk": 0.1 * (i + 1)} for i, p in enumerate((10, 11, 12, 21, 22))]
+        net = service.save_network(
+            s,
+            commune_id=commune_id,
+            name="Net1.inp",
+            inp_text=(FIXTURES / "Net1.inp").read_text(),
+            actor="cli:test",
+        )
+        service.record_run(
+            s,
+            commune_id=commune_id,
+            network_id=net.id,
+            method="cusum",
+            period=(t - pd.Timedelta(days=4), t),
+            alarms=[alarm],
+            daily=daily,
+            notes=["Flows.csv : 2 pas de temps manquant(s)."],
+            actor="cli:test",
+        )
+        rows = [
+            {
+                "pipe": str(p),
+                "material": "fonte_grise",
+                "install_year": 1950,
+                "length_m": 500.0,
+                "n_prev": 1,
+                "risk": 0.1 * (i + 1),
+            }
+            for i, p in enumerate((10, 11, 12, 21, 22))
+        ]
         service.save_risk(s, commune_id=commune_id, year=2025, rows=rows, actor="cli:test")
         return service.list_alerts(s, commune_id)[0].id
 
@@ -46,16 +81,22 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "Minimum de nuit" in page.text and "12,5 m³/h" in page.text
     assert "Décision" in page.text and 'value="reparee"' not in page.text  # elu: read only
     token = csrf_of(http, "/app/water")
-    denied = http.post(f"/app/water/alertes/{alert_id}", data={"csrf_token": token, "decision": "rejetee"})
+    denied = http.post(
+        f"/app/water/alertes/{alert_id}", data={"csrf_token": token, "decision": "rejetee"}
+    )
     assert denied.status_code == 403
     http.cookies.clear()
 
     login(http, a["users"]["agent"])
     token = csrf_of(http, "/app/water")
-    bad = http.post(f"/app/water/alertes/{alert_id}", data={"csrf_token": "x", "decision": "reparee"})
+    bad = http.post(
+        f"/app/water/alertes/{alert_id}", data={"csrf_token": "x", "decision": "reparee"}
+    )
     assert bad.status_code == 403
-    ok = http.post(f"/app/water/alertes/{alert_id}",
-                   data={"csrf_token": token, "decision": "reparee", "commentaire": "Joint changé"})
+    ok = http.post(
+        f"/app/water/alertes/{alert_id}",
+        data={"csrf_token": token, "decision": "reparee", "commentaire": "Joint changé"},
+    )
     assert ok.status_code == 303
     page = http.get("/app/water")
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
@@ -75,8 +116,12 @@ def test_water_page_decisions_and_exports(http, two_communes):
     other = http.get("/app/water").text
     assert "Aucune alerte ouverte" in other and "Aucun modèle de réseau" in other
     token = csrf_of(http, "/app/water")
-    assert http.post(f"/app/water/alertes/{alert_id}",
-                     data={"csrf_token": token, "decision": "rejetee"}).status_code == 404
+    assert (
+        http.post(
+            f"/app/water/alertes/{alert_id}", data={"csrf_token": token, "decision": "rejetee"}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.browser
@@ -113,3 +158,25 @@ def test_water_api(http, two_communes):
     assert [x["canalisation"] for x in body["alertes"]] == ["10"]
     risk = http.get("/api/v1/water/risque?km=1").json()
     assert len(risk["canalisations"]) == 5 and risk["plan"][0]["annee"] == 1
+    # with a session, a POST needs the CSRF token; programs use an API token
+    assert (
+        http.post(f"/api/v1/water/alertes/{alert_id}", json={"decision": "confirmee"}).status_code
+        == 403
+    )
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email, create_api_token
+
+    with read_session() as s:
+        agent = actor_by_email(s, a["users"]["agent"])
+    with write_session() as s:
+        token = create_api_token(s, agent, label="test")
+    http.cookies.clear()
+    headers = {"Authorization": f"Bearer {token}"}
+    decided = http.post(
+        f"/api/v1/water/alertes/{alert_id}", json={"decision": "confirmee"}, headers=headers
+    )
+    assert decided.status_code == 200 and decided.json()["statut"] == "confirmee"
+    bad = http.post(
+        f"/api/v1/water/alertes/{alert_id}", json={"decision": "oubliee"}, headers=headers
+    )
+    assert bad.status_code == 422 and "Décision inconnue" in bad.json()["message"]
