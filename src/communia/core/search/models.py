@@ -52,7 +52,10 @@ class SearchPassage(TenantMixin, Base):
     """A passage of a document; filter columns are copied from the document for fast filtering."""
 
     __tablename__ = "search_passages"
-    __table_args__ = (Index("ix_search_passages_commune_module", "commune_id", "module"),)
+    __table_args__ = (
+        Index("ix_search_passages_commune_module", "commune_id", "module"),
+        Index("ix_search_passages_text_hash", "text_hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(

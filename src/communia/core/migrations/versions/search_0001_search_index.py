@@ -85,6 +85,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_search_passages_commune_module", "search_passages", ["commune_id", "module"]
     )
+    op.create_index("ix_search_passages_text_hash", "search_passages", ["text_hash"])
     op.create_table(
         "search_postings",
         sa.Column("passage_id", sa.Integer(), nullable=False),
@@ -118,6 +119,7 @@ def downgrade() -> None:
     op.drop_table("search_state")
     op.drop_index("ix_search_postings_commune_term", table_name="search_postings")
     op.drop_table("search_postings")
+    op.drop_index("ix_search_passages_text_hash", table_name="search_passages")
     op.drop_index("ix_search_passages_commune_module", table_name="search_passages")
     op.drop_index(op.f("ix_search_passages_document_id"), table_name="search_passages")
     op.drop_index(op.f("ix_search_passages_commune_id"), table_name="search_passages")

@@ -1,0 +1,163 @@
+"""Which service of the town hall handles a topic.
+
+Two signals: (1) each imported service-public fiche gets a default service from its theme
+(breadcrumb) by the rules below, editable by agents per fiche; (2) a routing index of each
+service's description and of real request texts it handled (e.g. the Paris participatory
+budget: citizen titles and the department that ran them), searched with core.search.
+"""
+
+from __future__ import annotations
+
+from communia.core.search.analysis import fold_accents
+
+__all__ = ["THEME_RULES", "service_for_breadcrumb", "DEFAULT_SERVICE"]
+
+DEFAULT_SERVICE = "accueil"
+
+# (words found in the fiche's breadcrumb or title, service slug); first match wins.
+THEME_RULES: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("elections", "liste electorale", "listes electorales", "referendum", "carte electorale"),
+        "elections",
+    ),
+    (
+        ("deces", "obseques", "sepulture", "cimetiere", "inhumation", "cremation", "concession"),
+        "etat-civil",
+    ),
+    (
+        (
+            "etat civil",
+            "naissance",
+            "mariage",
+            "pacs",
+            "pacte civil",
+            "livret de famille",
+            "nom et prenom",
+            "changement de prenom",
+            "union libre",
+            "separation de corps",
+            "bapteme civil",
+            "accouchement sous x",
+            "reconnaissance",
+        ),
+        "etat-civil",
+    ),
+    (
+        (
+            "garde d enfants",
+            "creche",
+            "assistante maternelle",
+            "jardin d enfants",
+            "faire garder",
+            "enfant handicape de moins de 3 ans",
+        ),
+        "petite-enfance",
+    ),
+    (
+        (
+            "ecole",
+            "scolaire",
+            "scolarite",
+            "cantine",
+            "obligation scolaire",
+            "instruction obligatoire",
+            "college et lycee",
+            "ecole a la maison",
+            "bourse",
+        ),
+        "scolaire",
+    ),
+    (
+        (
+            "accueil de loisirs",
+            "centre de loisirs",
+            "colonie",
+            "sejours de loisirs",
+            "bafa",
+            "bafd",
+            "sport",
+            "auberge de jeunesse",
+            "jeunes travailleurs",
+        ),
+        "jeunesse-sport",
+    ),
+    (("dechets", "ordures", "encombrants", "debroussaillage", "bacs a poubelle"), "proprete"),
+    (
+        (
+            "autorisations d urbanisme",
+            "permis de construire",
+            "permis d amenager",
+            "permis de demolir",
+            "declaration prealable",
+            "certificat d urbanisme",
+            "preemption",
+            "expropriation",
+            "achat d un terrain",
+            "travaux",
+            "cloture",
+            "piscine",
+            "mitoyen",
+            "plantations",
+            "ravalement",
+            "alignement",
+            "terrain agricole",
+            "architecte",
+            "transformer un local",
+            "eau de pluie",
+            "solaire",
+            "ouverture",
+            "annexes",
+            "maison",
+        ),
+        "urbanisme",
+    ),
+    (("assainissement", "qualite de l eau", "eau du robinet"), "eau"),
+    (
+        (
+            "troubles de voisinage",
+            "animal de compagnie",
+            "chien",
+            "chat",
+            "stationnement",
+            "masque",
+            "reserve communale",
+            "caravan",
+        ),
+        "police-municipale",
+    ),
+    (
+        (
+            "personnes agees",
+            "personne agee",
+            "apa",
+            "aspa",
+            "rsa",
+            "hebergement social",
+            "precarite",
+            "logement social",
+            "fonds de solidarite",
+            "loyer",
+            "microcredit",
+            "aide sociale",
+            "migrants",
+            "aides au paiement",
+            "depot de garantie",
+            "portage des repas",
+            "soins a domicile",
+            "insalubre",
+            "peril",
+            "habitat",
+        ),
+        "ccas",
+    ),
+]
+
+
+def service_for_breadcrumb(breadcrumb: list[str], title: str, available: set[str]) -> str:
+    """Default service of a fiche, among the commune's services (``accueil`` otherwise)."""
+    text = fold_accents(" ".join([*breadcrumb[1:], title]).lower()).replace("'", " ")
+    text = text.replace("’", " ")
+    for words, slug in THEME_RULES:
+        if slug in available and any(w in text for w in words):
+            return slug
+    return DEFAULT_SERVICE if DEFAULT_SERVICE in available else ""
