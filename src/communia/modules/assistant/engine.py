@@ -120,8 +120,8 @@ def _confidence(query_terms: list[str], hits) -> float:
     top = hits[0]
     cov = max(_coverage(query_terms, h) for h in hits[:3])
     cos = max((h.vector_score for h in hits[:3] if h.vector_score is not None), default=None)
-    if cos is None:
-        return round(cov, 3)
+    if cos is None:  # keywords only, no semantic confirmation: be more cautious
+        return round(0.8 * cov, 3)
     vec = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
     agree = 0.1 if top.bm25_rank == 1 and top.vector_rank == 1 else 0.0
     return round(min(1.0, 0.5 * vec + 0.4 * cov + agree), 3)

@@ -30,7 +30,7 @@ _WORD = re.compile(r"[a-zà-ÿœæ']+", re.I)
 
 _INSULTS = re.compile(
     r"\b(con|conne|connard|connasse|salope|salaud|pute|putain|encule|enfoire|merde|abruti|debile|"
-    r"cretin|idiot|imbecile|batard|ta gueule|fdp|ntm|nique|incompetent|nul a chier)s?\b"
+    r"cretin|idiot|imbecile|batard|ta gueule|fdp|ntm|nique|incompetent|incapable|nuls|nul a chier)s?\b"
 )
 _INJECTION = re.compile(
     r"(ignore|oublie|oubliez|ignorez|ne tiens pas compte)\w* (tes|vos|les|toutes? les|all|your|previous)"
