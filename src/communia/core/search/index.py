@@ -560,52 +560,50 @@ def _bm25(
     k1: float = 1.2,
     b: float = 0.75,
 ) -> list[tuple[int, int, float]]:
-    """Top ``depth`` (passage_id, document_id, score) by Okapi BM25 over the filtered passages."""
-    import numpy as np
+    """Top ``depth`` (passage_id, document_id, score) by Okapi BM25 over the filtered passages.
 
+    Document frequencies and lengths are those of the commune's whole index (filters narrow
+    the candidates, not the statistics, as in Lucene); the per-passage sums are computed by
+    the database (one aggregate query), so only the top ``depth`` rows come back to Python.
+    """
+    from sqlalchemy import case, desc, literal
+
+    terms = sorted(set(terms))
     if not terms:
         return []
     n_docs, avgdl = session.execute(
         select(func.count(SearchPassage.id), func.avg(SearchPassage.length)).where(
-            SearchPassage.commune_id == commune_id, *conds
+            SearchPassage.commune_id == commune_id
         )
     ).one()
     if not n_docs:
         return []
     avgdl = float(avgdl or 1.0)
-    rows = session.execute(
-        select(
-            SearchPosting.term,
-            SearchPosting.passage_id,
-            SearchPosting.tf,
-            SearchPassage.length,
-            SearchPassage.document_id,
-        )
-        .join(SearchPassage, SearchPassage.id == SearchPosting.passage_id)
-        .where(SearchPosting.commune_id == commune_id, SearchPosting.term.in_(terms), *conds)
-    ).all()
-    if not rows:
+    dfs = dict(
+        session.execute(
+            select(SearchPosting.term, func.count())
+            .where(SearchPosting.commune_id == commune_id, SearchPosting.term.in_(terms))
+            .group_by(SearchPosting.term)
+        ).all()
+    )
+    idf = {t: math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in dfs.items() if df}
+    if not idf:
         return []
-    term_arr = np.array([r[0] for r in rows], dtype=object)
-    pid = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    tf = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    dl = np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows))
-    doc = np.fromiter((r[4] for r in rows), dtype=np.int64, count=len(rows))
-    weights = np.zeros(len(rows))
-    for term in set(terms):
-        mask = term_arr == term
-        df = int(mask.sum())
-        if not df:
-            continue
-        idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-        weights[mask] = idf
-    contrib = weights * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
-    uniq, inverse = np.unique(pid, return_inverse=True)
-    scores = np.bincount(inverse, weights=contrib)
-    doc_of = np.zeros(len(uniq), dtype=np.int64)
-    doc_of[inverse] = doc
-    order = np.lexsort((uniq, -scores))[:depth]
-    return [(int(uniq[i]), int(doc_of[i]), float(scores[i])) for i in order]
+    weight = case(
+        {t: literal(w) for t, w in idf.items()}, value=SearchPosting.term, else_=literal(0.0)
+    )
+    tf = SearchPosting.tf * literal(1.0)
+    norm = literal(k1 * (1 - b)) + literal(k1 * b / avgdl) * SearchPassage.length
+    score = func.sum(weight * tf * literal(k1 + 1.0) / (tf + norm)).label("score")
+    rows = session.execute(
+        select(SearchPosting.passage_id, SearchPassage.document_id, score)
+        .join(SearchPassage, SearchPassage.id == SearchPosting.passage_id)
+        .where(SearchPosting.commune_id == commune_id, SearchPosting.term.in_(list(idf)), *conds)
+        .group_by(SearchPosting.passage_id, SearchPassage.document_id)
+        .order_by(desc("score"), SearchPosting.passage_id)
+        .limit(depth)
+    ).all()
+    return [(int(pid), int(did), float(sc)) for pid, did, sc in rows]
 
 
 def _vector(
