@@ -149,6 +149,7 @@ def cmd_run(args):
     times = []
     per_kind: dict[str, list[int]] = {}
     misses = []
+    svc_misses = []
     for q in qs:
         t0 = time.perf_counter()
         a = ask(q["question"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False)
@@ -166,6 +167,8 @@ def cmd_run(args):
         svc_ok += ok_svc
         actions[a.action] += 1
         per_kind.setdefault(q["kind"], []).append(hit)
+        if not ok_svc and len(svc_misses) < 12:
+            svc_misses.append(f"{q['question']} → {a.service_slug} (attendu {sorted(gold)})")
         if not hit and len(misses) < 12:
             misses.append(f"{q['question']} → {ids} (attendu {q['fiches']}, {a.action})")
     n = len(qs)
@@ -181,6 +184,7 @@ def cmd_run(args):
         f"p95 {sorted(times)[int(0.95 * (n - 1))] * 1000:.0f} ms — cible médiane < 1 500 ms"
     )
     print("- exemples d'échecs : " + " | ".join(misses[:6]))
+    print("- exemples d'erreurs de service : " + " | ".join(svc_misses[:8]))
 
     # 2. emergencies: recall on positives, false alarms on every non-emergency text
     with open(ROOT / "benchmarks" / "data" / "emergency_messages.csv", encoding="utf-8") as fh:

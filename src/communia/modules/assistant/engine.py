@@ -234,9 +234,21 @@ def _answer(
     found = detect_emergency(text)
     if found:
         body, emergency = _emergency_answer(found, commune)
+        # The numbers come first; pages that explain them (e.g. "Comment alerter les secours")
+        # are added as sources when the search finds them with confidence.
+        hits = search(
+            s,
+            commune_id=commune.id,
+            query=text,
+            k=3,
+            module=MODULE,
+            one_per_document=True,
+            embedder=embedder,
+        )
+        conf = _confidence(analyze(text), hits)
         return Answer(
             answer=f"{DISCLOSURE} {body}",
-            sources=[],
+            sources=[_source(h) for h in hits] if conf >= settings.answer_threshold else [],
             service=None,
             emergency=emergency,
             action="emergency",

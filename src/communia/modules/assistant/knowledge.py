@@ -84,11 +84,14 @@ def import_fiches(
             "pivots": f.pivots,
         }
         row = existing.get(f.id)
+        service = service_for_breadcrumb(f.breadcrumb, f.title, available)
+        if row is not None and row.data.get("service_set_by_agent") and row.service_slug:
+            service = row.service_slug  # an agent's choice survives updates
         if row is None:
             row = Knowledge(commune_id=commune_id, kind="fiche", key=f.id, data={})
             session.add(row)
             counts["ajoutees"] += 1
-        elif row.data == data and row.title == f.title:
+        elif row.data == data and row.title == f.title and row.service_slug == service:
             counts["inchangees"] += 1
             continue
         else:
@@ -98,8 +101,7 @@ def import_fiches(
         row.body = f.description
         row.source_modified = f.modified
         row.data = data
-        if not (row.data.get("service_set_by_agent") and row.service_slug):
-            row.service_slug = service_for_breadcrumb(f.breadcrumb, f.title, available)
+        row.service_slug = service
         row.updated_by = actor
     session.flush()
     audit.record(

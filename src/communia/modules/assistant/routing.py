@@ -8,6 +8,8 @@ budget: citizen titles and the department that ran them), searched with core.sea
 
 from __future__ import annotations
 
+import re
+
 from communia.core.search.analysis import fold_accents
 
 __all__ = ["THEME_RULES", "service_for_breadcrumb", "DEFAULT_SERVICE"]
@@ -67,6 +69,7 @@ THEME_RULES: list[tuple[tuple[str, ...], str]] = [
         ),
         "scolaire",
     ),
+    (("assainissement", "qualite de l eau", "eau du robinet"), "eau"),
     (
         (
             "accueil de loisirs",
@@ -111,7 +114,6 @@ THEME_RULES: list[tuple[tuple[str, ...], str]] = [
         ),
         "urbanisme",
     ),
-    (("assainissement", "qualite de l eau", "eau du robinet"), "eau"),
     (
         (
             "troubles de voisinage",
@@ -121,7 +123,7 @@ THEME_RULES: list[tuple[tuple[str, ...], str]] = [
             "stationnement",
             "masque",
             "reserve communale",
-            "caravan",
+            "caravanage",
         ),
         "police-municipale",
     ),
@@ -158,6 +160,7 @@ def service_for_breadcrumb(breadcrumb: list[str], title: str, available: set[str
     text = fold_accents(" ".join([*breadcrumb[1:], title]).lower()).replace("'", " ")
     text = text.replace("’", " ")
     for words, slug in THEME_RULES:
-        if slug in available and any(w in text for w in words):
+        # whole words (plural allowed): "sport" must not match "transports"
+        if slug in available and any(re.search(rf"\b{w}s?\b", text) for w in words):
             return slug
     return DEFAULT_SERVICE if DEFAULT_SERVICE in available else ""

@@ -18,10 +18,11 @@ _FR = set(
     "le la les un une des du de et est en je vous nous mon ma mes pour pas que qui dans sur avec il elle ce cette comment pourquoi quand quel quelle puis peut faut".split()
 )
 _EN = set(
-    "the a an and is are i you we my for not that who in on with how why when what can could should do does please where".split()
+    "the and is are i you we my for not that who in on with how why when what can could should do does please where".split()
 )
 _ES = set(
-    "el los las una y es yo usted para que quien en con como por donde puedo quiero necesito".split()
+    "el los las una y es yo usted para quien con como cómo por donde dónde puedo quiero necesito "
+    "mi hijo hija escuela ayuda tengo qué cuándo del favor".split()
 )
 _DE = set(
     "der die das und ist ich sie wir mein für nicht wer wie warum wann kann ich möchte bitte".split()
@@ -45,11 +46,11 @@ def detect_language(text: str) -> str:
     if letters and sum(1 for c in letters if ord(c) > 0x24F) / len(letters) > 0.5:
         return "autre"
     words = [w.strip("'").lower() for w in _WORD.findall(text)]
-    scores = {
+    scores = {  # words shared with French ("en", "la"...) only count for French
         "fr": sum(w in _FR for w in words),
-        "en": sum(w in _EN for w in words),
-        "es": sum(w in _ES for w in words),
-        "de": sum(w in _DE for w in words),
+        "en": sum(w in _EN and w not in _FR for w in words),
+        "es": sum(w in _ES and w not in _FR for w in words),
+        "de": sum(w in _DE and w not in _FR for w in words),
     }
     best = max(scores, key=scores.get)
     if best != "fr" and scores[best] >= 2 and scores[best] > 1.5 * scores["fr"]:
