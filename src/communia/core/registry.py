@@ -83,6 +83,7 @@ class Module:
             raise ValueError(f"module name must be a lowercase identifier: {self.name!r}")
 
 
+
 _cache: dict[str, Module] = {}
 
 
