@@ -330,9 +330,12 @@ def _answer(
         top = hits[0]
         when = top.metadata.get("modified", "")
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
+        excerpt = _excerpt(top.text)
+        if settings.use_llm:
+            excerpt = _rephrase(text, top, excerpt, commune.id) or excerpt
         body = (
             f"D'après « {top.title} » ({origin}{', mise à jour le ' + when if when else ''}) : "
-            f"{_excerpt(top.text)}\nSource : {top.url or top.title}"
+            f"{excerpt}\nSource : {top.url or top.title}"
         )
         if svc:
             body += f"\nService compétent : {_service_line(svc, open_now)}"
@@ -385,6 +388,38 @@ def _answer(
         confidence=confidence,
         service_slug=service_slug,
     )
+
+
+def _rephrase(question: str, top, excerpt: str, commune_id: int) -> str | None:
+    """Optional: let the LLM gateway (``communia.core.llm``) rephrase the retrieved passage
+    in plain words. The passage and the question are framed as data; the sources stay the
+    retrieved ones. Any failure (gateway absent, model not installed, timeout) falls back to
+    the extractive answer."""
+    try:
+        from communia.core.llm import complete, data_block
+    except ImportError:
+        return None
+    try:
+        result = complete(
+            [
+                {
+                    "role": "user",
+                    "content": "Reformule en 2 ou 3 phrases simples, en français, la réponse "
+                    "contenue dans le passage, sans rien ajouter qui n'y figure pas.\n"
+                    + data_block(question, label="question de l'usager")
+                    + data_block(f"{top.title}\n{top.text}", label="passage"),
+                }
+            ],
+            commune_id=commune_id,
+            purpose="assistant.reformulation",
+            max_tokens=180,
+            temperature=0.1,
+            actor="citoyen",
+        )
+    except Exception:  # noqa: BLE001 - the extractive answer is always available
+        return None
+    text = getattr(result, "text", "").strip()
+    return f"{text} (reformulation automatique)" if text else None
 
 
 def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel: str) -> str:
