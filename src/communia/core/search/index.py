@@ -63,6 +63,13 @@ class SearchSettings(BaseModel):
         description="Fils de calcul du modèle de plongement (1 conseillé sur 2 cœurs).",
         examples=[2],
     )
+    embed_max_words: int = Field(
+        0,
+        description="Nombre maximal de mots d'un passage transmis au modèle de plongement "
+        "(0 : tout le passage). Réduire accélère l'indexation sur une petite machine ; le "
+        "réglage fait partie du nom du modèle enregistré, les vecteurs ne sont jamais mélangés.",
+        examples=[64],
+    )
     rrf_k: int = Field(
         60, description="Constante k de la fusion par rangs réciproques.", examples=[60]
     )
