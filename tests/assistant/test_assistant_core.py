@@ -266,3 +266,50 @@ def test_real_model_answers_paraphrase(database):
     seed_demo(slug="villebelle")
     a = ask("on voudrait se pacser, comment faire ?", commune_slug="villebelle", now=TUESDAY_10H)
     assert "F1618" in [s["id"] for s in a.sources]
+
+
+def test_book_callback_in_opening_hours(demo):
+    from zoneinfo import ZoneInfo
+
+    from communia.modules.assistant.conversations import book_callback
+
+    with write_session() as s:
+        a = book_callback(
+            s, commune_id=demo, service_slug="urbanisme", contact="06 00 00 00 00", now=SUNDAY_23H
+        )
+        b = book_callback(
+            s, commune_id=demo, service_slug="urbanisme", contact="x@example.org", now=SUNDAY_23H
+        )
+        first = a.slot_start.astimezone(ZoneInfo("Europe/Paris"))
+        assert (first.weekday(), first.hour, first.minute) == (0, 8, 30)  # Monday 8:30
+        assert b.slot_start - a.slot_start == timedelta(minutes=30)
+    with pytest.raises(InvalidInput), write_session() as s:
+        book_callback(s, commune_id=demo, service_slug="urbanisme", contact="", now=SUNDAY_23H)
+
+
+def test_vectors_are_shared_between_communes(database):
+    """The same fiche imported by two communes is embedded once."""
+    import numpy as np
+
+    from communia.core.models import Commune
+    from communia.core.search import Document, build_index
+
+    class Counting:
+        name, dim, calls = "counting", 4, 0
+
+        def embed_queries(self, texts):
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+        def embed_passages(self, texts):
+            Counting.calls += len(texts)
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    with write_session() as s:
+        c1, c2 = Commune(slug="a", name="A"), Commune(slug="b", name="B")
+        s.add_all([c1, c2])
+        s.flush()
+        ids = c1.id, c2.id
+    doc = Document(source_id="F1", title="Fiche", passages=["un passage", "un autre passage"])
+    build_index(commune_id=ids[0], documents=[doc], embedder=Counting())
+    build_index(commune_id=ids[1], documents=[doc], embedder=Counting())
+    assert Counting.calls == 2

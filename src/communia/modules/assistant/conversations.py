@@ -20,6 +20,8 @@ from communia.modules.assistant.models import Conversation, Message, Ticket, Una
 from communia.modules.assistant.settings import get_assistant_settings
 
 __all__ = [
+    "next_slots",
+    "book_callback",
     "open_questions",
     "answer_question",
     "dismiss_question",
@@ -153,3 +155,94 @@ def dashboard(session: Session, *, commune_id: int, days: int = 30) -> dict[str,
             )
         ),
     }
+
+
+def next_slots(
+    hours: dict[str, list[list[str]]],
+    *,
+    after: datetime,
+    taken: set[datetime],
+    count: int = 3,
+    minutes: int = 30,
+    tz: str = "Europe/Paris",
+) -> list[datetime]:
+    """The next free callback slots within a service's opening hours (UTC datetimes)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from communia.modules.assistant.engine import DAYS
+
+    zone = ZoneInfo(tz)
+    local = after.astimezone(zone)
+    found: list[datetime] = []
+    for day_offset in range(0, 15):
+        day = (local + timedelta(days=day_offset)).date()
+        for start, end in hours.get(DAYS[day.weekday()], []):
+            h, m = map(int, start.split(":"))
+            eh, em = map(int, end.split(":"))
+            slot = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
+            limit = datetime(day.year, day.month, day.day, eh, em, tzinfo=zone)
+            while slot + timedelta(minutes=minutes) <= limit:
+                utc = slot.astimezone(UTC)
+                if slot > local + timedelta(minutes=minutes) and utc not in taken:
+                    found.append(utc)
+                    if len(found) == count:
+                        return found
+                slot += timedelta(minutes=minutes)
+    return found
+
+
+def book_callback(
+    session: Session,
+    *,
+    commune_id: int,
+    service_slug: str,
+    contact: str,
+    now: datetime | None = None,
+    conversation_id: int | None = None,
+):
+    """Book the next free 30-minute callback slot of a service (one call per slot)."""
+    from communia.core.models import Service
+    from communia.modules.assistant.models import Callback
+
+    contact = (contact or "").strip()
+    if not contact or len(contact) > 200:
+        raise InvalidInput(
+            "Indiquez un numéro de téléphone ou une adresse électronique pour être rappelé."
+        )
+    svc = session.scalar(
+        select(Service).where(Service.commune_id == commune_id, Service.slug == service_slug)
+    )
+    if svc is None:
+        raise InvalidInput(f"Service inconnu : « {service_slug} ».")
+    taken = set(
+        session.scalars(
+            select(Callback.slot_start).where(
+                Callback.commune_id == commune_id, Callback.service_slug == service_slug
+            )
+        )
+    )
+    slots = next_slots(svc.hours, after=now or utcnow(), taken=taken, count=1)
+    if not slots:
+        raise InvalidInput(
+            "Ce service n'a pas d'horaires d'ouverture renseignés : rappel impossible."
+        )
+    cb = Callback(
+        commune_id=commune_id,
+        service_slug=service_slug,
+        slot_start=slots[0],
+        contact=contact,
+        conversation_id=conversation_id,
+    )
+    session.add(cb)
+    session.flush()
+    audit.record(
+        session,
+        actor="citoyen",
+        action="assistant.rappel",
+        commune_id=commune_id,
+        object_type="callback",
+        object_id=cb.id,
+        summary=f"Rappel réservé ({service_slug})",
+    )
+    return cb
