@@ -92,11 +92,15 @@ def _settings() -> SearchSettings:
     return settings
 
 
+NOT_EMBEDDED = "-"  # embedding_model of passages searched by keywords only
+
+
 @dataclass(frozen=True)
 class Passage:
     text: str
     heading: str = ""
     anchor: str = ""  # where to cite it: "§ 2.3", "page 4"...
+    embed: bool = True  # False: keywords only (saves model time on long documents)
 
 
 @dataclass
@@ -125,7 +129,9 @@ class Document:
             "doc_type": self.doc_type,
             "date": self.date.isoformat() if self.date else None,
             "metadata": self.metadata,
-            "passages": [[p.heading, p.anchor, p.text] for p in self.normalized_passages()],
+            "passages": [
+                [p.heading, p.anchor, p.text, p.embed] for p in self.normalized_passages()
+            ],
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -297,11 +303,11 @@ def index_documents(
                     "text": p.text,
                     "text_hash": th,
                     "length": sum(tfs.values()),
-                    "embedding": vec[0] if vec else None,
-                    "embedding_model": vec[1] if vec else "",
+                    "embedding": vec[0] if vec and p.embed else None,
+                    "embedding_model": (vec[1] if vec else "") if p.embed else NOT_EMBEDDED,
                 }
             )
-            if vec:
+            if vec and p.embed:
                 report.vectors_reused += 1
             postings_by_row.append({term[:100]: n for term, n in tfs.items()})
 
@@ -367,7 +373,7 @@ def embed_pending(
         total = s.scalar(
             select(func.count(SearchPassage.id)).where(
                 SearchPassage.commune_id == commune_id,
-                SearchPassage.embedding_model != model.name,
+                SearchPassage.embedding_model.not_in([model.name, NOT_EMBEDDED]),
             )
         )
     done, last_id = 0, 0
@@ -383,7 +389,7 @@ def embed_pending(
                 )
                 .where(
                     SearchPassage.commune_id == commune_id,
-                    SearchPassage.embedding_model != model.name,
+                    SearchPassage.embedding_model.not_in([model.name, NOT_EMBEDDED]),
                     SearchPassage.id > last_id,
                 )
                 .order_by(SearchPassage.id)

@@ -221,6 +221,9 @@ def add_routing_examples(
 
 
 def knowledge_documents(session: Session, commune_id: int) -> list[Document]:
+    from communia.modules.assistant.settings import get_assistant_settings
+
+    embed_sections = get_assistant_settings().embed_sections
     docs = []
     for k in session.scalars(select(Knowledge).where(Knowledge.commune_id == commune_id)):
         meta = {
@@ -229,9 +232,12 @@ def knowledge_documents(session: Session, commune_id: int) -> list[Document]:
             "modified": (k.source_modified or k.updated_at.date()).isoformat(),
         }
         if k.kind == "fiche":
-            passages = [Passage(text, heading) for heading, text in k.data.get("sections", [])]
-            if k.body:
-                passages.insert(0, Passage(k.body))
+            passages = [
+                Passage(text, heading, embed=embed_sections)
+                for heading, text in k.data.get("sections", [])
+            ]
+            # the summary (title + description) always gets a vector
+            passages.insert(0, Passage(k.body or k.title))
         else:
             paragraphs = [p.strip() for p in k.body.split("\n\n") if p.strip()]
             passages = [Passage(p) for p in paragraphs] or [Passage(k.title)]

@@ -26,6 +26,13 @@ class AssistantSettings(BaseModel):
     timezone: str = Field(
         "Europe/Paris", description="Fuseau des horaires d'ouverture.", examples=["Europe/Paris"]
     )
+    embed_sections: bool = Field(
+        False,
+        description="Calculer les plongements de chaque section des fiches (meilleure recherche "
+        "sémantique, indexation ~15 fois plus longue). Par défaut : titre et résumé de chaque "
+        "fiche, FAQ et pages locales en sémantique, sections par mots-clés.",
+        examples=[True],
+    )
     use_llm: bool = Field(
         False,
         description="Reformuler les passages trouvés avec le modèle de langage local.",
