@@ -44,10 +44,21 @@ def fold_accents(text: str) -> str:
 _FOLDED_STOP = frozenset(fold_accents(w) for w in STOP_WORDS)
 
 
+class _PluralStripper:
+    """Fallback when the ``search`` extra (snowballstemmer) is not installed."""
+
+    def stemWord(self, word: str) -> str:  # noqa: N802 - snowballstemmer's method name
+        if len(word) > 4 and word[-1] in "sx":
+            return word[:-1]
+        return word
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
-    import snowballstemmer
-
+    try:
+        import snowballstemmer
+    except ImportError:
+        return _PluralStripper()
     return snowballstemmer.stemmer("french")
 
 
