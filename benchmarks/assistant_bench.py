@@ -143,48 +143,59 @@ def cmd_run(args):
     qs, by_id = fiche_questions()
     print(f"## Assistant — {len(qs)} questions de fiches, commune {COMMUNE}\n")
 
-    # 1. fiches in top 3, service, actions, time
-    top3 = svc_ok = 0
-    actions = Counter()
-    times = []
-    per_kind: dict[str, list[int]] = {}
-    misses = []
-    svc_misses = []
-    for q in qs:
-        t0 = time.perf_counter()
-        a = ask(q["question"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False)
-        times.append(time.perf_counter() - t0)
-        ids = [x["id"] for x in a.sources[:3]]
-        hit = bool(set(ids) & set(q["fiches"]))
-        gold = {
-            service_for_breadcrumb(by_id[f].breadcrumb, by_id[f].title, available)
-            for f in q["fiches"]
-        }
-        ok_svc = a.service_slug in gold or (
-            a.action == "emergency" and "secours" in q["question"].lower()
+    def fiche_eval(label, embedder):
+        # 1. fiches in top 3, service, actions, time
+        top3 = svc_ok = 0
+        actions = Counter()
+        times = []
+        per_kind: dict[str, list[int]] = {}
+        misses = []
+        svc_misses = []
+        for q in qs:
+            t0 = time.perf_counter()
+            a = ask(
+                q["question"],
+                commune_slug=COMMUNE,
+                now=OFFICE_HOURS,
+                store=False,
+                embedder=embedder,
+            )
+            times.append(time.perf_counter() - t0)
+            ids = [x["id"] for x in a.sources[:3]]
+            hit = bool(set(ids) & set(q["fiches"]))
+            gold = {
+                service_for_breadcrumb(by_id[f].breadcrumb, by_id[f].title, available)
+                for f in q["fiches"]
+            }
+            ok_svc = a.service_slug in gold or (
+                a.action == "emergency" and "secours" in q["question"].lower()
+            )
+            top3 += hit
+            svc_ok += ok_svc
+            actions[a.action] += 1
+            per_kind.setdefault(q["kind"], []).append(hit)
+            if not ok_svc and len(svc_misses) < 12:
+                svc_misses.append(f"{q['question']} → {a.service_slug} (attendu {sorted(gold)})")
+            if not hit and len(misses) < 12:
+                misses.append(f"{q['question']} → {ids} (attendu {q['fiches']}, {a.action})")
+        n = len(qs)
+        print(f"### {label}\n")
+        print(f"- bonne fiche dans les 3 sources : **{top3 / n:.1%}** ({top3}/{n}) — cible ≥ 90 %")
+        for kind, v in per_kind.items():
+            print(f"  - {kind} : {sum(v) / len(v):.1%} ({len(v)})")
+        print(
+            f"- bon service : **{svc_ok / n:.1%}** ({svc_ok}/{n}) — cible ≥ 90 % (service attendu = service de la fiche attendue, règles de thème)"
         )
-        top3 += hit
-        svc_ok += ok_svc
-        actions[a.action] += 1
-        per_kind.setdefault(q["kind"], []).append(hit)
-        if not ok_svc and len(svc_misses) < 12:
-            svc_misses.append(f"{q['question']} → {a.service_slug} (attendu {sorted(gold)})")
-        if not hit and len(misses) < 12:
-            misses.append(f"{q['question']} → {ids} (attendu {q['fiches']}, {a.action})")
-    n = len(qs)
-    print(f"- bonne fiche dans les 3 sources : **{top3 / n:.1%}** ({top3}/{n}) — cible ≥ 90 %")
-    for kind, v in per_kind.items():
-        print(f"  - {kind} : {sum(v) / len(v):.1%} ({len(v)})")
-    print(
-        f"- bon service : **{svc_ok / n:.1%}** ({svc_ok}/{n}) — cible ≥ 90 % (service attendu = service de la fiche attendue, règles de thème)"
-    )
-    print(f"- actions : {dict(actions)}")
-    print(
-        f"- temps de réponse (en processus, sans LLM) : médiane {statistics.median(times) * 1000:.0f} ms, "
-        f"p95 {sorted(times)[int(0.95 * (n - 1))] * 1000:.0f} ms — cible médiane < 1 500 ms"
-    )
-    print("- exemples d'échecs : " + " | ".join(misses[:6]))
-    print("- exemples d'erreurs de service : " + " | ".join(svc_misses[:8]))
+        print(f"- actions : {dict(actions)}")
+        print(
+            f"- temps de réponse (en processus, sans LLM) : médiane {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {sorted(times)[int(0.95 * (n - 1))] * 1000:.0f} ms — cible médiane < 1 500 ms"
+        )
+        print("- exemples d'échecs : " + " | ".join(misses[:6]))
+        print("- exemples d'erreurs de service : " + " | ".join(svc_misses[:8]))
+
+    fiche_eval("Hybride (BM25 + plongements des résumés de fiches)", None)
+    fiche_eval("Référence : BM25 seul", "none")
 
     # 2. emergencies: recall on positives, false alarms on every non-emergency text
     with open(ROOT / "benchmarks" / "data" / "emergency_messages.csv", encoding="utf-8") as fh:

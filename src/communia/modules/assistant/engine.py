@@ -118,7 +118,7 @@ def _confidence(query_terms: list[str], hits) -> float:
     if not hits:
         return 0.0
     top = hits[0]
-    cov = max(_coverage(query_terms, h) for h in hits[:3])
+    cov = _coverage(query_terms, top)
     cos = max((h.vector_score for h in hits[:3] if h.vector_score is not None), default=None)
     if cos is None:  # keywords only, no semantic confirmation: be more cautious
         return round(0.8 * cov, 3)
@@ -316,11 +316,10 @@ def _answer(
     )
     route_slug = routed[0].metadata.get("service") if routed else None
     answer_slug = hits[0].metadata.get("service") if hits else None
-    service_slug = (
-        answer_slug
-        if (hits and confidence >= settings.answer_threshold)
-        else (route_slug or answer_slug)
-    )
+    # The curated service of a plausible fiche beats the routing index; the routing index
+    # decides when no knowledge matches (e.g. a request about the street lighting).
+    plausible = bool(hits) and confidence >= settings.answer_threshold / 2
+    service_slug = answer_slug if plausible and answer_slug else (route_slug or answer_slug)
     if service_slug not in services:
         service_slug = "accueil" if "accueil" in services else None
     svc = services.get(service_slug) if service_slug else None

@@ -72,8 +72,11 @@ def widget(request: Request, commune: str):
     base = str(request.base_url).rstrip("/")
     js = (STATIC / "widget.js").read_text(encoding="utf-8")
     js = js.replace("__BASE__", base).replace("__COMMUNE__", commune)
-    return Response(js, media_type="text/javascript; charset=utf-8",
-                    headers={"cache-control": "public, max-age=300"})
+    return Response(
+        js,
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
 
 
 @api_router.post("/ask")
@@ -94,8 +97,9 @@ async def api_ask(request: Request):
             ask, question, commune_slug=commune, conversation=token, channel="widget"
         )
     except CommuniaError as exc:
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status,
-                            headers={"access-control-allow-origin": "*"})
+        return JSONResponse(
+            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
+        )
     return JSONResponse(
         {**result.public(), "conversation": result.conversation},
         headers={"access-control-allow-origin": "*"},
@@ -134,13 +138,20 @@ def answer_from_queue(
     check_csrf(request, actor, form.get("csrf_token"))
     with write_session() as s:
         if form.get("ecarter"):
-            dismiss_question(s, commune_id=actor.commune_id, question_id=question_id,
-                             actor=actor.email)
+            dismiss_question(
+                s, commune_id=actor.commune_id, question_id=question_id, actor=actor.email
+            )
             message = "Question écartée."
         else:
-            answer_question(s, commune_id=actor.commune_id, question_id=question_id,
-                            title=form.get("title", ""), body=form.get("body", ""),
-                            service_slug=form.get("service", ""), actor=actor.email)
+            answer_question(
+                s,
+                commune_id=actor.commune_id,
+                question_id=question_id,
+                title=form.get("title", ""),
+                body=form.get("body", ""),
+                service_slug=form.get("service", ""),
+                actor=actor.email,
+            )
             message = "Réponse enregistrée : elle fait désormais partie des connaissances."
     if not form.get("ecarter"):
         reindex(commune_id=actor.commune_id)
@@ -166,13 +177,20 @@ def staffing_page(
             return -1.0
 
     report = staffing_report(
-        calls_per_hour=num("appels", 53), handle_min=num("duree", 3),
-        patience_min=num("patience", 1), agents=int(num("agents", 2)),
-        bot_rate=num("bot", 0) / 100, lines=int(num("lignes", 4)), simulate=True,
+        calls_per_hour=num("appels", 53),
+        handle_min=num("duree", 3),
+        patience_min=num("patience", 1),
+        agents=int(num("agents", 2)),
+        bot_rate=num("bot", 0) / 100,
+        lines=int(num("lignes", 4)),
+        simulate=True,
     )
     with read_session() as s:
         figures = dashboard(s, commune_id=actor.commune_id)
         queue = open_questions(s, commune_id=actor.commune_id, limit=50)
         review = due_for_review(s, commune_id=actor.commune_id)
-    return render(request, "assistant/dashboard.html",
-                  {"figures": figures, "queue": queue, "review": review, "report": report})
+    return render(
+        request,
+        "assistant/dashboard.html",
+        {"figures": figures, "queue": queue, "review": review, "report": report},
+    )
