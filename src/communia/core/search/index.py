@@ -551,6 +551,16 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _first_per_doc(lst: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    seen: set[int] = set()
+    out = []
+    for pid, did, score in lst:
+        if did not in seen:
+            seen.add(did)
+            out.append((pid, did, score))
+    return out
+
+
 def _filters(module, doc_types, date_from, date_to):
     conds = []
     if module is not None:
@@ -709,25 +719,38 @@ def search(
 
             raise Unavailable("Aucun modèle de plongement local n'est installé (extra « search »).")
 
-    doc_of = {pid: did for lst in lists for pid, did, _ in lst}
-    if len(lists) == 1:
+    if one_per_document and len(lists) == 1:
+        fused = [(pid, score) for pid, _, score in _first_per_doc(lists[0])]
+    elif one_per_document:
+        # Fuse at the document level: a document strong in both lists wins even when its best
+        # keyword passage and its best semantic passage differ. Each document is shown with
+        # its best keyword passage (the most quotable), else its best semantic one.
+        doc_lists, best_passage = [], {}
+        for lst in lists:
+            seen: list[int] = []
+            for pid, did, _ in lst:
+                if did not in seen:
+                    seen.append(did)
+                    best_passage.setdefault(did, pid)
+            doc_lists.append(seen)
+        fused_docs = reciprocal_rank_fusion(doc_lists, settings.rrf_k)
+        fused = [(best_passage[d], score) for d, score in fused_docs]
+    elif len(lists) == 1:
         fused = [(pid, score) for pid, _, score in lists[0]]
     else:
         fused = reciprocal_rank_fusion([[p for p, _, _ in lst] for lst in lists], settings.rrf_k)
-    if one_per_document:
-        seen_docs: set[int] = set()
-        kept = []
-        for pid, score in fused:
-            if doc_of[pid] not in seen_docs:
-                seen_docs.add(doc_of[pid])
-                kept.append((pid, score))
-        fused = kept
     fused = fused[:k]
     if not fused:
         return []
 
-    bm25_rank = {pid: (rank, s) for rank, (pid, _, s) in enumerate(bm25, start=1)}
-    vec_rank = {pid: (rank, s) for rank, (pid, _, s) in enumerate(vec, start=1)}
+    if one_per_document:  # ranks and scores of the document in each list
+        by_doc_bm25 = {d: (r, sc) for r, (_, d, sc) in enumerate(_first_per_doc(bm25), start=1)}
+        by_doc_vec = {d: (r, sc) for r, (_, d, sc) in enumerate(_first_per_doc(vec), start=1)}
+        bm25_rank = {p: by_doc_bm25[d] for p, d, _ in bm25 + vec if d in by_doc_bm25}
+        vec_rank = {p: by_doc_vec[d] for p, d, _ in bm25 + vec if d in by_doc_vec}
+    else:
+        bm25_rank = {pid: (rank, s) for rank, (pid, _, s) in enumerate(bm25, start=1)}
+        vec_rank = {pid: (rank, s) for rank, (pid, _, s) in enumerate(vec, start=1)}
     ids = [pid for pid, _ in fused]
     rows = {
         p.id: (p, d)
