@@ -325,7 +325,11 @@ def _answer(
     svc = services.get(service_slug) if service_slug else None
     open_now = bool(svc and is_open(svc.hours, now, settings.timezone))
 
-    if hits and confidence >= settings.answer_threshold:
+    # A message that tries to give orders is suspicious: answer it only when the match is clear.
+    threshold = (
+        max(settings.answer_threshold, 0.8) if "injection" in notes else settings.answer_threshold
+    )
+    if hits and confidence >= threshold:
         top = hits[0]
         when = top.metadata.get("modified", "")
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
