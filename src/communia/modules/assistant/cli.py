@@ -224,6 +224,27 @@ def answer_cmd(slug: str, question_id: int, title: str, service: str, body: str)
 
 
 @assistant_cli.command(
+    "book", help=t("Réserve un créneau de rappel par un service.", "Book a callback slot.")
+)
+@click.option("--commune", "slug", required=True)
+@click.option("--service", required=True)
+@click.option("--contact", required=True, help=t("Téléphone ou courriel.", "Phone or e-mail."))
+def book_cmd(slug: str, service: str, contact: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from communia.core.db import write_session
+    from communia.modules.assistant.conversations import book_callback
+    from communia.modules.assistant.knowledge import get_commune
+
+    with write_session() as s:
+        cb = book_callback(
+            s, commune_id=get_commune(s, slug).id, service_slug=service, contact=contact
+        )
+        when = cb.slot_start.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+    click.echo(f"Rappel réservé le {when}.")
+
+
+@assistant_cli.command(
     "purge",
     help=t(
         "Supprime les conversations dont la durée de conservation est passée.",
