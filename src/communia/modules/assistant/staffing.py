@@ -89,6 +89,14 @@ def simulate(
     return abandoned / calls if calls else 0.0
 
 
+def _num(x: float, digits: int) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f} %".replace(".", ",")
+
+
 def staffing_report(
     *,
     calls_per_hour: float,
@@ -109,19 +117,19 @@ def staffing_report(
     lam = calls_per_hour * (1 - bot_rate)
     a = erlang_a(lam=lam, mu=mu, theta=theta, n=agents)
     out = [
-        f"Charge offerte aux agents : {lam / mu:.2f} Erlang "
-        f"({lam:.1f} appels/h, {handle_min:g} min par appel).",
-        f"Erlang A : {a.p_abandon:.1%} des appels abandonnés, {a.p_wait:.1%} attendent, "
-        f"occupation des agents {a.occupancy:.0%}.",
+        f"Charge offerte aux agents : {_num(lam / mu, 2)} Erlang "
+        f"({_num(lam, 1)} appels/h, {_num(handle_min, 1)} min par appel).",
+        f"Erlang A : {_pct(a.p_abandon)} des appels abandonnés, {_pct(a.p_wait)} attendent, "
+        f"occupation des agents {_pct(a.occupancy)}.",
     ]
     if simulate:
         sim = globals()["simulate"](lam=lam, mu=mu, theta=theta, n=agents)
-        out.append(f"Simulation à événements discrets (2 000 h) : {sim:.1%} d'abandons.")
+        out.append(f"Simulation à événements discrets (2 000 h) : {_pct(sim)} d'abandons.")
     total_load = calls_per_hour * handle_min / 60.0
     if lines is not None:
         out.append(
-            f"Erlang B : {lines} lignes → {erlang_b(lines, total_load):.1%} d'appels bloqués "
-            f"(charge {total_load:.2f} Erlang)."
+            f"Erlang B : {lines} lignes → {_pct(erlang_b(lines, total_load))} d'appels bloqués "
+            f"(charge {_num(total_load, 2)} Erlang)."
         )
     out.append(f"Lignes nécessaires pour moins de 1 % de blocage : {lines_needed(total_load)}.")
     return "\n".join(out)
