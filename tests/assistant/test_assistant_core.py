@@ -313,3 +313,18 @@ def test_vectors_are_shared_between_communes(database):
     build_index(commune_id=ids[0], documents=[doc], embedder=Counting())
     build_index(commune_id=ids[1], documents=[doc], embedder=Counting())
     assert Counting.calls == 2
+
+
+def test_unhelpful_answer_joins_the_queue(demo):
+    from communia.modules.assistant.conversations import feedback, open_questions
+    from communia.modules.assistant.engine import ask
+
+    a = ask("Quand a lieu le marché ?", commune_slug="villebelle", now=TUESDAY_10H)
+    assert a.action == "answer"
+    with write_session() as s:
+        assert open_questions(s, commune_id=demo) == []
+        feedback(s, commune_id=demo, token=a.conversation, helpful=False)
+        queued = open_questions(s, commune_id=demo)
+        assert [q.reason for q in queued] == ["reponse_jugee_inutile"]
+    with pytest.raises(InvalidInput), write_session() as s:
+        feedback(s, commune_id=demo, token="inconnu", helpful=False)

@@ -20,6 +20,7 @@ from communia.modules.assistant.models import Conversation, Message, Ticket, Una
 from communia.modules.assistant.settings import get_assistant_settings
 
 __all__ = [
+    "feedback",
     "next_slots",
     "book_callback",
     "open_questions",
@@ -246,3 +247,40 @@ def book_callback(
         summary=f"Rappel réservé ({service_slug})",
     )
     return cb
+
+
+def feedback(session: Session, *, commune_id: int, token: str, helpful: bool) -> bool:
+    """A citizen says whether the last answer helped; an unhelpful answer joins the queue."""
+    conv = session.scalar(
+        select(Conversation).where(
+            Conversation.token == token, Conversation.commune_id == commune_id
+        )
+    )
+    if conv is None:
+        raise InvalidInput("Conversation introuvable ou expirée.")
+    last_q = session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conv.id, Message.role == "citoyen")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    last_a = session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conv.id, Message.role == "assistant")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last_a is not None:
+        last_a.payload = {**(last_a.payload or {}), "utile": helpful}
+    if not helpful and last_q is not None and last_q.text.strip():
+        session.add(
+            UnansweredQuestion(
+                commune_id=commune_id,
+                question=last_q.text[:2000],
+                reason="reponse_jugee_inutile",
+                service_slug=((last_a.payload or {}).get("service") or "") if last_a else "",
+                conversation_id=conv.id,
+            )
+        )
+    session.flush()
+    return True

@@ -63,6 +63,23 @@ def chat_post(
     )
 
 
+@public_router.post("/avis", response_class=HTMLResponse)
+def chat_feedback(
+    request: Request, commune: str, conversation: str = Form(""), utile: str = Form("")
+):
+    from communia.modules.assistant.conversations import feedback
+    from communia.modules.assistant.knowledge import get_commune
+
+    with write_session() as s:
+        commune_obj = get_commune(s, commune)
+        feedback(s, commune_id=commune_obj.id, token=conversation, helpful=utile == "oui")
+    return render(
+        request,
+        "assistant/chat.html",
+        {"commune": commune_obj, "exchange": None, "token": conversation, "thanks": True},
+    )
+
+
 @public_router.get("/widget.js")
 def widget(request: Request, commune: str):
     from communia.modules.assistant.knowledge import get_commune
@@ -104,6 +121,29 @@ async def api_ask(request: Request):
         {**result.public(), "conversation": result.conversation},
         headers={"access-control-allow-origin": "*"},
     )
+
+
+@api_router.post("/feedback")
+async def api_feedback(request: Request):
+    """Form fields ``commune``, ``conversation``, ``utile`` (``oui``/``non``)."""
+    from communia.modules.assistant.conversations import feedback
+    from communia.modules.assistant.knowledge import get_commune
+
+    form = await request.form()
+    try:
+        with write_session() as s:
+            commune_id = get_commune(s, str(form.get("commune", ""))).id
+            feedback(
+                s,
+                commune_id=commune_id,
+                token=str(form.get("conversation", "")),
+                helpful=str(form.get("utile", "")) == "oui",
+            )
+    except CommuniaError as exc:
+        return JSONResponse(
+            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
+        )
+    return JSONResponse({"ok": True}, headers={"access-control-allow-origin": "*"})
 
 
 # ------------------------------------------------------------------ agents
