@@ -111,3 +111,13 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
         },
     )
     assert staffing.status_code == 200 and "42,4" in staffing.text.replace("42.4", "42,4")
+
+
+def test_feedback_from_the_chat_page(villebelle):
+    http = villebelle
+    page = http.post("/c/villebelle/assistant", data={"question": "Quand a lieu le marché ?"})
+    token = re.search(r'name="conversation" value="([^"]+)"', page.text).group(1)
+    r = http.post("/c/villebelle/assistant/avis", data={"conversation": token, "utile": "non"})
+    assert r.status_code == 200 and "Merci pour votre avis" in r.text
+    bad = http.post("/c/villebelle/assistant/avis", data={"conversation": "x", "utile": "non"})
+    assert bad.status_code == 422
