@@ -7,6 +7,7 @@ import re
 import pytest
 
 from communia.core.settings import reset_settings
+from conftest import PASSWORD, csrf_of, login
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def villebelle(http, monkeypatch):
             email="agent@villebelle.fr",
             full_name="Agent V",
             role="agent",
-            password="correct-horse-battery-staple-42",
+            password=PASSWORD,
             by="test",
         )
     yield http
@@ -68,7 +69,6 @@ def test_api_ask_for_the_widget(villebelle):
 
 
 def test_agents_queue_dashboard_and_staffing(villebelle):
-    from tests.conftest import csrf_of, login
 
     http = villebelle
     http.post(
@@ -76,7 +76,7 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
         data={"question": "Où se trouve le composteur collectif des Tilleuls ?"},
     )
     assert http.get("/app/assistant").status_code in (303, 401, 302)  # not logged in
-    login(http, "agent@villebelle.fr", "correct-horse-battery-staple-42")
+    login(http, "agent@villebelle.fr")
     page = http.get("/app/assistant")
     assert page.status_code == 200 and "composteur" in page.text
     qid = re.search(r'action="/app/assistant/file/(\d+)"', page.text).group(1)
@@ -85,7 +85,7 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
         f"/app/assistant/file/{qid}",
         data={
             "csrf_token": token,
-            "title": "Composteur des Tilleuls",
+            "title": "Où se trouve le composteur collectif des Tilleuls ?",
             "body": "Le composteur est derrière l'école Jean-Jaurès.",
         },
     )

@@ -17,6 +17,24 @@ def _cli():
     return assistant_cli
 
 
+def _web():
+    from communia.modules.assistant.web import router
+
+    return router
+
+
+def _public():
+    from communia.modules.assistant.web import public_router
+
+    return public_router
+
+
+def _api():
+    from communia.modules.assistant.web import api_router
+
+    return api_router
+
+
 def _health_embedder() -> HealthResult:
     import importlib.util
 
@@ -68,6 +86,9 @@ MODULE = Module(
     ),
     settings=AssistantSettings,
     cli=_cli,
+    web_router=_web,
+    public_router=_public,
+    api_router=_api,
     migrations=Path(__file__).parent / "migrations",
     health_checks=(_health_embedder,),
 )
