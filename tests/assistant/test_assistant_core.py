@@ -328,3 +328,11 @@ def test_unhelpful_answer_joins_the_queue(demo):
         assert [q.reason for q in queued] == ["reponse_jugee_inutile"]
     with pytest.raises(InvalidInput), write_session() as s:
         feedback(s, commune_id=demo, token="inconnu", helpful=False)
+
+
+def test_voice_responder_entry_point(demo):
+    from communia.core.speech.server import ASSISTANT_RESPONDER, load_responder
+
+    respond = load_responder(ASSISTANT_RESPONDER)
+    out = respond("Il y a le feu chez mon voisin", commune_slug="villebelle", channel="phone")
+    assert out["action"] == "emergency" and out["emergency"]["number"] == "18"
