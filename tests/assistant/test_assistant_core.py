@@ -336,3 +336,25 @@ def test_voice_responder_entry_point(demo):
     respond = load_responder(ASSISTANT_RESPONDER)
     out = respond("Il y a le feu chez mon voisin", commune_slug="villebelle", channel="phone")
     assert out["action"] == "emergency" and out["emergency"]["number"] == "18"
+
+
+def test_demo_commune_of_main_keeps_its_own_services(database, bm25_only):
+    from communia.core.demo import DEMO_SLUG
+    from communia.core.demo import seed_demo as seed_core_demo
+    from communia.modules.assistant.engine import ask
+    from communia.modules.assistant.knowledge import seed_demo
+
+    with write_session() as s:
+        seed_core_demo(s)
+    seed_demo(slug=DEMO_SLUG)
+    cases = {
+        "Comment inscrire mon enfant à la cantine ?": "Enfance, éducation et restauration scolaire",
+        "Je veux m'inscrire sur les listes électorales": "Élections et citoyenneté",
+        "Faut-il un permis de construire pour agrandir ma maison ?": "Urbanisme",
+    }
+    for question, service in cases.items():
+        assert ask(question, commune_slug=DEMO_SLUG, now=TUESDAY_10H).service == service
+    from communia.core.models import Service
+
+    with read_session() as s:
+        assert s.scalar(select(func.count(Service.id))) == 7  # no duplicate services

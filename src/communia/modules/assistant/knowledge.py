@@ -24,7 +24,7 @@ from communia.core.models import Commune, Service
 from communia.core.search import Document, IndexReport, Passage, build_index
 from communia.modules.assistant.dila import Fiche
 from communia.modules.assistant.models import KNOWLEDGE_KINDS, Knowledge, RoutingExample
-from communia.modules.assistant.routing import service_for_breadcrumb
+from communia.modules.assistant.routing import resolve_service, service_for_breadcrumb
 
 __all__ = [
     "FIXTURES",
@@ -64,7 +64,9 @@ def import_fiches(
 ) -> dict[str, int]:
     """Insert or update fiches (kind ``fiche``, key = DILA id). A service an agent chose by
     hand for a fiche is kept across updates."""
-    available = set(_services(session, commune_id))
+    available = {
+        slug: (svc.name, svc.description) for slug, svc in _services(session, commune_id).items()
+    }
     existing = {
         k.key: k
         for k in session.scalars(
@@ -323,9 +325,17 @@ def seed_demo(
             commune = Commune(**info, enabled_modules=["assistant"], settings={})
             s.add(commune)
             s.flush()
-        import_services(
-            s, commune_id=commune.id, services=data["services"], hours=data["hours"], actor=actor
-        )
+        elif "assistant" not in (commune.enabled_modules or []):
+            commune.enabled_modules = [*(commune.enabled_modules or []), "assistant"]
+        if not _services(s, commune.id):  # an existing commune keeps its own services
+            import_services(
+                s,
+                commune_id=commune.id,
+                services=data["services"],
+                hours=data["hours"],
+                actor=actor,
+            )
+        services = {k: (v.name, v.description) for k, v in _services(s, commune.id).items()}
         for item in data["faq"]:
             upsert_entry(
                 s,
@@ -334,7 +344,7 @@ def seed_demo(
                 key=item["key"],
                 title=item["title"],
                 body=item["body"],
-                service_slug=item["service"],
+                service_slug=resolve_service(item["service"], services),
                 actor=actor,
             )
         import_fiches(s, commune_id=commune.id, fiches=fiches, actor=actor)

@@ -12,7 +12,7 @@ import re
 
 from communia.core.search.analysis import fold_accents
 
-__all__ = ["THEME_RULES", "service_for_breadcrumb", "DEFAULT_SERVICE"]
+__all__ = ["THEME_RULES", "HINTS", "service_for_breadcrumb", "resolve_service", "DEFAULT_SERVICE"]
 
 DEFAULT_SERVICE = "accueil"
 
@@ -155,12 +155,50 @@ THEME_RULES: list[tuple[tuple[str, ...], str]] = [
 ]
 
 
-def service_for_breadcrumb(breadcrumb: list[str], title: str, available: set[str]) -> str:
-    """Default service of a fiche, among the commune's services (``accueil`` otherwise)."""
-    text = fold_accents(" ".join([*breadcrumb[1:], title]).lower()).replace("'", " ")
-    text = text.replace("’", " ")
+# Words that identify each canonical service among a commune's own services, whatever their
+# slugs ("Accueil et état civil", "Services techniques"...): slug and name first, then description.
+HINTS: dict[str, tuple[str, ...]] = {
+    "accueil": ("accueil",),
+    "etat-civil": ("etat civil", "etat-civil", "cimetiere"),
+    "elections": ("election", "citoyennete"),
+    "scolaire": ("scolaire", "education", "ecole", "enfance"),
+    "petite-enfance": ("petite enfance", "petite-enfance", "creche", "enfance"),
+    "jeunesse-sport": ("jeunesse", "sport", "loisirs"),
+    "proprete": ("proprete", "dechets", "technique"),
+    "voirie": ("voirie", "technique", "espaces verts"),
+    "eau": ("eau", "assainissement", "technique"),
+    "urbanisme": ("urbanisme",),
+    "police-municipale": ("police", "tranquillite"),
+    "ccas": ("ccas", "social", "solidarite"),
+}
+
+
+def _fold(text: str) -> str:
+    return fold_accents(text.lower()).replace("'", " ").replace("’", " ")
+
+
+def resolve_service(canonical: str, services: dict[str, tuple[str, str]]) -> str:
+    """The commune's service for a canonical one (``services``: slug → (name, description))."""
+    if canonical in services:
+        return canonical
+    hints = HINTS.get(canonical, ())
+    for use_description in (False, True):
+        for slug, (name, description) in services.items():
+            text = _fold(description if use_description else f"{slug} {name}")
+            if any(re.search(rf"\b{re.escape(h)}", text) for h in hints):
+                return slug
+    return ""
+
+
+def service_for_breadcrumb(
+    breadcrumb: list[str], title: str, available: set[str] | dict[str, tuple[str, str]]
+) -> str:
+    """Default service of a fiche among the commune's services (the reception otherwise)."""
+    services = available if isinstance(available, dict) else {s: (s, "") for s in available}
+    text = _fold(" ".join([*breadcrumb[1:], title]))
     for words, slug in THEME_RULES:
-        # whole words (plural allowed): "sport" must not match "transports"
-        if slug in available and any(re.search(rf"\b{w}s?\b", text) for w in words):
-            return slug
-    return DEFAULT_SERVICE if DEFAULT_SERVICE in available else ""
+        if any(re.search(rf"\b{w}s?\b", text) for w in words):
+            found = resolve_service(slug, services)
+            if found:
+                return found
+    return resolve_service(DEFAULT_SERVICE, services)
