@@ -7,7 +7,7 @@ import re
 import pytest
 
 from communia.core.settings import reset_settings
-from conftest import PASSWORD, csrf_of, login
+from communia_testing import PASSWORD, csrf_of, login
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from voice_helpers import (  # noqa: F401 - fixtures
     expect,
     invite,
     open_udp,
+    run_async,
     sip_call,
     synthesizer,
 )
@@ -91,7 +92,7 @@ def test_audiosocket_call_answers_sends_sms_and_audits(bridge):
         finally:
             servers["audiosocket"].close()
 
-    result = asyncio.run(scenario())
+    result = run_async(scenario())
     responder = bridge.test["responder"]
     assert responder.calls == [
         {
@@ -124,7 +125,7 @@ def test_audiosocket_rejects_a_stream_without_uuid(bridge):
         servers["audiosocket"].close()
         return data
 
-    assert asyncio.run(scenario()) == b""  # closed without a word
+    assert run_async(scenario()) == b""  # closed without a word
 
 
 def test_sip_call_rtp_round_trip_and_sms(bridge):
@@ -137,7 +138,7 @@ def test_sip_call_rtp_round_trip_and_sms(bridge):
         finally:
             servers["sip"].transport.close()
 
-    result = asyncio.run(scenario())
+    result = run_async(scenario())
     assert "PCMU/8000" in result["ok"].body and result["ok"].header("to").count("tag=") == 1
     packets = result["packets"]
     assert packets and all(p.payload_type == 0 and len(p.payload) == 160 for p in packets)
@@ -174,7 +175,7 @@ def test_sip_options_unsupported_codec_and_unknown_method(bridge):
         servers["sip"].transport.close()
         return out
 
-    out = asyncio.run(scenario())
+    out = run_async(scenario())
     assert "INVITE" in out["options"].header("allow")
     assert out["pcma_only"].status == 488
     assert out["subscribe"].status == 501 and out["bye"].status == 481
@@ -245,7 +246,7 @@ def test_silent_sip_caller_is_told_then_hung_up_with_a_bye(commune_a, synthesize
         servers["sip"].transport.close()
         return ok, bye, calls_left, len(rtp_p.packets)
 
-    ok, bye, calls_left, n_rtp = asyncio.run(scenario())
+    ok, bye, calls_left, n_rtp = run_async(scenario())
     assert parse_sip(format_sip(bye.start, bye.headers)).uri.startswith("sip:0612345678@")
     assert bye.header("call-id") == "silent-1" and bye.header("cseq").endswith("BYE")
     # our From carries the tag we gave in the 200 OK; To is the caller's From
@@ -276,7 +277,7 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
         finally:
             servers["audiosocket"].close()
 
-    result = asyncio.run(scenario())
+    result = run_async(scenario())
     turns = [d for n, d in bridge.test["events"] if n == "turn"]
     assert [t["kind"] for t in turns] == ["error"]
     assert "difficulté technique" in turns[0]["reply"]

@@ -18,6 +18,7 @@ from voice_helpers import (  # noqa: F401 - fixtures
     QUESTION_WAV,
     RecordingResponder,
     commune_a,
+    run_async,
     synthesizer,
     transcriber,
     whisper_model,
@@ -149,7 +150,7 @@ def test_sipp_call_question_to_spoken_answer(commune_a, transcriber, synthesizer
         rec_t.close()
         return proc.returncode, out, err, recorder.packets
 
-    code, out, err, packets = asyncio.run(scenario())
+    code, out, err, packets = run_async(scenario())
     assert code == 0, (out[-2000:], err[-2000:])
     # the question reached the assistant as text close to what the person said
     assert len(responder.calls) == 1
@@ -182,7 +183,7 @@ def test_audiosocket_greeting_question_answer_and_latency(commune_a, transcriber
         finally:
             servers["audiosocket"].close()
 
-    result = asyncio.run(scenario())
+    result = run_async(scenario())
     greeting_text = [d for n, d in events if n == "greeting"][0]["text"]
     assert "intelligence artificielle" in greeting_text  # AI Act art. 50 disclosure
     assert len(result["greeting"]) / 16000 > 3
@@ -218,7 +219,7 @@ def test_silence_or_noise_gets_a_calm_reply_then_hangup(commune_a, transcriber, 
         finally:
             servers["audiosocket"].close()
 
-    result = asyncio.run(scenario())
+    result = run_async(scenario())
     turns = [d for n, d in events if n == "turn"]
     assert responder.calls == []  # nothing reached the assistant
     assert turns[0]["reply"] in (SILENCE_REPLY, NOISE_REPLY)

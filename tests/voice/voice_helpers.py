@@ -276,3 +276,25 @@ def static_respond(text: str, *, commune_slug: str, channel: str) -> dict:
     return RecordingResponder(answer=f"Vous avez demandé : {text}")(
         text, commune_slug=commune_slug, channel=channel
     )
+
+
+def run_async(coro):
+    """``asyncio.run`` in a fresh thread: a session-wide Playwright browser keeps an event
+    loop running in the main thread of the same test worker."""
+    import asyncio
+    import threading
+
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]

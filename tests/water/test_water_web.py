@@ -9,7 +9,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from tests.conftest import csrf_of, login  # noqa: E402
+from communia_testing import csrf_of, login  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -126,7 +126,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
 
 @pytest.mark.browser
 def test_water_page_in_a_real_browser(page, two_communes):
-    from tests.conftest import PASSWORD, shot
+    from communia_testing import PASSWORD, shot
 
     _seed(two_communes["a"]["commune_id"])
     page.goto("/connexion")

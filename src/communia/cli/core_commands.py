@@ -59,7 +59,6 @@ def demo() -> None:
     from communia.core.db import write_session
     from communia.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
     from communia.core.migrate import upgrade
-
     from communia.core.registry import load_modules
 
     upgrade()

@@ -21,7 +21,7 @@ __all__ = ["CallSession"]
 
 log = logging.getLogger(__name__)
 FRAME_MS = 20
-GAP_S = 0.1  # a gap in the incoming audio longer than this is silence
+GAP_S = 0.4  # a gap in the incoming audio longer than this is silence (jitter tolerance)
 
 
 class CallSession:
