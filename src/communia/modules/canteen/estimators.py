@@ -152,7 +152,7 @@ DRIVER_GROUPS = {
         "menu_festive",
         "menu_known",
     ),
-    "grève": ("strike",),
+    "grève": ("strike", "strike_ratio"),
     "période de l'année": ("month", "day_of_year", "school_week"),
     "effectifs et tendance": (
         "ref_gap",
@@ -301,7 +301,8 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             hold = ~past & np.isfinite(y) & (y > 0)
             feats = build_features(X.loc[hold, ["date", "canteen"]], stats, ctx, codes=self.codes_)
             pred = booster.predict(self._matrix(feats)) * self._base(feats)
-            self.residual_quantiles_ = _quantile_table(y[hold], pred)
+            canteens = X.loc[hold, "canteen"].to_numpy()
+            self.residual_quantiles_ = _quantile_table(y[hold], pred, canteens)
         self.booster_, self.ref_stats_ = self._train(X, y, self.codes_)
         if self.residual_quantiles_ is None:
             feats = build_features(X[["date", "canteen"]], self.ref_stats_, ctx, codes=self.codes_)
@@ -309,7 +310,8 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             pred = self.booster_.predict(self._matrix(feats.loc[ok]))
             pred = pred * self._base(feats.loc[ok])
             # In-sample errors are too optimistic: widen them.
-            self.residual_quantiles_ = _quantile_table(y[ok], pred, widen=1.5)
+            canteens = X.loc[ok, "canteen"].to_numpy()
+            self.residual_quantiles_ = _quantile_table(y[ok], pred, canteens, widen=1.5)
         self.last_date_ = X.loc[np.isfinite(y), "date"].max()
         self.n_features_in_ = len(FEATURES)
         return self
@@ -337,7 +339,8 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         if not 0.5 <= level < 1:
             raise InvalidInput("Le niveau de service doit être compris entre 0,5 et 0,999.")
         point = self.predict(X) if point is None else np.asarray(point, dtype=float)
-        return order_from_quantiles(point, self.residual_quantiles_, level)
+        X, _ = _check_xy(X)
+        return order_from_quantiles(point, X["canteen"].to_numpy(), self.residual_quantiles_, level)
 
     def explain(self, X: pd.DataFrame, *, top: int = 3) -> list[list[tuple[str, float]]]:
         """Main drivers of each forecast, in meals, as (French label, meals) pairs, largest
@@ -386,28 +389,35 @@ def _manual_deltas(X: pd.DataFrame, context: CanteenData) -> np.ndarray:
 _QUANTILE_GRID = np.round(
     np.concatenate([np.arange(0.5, 0.99, 0.01), np.arange(0.99, 0.9995, 0.001)]), 4
 )
-_SIZE_EDGES = (100.0, 200.0)  # small / medium / large canteen-days, in forecast meals
+_SHRINK_DAYS = 30  # a canteen's own error scale counts like this many days of the city's
 
 
-def _quantile_table(y: np.ndarray, pred: np.ndarray, *, widen: float = 1.0) -> dict:
-    """Quantiles of ``served / forecast`` per forecast-size bucket."""
+def _quantile_table(
+    y: np.ndarray, pred: np.ndarray, canteens: np.ndarray, *, widen: float = 1.0
+) -> dict:
+    """Error model for orders: each canteen's typical relative error (median of
+    ``|served / forecast - 1|``, shrunk towards the city's) and the quantiles of the errors
+    divided by it."""
     ok = np.isfinite(y) & np.isfinite(pred) & (pred > 0)
-    ratio, pred = y[ok] / pred[ok], pred[ok]
-    bucket = np.digitize(pred, _SIZE_EDGES)
-    table = {"grid": _QUANTILE_GRID.tolist(), "edges": list(_SIZE_EDGES), "buckets": []}
-    for b in range(len(_SIZE_EDGES) + 1):
-        r = ratio[bucket == b]
-        if len(r) < 50:
-            r = ratio
-        q = np.quantile(r, _QUANTILE_GRID)
-        q = 1 + (q - 1) * widen
-        table["buckets"].append(np.maximum.accumulate(q).tolist())
-    return table
+    rel = y[ok] / pred[ok] - 1
+    canteens = np.asarray(canteens)[ok]
+    city = float(np.median(np.abs(rel))) or 0.05
+    frame = pd.DataFrame({"canteen": canteens, "abs": np.abs(rel)})
+    per = frame.groupby("canteen")["abs"].agg(["median", "size"])
+    scales = (per["median"] * per["size"] + city * _SHRINK_DAYS) / (per["size"] + _SHRINK_DAYS)
+    scale = pd.Series(canteens).map(scales).fillna(city).to_numpy()
+    z = np.quantile(rel / scale, _QUANTILE_GRID) * widen
+    return {
+        "grid": _QUANTILE_GRID.tolist(),
+        "quantiles": np.maximum.accumulate(z).tolist(),
+        "scales": {str(k): float(v) for k, v in scales.items()},
+        "city_scale": city,
+    }
 
 
-def order_from_quantiles(point: np.ndarray, table: dict, level: float) -> np.ndarray:
-    grid = np.asarray(table["grid"])
-    bucket = np.digitize(point, table["edges"])
-    factors = np.array([np.interp(level, grid, np.asarray(q)) for q in table["buckets"]])
-    order = point * factors[bucket]
+def order_from_quantiles(point: np.ndarray, canteens, table: dict, level: float) -> np.ndarray:
+    """Meals to order: the forecast times ``1 + scale × quantile(level)``, rounded up."""
+    z = float(np.interp(level, table["grid"], table["quantiles"]))
+    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in canteens])
+    order = point * (1 + scale * z)
     return np.where(np.isfinite(order), np.ceil(np.maximum(order, point)), np.nan)

@@ -41,6 +41,7 @@ FEATURES = (
     "year_end",
     *MENU_FLAGS,
     "strike",
+    "strike_ratio",
     "ref_gap",
     "ref_level",
     "dow_factor",
@@ -78,6 +79,7 @@ def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame
     h = h[h["served"] > 0]
     strikes = strike_days(context)
     city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    on_strike = h[h["date"].isin(city)]
     h = h[~h["date"].isin(city)]
     h = h.assign(school_year=school_year_series(h["date"]), weekday=h["date"].dt.day_of_week)
     g = h.groupby(["canteen", "school_year"])["served"]
@@ -102,7 +104,18 @@ def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame
     )
     stats["late_ratio"] = stats["late"] / stats["level"]
     stats["early_ratio"] = stats["early"] / stats["level"]
+    # How much each canteen loses on strike days, cumulated over the years so far (staff
+    # and families follow strikes very differently from one school to another).
+    on_strike = on_strike.assign(school_year=school_year_series(on_strike["date"]))
+    on_strike = on_strike.merge(stats[["canteen", "school_year", "level"]], how="inner")
+    on_strike["ratio"] = on_strike["served"] / on_strike["level"]
+    per_year = on_strike.groupby(["canteen", "school_year"])["ratio"].agg(["sum", "count"])
+    stats = stats.merge(per_year.reset_index(), on=["canteen", "school_year"], how="left")
     stats = stats.sort_values(["canteen", "school_year"])
+    cum_sum = stats.groupby("canteen")["sum"].cumsum()
+    cum_n = stats.groupby("canteen")["count"].cumsum()
+    stats["strike_ratio"] = (cum_sum / cum_n).where(cum_n > 0)
+    stats = stats.drop(columns=["sum", "count"])
     previous = stats.groupby("canteen")["level"].shift(1)
     gap = stats["school_year"] - stats.groupby("canteen")["school_year"].shift(1)
     stats["growth"] = (stats["level"] / previous).where(gap == 1)
@@ -145,6 +158,7 @@ def _reference_for(keys: pd.DataFrame, stats: pd.DataFrame, context: CanteenData
                     "late_ratio": ref["late_ratio"],
                     "early_ratio": ref["early_ratio"],
                     "growth": ref["growth"],
+                    "strike_ratio": ref["strike_ratio"],
                     **{f"dow_{i}": ref[f"dow_{i}"] for i in range(5)},
                 }
             )
@@ -173,6 +187,7 @@ def _reference_for(keys: pd.DataFrame, stats: pd.DataFrame, context: CanteenData
                 "late_ratio": np.nan,
                 "early_ratio": np.nan,
                 "growth": np.nan,
+                "strike_ratio": similar["strike_ratio"].median(),
                 **{f"dow_{i}": similar[f"dow_{i}"].median() for i in range(5)},
             }
         )
