@@ -6,11 +6,11 @@ from pathlib import Path
 import pandas as pd
 
 R = Path(__file__).resolve().parents[2].parent / "shared/data/cantine/nantes"
-O = Path("tests/canteen/fixtures/nantes_slice")
-if O.exists():
-    shutil.rmtree(O)
-X = O / "from_school_meal_forecast_xgboost"
-G = O / "from_school_meal_forecast_regressions"
+OUT = Path("tests/canteen/fixtures/nantes_slice")
+if OUT.exists():
+    shutil.rmtree(OUT)
+X = OUT / "from_school_meal_forecast_xgboost"
+G = OUT / "from_school_meal_forecast_regressions"
 for p in (X / "raw", X / "mappings", X / "calculators", G):
     p.mkdir(parents=True, exist_ok=True)
 canteens = [
@@ -45,7 +45,11 @@ shutil.copy(R / "from_school_meal_forecast_xgboost/calculators/vacances.csv", X 
 mn = pd.read_csv(R / "from_school_meal_forecast_regressions/menus_2016-2019.csv")
 mn = mn[pd.to_datetime(mn.Date, format="%d/%m/%Y") <= "2018-07-10"]
 mn.to_csv(G / "menus_2016-2019.csv", index=False)
-(O / "README.md").write_text(
-    "Slice of Nantes' open data (6 canteens, Sept 2014 - Dec 2017) for tests.\nSource: Ville de Nantes / Nantes Métropole, data.nantesmetropole.fr, ODbL (via github.com/nantesmetropole/school_meal_forecast_xgboost and school_meal_forecast_regressions, MIT).\nRegenerate: see tests/canteen/make_fixture.py.\n"
+(OUT / "README.md").write_text(
+    "Slice of Nantes' open data (6 canteens, Sept 2014 - Dec 2017) for tests.\n"
+    "Source: Ville de Nantes / Nantes Métropole, data.nantesmetropole.fr, ODbL (via "
+    "github.com/nantesmetropole/school_meal_forecast_xgboost and "
+    "school_meal_forecast_regressions, MIT).\n"
+    "Regenerate: python tests/canteen/make_fixture.py (from the repository root).\n"
 )
 print(len(fx), len(m), len(e))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from communia.core.registry import AlgorithmCard, HealthResult, Module
+from communia.modules.canteen import models as _models  # noqa: F401 - register tables
 
 __all__ = ["MODULE"]
 
@@ -77,7 +78,9 @@ CARD = AlgorithmCard(
         "connaître, et corrige la catégorie d'un plat. Les écarts entre prévision et repas "
         "servis sont affichés après coup."
     ),
-    model="Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune",
+    model=(
+        "Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune"
+    ),
     model_version="canteen-gbm-1",
     risks=(
         "Un événement non saisi (grève, sortie) peut provoquer un manque ou un surplus ce jour-là.",

@@ -37,6 +37,7 @@ __all__ = [
     "PreviousYearBaseline",
     "GradientBoostingForecaster",
     "DRIVER_GROUPS",
+    "shortage_risk",
 ]
 
 
@@ -421,3 +422,13 @@ def order_from_quantiles(point: np.ndarray, canteens, table: dict, level: float)
     scale = np.array([table["scales"].get(c, table["city_scale"]) for c in canteens])
     order = point * (1 + scale * z)
     return np.where(np.isfinite(order), np.ceil(np.maximum(order, point)), np.nan)
+
+
+def shortage_risk(model, X: pd.DataFrame, point: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Probability that more meals than ``order`` are needed, from the error model."""
+    table = model.residual_quantiles_
+    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in X["canteen"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (np.asarray(order, float) / np.asarray(point, float) - 1) / scale
+    level = np.interp(z, table["quantiles"], table["grid"], left=0.0, right=1.0)
+    return np.clip(1 - level, 0, 1)

@@ -334,7 +334,8 @@ def validate_attendance(
     for col, label in (("served", "servis"), ("ordered", "commandés")):
         bad[(bad == "") & (frame[col] < 0)] = f"nombre de repas {label} négatif"
         bad[(bad == "") & (frame[col] > ABSURD_MAX_MEALS)] = (
-            f"nombre de repas {label} absurde (plus de {ABSURD_MAX_MEALS} pour une cantine et un jour)"
+            f"nombre de repas {label} absurde "
+            f"(plus de {ABSURD_MAX_MEALS} pour une cantine et un jour)"
         )
     # Duplicates: the same site (or canteen in the template) twice on the same day.
     dup_key = frame["site"].astype(str) + "|" + frame["date"].astype(str)
@@ -681,7 +682,8 @@ def _load_commune_holidays(root: Path, report: ImportReport) -> pd.DataFrame | N
     table = table.drop_duplicates(["start", "end"]).sort_values("start").reset_index(drop=True)
     report.notes.append(
         f"Calendrier scolaire de la commune : {len(table)} périodes de vacances "
-        f"({table['start'].min():%Y} → {table['end'].max():%Y}), prioritaire sur le calendrier national."
+        f"({table['start'].min():%Y} → {table['end'].max():%Y}), "
+        "prioritaire sur le calendrier national."
     )
     return table
 

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from communia.core.errors import InvalidInput
+
+
+@pytest.fixture
+def commune(database):
+    from communia.core.db import write_session
+    from communia.core.models import Commune
+
+    with write_session() as s:
+        c = Commune(slug="nantes-test", name="Nantes (test)")
+        s.add(c)
+        s.flush()
+        return c.id
+
+
+def test_import_round_trip_and_order_sheet(commune, slice_data, tmp_path, monkeypatch):
+    from communia.core.db import read_session, write_session
+    from communia.core.models import AuditEntry
+    from communia.modules.canteen import store
+    from communia.modules.canteen.models import Attendance, ForecastLine
+
+    data = slice_data.until("2017-07-07")
+    with write_session() as s:
+        store.import_data(s, commune, data, filename="frequentation.csv", actor="gestion@test.fr")
+    with read_session() as s:
+        back = store.commune_data(s, commune)
+        assert s.scalar(select(func.count()).select_from(Attendance)) == len(data.attendance)
+    assert back.attendance["served"].sum() == pytest.approx(data.attendance["served"].sum())
+    assert set(back.canteens["canteen"]) == set(data.canteens["canteen"])
+    assert len(back.enrolment) == len(data.enrolment)
+
+    with write_session() as s:
+        store.add_event(
+            s, commune, day=dt.date(2017, 9, 12), kind="fermeture", canteen="AGENETS",
+            comment="travaux", actor="gestion@test.fr",
+        )
+        with pytest.raises(InvalidInput, match="Cantine inconnue"):
+            store.add_event(s, commune, day=dt.date(2017, 9, 12), kind="greve", canteen="X",
+                            actor="a")
+    run_id = store.create_order_sheet(
+        commune, start=dt.date(2017, 9, 11), end=dt.date(2017, 9, 15), service_level=0.9,
+        actor="gestion@test.fr",
+    )
+    with read_session() as s:
+        run, table = store.order_sheet(s, commune, run_id)
+        n_lines = s.scalar(select(func.count()).select_from(ForecastLine))
+        actions = set(s.scalars(select(AuditEntry.action)))
+    assert n_lines == len(table) == 4 * 6 - 1  # AGENETS closed on the 12th
+    assert (table["order"] >= table["forecast"].round() - 1).all()
+    assert table["risk"].between(0, 1).all()
+    assert all(len(d) == 3 for d in table["drivers"])
+    assert {"canteen.import", "canteen.event", "canteen.forecast"} <= actions
+    assert store.after_the_fact(table)["days"] == 0  # history stops before the period
+
+
+def test_failed_import_writes_nothing(commune, slice_data):
+    from communia.core.db import read_session, write_session
+    from communia.modules.canteen import store
+    from communia.modules.canteen.models import Attendance, Canteen
+
+    data = slice_data.until("2016-07-07")
+    with pytest.raises(RuntimeError):
+        with write_session() as s:
+            store.import_data(s, commune, data, filename="f.csv", actor="a")
+            raise RuntimeError("coupure au milieu de l'import")
+    with read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Attendance)) == 0
+        assert s.scalar(select(func.count()).select_from(Canteen)) == 0
