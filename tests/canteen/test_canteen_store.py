@@ -66,10 +66,9 @@ def test_failed_import_writes_nothing(commune, slice_data):
     from communia.modules.canteen.models import Attendance, Canteen
 
     data = slice_data.until("2016-07-07")
-    with pytest.raises(RuntimeError):
-        with write_session() as s:
-            store.import_data(s, commune, data, filename="f.csv", actor="a")
-            raise RuntimeError("coupure au milieu de l'import")
+    with pytest.raises(RuntimeError), write_session() as s:
+        store.import_data(s, commune, data, filename="f.csv", actor="a")
+        raise RuntimeError("coupure au milieu de l'import")
     with read_session() as s:
         assert s.scalar(select(func.count()).select_from(Attendance)) == 0
         assert s.scalar(select(func.count()).select_from(Canteen)) == 0

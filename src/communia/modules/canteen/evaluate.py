@@ -258,6 +258,29 @@ def backtest(
         "model_over": over,
         "ratio": over / rows[0].over if rows[0].over else float("nan"),
     }
+    # The same without strike days: the humans knew each canteen's strikers 48 hours
+    # ahead, the model only that a strike was called.
+    strikes = data.events[data.events["kind"] == "greve"]
+    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    calm = ~keys["date"].isin(city).to_numpy()
+    if calm.sum() and (~calm).sum():
+        k2, s2, p2 = keys[calm].reset_index(drop=True), served[calm], point[calm]
+        rows += [
+            metrics("Hors jours de grève : commandes humaines", s2, human[calm]),
+            metrics("Hors jours de grève : modèle, prévision", s2, p2),
+            metrics(
+                f"Hors jours de grève : modèle, commande à {service_level:.0%}", s2, order[calm]
+            ),
+        ]
+        lvl2, over2 = _equal_shortage(model, k2, p2, s2, rows[-3].under)
+        equal["calm"] = {
+            "human_short": rows[-3].under,
+            "human_over": rows[-3].over,
+            "model_level": lvl2,
+            "model_over": over2,
+            "ratio": over2 / rows[-3].over if rows[-3].over else float("nan"),
+            "strike_days": int(len(set(keys.loc[~calm, "date"]))),
+        }
     frame = keys.assign(
         served=served,
         human=human,
@@ -311,6 +334,10 @@ def fmt_number(value: float, digits: int = 0) -> str:
 _fmt = fmt_number
 
 
+def _pct(value: float, digits: int = 1) -> str:
+    return fmt_number(value * 100, digits) + " %"
+
+
 def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     """French table of the backtest."""
     head = (
@@ -336,9 +363,19 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     lines += [
         "",
         f"À manque égal aux commandes humaines ({_fmt(eq['human_short'])} repas) : le modèle "
-        f"(niveau de service {eq['model_level']:.1%}) surproduit {_fmt(eq['model_over'])} repas, "
+        f"(niveau de service {_pct(eq['model_level'])}) surproduit {_fmt(eq['model_over'])} repas, "
         f"contre {_fmt(eq['human_over'])} pour les commandes humaines "
-        f"(soit {eq['ratio']:.0%} ; objectif ≤ 50 %).",
+        f"(soit {_pct(eq['ratio'], 0)} ; objectif ≤ 50 %).",
+    ]
+    if "calm" in eq:
+        c = eq["calm"]
+        lines.append(
+            f"Hors jours de grève ({c['strike_days']} jours de grève écartés), à manque égal "
+            f"({_fmt(c['human_short'])} repas) : le modèle (niveau {_pct(c['model_level'])}) "
+            f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
+            f"(soit {_pct(c['ratio'], 0)})."
+        )
+    lines += [
         f"Durée d'apprentissage : {result.fit_seconds:.1f} s ; prévision de la période : "
         f"{result.predict_seconds:.1f} s.",
     ]
