@@ -64,6 +64,13 @@ def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows
         "codes": model.codes_,
         "residual_quantiles": model.residual_quantiles_,
         "ref_stats": json.loads(stats.to_json(orient="split", index=False)),
+        "recent_history": None
+        if model.recent_history_ is None
+        else json.loads(
+            model.recent_history_.assign(
+                date=model.recent_history_["date"].dt.strftime("%Y-%m-%d")
+            ).to_json(orient="split", index=False)
+        ),
         "booster": model.booster_.model_to_string(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +132,14 @@ def load_model(
     split = payload["ref_stats"]
     model.ref_stats_ = pd.DataFrame(split["data"], columns=split["columns"])
     model.last_date_ = pd.Timestamp(header["history_last_date"])
+    recent = payload.get("recent_history")
+    model.recent_history_ = (
+        None
+        if recent is None
+        else pd.DataFrame(recent["data"], columns=recent["columns"]).assign(
+            date=lambda f: pd.to_datetime(f["date"])
+        )
+    )
     model.n_features_in_ = model.booster_.num_feature()
     model.header_ = header
     return model

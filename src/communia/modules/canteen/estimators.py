@@ -23,8 +23,10 @@ from communia.core.errors import InvalidInput
 from communia.modules.canteen.features import (
     CATEGORICAL,
     FEATURES,
+    RECENT_FEATURES,
     build_features,
     make_codes,
+    normal_days,
     reference_stats,
     school_year_series,
 )
@@ -165,6 +167,9 @@ DRIVER_GROUPS = {
         "early_ratio",
         "growth",
         "current_early_ratio",
+        "horizon_days",
+        "recent_ratio",
+        "recent_month",
     ),
     "habitudes de la cantine": ("ref_level", "ref_cv", "canteen_code", "kind_code", "sector_code"),
 }
@@ -196,6 +201,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         enrolment_elasticity: float = 0.7,
         history_years: int | None = None,
         canteen_identity: bool = True,
+        recent: bool = False,
         calibrate: bool = True,
         random_state: int = 0,
         n_jobs: int = 1,
@@ -212,6 +218,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         self.enrolment_elasticity = enrolment_elasticity
         self.history_years = history_years
         self.canteen_identity = canteen_identity
+        self.recent = recent
         self.calibrate = calibrate
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -250,8 +257,14 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         closed = _closure_mask(X, ctx)
         keep = ok & ~closed
         stats = reference_stats(X.loc[keep].assign(served=y[keep]), ctx)
+        recent = normal_days(X.loc[keep].assign(served=y[keep]), ctx) if self.recent else None
         feats = build_features(
-            X.loc[keep, ["date", "canteen"]], stats, ctx, codes=codes, training=True
+            X.loc[keep, ["date", "canteen"]],
+            stats,
+            ctx,
+            codes=codes,
+            training=True,
+            recent=recent,
         )
         base = self._base(feats)
         target = y[keep] / base
@@ -274,7 +287,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             free_raw_data=True,
         )
         booster = lgb.train(self._params(), data, num_boost_round=self.n_estimators)
-        return booster, stats
+        return booster, stats, recent
 
     def _base(self, feats: pd.DataFrame) -> np.ndarray:
         """The level the model's ratio multiplies: the reference-year level, scaled by the
@@ -282,8 +295,13 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         ratio = feats["enrol_ratio"].fillna(1.0).clip(0.5, 2.0).to_numpy()
         return feats["ref_level"].to_numpy() * ratio**self.enrolment_elasticity
 
+    def _feature_names(self) -> list[str]:
+        if self.recent:
+            return list(FEATURES)
+        return [f for f in FEATURES if f not in RECENT_FEATURES]
+
     def _matrix(self, feats: pd.DataFrame) -> pd.DataFrame:
-        matrix = feats[list(FEATURES)].astype(float)
+        matrix = feats[self._feature_names()].astype(float)
         if not self.canteen_identity:
             matrix["canteen_code"] = np.nan
         return matrix
@@ -298,29 +316,46 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         if self.calibrate and len(set(years)) >= 3:
             # Out-of-time errors: fit without the last school year, score it.
             past = (years < last_year).to_numpy()
-            booster, stats = self._train(X.loc[past], y[past], self.codes_)
+            booster, stats, recent = self._train(X.loc[past], y[past], self.codes_)
             hold = ~past & np.isfinite(y) & (y > 0)
-            feats = build_features(X.loc[hold, ["date", "canteen"]], stats, ctx, codes=self.codes_)
+            feats = build_features(
+                X.loc[hold, ["date", "canteen"]],
+                stats,
+                ctx,
+                codes=self.codes_,
+                recent=recent,
+                cutoff=X.loc[past & np.isfinite(y), "date"].max(),
+            )
             pred = booster.predict(self._matrix(feats)) * self._base(feats)
             canteens = X.loc[hold, "canteen"].to_numpy()
             self.residual_quantiles_ = _quantile_table(y[hold], pred, canteens)
-        self.booster_, self.ref_stats_ = self._train(X, y, self.codes_)
+        self.last_date_ = X.loc[np.isfinite(y), "date"].max()
+        self.booster_, self.ref_stats_, recent = self._train(X, y, self.codes_)
+        self.recent_history_ = (
+            recent[recent["date"] > self.last_date_ - pd.Timedelta(days=60)].reset_index(drop=True)
+            if recent is not None
+            else None
+        )
         if self.residual_quantiles_ is None:
-            feats = build_features(X[["date", "canteen"]], self.ref_stats_, ctx, codes=self.codes_)
+            feats = self._features(X)
             ok = np.isfinite(y) & (y > 0) & np.isfinite(feats["ref_level"].to_numpy())
             pred = self.booster_.predict(self._matrix(feats.loc[ok]))
             pred = pred * self._base(feats.loc[ok])
             # In-sample errors are too optimistic: widen them.
             canteens = X.loc[ok, "canteen"].to_numpy()
             self.residual_quantiles_ = _quantile_table(y[ok], pred, canteens, widen=1.5)
-        self.last_date_ = X.loc[np.isfinite(y), "date"].max()
-        self.n_features_in_ = len(FEATURES)
+        self.n_features_in_ = len(self._feature_names())
         return self
 
     # ------------------------------------------------------------------ predicting
     def _features(self, X: pd.DataFrame) -> pd.DataFrame:
         return build_features(
-            X[["date", "canteen"]], self.ref_stats_, self._context(), codes=self.codes_
+            X[["date", "canteen"]],
+            self.ref_stats_,
+            self._context(),
+            codes=self.codes_,
+            recent=getattr(self, "recent_history_", None),
+            cutoff=self.last_date_,
         )
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -350,11 +385,15 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         feats = self._features(X)
         contrib = self.booster_.predict(self._matrix(feats), pred_contrib=True)
         level = self._base(feats)
-        index = {f: i for i, f in enumerate(FEATURES)}
+        index = {f: i for i, f in enumerate(self._feature_names())}
         out = []
         for row, lvl in zip(contrib, level, strict=True):
             groups = [
-                (label, float(sum(row[index[f]] for f in names)) * (lvl if np.isfinite(lvl) else 0))
+                (
+                    label,
+                    float(sum(row[index[f]] for f in names if f in index))
+                    * (lvl if np.isfinite(lvl) else 0),
+                )
                 for label, names in DRIVER_GROUPS.items()
             ]
             groups.sort(key=lambda g: -abs(g[1]))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from communia.modules.canteen.calendar import SchoolCalendar
 from communia.modules.canteen.menus import MENU_FLAGS, daily_menu_flags
 
@@ -54,6 +56,9 @@ FEATURES = (
     "early_ratio",
     "growth",
     "current_early_ratio",
+    "horizon_days",
+    "recent_ratio",
+    "recent_month",
     *CATEGORICAL,
 )
 
@@ -194,6 +199,41 @@ def _reference_for(keys: pd.DataFrame, stats: pd.DataFrame, context: CanteenData
     return pd.DataFrame(rows)
 
 
+RECENT_FEATURES = ("horizon_days", "recent_ratio", "recent_month")
+RECENT_DAYS = 28  # window of the "recent level" feature, in calendar days
+MAX_HORIZON_DAYS = 150  # horizons simulated for training rows
+
+
+def normal_days(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame:
+    """History rows with service and no city-wide strike (``date, canteen, served``)."""
+    h = history.dropna(subset=["served"])
+    h = h[h["served"] > 0]
+    strikes = strike_days(context)
+    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    return h.loc[~h["date"].isin(city), ["date", "canteen", "served"]].reset_index(drop=True)
+
+
+def _recent_means(frame: pd.DataFrame, recent: pd.DataFrame, cutoffs: np.ndarray) -> np.ndarray:
+    """Mean meals of each row's canteen over the ``RECENT_DAYS`` ending at its cutoff."""
+    import numpy as np
+
+    out = np.full(len(frame), np.nan)
+    series = {
+        c: (g["date"].to_numpy(), np.concatenate([[0.0], np.cumsum(g["served"].to_numpy())]))
+        for c, g in recent.sort_values("date").groupby("canteen")
+    }
+    for canteen, idx in frame.groupby("canteen").indices.items():
+        if canteen not in series:
+            continue
+        dates, cumsum = series[canteen]
+        cut = cutoffs[idx]
+        hi = np.searchsorted(dates, cut, side="right")
+        lo = np.searchsorted(dates, cut - np.timedelta64(RECENT_DAYS, "D"), side="right")
+        n = hi - lo
+        out[idx] = np.where(n >= 5, (cumsum[hi] - cumsum[lo]) / np.maximum(n, 1), np.nan)
+    return out
+
+
 def build_features(
     keys: pd.DataFrame,
     stats: pd.DataFrame,
@@ -202,6 +242,8 @@ def build_features(
     calendar: SchoolCalendar | None = None,
     codes: dict[str, dict[str, int]] | None = None,
     training: bool = False,
+    recent: pd.DataFrame | None = None,
+    cutoff: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Features for ``keys`` (``date, canteen``), same index. Rows without any reference
     (no history and no similar canteen) get ``ref_level`` NaN."""
@@ -257,6 +299,22 @@ def build_features(
         hidden = (np.arange(len(frame)) * 2654435761 % 1000) < 500
         frame.loc[early_months | hidden, "current_early_ratio"] = np.nan
     frame = frame.drop(columns=["cur_early"])
+    # Recent level: the canteen's meals over the weeks before the forecast is made. Training
+    # rows get simulated horizons (1 to ~20 weeks) so the model learns how far it carries.
+    if recent is not None and len(recent):
+        dates = frame["date"].to_numpy()
+        if training:
+            days = 7 + (np.arange(len(frame)) * 40503 % MAX_HORIZON_DAYS)
+            cutoffs = dates - days.astype("timedelta64[D]")
+        else:
+            cutoffs = np.full(len(frame), np.datetime64(pd.Timestamp(cutoff), "ns"))
+        frame["horizon_days"] = (dates - cutoffs) / np.timedelta64(1, "D")
+        frame["recent_ratio"] = _recent_means(frame, recent, cutoffs) / frame["ref_level"]
+        frame["recent_month"] = pd.DatetimeIndex(cutoffs).month.to_numpy().astype(float)
+    else:
+        frame["horizon_days"] = np.nan
+        frame["recent_ratio"] = np.nan
+        frame["recent_month"] = np.nan
     wd = frame["weekday"].fillna(0).astype(int).clip(0, 4).values
     dows = frame[[f"dow_{i}" for i in range(5)]].to_numpy()
     frame["dow_factor"] = dows[np.arange(len(frame)), wd]
