@@ -105,7 +105,14 @@ def test_strike_closure_and_manual_delta(slice_data, slice_model):
     )
     ctx.events = pd.concat([ctx.events, events], ignore_index=True)
     model = clone(slice_model).set_params(context=ctx)
-    for attr in ("booster_", "ref_stats_", "codes_", "residual_quantiles_"):
+    for attr in (
+        "booster_",
+        "ref_stats_",
+        "codes_",
+        "residual_quantiles_",
+        "last_date_",
+        "recent_history_",
+    ):
         setattr(model, attr, getattr(slice_model, attr))
     after = model.predict(keys)
     assert after[1] == 0  # closed
@@ -172,3 +179,18 @@ def test_explain_gives_french_drivers(slice_model):
         "habitudes de la cantine",
     }
     assert all(label in labels and np.isfinite(v) for label, v in drivers)
+
+
+def test_recent_level_option_round_trips(slice_data, tmp_path):
+    from communia.modules.canteen.artifact import load_model, save_model
+
+    data = slice_data.until("2017-11-10")
+    X, y = _history(data)
+    model = GradientBoostingForecaster(context=data.context(), recent=True, n_estimators=30)
+    model.fit(X, y)
+    assert model.recent_history_["date"].max() == model.last_date_
+    keys = pd.DataFrame(
+        {"date": pd.to_datetime(["2017-11-20", "2018-01-15"]), "canteen": "AGENETS"}
+    )
+    loaded = load_model(save_model(model, tmp_path / "m.json"), context=data.context())
+    np.testing.assert_allclose(loaded.predict(keys), model.predict(keys))

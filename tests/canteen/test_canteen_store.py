@@ -38,14 +38,23 @@ def test_import_round_trip_and_order_sheet(commune, slice_data, tmp_path, monkey
 
     with write_session() as s:
         store.add_event(
-            s, commune, day=dt.date(2017, 9, 12), kind="fermeture", canteen="AGENETS",
-            comment="travaux", actor="gestion@test.fr",
+            s,
+            commune,
+            day=dt.date(2017, 9, 12),
+            kind="fermeture",
+            canteen="AGENETS",
+            comment="travaux",
+            actor="gestion@test.fr",
         )
         with pytest.raises(InvalidInput, match="Cantine inconnue"):
-            store.add_event(s, commune, day=dt.date(2017, 9, 12), kind="greve", canteen="X",
-                            actor="a")
+            store.add_event(
+                s, commune, day=dt.date(2017, 9, 12), kind="greve", canteen="X", actor="a"
+            )
     run_id = store.create_order_sheet(
-        commune, start=dt.date(2017, 9, 11), end=dt.date(2017, 9, 15), service_level=0.9,
+        commune,
+        start=dt.date(2017, 9, 11),
+        end=dt.date(2017, 9, 15),
+        service_level=0.9,
         actor="gestion@test.fr",
     )
     with read_session() as s:
