@@ -81,3 +81,29 @@ def test_failed_import_writes_nothing(commune, slice_data):
     with read_session() as s:
         assert s.scalar(select(func.count()).select_from(Attendance)) == 0
         assert s.scalar(select(func.count()).select_from(Canteen)) == 0
+
+
+def test_exports_of_an_order_sheet(slice_model, slice_data):
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from communia.modules.canteen.estimators import shortage_risk
+    from communia.modules.canteen.evaluate import forecast_rows, service_rows
+    from communia.modules.canteen.exports import drivers_text, to_csv, to_pdf, to_xlsx
+
+    rows = service_rows(slice_data, dt.date(2017, 9, 11), dt.date(2017, 9, 15))
+    table = forecast_rows(slice_model, rows, 0.95)
+    table["risk"] = shortage_risk(slice_model, rows, table["forecast"], table["order"])
+    table["drivers"] = slice_model.explain(rows)
+    assert table["risk"].between(0.0, 0.2).all()
+    csv = to_csv(table).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Date;Jour;Cantine;Repas prévus;Commande")
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
+    assert book.sheetnames == ["Commandes", "Cuisine centrale"]
+    assert book["Cuisine centrale"].max_row == 1 + 4
+    pdf = to_pdf(table, title="Commandes de la semaine", subtitle="Niveau de service 95 %")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+    assert drivers_text([("menu", -9.4), ("grève", 0.1)]) == "menu : -9 repas"
+    assert isinstance(pd.read_csv(io.StringIO(csv), sep=";"), pd.DataFrame)
