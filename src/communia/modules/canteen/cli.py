@@ -94,7 +94,7 @@ def build_cli() -> click.Group:
             f"{len(table)} lignes écrites dans {out} : {table['canteen'].nunique()} cantines, "
             f"{table['date'].nunique()} jours ; {fmt_number(table['forecast'].sum())} repas "
             f"prévus, {fmt_number(table['order'].sum())} commandés au niveau de service "
-            f"{service_level:.0%} (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
+            f"{fmt_number(service_level * 100)} % (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
             f"{time.perf_counter() - t0:.1f} s)."
         )
         if data.report.rejected:

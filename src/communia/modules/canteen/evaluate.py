@@ -370,7 +370,7 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     if "calm" in eq:
         c = eq["calm"]
         lines.append(
-            f"Hors jours de grève ({c['strike_days']} jours de grève écartés), à manque égal "
+            f"Hors jours de grève ({c['strike_days']} jour(s) de grève écarté(s)), à manque égal "
             f"({_fmt(c['human_short'])} repas) : le modèle (niveau {_pct(c['model_level'])}) "
             f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
             f"(soit {_pct(c['ratio'], 0)})."
