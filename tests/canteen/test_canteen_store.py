@@ -68,6 +68,25 @@ def test_import_round_trip_and_order_sheet(commune, slice_data, tmp_path, monkey
     assert {"canteen.import", "canteen.event", "canteen.forecast"} <= actions
     assert store.after_the_fact(table)["days"] == 0  # history stops before the period
 
+    line_id = int(table["line_id"].iloc[0])
+    with write_session() as s:
+        store.set_manual_order(s, commune, run_id=run_id, line_id=line_id, meals=150, actor="g")
+        with pytest.raises(InvalidInput, match="entre 0 et 5 000"):
+            store.set_manual_order(s, commune, run_id=run_id, line_id=line_id, meals=-1, actor="g")
+        store.validate_run(s, commune, run_id=run_id, actor="g")
+    # What was served arrives afterwards: error and meals saved against the human orders.
+    with write_session() as s:
+        store.import_data(
+            s, commune, slice_data.until("2017-09-30"), filename="suite.csv", actor="g"
+        )
+    with read_session() as s:
+        run, table = store.order_sheet(s, commune, run_id)
+        statuses = list(s.scalars(select(AuditEntry.validation_status)))
+    assert run.status == "validee" and {"modifie", "valide", "a_valider"} <= set(statuses)
+    assert table.loc[table["line_id"] == line_id, "order"].item() == 150
+    after = store.after_the_fact(table)
+    assert after["days"] == len(table) and after["mae"] > 0 and after["saved"] is not None
+
 
 def test_failed_import_writes_nothing(commune, slice_data):
     from communia.core.db import read_session, write_session

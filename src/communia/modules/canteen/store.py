@@ -42,6 +42,8 @@ __all__ = [
     "order_sheet",
     "after_the_fact",
     "model_path",
+    "set_manual_order",
+    "validate_run",
 ]
 
 EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
@@ -136,9 +138,20 @@ def import_data(
                 for d, dish in data.menus[["date", "dish"]].itertuples(index=False)
             ],
         )
+    existing = set(
+        session.execute(
+            select(CanteenEvent.day, CanteenEvent.canteen_id, CanteenEvent.kind).where(
+                CanteenEvent.commune_id == commune_id
+            )
+        ).all()
+    )
     for d, c, kind, comment in data.events[["date", "canteen", "kind", "comment"]].itertuples(
         index=False
     ):
+        key = (d.date(), ids.get(c) if c else None, kind)
+        if key in existing:  # the same strike listed again by a later import
+            continue
+        existing.add(key)
         session.add(
             CanteenEvent(
                 commune_id=commune_id,
@@ -475,3 +488,45 @@ def after_the_fact(table: pd.DataFrame) -> dict[str, Any]:
         .reset_index()
         .to_dict("records"),
     }
+
+
+def set_manual_order(
+    session: Session, commune_id: int, *, run_id: int, line_id: int, meals: int, actor: str
+) -> ForecastLine:
+    """The manager overrides one proposed order."""
+    line = session.get(ForecastLine, line_id)
+    if line is None or line.commune_id != commune_id or line.run_id != run_id:
+        raise NotFound("Ligne de commande introuvable.")
+    if not 0 <= meals <= 5000:
+        raise InvalidInput("Commande invalide : entre 0 et 5 000 repas.")
+    line.manual_order = int(meals)
+    record(
+        session,
+        actor=actor,
+        action="canteen.order_override",
+        commune_id=commune_id,
+        object_type="canteen_forecast_line",
+        object_id=line.id,
+        summary=f"Commande modifiée : {line.order} proposés, {meals} retenus ({line.day:%d/%m/%Y})",
+        validation_status="modifie",
+    )
+    return line
+
+
+def validate_run(session: Session, commune_id: int, *, run_id: int, actor: str) -> ForecastRun:
+    """The manager validates the order sheet (after any manual changes)."""
+    run = session.get(ForecastRun, run_id)
+    if run is None or run.commune_id != commune_id:
+        raise NotFound("Feuille de commande introuvable.")
+    run.status = "validee"
+    record(
+        session,
+        actor=actor,
+        action="canteen.validate",
+        commune_id=commune_id,
+        object_type="canteen_forecast_run",
+        object_id=run.id,
+        summary=f"Feuille de commande du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y} validée",
+        validation_status="valide",
+    )
+    return run

@@ -24,6 +24,16 @@ KIND_LABELS = {
 }
 
 
+CATEGORY_LABELS = {
+    "poisson": "Poisson",
+    "porc": "Porc",
+    "viande": "Autre viande",
+    "vegetarien": "Végétarien",
+    "festif": "Repas festif",
+    "autre": "Autre (sans effet)",
+}
+
+
 def _date(value: str, label: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
@@ -96,6 +106,7 @@ def _overview(actor: Actor) -> dict:
         "imports": imports,
         "runs": runs,
         "kinds": KIND_LABELS,
+        "categories": CATEGORY_LABELS,
     }
 
 
@@ -253,6 +264,71 @@ def build_router() -> APIRouter:
                 "after": store.after_the_fact(table) if len(table) else {"days": 0},
             },
         )
+
+    @router.post("/feuilles/{run_id}/valider")
+    def validate(
+        request: Request,
+        run_id: int,
+        actor: Actor = Depends(require_actor),
+        form: dict = Depends(form_data),
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        with write_session() as s:
+            store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
+        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
+        set_flash(response, "Feuille de commande validée.")
+        return response
+
+    @router.post("/feuilles/{run_id}/lignes/{line_id}")
+    def override(
+        request: Request,
+        run_id: int,
+        line_id: int,
+        actor: Actor = Depends(require_actor),
+        form: dict = Depends(form_data),
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        value = form.get("commande", "").strip()
+        if not value.isdigit():
+            raise InvalidInput(f"Commande invalide « {value} » : un nombre entier de repas.")
+        with write_session() as s:
+            store.set_manual_order(
+                s,
+                actor.commune_id,
+                run_id=run_id,
+                line_id=line_id,
+                meals=int(value),
+                actor=actor.email,
+            )
+        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
+        set_flash(response, "Commande modifiée.")
+        return response
+
+    @router.post("/plats")
+    def dish_category(
+        request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        dish = form.get("plat", "").strip()
+        if not dish:
+            raise InvalidInput("Indiquez le plat à corriger.")
+        with write_session() as s:
+            store.set_dish_category(
+                s,
+                actor.commune_id,
+                dish=dish,
+                category=form.get("categorie", ""),
+                actor=actor.email,
+            )
+        response = RedirectResponse("/app/canteen", status_code=303)
+        set_flash(response, f"Catégorie du plat « {dish} » enregistrée.")
+        return response
 
     @router.get("/feuilles/{run_id}/export.{fmt}")
     def export(run_id: int, fmt: str, actor: Actor = Depends(require_actor)):
