@@ -19,6 +19,12 @@ def _cli():
     return build_cli()
 
 
+def _web():
+    from communia.modules.canteen.web import build_router
+
+    return build_router()
+
+
 def _check_libraries() -> HealthResult:
     import importlib.util
 
@@ -93,6 +99,7 @@ MODULE = Module(
     name="canteen",
     card=CARD,
     cli=_cli,
+    web_router=_web,
     migrations=Path(__file__).parent / "migrations",
     health_checks=(_check_libraries,),
     nav_label="Cantines",
