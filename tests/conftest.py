@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,163 @@ def _database(tmp_path_factory):
 
 @pytest.fixture
 def database(_database):
-    """A migrated database; every table is emptied after the test."""
-    yield _database
-    from sqlalchemy import delete
+    """A migrated database, emptied before the test (reference data included)."""
+    from sqlalchemy import MetaData, delete
 
-    from communia.core.db import Base
-
+    meta = MetaData()
+    meta.reflect(_database)  # every table, including the modules' ones
     with _database.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+        for table in reversed(meta.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(delete(table))
+    yield _database
+
+
+PASSWORD = "Motdepasse-Solide-2026"
+
+
+@pytest.fixture
+def two_communes(database):
+    """Two communes of one intercommunality, each with an admin, an agent, an elu and a service."""
+    from communia.core.communes import create_commune, parse_hours
+    from communia.core.db import write_session
+    from communia.core.models import Service
+    from communia.core.users import create_user
+
+    out = {}
+    with write_session() as s:
+        for key, slug, name in (("a", "ville-a", "Ville-A"), ("b", "ville-b", "Ville-B")):
+            commune = create_commune(s, slug=slug, name=name, by="test")
+            service = Service(
+                commune_id=commune.id,
+                slug="urbanisme",
+                name=f"Urbanisme {name}",
+                phone="01 02 03 04 05",
+                email=f"urba@{slug}.fr",
+                hours=parse_hours("lundi 08:30-12:00 13:30-17:00"),
+            )
+            s.add(service)
+            users = {}
+            for role in ("admin", "agent", "elu"):
+                users[role] = create_user(
+                    s,
+                    commune_id=commune.id,
+                    email=f"{role}@{slug}.fr",
+                    full_name=f"{role.title()} {name}",
+                    role=role,
+                    password=PASSWORD,
+                    by="test",
+                ).email
+            s.flush()
+            out[key] = {
+                "commune_id": commune.id,
+                "slug": slug,
+                "service_id": service.id,
+                "users": users,
+            }
+    return out
+
+
+@pytest.fixture(scope="session")
+def live_server(_database):
+    """The real app served by uvicorn on a free local port, in a background thread."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from communia.web.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/api/v1/health", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def http(live_server, database):
+    """An HTTP client (cookies kept) against the live server; the database is emptied after."""
+    import httpx
+
+    with httpx.Client(base_url=live_server, follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log in through the real form (fetches the login CSRF cookie first)."""
+    import re
+
+    page = client.get("/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/connexion",
+        data={"email": email, "password": password, "csrf_token": token, "suivant": "/app"},
+    )
+
+
+def csrf_of(client, path: str = "/app") -> str:
+    import re
+
+    page = client.get(path)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+# ---------------------------------------------------------------- real browser (Debian Chromium)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("COMMUNIA_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium absent (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, database):
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -17,13 +17,28 @@ from communia.core.errors import CommuniaError
 __all__ = ["cli", "main"]
 
 
+# Command groups of the core services, as "package.module:attribute", imported lazily.
+CORE_GROUPS: dict[str, str] = {
+    "documents": "communia.core.documents.cli:documents_group",
+    "jobs": "communia.core.jobs.cli:jobs_group",
+    "privacy": "communia.core.privacy.cli:privacy_group",
+    "speech": "communia.core.speech.cli:speech_group",
+    "voice": "communia.core.speech.cli:voice_group",
+}
+
+
 class CommuniaGroup(click.Group):
-    """Root group: adds the modules' command groups lazily and translates errors."""
+    """Root group: adds core-service and module command groups lazily; translates errors."""
 
     def _module_commands(self) -> dict[str, click.Command]:
+        import importlib
+
         from communia.core.registry import load_modules
 
         commands = {}
+        for name, target in CORE_GROUPS.items():
+            module_path, _, attr = target.partition(":")
+            commands[name] = getattr(importlib.import_module(module_path), attr)
         for module in load_modules():
             if module.cli is not None:
                 commands[module.name] = module.cli()
@@ -65,3 +80,12 @@ def main() -> None:
     except CommuniaError as exc:  # raised outside a command (e.g. while loading modules)
         click.echo(f"Erreur : {exc.message}", err=True)
         sys.exit(exc.exit_code)
+
+
+def _register_core() -> None:
+    from communia.cli.core_commands import register
+
+    register(cli)
+
+
+_register_core()

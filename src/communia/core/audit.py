@@ -175,7 +175,9 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
                     f"Ligne(s) manquante(s) : numéro {expected_seq} attendu, {entry.seq} trouvé."
                 )
             if entry.prev_hash != prev_hash:
-                problems.append(f"Ligne {entry.seq} : le chaînage avec la ligne précédente est rompu.")
+                problems.append(
+                    f"Ligne {entry.seq} : le chaînage avec la ligne précédente est rompu."
+                )
             if _compute_hash(entry) != entry.hash:
                 problems.append(f"Ligne {entry.seq} : son contenu a été modifié après écriture.")
             prev_hash, expected_seq = entry.hash, entry.seq + 1

@@ -38,7 +38,11 @@ class CommuniaError(Exception):
         self.details = details or {}
 
     def to_dict(self) -> dict:
-        return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
+        return {
+            "error": self.code,
+            "message": self.message,
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 class InvalidInput(CommuniaError):

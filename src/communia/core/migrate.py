@@ -31,8 +31,14 @@ def alembic_config() -> Config:
 def upgrade() -> None:
     """Bring the database to the latest schema (core and every module)."""
     import communia.core.models  # noqa: F401 - register tables
+    from communia.core.db import write_session
+    from communia.core.registry import load_modules
 
     command.upgrade(alembic_config(), "heads")
+    for module in load_modules():
+        if module.seed is not None:
+            with write_session() as session:
+                module.seed(session)
 
 
 def current_heads() -> set[str]:
@@ -43,4 +49,10 @@ def current_heads() -> set[str]:
 def pending_heads() -> set[str]:
     """Heads defined in code that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config())
-    return set(script.get_heads()) - current_heads()
+    current = current_heads()
+    applied = (
+        {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+        if current
+        else set()
+    )
+    return set(script.get_heads()) - applied

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import click
     from fastapi import APIRouter
     from pydantic import BaseModel
+    from sqlalchemy.orm import Session
 
 __all__ = ["AlgorithmCard", "HealthResult", "Module", "load_modules", "get_module"]
 
@@ -65,6 +66,7 @@ class Module:
     - ``cli``: factory of a click group registered as ``communia <name> ...``.
     - ``migrations``: folder of Alembic revisions (own branch label = ``name``).
     - ``health_checks``: callables run by ``communia doctor``.
+    - ``seed``: idempotent loading of reference data, run after every migration.
     """
 
     name: str
@@ -76,12 +78,14 @@ class Module:
     cli: Callable[[], click.Group] | None = None
     migrations: Path | None = None
     health_checks: tuple[Callable[[], HealthResult], ...] = field(default_factory=tuple)
+    seed: Callable[[Session], object] | None = (
+        None  # idempotent reference data, run after migrations
+    )
     nav_label: str = ""  # French label in the agents' navigation
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name.lower() != self.name:
             raise ValueError(f"module name must be a lowercase identifier: {self.name!r}")
-
 
 
 _cache: dict[str, Module] = {}

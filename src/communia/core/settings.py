@@ -53,7 +53,9 @@ class Settings(BaseSettings):
         description="Secret servant à signer les jetons et à chiffrer les tables de correspondance.",
         examples=["une-longue-chaine-aleatoire-de-64-caracteres"],
     )
-    host: str = Field("127.0.0.1", description="Adresse d'écoute du serveur web.", examples=["0.0.0.0"])
+    host: str = Field(
+        "127.0.0.1", description="Adresse d'écoute du serveur web.", examples=["0.0.0.0"]
+    )
     port: int = Field(8000, description="Port d'écoute du serveur web.", examples=[8000])
     workers: int = Field(1, description="Nombre de processus du serveur web.", examples=[2])
     base_url: str = Field(
@@ -62,7 +64,9 @@ class Settings(BaseSettings):
         examples=["https://communia.saint-exemple.fr"],
     )
     max_request_mb: float = Field(
-        25.0, description="Taille maximale d'une requête HTTP ou d'un fichier déposé, en Mo.", examples=[50]
+        25.0,
+        description="Taille maximale d'une requête HTTP ou d'un fichier déposé, en Mo.",
+        examples=[50],
     )
     session_hours: float = Field(
         8.0, description="Durée de vie d'une session d'agent, en heures.", examples=[12]
@@ -94,6 +98,12 @@ class Settings(BaseSettings):
         "redis://127.0.0.1:6379/0",
         description="URL du serveur Redis, utilisée quand `jobs_backend = rq`.",
         examples=["redis://127.0.0.1:6379/0"],
+    )
+    speech_model_dir: Path | None = Field(
+        None,
+        description="Dossier d'un modèle Whisper (CTranslate2) à utiliser à la place du modèle assemblé "
+        "dans `data_dir/models/whisper-base`.",
+        examples=["/srv/modeles/whisper-small"],
     )
     modules: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

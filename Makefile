@@ -1,0 +1,34 @@
+# Single entry point. Every target goes through bootstrap.py, which owns the .venv.
+PY ?= python3.11
+VENV_PY = .venv/bin/python
+
+.PHONY: run test lint format bench bench-web settings-doc
+
+run:            ## set up, seed the demo commune and serve on http://127.0.0.1:8000
+	$(PY) bootstrap.py run
+
+test:           ## the whole test suite (SQLite, then PostgreSQL when COMMUNIA_TEST_POSTGRES_URL is set)
+	$(PY) bootstrap.py test
+
+lint:           ## ruff check + format check
+	$(PY) bootstrap.py lint
+
+format:
+	.venv/bin/ruff format src tests benchmarks bootstrap.py && .venv/bin/ruff check --fix src tests benchmarks bootstrap.py
+
+settings-doc:   ## regenerate docs/settings.md from the declarations
+	.venv/bin/communia settings-doc --output docs/settings.md
+
+bench: bench-web bench-documents bench-privacy bench-voice ## every benchmark (figures are recorded in docs/benchmarks.md)
+
+bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
+	$(VENV_PY) benchmarks/web.py
+
+bench-documents: ## text-PDF and OCR pages/s on the real CRPA
+	$(VENV_PY) benchmarks/documents.py --ocr-pages 6
+
+bench-privacy:  ## personal-data detection vs Presidio, per entity type
+	$(VENV_PY) benchmarks/privacy_bench.py --json docs/benchmarks/privacy-results.json
+
+bench-voice:    ## speech-to-text WER on real French clips, phone answer latency
+	nice $(VENV_PY) benchmarks/voice.py all

@@ -1,0 +1,110 @@
+"""The fictional demo commune, Saint-Exemple-sur-Loire (seeded by the first README command)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communia.core.communes import create_commune, parse_hours, slugify
+from communia.core.models import Commune, Service
+from communia.core.users import create_user
+
+__all__ = ["seed_demo", "DEMO_SLUG", "DEMO_PASSWORD", "DEMO_ACCOUNTS"]
+
+DEMO_SLUG = "saint-exemple-sur-loire"
+DEMO_PASSWORD = "Demo-Communia-2026"
+DEMO_ACCOUNTS = (
+    ("admin@saint-exemple.fr", "Claire Martin", "admin"),
+    ("agent@saint-exemple.fr", "Karim Benali", "agent"),
+    ("elu@saint-exemple.fr", "Jeanne Leroy", "elu"),
+)
+
+_OFFICE = """lundi 08:30-12:00 13:30-17:30
+mardi 08:30-12:00 13:30-17:30
+mercredi 08:30-12:00
+jeudi 08:30-12:00 13:30-17:30
+vendredi 08:30-12:00 13:30-17:00
+samedi 09:00-12:00"""
+
+_SERVICES = (
+    ("Accueil et état civil",
+     "Actes de naissance, mariage et décès, livret de famille, recensement citoyen, "
+     "cartes d'identité et passeports sur rendez-vous, attestations d'accueil.",
+     "02 40 00 10 01", "etat-civil@saint-exemple.fr", _OFFICE),
+    ("Urbanisme",
+     "Permis de construire, déclarations préalables, certificats d'urbanisme, plan local "
+     "d'urbanisme, numérotation des voies.",
+     "02 40 00 10 02", "urbanisme@saint-exemple.fr",
+     "lundi 09:00-12:00\nmardi 09:00-12:00 14:00-17:00\njeudi 09:00-12:00 14:00-17:00"),
+    ("Services techniques",
+     "Voirie, éclairage public, espaces verts, propreté, eau et assainissement, "
+     "signalement d'un problème sur l'espace public.",
+     "02 40 00 10 03", "technique@saint-exemple.fr",
+     "lundi 08:00-12:00 13:30-17:00\nmardi 08:00-12:00 13:30-17:00\n"
+     "mercredi 08:00-12:00 13:30-17:00\njeudi 08:00-12:00 13:30-17:00\nvendredi 08:00-12:00"),
+    ("Enfance, éducation et restauration scolaire",
+     "Inscriptions scolaires, cantine et menus, accueil périscolaire, centre de loisirs.",
+     "02 40 00 10 04", "enfance@saint-exemple.fr",
+     "lundi 08:30-12:00 13:30-17:30\nmardi 08:30-12:00 13:30-17:30\n"
+     "jeudi 08:30-12:00 13:30-17:30\nvendredi 08:30-12:00"),
+    ("Centre communal d'action sociale (CCAS)",
+     "Aides sociales, logement, personnes âgées, portage de repas, domiciliation.",
+     "02 40 00 10 05", "ccas@saint-exemple.fr",
+     "lundi 09:00-12:00 14:00-17:00\nmercredi 09:00-12:00\njeudi 14:00-17:00"),
+    ("Police municipale",
+     "Tranquillité publique, stationnement, objets trouvés, opération tranquillité vacances.",
+     "02 40 00 10 17", "police@saint-exemple.fr",
+     "lundi 08:00-19:00\nmardi 08:00-19:00\nmercredi 08:00-19:00\njeudi 08:00-19:00\n"
+     "vendredi 08:00-19:00\nsamedi 09:00-13:00"),
+    ("Élections et citoyenneté",
+     "Inscription sur les listes électorales, procurations, cimetière et concessions.",
+     "02 40 00 10 06", "citoyennete@saint-exemple.fr", _OFFICE),
+)  # fmt: skip
+
+
+def seed_demo(session: Session) -> Commune:
+    """Create the demo commune, its services and three accounts; idempotent."""
+    from communia.core.registry import load_modules
+
+    existing = session.scalar(select(Commune).where(Commune.slug == DEMO_SLUG))
+    if existing is not None:
+        return existing
+    commune = create_commune(
+        session,
+        slug=DEMO_SLUG,
+        name="Saint-Exemple-sur-Loire",
+        by="systeme",
+        modules=[m.name for m in load_modules()],
+        insee_code="44999",
+        siret="21449999000015",
+        population=4175,
+        address="1 place de la Mairie, 44999 Saint-Exemple-sur-Loire",
+        phone="02 40 00 10 00",
+        email="mairie@saint-exemple.fr",
+        website="https://www.saint-exemple.fr",
+        on_call_phone="06 00 00 00 17",
+    )
+    for name, description, phone, email, hours in _SERVICES:
+        session.add(
+            Service(
+                commune_id=commune.id,
+                slug=slugify(name),
+                name=name,
+                description=description,
+                phone=phone,
+                email=email,
+                address="Mairie, 1 place de la Mairie",
+                hours=parse_hours(hours),
+            )
+        )
+    for email, full_name, role in DEMO_ACCOUNTS:
+        create_user(
+            session,
+            commune_id=commune.id,
+            email=email,
+            full_name=full_name,
+            role=role,
+            password=DEMO_PASSWORD,
+            by="systeme",
+        )
+    return commune

@@ -1,0 +1,1 @@
+"""One parser per file format; each imports its library inside the function."""

@@ -1,0 +1,293 @@
+"""Detection pipeline: rules + (optional) spaCy, person-name propagation, overlap resolution.
+
+Order matters and is read top to bottom in ``scan``:
+1. every rule-based recogniser (identifiers with keys, phones, e-mails, addresses, ...);
+2. spaCy's French NER for persons (when installed), plus its other entities that start with
+   a known given name (the model sometimes calls "Marie Curie" a place);
+3. propagation: once "Jean Dupont" is found, every other capitalised "Dupont" in the text is
+   the same person (citizen e-mails repeat names without the first name);
+4. overlaps resolved by type priority (``entities.ENTITY_TYPES``), then by length;
+5. adjacent pieces of the same person merged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from communia.core.errors import InvalidInput, TooLarge
+from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, PRIORITY, Entity
+from communia.core.privacy.lexicon import (
+    CIVILITIES,
+    GIVEN_NAMES,
+    NAMED_PLACES,
+    NOT_NAMES,
+    ORG_MARKERS,
+    STREET_TYPES,
+    fold,
+)
+from communia.core.privacy.recognizers import RULE_RECOGNIZERS, _strip_not_names
+
+__all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
+
+MAX_CHARS = 2_000_000  # about 600 pages of text
+
+_CIVILITY_PREFIX = re.compile(
+    r"^(?:" + "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True)) + r")\.?\s+"
+)
+STREET_WORDS = frozenset(fold(t).rstrip(".") for t in STREET_TYPES if " " not in t)
+_ALIAS = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(re.escape(p) for p in sorted(ALIAS_PREFIX.values(), key=len, reverse=True))
+    + r") \d{1,4}(?![\w])(?![ \u00a0.,]?\d)"
+)
+_NAME_WORD = re.compile(r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ][\wÀ-ÿ'’-]*")
+
+
+@dataclass
+class ScanResult:
+    entities: list[Entity]
+    ner_used: bool
+    ner_model: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.entities:
+            out[e.type] = out.get(e.type, 0) + 1
+        return out
+
+
+def ensure_text(
+    value: str | bytes, *, encoding: str | None = None, max_chars: int = MAX_CHARS
+) -> str:
+    """Text to analyse, or a French ``InvalidInput``/``TooLarge`` error."""
+    if isinstance(value, bytes):
+        if b"\x00" in value[:8192]:
+            raise InvalidInput(
+                "Ce fichier semble binaire (PDF, image, traitement de texte...) : "
+                "extrayez-en d'abord le texte, ou déposez un fichier texte."
+            )
+        try:
+            value = value.decode(encoding or "utf-8-sig")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InvalidInput(
+                f"Le texte n'est pas lisible dans l'encodage {encoding or 'UTF-8'}. "
+                "Enregistrez-le en UTF-8 ou précisez son encodage (par exemple cp1252)."
+            ) from exc
+    if not isinstance(value, str):
+        raise InvalidInput("Le texte à analyser doit être une chaîne de caractères.")
+    if len(value) > max_chars:
+        raise TooLarge(
+            f"Le texte est trop long ({len(value):,} caractères ; maximum {max_chars:,}). "
+            "Découpez-le en plusieurs parties.".replace(",", "\u202f")
+        )
+    return value
+
+
+def _clean_person(
+    text: str, start: int, end: int, *, capitalised: bool = True
+) -> tuple[int, int] | None:
+    """Trim civility prefixes, roles, particles and punctuation off a person span.
+
+    ``capitalised=False`` for the statistical model's persons: citizens do write
+    "julien moreau" in lower case, and the model still finds it.
+    """
+    m = _CIVILITY_PREFIX.match(text[start:end])
+    if m:
+        start += m.end()
+    span = _strip_not_names(text, start, end, capitalised=capitalised)
+    if span is None:
+        return None
+    s, e = span
+    while e > s and text[e - 1] in ",.;:)»\"'’":
+        e -= 1
+    value = text[s:e]
+    if not value or any(c.isdigit() for c in value) or "@" in value:
+        return None
+    words = [fold(w.strip(",.;:")) for w in value.split()]
+    if any(w in ORG_MARKERS for w in words):
+        return None  # "Menuiserie Moreau", "Durand BTP": an organisation
+    letters = [c for c in value if c.isalpha()]
+    if len(letters) < 2 or (len(words) == 1 and value.isupper() and len(letters) <= 3):
+        return None  # "N", "HT", "BTP"
+    return s, e
+
+
+def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
+    found = []
+    for start, end, label in spans:
+        if label == "PER":
+            score, source = 0.85, "spacy"
+        else:
+            first = text[start:end].split()
+            if len(first) < 2 or fold(_CIVILITY_PREFIX.sub("", first[0])) not in GIVEN_NAMES:
+                continue
+            score, source = 0.6, f"spacy:{label}+prenom"
+        cleaned = _clean_person(text, start, end, capitalised=label != "PER")
+        if cleaned:
+            s, e = cleaned
+            found.append(Entity("PERSONNE", s, e, text[s:e], score, source))
+    return found
+
+
+_PARTICLE_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(]))(?:Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA|VAN|BEN|EL)[ -]$"
+)
+
+
+def _tidy_person(text: str, e: Entity) -> Entity | None:
+    """Clean every person candidate the same way and take in a particle ("Da Silva")."""
+    if e.type != "PERSONNE":
+        return e
+    span = _clean_person(text, e.start, e.end, capitalised=e.source != "spacy")
+    if span is None:
+        return None
+    s, end = span
+    before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
+    if before and fold(before[-1]) in NAMED_PLACES | STREET_WORDS:
+        return None  # "salle Jean Moulin", "rue Victor Hugo": a place
+    m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
+    if m:
+        s = max(0, s - 5) + m.start()
+    return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
+
+
+class _Intervals:
+    """Non-overlapping half-open intervals, sorted: overlap test in O(log n)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
+def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
+    ordered = sorted(
+        candidates, key=lambda e: (PRIORITY[e.type], -(e.end - e.start), -e.score, e.start)
+    )
+    kept: list[Entity] = []
+    taken = _Intervals()
+    for cand in ordered:
+        if not taken.overlaps(cand.start, cand.end):
+            taken.add(cand.start, cand.end)
+            kept.append(cand)
+    return sorted(kept, key=lambda e: e.start)
+
+
+def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
+    """Other mentions of the surnames/given names already found, as whole capitalised words."""
+    words: set[str] = set()
+    for e in entities:
+        if e.type != "PERSONNE":
+            continue
+        # Only from names that look like people's: a civility before, or a known given name
+        # (so a model's mistake such as "Hakea gibbosa" does not spread through the text).
+        parts = [fold(p) for w in e.text.split() for p in w.split("-")]
+        if e.source != "regle:civilite" and not any(p in GIVEN_NAMES for p in parts):
+            continue
+        for w in _NAME_WORD.findall(e.text):
+            w = w.rstrip("'’-")
+            if len(w) >= 3 and fold(w) not in NOT_NAMES:
+                words.add(w)
+    if not words:
+        return []
+    pattern = re.compile(
+        r"(?<![\w@.-])(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")(?![\w@-])"
+    )
+    taken = _Intervals()
+    for e in sorted(entities, key=lambda e: e.start):
+        taken.add(e.start, e.end)
+    return [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, "propagation")
+        for m in pattern.finditer(text)
+        if not taken.overlaps(m.start(), m.end())
+    ]
+
+
+def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
+    merged: list[Entity] = []
+    for e in entities:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.type == e.type == "PERSONNE"
+            and text[prev.end : e.start] in (" ", "\u00a0", "-")
+        ):
+            merged[-1] = Entity(
+                "PERSONNE",
+                prev.start,
+                e.end,
+                text[prev.start : e.end],
+                max(prev.score, e.score),
+                prev.source,
+            )
+        else:
+            merged.append(e)
+    return merged
+
+
+def scan(
+    value: str | bytes,
+    *,
+    use_ner: bool = True,
+    types: Iterable[str] | None = None,
+    encoding: str | None = None,
+    max_chars: int = MAX_CHARS,
+) -> ScanResult:
+    """Find the personal data in a French text. See the module docstring for the steps."""
+    text = ensure_text(value, encoding=encoding, max_chars=max_chars)
+    wanted = set(types) if types is not None else set(ENTITY_TYPES)
+    unknown = wanted - set(ENTITY_TYPES)
+    if unknown:
+        raise InvalidInput(f"Type(s) de données inconnu(s) : {', '.join(sorted(unknown))}.")
+    result = ScanResult(entities=[], ner_used=False)
+    if not text.strip():
+        return result
+
+    candidates: list[Entity] = []
+    for recognizer in RULE_RECOGNIZERS:
+        candidates.extend(recognizer(text))
+
+    if use_ner:
+        from communia.core.privacy.ner import ner_status, spacy_entities
+
+        spans = spacy_entities(text)
+        status = ner_status()
+        if spans is None:
+            result.warnings.append(status.message)
+        else:
+            result.ner_used, result.ner_model = True, status.model
+            candidates.extend(_ner_persons(text, spans))
+
+    candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
+    # Aliases of an earlier pseudonymisation ("Personne 1") are not personal data.
+    aliases = _Intervals()
+    for m in _ALIAS.finditer(text):
+        aliases.add(m.start(), m.end())
+    if aliases.starts:
+        candidates = [c for c in candidates if not aliases.overlaps(c.start, c.end)]
+    entities = _resolve(candidates)
+    entities = _resolve(entities + _propagate(text, entities))
+    entities = _merge_adjacent(entities, text)
+    result.entities = [e for e in entities if e.type in wanted]
+    return result
+
+
+def detect(value: str | bytes, **kwargs) -> list[Entity]:
+    """Shortcut: the entities of ``scan``."""
+    return scan(value, **kwargs).entities

@@ -1,0 +1,499 @@
+"""Rule-based recognisers of French personal data (no dependency beyond ``re``).
+
+Each recogniser is a function ``text -> list[Entity]``. Identifiers with a key (NIR, IBAN,
+SIRET/SIREN) are reported only when the key is right; contextual ones (dates of birth,
+old-style plates, SIREN, cadastral parcels) need a nearby cue word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from communia.core.privacy.checksums import (
+    IBAN_LENGTHS,
+    compact,
+    iban_is_valid,
+    nir_is_valid,
+    siren_is_valid,
+    siret_is_valid,
+)
+from communia.core.privacy.entities import Entity
+from communia.core.privacy.lexicon import (
+    CIVILITIES,
+    GIVEN_NAMES,
+    NOT_NAMES,
+    ORG_MARKERS,
+    STREET_TYPES,
+    fold,
+)
+
+__all__ = [
+    "RULE_RECOGNIZERS",
+    "find_emails",
+    "find_phones",
+    "find_nirs",
+    "find_ibans",
+    "find_sirets",
+    "find_sirens",
+    "find_birth_dates",
+    "find_plates",
+    "find_parcels",
+    "find_addresses",
+    "find_persons_by_rules",
+]
+
+_UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
+_LOW = "a-zàâäçéèêëîïôöùûüÿæœß"
+_WORD_CAP = rf"[{_UP}][{_LOW}{_UP}]*(?:[-'’][{_UP}{_LOW}][{_LOW}{_UP}]*)*"
+
+
+def _entities(kind: str, matches, source: str, score: float, group: int = 0) -> list[Entity]:
+    return [
+        Entity(kind, m.start(group), m.end(group), m.group(group), score, source) for m in matches
+    ]
+
+
+# --- e-mail ----------------------------------------------------------------------------
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+(?:\.[\w+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
+)
+
+
+def find_emails(text: str) -> list[Entity]:
+    return _entities("EMAIL", _EMAIL.finditer(text), "regex:email", 1.0)
+
+
+# --- phone numbers (France, metropolitan and overseas) -----------------------------------
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:[ .\-\u00a0]?\d{2}){4}(?!\d)"
+    r"|(?<![\w+])(?:(?:\+|00)\s?(?:262|590|594|596|269|687|689)\s?)\d{3}(?:[ .\-]?\d{2}){3}(?!\d)"
+)
+
+
+def find_phones(text: str) -> list[Entity]:
+    return _entities("TELEPHONE", _PHONE.finditer(text), "regex:telephone", 0.95)
+
+
+# --- NIR (numéro d'inscription au répertoire, "numéro de sécurité sociale") --------------
+_SEP = r"[ .\-\u00a0]?"
+_NIR = re.compile(
+    rf"(?<![\w])[1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[ABab]){_SEP}\d{{3}}{_SEP}\d{{3}}"
+    rf"{_SEP}\d\d(?![\w])"
+    # overseas departments are often grouped 3+2: "1 85 05 971 23 456 78"
+    rf"|(?<![\w])[1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d(?![\w])"
+)
+
+
+def find_nirs(text: str) -> list[Entity]:
+    return [
+        Entity("NIR", m.start(), m.end(), m.group(), 1.0, "regex:nir+cle")
+        for m in _NIR.finditer(text)
+        if nir_is_valid(m.group())
+    ]
+
+
+# --- IBAN ------------------------------------------------------------------------------
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})")
+
+
+def find_ibans(text: str) -> list[Entity]:
+    found = []
+    for m in _IBAN_START.finditer(text):
+        length = IBAN_LENGTHS.get(m.group(1))
+        if length is None:
+            continue
+        # Read exactly ``length`` alphanumerics, allowing single separators between them.
+        i, count, end = m.start(), 0, m.start()
+        while i < len(text) and count < length:
+            ch = text[i]
+            if ch.isascii() and ch.isalnum():
+                count += 1
+                end = i + 1
+            elif ch in " -\u00a0" and count and i + 1 < len(text) and text[i + 1].isalnum():
+                pass
+            else:
+                break
+            i += 1
+        if count != length:
+            continue
+        if end < len(text) and text[end].isascii() and text[end].isalnum():
+            continue  # glued to more characters: not an IBAN
+        value = text[m.start() : end]
+        if iban_is_valid(value):
+            found.append(Entity("IBAN", m.start(), end, value, 1.0, "regex:iban+mod97"))
+    return found
+
+
+# --- SIRET / SIREN ---------------------------------------------------------------------
+_SIRET = re.compile(r"(?<![\d])\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5}(?![\d])")
+_SIREN = re.compile(r"(?<![\d])\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}(?![\d]|[ .\u00a0]?\d{5})")
+_SIREN_CUE = re.compile(r"(?i)\b(?:siren|rcs|r\.c\.s\.|immatricul\w*|n°\s*d'identification)\b")
+
+
+def find_sirets(text: str) -> list[Entity]:
+    return [
+        Entity("SIRET", m.start(), m.end(), m.group(), 1.0, "regex:siret+luhn")
+        for m in _SIRET.finditer(text)
+        if siret_is_valid(m.group())
+    ]
+
+
+def find_sirens(text: str) -> list[Entity]:
+    found = []
+    for m in _SIREN.finditer(text):
+        if not siren_is_valid(m.group()):
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        after = text[m.end() : m.end() + 12]
+        if _SIREN_CUE.search(before) or re.match(r"\s*(?:RCS|R\.C\.S\.)", after):
+            found.append(Entity("SIREN", m.start(), m.end(), m.group(), 0.95, "regex:siren+luhn"))
+    return found
+
+
+# --- dates of birth (a date near a cue word) -------------------------------------------
+_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    "novembre|décembre|decembre"
+)
+_DATE = re.compile(
+    rf"(?<!\d)(?:(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:19|20)\d\d"
+    rf"|(?:1er|0?[1-9]|[12]\d|3[01])\s+(?:{_MONTHS})\s+(?:19|20)\d\d"
+    rf"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?!\d)",
+    re.IGNORECASE,
+)
+_BIRTH_CUE = re.compile(
+    r"(?i)(?:\bnée?s?\b|\bné\(e\)|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*|\bnaiss\.)"
+)
+
+
+def find_birth_dates(text: str) -> list[Entity]:
+    found = []
+    for m in _DATE.finditer(text):
+        window = text[max(0, m.start() - 45) : m.start()]
+        # The cue must be in the same sentence/line as the date.
+        window = re.split(r"[\n;]|\.\s", window)[-1]
+        if _BIRTH_CUE.search(window):
+            found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.9, "regex:ddn"))
+    return found
+
+
+# --- licence plates --------------------------------------------------------------------
+_SIV_LETTERS = "A-HJ-NP-TV-Z"
+_SIV_STRICT = re.compile(rf"(?<![\w-])[{_SIV_LETTERS}]{{2}}-\d{{3}}-[{_SIV_LETTERS}]{{2}}(?![\w-])")
+_SIV_LOOSE = re.compile(
+    rf"(?<![\w-])[{_SIV_LETTERS}]{{2}} ?\d{{3}} ?[{_SIV_LETTERS}]{{2}}(?![\w-])"
+)
+_FNI = re.compile(
+    r"(?<![\w-])\d{1,4}[ -]?[A-Z]{1,3}[ -]?(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])(?![\w-])"
+)
+_PLATE_CUE = re.compile(
+    r"(?i)\b(?:immatricul\w*|plaque|véhicule|vehicule|voiture|automobile|camion|moto|"
+    r"scooter|fourgon|utilitaire|stationn\w*|fourrière|PV|carte\s+grise)\b"
+)
+
+
+def find_plates(text: str) -> list[Entity]:
+    found = {(m.start(), m.end()): m for m in _SIV_STRICT.finditer(text)}
+    cued = []
+    for regex in (_SIV_LOOSE, _FNI):
+        for m in regex.finditer(text):
+            if (m.start(), m.end()) in found:
+                continue
+            window = text[max(0, m.start() - 80) : m.start()]
+            if _PLATE_CUE.search(window):
+                cued.append(m)
+    result = [Entity("PLAQUE", s, e, m.group(), 1.0, "regex:siv") for (s, e), m in found.items()]
+    result += [
+        Entity("PLAQUE", m.start(), m.end(), m.group(), 0.85, "regex:plaque+contexte") for m in cued
+    ]
+    return result
+
+
+# --- cadastral parcels -----------------------------------------------------------------
+_PARCEL = re.compile(
+    r"(?i)\b(?:parcelles?|cadastr[ée]es?|cadastre|section)\b[^.\n]{0,40}?"
+    r"(?P<ref>(?:section\s+)?(?-i:(?:\d{3}\s?)?[A-Z]{1,2}|0[A-Z])\s*(?:n[°o]\.?\s*|numéros?\s*)?"
+    r"\d{1,4}(?:\s*(?:,|et)\s*\d{1,4})*)\b"
+)
+
+
+def find_parcels(text: str) -> list[Entity]:
+    return [
+        Entity("PARCELLE", m.start("ref"), m.end("ref"), m.group("ref"), 0.9, "regex:parcelle")
+        for m in _PARCEL.finditer(text)
+    ]
+
+
+# --- street addresses ------------------------------------------------------------------
+def _street_types_regex() -> str:
+    types = sorted(STREET_TYPES, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(t) + ("" if t.endswith(".") else r"\b") for t in types) + ")"
+
+
+_STREET_TYPE = _street_types_regex()
+_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?"
+_STREET_START = re.compile(
+    rf"(?<![\w,.])(?P<num>{_NUMBER}),?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
+)
+_ADDRESS_CUE = re.compile(
+    rf"(?i)\b(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
+    rf"situé\(?e?\)?|sis|sise|au|à)[ \u00a0]+(?:au[ \u00a0]+|à[ \u00a0]+|:[ \u00a0]*)?"
+    rf"(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
+)
+_CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
+_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l'",
+        "l’",
+        "d'",
+        "d’",
+        "aux",
+        "sur",
+        "sous",
+        "saint",
+        "sainte",
+        "st",
+        "ste",
+    ]
+)
+_CITY_LINK = r"(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’])"
+_CITY = (
+    rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})"
+    rf"(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|{_CITY_LINK}(?=[ \-]?[{_UP}])))*"
+)
+_POSTCODE_CITY = re.compile(
+    rf"[ \u00a0]*,?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
+    rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?"
+)
+_TOKEN = re.compile(r"[^\s]+")
+
+
+def _street_name_end(text: str, pos: int) -> int | None:
+    """End of the street name starting at ``pos``, scanning words on the same line."""
+    end, prev_particle, named = pos, False, False
+    for accepted, m in enumerate(_TOKEN.finditer(text, pos)):
+        gap = text[end : m.start()]
+        if "\n" in gap or accepted >= 8:
+            break
+        raw = m.group()
+        word = raw.rstrip(',;:)»"')
+        stop_after = word != raw
+        if word.endswith(".") and not re.fullmatch(r"(?:St|Ste|Dr|Gal|Mal|Pdt)\.", word):
+            word, stop_after = word[:-1], True
+        if not word:
+            break
+        folded = fold(word)
+        if folded in _PARTICLES or re.fullmatch(r"[ldLD]['’]\w+", word):
+            ok, particle = True, not re.fullmatch(r"[ldLD]['’]\w+", word)
+            named = named or not particle
+        elif (
+            word[0].isupper()
+            or re.fullmatch(r"\d{1,4}(?:er|e)?", word)
+            or prev_particle
+            and len(word) >= 3
+            and word.isalpha()
+            and folded not in _STOP_WORDS
+        ):
+            ok, particle, named = True, False, True
+        else:
+            ok = False
+        if not ok:
+            break
+        end = m.start() + len(word)
+        prev_particle = particle
+        if stop_after:
+            break
+    if not named:
+        return None
+    # Drop trailing particles ("rue des" then a verb).
+    words = list(_TOKEN.finditer(text[pos:end]))
+    while words and fold(words[-1].group()) in _PARTICLES:
+        words.pop()
+    return pos + words[-1].end() if words else None
+
+
+_STOP_WORDS = frozenset(
+    fold(w)
+    for w in [
+        "à",
+        "au",
+        "aux",
+        "et",
+        "pour",
+        "depuis",
+        "est",
+        "sont",
+        "a",
+        "ont",
+        "qui",
+        "que",
+        "dans",
+        "avec",
+        "par",
+        "ou",
+        "où",
+        "mais",
+        "donc",
+        "car",
+        "un",
+        "une",
+        "vers",
+        "chez",
+    ]
+)
+
+
+def _address_at(text: str, start: int, name_pos: int, score: float, source: str) -> Entity | None:
+    end = _street_name_end(text, name_pos)
+    if end is None:
+        return None
+    city = _POSTCODE_CITY.match(text, end)
+    if city:
+        end = city.end()
+    return Entity("ADRESSE", start, end, text[start:end], score, source)
+
+
+def find_addresses(text: str) -> list[Entity]:
+    found: list[Entity] = []
+    for m in _STREET_START.finditer(text):
+        entity = _address_at(text, m.start(), m.end(), 0.9, "regex:adresse")
+        if entity:
+            found.append(entity)
+    # Without a house number, only after a cue ("demeurant rue ...", "habite place ...").
+    for m in _ADDRESS_CUE.finditer(text):
+        t = _CUED_TYPE.match(text, m.end())
+        if t:
+            entity = _address_at(text, m.end(), t.end(), 0.75, "regex:adresse+contexte")
+            if entity:
+                found.append(entity)
+    return found
+
+
+# --- persons (rules: civility + name, given name + surname) ------------------------------
+_CIV = "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True))
+_UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
+_NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
+_SURNAME_PART = (
+    r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da"
+    r"|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
+)
+_CIVILITY_NAME = re.compile(
+    rf"(?<![\w])(?:{_CIV})(?![\w])\.?[ \u00a0]+(?P<name>{_SURNAME_PART}{_NAME_TOKEN}"
+    rf"(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
+)
+_CAP_SEQ = re.compile(
+    rf"(?<![\w@.])(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{1,3}})(?![\w@])"
+)
+
+
+_CIVILITY_WORDS = frozenset(fold(c) for c in CIVILITIES)
+_EDGE_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "van",
+        "von",
+        "ben",
+        "el",
+        "di",
+        "da",
+        "d'",
+        "l'",
+        "d’",
+        "l’",
+    ]
+)
+
+
+def _strip_not_names(
+    text: str, start: int, end: int, *, capitalised: bool = True
+) -> tuple[int, int] | None:
+    """Trim roles, salutations and particles off both ends ("le Maire", "du CCAS")."""
+    words = list(re.finditer(r"[^\s]+", text[start:end]))
+
+    def drop(word: str) -> bool:
+        w = fold(word.strip(",;:"))
+        return w in NOT_NAMES or w in _EDGE_PARTICLES or w in _CIVILITY_WORDS or not w.strip(".")
+
+    while words and drop(words[-1].group()):
+        words.pop()
+    while words and drop(words[0].group()):
+        words.pop(0)
+    if not words or (capitalised and not words[0].group()[0].isupper()):
+        return None
+    return start + words[0].start(), start + words[-1].end()
+
+
+def _title_upper_pair(words: list[str]) -> bool:
+    """ "Héloïse CARRÉ" / "CARRÉ Héloïse": a title-case word next to an upper-case surname."""
+    if len(words) != 2:
+        return False
+    clean = [w.strip(",.") for w in words]
+    if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in clean):
+        return False
+    kinds = [
+        "U" if w.isupper() else ("T" if w[0].isupper() and w[1:].islower() else "") for w in clean
+    ]
+    upper = [w for w, k in zip(clean, kinds, strict=True) if k == "U"]
+    # Acronyms ("KRC Genk", "BBC Canada") are short or vowel-less.
+    if sorted(kinds) != ["T", "U"]:
+        return False
+    surname = upper[0].replace("-", "")
+    return len(surname) >= 4 and any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname)
+
+
+def find_persons_by_rules(text: str) -> list[Entity]:
+    found = []
+    for m in _CIVILITY_NAME.finditer(text):
+        span = _strip_not_names(text, m.start("name"), m.end("name"))
+        if span:
+            s, e = span
+            found.append(Entity("PERSONNE", s, e, text[s:e], 0.85, "regle:civilite"))
+    for m in _CAP_SEQ.finditer(text):
+        words = re.findall(r"[^\s]+", m.group("name"))
+        if re.search(r"(?:Saint|Sainte|St|Ste)[ -]$", text[max(0, m.start() - 7) : m.start()]):
+            continue  # "Saint Martin", a place or a saint
+        folded = [fold(w.strip(",.")).split("-") for w in words]
+        # "Prénom Nom..." (given name first) or "NOM Prénom" (upper-case surname first).
+        has_given = any(p in GIVEN_NAMES for p in folded[0]) or (
+            words[0].isupper() and len(words) == 2 and any(p in GIVEN_NAMES for p in folded[1])
+        )
+        if not has_given and not _title_upper_pair(words):
+            continue
+        # A known given name must be followed or preceded by another name word.
+        span = _strip_not_names(text, m.start("name"), m.end("name"))
+        if not span:
+            continue
+        s, e = span
+        if len(text[s:e].split()) < 2:
+            continue
+        found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:prenom"))
+    return found
+
+
+RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
+    find_emails,
+    find_ibans,
+    find_nirs,
+    find_sirets,
+    find_sirens,
+    find_phones,
+    find_plates,
+    find_parcels,
+    find_birth_dates,
+    find_addresses,
+    find_persons_by_rules,
+)
+
+_ = compact  # re-exported helper used by callers that normalise values

@@ -1,0 +1,201 @@
+"""Web adapter of the privacy service: the agents' page ``/app/confidentialite``.
+
+An agent pastes a text or uploads a text file, gets the pseudonymised version to copy or
+download, and (agents and administrators) can re-identify a text with its table id.
+Wire it into the app with ``install(app)``. Heavy imports stay in the handlers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from communia.core.errors import InvalidInput, TooLarge
+from communia.core.users import Actor
+
+__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES"]
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+_TEXT_TYPES = (".txt", ".md", ".csv", ".eml", ".html", ".htm", ".xml", ".json")
+
+
+async def _read_form(request: Request) -> tuple[dict[str, str], bytes | None, str]:
+    """Fields of the multipart form, plus the uploaded file (bytes, name) if any."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    upload = form.get("fichier")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return fields, None, ""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise TooLarge("Fichier trop volumineux (2 Mo au plus pour un fichier texte).")
+    if not upload.filename.lower().endswith(_TEXT_TYPES):
+        raise InvalidInput(
+            "Seuls les fichiers texte (.txt, .csv, .eml, .md…) sont acceptés ici ; pour un PDF "
+            "ou un document bureautique, copiez-collez son texte."
+        )
+    return fields, data, upload.filename
+
+
+def _download_name(name: str) -> str:
+    stem = re.sub(r"[^\w.-]+", "_", name.rsplit(".", 1)[0])[:60] or "texte"
+    return f"{stem}-pseudonymise.txt"
+
+
+def page_router() -> APIRouter:
+    from communia.web.rendering import render
+    from communia.web.security import check_csrf, require_actor
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/app/confidentialite", response_class=HTMLResponse)
+    def privacy_page(request: Request, actor: Actor = Depends(require_actor)):
+        return render(request, "privacy.html", {"result": None})
+
+    @router.post("/app/confidentialite", response_class=HTMLResponse)
+    async def privacy_submit(request: Request, actor: Actor = Depends(require_actor)):
+        fields, data, filename = await _read_form(request)
+        check_csrf(request, actor, fields.get("csrf_token"))
+        raw: str | bytes = data if data is not None else fields.get("texte", "")
+        if not (raw.strip() if isinstance(raw, str) else raw.strip()):
+            raise InvalidInput("Collez un texte ou choisissez un fichier.")
+        keep = fields.get("reversible") == "1"
+        return await _pseudonymise_and_render(request, actor, raw, filename, keep)
+
+    async def _pseudonymise_and_render(request, actor, raw, filename, keep):
+        from starlette.concurrency import run_in_threadpool
+
+        from communia.core.db import write_session
+        from communia.core.privacy import LABELS, pseudonymise_detailed
+
+        def work():
+            if not keep:
+                return pseudonymise_detailed(raw, commune_id=None, session=None)
+            with write_session() as s:
+                return pseudonymise_detailed(
+                    raw, commune_id=actor.commune_id, session=s, actor=actor.email
+                )
+
+        result = await run_in_threadpool(work)  # spaCy is CPU-bound: keep the loop free
+        counts = [(LABELS[k], v) for k, v in sorted(result.counts.items())]
+        return render(
+            request,
+            "privacy.html",
+            {
+                "result": result,
+                "counts": counts,
+                "download_name": _download_name(filename or "texte"),
+            },
+        )
+
+    @router.post("/app/confidentialite/telecharger")
+    async def privacy_download(request: Request, actor: Actor = Depends(require_actor)):
+        fields, _, _ = await _read_form(request)
+        check_csrf(request, actor, fields.get("csrf_token"))
+        name = _download_name(fields.get("nom", "texte"))
+        return Response(
+            fields.get("texte", ""),
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @router.post("/app/confidentialite/reidentifier", response_class=HTMLResponse)
+    async def privacy_reidentify(request: Request, actor: Actor = Depends(require_actor)):
+        from communia.core.db import write_session
+        from communia.core.privacy import reidentify
+
+        fields, _, _ = await _read_form(request)
+        check_csrf(request, actor, fields.get("csrf_token"))
+        with write_session() as s:
+            restored = reidentify(
+                fields.get("texte", ""),
+                fields.get("correspondance", "").strip(),
+                commune_id=actor.commune_id,
+                session=s,
+                role=actor.role,
+                actor=actor.email,
+            )
+        return render(request, "privacy.html", {"result": None, "restored": restored})
+
+    return router
+
+
+class TextIn(BaseModel):
+    texte: str = Field(description="Texte à analyser (UTF-8).", examples=["M. Jean Dupont"])
+    reversible: bool = Field(
+        False, description="Conserver la table de correspondance chiffrée (pseudonymise)."
+    )
+
+
+class ReidentifyIn(BaseModel):
+    texte: str = Field(description="Texte contenant des alias.", examples=["Personne 1"])
+    correspondance: str = Field(description="Identifiant de la table de correspondance.")
+
+
+def api_router() -> APIRouter:
+    """JSON API under ``/api/v1/privacy`` (same library calls as the page and the CLI)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from communia.web.security import api_actor
+
+    router = APIRouter(prefix="/api/v1/privacy", tags=["données personnelles"])
+
+    @router.post("/scan", summary="Données personnelles repérées dans un texte")
+    async def scan_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.privacy import scan
+
+        result = await run_in_threadpool(scan, body.texte)
+        return {
+            "entites": [e.to_dict() for e in result.entities],
+            "totaux": result.counts(),
+            "modele": result.ner_model or None,
+            "avertissements": result.warnings,
+        }
+
+    @router.post("/pseudonymise", summary="Remplace les données personnelles par des alias")
+    async def pseudonymise_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.db import write_session
+        from communia.core.privacy import pseudonymise_detailed
+
+        def work():
+            if not body.reversible:
+                return pseudonymise_detailed(body.texte, commune_id=None, session=None)
+            with write_session() as s:
+                return pseudonymise_detailed(
+                    body.texte, commune_id=actor.commune_id, session=s, actor=actor.email
+                )
+
+        res = await run_in_threadpool(work)
+        return {
+            "texte": res.text,
+            "correspondance": res.mapping_id,
+            "totaux": res.counts,
+            "modele": res.ner_model or None,
+            "avertissements": res.warnings,
+        }
+
+    @router.post("/reidentify", summary="Rétablit les données d'origine (agents, administrateurs)")
+    def reidentify_endpoint(body: ReidentifyIn, actor: Actor = Depends(api_actor)) -> dict:
+        from communia.core.db import write_session
+        from communia.core.privacy import reidentify
+
+        with write_session() as s:
+            text = reidentify(
+                body.texte,
+                body.correspondance.strip(),
+                commune_id=actor.commune_id,
+                session=s,
+                role=actor.role,
+                actor=actor.email,
+            )
+        return {"texte": text}
+
+    return router
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(page_router())
+    app.include_router(api_router())

@@ -1,0 +1,313 @@
+"""Users, roles, sessions and API tokens.
+
+Roles: ``admin`` (manages the commune, its agents and settings), ``agent`` (works with
+the modules), ``elu`` (elected official: reads everything of the commune, changes nothing).
+Every user belongs to exactly one commune; an ``Actor`` carries that scope into every call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from communia.core import audit
+from communia.core.db import utcnow
+from communia.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    RateLimited,
+)
+from communia.core.models import ROLES, ApiToken, User, UserSession
+from communia.core.security import (
+    DUMMY_HASH,
+    check_password_strength,
+    clear_failures,
+    hash_password,
+    is_locked,
+    needs_rehash,
+    new_token,
+    register_failure,
+    token_digest,
+    verify_password,
+)
+from communia.core.settings import get_settings
+from communia.core.tenancy import get_scoped, scoped
+
+__all__ = [
+    "Actor",
+    "ROLE_LABELS",
+    "actor_for",
+    "authenticate",
+    "record_login_failure",
+    "create_user",
+    "update_user",
+    "list_users",
+    "get_user",
+    "open_session",
+    "actor_from_session",
+    "close_session",
+    "create_api_token",
+    "actor_from_api_token",
+    "actor_by_email",
+    "require_write",
+    "require_admin",
+]
+
+ROLE_LABELS = {"admin": "Administrateur", "agent": "Agent", "elu": "Élu (lecture seule)"}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and for which commune. Passed explicitly to every library call."""
+
+    user_id: int
+    email: str
+    full_name: str
+    role: str
+    commune_id: int
+    commune_slug: str
+    session_id: int | None = None
+    csrf_token: str = ""
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in ("admin", "agent")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def require_write(actor: Actor) -> None:
+    if not actor.can_write:
+        raise PermissionDenied("Votre rôle (élu) donne accès en lecture seule.")
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Cette action est réservée aux administrateurs de la commune.")
+
+
+def actor_for(user: User, *, session_id: int | None = None, csrf_token: str = "") -> Actor:
+    return Actor(
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        commune_id=user.commune_id,
+        commune_slug=user.commune.slug,
+        session_id=session_id,
+        csrf_token=csrf_token,
+    )
+
+
+def _validate(email: str, full_name: str, role: str) -> tuple[str, str]:
+    email = email.strip().lower()
+    full_name = full_name.strip()
+    if not EMAIL_RE.match(email) or len(email) > 200:
+        raise InvalidInput("Adresse électronique invalide.")
+    if not full_name or len(full_name) > 200:
+        raise InvalidInput("Le nom complet est obligatoire (200 caractères au plus).")
+    if role not in ROLES:
+        raise InvalidInput(f"Rôle inconnu : « {role} ». Rôles possibles : admin, agent, elu.")
+    return email, full_name
+
+
+def create_user(
+    session: Session,
+    *,
+    commune_id: int,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str,
+    by: str,
+    check_strength: bool = True,
+) -> User:
+    email, full_name = _validate(email, full_name, role)
+    if check_strength and (reason := check_password_strength(password)):
+        raise InvalidInput(reason)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("Un compte existe déjà avec cette adresse électronique.")
+    user = User(
+        commune_id=commune_id,
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=by,
+        action="user.create",
+        commune_id=commune_id,
+        object_type="user",
+        object_id=user.id,
+        summary=f"Compte créé ({ROLE_LABELS[role]})",
+        inputs_hash=audit.hash_inputs(email, role),
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    require_admin(actor)
+    user = get_scoped(session, User, user_id, actor.commune_id)
+    changes = {}
+    if role is not None:
+        if role not in ROLES:
+            raise InvalidInput(f"Rôle inconnu : « {role} ».")
+        if user.id == actor.user_id and role != "admin":
+            raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+        changes["role"] = role
+        user.role = role
+    if active is not None:
+        if user.id == actor.user_id and not active:
+            raise InvalidInput("Vous ne pouvez pas désactiver votre propre compte.")
+        changes["active"] = active
+        user.active = active
+        if not active:
+            session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    if password is not None:
+        if reason := check_password_strength(password):
+            raise InvalidInput(reason)
+        user.password_hash = hash_password(password)
+        changes["password"] = "changé"
+    audit.record(
+        session,
+        actor=actor.email,
+        action="user.update",
+        commune_id=actor.commune_id,
+        object_type="user",
+        object_id=user.id,
+        summary="Compte modifié",
+        details=changes,
+    )
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    return list(session.scalars(scoped(User, actor.commune_id).order_by(User.full_name)))
+
+
+def get_user(session: Session, actor: Actor, user_id: int) -> User:
+    return get_scoped(session, User, user_id, actor.commune_id)
+
+
+def authenticate(session: Session, email: str, password: str, *, client: str) -> User:
+    """Check credentials with rate limiting; the same message whatever went wrong."""
+    settings = get_settings()
+    keys = _login_keys(email, client)
+    email = (email or "").strip().lower()
+    failed = AuthenticationFailed("Adresse électronique ou mot de passe incorrect.")
+    if is_locked(
+        session,
+        *keys,
+        max_attempts=settings.login_max_attempts,
+        minutes=settings.login_lockout_minutes,
+    ):
+        raise RateLimited(
+            "Trop de tentatives de connexion. Réessayez dans "
+            f"{int(settings.login_lockout_minutes)} minutes."
+        )
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        verify_password(DUMMY_HASH, password)  # same cost as a real check: no user enumeration
+        raise failed
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise failed
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    clear_failures(session, keys[0])
+    user.last_login_at = utcnow()
+    return user
+
+
+def _login_keys(email: str, client: str) -> tuple[str, str]:
+    return f"email:{(email or '').strip().lower()}", f"ip:{client}"
+
+
+def record_login_failure(session: Session, email: str, *, client: str) -> None:
+    """Count a failed login (call in its own transaction: the failed one is rolled back)."""
+    register_failure(session, *_login_keys(email, client))
+
+
+def open_session(session: Session, user: User) -> tuple[str, UserSession]:
+    token = new_token()
+    hours = get_settings().session_hours
+    row = UserSession(
+        token_hash=token_digest(token),
+        user_id=user.id,
+        csrf_token=new_token(24),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=user.email,
+        action="session.open",
+        commune_id=user.commune_id,
+        object_type="user",
+        object_id=user.id,
+        summary="Connexion",
+    )
+    return token, row
+
+
+def actor_from_session(session: Session, token: str) -> Actor | None:
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
+    if row is None or row.expires_at <= utcnow() or not row.user.active:
+        return None
+    return actor_for(row.user, session_id=row.id, csrf_token=row.csrf_token)
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+
+
+def create_api_token(session: Session, actor: Actor, *, label: str = "") -> str:
+    """A bearer token for the JSON API, shown once; only its hash is kept."""
+    token = new_token()
+    session.add(ApiToken(token_hash=token_digest(token), user_id=actor.user_id, label=label[:200]))
+    audit.record(
+        session,
+        actor=actor.email,
+        action="api_token.create",
+        commune_id=actor.commune_id,
+        object_type="user",
+        object_id=actor.user_id,
+        summary=f"Jeton d'API créé : {label[:80]}",
+    )
+    return token
+
+
+def actor_from_api_token(session: Session, token: str) -> Actor | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked or not row.user.active:
+        return None
+    return actor_for(row.user)
+
+
+def actor_by_email(session: Session, email: str) -> Actor:
+    """The CLI acts as a named user (``--as``), with that user's commune and role."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise AuthenticationFailed(f"Aucun compte actif pour « {email} ».")
+    return actor_for(user)

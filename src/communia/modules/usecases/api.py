@@ -1,0 +1,44 @@
+"""JSON API of the use-case library; ``/public`` is the federation endpoint (no login)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+
+from communia.core.db import read_session, write_session
+from communia.core.settings import get_settings
+from communia.core.users import Actor
+from communia.modules.usecases import service
+from communia.web.security import api_actor
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["cas d'usage"])
+
+
+@router.get("/public")
+def public_catalogue() -> dict:
+    """Catalogue public de l'instance, au format d'échange `communia.usecases` (fédération)."""
+    with read_session() as s:
+        cases = service.search(s, None, limit=100_000)
+        return service.export_json(cases, origin=get_settings().base_url)
+
+
+@router.get("")
+def search(
+    q: str = "",
+    statut: str = "",
+    taille: str = "",
+    limit: int = Query(200, ge=1, le=1000),
+    actor: Actor = Depends(api_actor),
+) -> dict:
+    with read_session() as s:
+        return service.export_json(
+            service.search(s, actor, query=q, status=statut, size=taille, limit=limit)
+        )
+
+
+@router.post("", status_code=201)
+def create(body: dict, actor: Actor = Depends(api_actor)) -> dict:
+    with write_session() as s:
+        case = service.save_case(s, actor, body)
+        return {"id": case.id, "uid": case.uid}

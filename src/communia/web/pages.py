@@ -1,0 +1,473 @@
+"""Server-rendered pages: public commune pages, login, agents' dashboard and administration.
+
+Each handler parses, makes one library call in a transaction, and renders.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import func, select
+
+from communia.core import audit as audit_lib
+from communia.core import communes as communes_lib
+from communia.core import users as users_lib
+from communia.core.db import read_session, write_session
+from communia.core.errors import CommuniaError, InvalidInput
+from communia.core.models import AuditEntry
+from communia.core.registry import load_modules
+from communia.core.security import new_token
+from communia.core.settings import get_settings
+from communia.core.users import Actor
+from communia.web.forms import form_data, form_list
+from communia.web.rendering import render, set_flash
+from communia.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    check_csrf,
+    optional_actor,
+    require_actor,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _redirect(url: str, flash: str = "") -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        set_flash(response, flash)
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/app"
+
+
+def _modules_for(commune) -> list:
+    enabled = set(commune.enabled_modules or [])
+    return [m for m in load_modules() if m.name in enabled]
+
+
+# ---------------------------------------------------------------- public side
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, actor: Actor | None = Depends(optional_actor)):
+    with read_session() as s:
+        communes = communes_lib.list_communes(s)
+        if actor is not None:
+            commune = s.get(communes_lib.Commune, actor.commune_id)
+        elif len(communes) == 1:
+            commune = communes[0]
+        else:
+            commune = None
+        modules = _modules_for(commune) if commune else []
+        services = communes_lib.list_services(s, commune.id) if commune else []
+    return render(
+        request,
+        "home.html",
+        {"communes": communes, "commune": commune, "modules": modules, "services": services},
+    )
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def commune_public(request: Request, slug: str, actor: Actor | None = Depends(optional_actor)):
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        services = communes_lib.list_services(s, commune.id)
+        modules = _modules_for(commune)
+    return render(
+        request,
+        "commune_public.html",
+        {
+            "commune": commune,
+            "services": services,
+            "modules": modules,
+            "format_hours": communes_lib.format_hours,
+        },
+    )
+
+
+@router.get("/accessibilite", response_class=HTMLResponse)
+def accessibility(request: Request, actor: Actor | None = Depends(optional_actor)):
+    return render(request, "accessibilite.html")
+
+
+# ---------------------------------------------------------------- login
+@router.get("/connexion", response_class=HTMLResponse)
+def login_form(
+    request: Request, suivant: str = "/app", actor: Actor | None = Depends(optional_actor)
+):
+    if actor is not None:
+        return _redirect(_safe_next(suivant))
+    token = new_token(24)
+    settings = get_settings()
+    demo = None
+    if settings.demo:
+        from communia.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        demo = {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
+    response = render(
+        request, "login.html", {"login_csrf": token, "suivant": _safe_next(suivant), "demo": demo}
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=3600,
+    )
+    return response
+
+
+@router.post("/connexion")
+def login(request: Request, form: dict = Depends(form_data)):
+    settings = get_settings()
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    suivant = _safe_next(form.get("suivant"))
+    if not cookie_token or form.get("csrf_token") != cookie_token:
+        raise InvalidInput("Le formulaire de connexion a expiré. Rechargez la page et recommencez.")
+    client = request.client.host if request.client else "inconnu"
+    try:
+        with write_session() as s:
+            user = users_lib.authenticate(
+                s, form.get("email", ""), form.get("password", ""), client=client
+            )
+            token, _row = users_lib.open_session(s, user)
+    except CommuniaError as exc:
+        if exc.http_status == 401:  # own transaction: the failed one was rolled back
+            with write_session() as s:
+                users_lib.record_login_failure(s, form.get("email", ""), client=client)
+        new = new_token(24)
+        response = render(
+            request,
+            "login.html",
+            {
+                "login_csrf": new,
+                "suivant": suivant,
+                "error": exc.message,
+                "email": form.get("email", ""),
+            },
+            status_code=exc.http_status,
+        )
+        response.set_cookie(LOGIN_CSRF_COOKIE, new, httponly=True, samesite="strict", max_age=3600)
+        return response
+    response = _redirect(suivant)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/deconnexion")
+def logout(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        users_lib.close_session(s, request.cookies.get(SESSION_COOKIE, ""))
+    response = _redirect("/", "Vous êtes déconnecté(e).")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# ---------------------------------------------------------------- agents
+@router.get("/app", response_class=HTMLResponse)
+def dashboard(request: Request, actor: Actor = Depends(require_actor)):
+    with read_session() as s:
+        commune = communes_lib.get_commune(s, actor)
+        modules = _modules_for(commune)
+        recent = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.commune_id == actor.commune_id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(8)
+        ).all()
+    return render(
+        request, "dashboard.html", {"commune": commune, "modules": modules, "recent": recent}
+    )
+
+
+@router.get("/app/compte", response_class=HTMLResponse)
+def account(request: Request, actor: Actor = Depends(require_actor)):
+    return render(request, "account.html", {"new_token": None})
+
+
+@router.post("/app/compte/jeton", response_class=HTMLResponse)
+def account_token(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        token = users_lib.create_api_token(
+            s, actor, label=form.get("label", "")[:200] or "Jeton web"
+        )
+    return render(request, "account.html", {"new_token": token})
+
+
+@router.get("/app/commune", response_class=HTMLResponse)
+def commune_profile(request: Request, actor: Actor = Depends(require_actor)):
+    with read_session() as s:
+        commune = communes_lib.get_commune(s, actor)
+    return render(
+        request,
+        "admin_commune.html",
+        {"commune": commune, "modules": load_modules(), "errors": None},
+    )
+
+
+@router.post("/app/commune", response_class=HTMLResponse)
+def commune_profile_save(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    data = {k: form.get(k, "") for k in communes_lib.PROFILE_FIELDS}
+    try:
+        with write_session() as s:
+            communes_lib.update_profile(
+                s, actor, data, expected_version=int(form.get("version") or 0)
+            )
+    except CommuniaError as exc:
+        if exc.http_status not in (409, 422):
+            raise
+        with read_session() as s:
+            commune = communes_lib.get_commune(s, actor)
+        for key, value in data.items():  # keep what the user typed
+            setattr(commune, key, value)
+        return render(
+            request,
+            "admin_commune.html",
+            {"commune": commune, "modules": load_modules(), "errors": exc.message},
+            status_code=exc.http_status,
+        )
+    return _redirect("/app/commune", "Profil de la commune enregistré.")
+
+
+@router.post("/app/commune/modules")
+def commune_modules_save(
+    request: Request,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+    chosen: list[str] = Depends(form_list("modules")),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        communes_lib.set_enabled_modules(s, actor, chosen)
+    return _redirect("/app/commune", "Modules de la commune enregistrés.")
+
+
+@router.get("/app/services", response_class=HTMLResponse)
+def services(request: Request, actor: Actor = Depends(require_actor)):
+    with read_session() as s:
+        items = communes_lib.list_services(s, actor.commune_id)
+    return render(
+        request,
+        "admin_services.html",
+        {"services": items, "format_hours": communes_lib.format_hours},
+    )
+
+
+@router.get("/app/services/{service_id}", response_class=HTMLResponse)
+def service_form(request: Request, service_id: str, actor: Actor = Depends(require_actor)):
+    if service_id == "nouveau":
+        service = None
+    else:
+        with read_session() as s:
+            service = communes_lib.get_service(s, actor, _int_id(service_id))
+    return render(
+        request,
+        "admin_service.html",
+        {"service": service, "format_hours": communes_lib.format_hours, "errors": None},
+    )
+
+
+def _int_id(value: str) -> int:
+    if not value.isdigit():
+        raise communes_lib.NotFound("Cet élément n'existe pas ou n'appartient pas à votre commune.")
+    return int(value)
+
+
+@router.post("/app/services/{service_id}", response_class=HTMLResponse)
+def service_save(
+    request: Request,
+    service_id: str,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    sid = None if service_id == "nouveau" else _int_id(service_id)
+    data = {k: form.get(k, "") for k in (*communes_lib.SERVICE_FIELDS, "hours")}
+    try:
+        with write_session() as s:
+            if form.get("action") == "supprimer" and sid is not None:
+                communes_lib.delete_service(s, actor, sid)
+                return _redirect("/app/services", "Service supprimé.")
+            communes_lib.save_service(
+                s,
+                actor,
+                data,
+                service_id=sid,
+                expected_version=int(form["version"]) if form.get("version") else None,
+            )
+    except CommuniaError as exc:
+        if exc.http_status not in (409, 422):
+            raise
+        return render(
+            request,
+            "admin_service.html",
+            {
+                "service": None if sid is None else _ServiceDraft(sid, data, form.get("version")),
+                "format_hours": communes_lib.format_hours,
+                "errors": exc.message,
+                "draft": data,
+            },
+            status_code=exc.http_status,
+        )
+    return _redirect("/app/services", "Service enregistré.")
+
+
+class _ServiceDraft:
+    """What the user typed, re-shown after a validation error."""
+
+    def __init__(self, sid: int, data: dict, version: str | None) -> None:
+        self.id, self.version = sid, version
+        for key, value in data.items():
+            setattr(self, key, value)
+
+
+@router.get("/app/agents", response_class=HTMLResponse)
+def agents(request: Request, actor: Actor = Depends(require_actor)):
+    with read_session() as s:
+        items = users_lib.list_users(s, actor)
+    return render(
+        request,
+        "admin_agents.html",
+        {"users": items, "roles": users_lib.ROLE_LABELS, "errors": None},
+    )
+
+
+@router.post("/app/agents", response_class=HTMLResponse)
+def agent_create(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    try:
+        with write_session() as s:
+            users_lib.require_admin(actor)
+            users_lib.create_user(
+                s,
+                commune_id=actor.commune_id,
+                email=form.get("email", ""),
+                full_name=form.get("full_name", ""),
+                role=form.get("role", ""),
+                password=form.get("password", ""),
+                by=actor.email,
+            )
+    except CommuniaError as exc:
+        if exc.http_status not in (409, 422):
+            raise
+        with read_session() as s:
+            items = users_lib.list_users(s, actor)
+        return render(
+            request,
+            "admin_agents.html",
+            {"users": items, "roles": users_lib.ROLE_LABELS, "errors": exc.message, "draft": form},
+            status_code=exc.http_status,
+        )
+    return _redirect("/app/agents", "Compte créé.")
+
+
+@router.post("/app/agents/{user_id}")
+def agent_update(
+    request: Request,
+    user_id: str,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        users_lib.update_user(
+            s,
+            actor,
+            _int_id(user_id),
+            role=form.get("role") or None,
+            active={"1": True, "0": False}.get(form.get("active", "")),
+            password=form.get("password") or None,
+        )
+    return _redirect("/app/agents", "Compte modifié.")
+
+
+PAGE_SIZE = 50
+
+
+@router.get("/app/journal", response_class=HTMLResponse)
+def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_actor)):
+    page = max(page, 1)
+    with read_session() as s:
+        query = select(AuditEntry).where(AuditEntry.commune_id == actor.commune_id)
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        entries = s.scalars(
+            query.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        ).all()
+        report = (
+            audit_lib.verify(s) if actor.is_admin and request.query_params.get("verifier") else None
+        )
+    return render(
+        request,
+        "audit.html",
+        {
+            "entries": entries,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "total": total,
+            "report": report,
+        },
+    )
+
+
+# ---------------------------------------------------------------- algorithm register (public)
+@router.get("/c/{slug}/algorithmes", response_class=HTMLResponse)
+def register_page(request: Request, slug: str, actor: Actor | None = Depends(optional_actor)):
+    from communia.core.register import register_for
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        entries = register_for(commune)
+    return render(request, "register.html", {"commune": commune, "entries": entries})
+
+
+@router.get("/c/{slug}/algorithmes.csv")
+def register_csv_export(slug: str):
+    from fastapi.responses import Response
+
+    from communia.core.register import register_csv, register_for
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        text = register_csv(register_for(commune))
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="algorithmes-{slug}.csv"'},
+    )
+
+
+@router.get("/c/{slug}/algorithmes.json")
+def register_json_export(slug: str):
+    from fastapi.responses import JSONResponse
+
+    from communia.core.register import register_for, register_json
+
+    with read_session() as s:
+        commune = communes_lib.commune_by_slug(s, slug)
+        data = register_json(register_for(commune))
+    return JSONResponse({"collectivite": commune.name, "siret": commune.siret, "algorithmes": data})

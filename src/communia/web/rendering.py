@@ -1,0 +1,108 @@
+"""Jinja templates shared by the core pages and the modules' pages.
+
+Module templates live in ``communia/modules/<name>/templates/<name>/...`` and are found
+by the same loader, so every page extends ``base.html``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from communia import __version__
+from communia.core.registry import load_modules
+
+__all__ = ["templates", "render", "set_flash", "FLASH_COOKIE"]
+
+HERE = Path(__file__).parent
+FLASH_COOKIE = "communia_flash"
+
+
+def _fr_number(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def _fr_datetime(value: Any) -> str:
+    from communia.core.communes import PARIS
+
+    if value is None:
+        return "—"
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Jinja2Templates:
+    import communia.modules
+
+    module_root = Path(communia.modules.__file__).parent
+    paths = [HERE / "templates"]
+    paths += sorted(p for p in module_root.glob("*/templates") if p.is_dir())
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(p)) for p in paths]),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["nombre"] = _fr_number
+    env.filters["date_heure"] = _fr_datetime
+    env.globals["version"] = __version__
+    return Jinja2Templates(env=env)
+
+
+class _Proxy:
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_templates(), name)
+
+
+templates = _Proxy()
+
+
+def _nav(actor) -> list[dict[str, str]]:
+    if actor is None:
+        return []
+    items = [{"href": "/app", "label": "Tableau de bord"}]
+    for module in load_modules():
+        if module.web_router is not None:
+            items.append(
+                {"href": f"/app/{module.name}", "label": module.nav_label or module.card.title}
+            )
+    items.append({"href": "/app/taches", "label": "Tâches"})
+    items.append({"href": "/app/confidentialite", "label": "Pseudonymiser"})
+    items.append({"href": "/app/journal", "label": "Journal d'audit"})
+    if actor.is_admin:
+        items.append({"href": "/app/commune", "label": "Administration"})
+    return items
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with the common context (actor, CSRF token, navigation, flash)."""
+    actor = getattr(request.state, "actor", None)
+    ctx = {
+        "actor": actor,
+        "csrf_token": actor.csrf_token if actor else "",
+        "nav": _nav(actor),
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if ctx["flash"]:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def set_flash(response, message: str) -> None:
+    """A one-time French confirmation shown on the next page."""
+    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax")

@@ -1,0 +1,93 @@
+"""The JSON API over real HTTP."""
+
+from communia.core.db import read_session, write_session
+from communia.core.users import actor_by_email, create_api_token
+
+
+def _token(email):
+    with read_session() as s:
+        actor = actor_by_email(s, email)
+    with write_session() as s:
+        return create_api_token(s, actor, label="test")
+
+
+def test_openapi_schema_documents_the_api(http):
+    schema = http.get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "Communia"
+    assert "/api/v1/services/{service_id}" in schema["paths"]
+
+
+def test_requires_authentication(http, two_communes):
+    response = http.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"] == "authentification_requise"
+    bad = http.get("/api/v1/me", headers={"Authorization": "Bearer faux"})
+    assert bad.status_code == 401
+
+
+def test_read_and_write_with_bearer_token(http, two_communes):
+    headers = {"Authorization": f"Bearer {_token('admin@ville-a.fr')}"}
+    assert http.get("/api/v1/me", headers=headers).json()["commune_slug"] == "ville-a"
+    created = http.post(
+        "/api/v1/services",
+        headers=headers,
+        json={"name": "Culture", "hours": {"mardi": [["14:00", "18:00"]]}},
+    )
+    assert created.status_code == 201, created.text
+    sid = created.json()["id"]
+    patched = http.patch(
+        f"/api/v1/services/{sid}", headers=headers, json={"phone": "01 11 11 11 11", "version": 1}
+    )
+    assert patched.status_code == 200 and patched.json()["version"] == 2
+    stale = http.patch(
+        f"/api/v1/services/{sid}", headers=headers, json={"phone": "x", "version": 1}
+    )
+    assert stale.status_code == 409
+    assert http.delete(f"/api/v1/services/{sid}", headers=headers).status_code == 204
+    audit = http.get("/api/v1/audit", headers=headers).json()
+    assert {"service.create", "service.update", "service.delete"} <= {a["action"] for a in audit}
+
+
+def test_tenancy_api_returns_404_for_other_commune(http, two_communes):
+    headers = {"Authorization": f"Bearer {_token('admin@ville-a.fr')}"}
+    b = two_communes["b"]
+    assert http.get(f"/api/v1/services/{b['service_id']}", headers=headers).status_code == 404
+    assert (
+        http.patch(
+            f"/api/v1/services/{b['service_id']}", headers=headers, json={"name": "x"}
+        ).status_code
+        == 404
+    )
+    assert http.delete(f"/api/v1/services/{b['service_id']}", headers=headers).status_code == 404
+    b_users = http.get("/api/v1/users", headers=headers).json()
+    assert all(u["email"].endswith("@ville-a.fr") for u in b_users)
+
+
+def test_elu_is_read_only_through_the_api(http, two_communes):
+    headers = {"Authorization": f"Bearer {_token('elu@ville-a.fr')}"}
+    assert http.get("/api/v1/services", headers=headers).status_code == 200
+    assert http.post("/api/v1/services", headers=headers, json={"name": "x"}).status_code == 403
+
+
+def test_malformed_json_and_invalid_fields_get_french_422(http, two_communes):
+    headers = {
+        "Authorization": f"Bearer {_token('admin@ville-a.fr')}",
+        "content-type": "application/json",
+    }
+    broken = http.post("/api/v1/services", headers=headers, content=b"{pas du json")
+    assert broken.status_code == 422 and "invalides" in broken.json()["message"]
+    bad_hours = http.post(
+        "/api/v1/services", headers=headers, json={"name": "X", "hours": "lundy 8-9"}
+    )
+    assert bad_hours.status_code == 422 and "jour inconnu" in bad_hours.json()["message"]
+
+
+def test_session_cookie_api_calls_need_csrf_header(http, two_communes):
+    from conftest import csrf_of, login
+
+    login(http, "admin@ville-a.fr")
+    assert http.get("/api/v1/me").status_code == 200
+    assert http.post("/api/v1/services", json={"name": "Sans jeton"}).status_code == 403
+    token = csrf_of(http)
+    ok = http.post("/api/v1/services", json={"name": "Avec jeton"}, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201

@@ -1,0 +1,118 @@
+"""The web app over real HTTP: login, roles, CSRF, tenancy, bad input."""
+
+import re
+
+from conftest import PASSWORD, csrf_of, login
+
+
+def test_public_pages_need_no_login(http, two_communes):
+    home = http.get("/")
+    assert home.status_code == 200
+    assert 'lang="fr"' in home.text and 'href="#contenu"' in home.text  # skip link
+    page = http.get("/c/ville-a")
+    assert page.status_code == 200 and "Urbanisme Ville-A" in page.text
+    assert http.get("/c/inconnue").status_code == 404
+    assert http.get("/app").status_code == 303  # agents' side redirects to login
+
+
+def test_login_logout_and_session_cookie_flags(http, two_communes):
+    response = login(http, "agent@ville-a.fr")
+    assert response.status_code == 303 and response.headers["location"] == "/app"
+    cookie = response.headers["set-cookie"]
+    assert "communia_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    dashboard = http.get("/app")
+    assert dashboard.status_code == 200 and "Tableau de bord" in dashboard.text
+    token = csrf_of(http)
+    assert http.post("/deconnexion", data={"csrf_token": token}).status_code == 303
+    assert http.get("/app").status_code == 303
+
+
+def test_wrong_password_is_rate_limited_without_enumeration(http, two_communes):
+    known = login(http, "agent@ville-a.fr", "mauvais-mot-de-passe")
+    unknown = login(http, "inconnu@ville-a.fr", "mauvais-mot-de-passe")
+    assert known.status_code == unknown.status_code == 401
+    message = re.search(r'role="alert"[^>]*>([^<]+)<', known.text).group(1)
+    assert message in unknown.text
+    for _ in range(5):
+        last = login(http, "agent@ville-a.fr", "mauvais-mot-de-passe")
+    assert last.status_code == 429 and "Trop de tentatives" in last.text
+    assert login(http, "agent@ville-a.fr", PASSWORD).status_code == 429  # still locked
+
+
+def test_forms_without_csrf_token_are_refused(http, two_communes):
+    login(http, "admin@ville-a.fr")
+    response = http.post("/app/commune", data={"name": "Piratée", "version": "1"})
+    assert response.status_code == 403
+    assert "jeton de sécurité" in response.text
+    bad_login = http.post(
+        "/connexion", data={"email": "x@y.fr", "password": "z", "csrf_token": "faux"}
+    )
+    assert bad_login.status_code == 422
+
+
+def test_admin_edits_profile_and_service_elu_cannot(http, two_communes):
+    login(http, "admin@ville-a.fr")
+    token = csrf_of(http, "/app/commune")
+    version = re.search(r'name="version" value="(\d+)"', http.get("/app/commune").text).group(1)
+    data = {
+        "csrf_token": token,
+        "version": version,
+        "name": "Ville-A",
+        "insee_code": "44109",
+        "population": "4175",
+    }
+    assert http.post("/app/commune", data=data).status_code == 303
+    assert "44109" in http.get("/app/commune").text
+    stale = http.post("/app/commune", data={**data, "population": "1"})
+    assert stale.status_code == 409 and "modifiée par quelqu" in stale.text
+
+    elu = type(http)(base_url=str(http.base_url))
+    login(elu, "elu@ville-a.fr")
+    elu_token = csrf_of(elu)
+    refused = elu.post(
+        "/app/commune", data={**data, "csrf_token": elu_token, "version": str(int(version) + 1)}
+    )
+    assert refused.status_code == 403
+    assert elu.get("/app/journal").status_code == 200  # read-only access to everything
+    elu.close()
+
+
+def test_html_and_sql_looking_input_is_inert(http, two_communes):
+    login(http, "admin@ville-a.fr")
+    token = csrf_of(http, "/app/services/nouveau")
+    evil = "<script>alert('x')</script>'; DROP TABLE services; --"
+    response = http.post(
+        "/app/services/nouveau",
+        data={"csrf_token": token, "name": evil, "description": evil, "hours": "lundi 08:00-12:00"},
+    )
+    assert response.status_code == 303
+    listing = http.get("/app/services").text
+    assert "<script>alert" not in listing and "&lt;script&gt;" in listing
+    assert "Urbanisme Ville-A" in listing  # the table is still there
+
+
+def test_tenancy_web_returns_404_for_other_commune(http, two_communes):
+    login(http, "admin@ville-a.fr")
+    b_service = two_communes["b"]["service_id"]
+    assert http.get(f"/app/services/{b_service}").status_code == 404
+    token = csrf_of(http)
+    assert (
+        http.post(f"/app/services/{b_service}", data={"csrf_token": token, "name": "x"}).status_code
+        == 404
+    )
+
+
+def test_oversized_body_gets_413_in_french(http, two_communes):
+    body = b"x" * (26 * 1024 * 1024)
+    response = http.post(
+        "/api/v1/services", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "trop volumineux" in response.json()["message"]
+
+
+def test_security_headers(http, two_communes):
+    headers = http.get("/").headers
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,40 @@
+"""The progress bar moves in a real Chromium (local JS polling the JSON API)."""
+
+from __future__ import annotations
+
+import jobs_test_tasks  # noqa: F401 - registers the test tasks
+import pytest
+from jobs_fixtures import *  # noqa: F403 - fixtures
+
+from communia.core import jobs
+
+pytestmark = pytest.mark.browser
+
+
+def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
+    from conftest import PASSWORD, shot
+
+    job = jobs.submit(
+        "tests.slow", {"steps": 60, "seconds": 0.25}, commune_id=two_communes["a"]["commune_id"]
+    )
+    context = browser.new_context(base_url=str(jobs_http.base_url), locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto("/connexion")
+        page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/app")
+        page.goto(f"/app/taches/{job.id}")
+        page.evaluate("window.__same_page = true")  # lost if the page reloads
+        page.wait_for_function(
+            "() => document.querySelector('progress').value >= 20 && window.__same_page === true",
+            timeout=45_000,
+        )
+        shot(page, "jobs-progress")
+        # When the job ends the script reloads the page, which then shows the result.
+        page.get_by_text("Résultat").wait_for(timeout=45_000)
+        assert page.locator("progress").evaluate("p => p.value") == 100
+        assert "Terminée" in page.get_by_role("status").first.text_content()
+    finally:
+        context.close()

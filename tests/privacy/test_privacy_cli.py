@@ -1,0 +1,67 @@
+import json
+
+from click.testing import CliRunner
+from privacy_fixtures import *  # noqa: F403 - fixtures
+
+from communia.core.privacy.cli import privacy_group
+
+TEXT = "Mme Sophie Martin, 12 rue des Lilas 35000 Rennes, tél. 06 11 22 33 44.\n"
+
+
+def test_scan_text_and_json(tmp_path):
+    f = tmp_path / "lettre.txt"
+    f.write_text(TEXT, encoding="utf-8")
+    res = CliRunner().invoke(privacy_group, ["scan", str(f), "--regles-seules"])
+    assert res.exit_code == 0, res.output
+    assert "adresse postale" in res.output and "3 donnée(s) personnelle(s)" in res.output
+    res = CliRunner().invoke(privacy_group, ["scan", "-", "--json", "--regles-seules"], input=TEXT)
+    data = json.loads(res.output)
+    assert data["totaux"] == {"PERSONNE": 1, "ADRESSE": 1, "TELEPHONE": 1}
+
+
+def test_bad_inputs_give_french_errors(tmp_path):
+    from communia.cli.main import cli
+
+    cli.add_command(privacy_group)
+    f = tmp_path / "latin1.txt"
+    f.write_bytes("Hélène Dupont".encode("latin-1"))
+    res = CliRunner().invoke(cli, ["privacy", "scan", str(f)])
+    assert res.exit_code == 2 and "UTF-8" in res.output
+    res = CliRunner().invoke(cli, ["privacy", "scan", str(tmp_path / "absent.txt")])
+    assert res.exit_code == 2 and "Impossible de lire" in res.output
+
+
+def test_pseudonymise_then_reidentify_through_the_cli(communes, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    res = CliRunner().invoke(
+        privacy_group,
+        ["pseudonymise", str(src), "--commune", "saint-exemple", "--json", "--regles-seules"],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["texte"] == "Mme Personne 1, Adresse 1, tél. Téléphone 1.\n"
+    pseudo = tmp_path / "pseudo.txt"
+    pseudo.write_text(data["texte"], encoding="utf-8")
+    args = [
+        "reidentify",
+        str(pseudo),
+        "--correspondance",
+        data["correspondance"],
+        "--commune",
+        "saint-exemple",
+    ]
+    res = CliRunner().invoke(privacy_group, args + ["--utilisateur", "agent@saint-exemple.fr"])
+    assert res.exit_code == 0, res.output
+    assert res.output == TEXT
+    res = CliRunner().invoke(privacy_group, args + ["--utilisateur", "elu@saint-exemple.fr"])
+    assert res.exit_code != 0 and "rôle" in str(res.exception.message)
+    res = CliRunner().invoke(privacy_group, args + ["--utilisateur", "agent@autreville.fr"])
+    assert res.exit_code != 0
+
+
+def test_pseudonymise_without_commune_warns_irreversible():
+    res = CliRunner().invoke(privacy_group, ["pseudonymise", "--regles-seules"], input=TEXT)
+    assert res.exit_code == 0
+    assert res.stdout == "Mme Personne 1, Adresse 1, tél. Téléphone 1.\n"
+    assert "pas réversible" in res.stderr

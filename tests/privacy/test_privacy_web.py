@@ -1,0 +1,163 @@
+"""The agents' page /app/confidentialite over real HTTP (live server, real database)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from privacy_fixtures import *  # noqa: F403 - fixtures
+from sqlalchemy import select
+
+LETTER = (
+    "Bonjour, je suis Mme Gwenaëlle Kerboul, 7 allée des Mésanges, 29200 Brest, "
+    "tél. 06 45 12 78 90. Mme Kerboul vous remercie."
+)
+EXPECTED = (
+    "Bonjour, je suis Mme Personne 1, Adresse 1, tél. Téléphone 1. Mme Personne 1 vous remercie."
+)
+
+
+def _login(client, email: str) -> None:
+    from conftest import PASSWORD
+
+    page = client.get("/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post(
+        "/connexion",
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "suivant": "/app"},
+    )
+    assert response.status_code == 303
+
+
+def _csrf(client) -> str:
+    page = client.get("/app/confidentialite")
+    assert page.status_code == 200
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def _textarea(html: str, ident: str) -> str:
+    import html as html_lib
+
+    m = re.search(rf'<textarea id="{ident}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    return html_lib.unescape(m.group(1))
+
+
+@pytest.mark.slow  # the page runs the full pipeline, spaCy included
+def test_paste_upload_download_and_reidentify(http, two_communes):
+    from communia.core.db import read_session
+    from communia.core.privacy.models import PrivacyMapping
+
+    _login(http, "agent@ville-a.fr")
+    token = _csrf(http)
+    assert 'href="/app/confidentialite"' in http.get("/app").text  # in the navigation
+
+    # Pasted text, not kept: nothing stored.
+    page = http.post("/app/confidentialite", data={"csrf_token": token, "texte": LETTER})
+    assert page.status_code == 200, page.text
+    assert _textarea(page.text, "resultat-texte") == EXPECTED
+    assert "pas réversible" in page.text
+    with read_session() as s:
+        assert s.scalars(select(PrivacyMapping)).all() == []
+
+    # Uploaded file, kept: the encrypted table is stored for the agent's commune.
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": token, "reversible": "1"},
+        files={"fichier": ("courrier Kerboul.txt", LETTER.encode("utf-8"), "text/plain")},
+    )
+    assert page.status_code == 200, page.text
+    mapping_id = re.search(r"<code>([0-9a-f]{32})</code>", page.text).group(1)
+    assert "Kerboul" not in _textarea(page.text, "resultat-texte")
+
+    # Download as an attachment.
+    download = http.post(
+        "/app/confidentialite/telecharger",
+        data={"csrf_token": token, "texte": EXPECTED, "nom": "courrier_Kerboul-pseudonymise.txt"},
+    )
+    assert download.status_code == 200
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.text == EXPECTED
+
+    # Re-identification by an agent of the commune.
+    page = http.post(
+        "/app/confidentialite/reidentifier",
+        data={"csrf_token": token, "correspondance": mapping_id, "texte": "Répondre à Personne 1."},
+    )
+    assert page.status_code == 200
+    assert _textarea(page.text, "texte-restaure") == "Répondre à Gwenaëlle Kerboul."
+
+
+def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
+    from communia.core.db import write_session
+    from communia.core.privacy import pseudonymise
+
+    with write_session() as s:
+        _, mapping_id = pseudonymise(
+            LETTER, commune_id=two_communes["a"]["commune_id"], session=s, use_ner=False
+        )
+    # An elected official can pseudonymise but not re-identify.
+    _login(http, "elu@ville-a.fr")
+    token = _csrf(http)
+    page = http.post(
+        "/app/confidentialite/reidentifier",
+        data={"csrf_token": token, "correspondance": mapping_id, "texte": "Personne 1"},
+    )
+    assert page.status_code == 403 and "rôle" in page.text
+    # Missing CSRF token.
+    assert http.post("/app/confidentialite", data={"texte": LETTER}).status_code == 403
+    # A PDF and an empty submission get French errors.
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": token},
+        files={"fichier": ("scan.pdf", b"%PDF-1.7 ...", "application/pdf")},
+    )
+    assert page.status_code == 422 and "fichiers texte" in page.text
+    page = http.post("/app/confidentialite", data={"csrf_token": token, "texte": "  "})
+    assert page.status_code == 422 and "Collez un texte" in page.text
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": token},
+        files={"fichier": ("latin1.txt", "Hélène".encode("latin-1"), "text/plain")},
+    )
+    assert page.status_code == 422 and "UTF-8" in page.text
+    # Another commune's agent does not see the table.
+    http.cookies.clear()
+    _login(http, "agent@ville-b.fr")
+    token = _csrf(http)
+    page = http.post(
+        "/app/confidentialite/reidentifier",
+        data={"csrf_token": token, "correspondance": mapping_id, "texte": "Personne 1"},
+    )
+    assert page.status_code == 404
+
+
+def _token(email):
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email, create_api_token
+
+    with read_session() as s:
+        actor = actor_by_email(s, email)
+    with write_session() as s:
+        return create_api_token(s, actor, label="test")
+
+
+def test_json_api_rules_path_and_roles(http, two_communes, no_spacy):
+    agent = {"Authorization": f"Bearer {_token('agent@ville-a.fr')}"}
+    elu = {"Authorization": f"Bearer {_token('elu@ville-a.fr')}"}
+    assert http.post("/api/v1/privacy/scan", json={"texte": LETTER}).status_code == 401
+    resp = http.post("/api/v1/privacy/scan", json={"texte": LETTER}, headers=agent)
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    assert data["totaux"] == {"PERSONNE": 2, "ADRESSE": 1, "TELEPHONE": 1}
+    assert data["modele"] is None and "spaCy" in data["avertissements"][0]  # no spaCy here
+    out = http.post(
+        "/api/v1/privacy/pseudonymise", json={"texte": LETTER, "reversible": True}, headers=agent
+    ).json()
+    assert out["texte"] == EXPECTED and len(out["correspondance"]) == 32
+    body = {"texte": "Écrire à Personne 1", "correspondance": out["correspondance"]}
+    back = http.post("/api/v1/privacy/reidentify", json=body, headers=agent)
+    assert back.json() == {"texte": "Écrire à Gwenaëlle Kerboul"}
+    refused = http.post("/api/v1/privacy/reidentify", json=body, headers=elu)
+    assert refused.status_code == 403 and refused.json()["error"] == "acces_refuse"
+    schema = http.get("/api/v1/openapi.json").json()
+    assert "/api/v1/privacy/pseudonymise" in schema["paths"]

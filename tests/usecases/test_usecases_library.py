@@ -1,0 +1,144 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import InvalidInput, NotFound, PermissionDenied
+from communia.core.users import actor_by_email
+from communia.modules.usecases import service
+
+
+def _actor(email):
+    with read_session() as s:
+        return actor_by_email(s, email)
+
+
+@pytest.fixture
+def seeded(database):
+    with write_session() as s:
+        assert service.seed(s) == 8
+        assert service.seed(s) == 0  # idempotent
+
+
+def test_seeded_catalogue_is_searchable_without_accents(seeded):
+    with read_session() as s:
+        found = service.search(s, None, query="reseau d'eau")
+        assert [c.uid for c in found] == ["ref-saint-savin-fuites"]
+        assert [c.uid for c in service.search(s, None, query="CANTINE", size="plus_100000")] == [
+            "ref-nantes-cantine"
+        ]
+        assert service.search(s, None, query="n'existe-nulle-part") == []
+
+
+def test_commune_cases_tenancy_and_privacy(seeded, two_communes):
+    a_agent, b_agent, a_elu = (
+        _actor(e) for e in ("agent@ville-a.fr", "agent@ville-b.fr", "elu@ville-a.fr")
+    )
+    with write_session() as s:
+        private = service.save_case(
+            s, a_agent, {"title": "Tri des courriers", "public": "0", "status": "pilote"}
+        )
+        pid = private.id
+    with read_session() as s:
+        assert service.get_case(s, a_agent, pid).title == "Tri des courriers"
+        with pytest.raises(NotFound):
+            service.get_case(s, b_agent, pid)
+        assert all(c.id != pid for c in service.search(s, None))
+    with pytest.raises(NotFound), write_session() as s:
+        service.save_case(s, b_agent, {"title": "Piraté"}, case_id=pid)
+    with pytest.raises(PermissionDenied), write_session() as s:
+        service.save_case(s, a_elu, {"title": "Lecture seule"})
+
+
+def test_export_import_round_trip_json_and_csv(seeded, tmp_path):
+    with read_session() as s:
+        cases = service.search(s, None)
+        exported = service.export_json(cases)
+        csv_text = service.export_csv(cases)
+    assert exported["schema"] == "communia.usecases" and len(exported["usecases"]) == 8
+    records = service.parse_import(json.dumps(exported).encode(), filename="x.json")
+    with write_session() as s:
+        report = service.import_records(s, records, source="test", by="test")
+    assert report == {"crees": 0, "mis_a_jour": 8, "ignores": 0}
+    csv_records = service.parse_import(csv_text.encode("latin-1", "replace"), filename="x.csv")
+    assert {r["uid"] for r in csv_records} == {c["uid"] for c in exported["usecases"]}
+
+
+def test_import_is_all_or_nothing_with_french_report(database):
+    records = [
+        {"uid": "ok-1", "title": "Valide"},
+        {"uid": "ko", "title": ""},
+        {"uid": "ko2", "title": "X", "status": "bizarre"},
+    ]
+    with pytest.raises(InvalidInput) as exc, write_session() as s:
+        service.import_records(s, records, source="test", by="test")
+    assert "rien n'a été importé" in exc.value.message
+    assert [r["ligne"] for r in exc.value.details["rejets"]] == [2, 3]
+    with read_session() as s:
+        assert service.search(s, None) == []
+    for bad, message in ((b"", "vide"), (b"{pas json", "JSON illisible"), (b"a;b\n1;2", "title")):
+        with pytest.raises(InvalidInput, match=message):
+            service.parse_import(bad, filename="f.csv" if b";" in bad else "f.json")
+
+
+def test_federation_pulls_another_instance_over_http(database):
+    remote = {
+        "schema": "communia.usecases",
+        "schema_version": 1,
+        "origin": "http://autre",
+        "usecases": [
+            {
+                "uid": "autre-1",
+                "title": "Chatbot de la médiathèque",
+                "source": "local",
+                "organisation": "Autre-Ville",
+                "status": "en_service",
+            }
+        ],
+    }
+    body = json.dumps(remote).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/api/v1/usecases/public":
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with write_session() as s:
+            report = service.pull(s, url, by="test")
+        assert report["crees"] == 1
+        with read_session() as s:
+            (case,) = service.search(s, None, query="mediatheque")
+            assert case.source == url and case.commune_id is None
+    finally:
+        server.shutdown()
+    with pytest.raises(service.Unavailable), write_session() as s:
+        service.pull(s, url, by="test")  # the remote is gone: clear French error
+
+
+def test_public_federation_endpoint_and_pages(http, two_communes):
+    from conftest import login
+
+    with write_session() as s:
+        service.seed(s)
+    public = http.get("/api/v1/usecases/public").json()
+    assert public["schema"] == "communia.usecases" and len(public["usecases"]) == 8
+    page = http.get("/c/ville-a/usecases?q=fuites")
+    assert page.status_code == 200 and "Saint-Savin" in page.text
+    login(http, "agent@ville-a.fr")
+    assert "Bibliothèque des cas d" in http.get("/app/usecases").text
+    assert http.get("/app/usecases/export.csv").text.startswith("uid,title")

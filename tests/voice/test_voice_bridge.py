@@ -1,0 +1,283 @@
+# ruff: noqa: F811 - pytest fixtures imported from voice_helpers are redefined as arguments
+"""The phone bridge over real sockets (fast: fixed transcript, real espeak-ng, real DB)."""
+
+import asyncio
+import math
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from voice_helpers import (  # noqa: F401 - fixtures
+    FakeTranscriber,
+    RecordingResponder,
+    commune_a,
+    expect,
+    invite,
+    open_udp,
+    sip_call,
+    synthesizer,
+)
+
+from communia.core.speech import audio
+from communia.core.speech.audiosocket import KIND_AUDIO, audiosocket_call, pack
+from communia.core.speech.pipeline import VoicePipeline
+from communia.core.speech.server import VoiceBridge
+from communia.core.speech.sms import SmsMessage
+from communia.core.speech.spoken import HANGUP_REPLY, NOISE_REPLY, SILENCE_REPLY
+
+
+def speech_like(seconds, rate=8000, amp=0.2):
+    t = np.arange(int(seconds * rate)) / rate
+    env = 0.6 + 0.4 * np.sin(2 * math.pi * 4 * t)
+    return audio.float_to_pcm(amp * env * np.sin(2 * math.pi * 150 * t))
+
+
+@pytest.fixture
+def bridge(commune_a, synthesizer):
+    responder = RecordingResponder(answer="Le service des archives vous renseigne.")
+    transcriber = FakeTranscriber()
+    pipeline = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=transcriber,
+        synthesizer=synthesizer,
+        responder=responder,
+        sms_sender=__import__("communia.core.speech.sms", fromlist=["x"]).OutboxSmsSender(),
+    )
+    events = []
+    b = VoiceBridge(
+        {"ville-a": pipeline},
+        default="ville-a",
+        greet=False,
+        on_event=lambda n, d: events.append((n, d)),
+    )
+    b.test = {
+        "responder": responder,
+        "transcriber": transcriber,
+        "events": events,
+        "pipeline": pipeline,
+        "commune_id": commune_a,
+    }
+    return b
+
+
+def test_pipeline_silence_noise_error_and_hangup(bridge):
+    p = bridge.test["pipeline"]
+    turn = p.handle(b"\x00\x00" * 8000, 8000)
+    assert turn.kind == "silence" and turn.reply == SILENCE_REPLY and turn.audio
+    assert bridge.test["transcriber"].calls == 0 and bridge.test["responder"].calls == []
+    assert p.handle(b"\x00\x00" * 8000, 8000, failed_turns=1).hangup
+    assert p.handle(b"\x00\x00" * 8000, 8000, failed_turns=1).reply == HANGUP_REPLY
+    bridge.test["transcriber"].text = "Sous-titrage ST' 501"  # Whisper's hallucination on noise
+    assert p.handle(speech_like(1.0), 8000).reply == NOISE_REPLY
+    bridge.test["transcriber"].text = ""
+    assert p.handle(speech_like(1.0), 8000).kind == "noise"
+    assert bridge.test["responder"].calls == []
+    bridge.test["transcriber"].text = "Où sont les archives ?"
+    p.responder = RecordingResponder(fail=True)
+    turn = p.handle(speech_like(1.0), 8000)
+    assert turn.kind == "error" and "difficulté technique" in turn.reply
+
+
+def test_audiosocket_call_answers_sends_sms_and_audits(bridge):
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call(
+                "127.0.0.1", servers["audiosocket_port"], speech_like(1.5), wait_greeting_s=0.3
+            )
+        finally:
+            servers["audiosocket"].close()
+
+    result = asyncio.run(scenario())
+    responder = bridge.test["responder"]
+    assert responder.calls == [
+        {
+            "text": "Quels sont les horaires de la mairie ?",
+            "commune_slug": "ville-a",
+            "channel": "phone",
+        }
+    ]
+    assert result["latency_s"] is not None and result["latency_s"] > 0.6  # endpointing wait
+    reply_turn = [d for n, d in bridge.test["events"] if n == "turn"][0]
+    expected = bridge.test["pipeline"].synthesizer.synthesize(reply_turn["reply"], 8000)
+    # the caller heard the whole reply (20 ms frames, last one padded)
+    assert abs(len(result["audio"]) - len(expected)) <= 640
+    assert "http" not in reply_turn["reply"]
+    with read_session() as s:
+        # AudioSocket carries no caller number: no SMS can be sent
+        assert s.scalars(select(SmsMessage)).all() == []
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "voice.answer")).all()
+    assert len(audit) == 1 and audit[0].commune_id == bridge.test["commune_id"]
+    assert audit[0].details["action"] == "route"
+
+
+def test_audiosocket_rejects_a_stream_without_uuid(bridge):
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        reader, writer = await asyncio.open_connection("127.0.0.1", servers["audiosocket_port"])
+        writer.write(pack(KIND_AUDIO, b"\x00" * 320))
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), 5)
+        servers["audiosocket"].close()
+        return data
+
+    assert asyncio.run(scenario()) == b""  # closed without a word
+
+
+def test_sip_call_rtp_round_trip_and_sms(bridge):
+    from communia.core.db import read_session
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        try:
+            return await sip_call(servers["sip_port"], speech_like(1.5))
+        finally:
+            servers["sip"].transport.close()
+
+    result = asyncio.run(scenario())
+    assert "PCMU/8000" in result["ok"].body and result["ok"].header("to").count("tag=") == 1
+    packets = result["packets"]
+    assert packets and all(p.payload_type == 0 and len(p.payload) == 160 for p in packets)
+    assert packets[0].marker
+    seqs = [p.sequence for p in packets]
+    assert all((b - a) % 65536 == 1 for a, b in zip(seqs, seqs[1:], strict=False))
+    assert all(
+        (b.timestamp - a.timestamp) % 2**32 == 160
+        for a, b in zip(packets, packets[1:], strict=False)
+    )
+    with read_session() as s:
+        sms = s.scalars(select(SmsMessage)).all()
+    assert len(sms) == 1 and sms[0].to_number == "+33612345678"
+    assert "F1234" in sms[0].body and sms[0].status == "en_attente"
+
+
+def test_sip_options_unsupported_codec_and_unknown_method(bridge):
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        port = servers["sip_port"]
+        t, p = await open_udp()
+        local = t.get_extra_info("sockname")[1]
+        out = {}
+        t.sendto(invite(port, local, 4000, method="OPTIONS"), ("127.0.0.1", port))
+        out["options"] = await expect(p, 200)
+        t.sendto(invite(port, local, 4000, payloads="8"), ("127.0.0.1", port))
+        out["pcma_only"] = await expect(p, 488)
+        t.sendto(invite(port, local, 4000, method="SUBSCRIBE"), ("127.0.0.1", port))
+        out["subscribe"] = await expect(p, 501)
+        t.sendto(invite(port, local, 4000, method="BYE"), ("127.0.0.1", port))
+        out["bye"] = await expect(p, 481)
+        t.sendto(b"garbage\r\n\r\n", ("127.0.0.1", port))
+        t.close()
+        servers["sip"].transport.close()
+        return out
+
+    out = asyncio.run(scenario())
+    assert "INVITE" in out["options"].header("allow")
+    assert out["pcma_only"].status == 488
+    assert out["subscribe"].status == 501 and out["bye"].status == 481
+
+
+@pytest.mark.slow
+def test_silent_sip_caller_is_told_then_hung_up_with_a_bye(commune_a, synthesizer):
+    from communia.core.speech.sip import format_sip, parse_sip
+
+    pipeline = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=FakeTranscriber(),
+        synthesizer=synthesizer,
+        responder=RecordingResponder(),
+    )
+    events = []
+    bridge = VoiceBridge(
+        {"ville-a": pipeline},
+        default="ville-a",
+        greet=False,
+        on_event=lambda n, d: events.append((n, d)),
+        endpointer_options={"no_input_ms": 1000},
+    )
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        port = servers["sip_port"]
+        sip_t, sip_p = await open_udp()
+        rtp_t, rtp_p = await open_udp()
+        local = sip_t.get_extra_info("sockname")[1]
+        sip_t.sendto(
+            invite(port, local, rtp_t.get_extra_info("sockname")[1], call_id="silent-1"),
+            ("127.0.0.1", port),
+        )
+        ok = await expect(sip_p, 200)
+        sip_t.sendto(
+            format_sip(
+                f"ACK sip:ville-a@127.0.0.1:{port} SIP/2.0",
+                [
+                    ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKa"),
+                    ("From", ok.header("from")),
+                    ("To", ok.header("to")),
+                    ("Call-ID", "silent-1"),
+                    ("CSeq", "1 ACK"),
+                ],
+            ),
+            ("127.0.0.1", port),
+        )
+        # the caller says nothing and sends no RTP at all (silence suppression)
+        bye = await expect(sip_p, "BYE", timeout=40)
+        sip_t.sendto(
+            format_sip(
+                "SIP/2.0 200 OK",
+                [
+                    ("Via", bye.header("via")),
+                    ("From", bye.header("from")),
+                    ("To", bye.header("to")),
+                    ("Call-ID", bye.header("call-id")),
+                    ("CSeq", bye.header("cseq")),
+                ],
+            ),
+            ("127.0.0.1", port),
+        )
+        await asyncio.sleep(0.2)
+        calls_left = len(servers["sip"].calls)
+        sip_t.close()
+        rtp_t.close()
+        servers["sip"].transport.close()
+        return ok, bye, calls_left, len(rtp_p.packets)
+
+    ok, bye, calls_left, n_rtp = asyncio.run(scenario())
+    assert parse_sip(format_sip(bye.start, bye.headers)).uri.startswith("sip:0612345678@")
+    assert bye.header("call-id") == "silent-1" and bye.header("cseq").endswith("BYE")
+    # our From carries the tag we gave in the 200 OK; To is the caller's From
+    assert ok.header("to") == bye.header("from") and bye.header("to") == ok.header("from")
+    assert [d["kind"] for n, d in events if n == "turn"] == ["silence", "hangup"]
+    assert calls_left == 0 and n_rtp > 50 * 10  # both replies were played before hanging up
+
+
+def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
+    from communia.core.errors import Unavailable
+
+    def broken(pcm, rate):
+        raise Unavailable("Modèle de reconnaissance vocale absent.")
+
+    bridge.test["transcriber"].transcribe = broken
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call(
+                "127.0.0.1",
+                servers["audiosocket_port"],
+                speech_like(1.0),
+                wait_greeting_s=0.1,
+                trailing_silence_s=None,
+                listen_s=20,
+            )
+        finally:
+            servers["audiosocket"].close()
+
+    result = asyncio.run(scenario())
+    turns = [d for n, d in bridge.test["events"] if n == "turn"]
+    assert [t["kind"] for t in turns] == ["error"]
+    assert "difficulté technique" in turns[0]["reply"]
+    assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard
