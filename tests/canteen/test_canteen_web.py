@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+
+# The root conftest's helpers (``from conftest import ...`` would find tests/canteen/conftest.py).
+PASSWORD = "Motdepasse-Solide-2026"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def login(client, email: str):
+    page = client.get("/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/connexion",
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "suivant": "/app"},
+    )
+
+
+def csrf_of(client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def _template_csv(slice_data, *, until: str = "2017-07-07") -> bytes:
@@ -18,13 +45,11 @@ def _wait_job(job_id: int) -> dict:
     from communia.core.jobs import wait
 
     job = wait(job_id, timeout=240)
-    assert job.state == "done", (job.state, job.error)
+    assert job.state == "succeeded", (job.state, job.error)
     return job.result
 
 
 def test_manager_workflow_over_http(http, two_communes, slice_data):
-    from conftest import csrf_of, login
-
     login(http, "agent@ville-a.fr")
     page = http.get("/app/canteen")
     assert page.status_code == 200 and "Aucun historique" in page.text
@@ -73,6 +98,25 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         r = http.get(f"{result['url']}/export.{fmt}")
         assert r.status_code == 200 and r.content.startswith(magic)
 
+    # The manager changes one order and validates the sheet.
+    run_url = result["url"]
+    line = re.search(r'action="(/app/canteen/feuilles/\d+/lignes/\d+)"', sheet.text).group(1)
+    assert http.post(line, data={"csrf_token": token, "commande": "123"}).status_code == 303
+    assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
+    page = http.get(run_url).text
+    assert "Feuille validée" in page and "(proposé :" in page
+    # Then what was served arrives: error and meals saved against the past orders.
+    later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
+    tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("septembre.csv", "\n".join(tail).encode(), "text/csv")},
+    )
+    assert r.status_code == 303
+    page = http.get(run_url).text
+    assert "Après coup" in page and "repas économisés" in page
+
     # Another commune sees none of it.
     http.cookies.clear()
     login(http, "agent@ville-b.fr")
@@ -82,8 +126,6 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
 
 @pytest.mark.browser
 def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
-    from conftest import PASSWORD, shot
-
     csv = tmp_path / "frequentation.csv"
     csv.write_bytes(_template_csv(slice_data))
     page.goto("/connexion")
@@ -102,8 +144,8 @@ def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
     page.get_by_role("button", name="Enregistrer l'événement").click()
     page.wait_for_url("**/app/canteen")
     shot(page, "canteen-home")
-    page.get_by_label("Du").fill("2017-09-11")
-    page.get_by_label("Au").fill("2017-09-22")
+    page.get_by_label("Du", exact=True).fill("2017-09-11")
+    page.get_by_label("Au", exact=True).fill("2017-09-22")
     page.get_by_role("button", name="Calculer les commandes").click()
     page.wait_for_url("**/app/taches/*")
     job_id = int(page.url.rsplit("/", 1)[1])

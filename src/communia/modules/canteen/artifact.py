@@ -130,7 +130,10 @@ def load_model(
     model.codes_ = payload["codes"]
     model.residual_quantiles_ = payload["residual_quantiles"]
     split = payload["ref_stats"]
-    model.ref_stats_ = pd.DataFrame(split["data"], columns=split["columns"])
+    stats = pd.DataFrame(split["data"], columns=split["columns"])
+    numeric = [c for c in stats.columns if c != "canteen"]
+    stats[numeric] = stats[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+    model.ref_stats_ = stats
     model.last_date_ = pd.Timestamp(header["history_last_date"])
     recent = payload.get("recent_history")
     model.recent_history_ = (

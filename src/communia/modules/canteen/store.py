@@ -347,7 +347,10 @@ def create_order_sheet(
     if path.exists():
         try:
             model = load_model(path, context=data.context())
-            if model.last_date_ != data.last_date:
+            same_history = model.last_date_ == data.last_date and model.header_.get(
+                "history_rows"
+            ) == len(data.attendance)
+            if not same_history:
                 model = None  # new data since: retrain
         except InvalidInput:
             model = None  # incompatible version: retrain
@@ -459,6 +462,8 @@ def order_sheet(session: Session, commune_id: int, run_id: int) -> tuple[Forecas
         columns=["date", "canteen", "served", "human_order"],
     )
     table = table.merge(actual, on=["date", "canteen"], how="left")
+    for col in ("served", "human_order"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
     table["surplus"] = (table["order"] - table["forecast"]).clip(lower=0).round(0)
     return run, table.sort_values(["date", "canteen"]).reset_index(drop=True)
 

@@ -68,10 +68,7 @@ def _overview(actor: Actor) -> dict:
         events = (
             s.execute(
                 select(CanteenEvent)
-                .where(
-                    CanteenEvent.commune_id == cid,
-                    CanteenEvent.day >= dt.date.today() - dt.timedelta(days=400),
-                )
+                .where(CanteenEvent.commune_id == cid)
                 .order_by(CanteenEvent.day.desc())
                 .limit(30)
             )
@@ -376,13 +373,14 @@ def _chart(totals) -> str:
         "order": ("#c77700", "Commande"),
         "served": ("#2e7d32", "Repas servis"),
     }
-    values = [v for col in series if col in totals for v in totals[col] if v == v]
-    top = max(values) * 1.05 if values else 1
+    values = [float(v) for col in series if col in totals for v in totals[col] if v == v]
+    top = max(values) * 1.03 if values else 1.0
+    bottom = min(values) * 0.9 if values else 0.0
     n = len(totals)
 
     def xy(i, v):
         x = pad + (w - 2 * pad) * (i / max(n - 1, 1))
-        y = h - pad - (h - 2 * pad) * (v / top)
+        y = h - pad - (h - 2 * pad) * ((v - bottom) / max(top - bottom, 1.0))
         return f"{x:.1f},{y:.1f}"
 
     parts = [
@@ -390,6 +388,7 @@ def _chart(totals) -> str:
         '<title id="chart-title">Total par jour : repas prévus, commandés et servis</title>',
         f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
         f'<text x="{pad}" y="{pad - 10}" font-size="11">{top:.0f} repas</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{bottom:.0f} repas</text>',
     ]
     for k, (col, (color, label)) in enumerate(series.items()):
         if col not in totals:
