@@ -13,6 +13,8 @@ from communia.cli.main import cli
 from communia.core.errors import InvalidInput
 from communia.modules.canteen.artifact import FORMAT_VERSION, load_model, save_model
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 
 def test_model_round_trip(tmp_path, slice_model, slice_data):
     from sklearn.base import clone

@@ -7,6 +7,8 @@ import pandas as pd
 from communia.modules.canteen.calendar import SchoolCalendar, school_year_of
 from communia.modules.canteen.menus import categorize_dish, daily_menu_flags
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 
 def test_national_calendar_zone_b():
     cal = SchoolCalendar(zone="B")

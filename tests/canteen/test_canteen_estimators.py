@@ -13,6 +13,8 @@ from communia.modules.canteen.estimators import (
 )
 from communia.modules.canteen.evaluate import forecast_period, service_rows
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 
 def _history(data):
     h = data.attendance

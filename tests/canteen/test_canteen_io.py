@@ -12,6 +12,8 @@ from communia.modules.canteen.io import (
     write_template,
 )
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 
 def test_parse_three_date_formats():
     s = pd.Series(["2018-09-03", "03/09/2018", "3/9/18", "2018-09-03 00:00:00", "demain", ""])

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from communia.core.errors import InvalidInput
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 
 @pytest.fixture
 def commune(database):

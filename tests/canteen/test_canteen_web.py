@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
 # The root conftest's helpers (``from conftest import ...`` would find tests/canteen/conftest.py).
 PASSWORD = "Motdepasse-Solide-2026"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -1,3 +1,6 @@
+"""Fixtures of the canteen tests (imported by each test module: a conftest.py here would
+shadow the root one, which other tests import as ``conftest``)."""
+
 from __future__ import annotations
 
 from pathlib import Path
