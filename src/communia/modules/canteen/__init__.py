@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from communia.core.registry import AlgorithmCard, HealthResult, Module
-from communia.modules.canteen import models as _models  # noqa: F401 - register tables
 
 __all__ = ["MODULE"]
 
