@@ -19,7 +19,7 @@ format:
 settings-doc:   ## regenerate docs/settings.md from the declarations
 	.venv/bin/communia settings-doc --output docs/settings.md
 
-bench: bench-web bench-documents bench-privacy bench-voice ## every benchmark (figures are recorded in docs/benchmarks.md)
+bench: bench-web bench-documents bench-privacy bench-voice bench-llm ## every benchmark (figures are recorded in docs/benchmarks.md)
 
 bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
 	$(VENV_PY) benchmarks/web.py
@@ -32,3 +32,6 @@ bench-privacy:  ## personal-data detection vs Presidio, per entity type
 
 bench-voice:    ## speech-to-text WER on real French clips, phone answer latency
 	nice $(VENV_PY) benchmarks/voice.py all
+
+bench-llm:      ## local LLM: load time, tokens/s, time to first token
+	$(VENV_PY) benchmarks/llm_bench.py --runs 3 --max-tokens 64

@@ -21,6 +21,7 @@ __all__ = ["cli", "main"]
 CORE_GROUPS: dict[str, str] = {
     "documents": "communia.core.documents.cli:documents_group",
     "jobs": "communia.core.jobs.cli:jobs_group",
+    "llm": "communia.core.llm.cli:llm_group",
     "privacy": "communia.core.privacy.cli:privacy_group",
     "speech": "communia.core.speech.cli:speech_group",
     "voice": "communia.core.speech.cli:voice_group",

@@ -84,10 +84,25 @@ def _secret() -> HealthResult:
     return HealthResult(True, label)
 
 
+def _speech() -> HealthResult:
+    from communia.core.speech.model import whisper_dir
+
+    label = "Modèle de reconnaissance vocale (Whisper) installé"
+    if (whisper_dir() / "model.bin").is_file():
+        return HealthResult(True, label, optional=True)
+    return HealthResult(
+        False,
+        label,
+        "Lancez « communia speech install-model » (module téléphonique).",
+        optional=True,
+    )
+
+
 def core_checks() -> list[HealthResult]:
+    from communia.core.llm.model import health_check as llm_check
     from communia.core.privacy.health import health_checks as privacy_checks
 
-    return [*_database(), _data_dir(), _secret(), *privacy_checks()]
+    return [*_database(), _data_dir(), _secret(), *privacy_checks(), llm_check(), _speech()]
 
 
 def run_checks() -> list[tuple[str, HealthResult]]:

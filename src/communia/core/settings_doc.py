@@ -15,6 +15,7 @@ __all__ = ["render_settings_doc", "CORE_SERVICE_SETTINGS"]
 CORE_SERVICE_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("documents", "communia.core.documents.limits:DocumentLimits", "Lecture des documents"),
     ("jobs", "communia.core.jobs.config:JobsSettings", "Tâches en arrière-plan"),
+    ("llm", "communia.core.llm.config:LlmSettings", "Passerelle des modèles de langage"),
 )
 
 

@@ -136,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if module.api_router is not None:
             app.include_router(module.api_router(), prefix=f"/api/v1/{module.name}")
 
+    from communia.core.llm.api import openai_router
+
+    app.include_router(openai_router())  # /v1: OpenAI-compatible API of the sovereign model
     from communia.core.jobs.web import install as install_jobs
 
     install_jobs(app)  # job pages and API; starts/stops the embedded worker with the app

@@ -1,0 +1,206 @@
+"""OpenAI-compatible endpoint of Communia itself: ``/v1/chat/completions`` and ``/v1/models``.
+
+A commune's other tools (a chat front-end, a script, an office add-in) point their
+"OpenAI base URL" at ``https://<instance>/v1`` with an API token of a Communia user; every
+request then goes through the gateway under that user's commune policy, with the same
+system prompt, queue and audit trail. Authentication is a dependency: pass the web
+layer's (``communia.web.security.api_actor``) to ``openai_router``; without it, a Bearer
+check against the core ``ApiToken`` table is used (same SHA-256 digest of the token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from communia.core.errors import AuthenticationFailed, CommuniaError, InvalidInput
+
+__all__ = ["openai_router", "ChatCompletionBody", "bearer_actor", "TokenActor"]
+
+
+@dataclass(frozen=True)
+class TokenActor:
+    user_id: int
+    email: str
+    role: str
+    commune_id: int
+
+
+def bearer_actor(request: Request) -> TokenActor:
+    """Fallback auth: ``Authorization: Bearer <token>`` looked up in ``api_tokens``."""
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.core.models import ApiToken
+
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer ") or not header[7:].strip():
+        raise AuthenticationFailed("Jeton d'API requis (en-tête Authorization: Bearer …).")
+    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    with read_session() as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if row is None or row.revoked or not row.user.active:
+            raise AuthenticationFailed("Jeton d'API invalide ou révoqué.")
+        user = row.user
+        return TokenActor(user.id, user.email, user.role, user.commune_id)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: str
+    content: str | list[dict[str, Any]]
+
+
+class ChatCompletionBody(BaseModel):
+    """The subset of OpenAI's chat completions request that Communia honours."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str = Field("local", examples=["local"])
+    messages: list[_Message]
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    stream: bool = False
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    response_format: dict[str, Any] | None = None
+    user: str | None = None
+
+
+def _schema_from(response_format: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not response_format:
+        return None
+    kind = response_format.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return {"type": "object"}
+    if kind == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        schema = spec.get("schema")
+        if not isinstance(schema, dict):
+            raise InvalidInput("response_format.json_schema.schema doit être un objet JSON.")
+        return schema
+    raise InvalidInput(f"response_format « {kind} » non pris en charge.")
+
+
+def _error(exc: CommuniaError) -> JSONResponse:
+    return JSONResponse(
+        status_code=exc.http_status,
+        content={"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}},
+    )
+
+
+def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRouter:
+    """Router to mount at the application root (paths ``/v1/...``)."""
+    if actor_dependency is None:
+        try:
+            from communia.web.security import api_actor as actor_dependency  # type: ignore
+        except ImportError:
+            actor_dependency = bearer_actor
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+
+    @router.get("/models")
+    def list_models(actor: Any = Depends(actor_dependency)) -> dict[str, Any]:
+        from communia.core.llm.gateway import available_backends, commune_policy
+
+        try:
+            names = available_backends(commune_policy(actor.commune_id))
+        except CommuniaError as exc:
+            return _error(exc)  # type: ignore[return-value]
+        now = int(time.time())
+        return {
+            "object": "list",
+            "data": [
+                {"id": n, "object": "model", "created": now, "owned_by": "communia"} for n in names
+            ],
+        }
+
+    @router.post("/chat/completions")
+    def chat_completions(body: ChatCompletionBody, actor: Any = Depends(actor_dependency)):
+        from communia.core.llm.gateway import complete
+
+        created = int(time.time())
+        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        try:
+            schema = _schema_from(body.response_format)
+            stop = [body.stop] if isinstance(body.stop, str) else body.stop
+            result = complete(
+                [m.model_dump() for m in body.messages],
+                commune_id=actor.commune_id,
+                purpose="api:v1/chat/completions",
+                json_schema=schema,
+                stream=body.stream,
+                backend=body.model,
+                max_tokens=body.max_completion_tokens or body.max_tokens,
+                temperature=body.temperature,
+                stop=stop,
+                seed=body.seed,
+                actor=actor.email,
+            )
+        except CommuniaError as exc:
+            return _error(exc)
+
+        if not body.stream:
+            return {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": result.text},
+                        "finish_reason": result.finish_reason or "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": result.prompt_tokens,
+                    "completion_tokens": result.completion_tokens,
+                    "total_tokens": result.prompt_tokens + result.completion_tokens,
+                },
+            }
+
+        def events() -> Iterator[str]:
+            def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+                payload = {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": body.model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                    **extra,
+                }
+                return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+            yield chunk({"role": "assistant", "content": ""})
+            try:
+                for piece in result:
+                    yield chunk({"content": piece})
+            except CommuniaError as exc:
+                err = {"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}}
+                yield f"data: {json.dumps(err, ensure_ascii=False)}\n\n"
+                return
+            final = result.result
+            usage = None
+            if final is not None:
+                usage = {
+                    "prompt_tokens": final.prompt_tokens,
+                    "completion_tokens": final.completion_tokens,
+                    "total_tokens": final.prompt_tokens + final.completion_tokens,
+                }
+            yield chunk({}, (final.finish_reason if final else "") or "stop", usage=usage)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return router
