@@ -19,7 +19,7 @@ format:
 settings-doc:   ## regenerate docs/settings.md from the declarations
 	.venv/bin/communia settings-doc --output docs/settings.md
 
-bench: bench-web bench-documents bench-privacy bench-voice bench-llm ## every benchmark (figures are recorded in docs/benchmarks.md)
+bench: bench-web bench-documents bench-privacy bench-voice bench-llm bench-water bench-search bench-assistant ## every benchmark (figures are recorded in docs/benchmarks.md)
 
 bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
 	$(VENV_PY) benchmarks/web.py
@@ -35,3 +35,14 @@ bench-voice:    ## speech-to-text WER on real French clips, phone answer latency
 
 bench-llm:      ## local LLM: load time, tokens/s, time to first token
 	$(VENV_PY) benchmarks/llm_bench.py --runs 3 --max-tokens 64
+
+bench-water:    ## leak detection on L-Town 2018 (BattLeDIM score) vs minimum night flow; pipe risk
+	$(VENV_PY) -m communia.modules.water.bench --data ../shared/data/water/ltown-2018
+
+bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query latency at 10k/100k
+	$(VENV_PY) benchmarks/search_bench.py quality
+	$(VENV_PY) benchmarks/search_bench.py scale --sizes 10000 100000
+
+bench-assistant: ## citizen assistant: right fiche, right service, emergencies, answer time
+	$(VENV_PY) benchmarks/assistant_bench.py setup
+	$(VENV_PY) benchmarks/assistant_bench.py run

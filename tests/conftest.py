@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from communia_testing import ARTIFACTS, PASSWORD  # noqa: F401 - re-exported for fixtures
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -61,9 +63,6 @@ def database(_database):
             if table.name != "alembic_version":
                 conn.execute(delete(table))
     yield _database
-
-
-PASSWORD = "Motdepasse-Solide-2026"
 
 
 @pytest.fixture
@@ -148,27 +147,7 @@ def http(live_server, database):
         yield client
 
 
-def login(client, email: str, password: str = PASSWORD):
-    """Log in through the real form (fetches the login CSRF cookie first)."""
-    import re
-
-    page = client.get("/connexion")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return client.post(
-        "/connexion",
-        data={"email": email, "password": password, "csrf_token": token, "suivant": "/app"},
-    )
-
-
-def csrf_of(client, path: str = "/app") -> str:
-    import re
-
-    page = client.get(path)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
 # ---------------------------------------------------------------- real browser (Debian Chromium)
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("COMMUNIA_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
 
@@ -203,11 +182,3 @@ def page(browser, live_server, database):
     page = context.new_page()
     yield page
     context.close()
-
-
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as a test artifact."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -83,7 +83,7 @@ def test_malformed_json_and_invalid_fields_get_french_422(http, two_communes):
 
 
 def test_session_cookie_api_calls_need_csrf_header(http, two_communes):
-    from conftest import csrf_of, login
+    from communia_testing import csrf_of, login
 
     login(http, "admin@ville-a.fr")
     assert http.get("/api/v1/me").status_code == 200

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import PASSWORD, csrf_of, login
+from communia_testing import PASSWORD, csrf_of, login
 
 
 def test_public_pages_need_no_login(http, two_communes):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
-    from conftest import PASSWORD, shot
+    from communia_testing import PASSWORD, shot
 
     job = jobs.submit(
         "tests.slow", {"steps": 60, "seconds": 0.25}, commune_id=two_communes["a"]["commune_id"]

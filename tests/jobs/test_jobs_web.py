@@ -15,7 +15,7 @@ ROOT_TESTS = Path(__file__).parents[1]
 
 
 def _login(client, email: str) -> None:
-    from conftest import PASSWORD  # the root conftest (two_communes fixture's password)
+    from communia_testing import PASSWORD  # the root conftest (two_communes fixture's password)
 
     page = client.get("/connexion")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD, shot
+from communia_testing import PASSWORD, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

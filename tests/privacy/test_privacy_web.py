@@ -18,7 +18,7 @@ EXPECTED = (
 
 
 def _login(client, email: str) -> None:
-    from conftest import PASSWORD
+    from communia_testing import PASSWORD
 
     page = client.get("/connexion")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

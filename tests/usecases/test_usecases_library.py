@@ -131,7 +131,7 @@ def test_federation_pulls_another_instance_over_http(database):
 
 
 def test_public_federation_endpoint_and_pages(http, two_communes):
-    from conftest import login
+    from communia_testing import login
 
     with write_session() as s:
         service.seed(s)

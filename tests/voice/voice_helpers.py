@@ -229,7 +229,7 @@ async def sip_call(
 
 
 # --- fixtures (imported by the test modules: a conftest.py here would shadow tests/conftest.py
-# for the suites that do ``from conftest import ...``) ---
+# for the suites that do ``from communia_testing import ...``) ---
 
 
 @pytest.fixture(scope="session")

@@ -60,10 +60,15 @@ def demo() -> None:
     from communia.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
     from communia.core.migrate import upgrade
 
+    from communia.core.registry import load_modules
+
     upgrade()
     with write_session() as s:
         commune = seed_demo(s)
-        name = commune.name
+        name, slug = commune.name, commune.slug
+    for module in load_modules():
+        if module.seed_demo is not None:
+            module.seed_demo(slug)
     click.echo(f"Commune de démonstration prête : {name}.")
     click.echo(f"Comptes (mot de passe « {DEMO_PASSWORD} ») :")
     for email, full_name, role in DEMO_ACCOUNTS:

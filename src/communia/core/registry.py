@@ -67,6 +67,7 @@ class Module:
     - ``migrations``: folder of Alembic revisions (own branch label = ``name``).
     - ``health_checks``: callables run by ``communia doctor``.
     - ``seed``: idempotent loading of reference data, run after every migration.
+    - ``seed_demo``: idempotent example data for the demo commune, run by ``communia demo``.
     """
 
     name: str
@@ -78,9 +79,8 @@ class Module:
     cli: Callable[[], click.Group] | None = None
     migrations: Path | None = None
     health_checks: tuple[Callable[[], HealthResult], ...] = field(default_factory=tuple)
-    seed: Callable[[Session], object] | None = (
-        None  # idempotent reference data, run after migrations
-    )
+    seed: Callable[[Session], object] | None = None  # reference data, after migrations
+    seed_demo: Callable[[str], object] | None = None  # example data for the demo commune
     nav_label: str = ""  # French label in the agents' navigation
 
     def __post_init__(self) -> None:

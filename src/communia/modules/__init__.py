@@ -3,4 +3,9 @@
 The module list is one tuple; its order is the order on the home page and in the CLI.
 """
 
-MODULE_PACKAGES: tuple[str, ...] = ("communia.modules.usecases", "communia.modules.canteen")
+MODULE_PACKAGES: tuple[str, ...] = (
+    "communia.modules.assistant",
+    "communia.modules.water",
+    "communia.modules.canteen",
+    "communia.modules.usecases",
+)

@@ -11,75 +11,43 @@
 Importing this package is cheap: the model runtime and httpx load on first use.
 """
 
-from communia.core.llm.backends import (
-    BackendResult,
-    ChatRequest,
-    EmbeddedBackend,
-    OpenAICompatibleBackend,
-    preload_embedded,
-)
-from communia.core.llm.config import (
-    LOCAL_BACKEND,
-    CommunePolicy,
-    EndpointConfig,
-    LlmSettings,
-    get_llm_settings,
-    policy_from_settings,
-)
-from communia.core.llm.gateway import (
-    Completion,
-    CompletionStream,
-    ModelOutputError,
-    available_backends,
-    commune_policy,
-    complete,
-    reset_gateway,
-)
-from communia.core.llm.model import (
-    MODEL_FILENAME,
-    MODEL_NAME,
-    MODEL_SHA256,
-    MODEL_SIZE,
-    InstallResult,
-    default_model_path,
-    find_parts,
-    health_check,
-    install_model,
-)
-from communia.core.llm.privacy import Pseudonymiser, RegexPseudonymiser, default_pseudonymiser
-from communia.core.llm.prompts import SYSTEM_PROMPT, data_block
+from __future__ import annotations
 
-__all__ = [
-    "complete",
-    "Completion",
-    "CompletionStream",
-    "ModelOutputError",
-    "available_backends",
-    "commune_policy",
-    "reset_gateway",
-    "ChatRequest",
-    "BackendResult",
-    "EmbeddedBackend",
-    "OpenAICompatibleBackend",
-    "preload_embedded",
-    "LOCAL_BACKEND",
-    "CommunePolicy",
-    "EndpointConfig",
-    "LlmSettings",
-    "get_llm_settings",
-    "policy_from_settings",
-    "MODEL_FILENAME",
-    "MODEL_NAME",
-    "MODEL_SHA256",
-    "MODEL_SIZE",
-    "InstallResult",
-    "default_model_path",
-    "find_parts",
-    "health_check",
-    "install_model",
-    "Pseudonymiser",
-    "RegexPseudonymiser",
-    "default_pseudonymiser",
-    "SYSTEM_PROMPT",
-    "data_block",
-]
+from communia.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "BackendResult": "backends",
+    "ChatRequest": "backends",
+    "CommunePolicy": "config",
+    "Completion": "gateway",
+    "CompletionStream": "gateway",
+    "EmbeddedBackend": "backends",
+    "EndpointConfig": "config",
+    "InstallResult": "model",
+    "LOCAL_BACKEND": "config",
+    "LlmSettings": "config",
+    "MODEL_FILENAME": "model",
+    "MODEL_NAME": "model",
+    "MODEL_SHA256": "model",
+    "MODEL_SIZE": "model",
+    "ModelOutputError": "gateway",
+    "OpenAICompatibleBackend": "backends",
+    "Pseudonymiser": "privacy",
+    "RegexPseudonymiser": "privacy",
+    "SYSTEM_PROMPT": "prompts",
+    "available_backends": "gateway",
+    "commune_policy": "gateway",
+    "complete": "gateway",
+    "data_block": "prompts",
+    "default_model_path": "model",
+    "default_pseudonymiser": "privacy",
+    "find_parts": "model",
+    "get_llm_settings": "config",
+    "health_check": "model",
+    "install_model": "model",
+    "policy_from_settings": "config",
+    "preload_embedded": "backends",
+    "reset_gateway": "gateway",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

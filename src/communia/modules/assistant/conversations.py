@@ -1,0 +1,286 @@
+"""Agents' side: the queue of unanswered questions (learning loop), retention-based deletion
+of conversations, and the reception dashboard figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from communia.core import audit
+from communia.core.db import utcnow
+from communia.core.errors import InvalidInput
+from communia.core.models import Commune
+from communia.core.tenancy import get_scoped
+from communia.modules.assistant.knowledge import upsert_entry
+from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
+from communia.modules.assistant.settings import get_assistant_settings
+
+__all__ = [
+    "feedback",
+    "next_slots",
+    "book_callback",
+    "open_questions",
+    "answer_question",
+    "dismiss_question",
+    "purge_expired",
+    "retention_days",
+    "dashboard",
+]
+
+
+def open_questions(
+    session: Session, *, commune_id: int, limit: int = 100
+) -> list[UnansweredQuestion]:
+    return list(
+        session.scalars(
+            select(UnansweredQuestion)
+            .where(
+                UnansweredQuestion.commune_id == commune_id, UnansweredQuestion.status == "ouverte"
+            )
+            .order_by(UnansweredQuestion.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def answer_question(
+    session: Session,
+    *,
+    commune_id: int,
+    question_id: int,
+    title: str,
+    body: str,
+    service_slug: str = "",
+    actor: str,
+) -> int:
+    """An agent answers once: the answer becomes an FAQ entry (re-index to use it)."""
+    q = get_scoped(session, UnansweredQuestion, question_id, commune_id)
+    if q.status != "ouverte":
+        raise InvalidInput("Cette question a déjà été traitée.")
+    entry = upsert_entry(
+        session,
+        commune_id=commune_id,
+        kind="faq",
+        key=f"q{q.id}",
+        title=title or q.question[:200],
+        body=body,
+        service_slug=service_slug or q.service_slug,
+        actor=actor,
+    )
+    q.status, q.knowledge_id = "repondue", entry.id
+    session.flush()
+    return entry.id
+
+
+def dismiss_question(session: Session, *, commune_id: int, question_id: int, actor: str) -> None:
+    q = get_scoped(session, UnansweredQuestion, question_id, commune_id)
+    q.status = "ecartee"
+    audit.record(
+        session,
+        actor=actor,
+        action="assistant.question.ecartee",
+        commune_id=commune_id,
+        object_type="unanswered",
+        object_id=q.id,
+    )
+
+
+def retention_days(commune: Commune) -> int:
+    value = (commune.settings or {}).get("assistant_retention_days")
+    return int(value) if value else get_assistant_settings().retention_days
+
+
+def purge_expired(session: Session, *, now: datetime | None = None, actor: str = "systeme") -> int:
+    """Delete conversations (and their messages) older than each commune's retention period.
+    Queued questions keep their masked text but lose the link to the conversation."""
+    now = now or utcnow()
+    total = 0
+    for commune in session.scalars(select(Commune)):
+        limit = now - timedelta(days=retention_days(commune))
+        ids = list(
+            session.scalars(
+                select(Conversation.id).where(
+                    Conversation.commune_id == commune.id, Conversation.last_at < limit
+                )
+            )
+        )
+        if not ids:
+            continue
+        session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
+        session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+        audit.record(
+            session,
+            actor=actor,
+            action="assistant.purge",
+            commune_id=commune.id,
+            object_type="conversation",
+            summary=f"{len(ids)} conversations supprimées "
+            f"(conservation {retention_days(commune)} j)",
+        )
+        total += len(ids)
+    return total
+
+
+def dashboard(session: Session, *, commune_id: int, days: int = 30) -> dict[str, Any]:
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(Message.action, Message.created_at, Message.payload)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.commune_id == commune_id,
+            Message.role == "assistant",
+            Message.created_at >= since,
+        )
+    ).all()
+    actions = Counter(r.action for r in rows)
+    per_day = Counter(r.created_at.date().isoformat() for r in rows)
+    services = Counter((r.payload or {}).get("service") or "—" for r in rows)
+    return {
+        "messages": len(rows),
+        "par_action": dict(actions),
+        "par_jour": dict(sorted(per_day.items())),
+        "services": dict(services.most_common(10)),
+        "taux_reponse": round(actions.get("answer", 0) / len(rows), 3) if rows else 0.0,
+        "questions_en_attente": session.scalar(
+            select(func.count(UnansweredQuestion.id)).where(
+                UnansweredQuestion.commune_id == commune_id, UnansweredQuestion.status == "ouverte"
+            )
+        ),
+        "tickets_ouverts": session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.commune_id == commune_id, Ticket.status == "ouvert"
+            )
+        ),
+    }
+
+
+def next_slots(
+    hours: dict[str, list[list[str]]],
+    *,
+    after: datetime,
+    taken: set[datetime],
+    count: int = 3,
+    minutes: int = 30,
+    tz: str = "Europe/Paris",
+) -> list[datetime]:
+    """The next free callback slots within a service's opening hours (UTC datetimes)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from communia.modules.assistant.engine import DAYS
+
+    zone = ZoneInfo(tz)
+    local = after.astimezone(zone)
+    found: list[datetime] = []
+    for day_offset in range(0, 15):
+        day = (local + timedelta(days=day_offset)).date()
+        for start, end in hours.get(DAYS[day.weekday()], []):
+            h, m = map(int, start.split(":"))
+            eh, em = map(int, end.split(":"))
+            slot = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
+            limit = datetime(day.year, day.month, day.day, eh, em, tzinfo=zone)
+            while slot + timedelta(minutes=minutes) <= limit:
+                utc = slot.astimezone(UTC)
+                if slot > local + timedelta(minutes=minutes) and utc not in taken:
+                    found.append(utc)
+                    if len(found) == count:
+                        return found
+                slot += timedelta(minutes=minutes)
+    return found
+
+
+def book_callback(
+    session: Session,
+    *,
+    commune_id: int,
+    service_slug: str,
+    contact: str,
+    now: datetime | None = None,
+    conversation_id: int | None = None,
+):
+    """Book the next free 30-minute callback slot of a service (one call per slot)."""
+    from communia.core.models import Service
+    from communia.modules.assistant.models import Callback
+
+    contact = (contact or "").strip()
+    if not contact or len(contact) > 200:
+        raise InvalidInput(
+            "Indiquez un numéro de téléphone ou une adresse électronique pour être rappelé."
+        )
+    svc = session.scalar(
+        select(Service).where(Service.commune_id == commune_id, Service.slug == service_slug)
+    )
+    if svc is None:
+        raise InvalidInput(f"Service inconnu : « {service_slug} ».")
+    taken = set(
+        session.scalars(
+            select(Callback.slot_start).where(
+                Callback.commune_id == commune_id, Callback.service_slug == service_slug
+            )
+        )
+    )
+    slots = next_slots(svc.hours, after=now or utcnow(), taken=taken, count=1)
+    if not slots:
+        raise InvalidInput(
+            "Ce service n'a pas d'horaires d'ouverture renseignés : rappel impossible."
+        )
+    cb = Callback(
+        commune_id=commune_id,
+        service_slug=service_slug,
+        slot_start=slots[0],
+        contact=contact,
+        conversation_id=conversation_id,
+    )
+    session.add(cb)
+    session.flush()
+    audit.record(
+        session,
+        actor="citoyen",
+        action="assistant.rappel",
+        commune_id=commune_id,
+        object_type="callback",
+        object_id=cb.id,
+        summary=f"Rappel réservé ({service_slug})",
+    )
+    return cb
+
+
+def feedback(session: Session, *, commune_id: int, token: str, helpful: bool) -> bool:
+    """A citizen says whether the last answer helped; an unhelpful answer joins the queue."""
+    conv = session.scalar(
+        select(Conversation).where(
+            Conversation.token == token, Conversation.commune_id == commune_id
+        )
+    )
+    if conv is None:
+        raise InvalidInput("Conversation introuvable ou expirée.")
+    last_q = session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conv.id, Message.role == "citoyen")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    last_a = session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conv.id, Message.role == "assistant")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last_a is not None:
+        last_a.payload = {**(last_a.payload or {}), "utile": helpful}
+    if not helpful and last_q is not None and last_q.text.strip():
+        session.add(
+            UnansweredQuestion(
+                commune_id=commune_id,
+                question=last_q.text[:2000],
+                reason="reponse_jugee_inutile",
+                service_slug=((last_a.payload or {}).get("service") or "") if last_a else "",
+                conversation_id=conv.id,
+            )
+        )
+    session.flush()
+    return True

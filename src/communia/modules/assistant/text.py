@@ -1,0 +1,80 @@
+# ruff: noqa: E501, SIM905 - word lists and regular expressions read better on one line
+"""Light text checks on citizen messages: language, insults, injection attempts, and masking
+of personal data before a message is stored (phones, e-mails, IBAN, NIR, card numbers).
+
+Masking here is a fast floor (regular expressions); names and street addresses need the core
+pseudonymisation service, which is not wired in yet.
+"""
+
+from __future__ import annotations
+
+import re
+
+from communia.core.search.analysis import fold_accents
+
+__all__ = ["detect_language", "has_insult", "has_injection", "mask_personal_data"]
+
+_FR = set(
+    "le la les un une des du de et est en je vous nous mon ma mes pour pas que qui dans sur avec il elle ce cette comment pourquoi quand quel quelle puis peut faut".split()
+)
+_EN = set(
+    "the and is are i you we my for not that who in on with how why when what can could should do does please where".split()
+)
+_ES = set(
+    "el los las una y es yo usted para quien con como cómo por donde dónde puedo quiero necesito "
+    "mi hijo hija escuela ayuda tengo qué cuándo del favor".split()
+)
+_DE = set(
+    "der die das und ist ich sie wir mein für nicht wer wie warum wann kann ich möchte bitte".split()
+)
+_WORD = re.compile(r"[a-zà-ÿœæ']+", re.I)
+
+_INSULTS = re.compile(
+    r"\b(con|conne|connard|connasse|salope|salaud|pute|putain|encule|enfoire|merde|abruti|debile|"
+    r"cretin|idiot|imbecile|batard|ta gueule|fdp|ntm|nique|incompetent|incapable|nuls|nul a chier)s?\b"
+)
+_INJECTION = re.compile(
+    r"(ignore|oublie|oubliez|ignorez|ne tiens pas compte)\w* (tes|vos|les|toutes? les|all|your|previous)"
+    r"\s*(\w+\s){0,2}(instructions|consignes|regles|rules|prompt)|system prompt|jailbreak|"
+    r"tu es maintenant|you are now|agis comme|act as"
+)
+
+
+def detect_language(text: str) -> str:
+    """ "fr", "en", "es", "de", or "autre" (non-Latin script); French when unsure."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(1 for c in letters if ord(c) > 0x24F) / len(letters) > 0.5:
+        return "autre"
+    words = [w.strip("'").lower() for w in _WORD.findall(text)]
+    scores = {  # words shared with French ("en", "la"...) only count for French
+        "fr": sum(w in _FR for w in words),
+        "en": sum(w in _EN and w not in _FR for w in words),
+        "es": sum(w in _ES and w not in _FR for w in words),
+        "de": sum(w in _DE and w not in _FR for w in words),
+    }
+    best = max(scores, key=scores.get)
+    if best != "fr" and scores[best] >= 2 and scores[best] > 1.5 * scores["fr"]:
+        return best
+    return "fr"
+
+
+def has_insult(text: str) -> bool:
+    return bool(_INSULTS.search(fold_accents(text.lower())))
+
+
+def has_injection(text: str) -> bool:
+    return bool(_INJECTION.search(fold_accents(text.lower()).replace("’", "'")))
+
+
+_CARD = re.compile(r"\b(?:\d{4}[\s-]?){3}\d{4}\b")
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace the personal data found by ``communia.core.privacy`` (rules for identifiers,
+    phones, e-mails and addresses; the French NER model for names when installed) and card
+    numbers by bracketed French labels, before a message is stored."""
+    from communia.core.privacy import LABELS, scan
+
+    for entity in sorted(scan(text).entities, key=lambda e: e.start, reverse=True):
+        text = f"{text[: entity.start]}[{LABELS[entity.type]}]{text[entity.end :]}"
+    return _CARD.sub("[numéro de carte]", text)

@@ -1,0 +1,236 @@
+"""Pages of the assistant: citizens' chat (no JavaScript needed), embeddable widget, JSON API,
+agents' dashboard, queue of unanswered questions, knowledge list and staffing simulator.
+
+Thin adapters: parse, one library call, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import CommuniaError
+from communia.core.users import Actor
+from communia.web.forms import form_data
+from communia.web.rendering import render, set_flash
+from communia.web.security import check_csrf, require_actor
+
+__all__ = ["router", "public_router", "api_router"]
+
+router = APIRouter(include_in_schema=False)
+public_router = APIRouter(include_in_schema=False)
+api_router = APIRouter()
+STATIC = Path(__file__).parent / "static"
+
+
+# ------------------------------------------------------------------ citizens
+
+
+@public_router.get("", response_class=HTMLResponse)
+def chat_page(request: Request, commune: str):
+    from communia.modules.assistant.knowledge import get_commune
+
+    with read_session() as s:
+        commune_obj = get_commune(s, commune)
+    return render(
+        request, "assistant/chat.html", {"commune": commune_obj, "exchange": None, "token": ""}
+    )
+
+
+@public_router.post("", response_class=HTMLResponse)
+def chat_post(
+    request: Request,
+    commune: str,
+    question: str = Form(""),
+    conversation: str = Form(""),
+):
+    from communia.modules.assistant.engine import ask
+    from communia.modules.assistant.knowledge import get_commune
+
+    with read_session() as s:
+        commune_obj = get_commune(s, commune)
+    result = ask(question, commune_slug=commune, conversation=conversation or None, channel="web")
+    return render(
+        request,
+        "assistant/chat.html",
+        {
+            "commune": commune_obj,
+            "exchange": {"question": question[:2000], "answer": result},
+            "token": result.conversation or "",
+        },
+    )
+
+
+@public_router.post("/avis", response_class=HTMLResponse)
+def chat_feedback(
+    request: Request, commune: str, conversation: str = Form(""), utile: str = Form("")
+):
+    from communia.modules.assistant.conversations import feedback
+    from communia.modules.assistant.knowledge import get_commune
+
+    with write_session() as s:
+        commune_obj = get_commune(s, commune)
+        feedback(s, commune_id=commune_obj.id, token=conversation, helpful=utile == "oui")
+    return render(
+        request,
+        "assistant/chat.html",
+        {"commune": commune_obj, "exchange": None, "token": conversation, "thanks": True},
+    )
+
+
+@public_router.get("/widget.js")
+def widget(request: Request, commune: str):
+    from communia.modules.assistant.knowledge import get_commune
+
+    with read_session() as s:
+        get_commune(s, commune)  # 404 in French for an unknown commune
+    base = str(request.base_url).rstrip("/")
+    js = (STATIC / "widget.js").read_text(encoding="utf-8")
+    js = js.replace("__BASE__", base).replace("__COMMUNE__", commune)
+    return Response(
+        js,
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@api_router.post("/ask")
+async def api_ask(request: Request):
+    """Ask as a citizen. Form fields (no CORS preflight, usable from the widget on the
+    commune's own site): ``commune``, ``question``, ``conversation``. Returns the benchmark
+    interface plus ``conversation``."""
+    from starlette.concurrency import run_in_threadpool
+
+    from communia.modules.assistant.engine import ask
+
+    form = await request.form()
+    commune = str(form.get("commune", ""))
+    question = str(form.get("question", ""))
+    token = str(form.get("conversation", "")) or None
+    try:
+        result = await run_in_threadpool(
+            ask, question, commune_slug=commune, conversation=token, channel="widget"
+        )
+    except CommuniaError as exc:
+        return JSONResponse(
+            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
+        )
+    return JSONResponse(
+        {**result.public(), "conversation": result.conversation},
+        headers={"access-control-allow-origin": "*"},
+    )
+
+
+@api_router.post("/feedback")
+async def api_feedback(request: Request):
+    """Form fields ``commune``, ``conversation``, ``utile`` (``oui``/``non``)."""
+    from communia.modules.assistant.conversations import feedback
+    from communia.modules.assistant.knowledge import get_commune
+
+    form = await request.form()
+    try:
+        with write_session() as s:
+            commune_id = get_commune(s, str(form.get("commune", ""))).id
+            feedback(
+                s,
+                commune_id=commune_id,
+                token=str(form.get("conversation", "")),
+                helpful=str(form.get("utile", "")) == "oui",
+            )
+    except CommuniaError as exc:
+        return JSONResponse(
+            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
+        )
+    return JSONResponse({"ok": True}, headers={"access-control-allow-origin": "*"})
+
+
+# ------------------------------------------------------------------ agents
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
+    from communia.modules.assistant.conversations import dashboard, open_questions
+    from communia.modules.assistant.knowledge import due_for_review
+
+    with read_session() as s:
+        figures = dashboard(s, commune_id=actor.commune_id)
+        queue = open_questions(s, commune_id=actor.commune_id, limit=50)
+        review = due_for_review(s, commune_id=actor.commune_id)
+    return render(
+        request,
+        "assistant/dashboard.html",
+        {"figures": figures, "queue": queue, "review": review, "report": None},
+    )
+
+
+@router.post("/file/{question_id}")
+def answer_from_queue(
+    request: Request,
+    question_id: int,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    from communia.modules.assistant.conversations import answer_question, dismiss_question
+    from communia.modules.assistant.knowledge import reindex
+
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        if form.get("ecarter"):
+            dismiss_question(
+                s, commune_id=actor.commune_id, question_id=question_id, actor=actor.email
+            )
+            message = "Question écartée."
+        else:
+            answer_question(
+                s,
+                commune_id=actor.commune_id,
+                question_id=question_id,
+                title=form.get("title", ""),
+                body=form.get("body", ""),
+                service_slug=form.get("service", ""),
+                actor=actor.email,
+            )
+            message = "Réponse enregistrée : elle fait désormais partie des connaissances."
+    if not form.get("ecarter"):
+        reindex(commune_id=actor.commune_id)
+    response = RedirectResponse("/app/assistant", status_code=303)
+    set_flash(response, message)
+    return response
+
+
+@router.post("/effectifs", response_class=HTMLResponse)
+def staffing_page(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    from communia.modules.assistant.conversations import dashboard, open_questions
+    from communia.modules.assistant.knowledge import due_for_review
+    from communia.modules.assistant.staffing import staffing_report
+
+    check_csrf(request, actor, form.get("csrf_token"))
+
+    def num(key: str, default: float) -> float:
+        try:
+            return float(str(form.get(key, default)).replace(",", "."))
+        except ValueError:
+            return -1.0
+
+    report = staffing_report(
+        calls_per_hour=num("appels", 53),
+        handle_min=num("duree", 3),
+        patience_min=num("patience", 1),
+        agents=int(num("agents", 2)),
+        bot_rate=num("bot", 0) / 100,
+        lines=int(num("lignes", 4)),
+        simulate=True,
+    )
+    with read_session() as s:
+        figures = dashboard(s, commune_id=actor.commune_id)
+        queue = open_questions(s, commune_id=actor.commune_id, limit=50)
+        review = due_for_review(s, commune_id=actor.commune_id)
+    return render(
+        request,
+        "assistant/dashboard.html",
+        {"figures": figures, "queue": queue, "review": review, "report": report},
+    )

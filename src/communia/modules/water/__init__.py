@@ -1,0 +1,122 @@
+"""Water: leak detection and localisation from network telemetry, pipe break risk.
+
+Light on purpose: WNTR, pandas and scipy are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from communia.core.registry import AlgorithmCard, HealthResult, Module
+
+__all__ = ["MODULE", "WaterSettings"]
+
+
+class WaterSettings(BaseModel):
+    """Settings of the water module (env ``COMMUNIA_MODULES__WATER__...``)."""
+
+    signature_cache: str = Field(
+        default="",
+        description=(
+            "Dossier du cache des signatures de fuite "
+            "simulées (vide : <data_dir>/water/signatures)."
+        ),
+        examples=["/var/lib/communia/water/signatures"],
+    )
+    renewal_km_per_year: float = Field(
+        default=1.0,
+        description="Budget de renouvellement par défaut, en km de canalisations par an.",
+        examples=[0.8],
+    )
+
+
+def _wntr_available() -> HealthResult:
+    import importlib.util
+
+    ok = all(importlib.util.find_spec(m) is not None for m in ("wntr", "six", "pandas", "scipy"))
+    return HealthResult(
+        ok=ok,
+        label="Moteur hydraulique WNTR/EPANET pour le module eau",
+        fix="Installez l'extra : pip install 'communia[water]'",
+        optional=True,
+    )
+
+
+def _web():
+    from communia.modules.water.web import router
+
+    return router
+
+
+def _api():
+    from communia.modules.water.api import router
+
+    return router
+
+
+def _cli():
+    from communia.modules.water.cli import water_group
+
+    return water_group()
+
+
+CARD = AlgorithmCard(
+    title="Eau potable : fuites et risque de casse",
+    summary=(
+        "Détecte les fuites à partir des débits, pressions et compteurs communicants, propose "
+        "les canalisations suspectes, et classe les conduites par risque de casse."
+    ),
+    purpose="Réduire les pertes d'eau et cibler le renouvellement des canalisations.",
+    data_used=(
+        "Télérelève du réseau (débits d'entrée, pressions, niveau des réservoirs), pas de 5 min",
+        "Consommations des compteurs communicants (agrégées, aucune donnée nominative)",
+        "Modèle hydraulique EPANET (.inp) du réseau",
+        "Inventaire des canalisations et journal des réparations",
+    ),
+    logic=(
+        "1) Bilan d'eau par zone : ce qui entre moins ce qui est stocké dans les réservoirs. "
+        "2) Consommation attendue : les compteurs communicants indiquent la consommation des "
+        "abonnés à chaque heure ; un coefficient par heure et par type de jour (semaine, "
+        "week-end ou férié), appris sur une période de calibration, donne la consommation "
+        "attendue de chaque zone. 3) L'écart (débit non expliqué) est suivi par une somme "
+        "cumulée (CUSUM) : un saut brusque déclenche l'alerte en quelques heures, une fuite "
+        "qui grossit lentement s'accumule jusqu'au seuil ; après une alerte la référence "
+        "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "
+        "4) Localisation : le changement des pressions mesurées est comparé aux signatures de "
+        "fuites simulées sur chaque nœud du modèle EPANET ; la conduite proposée est celle qui "
+        "maximise la probabilité que la fuite soit à moins de 300 m. "
+        "Méthode de référence comparée : le débit minimum de nuit. "
+        "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
+        "et surtout les casses passées de la conduite), comparé à l'âge seul."
+    ),
+    human_oversight=(
+        "Une alerte est une proposition : l'agent la confirme, la rejette ou la déclare "
+        "réparée après recherche sur le terrain ; le plan de renouvellement est une aide à la "
+        "décision du service des eaux et des élus."
+    ),
+    model=(
+        "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
+    ),
+    model_version="water-1",
+    risks=(
+        "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
+        "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
+        "Localisation moins précise pour les petites fuites (< 8 m³/h) et les zones peu "
+        "instrumentées.",
+        "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres).",
+    ),
+)
+
+MODULE = Module(
+    name="water",
+    card=CARD,
+    settings=WaterSettings,
+    cli=_cli,
+    web_router=_web,
+    api_router=_api,
+    migrations=Path(__file__).parent / "migrations",
+    nav_label="Eau potable",
+    health_checks=(_wntr_available,),
+)

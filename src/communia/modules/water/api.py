@@ -1,0 +1,82 @@
+"""JSON API of the water module (same library calls as the page)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import PermissionDenied
+from communia.core.users import Actor
+from communia.modules.water import service
+from communia.web.security import api_actor
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["eau"])
+
+
+def _alert(a) -> dict:
+    return {
+        "id": a.id,
+        "zone": a.area,
+        "canalisation": a.pipe,
+        "detection": a.detection_time.isoformat(),
+        "debut_estime": a.start_estimate.isoformat(),
+        "debit_m3h": a.flow_m3h,
+        "volume_perdu_m3": a.volume_m3,
+        "confiance": a.confidence,
+        "candidates": a.candidates,
+        "statut": a.status,
+        "decide_par": a.decided_by,
+        "commentaire": a.comment,
+    }
+
+
+@router.get("/alertes")
+def alerts(statut: str = "", actor: Actor = Depends(api_actor)) -> dict:
+    """Alertes de fuite de la commune (propositions à vérifier sur le terrain)."""
+    with read_session() as s:
+        return {
+            "alertes": [_alert(a) for a in service.list_alerts(s, actor.commune_id, status=statut)]
+        }
+
+
+@router.post("/alertes/{alert_id}")
+def decide(alert_id: int, body: dict, actor: Actor = Depends(api_actor)) -> dict:
+    """Décision d'un agent sur une alerte.
+
+    Corps : ``{"decision": "confirmee" | "rejetee" | "reparee", "commentaire": ""}``.
+    """
+    if not actor.can_write:
+        raise PermissionDenied("Seuls les agents du service peuvent statuer sur une alerte.")
+    with write_session() as s:
+        alert = service.decide(
+            s,
+            commune_id=actor.commune_id,
+            alert_id=alert_id,
+            status=str(body.get("decision", "")),
+            actor=actor.email,
+            comment=str(body.get("commentaire", "")),
+        )
+        return _alert(alert)
+
+
+@router.get("/risque")
+def risk(km: float = 1.0, actor: Actor = Depends(api_actor)) -> dict:
+    """Classement des canalisations par risque de casse et plan de renouvellement."""
+    with read_session() as s:
+        rows = service.risk_rows(s, actor.commune_id)
+        return {
+            "canalisations": [
+                {
+                    "canalisation": r.pipe,
+                    "materiau": r.material,
+                    "pose": r.install_year,
+                    "longueur_m": r.length_m,
+                    "casses_passees": r.n_prev,
+                    "casses_attendues": r.risk,
+                }
+                for r in rows
+            ],
+            "plan": service.renewal_plan_rows(rows, km_per_year=km) if rows else [],
+        }

@@ -1,0 +1,807 @@
+"""Leak detection: water balance per area, demand-driven expected flow, CUSUM, localisation.
+
+Pipeline (causal: a decision at hour t only reads data up to t), in order:
+
+1. **Balance areas.** The network is cut at pumps: each part is a balance area. An area's
+   consumption = metered inflows (links leaving a reservoir, pumps entering the area)
+   − metered outflows (pumps leaving it) − storage change of its tanks (level × tank area).
+   On L-Town: area A+B = p227 + p235 − PUMP_1, area C = PUMP_1 − T1 storage change.
+2. **Expected consumption.** Smart meters (AMR) tell how much customers use right now. For an
+   area with meters, the unmetered part is modelled; for an area without, the consumption is
+   modelled as k(hour, day type) × total metered demand (customers everywhere follow the
+   same weather, season and calendar). Coefficients are learned on a calibration period
+   (the first days of the data, or a calibration file learned on a past year whose leaks
+   are known).
+3. **CUSUM** on the hourly residual (observed − expected − current baseline) detects both
+   abrupt leaks (big jump, alarm in a few hours) and incipient ones (slow growth accumulates).
+   After an alarm the baseline absorbs the leak; a negative CUSUM detects repairs and lowers
+   the baseline again ("the detector learns the repair").
+4. **Localisation** (see :mod:`localise`) on the pressure sensors of the alarming area.
+
+The naive baseline, :func:`detect_mnf`, compares each night's minimum flow of an area with
+the lowest of the last 10 comparable nights (weekday vs weekend/holiday).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from communia.core.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.io import QualityReport, ScadaData
+    from communia.modules.water.network import Network
+
+__all__ = [
+    "Alarm",
+    "Balances",
+    "area_balances",
+    "BalanceCusumDetector",
+    "detect_mnf",
+    "detect_leaks",
+    "check_flow_units",
+    "alarms_frame",
+    "Calibration",
+    "fit_calibration",
+    "calibrate",
+    "find_calibration",
+    "leak_flows_by_area",
+    "residuals",
+]
+
+HOLIDAYS_MMDD = ("01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25", "12-26")
+
+
+@dataclass
+class Alarm:
+    area: str
+    pipe: str
+    detection_time: pd.Timestamp
+    start_estimate: pd.Timestamp
+    flow_m3h: float  # estimated leak flow at detection
+    volume_m3: float  # estimated volume lost so far
+    confidence: float  # posterior mass within 300 m of the proposed pipe
+    candidates: list[tuple[str, float]] = field(default_factory=list)
+    #: evidence for the agent: hourly unexplained flow (m³/h) from 3 days before the start to
+    #: the detection, and the reference level it is compared with
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class Balances:
+    consumption: pd.DataFrame  # hourly, one column per area (m³/h)
+    metered: pd.DataFrame  # hourly AMR demand per area (m³/h)
+    demand_index: pd.Series  # hourly total AMR demand (m³/h), or 1.0 without meters
+    area_pipes: dict[str, np.ndarray]  # pipe indices per area
+    area_sensors: dict[str, list[str]]  # pressure sensors per area
+    tank_sensors: dict[str, str]  # pressure sensor -> tank level column, for tank-fed zones
+    notes: list[str] = field(default_factory=list)
+
+
+def _day_type(index: pd.DatetimeIndex) -> np.ndarray:
+    import numpy as np
+
+    mmdd = index.strftime("%m-%d")
+    weekend = (index.day_of_week >= 5) | np.isin(mmdd, HOLIDAYS_MMDD)
+    return weekend.astype(int)
+
+
+def area_balances(data: ScadaData, network: Network) -> Balances:
+    """Build hourly consumption per balance area from the metered links and tanks."""
+    import networkx as nx
+    import numpy as np
+    import pandas as pd
+
+    wn = network.wn
+    graph = nx.Graph()
+    graph.add_nodes_from(wn.node_name_list)
+    for _name, link in wn.links():
+        if link.link_type != "Pump":
+            graph.add_edge(link.start_node_name, link.end_node_name)
+    area_of: dict[str, str] = {}
+    comps = sorted(nx.connected_components(graph), key=len, reverse=True)
+    for i, comp in enumerate(comps):
+        for node in comp:
+            area_of[node] = f"zone{i + 1}"
+    notes: list[str] = []
+    flows = data.flows
+    terms: dict[str, list[pd.Series]] = {}
+    for sensor in flows.columns:
+        if sensor not in wn.link_name_list:
+            notes.append(f"Débitmètre {sensor} absent du modèle réseau : ignoré.")
+            continue
+        link = wn.get_link(sensor)
+        a, b = link.start_node_name, link.end_node_name
+        na, nb = wn.get_node(a), wn.get_node(b)
+        if na.node_type == "Reservoir":
+            terms.setdefault(area_of[b], []).append(flows[sensor])
+        elif nb.node_type == "Reservoir":
+            terms.setdefault(area_of[a], []).append(-flows[sensor])
+        elif area_of[a] != area_of[b]:
+            terms.setdefault(area_of[b], []).append(flows[sensor])
+            terms.setdefault(area_of[a], []).append(-flows[sensor])
+        else:
+            notes.append(f"Débitmètre {sensor} interne à une zone : non utilisé pour le bilan.")
+    for tank in data.levels.columns:
+        if tank not in wn.node_name_list or wn.get_node(tank).node_type != "Tank":
+            notes.append(f"Niveau {tank} : pas de réservoir de ce nom dans le modèle, ignoré.")
+            continue
+        node = wn.get_node(tank)
+        surface = np.pi * float(node.diameter) ** 2 / 4.0
+        storage = data.levels[tank].diff() * 12.0 * surface  # m³/h
+        terms.setdefault(area_of[tank], []).append(-storage)
+    areas = sorted(a for a in terms if any(abs(t).sum() > 0 for t in terms[a]))
+    if not areas:
+        raise InvalidInput(
+            "Aucun débitmètre exploitable : impossible de faire un bilan d'eau par zone "
+            "(les noms des capteurs doivent correspondre aux conduites du fichier .inp)."
+        )
+
+    def hourly(s: pd.Series) -> pd.Series:
+        grouped = s.resample("1h")
+        mean = grouped.mean()
+        return mean.where(grouped.count() >= 6)
+
+    # the whole balance is smoothed over 30 min (causal, same window for every term so that
+    # pump starts stay consistent): the 5-min level noise times the tank surface would
+    # otherwise dominate the hourly balance of a tank-fed area
+    consumption = pd.DataFrame(
+        {a: hourly(sum(terms[a]).rolling(6, min_periods=1).mean()) for a in areas}
+    )
+    metered = {}
+    demand_cols = [c for c in data.demands.columns if c in area_of]
+    for a in areas:
+        cols = [c for c in demand_cols if area_of[c] == a]
+        if cols:
+            metered[a] = hourly(data.demands[cols].sum(axis=1, min_count=max(1, len(cols) // 2)))
+    metered_df = pd.DataFrame(metered, index=consumption.index)
+    if demand_cols:
+        idx = hourly(data.demands[demand_cols].sum(axis=1, min_count=max(1, len(demand_cols) // 2)))
+    else:
+        idx = pd.Series(1.0, index=consumption.index)
+        notes.append(
+            "Pas de compteurs communicants : consommation attendue selon le seul calendrier."
+        )
+    area_pipes = {
+        a: np.array([i for i, (n1, _n2) in enumerate(network.pipe_nodes) if area_of[n1] == a])
+        for a in areas
+    }
+    sensors = [s for s in data.pressures.columns if s in area_of]
+    area_sensors = {a: [s for s in sensors if area_of[s] == a] for a in areas}
+    tank_sensors = {}
+    for tank in data.levels.columns:
+        if tank in area_of:
+            for s in sensors:
+                if area_of[s] == area_of[tank]:
+                    tank_sensors[s] = tank
+    return Balances(
+        consumption=consumption,
+        metered=metered_df,
+        demand_index=idx.reindex(consumption.index),
+        area_pipes=area_pipes,
+        area_sensors=area_sensors,
+        tank_sensors=tank_sensors,
+        notes=notes,
+    )
+
+
+def check_flow_units(data: ScadaData, network: Network, report: QualityReport) -> None:
+    """Warn (and convert) when inlet flows look like L/s instead of m³/h.
+
+    The model's base demands give the expected mean consumption; a measured mean about 3.6
+    times smaller means the SCADA exported L/s.
+    """
+    import numpy as np
+
+    wn = network.wn
+    expected = 0.0
+    for _name, junction in wn.junctions():
+        for ts in junction.demand_timeseries_list:
+            mult = np.mean(ts.pattern.multipliers) if ts.pattern is not None else 1.0
+            expected += ts.base_value * mult * 3600.0
+    inlets = []
+    for sensor in data.flows.columns:
+        if sensor in wn.link_name_list:
+            link = wn.get_link(sensor)
+            if "Reservoir" in (
+                wn.get_node(link.start_node_name).node_type,
+                wn.get_node(link.end_node_name).node_type,
+            ):
+                inlets.append(sensor)
+    if not inlets or expected <= 0:
+        return
+    measured = float(data.flows[inlets].abs().sum(axis=1).mean())
+    ratio = measured / expected
+    if 1 / 5 < ratio < 1 / 2.5:
+        data.flows = data.flows * 3.6
+        report.add(
+            f"Débits d'entrée environ 3,6 fois plus faibles que la consommation du modèle "
+            f"({measured:.1f} contre {expected:.1f}) : unités L/s probables, converties en m³/h. "
+            "Vérifiez l'export du télégestion."
+        )
+    elif not 0.5 < ratio < 2.0:
+        report.add(
+            f"Débits d'entrée ({measured:.1f} m³/h) très éloignés de la consommation du modèle "
+            f"({expected:.1f} m³/h) : vérifiez les unités."
+        )
+
+
+# --------------------------------------------------------------------------- detector
+
+
+@dataclass
+class Calibration:
+    """Learned expected-consumption coefficients, per area (JSON-serialisable)."""
+
+    k: dict[str, list[list[float]]]  # area -> [day type][hour] coefficient on demand index
+    sigma: dict[str, float]  # area -> robust std of the hourly residual (m³/h)
+    source: str = ""
+    #: sensor -> [day type][hour] pressure without leak (tank-fed sensors: minus the level);
+    #: the reference for leaks already running when a period starts
+    pressure: dict[str, list[list[float]]] = field(default_factory=dict)
+    #: digest of the ``.inp`` it was learned with (a calibration only fits its own network)
+    network_digest: str = ""
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"version": 1, **asdict(self)}, indent=1), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Calibration:
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(
+                k=raw["k"],
+                sigma=raw["sigma"],
+                source=raw.get("source", ""),
+                pressure=raw.get("pressure", {}),
+                network_digest=raw.get("network_digest", ""),
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
+
+
+def _target(bal: Balances, area: str) -> pd.Series:
+    cons = bal.consumption[area]
+    if area in bal.metered.columns:
+        return cons - bal.metered[area]
+    return cons
+
+
+def fit_calibration(
+    bal: Balances,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    known_leaks: pd.Series | dict | None = None,
+    source: str = "",
+    pressures: pd.DataFrame | None = None,
+    levels: pd.DataFrame | None = None,
+) -> Calibration:
+    """Learn k(day type, hour) per area as a median ratio target / demand index.
+
+    ``known_leaks``: per-area hourly leak flows to remove (past year with repaired leaks).
+    """
+    import numpy as np
+    import pandas as pd
+
+    k: dict[str, list[list[float]]] = {}
+    sigma: dict[str, float] = {}
+    idx = bal.demand_index.loc[start:end]
+    dtype = _day_type(idx.index)
+    hours = np.asarray(idx.index.hour)
+    for area in bal.consumption.columns:
+        target = _target(bal, area).loc[start:end]
+        if known_leaks is not None and area in known_leaks:
+            target = target - known_leaks[area].reindex(target.index).fillna(0.0)
+        ratio = (target / idx).to_numpy()
+        table = np.full((2, 24), np.nan)
+        for d in (0, 1):
+            for h in range(24):
+                sel = (dtype == d) & (hours == h) & np.isfinite(ratio)
+                if sel.any():
+                    table[d, h] = float(np.median(ratio[sel]))
+        overall = float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else 0.0
+        table = np.where(np.isfinite(table), table, overall)
+        resid = target.to_numpy() - table[dtype, hours] * idx.to_numpy()
+        resid = resid[np.isfinite(resid)]
+        mad = float(np.median(np.abs(resid - np.median(resid)))) * 1.4826 if len(resid) else 1.0
+        k[area] = table.tolist()
+        # in-sample residuals understate the error on new days: floor at 2 % of the flow
+        level = float(np.nanmean(np.abs(target.to_numpy()))) if len(target) else 0.0
+        floor = 0.02 * float(np.nanmean(np.abs(bal.consumption[area].loc[start:end])))
+        sigma[area] = max(1.5 * mad, floor, 0.05 * level, 0.1)
+    profiles: dict[str, list[list[float]]] = {}
+    if pressures is not None and len(pressures.columns):
+        p = pressures.loc[start:end].copy()
+        for sensor, tank in bal.tank_sensors.items():
+            if sensor in p and levels is not None and tank in levels:
+                p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+        hourly_p = p.resample("1h").mean()
+        clean = pd.Series(True, index=hourly_p.index)
+        if known_leaks is not None:
+            for series in known_leaks.values():
+                clean &= series.reindex(hourly_p.index).fillna(0.0) < 0.5
+        hourly_p = hourly_p[clean]
+        d_p = _day_type(hourly_p.index)
+        h_p = np.asarray(hourly_p.index.hour)
+        for sensor in hourly_p.columns:
+            col = hourly_p[sensor].to_numpy()
+            table = np.full((2, 24), np.nan)
+            for d in (0, 1):
+                for h in range(24):
+                    sel = (d_p == d) & (h_p == h) & np.isfinite(col)
+                    if sel.sum() >= 2:
+                        table[d, h] = float(np.median(col[sel]))
+            if np.isfinite(table).all():
+                profiles[sensor] = table.tolist()
+    return Calibration(k=k, sigma=sigma, source=source, pressure=profiles)
+
+
+def residuals(bal: Balances, cal: Calibration) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    idx = bal.demand_index
+    dtype = _day_type(idx.index)
+    hours = np.asarray(idx.index.hour)
+    out = {}
+    for area in bal.consumption.columns:
+        if area not in cal.k:
+            continue
+        table = np.asarray(cal.k[area])
+        out[area] = _target(bal, area) - table[dtype, hours] * idx.to_numpy()
+    return pd.DataFrame(out)
+
+
+@dataclass
+class BalanceCusumDetector:
+    """Two-sided CUSUM on hourly balance residuals, in units of the residual's sigma.
+
+    ``min_leak_m3h`` / ``min_leak_rel``: smallest leak the CUSUM is tuned for, absolute and
+    as a share of the area's consumption (drift = half of the larger);
+    ``threshold``: alarm level of the cumulative sum (in sigma);
+    ``track_days``: after an alarm, the baseline follows the residual's trailing daily mean
+    for at least this many days, and as long as the residual keeps growing by more than
+    ``growth_tol_m3h`` over 3 days, so that a growing (incipient) leak does not raise a second
+    alarm; an abrupt new leak still does, because the trailing mean lags by 12 hours.
+    """
+
+    min_leak_m3h: float = 1.0
+    min_leak_rel: float = 0.04
+    threshold: float = 20.0
+    track_days: float = 10.0
+    growth_tol_m3h: float = 1.0
+    min_loc_hours: int = 6
+    calib_days: int = 7
+    smooth_hours: int = 24
+    holdoff_hours: int = 24
+    track_factor: float = 4.0
+    sigma_rel: float = 0.01
+    loc_min_flow_m3h: float = 4.0
+    loc_min_flow_rel: float = 0.05
+    max_wait_days: float = 7.0
+    post_days: int = 3
+
+    def run(
+        self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
+    ) -> list[dict]:
+        """Return raw events: alarms (start, time, size) on one area's residual.
+
+        ``first``: index of the first hour at which an alarm may be raised (after the
+        calibration period when the detector calibrates itself on the data).
+        """
+        import numpy as np
+        import pandas as pd
+
+        values = res.to_numpy(dtype=float)
+        times = res.index
+        # causal trailing daily mean, lagged by 12 h: the slow baseline used while tracking
+        trail = pd.Series(values).rolling(24, min_periods=12).mean().shift(12).to_numpy()
+        daily = pd.Series(values).rolling(72, min_periods=36).mean().to_numpy()
+        base = 0.0
+        s_hi = s_lo = 0.0
+        start_hi = start_lo = 0
+        tracking_from = -1
+        alarm_level = 0.0
+        holdoff_until = -1
+        drift = max(self.min_leak_m3h, self.min_leak_rel * scale_m3h) / 2.0
+        events = []
+        sigma = max(sigma, 0.1)
+        for i, r in enumerate(values):
+            if not np.isfinite(r):
+                continue
+            if i < holdoff_until:
+                # the smoothed residual is still ramping to its new level after an event:
+                # follow it, and do not count the ramp as a new leak or repair
+                base = r
+                alarm_level = r if tracking_from >= 0 else alarm_level
+                s_hi = s_lo = 0.0
+                continue
+            if tracking_from >= 0:
+                if np.isfinite(trail[i]):
+                    # follow the growing leak, never below its level at the alarm
+                    base = max(alarm_level, float(trail[i]))
+                done = i - tracking_from > self.track_days * 24
+                growth = daily[i] - daily[i - 72] if i >= 72 else np.inf
+                if done and np.isfinite(growth) and growth < self.growth_tol_m3h:
+                    tracking_from = -1
+            z_hi = (r - base - drift) / sigma
+            z_lo = (base - r - drift) / sigma
+            if s_hi == 0.0:
+                start_hi = i
+            if s_lo == 0.0:
+                start_lo = i
+            s_hi = max(0.0, s_hi + z_hi)
+            s_lo = max(0.0, s_lo + z_lo)
+            if i < first:
+                s_hi = s_lo = 0.0
+                continue
+            limit = self.threshold * (self.track_factor if tracking_from >= 0 else 1.0)
+            if s_hi > limit:
+                seg = values[start_hi : i + 1]
+                size = float(np.nanmean(seg) - base)
+                events.append(
+                    {
+                        "kind": "leak",
+                        "start": times[start_hi],
+                        "time": times[i],
+                        "size": size,
+                        "i": i,
+                        "i_start": start_hi,
+                        "base": base,
+                    }
+                )
+                base = float(np.nanmean(values[max(start_hi, i - 2) : i + 1]))
+                alarm_level = base
+                s_hi = s_lo = 0.0
+                tracking_from = i
+                holdoff_until = i + self.holdoff_hours
+            elif s_lo > self.threshold:
+                seg = values[start_lo : i + 1]
+                events.append(
+                    {
+                        "kind": "repair",
+                        "start": times[start_lo],
+                        "time": times[i],
+                        "size": float(base - np.nanmean(seg)),
+                    }
+                )
+                base = float(np.nanmean(values[max(start_lo, i - 2) : i + 1]))
+                tracking_from = -1
+                holdoff_until = i + self.holdoff_hours
+                s_hi = s_lo = 0.0
+        return events
+
+
+def detect_leaks(
+    data: ScadaData,
+    network: Network,
+    *,
+    calibration: Calibration | None = None,
+    detector: BalanceCusumDetector | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[list[Alarm], list[str]]:
+    """Run the full pipeline on one period of telemetry; returns alarms and French notes."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import (
+        load_or_build_signatures,
+        locate,
+        observed_change,
+    )
+
+    detector = detector or BalanceCusumDetector()
+    notes = list(data.report.messages)
+    check_flow_units(data, network, data.report)
+    notes = list(data.report.messages)
+    bal = area_balances(data, network)
+    notes += bal.notes
+    cleaning_lag = pd.Timedelta(minutes=30) if data.report.messages else pd.Timedelta(0)
+    first = 0
+    if calibration is None:
+        t0 = bal.consumption.index[0]
+        first = detector.calib_days * 24
+        calibration = fit_calibration(
+            bal, end=t0 + pd.Timedelta(days=detector.calib_days) - pd.Timedelta("1h")
+        )
+        notes.append(
+            f"Calibration sur les {detector.calib_days} premiers jours : une fuite déjà présente "
+            "au début de la période n'est pas détectable sans calibration d'une année antérieure."
+        )
+    res = residuals(bal, calibration)
+    sensors = [s for s in data.pressures.columns if s in network.wn.node_name_list]
+    lib = load_or_build_signatures(network, sensors, cache_dir=cache_dir) if sensors else None
+    alarms: list[Alarm] = []
+    last_time = bal.consumption.index[-1]
+    for area in res.columns:
+        scale = float(bal.consumption[area].iloc[: detector.calib_days * 24].mean())
+        # the CUSUM reads the causal 24-hour mean of the residual: the daily cycle of the
+        # demand model's error cancels out, what is left moves slowly (weather, calendar)
+        smooth = (
+            res[area].rolling(detector.smooth_hours, min_periods=detector.smooth_hours // 2).mean()
+        )
+        calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
+        spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
+        sigma = max(spread, detector.sigma_rel * abs(scale), 0.05)
+        for ev in detector.run(smooth, sigma, first=first, scale_m3h=scale):
+            if ev["kind"] != "leak":
+                continue
+            series = res[area]
+            level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
+            start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
+            # a leak is located once it is big enough for the pressure sensors to see it
+            loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
+            # wait until the leak is big enough to be located (incipient leaks), at most
+            # ``max_wait_days``; abrupt leaks are already big at the CUSUM alarm
+            t_det = max(ev["time"], start + pd.Timedelta(hours=detector.min_loc_hours))
+            limit = ev["time"] + pd.Timedelta(days=detector.max_wait_days)
+            while t_det < min(limit, last_time):
+                recent = series.loc[t_det - pd.Timedelta(hours=23) : t_det]
+                if float(recent.mean()) - level0 >= loc_min_flow:
+                    break
+                t_det = t_det + pd.Timedelta(hours=6)
+            if t_det > last_time:
+                continue
+            window = series.loc[start:t_det]
+            flow = float(max(window.iloc[-24:].mean() - level0, 0.0))
+            volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
+            candidates = bal.area_pipes[area]
+            pipe_i = int(candidates[len(candidates) // 2])
+            confidence = 0.0
+            top: list[tuple[str, float]] = []
+            area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
+            if lib is not None and len(area_sensors) >= 2:
+                history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
+                if not history and calibration.pressure:
+                    # the leak was already there when the data start: compare with the
+                    # leak-free pressures learned on a past period
+                    delta, weights = profile_change(
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        calibration.pressure,
+                        start,
+                        t_det,
+                    )
+                else:
+                    delta, weights = observed_change(
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        start,
+                        t_det,
+                        post_days=detector.post_days,
+                    )
+                pipe_i, post = locate(delta, weights, lib, network, candidates)
+                dist = network.pipe_distances()[pipe_i]
+                confidence = float(post[dist <= 300.0].sum())
+                order = np.argsort(-post)[:10]
+                top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
+            # end of the hour whose mean decided, plus the look-ahead of the data cleaning
+            # when it changed anything (gap filling and frozen/spike masks read up to 30 min
+            # ahead): the detection then still only uses data up to its time
+            t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
+            alarms.append(
+                Alarm(
+                    area=area,
+                    pipe=network.pipes[pipe_i],
+                    detection_time=t_det.floor("5min"),
+                    start_estimate=start,
+                    flow_m3h=round(flow, 2),
+                    volume_m3=round(volume, 1),
+                    confidence=round(confidence, 3),
+                    candidates=top,
+                    evidence=_evidence(series, start, t_det, level0),
+                )
+            )
+    alarms.sort(key=lambda a: a.detection_time)
+    return alarms, notes
+
+
+def leak_flows_by_area(
+    leaks: pd.DataFrame, leak_flows: pd.DataFrame, bal: Balances, network: Network
+) -> dict:
+    """Hourly known leak outflow per balance area (past repaired leaks, for calibration)."""
+
+    pipe_area = {}
+    for area, pipes in bal.area_pipes.items():
+        for i in pipes:
+            pipe_area[network.pipes[int(i)]] = area
+    out: dict[str, pd.Series] = {}
+    for row in leaks.itertuples(index=False):
+        area = pipe_area.get(row.pipe)
+        if area is None or row.leak_id not in leak_flows.columns:
+            continue
+        hourly = leak_flows[row.leak_id].resample("1h").mean()
+        out[area] = out[area].add(hourly, fill_value=0.0) if area in out else hourly
+    return out
+
+
+def calibrate(
+    data: ScadaData,
+    network: Network,
+    *,
+    leaks: pd.DataFrame | None = None,
+    leak_flows: pd.DataFrame | None = None,
+) -> Calibration:
+    """Learn a calibration on a past period whose leaks are known (their flows removed)."""
+    bal = area_balances(data, network)
+    known = leak_flows_by_area(leaks, leak_flows, bal, network) if leaks is not None else None
+    cal = fit_calibration(
+        bal,
+        known_leaks=known,
+        source=f"{bal.consumption.index[0]:%Y-%m-%d} – {bal.consumption.index[-1]:%Y-%m-%d}",
+        pressures=data.pressures,
+        levels=data.levels,
+    )
+    cal.network_digest = network.digest
+    return cal
+
+
+def find_calibration(network: Network, directories: list[Path]) -> tuple[Calibration | None, str]:
+    """The newest calibration learned on this very network (same ``.inp`` digest), if any.
+
+    Looked up in ``directories`` (the commune's data dir, then the ones shipped with
+    Communia). Returns the calibration and the file it came from.
+    """
+    found: list[tuple[float, Path]] = []
+    for directory in directories:
+        if directory.is_dir():
+            found += [(p.stat().st_mtime, p) for p in directory.glob("*.json")]
+    for _mtime, path in sorted(found, reverse=True):
+        try:
+            cal = Calibration.load(path)
+        except InvalidInput:
+            continue
+        if cal.network_digest == network.digest:
+            return cal, str(path)
+    return None, ""
+
+
+def profile_change(pressures, levels, tank_sensors, profiles, start, end):
+    """Mean pressure over the window minus the learned leak-free profile, per sensor."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import HOURS
+
+    p = pressures.loc[start:end].copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    d = _day_type(p.index)
+    h = np.asarray(p.index.hour)
+    out = {}
+    for sensor in p.columns:
+        if sensor in profiles:
+            table = np.asarray(profiles[sensor])
+            out[sensor] = float(np.nanmean(p[sensor].to_numpy() - table[d, h]))
+    hours = np.asarray(p.index.hour)
+    weights = np.array([np.mean(np.abs(((hours - x + 12) % 24) - 12) < 1.5) for x in HOURS])
+    weights = weights / weights.sum() if weights.sum() else np.ones(len(HOURS)) / len(HOURS)
+    return pd.Series(out, dtype=float), weights
+
+
+def _evidence(series: pd.Series, start: pd.Timestamp, end: pd.Timestamp, level0: float) -> dict:
+    import math
+
+    import pandas as pd
+
+    part = series.loc[start - pd.Timedelta(days=3) : end]
+    return {
+        "times": [t.strftime("%Y-%m-%d %H:%M") for t in part.index],
+        "residual_m3h": [None if math.isnan(v) else round(float(v), 2) for v in part.to_numpy()],
+        "reference_m3h": round(float(level0), 2),
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _change_point(
+    series: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp, level0: float
+) -> pd.Timestamp:
+    """Most likely start of a rise in the raw hourly residual between ``lo`` and ``hi``.
+
+    The smoothed CUSUM starts accumulating on noise before the leak; the pressure window
+    used for localisation must start at the leak. Classic CUSUM estimate: the minimum of the
+    cumulative sum of (residual − level0 − half the rise).
+    """
+    import numpy as np
+
+    seg = series.loc[lo:hi].dropna()
+    if len(seg) < 3:
+        return lo
+    rise = float(seg.iloc[-6:].mean()) - level0
+    if rise <= 0:
+        return seg.index[0]
+    c = np.cumsum(seg.to_numpy() - level0 - rise / 2.0)
+    k = int(np.argmin(np.concatenate([[0.0], c])))
+    return seg.index[min(k, len(seg) - 1)]
+
+
+# --------------------------------------------------------------------------- MNF baseline
+
+
+def detect_mnf(
+    data: ScadaData,
+    network: Network,
+    *,
+    night_hours: tuple[int, int] = (2, 5),
+    threshold_m3h: float = 3.0,
+    threshold_rel: float = 0.05,
+    history: int = 10,
+    min_history: int = 3,
+) -> list[Alarm]:
+    """Naive minimum-night-flow detector, one alarm per area and new leak.
+
+    Each night, the area's minimum hourly consumption between ``night_hours`` is compared
+    with the lowest of the last ``history`` comparable nights (weekday vs weekend/holiday)
+    not flagged; above by more than the thresholds, an alarm is raised at the end of the
+    night and the reference restarts from scratch (the leak becomes the new normal). MNF
+    cannot locate: it proposes the most central pipe of the area.
+    """
+    import numpy as np
+    import pandas as pd
+
+    check_flow_units(data, network, data.report)
+    bal = area_balances(data, network)
+    alarms = []
+    dist = network.pipe_distances()
+    for area in bal.consumption.columns:
+        cons = bal.consumption[area]
+        night = cons[(cons.index.hour >= night_hours[0]) & (cons.index.hour < night_hours[1])]
+        mnf = night.groupby(night.index.normalize()).min().dropna()
+        dtype = _day_type(mnf.index)
+        refs: dict[int, list[float]] = {0: [], 1: []}
+        pipes = bal.area_pipes[area]
+        sub = dist[np.ix_(pipes, pipes)]
+        central = int(pipes[int(np.argmax((sub <= 300.0).sum(axis=1)))])
+        for day, value, d in zip(mnf.index, mnf.to_numpy(), dtype, strict=True):
+            hist = refs[int(d)][-history:]
+            if len(hist) >= min_history:
+                ref = min(hist)
+                if value > ref + max(threshold_m3h, threshold_rel * ref):
+                    t = day + pd.Timedelta(hours=night_hours[1])
+                    alarms.append(
+                        Alarm(
+                            area=area,
+                            pipe=network.pipes[central],
+                            detection_time=t,
+                            start_estimate=day,
+                            flow_m3h=round(value - ref, 2),
+                            volume_m3=0.0,
+                            confidence=0.0,
+                        )
+                    )
+                    refs = {0: [], 1: []}
+                    continue
+            refs[int(d)].append(float(value))
+    alarms.sort(key=lambda a: a.detection_time)
+    return alarms
+
+
+def alarms_frame(alarms: list[Alarm]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "pipe": [a.pipe for a in alarms],
+            "detection_time": pd.to_datetime([a.detection_time for a in alarms]),
+            "area": [a.area for a in alarms],
+            "start_estimate": [a.start_estimate for a in alarms],
+            "flow_m3h": [a.flow_m3h for a in alarms],
+            "volume_m3": [a.volume_m3 for a in alarms],
+            "confidence": [a.confidence for a in alarms],
+        }
+    )

@@ -1,0 +1,291 @@
+"""Leak localisation: pressure residual patterns against simulated leak signatures.
+
+The signature library is computed once per network with the EPANET 2.2 engine shipped with
+WNTR (toolkit API, ~2 ms per steady-state solve on L-Town): for a few hours of a typical
+day, the pressure at every sensor without leak, with a uniform +5 % demand (the direction
+along which ordinary day-to-day demand variations move the pressures) and with a
+~10 m³/h emitter at each junction. A pipe's signature is the mean of its two end nodes'.
+The library is cached as ``.npz`` under ``<data_dir>/water/signatures/`` keyed by the
+``.inp`` digest and the sensor list.
+
+Matching: the observed change of pressure (window since the estimated leak start minus the
+same times of week one and two weeks earlier) and every signature are projected orthogonally
+to the uniform-demand direction; candidates are ranked by cosine similarity. The pipe
+proposed to the crew maximises the probability that the leak lies within 300 m, under a
+softmax posterior over candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.network import Network
+
+__all__ = [
+    "SignatureLibrary",
+    "build_signatures",
+    "load_or_build_signatures",
+    "locate",
+    "observed_change",
+    "sensor_noise",
+]
+
+HOURS = (0, 3, 6, 9, 12, 15, 18, 21)
+LIB_VERSION = 1
+
+
+@dataclass
+class SignatureLibrary:
+    sensors: list[str]  # pressure sensors (node ids) used, in column order
+    hours: tuple[int, ...]
+    node_names: list[str]  # junctions with a signature
+    base: np.ndarray  # (hours, sensors) pressure without leak
+    uniform: np.ndarray  # (hours, sensors) change for +5 % demand everywhere
+    node_sig: np.ndarray  # (hours, nodes, sensors) change for the emitter at each node
+    leak_flow: np.ndarray  # (hours, nodes) simulated leak outflow (m³/h)
+
+    def pipe_signatures(self, network: Network) -> tuple[np.ndarray, np.ndarray]:
+        """(hours, pipes, sensors) signatures per unit leak flow, and a validity mask."""
+        import numpy as np
+
+        pos = {n: i for i, n in enumerate(self.node_names)}
+        per_unit = self.node_sig / np.maximum(self.leak_flow[:, :, None], 1e-6)
+        out = np.zeros((len(self.hours), len(network.pipes), len(self.sensors)))
+        ok = np.zeros(len(network.pipes), dtype=bool)
+        for j, (a, b) in enumerate(network.pipe_nodes):
+            idx = [pos[n] for n in (a, b) if n in pos]
+            if idx:
+                out[:, j, :] = per_unit[:, idx, :].mean(axis=1)
+                ok[j] = True
+        return out, ok
+
+
+def build_signatures(
+    network: Network, sensors: list[str], *, hours=HOURS, leak_m3h: float = 10.0
+) -> SignatureLibrary:
+    import tempfile
+
+    import numpy as np
+    from wntr.epanet import toolkit
+
+    en = toolkit.ENepanet(version=2.2)
+    with tempfile.TemporaryDirectory() as tmp:
+        en.ENopen(str(network.path), str(Path(tmp) / "sig.rpt"), "")
+        try:
+            en.ENsettimeparam(0, 0)  # EN_DURATION: steady state
+            n_nodes = en.ENgetcount(0)
+            names = [en.ENgetnodeid(i) for i in range(1, n_nodes + 1)]
+            kinds = [en.ENgetnodetype(i) for i in range(1, n_nodes + 1)]  # 0 = junction
+            sensor_idx = [names.index(s) + 1 for s in sensors]
+            junctions = [i + 1 for i, k in enumerate(kinds) if k == 0]
+            en.ENopenH()
+
+            def set_demand_mult(value: float) -> None:  # EN_DEMANDMULT, not wrapped by WNTR
+                import ctypes
+
+                if en._project is not None:
+                    en.ENlib.EN_setoption(en._project, ctypes.c_int(4), ctypes.c_double(value))
+                else:  # pragma: no cover - EPANET 2.0 library
+                    en.ENlib.ENsetoption(ctypes.c_int(4), ctypes.c_float(value))
+
+            def solve() -> np.ndarray:
+                en.ENinitH(0)
+                en.ENrunH()
+                return np.array([en.ENgetnodevalue(i, 11) for i in range(1, n_nodes + 1)])
+
+            base = np.zeros((len(hours), len(sensors)))
+            uniform = np.zeros_like(base)
+            node_sig = np.zeros((len(hours), len(junctions), len(sensors)))
+            leak_flow = np.zeros((len(hours), len(junctions)))
+            day = 2 * 86400  # a weekday of the weekly patterns
+            for h_i, hour in enumerate(hours):
+                en.ENsettimeparam(4, day + hour * 3600)  # EN_PATTERNSTART
+                p0 = solve()
+                base[h_i] = p0[np.array(sensor_idx) - 1]
+                set_demand_mult(1.05)
+                uniform[h_i] = solve()[np.array(sensor_idx) - 1] - base[h_i]
+                set_demand_mult(1.0)
+                for j, node in enumerate(junctions):
+                    coeff = leak_m3h / np.sqrt(max(p0[node - 1], 1.0))
+                    en.ENsetnodevalue(node, 3, coeff)  # EN_EMITTER
+                    p = solve()
+                    en.ENsetnodevalue(node, 3, 0.0)
+                    node_sig[h_i, j] = p[np.array(sensor_idx) - 1] - base[h_i]
+                    leak_flow[h_i, j] = coeff * np.sqrt(max(p[node - 1], 0.0))
+            en.ENcloseH()
+        finally:
+            en.ENclose()
+    return SignatureLibrary(
+        sensors=list(sensors),
+        hours=tuple(hours),
+        node_names=[names[i - 1] for i in junctions],
+        base=base,
+        uniform=uniform,
+        node_sig=node_sig,
+        leak_flow=leak_flow,
+    )
+
+
+def load_or_build_signatures(
+    network: Network, sensors: list[str], *, cache_dir: Path | None
+) -> SignatureLibrary:
+    """Read the cached library for this network and sensor set, or build and cache it."""
+    import hashlib
+    import json
+
+    import numpy as np
+
+    key = hashlib.sha256(
+        json.dumps([network.digest, sorted(sensors), HOURS, LIB_VERSION]).encode()
+    ).hexdigest()[:16]
+    path = cache_dir / f"signatures-{key}.npz" if cache_dir else None
+    if path is not None and path.is_file():
+        try:
+            z = np.load(path, allow_pickle=False)
+            return SignatureLibrary(
+                sensors=[str(s) for s in z["sensors"]],
+                hours=tuple(int(h) for h in z["hours"]),
+                node_names=[str(s) for s in z["node_names"]],
+                base=z["base"],
+                uniform=z["uniform"],
+                node_sig=z["node_sig"],
+                leak_flow=z["leak_flow"],
+            )
+        except (OSError, KeyError, ValueError):
+            pass  # unreadable cache: rebuild
+    lib = build_signatures(network, sorted(sensors))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            sensors=np.array(lib.sensors),
+            hours=np.array(lib.hours),
+            node_names=np.array(lib.node_names),
+            base=lib.base,
+            uniform=lib.uniform,
+            node_sig=lib.node_sig,
+            leak_flow=lib.leak_flow,
+        )
+        tmp.replace(path)
+    return lib
+
+
+def observed_change(
+    pressures: pd.DataFrame,
+    levels: pd.DataFrame,
+    tank_sensors: dict[str, str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    post_days: int = 3,
+) -> tuple[pd.Series, np.ndarray]:
+    """Mean pressure change since ``start`` vs the same times one and two weeks earlier.
+
+    Returns the change per sensor and the share of each signature hour in the window.
+    Sensors fed by a tank are read relative to the tank level (their pressure follows it).
+    """
+    import numpy as np
+
+    p = pressures.copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank]
+    post = p.loc[start:end]
+    if end - start >= np.timedelta64(3, "D"):
+        # long window (slow leak): the last days (up to ``post_days``) against the week
+        # before the start
+        days = max(3, min(post_days, int((end - start) / np.timedelta64(1, "D"))))
+        post = p.loc[end - np.timedelta64(days, "D") : end]
+        ref = p.loc[start - np.timedelta64(7, "D") : start].mean()
+        delta = post.mean() - ref
+        return delta, np.ones(len(HOURS)) / len(HOURS)
+    refs = []
+    for weeks in (1, 2):
+        shift = np.timedelta64(7 * weeks, "D")
+        ref = p.reindex(post.index - shift)
+        ref.index = post.index
+        refs.append(ref)
+    ref = sum(refs) / len(refs)
+    ref = ref.where(refs[0].notna() & refs[1].notna(), refs[0])
+    delta = (post - ref).mean()
+    hours = np.asarray(post.index.hour)
+    weights = np.array(
+        [np.mean(np.abs(((hours - h + 12) % 24) - 12) < 1.5) for h in HOURS], dtype=float
+    )
+    if weights.sum() == 0:
+        weights[:] = 1.0
+    return delta, weights / weights.sum()
+
+
+def locate(
+    delta: pd.Series,
+    weights: np.ndarray,
+    lib: SignatureLibrary,
+    network: Network,
+    candidates: np.ndarray,
+    *,
+    kappa: float = 200.0,
+    kappa_display: float = 25.0,
+    radius_m: float = 300.0,
+    scale: pd.Series | None = None,
+) -> tuple[int, np.ndarray]:
+    """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices)."""
+    import numpy as np
+
+    sig, ok = lib.pipe_signatures(network)
+    cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
+    obs = delta[[lib.sensors[i] for i in cols]].to_numpy()
+    w = weights[:, None, None]
+    s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
+    u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
+    if scale is not None:  # whiten: noisy sensors count less
+        inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
+        inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
+        obs, s, u = obs * inv, s * inv[None, :], u * inv
+    u = u / (np.linalg.norm(u) + 1e-12)
+
+    def perp(x: np.ndarray) -> np.ndarray:
+        return x - np.outer(x @ u, u) if x.ndim == 2 else x - (x @ u) * u
+
+    obs_p = perp(obs)
+    s_p = perp(s)
+    norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
+    cos = (s_p @ obs_p) / norms
+    cand = np.array([c for c in candidates if ok[c]])
+    post = np.exp(kappa * (cos[cand] - cos[cand].max()))
+    post /= post.sum()
+    dist = network.pipe_distances()[np.ix_(cand, cand)]
+    coverage = (dist <= radius_m).astype(float) @ post
+    best = int(cand[int(np.argmax(coverage))])
+    # the returned posterior is a softer one (``kappa_display``): with the sharp ``kappa``
+    # used to choose, almost all mass sits on one pipe and "confidence" would read 100 %,
+    # while the pipe is within 300 m in about 60 % of the checked cases
+    shown = np.exp(kappa_display * (cos[cand] - cos[cand].max()))
+    full = np.zeros(len(network.pipes))
+    full[cand] = shown / shown.sum()
+    return best, full
+
+
+def sensor_noise(
+    pressures: pd.DataFrame, levels: pd.DataFrame, tank_sensors: dict[str, str], end
+) -> pd.Series:
+    """Typical size of a day-to-day change of each sensor's daily mean pressure, on the four
+    weeks before ``end`` (causal); used to whiten observed changes."""
+    import numpy as np
+
+    p = pressures.loc[end - np.timedelta64(28, "D") : end].copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    daily = p.resample("D").mean()
+    diff = (daily - daily.shift(7)).dropna(how="all")
+    if len(diff) < 3:
+        diff = daily.diff().dropna(how="all")
+    return (diff - diff.mean()).abs().median() * 1.4826 + 1e-3

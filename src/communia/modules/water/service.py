@@ -1,0 +1,625 @@
+"""Water service: what the CLI, the web page and the API share (database side).
+
+Stores a commune's network, detection runs and alerts, records every AI output and every
+human decision in the audit trail, draws the network map as SVG from the ``.inp``
+coordinates (no online tiles), plans renewals and builds the CSV/PDF exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from communia.core import audit
+from communia.core.db import utcnow
+from communia.core.errors import InvalidInput, NotFound
+from communia.core.tenancy import get_scoped, scoped
+from communia.modules.water.models import (
+    ALERT_STATUSES,
+    WaterAlert,
+    WaterNetwork,
+    WaterPipeRisk,
+    WaterRun,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from communia.modules.water.detect import Alarm
+    from communia.modules.water.io import ScadaData
+    from communia.modules.water.network import Network
+
+__all__ = [
+    "commune_id_for_slug",
+    "save_network",
+    "latest_network",
+    "record_run",
+    "latest_run",
+    "list_alerts",
+    "decide",
+    "save_risk",
+    "risk_rows",
+    "renewal_plan_rows",
+    "network_svg",
+    "alerts_csv",
+    "plan_csv",
+    "report_pdf",
+    "daily_flows",
+    "flow_chart_svg",
+    "evidence_svg",
+]
+
+MODEL_VERSION = "water-1"
+
+
+def _utc(value: Any) -> datetime:
+    """SCADA clocks are fixed (no DST): naive times are taken as UTC."""
+
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+_DECISIONS = {"confirmee": "valide", "reparee": "valide", "rejetee": "rejete"}
+
+
+def commune_id_for_slug(session: Session, slug: str) -> int:
+    from communia.core.models import Commune
+
+    commune = session.scalar(select(Commune).where(Commune.slug == slug))
+    if commune is None:
+        raise NotFound(f"Commune inconnue : « {slug} ».")
+    return int(commune.id)
+
+
+def save_network(
+    session: Session, *, commune_id: int, name: str, inp_text: str, actor: str
+) -> WaterNetwork:
+    """Store the commune's ``.inp`` (checked to parse as a network first)."""
+    if "[PIPES]" not in inp_text.upper():
+        raise InvalidInput(
+            "Ce fichier ne ressemble pas à un modèle EPANET (.inp) : section [PIPES] absente."
+        )
+    digest = hashlib.sha256(inp_text.encode("utf-8")).hexdigest()[:16]
+    existing = session.scalar(scoped(WaterNetwork, commune_id).where(WaterNetwork.digest == digest))
+    if existing is not None:
+        return existing
+    net = WaterNetwork(commune_id=commune_id, name=name[:200], digest=digest, inp_text=inp_text)
+    session.add(net)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="eau.reseau.import",
+        commune_id=commune_id,
+        object_type="water_network",
+        object_id=net.id,
+        summary=f"Modèle réseau importé : {name}",
+        inputs_hash=digest,
+    )
+    return net
+
+
+def latest_network(session: Session, commune_id: int) -> WaterNetwork | None:
+    return session.scalar(
+        scoped(WaterNetwork, commune_id).order_by(WaterNetwork.id.desc()).limit(1)
+    )
+
+
+def daily_flows(data: ScadaData, network: Network) -> dict[str, dict[str, list]]:
+    """Daily mean consumption and night minimum (02:00–05:00) per balance area."""
+    from communia.modules.water.detect import area_balances
+
+    bal = area_balances(data, network)
+    out: dict[str, dict[str, list]] = {}
+    for area in bal.consumption.columns:
+        cons = bal.consumption[area]
+        night = cons[(cons.index.hour >= 2) & (cons.index.hour < 5)]
+        mean = cons.resample("D").mean()
+        nmin = night.groupby(night.index.normalize()).min().reindex(mean.index)
+        out[area] = {
+            "days": [d.strftime("%Y-%m-%d") for d in mean.index],
+            "mean": [None if math.isnan(v) else round(float(v), 2) for v in mean.to_numpy()],
+            "night_min": [None if math.isnan(v) else round(float(v), 2) for v in nmin.to_numpy()],
+        }
+    return out
+
+
+def record_run(
+    session: Session,
+    *,
+    commune_id: int,
+    network_id: int | None,
+    method: str,
+    period: tuple[datetime, datetime],
+    alarms: list[Alarm],
+    daily: dict,
+    notes: list[str],
+    actor: str,
+) -> WaterRun:
+    """Store a detection run and its alerts; each alert is an AI output awaiting validation."""
+    run = WaterRun(
+        commune_id=commune_id,
+        network_id=network_id,
+        method=method,
+        period_start=_utc(period[0]),
+        period_end=_utc(period[1]),
+        daily=daily,
+        notes=notes[:200],
+    )
+    session.add(run)
+    session.flush()
+    known = {
+        (x.area, x.pipe, x.detection_time.replace(tzinfo=None))
+        for x in session.scalars(scoped(WaterAlert, commune_id))
+    }
+    for a in alarms:
+        if (a.area, a.pipe, _utc(a.detection_time).replace(tzinfo=None)) in known:
+            continue  # the same alert from an earlier run over an overlapping period
+        alert = WaterAlert(
+            commune_id=commune_id,
+            run_id=run.id,
+            area=a.area,
+            pipe=a.pipe,
+            detection_time=_utc(a.detection_time),
+            start_estimate=_utc(a.start_estimate),
+            flow_m3h=float(a.flow_m3h),
+            volume_m3=float(a.volume_m3),
+            confidence=float(a.confidence),
+            candidates=[[p, round(float(w), 4)] for p, w in a.candidates],
+            evidence=dict(getattr(a, "evidence", {}) or {}),
+            status="ouverte",
+            comment="",
+            decided_by="",
+        )
+        session.add(alert)
+        session.flush()
+        entry = audit.record(
+            session,
+            actor=actor,
+            action="eau.alerte.proposee",
+            commune_id=commune_id,
+            object_type="water_alert",
+            object_id=alert.id,
+            summary=f"Fuite suspectée près de {a.pipe} ({a.flow_m3h:.1f} m³/h)",
+            details={"pipe": a.pipe, "area": a.area, "confidence": a.confidence},
+            model=method,
+            model_version=MODEL_VERSION,
+            validation_status="a_valider",
+        )
+        alert.audit_seq = entry.seq
+    audit.record(
+        session,
+        actor=actor,
+        action="eau.detection",
+        commune_id=commune_id,
+        object_type="water_run",
+        object_id=run.id,
+        summary=f"Détection {method} : {len(alarms)} alerte(s)",
+        model=method,
+        model_version=MODEL_VERSION,
+    )
+    return run
+
+
+def latest_run(session: Session, commune_id: int) -> WaterRun | None:
+    return session.scalar(scoped(WaterRun, commune_id).order_by(WaterRun.id.desc()).limit(1))
+
+
+def list_alerts(session: Session, commune_id: int, *, status: str = "") -> list[WaterAlert]:
+    query = scoped(WaterAlert, commune_id)
+    if status:
+        query = query.where(WaterAlert.status == status)
+    return list(session.scalars(query.order_by(WaterAlert.detection_time.desc())))
+
+
+def decide(
+    session: Session, *, commune_id: int, alert_id: int, status: str, actor: str, comment: str = ""
+) -> WaterAlert:
+    """An agent's decision on an alert (confirmed, rejected, repaired), audited.
+
+    A repair is "learned" by the detector through the balance: the next run sees the flow
+    drop and lowers its reference (negative CUSUM).
+    """
+    if status not in _DECISIONS:
+        raise InvalidInput("Décision inconnue : confirmee, rejetee ou reparee.")
+    alert = get_scoped(session, WaterAlert, alert_id, commune_id)
+    if alert.status in ("rejetee", "reparee"):
+        raise InvalidInput("Cette alerte est déjà close.")
+    alert.status = status
+    alert.decided_by = actor
+    alert.decided_at = utcnow()
+    alert.comment = comment[:2000]
+    audit.record(
+        session,
+        actor=actor,
+        action=f"eau.alerte.{status}",
+        commune_id=commune_id,
+        object_type="water_alert",
+        object_id=alert.id,
+        summary=f"Alerte {alert.pipe} : {ALERT_STATUSES[status].lower()}",
+    )
+    if alert.audit_seq is not None:
+        audit.set_validation(
+            session,
+            entry_seq=alert.audit_seq,
+            status=_DECISIONS[status],
+            actor=actor,
+            commune_id=commune_id,
+        )
+    return alert
+
+
+def save_risk(session: Session, *, commune_id: int, year: int, rows: list[dict], actor: str) -> int:
+    """Replace the commune's risk ranking with ``rows`` (pipe, material, install_year, length_m,
+    n_prev, risk)."""
+    session.execute(delete(WaterPipeRisk).where(WaterPipeRisk.commune_id == commune_id))
+    for r in rows:
+        session.add(
+            WaterPipeRisk(
+                commune_id=commune_id,
+                year=year,
+                pipe=str(r["pipe"]),
+                material=str(r.get("material") or ""),
+                install_year=int(r["install_year"])
+                if r.get("install_year") == r.get("install_year")
+                and r.get("install_year") is not None
+                else None,
+                length_m=float(r["length_m"]),
+                n_prev=int(r.get("n_prev") or 0),
+                risk=float(r["risk"]),
+            )
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="eau.risque.classement",
+        commune_id=commune_id,
+        object_type="water_pipe_risk",
+        summary=f"Classement du risque de casse {year} ({len(rows)} conduites)",
+        model="LEYP",
+        model_version=MODEL_VERSION,
+        validation_status="a_valider",
+    )
+    return len(rows)
+
+
+def risk_rows(session: Session, commune_id: int) -> list[WaterPipeRisk]:
+    return list(
+        session.scalars(scoped(WaterPipeRisk, commune_id).order_by(WaterPipeRisk.risk.desc()))
+    )
+
+
+def renewal_plan_rows(
+    rows: list[WaterPipeRisk], *, km_per_year: float, years: int = 5
+) -> list[dict]:
+    """Greedy plan, highest expected breaks per km first, ``km_per_year`` each year."""
+    if km_per_year <= 0:
+        raise InvalidInput("Le budget de renouvellement doit être positif (km par an).")
+    ranked = sorted(rows, key=lambda r: r.risk / max(r.length_m / 1000.0, 1e-6), reverse=True)
+    plan, cum = [], 0.0
+    for r in ranked:
+        cum += r.length_m / 1000.0
+        year = math.ceil(cum / km_per_year - 1e-9)
+        if year > years:
+            break
+        plan.append(
+            {
+                "annee": year,
+                "pipe": r.pipe,
+                "materiau": r.material,
+                "pose": r.install_year,
+                "longueur_m": round(r.length_m, 1),
+                "casses_passees": r.n_prev,
+                "casses_attendues": round(r.risk, 4),
+            }
+        )
+    return plan
+
+
+# --------------------------------------------------------------------------- map
+
+
+def _sections(inp_text: str) -> dict[str, list[list[str]]]:
+    sections: dict[str, list[list[str]]] = {}
+    current = ""
+    for raw in inp_text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            current = line.strip("[]").upper()
+            sections.setdefault(current, [])
+            continue
+        sections.setdefault(current, []).append(line.split())
+    return sections
+
+
+def network_svg(
+    inp_text: str, *, highlight: dict[str, float] | None = None, width: int = 900
+) -> str:
+    """Network drawn from the ``.inp`` coordinates; ``highlight`` pipes (0–1 weight) in red."""
+    from html import escape
+
+    sec = _sections(inp_text)
+    coords = {
+        row[0]: (float(row[1]), float(row[2]))
+        for row in sec.get("COORDINATES", [])
+        if len(row) >= 3
+    }
+    if not coords:
+        return (
+            '<p class="muted">Le modèle réseau ne contient pas de coordonnées : '
+            "carte indisponible.</p>"
+        )
+    xs = [c[0] for c in coords.values()]
+    ys = [c[1] for c in coords.values()]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    span = max(x1 - x0, y1 - y0, 1e-9)
+    height = int(width * (y1 - y0) / max(x1 - x0, 1e-9)) if x1 > x0 else width
+    height = max(200, min(height, 640))
+    scale = (
+        min((width - 20) / max(x1 - x0, 1e-9), (height - 20) / max(y1 - y0, 1e-9)) if span else 1
+    )
+    if y1 > y0:
+        height = max(60, int((y1 - y0) * scale + 20))  # no empty band under a wide network
+
+    def pt(node: str) -> tuple[float, float] | None:
+        c = coords.get(node)
+        if c is None:
+            return None
+        return 10 + (c[0] - x0) * scale, height - 10 - (c[1] - y0) * scale
+
+    highlight = highlight or {}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Plan du réseau d\'eau" class="water-map">',
+        "<title>Plan du réseau (canalisations suspectes en rouge)</title>",
+    ]
+    hot = []
+    for section in ("PIPES", "PUMPS", "VALVES"):
+        for row in sec.get(section, []):
+            if len(row) < 3:
+                continue
+            a, b = pt(row[1]), pt(row[2])
+            if a is None or b is None:
+                continue
+            w = highlight.get(row[0], 0.0)
+            line = (
+                f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
+                f'stroke="{"#c00" if w else ("#06c" if section != "PIPES" else "#8a9bb0")}" '
+                f'stroke-width="{2 + 6 * w if w else 1.2:.1f}">'
+                f"<title>{escape(row[0])}</title></line>"
+            )
+            (hot if w else parts).append(line)
+    parts.extend(hot)  # suspected pipes drawn on top
+    for section, color in (("RESERVOIRS", "#06c"), ("TANKS", "#093")):
+        for row in sec.get(section, []):
+            p = pt(row[0])
+            if p:
+                parts.append(
+                    f'<rect x="{p[0] - 5:.1f}" y="{p[1] - 5:.1f}" '
+                    f'width="10" height="10" fill="{color}">'
+                    f"<title>{escape(row[0])}</title></rect>"
+                )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def flow_chart_svg(
+    series: dict[str, list], *, width: int = 860, height: int = 220, days: int = 120
+) -> str:
+    """Daily mean consumption and night minimum of one area (last ``days`` days), as SVG."""
+    from html import escape
+
+    dates = series.get("days", [])[-days:]
+    mean = series.get("mean", [])[-days:]
+    night = series.get("night_min", [])[-days:]
+    values = [v for v in mean + night if v is not None]
+    if len(dates) < 2 or not values:
+        return '<p class="muted">Pas encore de données de débit.</p>'
+    lo, hi = min(0.0, min(values)), max(values) * 1.05 or 1.0
+    left, bottom = 48, 24
+
+    def xy(i: int, v: float) -> str:
+        x = left + i * (width - left - 10) / (len(dates) - 1)
+        y = height - bottom - (v - lo) * (height - bottom - 10) / (hi - lo)
+        return f"{x:.1f},{y:.1f}"
+
+    def line(vals: list, color: str, label: str) -> str:
+        pts = " ".join(xy(i, v) for i, v in enumerate(vals) if v is not None)
+        return (
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{pts}">'
+            f"<title>{escape(label)}</title></polyline>"
+        )
+
+    ticks = "".join(
+        f'<text x="{left - 6}" y="{height - bottom - k * (height - bottom - 10) / 4 + 4:.0f}" '
+        f'text-anchor="end" font-size="10">{lo + k * (hi - lo) / 4:.0f}</text>'
+        for k in range(5)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Débit journalier moyen et minimum de nuit, m³/h" class="water-chart">'
+        f"{ticks}"
+        f'<text x="{left}" y="{height - 6}" font-size="10">{escape(dates[0])}</text>'
+        f'<text x="{width - 10}" y="{height - 6}" font-size="10" text-anchor="end">'
+        f"{escape(dates[-1])}</text>"
+        + line(mean, "#06c", "Débit moyen du jour (m³/h)")
+        + line(night, "#c60", "Minimum de nuit 2 h–5 h (m³/h)")
+        + "</svg>"
+    )
+
+
+def evidence_svg(evidence: dict, *, width: int = 420, height: int = 120) -> str:
+    """Small chart of the unexplained flow around an alert (the agent's evidence)."""
+    from html import escape
+
+    values = evidence.get("residual_m3h") or []
+    pts_v = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(pts_v) < 2:
+        return ""
+    ref = float(evidence.get("reference_m3h", 0.0))
+    lo = min(min(v for _i, v in pts_v), ref)
+    hi = max(max(v for _i, v in pts_v), ref) + 1e-6
+    n = len(values)
+
+    def y(v: float) -> float:
+        return height - 14 - (v - lo) * (height - 24) / (hi - lo)
+
+    pts = " ".join(f"{4 + i * (width - 8) / (n - 1):.1f},{y(v):.1f}" for i, v in pts_v)
+    times = evidence.get("times") or [""]
+    start = evidence.get("start", "")
+    k = times.index(start) if start in times else 0
+    xs = 4 + k * (width - 8) / (n - 1)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="water-chart" aria-label="Débit non expliqué autour de l\'alerte">'
+        f'<line x1="4" x2="{width - 4}" y1="{y(ref):.1f}" y2="{y(ref):.1f}" stroke="#888" '
+        f'stroke-dasharray="4 3"><title>Référence {ref:.1f} m³/h</title></line>'
+        f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="4" y2="{height - 14}" stroke="#c00" '
+        f'stroke-dasharray="2 2"><title>Début estimé {escape(start)}</title></line>'
+        f'<polyline fill="none" stroke="#06c" stroke-width="1.4" points="{pts}">'
+        f"<title>Débit non expliqué (m³/h)</title></polyline>"
+        f'<text x="4" y="{height - 2}" font-size="9">{escape(times[0])}</text>'
+        f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end">'
+        f"{escape(times[-1])}</text></svg>"
+    )
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def alerts_csv(alerts: list[WaterAlert]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(
+        [
+            "id",
+            "zone",
+            "canalisation",
+            "detection",
+            "debut_estime",
+            "debit_m3h",
+            "volume_perdu_m3",
+            "confiance",
+            "statut",
+            "decide_par",
+            "commentaire",
+        ]
+    )
+    for a in alerts:
+        writer.writerow(
+            [
+                a.id,
+                a.area,
+                a.pipe,
+                f"{a.detection_time:%Y-%m-%d %H:%M}",
+                f"{a.start_estimate:%Y-%m-%d %H:%M}",
+                f"{a.flow_m3h:.2f}".replace(".", ","),
+                f"{a.volume_m3:.1f}".replace(".", ","),
+                f"{a.confidence:.2f}".replace(".", ","),
+                ALERT_STATUSES.get(a.status, a.status),
+                a.decided_by,
+                a.comment,
+            ]
+        )
+    return buf.getvalue()
+
+
+def plan_csv(plan: list[dict]) -> str:
+    buf = io.StringIO()
+    fields = [
+        "annee",
+        "pipe",
+        "materiau",
+        "pose",
+        "longueur_m",
+        "casses_passees",
+        "casses_attendues",
+    ]
+    writer = csv.DictWriter(buf, fieldnames=fields, delimiter=";")
+    writer.writeheader()
+    for row in plan:
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def report_pdf(
+    *, commune_name: str, alerts: list[WaterAlert], plan: list[dict], km_per_year: float
+) -> bytes:
+    """A short PDF report for the water service and the elected officials (fpdf2)."""
+    from fpdf import FPDF
+
+    def txt(value: Any) -> str:  # core fonts are latin-1
+        return (
+            str(value)
+            .replace("’", "'")
+            .replace("³", "3")
+            .encode("latin-1", "replace")
+            .decode("latin-1")
+        )
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.cell(0, 10, txt(f"Eau potable - {commune_name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    pdf.cell(
+        0,
+        6,
+        txt(
+            f"Rapport produit par Communia le {utcnow():%d/%m/%Y %H:%M} UTC. "
+            "Propositions à valider par le service des eaux."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 8, txt("Alertes de fuite"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    if not alerts:
+        pdf.cell(0, 6, txt("Aucune alerte."), new_x="LMARGIN", new_y="NEXT")
+    for a in alerts[:60]:
+        pdf.cell(
+            0,
+            5,
+            txt(
+                f"{a.detection_time:%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
+                f"{a.flow_m3h:.1f} m3/h  {a.volume_m3:.0f} "
+                f"m3 perdus  confiance {a.confidence:.0%}  "
+                f"[{ALERT_STATUSES.get(a.status, a.status)}]"
+            ),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(
+        0,
+        8,
+        txt(f"Plan de renouvellement ({km_per_year:g} km par an)"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("Helvetica", "", 9)
+    for row in plan[:120]:
+        pdf.cell(
+            0,
+            5,
+            txt(
+                f"Année {row['annee']}  conduite {row['pipe']}  {row['materiau']}  "
+                f"pose {row['pose'] or '?'}  {row['longueur_m']} "
+                f"m  casses passées {row['casses_passees']}  "
+                f"casses attendues {row['casses_attendues']}"
+            ),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    return bytes(pdf.output())

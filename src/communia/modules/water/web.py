@@ -1,0 +1,158 @@
+"""The water page an agent opens: map, district flows, alerts to act on, pipe risk, exports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import InvalidInput, PermissionDenied
+from communia.core.users import Actor
+from communia.modules.water import service
+from communia.modules.water.models import ALERT_STATUSES
+from communia.web.forms import form_data
+from communia.web.rendering import render, set_flash
+from communia.web.security import check_csrf, require_actor
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+_DECISIONS = {"confirmee": "Confirmée", "rejetee": "Rejetée", "reparee": "Réparée"}
+
+
+def _km(value: str | float | None) -> float:
+    try:
+        km = float(str(value).replace(",", ".")) if value not in (None, "") else 1.0
+    except ValueError as exc:
+        raise InvalidInput(
+            "Budget de renouvellement invalide : indiquez des km par an (ex. 1,5)."
+        ) from exc
+    if not 0 < km <= 1000:
+        raise InvalidInput(
+            "Le budget de renouvellement doit être compris entre 0 et 1 000 km par an."
+        )
+    return km
+
+
+def _highlight(alerts) -> dict[str, float]:
+    """Suspected pipes of the open alerts, weighted by their share of the posterior."""
+    weights: dict[str, float] = {}
+    for alert in alerts:
+        if alert.status not in ("ouverte", "confirmee"):
+            continue
+        cands = alert.candidates or [[alert.pipe, 1.0]]
+        top = max((w for _p, w in cands), default=1.0) or 1.0
+        for pipe, w in cands[:5]:
+            if w >= 0.2 * top:
+                weights[pipe] = max(weights.get(pipe, 0.0), 0.3 + 0.7 * w / top)
+        weights[alert.pipe] = 1.0
+    return weights
+
+
+@router.get("", response_class=HTMLResponse)
+def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
+    budget = _km(km)
+    with read_session() as s:
+        network = service.latest_network(s, actor.commune_id)
+        run = service.latest_run(s, actor.commune_id)
+        alerts = service.list_alerts(s, actor.commune_id)
+        risks = service.risk_rows(s, actor.commune_id)
+        plan = service.renewal_plan_rows(risks, km_per_year=budget) if risks else []
+        map_svg = (
+            service.network_svg(network.inp_text, highlight=_highlight(alerts)) if network else ""
+        )
+        charts = (
+            {area: service.flow_chart_svg(series) for area, series in (run.daily or {}).items()}
+            if run
+            else {}
+        )
+        open_alerts = [a for a in alerts if a.status in ("ouverte", "confirmee")]
+        evidence = {a.id: service.evidence_svg(a.evidence or {}) for a in open_alerts}
+        closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
+        context = {
+            "network": network,
+            "run": run,
+            "map_svg": map_svg,
+            "charts": charts,
+            "open_alerts": open_alerts,
+            "evidence": evidence,
+            "closed_alerts": closed[:30],
+            "statuses": ALERT_STATUSES,
+            "decisions": _DECISIONS,
+            "risks": risks[:30],
+            "n_risks": len(risks),
+            "plan": plan,
+            "km": budget,
+            "plan_km": round(sum(r["longueur_m"] for r in plan) / 1000.0, 2),
+        }
+        return render(request, "water/index.html", context)
+
+
+@router.post("/alertes/{alert_id}")
+def decide(
+    request: Request,
+    alert_id: int,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    if not actor.can_write:
+        raise PermissionDenied("Seuls les agents du service peuvent statuer sur une alerte.")
+    decision = form.get("decision", "")
+    with write_session() as s:
+        alert = service.decide(
+            s,
+            commune_id=actor.commune_id,
+            alert_id=alert_id,
+            status=decision,
+            actor=actor.email,
+            comment=form.get("commentaire", ""),
+        )
+        label = f"Alerte {alert.pipe} : {ALERT_STATUSES[alert.status].lower()}."
+    response = RedirectResponse("/app/water#alertes", status_code=303)
+    set_flash(response, label)
+    return response
+
+
+@router.get("/alertes.csv")
+def alerts_csv(actor: Actor = Depends(require_actor)):
+    with read_session() as s:
+        body = service.alerts_csv(service.list_alerts(s, actor.commune_id))
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="alertes-fuites.csv"'},
+    )
+
+
+@router.get("/plan.csv")
+def plan_csv(km: str = "", actor: Actor = Depends(require_actor)):
+    budget = _km(km)
+    with read_session() as s:
+        plan = service.renewal_plan_rows(service.risk_rows(s, actor.commune_id), km_per_year=budget)
+    return Response(
+        service.plan_csv(plan).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="plan-renouvellement.csv"'},
+    )
+
+
+@router.get("/rapport.pdf")
+def report(km: str = "", actor: Actor = Depends(require_actor)):
+    from communia.core.models import Commune
+
+    budget = _km(km)
+    with read_session() as s:
+        commune = s.get(Commune, actor.commune_id)
+        risks = service.risk_rows(s, actor.commune_id)
+        pdf = service.report_pdf(
+            commune_name=commune.name if commune else actor.commune_slug,
+            alerts=service.list_alerts(s, actor.commune_id),
+            plan=service.renewal_plan_rows(risks, km_per_year=budget) if risks else [],
+            km_per_year=budget,
+        )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": 'attachment; filename="rapport-eau.pdf"'},
+    )

@@ -1,0 +1,36 @@
+"""Helpers shared by the tests (imported as ``from communia_testing import ...``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+
+PASSWORD = "Motdepasse-Solide-2026"
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log in through the real form (fetches the login CSRF cookie first)."""
+    import re
+
+    page = client.get("/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/connexion",
+        data={"email": email, "password": password, "csrf_token": token, "suivant": "/app"},
+    )
+
+
+def csrf_of(client, path: str = "/app") -> str:
+    import re
+
+    page = client.get(path)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

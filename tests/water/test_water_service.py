@@ -1,0 +1,161 @@
+"""Database side: network, alerts with human decisions (audited), risk plan, map and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from communia.core.errors import InvalidInput, NotFound
+
+pd = pytest.importorskip("pandas")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def commune(database):
+    from communia.core.db import write_session
+    from communia.core.models import Commune
+
+    with write_session() as s:
+        a = Commune(slug="saint-eau", name="Saint-Eau")
+        b = Commune(slug="autre", name="Autre")
+        s.add_all([a, b])
+        s.flush()
+        return a.id, b.id
+
+
+def _alarm(pipe="10", hours=0):
+    from communia.modules.water.detect import Alarm
+
+    t = pd.Timestamp("2024-03-05 10:00") + pd.Timedelta(hours=hours)
+    return Alarm(
+        area="zone1",
+        pipe=pipe,
+        detection_time=t,
+        start_estimate=t - pd.Timedelta(hours=6),
+        flow_m3h=12.5,
+        volume_m3=75.0,
+        confidence=0.8,
+        candidates=[(pipe, 0.6), ("11", 0.2)],
+    )
+
+
+def test_alerts_decisions_are_audited_and_scoped(commune):
+    from communia.core import audit
+    from communia.core.db import read_session, write_session
+    from communia.modules.water import service
+
+    cid, other = commune
+    inp = (FIXTURES / "Net1.inp").read_text()
+    with write_session() as s:
+        net = service.save_network(s, commune_id=cid, name="Net1", inp_text=inp, actor="agent@x.fr")
+        again = service.save_network(
+            s, commune_id=cid, name="Net1", inp_text=inp, actor="agent@x.fr"
+        )
+        assert again.id == net.id
+        run = service.record_run(
+            s,
+            commune_id=cid,
+            network_id=net.id,
+            method="cusum",
+            period=(
+                pd.Timestamp("2024-03-01").to_pydatetime(),
+                pd.Timestamp("2024-03-31").to_pydatetime(),
+            ),
+            alarms=[_alarm(), _alarm("12", 30)],
+            daily={},
+            notes=["note"],
+            actor="cli:test",
+        )
+        assert run.id
+        service.record_run(
+            s,
+            commune_id=cid,
+            network_id=net.id,
+            method="cusum",
+            period=(
+                pd.Timestamp("2024-03-01").to_pydatetime(),
+                pd.Timestamp("2024-03-31").to_pydatetime(),
+            ),
+            alarms=[_alarm()],
+            daily={},
+            notes=[],
+            actor="cli:test",
+        )  # re-running over the same period does not duplicate alerts
+    with read_session() as s:
+        alerts = service.list_alerts(s, cid, status="ouverte")
+        assert [a.pipe for a in alerts] == ["12", "10"]
+        assert service.list_alerts(s, other) == []
+        first = alerts[-1].id
+    with write_session() as s:
+        done = service.decide(
+            s,
+            commune_id=cid,
+            alert_id=first,
+            status="reparee",
+            actor="agent@x.fr",
+            comment="Fuite sur branchement",
+        )
+        assert done.status == "reparee"
+    with write_session() as s, pytest.raises(InvalidInput, match="close"):
+        service.decide(s, commune_id=cid, alert_id=first, status="confirmee", actor="agent@x.fr")
+    with write_session() as s, pytest.raises(NotFound):
+        service.decide(s, commune_id=other, alert_id=first, status="rejetee", actor="intrus@x.fr")
+    with write_session() as s, pytest.raises(InvalidInput, match="Décision"):
+        service.decide(s, commune_id=cid, alert_id=first, status="supprimee", actor="agent@x.fr")
+    with read_session() as s:
+        from sqlalchemy import select
+
+        from communia.core.models import AuditEntry
+
+        actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+        assert "eau.alerte.proposee" in actions and "eau.alerte.reparee" in actions
+        assert "validation" in actions
+        assert audit.verify(s).ok
+        csv_text = service.alerts_csv(service.list_alerts(s, cid))
+        assert "Réparée" in csv_text and "12,50" in csv_text
+
+
+def test_map_svg_and_bad_network(commune):
+    from communia.core.db import write_session
+    from communia.modules.water import service
+
+    inp = (FIXTURES / "Net1.inp").read_text()
+    svg = service.network_svg(inp, highlight={"10": 1.0})
+    assert svg.startswith("<svg") and svg.count("<line") == 13  # 12 pipes + 1 pump
+    assert 'stroke="#c00"' in svg
+    cid, _ = commune
+    with write_session() as s, pytest.raises(InvalidInput, match="EPANET"):
+        service.save_network(s, commune_id=cid, name="x", inp_text="bonjour", actor="a@x.fr")
+
+
+def test_risk_plan_and_pdf(commune):
+    from communia.core.db import read_session, write_session
+    from communia.modules.water import service
+
+    cid, _ = commune
+    rows = [
+        {
+            "pipe": f"p{i}",
+            "material": "fonte_grise",
+            "install_year": 1950 + i,
+            "length_m": 400.0,
+            "n_prev": i % 3,
+            "risk": 1.0 / (i + 1),
+        }
+        for i in range(20)
+    ]
+    with write_session() as s:
+        assert service.save_risk(s, commune_id=cid, year=2025, rows=rows, actor="cli:test") == 20
+    with read_session() as s:
+        ranked = service.risk_rows(s, cid)
+        plan = service.renewal_plan_rows(ranked, km_per_year=1.0, years=2)
+        assert [r["pipe"] for r in plan[:3]] == ["p0", "p1", "p2"]
+        assert {r["annee"] for r in plan} == {1, 2} and len(plan) == 5  # 2 km / 0.4 km
+        with pytest.raises(InvalidInput):
+            service.renewal_plan_rows(ranked, km_per_year=0)
+        pdf = service.report_pdf(commune_name="Saint-Eau", alerts=[], plan=plan, km_per_year=1.0)
+        assert pdf[:5] == b"%PDF-"
+        assert "annee;pipe" in service.plan_csv(plan)
