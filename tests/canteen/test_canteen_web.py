@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from communia_testing import PASSWORD, csrf_of, login, shot
+
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
-
-# The root conftest's helpers (``from conftest import ...`` would find tests/canteen/conftest.py).
-PASSWORD = "Motdepasse-Solide-2026"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-def login(client, email: str):
-    page = client.get("/connexion")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return client.post(
-        "/connexion",
-        data={"email": email, "password": PASSWORD, "csrf_token": token, "suivant": "/app"},
-    )
-
-
-def csrf_of(client, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def _template_csv(slice_data, *, until: str = "2017-07-07") -> bytes:
