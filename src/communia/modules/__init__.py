@@ -6,5 +6,6 @@ The module list is one tuple; its order is the order on the home page and in the
 MODULE_PACKAGES: tuple[str, ...] = (
     "communia.modules.assistant",
     "communia.modules.water",
+    "communia.modules.canteen",
     "communia.modules.usecases",
 )

@@ -1,0 +1,473 @@
+"""Forecasters following the scikit-learn estimator contract.
+
+``X`` is a frame with ``date`` and ``canteen`` columns, ``y`` the meals served. What is known
+in advance (calendar, menus, enrolment, strikes, events) comes from ``context``, a
+:class:`~communia.modules.canteen.io.CanteenData`, given as a parameter. ``fit`` learns only
+from ``(X, y)``: a forecast never sees a served count after the last day it was fitted on.
+
+- :class:`SameWeekdayBaseline`: the same weekday of the last comparable week of history;
+- :class:`PreviousYearBaseline`: the mean of the same weekday over the previous school year;
+- :class:`GradientBoostingForecaster`: LightGBM on the ratio of meals to the canteen's
+  reference-year level, with empirical quantiles of its own out-of-time errors for orders.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from communia.core.errors import InvalidInput
+from communia.modules.canteen.features import (
+    CATEGORICAL,
+    FEATURES,
+    RECENT_FEATURES,
+    build_features,
+    make_codes,
+    normal_days,
+    reference_stats,
+    school_year_series,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from communia.modules.canteen.io import CanteenData
+
+__all__ = [
+    "SameWeekdayBaseline",
+    "PreviousYearBaseline",
+    "GradientBoostingForecaster",
+    "DRIVER_GROUPS",
+    "shortage_risk",
+]
+
+
+def _check_xy(X: pd.DataFrame, y=None) -> tuple[pd.DataFrame, np.ndarray | None]:
+    if not isinstance(X, pd.DataFrame) or not {"date", "canteen"} <= set(X.columns):
+        raise InvalidInput("Les données doivent avoir les colonnes « date » et « canteen ».")
+    if len(X) == 0:
+        raise InvalidInput("Période vide : aucune ligne à traiter.")
+    X = X.assign(date=pd.to_datetime(X["date"]))
+    if y is None:
+        return X, None
+    y = np.asarray(y, dtype=float)
+    if len(y) != len(X):
+        raise InvalidInput("X et y n'ont pas le même nombre de lignes.")
+    return X, y
+
+
+def _normal_mask(X: pd.DataFrame, y: np.ndarray, context: CanteenData | None) -> np.ndarray:
+    ok = np.isfinite(y) & (y > 0)
+    if context is not None and len(context.events):
+        strikes = set(context.events.loc[context.events["kind"] == "greve", "date"])
+        ok &= ~X["date"].isin(strikes).to_numpy()
+    return ok
+
+
+class SameWeekdayBaseline(BaseEstimator, RegressorMixin):
+    """Naive: meals served on the same weekday of the last comparable week of history
+    (a day with service, no strike). Canteens never seen: median of the last week."""
+
+    def __init__(self, *, context: CanteenData | None = None):
+        self.context = context
+
+    def fit(self, X: pd.DataFrame, y) -> SameWeekdayBaseline:
+        X, y = _check_xy(X, y)
+        ok = _normal_mask(X, y, self.context)
+        h = X.loc[ok, ["date", "canteen"]].assign(
+            served=y[ok], weekday=X.loc[ok, "date"].dt.day_of_week
+        )
+        last = h.sort_values("date").groupby(["canteen", "weekday"]).tail(1)
+        self.last_ = {(c, w): v for c, w, v in last[["canteen", "weekday", "served"]].values}
+        recent = h[h["date"] > h["date"].max() - pd.Timedelta(days=14)]
+        self.recent_ = recent.groupby("canteen")["served"].median().to_dict()
+        self.fallback_ = float(recent["served"].median()) if len(recent) else 0.0
+        self.last_date_ = h["date"].max()
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        X, _ = _check_xy(X)
+        out = []
+        for d, c in zip(X["date"], X["canteen"], strict=True):
+            v = self.last_.get((c, d.day_of_week))
+            out.append(v if v is not None else self.recent_.get(c, self.fallback_))
+        return np.asarray(out, dtype=float)
+
+
+class PreviousYearBaseline(BaseEstimator, RegressorMixin):
+    """Naive: mean of the same weekday over the latest complete school year before the day's
+    school year (all weekdays when that weekday had no service)."""
+
+    def __init__(self, *, context: CanteenData | None = None):
+        self.context = context
+
+    def fit(self, X: pd.DataFrame, y) -> PreviousYearBaseline:
+        X, y = _check_xy(X, y)
+        ok = _normal_mask(X, y, self.context)
+        h = X.loc[ok, ["date", "canteen"]].assign(served=y[ok])
+        h["school_year"] = school_year_series(h["date"])
+        h["weekday"] = h["date"].dt.day_of_week
+        self.by_weekday_ = (
+            h.groupby(["canteen", "school_year", "weekday"])["served"].mean().to_dict()
+        )
+        self.by_year_ = h.groupby(["canteen", "school_year"])["served"].mean().to_dict()
+        self.years_ = {c: sorted(g.unique()) for c, g in h.groupby("canteen")["school_year"]}
+        self.fallback_ = float(h["served"].median()) if len(h) else 0.0
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        X, _ = _check_xy(X)
+        years = school_year_series(X["date"])
+        out = []
+        for d, c, year in zip(X["date"], X["canteen"], years, strict=True):
+            prior = [y for y in self.years_.get(c, []) if y < year]
+            if not prior:
+                out.append(self.fallback_)
+                continue
+            ref = prior[-1]
+            v = self.by_weekday_.get((c, ref, d.day_of_week))
+            out.append(v if v is not None else self.by_year_[(c, ref)])
+        return np.asarray(out, dtype=float)
+
+
+#: How features are grouped into drivers a manager understands (French labels).
+DRIVER_GROUPS = {
+    "jour de la semaine": ("weekday", "dow_factor"),
+    "vacances et jours fériés proches": (
+        "days_to_holiday",
+        "school_days_to_holiday",
+        "days_since_holiday",
+        "school_days_since_holiday",
+        "last_day_before_holiday",
+        "first_day_after_holiday",
+        "bank_holidays_in_week",
+        "day_before_bank_holiday",
+        "day_after_bank_holiday",
+        "before_christmas",
+        "year_end",
+    ),
+    "menu": (
+        "menu_fish",
+        "menu_pork",
+        "menu_meat",
+        "menu_vegetarian",
+        "menu_festive",
+        "menu_known",
+    ),
+    "grève": ("strike", "strike_ratio"),
+    "période de l'année": ("month", "day_of_year", "school_week"),
+    "effectifs et tendance": (
+        "ref_gap",
+        "pupils",
+        "enrol_ratio",
+        "meals_per_pupil",
+        "is_new",
+        "late_ratio",
+        "early_ratio",
+        "growth",
+        "current_early_ratio",
+        "horizon_days",
+        "recent_ratio",
+        "recent_month",
+    ),
+    "habitudes de la cantine": ("ref_level", "ref_cv", "canteen_code", "kind_code", "sector_code"),
+}
+
+
+class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
+    """LightGBM forecast of meals per canteen and day, with orders at a service level.
+
+    The model predicts the ratio ``meals / reference level`` (reference level = mean meals of
+    the canteen over the latest complete school year before the day's year, or, for a new
+    canteen, its enrolment times the meals per pupil of similar canteens), weighted by the
+    level so that the loss counts meals. Orders come from the empirical quantiles of the ratio
+    ``served / forecast`` measured out of time: the model is first fitted without the last
+    school year of history and scored on it (when at least two years precede it).
+    """
+
+    def __init__(
+        self,
+        *,
+        context: CanteenData | None = None,
+        n_estimators: int = 400,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 40,
+        feature_fraction: float = 0.8,
+        bagging_fraction: float = 0.8,
+        reg_lambda: float = 1.0,
+        objective: str = "huber",
+        enrolment_elasticity: float = 0.7,
+        history_years: int | None = None,
+        canteen_identity: bool = True,
+        recent: bool = False,
+        calibrate: bool = True,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ):
+        self.context = context
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.reg_lambda = reg_lambda
+        self.objective = objective
+        self.enrolment_elasticity = enrolment_elasticity
+        self.history_years = history_years
+        self.canteen_identity = canteen_identity
+        self.recent = recent
+        self.calibrate = calibrate
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ fitting
+    def _context(self) -> CanteenData:
+        if self.context is None:
+            raise InvalidInput("Le modèle a besoin du contexte (calendrier, menus, effectifs).")
+        return self.context
+
+    def _params(self) -> dict[str, Any]:
+        params = {
+            "objective": self.objective,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_child_samples,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1,
+            "lambda_l2": self.reg_lambda,
+            "seed": self.random_state,
+            "num_threads": self.n_jobs,
+            "verbose": -1,
+            "deterministic": True,
+            "force_row_wise": True,
+        }
+        if self.objective == "huber":
+            params["alpha"] = 0.15  # on the ratio scale: ~15 % of the level
+        return params
+
+    def _train(self, X: pd.DataFrame, y: np.ndarray, codes):
+        import lightgbm as lgb
+
+        ctx = self._context()
+        ok = _normal_mask(X, y, None)  # strikes stay in: the model learns their effect
+        closed = _closure_mask(X, ctx)
+        keep = ok & ~closed
+        stats = reference_stats(X.loc[keep].assign(served=y[keep]), ctx)
+        recent = normal_days(X.loc[keep].assign(served=y[keep]), ctx) if self.recent else None
+        feats = build_features(
+            X.loc[keep, ["date", "canteen"]],
+            stats,
+            ctx,
+            codes=codes,
+            training=True,
+            recent=recent,
+        )
+        base = self._base(feats)
+        target = y[keep] / base
+        usable = np.isfinite(target) & (base > 0)
+        if self.history_years:
+            # Only the latest school years: older habits (other calendar) weigh less.
+            years = feats["school_year"].to_numpy()
+            usable &= years > years.max() - self.history_years
+        feats, target = feats.loc[usable], target[usable]
+        if len(feats) < 200:
+            raise InvalidInput(
+                "Historique trop court pour entraîner le modèle : il faut au moins une année "
+                "scolaire complète suivie de données."
+            )
+        data = lgb.Dataset(
+            self._matrix(feats),
+            label=target,
+            weight=base[usable],
+            categorical_feature=list(CATEGORICAL),
+            free_raw_data=True,
+        )
+        booster = lgb.train(self._params(), data, num_boost_round=self.n_estimators)
+        return booster, stats, recent
+
+    def _base(self, feats: pd.DataFrame) -> np.ndarray:
+        """The level the model's ratio multiplies: the reference-year level, scaled by the
+        change in enrolment to the power ``enrolment_elasticity``."""
+        ratio = feats["enrol_ratio"].fillna(1.0).clip(0.5, 2.0).to_numpy()
+        return feats["ref_level"].to_numpy() * ratio**self.enrolment_elasticity
+
+    def _feature_names(self) -> list[str]:
+        if self.recent:
+            return list(FEATURES)
+        return [f for f in FEATURES if f not in RECENT_FEATURES]
+
+    def _matrix(self, feats: pd.DataFrame) -> pd.DataFrame:
+        matrix = feats[self._feature_names()].astype(float)
+        if not self.canteen_identity:
+            matrix["canteen_code"] = np.nan
+        return matrix
+
+    def fit(self, X: pd.DataFrame, y) -> GradientBoostingForecaster:
+        X, y = _check_xy(X, y)
+        ctx = self._context()
+        self.codes_ = make_codes(ctx.canteens)
+        years = school_year_series(X["date"])
+        last_year = int(years[np.isfinite(y)].max())
+        self.residual_quantiles_ = None
+        if self.calibrate and len(set(years)) >= 3:
+            # Out-of-time errors: fit without the last school year, score it.
+            past = (years < last_year).to_numpy()
+            booster, stats, recent = self._train(X.loc[past], y[past], self.codes_)
+            hold = ~past & np.isfinite(y) & (y > 0)
+            feats = build_features(
+                X.loc[hold, ["date", "canteen"]],
+                stats,
+                ctx,
+                codes=self.codes_,
+                recent=recent,
+                cutoff=X.loc[past & np.isfinite(y), "date"].max(),
+            )
+            pred = booster.predict(self._matrix(feats)) * self._base(feats)
+            canteens = X.loc[hold, "canteen"].to_numpy()
+            self.residual_quantiles_ = _quantile_table(y[hold], pred, canteens)
+        self.last_date_ = X.loc[np.isfinite(y), "date"].max()
+        self.booster_, self.ref_stats_, recent = self._train(X, y, self.codes_)
+        self.recent_history_ = (
+            recent[recent["date"] > self.last_date_ - pd.Timedelta(days=60)].reset_index(drop=True)
+            if recent is not None
+            else None
+        )
+        if self.residual_quantiles_ is None:
+            feats = self._features(X)
+            ok = np.isfinite(y) & (y > 0) & np.isfinite(feats["ref_level"].to_numpy())
+            pred = self.booster_.predict(self._matrix(feats.loc[ok]))
+            pred = pred * self._base(feats.loc[ok])
+            # In-sample errors are too optimistic: widen them.
+            canteens = X.loc[ok, "canteen"].to_numpy()
+            self.residual_quantiles_ = _quantile_table(y[ok], pred, canteens, widen=1.5)
+        self.n_features_in_ = len(self._feature_names())
+        return self
+
+    # ------------------------------------------------------------------ predicting
+    def _features(self, X: pd.DataFrame) -> pd.DataFrame:
+        return build_features(
+            X[["date", "canteen"]],
+            self.ref_stats_,
+            self._context(),
+            codes=self.codes_,
+            recent=getattr(self, "recent_history_", None),
+            cutoff=self.last_date_,
+        )
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        X, _ = _check_xy(X)
+        feats = self._features(X)
+        return self._predict_features(X, feats)
+
+    def _predict_features(self, X: pd.DataFrame, feats: pd.DataFrame) -> np.ndarray:
+        ratio = self.booster_.predict(self._matrix(feats))
+        pred = ratio * self._base(feats)
+        pred = np.where(np.isfinite(pred), np.maximum(pred, 0.0), np.nan)
+        pred = np.where(_closure_mask(X, self._context()), 0.0, pred)
+        return pred + _manual_deltas(X, self._context())
+
+    def predict_quantile(self, X: pd.DataFrame, level: float, *, point: np.ndarray | None = None):
+        """Meals to order so that the canteen runs short on about ``1 - level`` of days."""
+        if not 0.5 <= level < 1:
+            raise InvalidInput("Le niveau de service doit être compris entre 0,5 et 0,999.")
+        point = self.predict(X) if point is None else np.asarray(point, dtype=float)
+        X, _ = _check_xy(X)
+        return order_from_quantiles(point, X["canteen"].to_numpy(), self.residual_quantiles_, level)
+
+    def explain(self, X: pd.DataFrame, *, top: int = 3) -> list[list[tuple[str, float]]]:
+        """Main drivers of each forecast, in meals, as (French label, meals) pairs, largest
+        first. Contributions are LightGBM's SHAP values, grouped by ``DRIVER_GROUPS``."""
+        X, _ = _check_xy(X)
+        feats = self._features(X)
+        contrib = self.booster_.predict(self._matrix(feats), pred_contrib=True)
+        level = self._base(feats)
+        index = {f: i for i, f in enumerate(self._feature_names())}
+        out = []
+        for row, lvl in zip(contrib, level, strict=True):
+            groups = [
+                (
+                    label,
+                    float(sum(row[index[f]] for f in names if f in index))
+                    * (lvl if np.isfinite(lvl) else 0),
+                )
+                for label, names in DRIVER_GROUPS.items()
+            ]
+            groups.sort(key=lambda g: -abs(g[1]))
+            out.append(groups[:top])
+        return out
+
+
+def _closure_mask(X: pd.DataFrame, context: CanteenData) -> np.ndarray:
+    ev = context.events
+    if ev is None or not len(ev):
+        return np.zeros(len(X), dtype=bool)
+    closed = ev[ev["kind"] == "fermeture"]
+    city = set(closed.loc[closed["canteen"] == "", "date"])
+    local = set(map(tuple, closed.loc[closed["canteen"] != "", ["date", "canteen"]].values))
+    return np.array(
+        [d in city or (d, c) in local for d, c in zip(X["date"], X["canteen"], strict=True)],
+        dtype=bool,
+    )
+
+
+def _manual_deltas(X: pd.DataFrame, context: CanteenData) -> np.ndarray:
+    """Meals added/removed by the manager for an event (e.g. a school trip: -45)."""
+    ev = context.events
+    if ev is None or not len(ev) or "delta" not in ev.columns:
+        return np.zeros(len(X))
+    ev = ev[ev["delta"].notna() & (ev["canteen"] != "")]
+    table = {(d, c): v for d, c, v in ev[["date", "canteen", "delta"]].values}
+    return np.array(
+        [table.get((d, c), 0.0) for d, c in zip(X["date"], X["canteen"], strict=True)], dtype=float
+    )
+
+
+_QUANTILE_GRID = np.round(
+    np.concatenate([np.arange(0.5, 0.99, 0.01), np.arange(0.99, 0.9995, 0.001)]), 4
+)
+_SHRINK_DAYS = 30  # a canteen's own error scale counts like this many days of the city's
+
+
+def _quantile_table(
+    y: np.ndarray, pred: np.ndarray, canteens: np.ndarray, *, widen: float = 1.0
+) -> dict:
+    """Error model for orders: each canteen's typical relative error (median of
+    ``|served / forecast - 1|``, shrunk towards the city's) and the quantiles of the errors
+    divided by it."""
+    ok = np.isfinite(y) & np.isfinite(pred) & (pred > 0)
+    rel = y[ok] / pred[ok] - 1
+    canteens = np.asarray(canteens)[ok]
+    city = float(np.median(np.abs(rel))) or 0.05
+    frame = pd.DataFrame({"canteen": canteens, "abs": np.abs(rel)})
+    per = frame.groupby("canteen")["abs"].agg(["median", "size"])
+    scales = (per["median"] * per["size"] + city * _SHRINK_DAYS) / (per["size"] + _SHRINK_DAYS)
+    scale = pd.Series(canteens).map(scales).fillna(city).to_numpy()
+    z = np.quantile(rel / scale, _QUANTILE_GRID) * widen
+    return {
+        "grid": _QUANTILE_GRID.tolist(),
+        "quantiles": np.maximum.accumulate(z).tolist(),
+        "scales": {str(k): float(v) for k, v in scales.items()},
+        "city_scale": city,
+    }
+
+
+def order_from_quantiles(point: np.ndarray, canteens, table: dict, level: float) -> np.ndarray:
+    """Meals to order: the forecast times ``1 + scale × quantile(level)``, rounded up."""
+    z = float(np.interp(level, table["grid"], table["quantiles"]))
+    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in canteens])
+    order = point * (1 + scale * z)
+    return np.where(np.isfinite(order), np.ceil(np.maximum(order, point)), np.nan)
+
+
+def shortage_risk(model, X: pd.DataFrame, point: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Probability that more meals than ``order`` are needed, from the error model."""
+    table = model.residual_quantiles_
+    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in X["canteen"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (np.asarray(order, float) / np.asarray(point, float) - 1) / scale
+    level = np.interp(z, table["quantiles"], table["grid"], left=0.0, right=1.0)
+    return np.clip(1 - level, 0, 1)

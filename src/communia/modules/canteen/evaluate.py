@@ -1,0 +1,382 @@
+"""Forecasting a period, and backtesting all methods against the human orders.
+
+Metrics per canteen and day: MAE, MAPE (days with meals served), meals over-produced
+(ordered - served when positive), meals short (served - ordered when positive) and shortage
+canteen-days. For a point forecast the "order" is the forecast itself; for the model the
+order at the service level is reported too, and the service level at which the model runs
+short of as many meals as the human orders did (same total shortage) with its
+over-production, which is the comparison the issue's target uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from communia.core.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.canteen.io import CanteenData
+
+__all__ = [
+    "Metrics",
+    "BacktestResult",
+    "forecast_period",
+    "forecast_rows",
+    "backtest",
+    "metrics",
+    "format_backtest",
+    "service_rows",
+    "fmt_number",
+]
+
+
+@dataclass
+class Metrics:
+    method: str
+    n: int
+    mae: float
+    mape: float
+    over: float
+    under: float
+    short_days: int
+
+    def as_row(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass
+class BacktestResult:
+    train_end: dt.date
+    test_start: dt.date
+    test_end: dt.date
+    service_level: float
+    rows: list[Metrics]
+    equal_shortage: dict = field(default_factory=dict)
+    fit_seconds: float = 0.0
+    predict_seconds: float = 0.0
+    frame: pd.DataFrame | None = None
+
+
+def metrics(method: str, served: np.ndarray, order: np.ndarray) -> Metrics:
+    import numpy as np
+
+    served, order = np.asarray(served, float), np.asarray(order, float)
+    err = order - served
+    pos = served > 0
+    return Metrics(
+        method=method,
+        n=int(len(served)),
+        mae=float(np.mean(np.abs(err))),
+        mape=float(np.mean(np.abs(err[pos]) / served[pos]) * 100),
+        over=float(np.clip(err, 0, None).sum()),
+        under=float(np.clip(-err, 0, None).sum()),
+        short_days=int((err < 0).sum()),
+    )
+
+
+def _parse_day(value, label: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"Date {label} invalide « {value} » (format AAAA-MM-JJ).") from exc
+
+
+def service_rows(data: CanteenData, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """(date, canteen) rows to forecast: school days of the calendar (Wednesdays when the
+    canteen served on Wednesdays in its latest school year), for canteens that served in the
+    latest school year of history, plus new canteens with enrolment for the period.
+    Days a canteen is declared closed are left out."""
+    import pandas as pd
+
+    from communia.modules.canteen.calendar import SchoolCalendar
+    from communia.modules.canteen.features import school_year_series
+
+    if end < start:
+        raise InvalidInput("La date de fin précède la date de début.")
+    cal = SchoolCalendar(zone=data.zone, commune_holidays=data.holidays)
+    days = cal.service_days(start, end, wednesdays=True)
+    att = data.attendance.dropna(subset=["served"])
+    att = att[att["served"] > 0]
+    if att.empty:
+        raise InvalidInput("Aucun historique de repas servis.")
+    years = school_year_series(att["date"])
+    last_year = int(years.max())
+    recent = att[years >= last_year - (1 if (att["date"].max().month in (8, 9)) else 0)]
+    active = set(recent["canteen"])
+    wed = recent[recent["date"].dt.day_of_week == 2].groupby("canteen").size()
+    n_weeks = recent["date"].dt.isocalendar().week.nunique()
+    wednesday_canteens = set(wed[wed >= 0.5 * n_weeks].index)
+    period_years = {d.year if d.month >= 8 else d.year - 1 for d in days}
+    enrol = data.enrolment
+    new = set(
+        enrol.loc[enrol["school_year"].isin(period_years) & (enrol["pupils"] > 0), "canteen"]
+    ) - set(att["canteen"])
+    canteens = sorted((active | new) & set(data.canteens["canteen"]))
+    rows = [
+        (pd.Timestamp(d), c)
+        for d in days
+        for c in canteens
+        if d.weekday() != 2 or c in wednesday_canteens
+    ]
+    if not rows:
+        raise InvalidInput(
+            f"Période vide : aucun jour de classe entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y}."
+        )
+    frame = pd.DataFrame(rows, columns=["date", "canteen"])
+    ev = data.events
+    closed = ev[ev["kind"] == "fermeture"] if len(ev) else ev
+    if len(closed):
+        city = set(closed.loc[closed["canteen"] == "", "date"])
+        local = set(map(tuple, closed.loc[closed["canteen"] != "", ["date", "canteen"]].values))
+        keep = [
+            not (d in city or (d, c) in local)
+            for d, c in zip(frame["date"], frame["canteen"], strict=True)
+        ]
+        frame = frame[keep]
+    return frame.reset_index(drop=True)
+
+
+def _history_xy(data: CanteenData):
+    h = data.attendance
+    return h[["date", "canteen"]], h["served"].to_numpy(dtype=float)
+
+
+def fit_model(data: CanteenData, **params):
+    """Fit the gradient-boosting forecaster on the whole history of ``data``."""
+    from communia.modules.canteen.estimators import GradientBoostingForecaster
+
+    X, y = _history_xy(data)
+    return GradientBoostingForecaster(context=data.context(), **params).fit(X, y)
+
+
+def forecast_rows(model, rows: pd.DataFrame, service_level: float) -> pd.DataFrame:
+    import numpy as np
+
+    point = model.predict(rows)
+    order = model.predict_quantile(rows, service_level, point=point)
+    out = rows.copy()
+    out["forecast"] = np.round(point, 1)
+    out["order"] = order
+    return out
+
+
+def forecast_period(
+    data: CanteenData,
+    start,
+    end,
+    *,
+    service_level: float = 0.95,
+    model=None,
+) -> pd.DataFrame:
+    """Columns ``date, canteen, forecast, order`` for every canteen and service day."""
+    start, end = _parse_day(start, "de début"), _parse_day(end, "de fin")
+    if not 0.5 <= service_level < 1:
+        raise InvalidInput("Le niveau de service doit être compris entre 0,5 et 0,999.")
+    rows = service_rows(data, start, end)
+    if model is None:
+        model = fit_model(data)
+    else:
+        model.set_params(context=data.context())
+    out = forecast_rows(model, rows, service_level)
+    return out.dropna(subset=["forecast"])
+
+
+def backtest(
+    data: CanteenData,
+    *,
+    train_end,
+    test_start,
+    test_end,
+    service_level: float = 0.95,
+    model_params: dict | None = None,
+) -> BacktestResult:
+    """Fit every method on history up to ``train_end``; score on the test period's actual
+    canteen-days that have both meals served and the human order."""
+    import numpy as np
+
+    from communia.modules.canteen.estimators import (
+        GradientBoostingForecaster,
+        PreviousYearBaseline,
+        SameWeekdayBaseline,
+    )
+
+    train_end = _parse_day(train_end, "de fin d'apprentissage")
+    test_start = _parse_day(test_start, "de début de test")
+    test_end = _parse_day(test_end, "de fin de test")
+    if test_start <= train_end:
+        raise InvalidInput("La période de test doit commencer après la fin de l'apprentissage.")
+    if test_end < test_start:
+        raise InvalidInput("La fin de la période de test précède son début.")
+    history = data.until(train_end)
+    att = data.attendance
+    test = att[(att["date"] >= str(test_start)) & (att["date"] <= str(test_end))]
+    test = test.dropna(subset=["served", "ordered"])
+    test = test[
+        test["canteen"].isin(set(history.attendance["canteen"]) | set(data.enrolment["canteen"]))
+    ]
+    if test.empty:
+        raise InvalidInput("Période de test vide : aucun jour avec repas servis et commandés.")
+    X, y = _history_xy(history)
+    ctx = data.context()
+    t0 = time.perf_counter()
+    model = GradientBoostingForecaster(context=ctx, **(model_params or {})).fit(X, y)
+    fit_seconds = time.perf_counter() - t0
+    keys = test[["date", "canteen"]].reset_index(drop=True)
+    served = test["served"].to_numpy()
+    t0 = time.perf_counter()
+    point = model.predict(keys)
+    predict_seconds = time.perf_counter() - t0
+    ok = np.isfinite(point)
+    keys, served, point = keys[ok].reset_index(drop=True), served[ok], point[ok]
+    human = test["ordered"].to_numpy()[ok]
+    same_week = SameWeekdayBaseline(context=ctx).fit(X, y).predict(keys)
+    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
+    order = model.predict_quantile(keys, service_level, point=point)
+    rows = [
+        metrics("Commandes humaines (prevision)", served, human),
+        metrics("Référence : même jour, dernière semaine comparable", served, same_week),
+        metrics("Référence : moyenne du même jour, année précédente", served, prev_year),
+        metrics("Modèle (gradient boosting), prévision", served, point),
+        metrics(f"Modèle, commande au niveau de service {service_level:.0%}", served, order),
+    ]
+    human_short = rows[0].under
+    level, over = _equal_shortage(model, keys, point, served, human_short)
+    equal = {
+        "human_short": human_short,
+        "human_over": rows[0].over,
+        "model_level": level,
+        "model_over": over,
+        "ratio": over / rows[0].over if rows[0].over else float("nan"),
+    }
+    # The same without strike days: the humans knew each canteen's strikers 48 hours
+    # ahead, the model only that a strike was called.
+    strikes = data.events[data.events["kind"] == "greve"]
+    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    calm = ~keys["date"].isin(city).to_numpy()
+    if calm.sum() and (~calm).sum():
+        k2, s2, p2 = keys[calm].reset_index(drop=True), served[calm], point[calm]
+        rows += [
+            metrics("Hors jours de grève : commandes humaines", s2, human[calm]),
+            metrics("Hors jours de grève : modèle, prévision", s2, p2),
+            metrics(
+                f"Hors jours de grève : modèle, commande à {service_level:.0%}", s2, order[calm]
+            ),
+        ]
+        lvl2, over2 = _equal_shortage(model, k2, p2, s2, rows[-3].under)
+        equal["calm"] = {
+            "human_short": rows[-3].under,
+            "human_over": rows[-3].over,
+            "model_level": lvl2,
+            "model_over": over2,
+            "ratio": over2 / rows[-3].over if rows[-3].over else float("nan"),
+            "strike_days": int(len(set(keys.loc[~calm, "date"]))),
+        }
+    frame = keys.assign(
+        served=served,
+        human=human,
+        forecast=point,
+        order=order,
+        same_week=same_week,
+        prev_year=prev_year,
+    )
+    return BacktestResult(
+        train_end,
+        test_start,
+        test_end,
+        service_level,
+        rows,
+        equal,
+        fit_seconds,
+        predict_seconds,
+        frame,
+    )
+
+
+def _equal_shortage(model, keys, point, served, target_short: float) -> tuple[float, float]:
+    """Service level where the model's orders miss as many meals as the humans did (bisection
+    on the level; the shortage decreases as the level rises)."""
+    import numpy as np
+
+    def short_over(level: float) -> tuple[float, float]:
+        order = model.predict_quantile(keys, level, point=point)
+        err = order - served
+        return float(np.clip(-err, 0, None).sum()), float(np.clip(err, 0, None).sum())
+
+    lo, hi = 0.5, 0.999
+    if short_over(lo)[0] <= target_short:
+        return lo, short_over(lo)[1]
+    if short_over(hi)[0] > target_short:
+        return hi, short_over(hi)[1]
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if short_over(mid)[0] > target_short:
+            lo = mid
+        else:
+            hi = mid
+    return hi, short_over(hi)[1]
+
+
+def fmt_number(value: float, digits: int = 0) -> str:
+    """French number: thin spaces between thousands, decimal comma."""
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+_fmt = fmt_number
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return fmt_number(value * 100, digits) + " %"
+
+
+def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
+    """French table of the backtest."""
+    head = (
+        f"Apprentissage jusqu'au {result.train_end:%d/%m/%Y}, test du "
+        f"{result.test_start:%d/%m/%Y} au {result.test_end:%d/%m/%Y} "
+        f"({result.rows[0].n} jours-cantines)"
+    )
+    cols = ("Méthode", "MAE", "MAPE %", "Surproduction", "Manque", "Jours-cantines en manque")
+    lines = [head, ""]
+    body = [
+        (m.method, _fmt(m.mae, 2), _fmt(m.mape, 1), _fmt(m.over), _fmt(m.under), str(m.short_days))
+        for m in result.rows
+    ]
+    if markdown:
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "---|" * len(cols))
+        lines.extend("| " + " | ".join(r) + " |" for r in body)
+    else:
+        widths = [max(len(c), *(len(r[i]) for r in body)) for i, c in enumerate(cols)]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
+        lines.extend("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in body)
+    eq = result.equal_shortage
+    lines += [
+        "",
+        f"À manque égal aux commandes humaines ({_fmt(eq['human_short'])} repas) : le modèle "
+        f"(niveau de service {_pct(eq['model_level'])}) surproduit {_fmt(eq['model_over'])} repas, "
+        f"contre {_fmt(eq['human_over'])} pour les commandes humaines "
+        f"(soit {_pct(eq['ratio'], 0)} ; objectif ≤ 50 %).",
+    ]
+    if "calm" in eq:
+        c = eq["calm"]
+        lines.append(
+            f"Hors jours de grève ({c['strike_days']} jour(s) de grève écarté(s)), à manque égal "
+            f"({_fmt(c['human_short'])} repas) : le modèle (niveau {_pct(c['model_level'])}) "
+            f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
+            f"(soit {_pct(c['ratio'], 0)})."
+        )
+    lines += [
+        f"Durée d'apprentissage : {result.fit_seconds:.1f} s ; prévision de la période : "
+        f"{result.predict_seconds:.1f} s.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""Order sheets as CSV, XLSX and printable PDF (French headers)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["sheet_frame", "kitchen_totals", "to_csv", "to_xlsx", "to_pdf", "drivers_text"]
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def drivers_text(drivers) -> str:
+    """« menu : −9 repas ; jour de la semaine : +6 repas » (largest effects first)."""
+    parts = []
+    for label, meals in drivers or []:
+        if abs(meals) < 0.5:
+            continue
+        sign = "+" if meals > 0 else "-"
+        parts.append(f"{label} : {sign}{abs(meals):.0f} repas")
+    return " ; ".join(parts) or "pas d'effet marqué"
+
+
+def sheet_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The sheet with French column names, one row per canteen and day."""
+    import pandas as pd
+
+    out = pd.DataFrame(
+        {
+            "Date": table["date"].dt.strftime("%d/%m/%Y"),
+            "Jour": [WEEKDAYS[d.day_of_week] for d in table["date"]],
+            "Cantine": table["canteen"],
+            "Repas prévus": table["forecast"].round(0).astype(int),
+            "Commande": table["order"].astype(int),
+            "Surplus attendu": (table["order"] - table["forecast"])
+            .clip(lower=0)
+            .round(0)
+            .astype(int),
+            "Risque de manque (%)": (table["risk"] * 100).round(1),
+            "Principaux facteurs": [drivers_text(d) for d in table["drivers"]],
+        }
+    )
+    if "served" in table:
+        out["Repas servis"] = table["served"]
+    return out
+
+
+def kitchen_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Central-kitchen total per day."""
+    g = table.groupby("date")
+    totals = g.agg(
+        forecast=("forecast", "sum"), order=("order", "sum"), canteens=("canteen", "size")
+    )
+    if "served" in table:
+        totals["served"] = g["served"].sum(min_count=1)
+    return totals.reset_index()
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    return sheet_frame(table).to_csv(index=False, sep=";").encode("utf-8-sig")
+
+
+def to_xlsx(table: pd.DataFrame) -> bytes:
+    import pandas as pd
+
+    buf = io.BytesIO()
+    totals = kitchen_totals(table)
+    totals_fr = pd.DataFrame(
+        {
+            "Date": totals["date"].dt.strftime("%d/%m/%Y"),
+            "Cantines": totals["canteens"],
+            "Repas prévus": totals["forecast"].round(0).astype(int),
+            "Commande cuisine centrale": totals["order"].astype(int),
+        }
+    )
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        sheet_frame(table).to_excel(writer, sheet_name="Commandes", index=False)
+        totals_fr.to_excel(writer, sheet_name="Cuisine centrale", index=False)
+    return buf.getvalue()
+
+
+def _latin1(text: str) -> str:
+    text = str(text).replace("\u202f", " ").replace("\u2212", "-").replace("…", "...")
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
+    """A printable order sheet: one block per day, canteens and the kitchen total."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    if subtitle:
+        pdf.multi_cell(0, 5, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
+    widths = (80, 28, 28, 28, 26)
+    heads = ("Cantine", "Repas prévus", "Commande", "Surplus att.", "Risque %")
+    for day, rows in table.groupby("date"):
+        if pdf.get_y() > 250:
+            pdf.add_page()
+        pdf.ln(2)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(
+            0,
+            6,
+            _latin1(f"{WEEKDAYS[day.day_of_week].capitalize()} {day:%d/%m/%Y}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_font("Helvetica", "B", 8)
+        for w, h in zip(widths, heads, strict=True):
+            pdf.cell(w, 5, _latin1(h), border=1)
+        pdf.ln()
+        pdf.set_font("Helvetica", "", 8)
+        for r in rows.itertuples(index=False):
+            values = (
+                r.canteen,
+                f"{r.forecast:.0f}",
+                f"{r.order:.0f}",
+                f"{max(r.order - r.forecast, 0):.0f}",
+                f"{r.risk * 100:.1f}",
+            )
+            for w, v in zip(widths, values, strict=True):
+                pdf.cell(w, 4.5, _latin1(v), border=1)
+            pdf.ln()
+        pdf.set_font("Helvetica", "B", 8)
+        total = (
+            "Total cuisine centrale",
+            f"{rows['forecast'].sum():.0f}",
+            f"{rows['order'].sum():.0f}",
+            f"{(rows['order'] - rows['forecast']).clip(lower=0).sum():.0f}",
+            "",
+        )
+        for w, v in zip(widths, total, strict=True):
+            pdf.cell(w, 5, _latin1(v), border=1)
+        pdf.ln()
+    return bytes(pdf.output())

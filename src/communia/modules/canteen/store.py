@@ -1,0 +1,537 @@
+"""Persistence: a commune's canteen history, events and order sheets in the database.
+
+Imports are all-or-nothing: the caller's transaction (``write_session``) holds every row of
+one import, so a failure leaves nothing behind. Training runs without any database
+connection open (data is read first, results written after).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from communia.core.audit import record
+from communia.core.errors import InvalidInput, NotFound
+from communia.modules.canteen.models import (
+    Attendance,
+    Canteen,
+    CanteenEvent,
+    CanteenImport,
+    DishCategory,
+    Enrolment,
+    ForecastLine,
+    ForecastRun,
+    MenuDish,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from communia.modules.canteen.io import CanteenData
+
+__all__ = [
+    "import_data",
+    "commune_data",
+    "add_event",
+    "set_dish_category",
+    "create_order_sheet",
+    "order_sheet",
+    "after_the_fact",
+    "model_path",
+    "set_manual_order",
+    "validate_run",
+]
+
+EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
+
+
+def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Canteen.name, Canteen.id).where(Canteen.commune_id == commune_id)
+    ).all()
+    return dict(rows)
+
+
+def import_data(
+    session: Session, commune_id: int, data: CanteenData, *, filename: str, actor: str
+) -> CanteenImport:
+    """Store an imported history (replacing the same canteen-days) in one transaction."""
+    import pandas as pd
+
+    ids = _canteen_ids(session, commune_id)
+    for name, kind, sector in data.canteens[["canteen", "kind", "sector"]].itertuples(index=False):
+        if name not in ids:
+            canteen = Canteen(
+                commune_id=commune_id, name=name, kind=kind or "M/E", sector=sector or ""
+            )
+            session.add(canteen)
+            session.flush()
+            ids[name] = canteen.id
+    imp = CanteenImport(
+        commune_id=commune_id,
+        filename=filename[:300],
+        actor=actor,
+        rows=len(data.attendance),
+        report=data.report.to_dict() | {"rejected": data.report.to_dict()["rejected"][:200]},
+    )
+    session.add(imp)
+    session.flush()
+    att = data.attendance
+    if len(att):
+        first, last = att["date"].min().date(), att["date"].max().date()
+        canteen_ids = [ids[c] for c in att["canteen"].unique()]
+        session.execute(
+            delete(Attendance).where(
+                Attendance.commune_id == commune_id,
+                Attendance.canteen_id.in_(canteen_ids),
+                Attendance.day >= first,
+                Attendance.day <= last,
+            )
+        )
+        session.execute(
+            Attendance.__table__.insert(),
+            [
+                {
+                    "commune_id": commune_id,
+                    "canteen_id": ids[c],
+                    "day": d.date(),
+                    "served": None if pd.isna(s) else float(s),
+                    "ordered": None if pd.isna(o) else float(o),
+                    "import_id": imp.id,
+                }
+                for d, c, s, o in att[["date", "canteen", "served", "ordered"]].itertuples(
+                    index=False
+                )
+            ],
+        )
+    for c, year, pupils in data.enrolment[["canteen", "school_year", "pupils"]].itertuples(
+        index=False
+    ):
+        if c not in ids:
+            continue
+        session.execute(
+            delete(Enrolment).where(
+                Enrolment.canteen_id == ids[c], Enrolment.school_year == int(year)
+            )
+        )
+        session.add(
+            Enrolment(
+                commune_id=commune_id,
+                canteen_id=ids[c],
+                school_year=int(year),
+                pupils=float(pupils),
+            )
+        )
+    if len(data.menus):
+        days = sorted({d.date() for d in data.menus["date"]})
+        session.execute(
+            delete(MenuDish).where(MenuDish.commune_id == commune_id, MenuDish.day.in_(days))
+        )
+        session.execute(
+            MenuDish.__table__.insert(),
+            [
+                {"commune_id": commune_id, "day": d.date(), "dish": str(dish)[:300]}
+                for d, dish in data.menus[["date", "dish"]].itertuples(index=False)
+            ],
+        )
+    existing = set(
+        session.execute(
+            select(CanteenEvent.day, CanteenEvent.canteen_id, CanteenEvent.kind).where(
+                CanteenEvent.commune_id == commune_id
+            )
+        ).all()
+    )
+    for d, c, kind, comment in data.events[["date", "canteen", "kind", "comment"]].itertuples(
+        index=False
+    ):
+        key = (d.date(), ids.get(c) if c else None, kind)
+        if key in existing:  # the same strike listed again by a later import
+            continue
+        existing.add(key)
+        session.add(
+            CanteenEvent(
+                commune_id=commune_id,
+                day=d.date(),
+                canteen_id=ids.get(c) if c else None,
+                kind=kind,
+                comment=comment or "",
+                actor=actor,
+            )
+        )
+    record(
+        session,
+        actor=actor,
+        action="canteen.import",
+        commune_id=commune_id,
+        object_type="canteen_import",
+        object_id=imp.id,
+        summary=f"Import de l'historique des cantines « {filename} » : {len(att)} jours-cantines",
+        details={"rejected": len(data.report.rejected), "accepted": data.report.accepted},
+    )
+    return imp
+
+
+def commune_data(session: Session, commune_id: int) -> CanteenData:
+    """Everything stored for a commune, as the forecaster's ``CanteenData``."""
+    import pandas as pd
+
+    from communia.modules.canteen.io import CanteenData, ImportReport
+
+    canteens = session.execute(
+        select(Canteen.id, Canteen.name, Canteen.kind, Canteen.sector).where(
+            Canteen.commune_id == commune_id
+        )
+    ).all()
+    names = {i: n for i, n, _, _ in canteens}
+    att = session.execute(
+        select(Attendance.day, Attendance.canteen_id, Attendance.served, Attendance.ordered).where(
+            Attendance.commune_id == commune_id
+        )
+    ).all()
+    attendance = pd.DataFrame(
+        [(pd.Timestamp(d), names[c], s, o) for d, c, s, o in att],
+        columns=["date", "canteen", "served", "ordered"],
+    ).astype({"served": float, "ordered": float})
+    enrol = session.execute(
+        select(Enrolment.canteen_id, Enrolment.school_year, Enrolment.pupils).where(
+            Enrolment.commune_id == commune_id
+        )
+    ).all()
+    menus = session.execute(
+        select(MenuDish.day, MenuDish.dish).where(MenuDish.commune_id == commune_id)
+    ).all()
+    events = session.execute(
+        select(
+            CanteenEvent.day,
+            CanteenEvent.canteen_id,
+            CanteenEvent.kind,
+            CanteenEvent.comment,
+            CanteenEvent.delta,
+        ).where(CanteenEvent.commune_id == commune_id)
+    ).all()
+    overrides = dict(
+        session.execute(
+            select(DishCategory.dish, DishCategory.category).where(
+                DishCategory.commune_id == commune_id
+            )
+        ).all()
+    )
+    return CanteenData(
+        attendance=attendance.sort_values(["date", "canteen"]).reset_index(drop=True),
+        canteens=pd.DataFrame(
+            [(n, k, s) for _, n, k, s in canteens], columns=["canteen", "kind", "sector"]
+        ),
+        enrolment=pd.DataFrame(
+            [(names[c], y, p) for c, y, p in enrol], columns=["canteen", "school_year", "pupils"]
+        ),
+        menus=pd.DataFrame(
+            [(pd.Timestamp(d), dish) for d, dish in menus], columns=["date", "dish"]
+        ).astype({"date": "datetime64[ns]"}),
+        events=pd.DataFrame(
+            [
+                (pd.Timestamp(d), names.get(c, "") if c else "", k, cm, dl)
+                for d, c, k, cm, dl in events
+            ],
+            columns=["date", "canteen", "kind", "comment", "delta"],
+        ).astype({"date": "datetime64[ns]", "delta": float}),
+        dish_categories=overrides,
+        report=ImportReport(),
+    )
+
+
+def add_event(
+    session: Session,
+    commune_id: int,
+    *,
+    day: dt.date,
+    kind: str,
+    actor: str,
+    canteen: str = "",
+    comment: str = "",
+    delta: float | None = None,
+) -> CanteenEvent:
+    """A strike, closure, school trip... entered by the manager."""
+    if kind not in EVENT_KINDS:
+        raise InvalidInput(f"Type d'événement inconnu « {kind} ».")
+    canteen_id = None
+    if canteen:
+        canteen_id = _canteen_ids(session, commune_id).get(canteen)
+        if canteen_id is None:
+            raise InvalidInput(f"Cantine inconnue « {canteen} ».")
+    if delta is not None and abs(delta) > 5000:
+        raise InvalidInput("Écart de repas absurde (plus de 5 000).")
+    event = CanteenEvent(
+        commune_id=commune_id,
+        day=day,
+        canteen_id=canteen_id,
+        kind=kind,
+        comment=comment[:2000],
+        delta=delta,
+        actor=actor,
+    )
+    session.add(event)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="canteen.event",
+        commune_id=commune_id,
+        object_type="canteen_event",
+        object_id=event.id,
+        summary=f"Événement « {kind} » le {day:%d/%m/%Y} ({canteen or 'toutes les cantines'})",
+    )
+    return event
+
+
+def set_dish_category(session: Session, commune_id: int, *, dish: str, category: str, actor: str):
+    from communia.modules.canteen.menus import CATEGORIES
+
+    if category not in CATEGORIES:
+        raise InvalidInput(f"Catégorie inconnue « {category} » ({', '.join(CATEGORIES)}).")
+    row = session.scalar(
+        select(DishCategory).where(DishCategory.commune_id == commune_id, DishCategory.dish == dish)
+    )
+    if row is None:
+        row = DishCategory(commune_id=commune_id, dish=dish, category=category)
+        session.add(row)
+    else:
+        row.category = category
+    record(
+        session,
+        actor=actor,
+        action="canteen.dish_category",
+        commune_id=commune_id,
+        summary=f"Catégorie du plat « {dish} » : {category}",
+    )
+    return row
+
+
+def model_path(commune_id: int) -> Path:
+    from communia.core.settings import get_settings
+
+    return get_settings().data_dir / "canteen" / f"model-{commune_id}.json"
+
+
+def create_order_sheet(
+    commune_id: int,
+    *,
+    start: dt.date,
+    end: dt.date,
+    service_level: float,
+    actor: str,
+    progress=None,
+) -> int:
+    """Forecast a period for a commune and store it as an order sheet to validate.
+
+    Reads the data, trains (or reuses the model trained on the same history) with no
+    database connection open, then writes the sheet in one transaction.
+    """
+    import numpy as np
+
+    from communia.core.db import read_session, write_session
+    from communia.modules.canteen.artifact import load_model, save_model
+    from communia.modules.canteen.estimators import shortage_risk
+    from communia.modules.canteen.evaluate import fit_model, forecast_rows, service_rows
+
+    with read_session() as session:
+        data = commune_data(session, commune_id)
+    if data.attendance.empty:
+        raise InvalidInput("Aucun historique importé : importez d'abord la fréquentation.")
+    rows = service_rows(data, start, end)
+    path = model_path(commune_id)
+    model = None
+    if path.exists():
+        try:
+            model = load_model(path, context=data.context())
+            same_history = model.last_date_ == data.last_date and model.header_.get(
+                "history_rows"
+            ) == len(data.attendance)
+            if not same_history:
+                model = None  # new data since: retrain
+        except InvalidInput:
+            model = None  # incompatible version: retrain
+    if progress:
+        progress(0.1, "Apprentissage du modèle")
+    if model is None:
+        model = fit_model(data)
+        save_model(model, path, data_rows=len(data.attendance))
+    if progress:
+        progress(0.7, "Prévision de la période")
+    table = forecast_rows(model, rows, service_level)
+    table = table.dropna(subset=["forecast"]).reset_index(drop=True)
+    keys = table[["date", "canteen"]]
+    table["risk"] = shortage_risk(
+        model, keys, table["forecast"].to_numpy(), table["order"].to_numpy()
+    )
+    drivers = model.explain(keys)
+    with write_session() as session:
+        ids = _canteen_ids(session, commune_id)
+        run = ForecastRun(
+            commune_id=commune_id,
+            actor=actor,
+            start=start,
+            end=end,
+            service_level=service_level,
+            history_last_date=data.last_date.date(),
+            model_info={"libraries": getattr(model, "header_", {}).get("libraries", {})},
+        )
+        session.add(run)
+        session.flush()
+        session.execute(
+            ForecastLine.__table__.insert(),
+            [
+                {
+                    "commune_id": commune_id,
+                    "run_id": run.id,
+                    "canteen_id": ids[c],
+                    "day": d.date(),
+                    "forecast": float(f),
+                    "order": int(o),
+                    "shortage_risk": float(r) if np.isfinite(r) else 0.0,
+                    "drivers": [[label, round(v, 1)] for label, v in drv],
+                }
+                for (d, c, f, o, r), drv in zip(
+                    table[["date", "canteen", "forecast", "order", "risk"]].itertuples(index=False),
+                    drivers,
+                    strict=True,
+                )
+            ],
+        )
+        record(
+            session,
+            actor=actor,
+            action="canteen.forecast",
+            commune_id=commune_id,
+            object_type="canteen_forecast_run",
+            object_id=run.id,
+            summary=(
+                f"Prévision des repas du {start:%d/%m/%Y} au {end:%d/%m/%Y} "
+                f"(niveau de service {service_level:.0%}) : {len(table)} jours-cantines"
+            ),
+            model="LightGBM",
+            model_version="canteen-gbm-1",
+            validation_status="a_valider",
+        )
+        run_id = run.id
+    if progress:
+        progress(1.0, "Terminé")
+    return run_id
+
+
+def order_sheet(session: Session, commune_id: int, run_id: int) -> tuple[ForecastRun, pd.DataFrame]:
+    """The stored sheet with what was served since (for the after-the-fact view)."""
+    import pandas as pd
+
+    run = session.get(ForecastRun, run_id)
+    if run is None or run.commune_id != commune_id:
+        raise NotFound("Feuille de commande introuvable.")
+    names = {i: n for n, i in _canteen_ids(session, commune_id).items()}
+    lines = session.execute(
+        select(ForecastLine).where(ForecastLine.run_id == run_id).order_by(ForecastLine.day)
+    ).scalars()
+    table = pd.DataFrame(
+        [
+            {
+                "date": pd.Timestamp(line.day),
+                "canteen": names[line.canteen_id],
+                "forecast": line.forecast,
+                "order": line.manual_order if line.manual_order is not None else line.order,
+                "proposed_order": line.order,
+                "risk": line.shortage_risk,
+                "drivers": line.drivers,
+                "line_id": line.id,
+            }
+            for line in lines
+        ]
+    )
+    if table.empty:
+        return run, table
+    served = session.execute(
+        select(Attendance.day, Attendance.canteen_id, Attendance.served, Attendance.ordered).where(
+            Attendance.commune_id == commune_id,
+            Attendance.day >= run.start,
+            Attendance.day <= run.end,
+        )
+    ).all()
+    actual = pd.DataFrame(
+        [(pd.Timestamp(d), names[c], s, o) for d, c, s, o in served],
+        columns=["date", "canteen", "served", "human_order"],
+    )
+    table = table.merge(actual, on=["date", "canteen"], how="left")
+    for col in ("served", "human_order"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
+    table["surplus"] = (table["order"] - table["forecast"]).clip(lower=0).round(0)
+    return run, table.sort_values(["date", "canteen"]).reset_index(drop=True)
+
+
+def after_the_fact(table: pd.DataFrame) -> dict[str, Any]:
+    """Error and meals saved against the commune's own orders, on the days that passed."""
+    import numpy as np
+
+    done = table.dropna(subset=["served"]) if "served" in table else table.iloc[0:0]
+    if done.empty:
+        return {"days": 0}
+    err = done["forecast"] - done["served"]
+    over_model = float(np.clip(done["order"] - done["served"], 0, None).sum())
+    short_model = float(np.clip(done["served"] - done["order"], 0, None).sum())
+    human = done.dropna(subset=["human_order"])
+    over_human = float(np.clip(human["human_order"] - human["served"], 0, None).sum())
+    return {
+        "days": int(len(done)),
+        "mae": float(err.abs().mean()),
+        "over_model": over_model,
+        "short_model": short_model,
+        "over_human": over_human if len(human) else None,
+        "saved": (over_human - over_model) if len(human) else None,
+        "per_canteen": done.assign(abs_err=err.abs())
+        .groupby("canteen")
+        .agg(mae=("abs_err", "mean"), served=("served", "sum"), order=("order", "sum"))
+        .reset_index()
+        .to_dict("records"),
+    }
+
+
+def set_manual_order(
+    session: Session, commune_id: int, *, run_id: int, line_id: int, meals: int, actor: str
+) -> ForecastLine:
+    """The manager overrides one proposed order."""
+    line = session.get(ForecastLine, line_id)
+    if line is None or line.commune_id != commune_id or line.run_id != run_id:
+        raise NotFound("Ligne de commande introuvable.")
+    if not 0 <= meals <= 5000:
+        raise InvalidInput("Commande invalide : entre 0 et 5 000 repas.")
+    line.manual_order = int(meals)
+    record(
+        session,
+        actor=actor,
+        action="canteen.order_override",
+        commune_id=commune_id,
+        object_type="canteen_forecast_line",
+        object_id=line.id,
+        summary=f"Commande modifiée : {line.order} proposés, {meals} retenus ({line.day:%d/%m/%Y})",
+        validation_status="modifie",
+    )
+    return line
+
+
+def validate_run(session: Session, commune_id: int, *, run_id: int, actor: str) -> ForecastRun:
+    """The manager validates the order sheet (after any manual changes)."""
+    run = session.get(ForecastRun, run_id)
+    if run is None or run.commune_id != commune_id:
+        raise NotFound("Feuille de commande introuvable.")
+    run.status = "validee"
+    record(
+        session,
+        actor=actor,
+        action="canteen.validate",
+        commune_id=commune_id,
+        object_type="canteen_forecast_run",
+        object_id=run.id,
+        summary=f"Feuille de commande du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y} validée",
+        validation_status="valide",
+    )
+    return run

@@ -1,0 +1,411 @@
+"""Manager pages: import, events, order sheets with explanations, exports, after the fact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import InvalidInput
+from communia.core.users import Actor
+from communia.web.forms import form_data
+from communia.web.rendering import render, set_flash
+from communia.web.security import check_csrf, require_actor
+
+__all__ = ["build_router"]
+
+KIND_LABELS = {
+    "greve": "Grève",
+    "fermeture": "Fermeture",
+    "sortie": "Sortie scolaire",
+    "repas_festif": "Repas festif",
+}
+
+
+CATEGORY_LABELS = {
+    "poisson": "Poisson",
+    "porc": "Porc",
+    "viande": "Autre viande",
+    "vegetarien": "Végétarien",
+    "festif": "Repas festif",
+    "autre": "Autre (sans effet)",
+}
+
+
+def _date(value: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{label} : date invalide « {value} » (format AAAA-MM-JJ).") from exc
+
+
+def _overview(actor: Actor) -> dict:
+    from sqlalchemy import func, select
+
+    from communia.modules.canteen.models import (
+        Attendance,
+        Canteen,
+        CanteenEvent,
+        CanteenImport,
+        ForecastRun,
+    )
+
+    cid = actor.commune_id
+    with read_session() as s:
+        first, last, n = s.execute(
+            select(func.min(Attendance.day), func.max(Attendance.day), func.count()).where(
+                Attendance.commune_id == cid
+            )
+        ).one()
+        canteens = s.scalars(
+            select(Canteen.name).where(Canteen.commune_id == cid).order_by(Canteen.name)
+        ).all()
+        names = dict(
+            s.execute(select(Canteen.id, Canteen.name).where(Canteen.commune_id == cid)).all()
+        )
+        events = (
+            s.execute(
+                select(CanteenEvent)
+                .where(CanteenEvent.commune_id == cid)
+                .order_by(CanteenEvent.day.desc())
+                .limit(30)
+            )
+            .scalars()
+            .all()
+        )
+        imports = s.scalars(
+            select(CanteenImport)
+            .where(CanteenImport.commune_id == cid)
+            .order_by(CanteenImport.id.desc())
+            .limit(5)
+        ).all()
+        runs = s.scalars(
+            select(ForecastRun)
+            .where(ForecastRun.commune_id == cid)
+            .order_by(ForecastRun.id.desc())
+            .limit(20)
+        ).all()
+    return {
+        "history": {"first": first, "last": last, "rows": n},
+        "canteens": canteens,
+        "events": [
+            {
+                "day": e.day,
+                "canteen": names.get(e.canteen_id, "Toutes"),
+                "kind": KIND_LABELS.get(e.kind, e.kind),
+                "comment": e.comment,
+                "delta": e.delta,
+            }
+            for e in events
+        ],
+        "imports": imports,
+        "runs": runs,
+        "kinds": KIND_LABELS,
+        "categories": CATEGORY_LABELS,
+    }
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("", response_class=HTMLResponse)
+    def home(request: Request, actor: Actor = Depends(require_actor)):
+        return render(request, "canteen/home.html", _overview(actor))
+
+    @router.post("/import", response_class=HTMLResponse)
+    async def import_file(
+        request: Request, fichier: UploadFile = File(...), actor: Actor = Depends(require_actor)
+    ):
+        import tempfile
+        from pathlib import Path
+
+        from starlette.concurrency import run_in_threadpool
+
+        from communia.modules.canteen import store
+        from communia.modules.canteen.io import load_template
+
+        form = await request.form()
+        check_csrf(request, actor, str(form.get("csrf_token", "")))
+        name = Path(fichier.filename or "import.csv").name
+        if Path(name).suffix.lower() not in (".csv", ".xlsx"):
+            raise InvalidInput("Fichier CSV ou XLSX attendu (voir le modèle à télécharger).")
+        raw = await fichier.read()
+        if len(raw) > 50 * 1024 * 1024:
+            raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
+
+        def _do():
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / ("frequentation" + Path(name).suffix.lower())
+                path.write_bytes(raw)
+                data = load_template(path, strict=True)
+            with write_session() as s:
+                known = set(store.commune_data(s, actor.commune_id).canteens["canteen"])
+                store.import_data(s, actor.commune_id, data, filename=name, actor=actor.email)
+            return data, known
+
+        try:
+            data, _ = await run_in_threadpool(_do)
+        except InvalidInput as exc:
+            ctx = _overview(actor)
+            ctx["errors"] = exc.message.split("\n")[0]
+            ctx["rejects"] = exc.details.get("rejected", [])[:50]
+            return render(request, "canteen/home.html", ctx, status_code=422)
+        response = RedirectResponse("/app/canteen", status_code=303)
+        set_flash(response, f"Import accepté : {len(data.attendance)} jours-cantines enregistrés.")
+        return response
+
+    @router.get("/modele.xlsx")
+    def template(actor: Actor = Depends(require_actor)):
+        import tempfile
+        from pathlib import Path
+
+        from communia.modules.canteen.io import write_template
+
+        with tempfile.TemporaryDirectory() as tmp:
+            body = write_template(Path(tmp) / "modele.xlsx").read_bytes()
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": 'attachment; filename="modele-cantines.xlsx"'},
+        )
+
+    @router.post("/evenements")
+    def add_event(
+        request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        delta = form.get("ecart", "").strip()
+        try:
+            delta_value = float(delta.replace(",", ".")) if delta else None
+        except ValueError as exc:
+            raise InvalidInput(f"Écart de repas invalide « {delta} ».") from exc
+        with write_session() as s:
+            store.add_event(
+                s,
+                actor.commune_id,
+                day=_date(form.get("date", ""), "Date de l'événement"),
+                kind=form.get("type", ""),
+                canteen=form.get("cantine", ""),
+                comment=form.get("commentaire", ""),
+                delta=delta_value,
+                actor=actor.email,
+            )
+        response = RedirectResponse("/app/canteen", status_code=303)
+        set_flash(
+            response,
+            "Événement enregistré : il sera pris en compte dans les prochaines prévisions.",
+        )
+        return response
+
+    @router.post("/feuilles")
+    def new_sheet(
+        request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+    ):
+        from communia.core.jobs import submit
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        start = _date(form.get("debut", ""), "Début")
+        end = _date(form.get("fin", ""), "Fin")
+        if end < start:
+            raise InvalidInput("La date de fin précède la date de début.")
+        try:
+            level = float(form.get("niveau", "0.95").replace(",", "."))
+        except ValueError as exc:
+            raise InvalidInput("Niveau de service invalide.") from exc
+        if level > 1:
+            level = level / 100
+        if not 0.5 <= level < 1:
+            raise InvalidInput("Le niveau de service doit être compris entre 50 % et 99,9 %.")
+        job = submit(
+            "canteen.forecast",
+            {
+                "commune_id": actor.commune_id,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "service_level": level,
+                "actor": actor.email,
+            },
+            commune_id=actor.commune_id,
+            created_by=actor.email,
+        )
+        response = RedirectResponse(f"/app/taches/{job.id}", status_code=303)
+        set_flash(
+            response, "Calcul des commandes lancé : la feuille sera prête dans quelques instants."
+        )
+        return response
+
+    @router.get("/feuilles/{run_id}", response_class=HTMLResponse)
+    def sheet(request: Request, run_id: int, actor: Actor = Depends(require_actor)):
+        from communia.modules.canteen import store
+        from communia.modules.canteen.exports import drivers_text, kitchen_totals
+
+        with read_session() as s:
+            run, table = store.order_sheet(s, actor.commune_id, run_id)
+        totals = kitchen_totals(table) if len(table) else None
+        return render(
+            request,
+            "canteen/sheet.html",
+            {
+                "run": run,
+                "rows": []
+                if table.empty
+                else table.assign(explanation=[drivers_text(d) for d in table["drivers"]]).to_dict(
+                    "records"
+                ),
+                "totals": [] if totals is None else totals.to_dict("records"),
+                "chart": _chart(totals) if totals is not None else "",
+                "after": store.after_the_fact(table) if len(table) else {"days": 0},
+            },
+        )
+
+    @router.post("/feuilles/{run_id}/valider")
+    def validate(
+        request: Request,
+        run_id: int,
+        actor: Actor = Depends(require_actor),
+        form: dict = Depends(form_data),
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        with write_session() as s:
+            store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
+        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
+        set_flash(response, "Feuille de commande validée.")
+        return response
+
+    @router.post("/feuilles/{run_id}/lignes/{line_id}")
+    def override(
+        request: Request,
+        run_id: int,
+        line_id: int,
+        actor: Actor = Depends(require_actor),
+        form: dict = Depends(form_data),
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        value = form.get("commande", "").strip()
+        if not value.isdigit():
+            raise InvalidInput(f"Commande invalide « {value} » : un nombre entier de repas.")
+        with write_session() as s:
+            store.set_manual_order(
+                s,
+                actor.commune_id,
+                run_id=run_id,
+                line_id=line_id,
+                meals=int(value),
+                actor=actor.email,
+            )
+        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
+        set_flash(response, "Commande modifiée.")
+        return response
+
+    @router.post("/plats")
+    def dish_category(
+        request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+    ):
+        from communia.modules.canteen import store
+
+        check_csrf(request, actor, form.get("csrf_token"))
+        dish = form.get("plat", "").strip()
+        if not dish:
+            raise InvalidInput("Indiquez le plat à corriger.")
+        with write_session() as s:
+            store.set_dish_category(
+                s,
+                actor.commune_id,
+                dish=dish,
+                category=form.get("categorie", ""),
+                actor=actor.email,
+            )
+        response = RedirectResponse("/app/canteen", status_code=303)
+        set_flash(response, f"Catégorie du plat « {dish} » enregistrée.")
+        return response
+
+    @router.get("/feuilles/{run_id}/export.{fmt}")
+    def export(run_id: int, fmt: str, actor: Actor = Depends(require_actor)):
+        from communia.modules.canteen import exports, store
+
+        with read_session() as s:
+            run, table = store.order_sheet(s, actor.commune_id, run_id)
+        if table.empty:
+            raise InvalidInput("Feuille vide : rien à exporter.")
+        if fmt == "csv":
+            body, media = exports.to_csv(table), "text/csv; charset=utf-8"
+        elif fmt == "xlsx":
+            body = exports.to_xlsx(table)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        elif fmt == "pdf":
+            body = exports.to_pdf(
+                table,
+                title=f"Commandes de repas du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y}",
+                subtitle=(
+                    f"Niveau de service {run.service_level:.0%} ; historique jusqu'au "
+                    f"{run.history_last_date:%d/%m/%Y}. Proposition à valider par le gestionnaire."
+                ),
+            )
+            media = "application/pdf"
+        else:
+            raise InvalidInput("Format d'export inconnu (csv, xlsx ou pdf).")
+        return Response(
+            body,
+            media_type=media,
+            headers={"content-disposition": f'attachment; filename="commandes-{run_id}.{fmt}"'},
+        )
+
+    return router
+
+
+def _chart(totals) -> str:
+    """Inline SVG: forecast, order and meals served per day (city total)."""
+    import math
+
+    if totals is None or totals.empty:
+        return ""
+    w, h, pad = 720, 220, 36
+    series = {
+        "forecast": ("#1f5fa8", "Repas prévus"),
+        "order": ("#c77700", "Commande"),
+        "served": ("#2e7d32", "Repas servis"),
+    }
+    values = [float(v) for col in series if col in totals for v in totals[col] if v == v]
+    top = max(values) * 1.03 if values else 1.0
+    bottom = min(values) * 0.9 if values else 0.0
+    n = len(totals)
+
+    def xy(i, v):
+        x = pad + (w - 2 * pad) * (i / max(n - 1, 1))
+        y = h - pad - (h - 2 * pad) * ((v - bottom) / max(top - bottom, 1.0))
+        return f"{x:.1f},{y:.1f}"
+
+    parts = [
+        f'<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title" class="chart">',
+        '<title id="chart-title">Total par jour : repas prévus, commandés et servis</title>',
+        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
+        f'<text x="{pad}" y="{pad - 10}" font-size="11">{top:.0f} repas</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{bottom:.0f} repas</text>',
+    ]
+    for k, (col, (color, label)) in enumerate(series.items()):
+        if col not in totals:
+            continue
+        pts = [
+            xy(i, v)
+            for i, v in enumerate(totals[col])
+            if not (isinstance(v, float) and math.isnan(v))
+        ]
+        if pts:
+            points = " ".join(pts)
+            parts.append(
+                f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>'
+            )
+            parts.append(
+                f'<text x="{pad + 160 * k}" y="{h - 8}" font-size="12" '
+                f'fill="{color}">■ {label}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

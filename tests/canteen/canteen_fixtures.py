@@ -1,0 +1,38 @@
+"""Fixtures of the canteen tests (imported by each test module: a conftest.py here would
+shadow the root one, which other tests import as ``conftest``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def nantes_slice() -> Path:
+    return FIXTURES / "nantes_slice"
+
+
+@pytest.fixture(scope="session")
+def slice_data(nantes_slice):
+    from communia.modules.canteen.io import load_nantes
+
+    return load_nantes(nantes_slice)
+
+
+@pytest.fixture(scope="session")
+def slice_model(slice_data):
+    """A model fitted on the slice up to the end of school year 2016-17."""
+    from communia.modules.canteen.evaluate import fit_model
+
+    return fit_model(slice_data.until("2017-07-07"), n_estimators=60)
+
+
+@pytest.fixture(scope="session")
+def nantes_dir(shared_data) -> Path:
+    path = shared_data / "cantine" / "nantes"
+    if not path.is_dir():
+        pytest.skip("données de Nantes absentes")
+    return path

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from communia.core.errors import InvalidInput
+from communia.modules.canteen.estimators import (
+    GradientBoostingForecaster,
+    PreviousYearBaseline,
+    SameWeekdayBaseline,
+)
+from communia.modules.canteen.evaluate import forecast_period, service_rows
+
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
+
+def _history(data):
+    h = data.attendance
+    return h[["date", "canteen"]], h["served"].to_numpy()
+
+
+@pytest.mark.parametrize(
+    "cls", [SameWeekdayBaseline, PreviousYearBaseline, GradientBoostingForecaster]
+)
+def test_estimator_contract(cls, slice_data):
+    est = cls(context=slice_data.context())
+    params = est.get_params()
+    assert "context" in params
+    clone(est)  # __init__ only stores parameters
+    assert not [k for k in vars(est) if k.endswith("_")]
+    with pytest.raises(InvalidInput):
+        est.fit(pd.DataFrame({"date": [], "canteen": []}), [])
+
+
+def test_same_weekday_baseline_uses_last_comparable_week():
+    X = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2018-09-03", "2018-09-10", "2018-09-11", "2018-09-17"]),
+            "canteen": ["A", "A", "A", "A"],
+        }
+    )
+    y = [100, 110, 90, 0]  # the last Monday had no service: not comparable
+    est = SameWeekdayBaseline().fit(X, y)
+    assert est is not None
+    pred = est.predict(
+        pd.DataFrame({"date": pd.to_datetime(["2018-10-01", "2018-10-02"]), "canteen": "A"})
+    )
+    assert pred.tolist() == [110, 90]
+
+
+def test_previous_year_baseline_means_same_weekday():
+    X = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2017-09-04", "2017-09-11", "2017-09-05", "2018-09-03"]),
+            "canteen": "A",
+        }
+    )
+    est = PreviousYearBaseline().fit(X, [100, 120, 80, 500])
+    pred = est.predict(
+        pd.DataFrame({"date": pd.to_datetime(["2018-10-01", "2018-10-03"]), "canteen": "A"})
+    )
+    # Mondays of 2017-18 -> 110; no Wednesday then -> year mean 100. 2018-19 data is not
+    # the previous year of 2018-19, so the 500 is never used.
+    assert pred.tolist() == [110, 100]
+
+
+def test_gradient_boosting_forecasts_and_orders(slice_model, slice_data):
+    rows = service_rows(
+        slice_data, pd.Timestamp("2017-09-04").date(), pd.Timestamp("2017-10-20").date()
+    )
+    point = slice_model.predict(rows)
+    assert np.isfinite(point).all() and (point > 0).all()
+    low = slice_model.predict_quantile(rows, 0.6, point=point)
+    high = slice_model.predict_quantile(rows, 0.98, point=point)
+    assert (low >= np.floor(point)).all() and (high >= low).all() and high.sum() > low.sum()
+    assert not hasattr(GradientBoostingForecaster(), "booster_")
+    with pytest.raises(InvalidInput, match="niveau de service"):
+        slice_model.predict_quantile(rows, 1.5)
+
+
+def test_model_beats_naive_on_the_slice(slice_model, slice_data):
+    test = slice_data.attendance
+    test = test[(test["date"] >= "2017-09-01") & test["served"].notna()]
+    X, y = _history(slice_data.until("2017-07-07"))
+    keys = test[["date", "canteen"]]
+    mae = lambda p: np.mean(np.abs(p - test["served"].to_numpy()))  # noqa: E731
+    model = mae(slice_model.predict(keys))
+    naive = mae(SameWeekdayBaseline(context=slice_data.context()).fit(X, y).predict(keys))
+    assert model < naive
+
+
+def test_strike_closure_and_manual_delta(slice_data, slice_model):
+    day = pd.Timestamp("2017-11-09")
+    keys = pd.DataFrame({"date": [day, day], "canteen": ["AGENETS", "COUDRAY E."]})
+    base = slice_model.predict(keys)
+    ctx = slice_data.context()
+    events = pd.DataFrame(
+        {
+            "date": [day, day, day],
+            "canteen": ["", "COUDRAY E.", "AGENETS"],
+            "kind": ["greve", "fermeture", "sortie"],
+            "comment": ["", "travaux", "sortie de 2 classes"],
+            "delta": [np.nan, np.nan, -40.0],
+        }
+    )
+    ctx.events = pd.concat([ctx.events, events], ignore_index=True)
+    model = clone(slice_model).set_params(context=ctx)
+    for attr in (
+        "booster_",
+        "ref_stats_",
+        "codes_",
+        "residual_quantiles_",
+        "last_date_",
+        "recent_history_",
+    ):
+        setattr(model, attr, getattr(slice_model, attr))
+    after = model.predict(keys)
+    assert after[1] == 0  # closed
+    assert after[0] <= base[0] - 40 + 1e-9  # 40 pupils away (+ the strike, if learned)
+
+
+def test_new_canteen_from_enrolment(slice_data, slice_model):
+    data = slice_data.until("2017-07-07")
+    ctx = data.context()
+    ctx.canteens = pd.concat(
+        [ctx.canteens, pd.DataFrame({"canteen": ["NOUVELLE"], "kind": ["M/E"], "sector": ["Sud"]})],
+        ignore_index=True,
+    )
+    ctx.enrolment = pd.concat(
+        [
+            ctx.enrolment,
+            pd.DataFrame({"canteen": ["NOUVELLE"], "school_year": [2017], "pupils": [300.0]}),
+        ],
+        ignore_index=True,
+    )
+    model = GradientBoostingForecaster(context=ctx, n_estimators=40)
+    X, y = _history(data)
+    model.fit(X, y)
+    rows = pd.DataFrame({"date": pd.to_datetime(["2017-09-12"]), "canteen": ["NOUVELLE"]})
+    pred = model.predict(rows)[0]
+    assert 100 < pred < 300  # 300 pupils, most of whom eat at the canteen
+
+
+def test_forecast_uses_nothing_after_history(slice_data):
+    cut = slice_data.until("2017-07-07")
+    a = forecast_period(cut, "2017-09-04", "2017-09-29", model=None)
+    # Change every served count after the cut: the forecast must not move.
+    tampered = slice_data.until("2099-01-01")
+    tampered.attendance = tampered.attendance.copy()
+    late = tampered.attendance["date"] > "2017-07-07"
+    tampered.attendance.loc[late, "served"] = 1.0
+    b = forecast_period(tampered.until("2017-07-07"), "2017-09-04", "2017-09-29")
+    pd.testing.assert_frame_equal(a, b)
+    assert set(a.columns) == {"date", "canteen", "forecast", "order"}
+    assert (a["date"].dt.day_of_week != 2).all()
+    assert len(a) == len(a.drop_duplicates(["date", "canteen"]))
+
+
+def test_empty_period_is_refused(slice_data):
+    with pytest.raises(InvalidInput, match="Période vide"):
+        forecast_period(slice_data, "2018-08-01", "2018-08-15")
+    with pytest.raises(InvalidInput, match="précède"):
+        forecast_period(slice_data, "2018-09-15", "2018-09-01")
+    with pytest.raises(InvalidInput, match="AAAA-MM-JJ"):
+        forecast_period(slice_data, "15/09/2018", "2018-09-01")
+
+
+def test_explain_gives_french_drivers(slice_model):
+    keys = pd.DataFrame({"date": pd.to_datetime(["2017-12-21"]), "canteen": ["AGENETS"]})
+    drivers = slice_model.explain(keys)[0]
+    assert len(drivers) == 3
+    labels = {
+        "jour de la semaine",
+        "vacances et jours fériés proches",
+        "menu",
+        "grève",
+        "période de l'année",
+        "effectifs et tendance",
+        "habitudes de la cantine",
+    }
+    assert all(label in labels and np.isfinite(v) for label, v in drivers)
+
+
+def test_recent_level_option_round_trips(slice_data, tmp_path):
+    from communia.modules.canteen.artifact import load_model, save_model
+
+    data = slice_data.until("2017-11-10")
+    X, y = _history(data)
+    model = GradientBoostingForecaster(context=data.context(), recent=True, n_estimators=30)
+    model.fit(X, y)
+    assert model.recent_history_["date"].max() == model.last_date_
+    keys = pd.DataFrame(
+        {"date": pd.to_datetime(["2017-11-20", "2018-01-15"]), "canteen": "AGENETS"}
+    )
+    loaded = load_model(save_model(model, tmp_path / "m.json"), context=data.context())
+    np.testing.assert_allclose(loaded.predict(keys), model.predict(keys))

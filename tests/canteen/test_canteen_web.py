@@ -1,0 +1,137 @@
+"""The manager's pages over HTTP against the live app, and in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from communia_testing import PASSWORD, csrf_of, login, shot
+
+pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
+
+
+def _template_csv(slice_data, *, until: str = "2017-07-07") -> bytes:
+    att = slice_data.until(until).attendance
+    att = att[att["date"] >= "2015-09-01"].dropna(subset=["served"])
+    lines = ["date;cantine;repas_servis;repas_commandes"]
+    for d, c, s, o in att[["date", "canteen", "served", "ordered"]].itertuples(index=False):
+        lines.append(f"{d:%d/%m/%Y};{c};{s:.0f};{'' if o != o else f'{o:.0f}'}")
+    return ("\n".join(lines) + "\n").encode("cp1252")
+
+
+def _wait_job(job_id: int) -> dict:
+    from communia.core.jobs import wait
+
+    job = wait(job_id, timeout=240)
+    assert job.state == "succeeded", (job.state, job.error)
+    return job.result
+
+
+def test_manager_workflow_over_http(http, two_communes, slice_data):
+    login(http, "agent@ville-a.fr")
+    page = http.get("/app/canteen")
+    assert page.status_code == 200 and "Aucun historique" in page.text
+    token = csrf_of(http, "/app/canteen")
+
+    # A bad file is refused whole, with the rejected lines in French.
+    bad = b"date;cantine;repas_servis\n2017-09-04;A;100\n2017-09-05;A;-3\n"
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("frequentation.csv", bad, "text/csv")},
+    )
+    assert r.status_code == 422 and "négatif" in r.text and "Rien n'a été enregistré" in r.text
+    assert "Aucun historique" in http.get("/app/canteen").text
+
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("frequentation.csv", _template_csv(slice_data), "text/csv")},
+    )
+    assert r.status_code == 303, r.text
+    assert "jours-cantines enregistrés" in http.get("/app/canteen").text
+
+    r = http.post(
+        "/app/canteen/evenements",
+        data={
+            "csrf_token": token,
+            "date": "2017-09-14",
+            "type": "greve",
+            "cantine": "",
+            "commentaire": "grève nationale",
+            "ecart": "",
+        },
+    )
+    assert r.status_code == 303
+    r = http.post(
+        "/app/canteen/feuilles",
+        data={"csrf_token": token, "debut": "2017-09-11", "fin": "2017-09-22", "niveau": "0.95"},
+    )
+    assert r.status_code == 303 and "/app/taches/" in r.headers["location"]
+    result = _wait_job(int(r.headers["location"].rsplit("/", 1)[1]))
+    sheet = http.get(result["url"])
+    assert sheet.status_code == 200
+    assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
+        r = http.get(f"{result['url']}/export.{fmt}")
+        assert r.status_code == 200 and r.content.startswith(magic)
+
+    # The manager changes one order and validates the sheet.
+    run_url = result["url"]
+    line = re.search(r'action="(/app/canteen/feuilles/\d+/lignes/\d+)"', sheet.text).group(1)
+    assert http.post(line, data={"csrf_token": token, "commande": "123"}).status_code == 303
+    assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
+    page = http.get(run_url).text
+    assert "Feuille validée" in page and "(proposé :" in page
+    # Then what was served arrives: error and meals saved against the past orders.
+    later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
+    tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("septembre.csv", "\n".join(tail).encode(), "text/csv")},
+    )
+    assert r.status_code == 303
+    page = http.get(run_url).text
+    assert "Après coup" in page and "repas économisés" in page
+
+    # Another commune sees none of it.
+    http.cookies.clear()
+    login(http, "agent@ville-b.fr")
+    assert http.get(result["url"]).status_code == 404
+    assert "Aucun historique" in http.get("/app/canteen").text
+
+
+@pytest.mark.browser
+def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
+    csv = tmp_path / "frequentation.csv"
+    csv.write_bytes(_template_csv(slice_data))
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/app")
+    page.goto("/app/canteen")
+    page.get_by_label("Fichier de fréquentation").set_input_files(str(csv))
+    page.get_by_role("button", name="Importer").click()
+    page.wait_for_url("**/app/canteen")
+    assert "Import accepté" in page.get_by_role("status").text_content()
+    page.get_by_label("Date", exact=True).fill("2017-09-14")
+    page.get_by_label("Type").select_option("greve")
+    page.get_by_label("Commentaire").fill("grève nationale")
+    page.get_by_role("button", name="Enregistrer l'événement").click()
+    page.wait_for_url("**/app/canteen")
+    shot(page, "canteen-home")
+    page.get_by_label("Du", exact=True).fill("2017-09-11")
+    page.get_by_label("Au", exact=True).fill("2017-09-22")
+    page.get_by_role("button", name="Calculer les commandes").click()
+    page.wait_for_url("**/app/taches/*")
+    job_id = int(page.url.rsplit("/", 1)[1])
+    result = _wait_job(job_id)
+    page.goto(result["url"])
+    assert page.get_by_role("heading", name="Cuisine centrale : total par jour").is_visible()
+    shot(page, "canteen-order-sheet")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="PDF à imprimer").click()
+    assert info.value.suggested_filename.endswith(".pdf")
