@@ -19,7 +19,7 @@ format:
 settings-doc:   ## regenerate docs/settings.md from the declarations
 	.venv/bin/communia settings-doc --output docs/settings.md
 
-bench: bench-web bench-documents bench-privacy bench-voice bench-llm bench-water bench-search bench-assistant ## every benchmark (figures are recorded in docs/benchmarks.md)
+bench: bench-web bench-documents bench-privacy bench-voice bench-llm bench-water bench-search bench-assistant bench-canteen ## every benchmark (figures are recorded in docs/benchmarks.md)
 
 bench-web:      ## home page and API latency with 10 concurrent clients (wrk), CLI start time
 	$(VENV_PY) benchmarks/web.py
@@ -46,3 +46,6 @@ bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query
 bench-assistant: ## citizen assistant: right fiche, right service, emergencies, answer time
 	$(VENV_PY) benchmarks/assistant_bench.py setup
 	$(VENV_PY) benchmarks/assistant_bench.py run
+
+bench-canteen:  ## meal forecasts on Nantes: model vs naive baselines vs human orders
+	$(VENV_PY) -m communia.modules.canteen.bench --data ../shared/data/cantine/nantes --out docs/benchmarks/canteen-raw.md
