@@ -23,11 +23,15 @@ __all__ = [
 @pytest.fixture(autouse=True)
 def no_stray_worker():
     """Each test decides which workers run: stop a process-wide worker that an app
-    started earlier in this test process (e.g. a live server of another test file)."""
-    from communia.core.jobs.embedded import stop_embedded_worker
+    started earlier in this test process (e.g. a live server of another test file), and
+    restart it afterwards so that server's later tests still get their jobs run."""
+    from communia.core.jobs import embedded
 
-    stop_embedded_worker()
+    was_running = embedded._global is not None
+    embedded.stop_embedded_worker()
     yield
+    if was_running:
+        embedded.start_embedded_worker()
 
 
 @pytest.fixture
