@@ -111,7 +111,17 @@ def cmd_test(args: list[str]) -> None:
     env.pop("COMMUNIA_DATABASE_URL", None)
     say("Tests sur SQLite")
     code = run(
-        str(PY), "-m", "pytest", "-n", "2", "--dist", "loadfile", *args, env=env, check=False
+        str(PY),
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "loadfile",
+        "--durations=15",
+        *args,
+        env=env,
+        check=False,
     )
     pg = os.environ.get("COMMUNIA_TEST_POSTGRES_URL")
     if pg and code in (0, 5):
