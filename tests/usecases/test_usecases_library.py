@@ -126,6 +126,7 @@ def test_federation_pulls_another_instance_over_http(database):
             assert case.source == url and case.commune_id is None
     finally:
         server.shutdown()
+        server.server_close()
     with pytest.raises(service.Unavailable), write_session() as s:
         service.pull(s, url, by="test")  # the remote is gone: clear French error
 
