@@ -12,15 +12,16 @@ from communia_testing import PASSWORD, csrf_of, login
 
 @pytest.fixture
 def villebelle(http, monkeypatch):
+    from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.core.users import create_user
-    from communia.modules.assistant.knowledge import get_commune, seed_demo
+    from communia.modules.assistant.knowledge import seed_demo
 
     monkeypatch.setenv("COMMUNIA_MODULES__SEARCH__EMBEDDER", "none")
     reset_settings()
     seed_demo(slug="villebelle")
     with write_session() as s:
-        commune = get_commune(s, "villebelle")
+        commune = commune_by_slug(s, "villebelle")
         create_user(
             s,
             commune_id=commune.id,

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from communia.core.communes import commune_by_slug
+
 pd = pytest.importorskip("pandas")
 pytest.importorskip("wntr")
 
@@ -67,7 +69,7 @@ def test_detect_mnf_stores_alerts_and_scores(three_weeks, commune, tmp_path, sha
     from communia.modules.water import service
 
     with read_session() as s:
-        cid = service.commune_id_for_slug(s, commune)
+        cid = commune_by_slug(s, commune).id
         run = service.latest_run(s, cid)
         assert run.method == "mnf" and set(run.daily) == {"zone1", "zone2"}
         assert len(service.list_alerts(s, cid)) == len(lines) - 1
@@ -149,7 +151,7 @@ def test_risk_commands(tmp_path, commune):
     from communia.modules.water import service
 
     with read_session() as s:
-        assert len(service.risk_rows(s, service.commune_id_for_slug(s, commune))) == 12
+        assert len(service.risk_rows(s, commune_by_slug(s, commune).id)) == 12
 
 
 def test_detect_from_generic_long_csv(three_weeks, tmp_path):

@@ -192,7 +192,7 @@ def get_commune(session: Session, actor: Actor) -> Commune:
 def commune_by_slug(session: Session, slug: str) -> Commune:
     commune = session.scalar(select(Commune).where(Commune.slug == slug))
     if commune is None:
-        raise NotFound(f"Aucune commune « {slug} » sur cette instance.")
+        raise NotFound(f"Commune inconnue : « {slug} ».")
     return commune
 
 

@@ -60,17 +60,11 @@ def install_model_cmd(force: bool, target: Path | None) -> None:
 def _commune_id(slug: str | None) -> int | None:
     if not slug:
         return None
-    from sqlalchemy import select
-
+    from communia.core.communes import commune_by_slug
     from communia.core.db import read_session
-    from communia.core.errors import NotFound
-    from communia.core.models import Commune
 
     with read_session() as s:
-        commune_id = s.scalar(select(Commune.id).where(Commune.slug == slug))
-    if commune_id is None:
-        raise NotFound(f"Commune « {slug} » introuvable.")
-    return commune_id
+        return commune_by_slug(s, slug).id
 
 
 @llm_group.command(

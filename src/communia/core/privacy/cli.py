@@ -12,7 +12,7 @@ import sys
 import click
 
 from communia.cli.i18n import t
-from communia.core.errors import InvalidInput, NotFound
+from communia.core.errors import InvalidInput
 
 __all__ = ["privacy_group"]
 
@@ -34,14 +34,9 @@ def _read(source: str, encoding: str | None) -> str:
 
 
 def _commune_id(session, slug: str) -> int:
-    from sqlalchemy import select
+    from communia.core.communes import commune_by_slug
 
-    from communia.core.models import Commune
-
-    commune_id = session.scalar(select(Commune.id).where(Commune.slug == slug))
-    if commune_id is None:
-        raise NotFound(f"Commune inconnue : « {slug} ».")
-    return commune_id
+    return commune_by_slug(session, slug).id
 
 
 def _warn(warnings: list[str]) -> None:

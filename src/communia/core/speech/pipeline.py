@@ -100,16 +100,11 @@ class VoicePipeline:
     @classmethod
     def for_commune(cls, slug: str, **kwargs) -> VoicePipeline:
         """Build a pipeline for a commune of the database (name and id looked up)."""
-        from sqlalchemy import select
-
+        from communia.core.communes import commune_by_slug
         from communia.core.db import read_session
-        from communia.core.errors import NotFound
-        from communia.core.models import Commune
 
         with read_session() as session:
-            commune = session.scalar(select(Commune).where(Commune.slug == slug))
-            if commune is None:
-                raise NotFound(f"Commune inconnue : « {slug} ».")
+            commune = commune_by_slug(session, slug)
             return cls(
                 commune_slug=slug, commune_name=commune.name, commune_id=commune.id, **kwargs
             )

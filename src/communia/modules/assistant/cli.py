@@ -98,13 +98,14 @@ def seed_demo_cmd(slug: str, fiche_dir: Path | None) -> None:
 @click.option("--commune", "slug", required=True)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def import_fiches_cmd(slug: str, directory: Path) -> None:
+    from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.modules.assistant.dila import read_fiche_dir
-    from communia.modules.assistant.knowledge import get_commune, import_fiches, reindex
+    from communia.modules.assistant.knowledge import import_fiches, reindex
 
     fiches = read_fiche_dir(directory)
     with write_session() as s:
-        cid = get_commune(s, slug).id
+        cid = commune_by_slug(s, slug).id
         counts = import_fiches(s, commune_id=cid, fiches=fiches, actor="cli")
     with click.progressbar(length=1, label="Indexation") as bar:
 
@@ -131,21 +132,17 @@ def import_fiches_cmd(slug: str, directory: Path) -> None:
 def import_routing_cmd(slug: str, path: Path) -> None:
     """JSON: {"services": [{slug, name, description, phone, email, hours}],
     "examples": [[slug, text]]}"""
+    from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.core.errors import InvalidInput
-    from communia.modules.assistant.knowledge import (
-        add_routing_examples,
-        get_commune,
-        import_services,
-        reindex,
-    )
+    from communia.modules.assistant.knowledge import add_routing_examples, import_services, reindex
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"Fichier illisible : {path.name}.") from exc
     with write_session() as s:
-        cid = get_commune(s, slug).id
+        cid = commune_by_slug(s, slug).id
         import_services(s, commune_id=cid, services=data.get("services", []), actor="cli")
         n = add_routing_examples(
             s,
@@ -162,11 +159,12 @@ def import_routing_cmd(slug: str, path: Path) -> None:
 )
 @click.option("--commune", "slug", required=True)
 def reindex_cmd(slug: str) -> None:
+    from communia.core.communes import commune_by_slug
     from communia.core.db import read_session
-    from communia.modules.assistant.knowledge import get_commune, reindex
+    from communia.modules.assistant.knowledge import reindex
 
     with read_session() as s:
-        cid = get_commune(s, slug).id
+        cid = commune_by_slug(s, slug).id
     r1, r2 = reindex(commune_id=cid)
     click.echo(
         f"Connaissances : {r1.added} ajoutées, {r1.updated} modifiées, {r1.unchanged} inchangées ; "
@@ -179,12 +177,12 @@ def reindex_cmd(slug: str) -> None:
 )
 @click.option("--commune", "slug", required=True)
 def queue_cmd(slug: str) -> None:
+    from communia.core.communes import commune_by_slug
     from communia.core.db import read_session
     from communia.modules.assistant.conversations import open_questions
-    from communia.modules.assistant.knowledge import get_commune
 
     with read_session() as s:
-        items = open_questions(s, commune_id=get_commune(s, slug).id)
+        items = open_questions(s, commune_id=commune_by_slug(s, slug).id)
         for q in items:
             click.echo(f"#{q.id} [{q.reason}] {q.service_slug or '—'} : {q.question[:120]}")
         if not items:
@@ -204,12 +202,13 @@ def queue_cmd(slug: str) -> None:
 @click.option("--service", default="")
 @click.argument("body")
 def answer_cmd(slug: str, question_id: int, title: str, service: str, body: str) -> None:
+    from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.modules.assistant.conversations import answer_question
-    from communia.modules.assistant.knowledge import get_commune, reindex
+    from communia.modules.assistant.knowledge import reindex
 
     with write_session() as s:
-        cid = get_commune(s, slug).id
+        cid = commune_by_slug(s, slug).id
         answer_question(
             s,
             commune_id=cid,
@@ -232,13 +231,13 @@ def answer_cmd(slug: str, question_id: int, title: str, service: str, body: str)
 def book_cmd(slug: str, service: str, contact: str) -> None:
     from zoneinfo import ZoneInfo
 
+    from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.modules.assistant.conversations import book_callback
-    from communia.modules.assistant.knowledge import get_commune
 
     with write_session() as s:
         cb = book_callback(
-            s, commune_id=get_commune(s, slug).id, service_slug=service, contact=contact
+            s, commune_id=commune_by_slug(s, slug).id, service_slug=service, contact=contact
         )
         when = cb.slot_start.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
     click.echo(f"Rappel réservé le {when}.")
@@ -266,14 +265,14 @@ def purge_cmd() -> None:
 @click.option("--commune", "slug", required=True)
 @click.option("--days", default=30, show_default=True)
 def dashboard_cmd(slug: str, days: int) -> None:
+    from communia.core.communes import commune_by_slug
     from communia.core.db import read_session
     from communia.modules.assistant.conversations import dashboard
-    from communia.modules.assistant.knowledge import get_commune
 
     with read_session() as s:
         click.echo(
             json.dumps(
-                dashboard(s, commune_id=get_commune(s, slug).id, days=days),
+                dashboard(s, commune_id=commune_by_slug(s, slug).id, days=days),
                 ensure_ascii=False,
                 indent=2,
             )

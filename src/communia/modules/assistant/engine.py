@@ -25,11 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communia.core import audit
+from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
 from communia.modules.assistant.emergency import NUMBERS, detect_emergency
-from communia.modules.assistant.knowledge import MODULE, ROUTING_MODULE, get_commune
+from communia.modules.assistant.knowledge import MODULE, ROUTING_MODULE
 from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
 from communia.modules.assistant.settings import get_assistant_settings
 from communia.modules.assistant.text import (
@@ -191,7 +192,7 @@ def ask(
         notes.append("tronque")
 
     with read_session() as s:
-        commune = get_commune(s, commune_slug)
+        commune = commune_by_slug(s, commune_slug)
         services = {
             svc.slug: svc
             for svc in s.scalars(select(Service).where(Service.commune_id == commune.id))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from communia.core import audit
 from communia.core.db import read_session, utcnow, write_session
-from communia.core.errors import InvalidInput, NotFound
+from communia.core.errors import InvalidInput
 from communia.core.models import Commune, Service
 from communia.core.search import Document, IndexReport, Passage, build_index
 from communia.modules.assistant.dila import Fiche
@@ -28,7 +28,6 @@ from communia.modules.assistant.routing import resolve_service, service_for_brea
 
 __all__ = [
     "FIXTURES",
-    "get_commune",
     "import_fiches",
     "upsert_entry",
     "import_services",
@@ -44,13 +43,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MODULE = "assistant"
 ROUTING_MODULE = "assistant-routing"
 REVIEW_MONTHS = 12
-
-
-def get_commune(session: Session, slug: str) -> Commune:
-    commune = session.scalar(select(Commune).where(Commune.slug == slug))
-    if commune is None:
-        raise NotFound(f"Commune inconnue : « {slug} ».")
-    return commune
 
 
 def _services(session: Session, commune_id: int) -> dict[str, Service]:

@@ -30,10 +30,10 @@ STATIC = Path(__file__).parent / "static"
 
 @public_router.get("", response_class=HTMLResponse)
 def chat_page(request: Request, commune: str):
-    from communia.modules.assistant.knowledge import get_commune
+    from communia.core.communes import commune_by_slug
 
     with read_session() as s:
-        commune_obj = get_commune(s, commune)
+        commune_obj = commune_by_slug(s, commune)
     return render(
         request, "assistant/chat.html", {"commune": commune_obj, "exchange": None, "token": ""}
     )
@@ -46,11 +46,11 @@ def chat_post(
     question: str = Form(""),
     conversation: str = Form(""),
 ):
+    from communia.core.communes import commune_by_slug
     from communia.modules.assistant.engine import ask
-    from communia.modules.assistant.knowledge import get_commune
 
     with read_session() as s:
-        commune_obj = get_commune(s, commune)
+        commune_obj = commune_by_slug(s, commune)
     result = ask(question, commune_slug=commune, conversation=conversation or None, channel="web")
     return render(
         request,
@@ -67,11 +67,11 @@ def chat_post(
 def chat_feedback(
     request: Request, commune: str, conversation: str = Form(""), utile: str = Form("")
 ):
+    from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import feedback
-    from communia.modules.assistant.knowledge import get_commune
 
     with write_session() as s:
-        commune_obj = get_commune(s, commune)
+        commune_obj = commune_by_slug(s, commune)
         feedback(s, commune_id=commune_obj.id, token=conversation, helpful=utile == "oui")
     return render(
         request,
@@ -82,10 +82,10 @@ def chat_feedback(
 
 @public_router.get("/widget.js")
 def widget(request: Request, commune: str):
-    from communia.modules.assistant.knowledge import get_commune
+    from communia.core.communes import commune_by_slug
 
     with read_session() as s:
-        get_commune(s, commune)  # 404 in French for an unknown commune
+        commune_by_slug(s, commune)  # 404 in French for an unknown commune
     base = str(request.base_url).rstrip("/")
     js = (STATIC / "widget.js").read_text(encoding="utf-8")
     js = js.replace("__BASE__", base).replace("__COMMUNE__", commune)
@@ -126,13 +126,13 @@ async def api_ask(request: Request):
 @api_router.post("/feedback")
 async def api_feedback(request: Request):
     """Form fields ``commune``, ``conversation``, ``utile`` (``oui``/``non``)."""
+    from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import feedback
-    from communia.modules.assistant.knowledge import get_commune
 
     form = await request.form()
     try:
         with write_session() as s:
-            commune_id = get_commune(s, str(form.get("commune", ""))).id
+            commune_id = commune_by_slug(s, str(form.get("commune", ""))).id
             feedback(
                 s,
                 commune_id=commune_id,

@@ -163,11 +163,12 @@ def water_group() -> click.Group:
             f"{len(frame)} alerte(s) écrite(s) dans {out} en {time.perf_counter() - started:.1f} s."
         )
         if commune:
+            from communia.core.communes import commune_by_slug
             from communia.core.db import write_session
             from communia.modules.water import service
 
             with write_session() as session:
-                cid = service.commune_id_for_slug(session, commune)
+                cid = commune_by_slug(session, commune).id
                 stored = service.save_network(
                     session,
                     commune_id=cid,
@@ -441,12 +442,13 @@ def water_group() -> click.Group:
             f"{km_per_year} km/an) écrit dans {out}."
         )
         if commune:
+            from communia.core.communes import commune_by_slug
             from communia.core.db import write_session
             from communia.modules.water import service
 
             scored = rows.assign(risk=model.predict(rows))
             with write_session() as session:
-                cid = service.commune_id_for_slug(session, commune)
+                cid = commune_by_slug(session, commune).id
                 service.save_risk(
                     session,
                     commune_id=cid,

@@ -14,12 +14,12 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from communia.core import audit
 from communia.core.db import utcnow
-from communia.core.errors import InvalidInput, NotFound
+from communia.core.errors import InvalidInput
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from communia.modules.water.network import Network
 
 __all__ = [
-    "commune_id_for_slug",
     "save_network",
     "latest_network",
     "record_run",
@@ -66,15 +65,6 @@ def _utc(value: Any) -> datetime:
 
 
 _DECISIONS = {"confirmee": "valide", "reparee": "valide", "rejetee": "rejete"}
-
-
-def commune_id_for_slug(session: Session, slug: str) -> int:
-    from communia.core.models import Commune
-
-    commune = session.scalar(select(Commune).where(Commune.slug == slug))
-    if commune is None:
-        raise NotFound(f"Commune inconnue : « {slug} ».")
-    return int(commune.id)
 
 
 def save_network(
