@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from communia.core import audit
+from communia.core.db import check_version, flush_versioned
 from communia.core.errors import Conflict, InvalidInput, NotFound
 from communia.core.models import Commune, Service
 from communia.core.tenancy import get_scoped, scoped
@@ -200,27 +200,16 @@ def list_communes(session: Session) -> list[Commune]:
     return list(session.scalars(select(Commune).order_by(Commune.name)))
 
 
-def _check_version(obj: Any, expected: int | None) -> None:
-    if expected is not None and int(expected) != obj.version:
-        raise Conflict(
-            "Cette fiche a été modifiée par quelqu'un d'autre entre-temps. "
-            "Rechargez la page pour voir sa version actuelle, puis refaites vos changements."
-        )
-
-
 def update_profile(
     session: Session, actor: Actor, data: dict[str, Any], *, expected_version: int | None = None
 ) -> Commune:
     require_admin(actor)
     commune = get_commune(session, actor)
-    _check_version(commune, expected_version)
+    check_version(commune, expected_version)
     changes = _clean_profile(data)
     for key, value in changes.items():
         setattr(commune, key, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("La fiche de la commune a été modifiée en même temps ; réessayez.") from None
+    flush_versioned(session, "La fiche de la commune a été modifiée en même temps ; réessayez.")
     audit.record(
         session,
         actor=actor.email,
@@ -298,16 +287,13 @@ def save_service(
         action = "service.create"
     else:
         service = get_scoped(session, Service, service_id, actor.commune_id)
-        _check_version(service, expected_version)
+        check_version(service, expected_version)
         for key, value in values.items():
             setattr(service, key, value)
         if hours is not None:
             service.hours = hours
         action = "service.update"
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("Ce service a été modifié en même temps ; réessayez.") from None
+    flush_versioned(session, "Ce service a été modifié en même temps ; réessayez.")
     audit.record(
         session,
         actor=actor.email,

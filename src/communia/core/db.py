@@ -12,13 +12,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
-from communia.core.errors import Unavailable
+from communia.core.errors import Conflict, Unavailable
 
 __all__ = [
     "Base",
@@ -30,6 +32,9 @@ __all__ = [
     "write_session",
     "reset_engine",
     "is_sqlite",
+    "check_version",
+    "flush_versioned",
+    "STALE_MESSAGE",
 ]
 
 NAMING = {
@@ -76,6 +81,26 @@ class TenantMixin:
     commune_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("communes.id", ondelete="CASCADE"), index=True
     )
+
+
+STALE_MESSAGE = (
+    "Cette fiche a été modifiée par quelqu'un d'autre entre-temps. "
+    "Rechargez la page pour voir sa version actuelle, puis refaites vos changements."
+)
+
+
+def check_version(obj: Any, expected: int | None, message: str = STALE_MESSAGE) -> None:
+    """Optimistic locking: refuse an edit made on a version the user did not see."""
+    if expected is not None and int(expected) != obj.version:
+        raise Conflict(message)
+
+
+def flush_versioned(session: Session, message: str) -> None:
+    """Flush, turning a concurrent write of the same versioned row into a French ``Conflict``."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(message) from None
 
 
 _lock = threading.Lock()

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from communia.core import audit
-from communia.core.errors import Conflict, InvalidInput, NotFound, Unavailable
+from communia.core.db import check_version, flush_versioned
+from communia.core.errors import InvalidInput, NotFound, Unavailable
 from communia.core.users import Actor, require_write
 from communia.modules.usecases.models import SIZES, STATUSES, UseCase
 
@@ -137,18 +137,16 @@ def save_case(
         )
         if case is None:
             raise NotFound("Ce cas d'usage n'existe pas ou n'appartient pas à votre commune.")
-        if expected_version is not None and expected_version != case.version:
-            raise Conflict(
-                "Cette fiche a été modifiée entre-temps ; rechargez-la avant de la modifier."
-            )
+        check_version(
+            case,
+            expected_version,
+            "Cette fiche a été modifiée entre-temps ; rechargez-la avant de la modifier.",
+        )
         for key, value in values.items():
             setattr(case, key, value)
         case.public = public
     case.search_text = _search_text(case)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("Cette fiche a été modifiée en même temps ; réessayez.") from None
+    flush_versioned(session, "Cette fiche a été modifiée en même temps ; réessayez.")
     audit.record(
         session,
         actor=actor.email,
