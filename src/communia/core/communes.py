@@ -16,7 +16,7 @@ from communia.core.db import check_version, flush_versioned
 from communia.core.errors import Conflict, InvalidInput, NotFound
 from communia.core.models import Commune, Service
 from communia.core.tenancy import get_scoped, scoped
-from communia.core.users import Actor, require_admin, require_write
+from communia.core.users import Actor, require_admin
 
 __all__ = [
     "DAYS",
@@ -309,7 +309,6 @@ def save_service(
 
 def delete_service(session: Session, actor: Actor, service_id: int) -> None:
     require_admin(actor)
-    require_write(actor)
     service = get_scoped(session, Service, service_id, actor.commune_id)
     name = service.name
     session.delete(service)

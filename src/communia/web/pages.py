@@ -102,15 +102,23 @@ def login_form(
 ):
     if actor is not None:
         return _redirect(_safe_next(suivant))
-    token = new_token(24)
+    return _login_page(request, _safe_next(suivant))
+
+
+def _login_page(request: Request, suivant: str, *, status_code: int = 200, **context):
+    """The login form with a fresh double-submit CSRF token (cookie + hidden field)."""
     settings = get_settings()
+    token = new_token(24)
     demo = None
     if settings.demo:
         from communia.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         demo = {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
     response = render(
-        request, "login.html", {"login_csrf": token, "suivant": _safe_next(suivant), "demo": demo}
+        request,
+        "login.html",
+        {"login_csrf": token, "suivant": suivant, "demo": demo, **context},
+        status_code=status_code,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -141,20 +149,13 @@ def login(request: Request, form: dict = Depends(form_data)):
         if exc.http_status == 401:  # own transaction: the failed one was rolled back
             with write_session() as s:
                 users_lib.record_login_failure(s, form.get("email", ""), client=client)
-        new = new_token(24)
-        response = render(
+        return _login_page(
             request,
-            "login.html",
-            {
-                "login_csrf": new,
-                "suivant": suivant,
-                "error": exc.message,
-                "email": form.get("email", ""),
-            },
+            suivant,
             status_code=exc.http_status,
+            error=exc.message,
+            email=form.get("email", ""),
         )
-        response.set_cookie(LOGIN_CSRF_COOKIE, new, httponly=True, samesite="strict", max_age=3600)
-        return response
     response = _redirect(suivant)
     response.set_cookie(
         SESSION_COOKIE,
