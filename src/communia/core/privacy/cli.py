@@ -39,6 +39,15 @@ def _commune_id(session, slug: str) -> int:
     return commune_by_slug(session, slug).id
 
 
+def _emit(text: str, output: str | None) -> None:
+    """Write the result to ``--sortie`` or to standard output."""
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
 def _warn(warnings: list[str]) -> None:
     for w in warnings:
         click.echo(f"Attention : {w}", err=True)
@@ -185,11 +194,7 @@ def pseudonymise_cmd(
             click.echo(
                 "Aucune table enregistrée : cette pseudonymisation n'est pas réversible.", err=True
             )
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(body)
-    else:
-        click.echo(body, nl=not body.endswith("\n"))
+    _emit(body, output)
 
 
 @privacy_group.command(
@@ -249,11 +254,7 @@ def reidentify_cmd(source, encoding, mapping_id, commune_slug, user_email, outpu
             role=user.role,
             actor=f"cli:{user.email}",
         )
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(restored)
-    else:
-        click.echo(restored, nl=not restored.endswith("\n"))
+    _emit(restored, output)
 
 
 @privacy_group.command(
