@@ -7,17 +7,13 @@ start time of ``communia --help``. Targets (issue #2): < 50 ms median, < 0.5 s.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 BIN = Path(sys.executable).parent
 TARGET_MS, TARGET_HELP_S = 50.0, 0.5
@@ -47,35 +43,12 @@ def wrk(url: str, header: str | None = None, seconds: int = 10) -> dict[str, flo
 def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk est absent : apt-get install wrk")
-    tmp = tempfile.mkdtemp(prefix="communia-bench-")
-    env = {**os.environ, "COMMUNIA_DATA_DIR": tmp, "COMMUNIA_DATABASE_URL": ""}
-    subprocess.run([BIN / "communia", "demo"], env=env, check=True, capture_output=True)
-    token = subprocess.run(
-        [BIN / "communia", "users", "token", "--as", "agent@saint-exemple.fr"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    server = subprocess.Popen(
-        [BIN / "communia", "serve", "--port", "8765"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                httpx.get("http://127.0.0.1:8765/api/v1/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        home = wrk("http://127.0.0.1:8765/")
-        api = wrk("http://127.0.0.1:8765/api/v1/services", f"Authorization: Bearer {token}")
-    finally:
-        server.terminate()
-        server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+    from communia.core.demo import demo_instance
+
+    with demo_instance(8765) as demo:
+        token = demo.cli("users", "token", "--as", "agent@saint-exemple.fr")
+        home = wrk(demo.base_url + "/")
+        api = wrk(demo.base_url + "/api/v1/services", f"Authorization: Bearer {token}")
     times = []
     for _ in range(10):
         start = time.perf_counter()

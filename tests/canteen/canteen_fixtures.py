@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @pytest.fixture(scope="session")
 def nantes_slice() -> Path:
-    return FIXTURES / "nantes_slice"
+    """The extract of Nantes' data the demo commune ships with (6 canteens, 2014-2017)."""
+    from communia.modules.canteen.demo import DATA_DIR
+
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -139,7 +139,7 @@ def test_risk_plan_and_pdf(commune):
     rows = [
         {
             "pipe": f"p{i}",
-            "material": "fonte_grise",
+            "material": "fonte grise",
             "install_year": 1950 + i,
             "length_m": 400.0,
             "n_prev": i % 3,

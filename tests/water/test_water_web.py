@@ -59,7 +59,7 @@ def _seed(commune_id: int) -> int:
         rows = [
             {
                 "pipe": str(p),
-                "material": "fonte_grise",
+                "material": "fonte grise",
                 "install_year": 1950,
                 "length_m": 500.0,
                 "n_prev": 1,

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,7 +20,14 @@ from communia.core.communes import create_commune, parse_hours, slugify
 from communia.core.models import Commune, Service
 from communia.core.users import create_user
 
-__all__ = ["seed_demo", "DEMO_SLUG", "DEMO_PASSWORD", "DEMO_ACCOUNTS"]
+__all__ = [
+    "seed_demo",
+    "demo_instance",
+    "DemoInstance",
+    "DEMO_SLUG",
+    "DEMO_PASSWORD",
+    "DEMO_ACCOUNTS",
+]
 
 DEMO_SLUG = "saint-exemple-sur-loire"
 DEMO_PASSWORD = "Demo-Communia-2026"
@@ -108,3 +126,67 @@ def seed_demo(session: Session) -> Commune:
             by="systeme",
         )
     return commune
+
+
+@dataclass(frozen=True)
+class DemoInstance:
+    """A running throwaway demo server (see :func:`demo_instance`)."""
+
+    base_url: str
+    env: dict[str, str]
+
+    def cli(self, *args: str) -> str:
+        """Run a ``communia`` command against this instance's data; return its stdout."""
+        return subprocess.run(
+            [_communia(), *args], env=self.env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+
+def _communia() -> str:
+    return str(Path(sys.executable).parent / "communia")
+
+
+@contextlib.contextmanager
+def demo_instance(port: int, *, env: dict[str, str] | None = None) -> Iterator[DemoInstance]:
+    """Seed the demo commune in a temporary data folder and serve it on ``port``.
+
+    For the benchmarks and the documentation screenshots: a real ``communia serve`` process on
+    SQLite, stopped and deleted on exit.
+    """
+    import httpx
+
+    tmp = tempfile.mkdtemp(prefix="communia-demo-")
+    full_env = {
+        **os.environ,
+        "COMMUNIA_DATA_DIR": tmp,
+        "COMMUNIA_DATABASE_URL": "",
+        "COMMUNIA_DEMO": "true",
+        **(env or {}),
+    }
+    server = None
+    try:
+        subprocess.run([_communia(), "demo"], env=full_env, check=True, capture_output=True)
+        server = subprocess.Popen(
+            [_communia(), "serve", "--port", str(port)],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/api/v1/health", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError as exc:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"Le serveur de démonstration n'a pas démarré ({base})."
+                    ) from exc
+                time.sleep(0.2)
+        yield DemoInstance(base_url=base, env=full_env)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -24,6 +24,12 @@ def _web():
     return build_router()
 
 
+def _seed_demo(slug: str) -> None:
+    from communia.modules.canteen.demo import seed_demo
+
+    seed_demo(slug)
+
+
 def _check_libraries() -> HealthResult:
     import importlib.util
 
@@ -101,5 +107,6 @@ MODULE = Module(
     web_router=_web,
     migrations=Path(__file__).parent / "migrations",
     health_checks=(_check_libraries,),
+    seed_demo=_seed_demo,
     nav_label="Cantines",
 )

@@ -109,6 +109,13 @@ CARD = AlgorithmCard(
     ),
 )
 
+
+def _seed_demo(slug: str) -> None:
+    from communia.modules.water.demo import seed_demo
+
+    seed_demo(slug)
+
+
 MODULE = Module(
     name="water",
     card=CARD,
@@ -119,4 +126,5 @@ MODULE = Module(
     migrations=Path(__file__).parent / "migrations",
     nav_label="Eau potable",
     health_checks=(_wntr_available,),
+    seed_demo=_seed_demo,
 )

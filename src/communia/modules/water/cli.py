@@ -422,8 +422,7 @@ def water_group() -> click.Group:
     @click.option("--commune", default=None, help=t("Enregistre le classement.", "Store ranking."))
     def risk_rank(inventory, repairs, year, km_per_year, out, commune) -> None:
         from communia.modules.water.risk import (
-            LeypModel,
-            pipe_years,
+            rank_next_year,
             read_inventory,
             read_repairs,
             renewal_plan,
@@ -431,9 +430,8 @@ def water_group() -> click.Group:
 
         inv = read_inventory(None, inventory)
         breaks = read_repairs(repairs, inventory=inv)
-        model = LeypModel().fit(pipe_years(inv, breaks, range(year - 10, year)))
-        rows = pipe_years(inv, breaks, range(year, year + 1))
-        plan = renewal_plan(rows, model.predict(rows), km_per_year=km_per_year)
+        scored = rank_next_year(inv, breaks, year)
+        plan = renewal_plan(scored, scored["risk"].to_numpy(), km_per_year=km_per_year)
         plan[
             ["pipe", "material", "install_year", "length_m", "n_prev", "risk", "plan_year"]
         ].to_csv(out, index=False)
@@ -446,7 +444,6 @@ def water_group() -> click.Group:
             from communia.core.db import write_session
             from communia.modules.water import service
 
-            scored = rows.assign(risk=model.predict(rows))
             with write_session() as session:
                 cid = commune_by_slug(session, commune).id
                 service.save_risk(

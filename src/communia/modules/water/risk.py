@@ -42,17 +42,18 @@ __all__ = [
     "HistoryBaseline",
     "backtest",
     "capture_metrics",
+    "rank_next_year",
     "renewal_plan",
 ]
 
 #: breaks per km and year at age 50 for a 150 mm pipe, no previous break
 MATERIAL_RATES = {
-    "fonte_grise": 0.35,
-    "fonte_ductile": 0.08,
+    "fonte grise": 0.35,
+    "fonte ductile": 0.08,
     "acier": 0.2,
-    "pvc": 0.12,
-    "pe": 0.05,
-    "amiante_ciment": 0.18,
+    "PVC": 0.12,
+    "PE": 0.05,
+    "amiante-ciment": 0.18,
 }
 
 
@@ -348,6 +349,16 @@ class HistoryBaseline:
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         return rows["n_prev"].to_numpy(dtype=float) * 1e3 + rows["age"].to_numpy(dtype=float) / 1e3
+
+
+def rank_next_year(inventory: pd.DataFrame, breaks: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Fit the LEYP model on the ten years before ``year`` and score every pipe for ``year``.
+
+    Returns the pipe-year rows of ``year`` with a ``risk`` column (expected breaks).
+    """
+    model = LeypModel().fit(pipe_years(inventory, breaks, range(year - 10, year)))
+    rows = pipe_years(inventory, breaks, range(year, year + 1))
+    return rows.assign(risk=model.predict(rows))
 
 
 def capture_metrics(score, n_next, length_m) -> dict[str, float]:
