@@ -413,9 +413,11 @@ def renewal_plan(
     """Greedy plan: highest expected breaks per km first, ``km_per_year`` each year."""
     import numpy as np
 
+    if not km_per_year > 0:
+        raise InvalidInput("Le budget de renouvellement doit être positif (km par an).")
     frame = inventory.assign(risk=np.asarray(risk, dtype=float))
-    frame["risk_per_km"] = frame["risk"] / (frame["length_m"] / 1000.0)
-    frame = frame.sort_values("risk_per_km", ascending=False).reset_index(drop=True)
+    frame["risk_per_km"] = frame["risk"] / (frame["length_m"].clip(lower=1e-3) / 1000.0)
+    frame = frame.sort_values("risk_per_km", ascending=False, kind="stable").reset_index(drop=True)
     cum_km = frame["length_m"].cumsum() / 1000.0
-    frame["plan_year"] = np.ceil(cum_km / km_per_year).astype(int)
+    frame["plan_year"] = np.ceil(cum_km / km_per_year - 1e-9).astype(int)
     return frame[frame["plan_year"] <= years]

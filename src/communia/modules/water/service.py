@@ -288,28 +288,33 @@ def risk_rows(session: Session, commune_id: int) -> list[WaterPipeRisk]:
 def renewal_plan_rows(
     rows: list[WaterPipeRisk], *, km_per_year: float, years: int = 5
 ) -> list[dict]:
-    """Greedy plan, highest expected breaks per km first, ``km_per_year`` each year."""
-    if km_per_year <= 0:
-        raise InvalidInput("Le budget de renouvellement doit être positif (km par an).")
-    ranked = sorted(rows, key=lambda r: r.risk / max(r.length_m / 1000.0, 1e-6), reverse=True)
-    plan, cum = [], 0.0
-    for r in ranked:
-        cum += r.length_m / 1000.0
-        year = math.ceil(cum / km_per_year - 1e-9)
-        if year > years:
-            break
-        plan.append(
-            {
-                "annee": year,
-                "pipe": r.pipe,
-                "materiau": r.material,
-                "pose": r.install_year,
-                "longueur_m": round(r.length_m, 1),
-                "casses_passees": r.n_prev,
-                "casses_attendues": round(r.risk, 4),
-            }
-        )
-    return plan
+    """The stored ranking's renewal plan (:func:`risk.renewal_plan`), as rows for the page."""
+    import pandas as pd
+
+    from communia.modules.water.risk import renewal_plan
+
+    frame = pd.DataFrame(
+        {
+            "pipe": [r.pipe for r in rows],
+            "material": [r.material for r in rows],
+            "install_year": [r.install_year for r in rows],
+            "length_m": [r.length_m for r in rows],
+            "n_prev": [r.n_prev for r in rows],
+        }
+    )
+    plan = renewal_plan(frame, [r.risk for r in rows], km_per_year=km_per_year, years=years)
+    return [
+        {
+            "annee": int(r.plan_year),
+            "pipe": r.pipe,
+            "materiau": r.material,
+            "pose": None if pd.isna(r.install_year) else int(r.install_year),
+            "longueur_m": round(r.length_m, 1),
+            "casses_passees": int(r.n_prev),
+            "casses_attendues": round(r.risk, 4),
+        }
+        for r in plan.itertuples(index=False)
+    ]
 
 
 # --------------------------------------------------------------------------- map
