@@ -24,6 +24,12 @@ def _web():
     return build_router()
 
 
+def _api():
+    from communia.modules.canteen.api import build_api_router
+
+    return build_api_router()
+
+
 def _check_libraries() -> HealthResult:
     import importlib.util
 
@@ -99,6 +105,7 @@ MODULE = Module(
     card=CARD,
     cli=_cli,
     web_router=_web,
+    api_router=_api,
     migrations=Path(__file__).parent / "migrations",
     health_checks=(_check_libraries,),
     nav_label="Cantines",

@@ -152,8 +152,21 @@ def build_router() -> APIRouter:
             ctx["errors"] = exc.message.split("\n")[0]
             ctx["rejects"] = exc.details.get("rejected", [])[:50]
             return render(request, "canteen/home.html", ctx, status_code=422)
+        from communia.core.jobs import submit
+
+        # New history: the model retrains in the background (progress on the job's page).
+        job = submit(
+            "canteen.train",
+            {"commune_id": actor.commune_id, "actor": actor.email},
+            commune_id=actor.commune_id,
+            created_by=actor.email,
+        )
         response = RedirectResponse("/app/canteen", status_code=303)
-        set_flash(response, f"Import accepté : {len(data.attendance)} jours-cantines enregistrés.")
+        set_flash(
+            response,
+            f"Import accepté : {len(data.attendance)} jours-cantines enregistrés. Le modèle est "
+            f"réentraîné en arrière-plan (tâche n° {job.id}).",
+        )
         return response
 
     @router.get("/modele.xlsx")
