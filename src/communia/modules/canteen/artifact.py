@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FORMAT_VERSION", "save_model", "load_model", "library_versions"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: several boosters (averaged), order margins scaled by sqrt(forecast)
 KIND = "communia.canteen.gradient_boosting"
 
 
@@ -71,7 +71,9 @@ def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows
                 date=model.recent_history_["date"].dt.strftime("%Y-%m-%d")
             ).to_json(orient="split", index=False)
         ),
-        "booster": model.booster_.model_to_string(),
+        "boosters": model.booster_.model_strings()
+        if hasattr(model.booster_, "model_strings")
+        else [model.booster_.model_to_string()],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".canteen-", suffix=".tmp", dir=path.parent)
@@ -105,7 +107,7 @@ def load_model(
     import lightgbm as lgb
     import pandas as pd
 
-    from communia.modules.canteen.estimators import GradientBoostingForecaster
+    from communia.modules.canteen.estimators import BoosterAverage, GradientBoostingForecaster
 
     path = Path(path)
     header = read_header(path)
@@ -126,7 +128,8 @@ def load_model(
         )
     payload = json.loads(path.read_text(encoding="utf-8"))
     model = GradientBoostingForecaster(**payload["params"], context=context)
-    model.booster_ = lgb.Booster(model_str=payload["booster"])
+    boosters = [lgb.Booster(model_str=text) for text in payload["boosters"]]
+    model.booster_ = boosters[0] if len(boosters) == 1 else BoosterAverage(boosters)
     model.codes_ = payload["codes"]
     model.residual_quantiles_ = payload["residual_quantiles"]
     split = payload["ref_stats"]
