@@ -60,6 +60,7 @@ def test_import_retrains_in_background_and_api_serves_sheets(http, two_communes,
     assert http.get("/api/v1/canteen/feuilles").status_code == 401
 
     # Importing history starts a training job with progress; its result describes the model.
+    model_path(a["commune_id"]).unlink(missing_ok=True)  # no model left by an earlier test
     login(http, a["users"]["agent"])
     token = csrf_of(http, "/app/canteen")
     _import(http, token, _template_csv(slice_data, start="2015-09-01", until="2017-07-07"), "h.csv")
@@ -71,6 +72,8 @@ def test_import_retrains_in_background_and_api_serves_sheets(http, two_communes,
     from communia.core.jobs import get
 
     assert get(jobs[0].id).progress == 1.0
+    page = http.get("/app/canteen").text
+    assert "Modèle de prévision entraîné le" in page and "historique jusqu'au 07/07/2017" in page
 
     # New attendance data (September) arrives: the model is retrained on the longer history.
     _import(http, token, _template_csv(slice_data, start="2017-09-01", until="2017-09-29"), "s.csv")
@@ -79,6 +82,15 @@ def test_import_retrains_in_background_and_api_serves_sheets(http, two_communes,
     second = _done(max(j.id for j in jobs))
     assert second["trained"] is True and second["history_last_date"] == "2017-09-29"
     assert second["history_rows"] > first["history_rows"]
+    assert "historique jusqu'au 29/09/2017" in http.get("/app/canteen").text
+
+    # A corrected count (same days, same number of rows) is new data too: retrained.
+    day = slice_data.attendance.dropna(subset=["served"])
+    day = day[day["date"] == "2017-06-15"].iloc[0]
+    fix = f"date;cantine;repas_servis\n2017-06-15;{day['canteen']};{day['served'] + 7:.0f}\n"
+    _import(http, token, fix.encode(), "correction.csv")
+    third = _done(max(j.id for j in _train_jobs(a["commune_id"])))
+    assert third["trained"] is True and third["history_rows"] == second["history_rows"]
     http.cookies.clear()
 
     # A program with an API token: retraining on unchanged data reuses the saved model.

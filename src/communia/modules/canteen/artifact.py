@@ -22,7 +22,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from communia.modules.canteen.estimators import GradientBoostingForecaster
     from communia.modules.canteen.io import CanteenData
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "library_versions"]
+__all__ = [
+    "FORMAT_VERSION",
+    "history_fingerprint",
+    "save_model",
+    "load_model",
+    "library_versions",
+]
 
 FORMAT_VERSION = 2  # 2: several boosters (averaged), order margins scaled by sqrt(forecast)
 KIND = "communia.canteen.gradient_boosting"
@@ -44,7 +50,27 @@ def _major(v: str) -> str:
     return v.split(".")[0] if v else ""
 
 
-def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows: int = 0) -> Path:
+def history_fingerprint(attendance) -> str:
+    """A digest of the history a model was trained on (days, canteens, meals served and
+    ordered): a corrected count changes it even when the number of rows and the last day
+    stay the same."""
+    import hashlib
+
+    import pandas as pd
+
+    cols = [c for c in ("date", "canteen", "served", "ordered") if c in attendance.columns]
+    table = attendance[cols].sort_values(["date", "canteen"]).reset_index(drop=True)
+    hashes = pd.util.hash_pandas_object(table, index=False).to_numpy()
+    return hashlib.sha256(hashes.tobytes()).hexdigest()
+
+
+def save_model(
+    model: GradientBoostingForecaster,
+    path: Path | str,
+    *,
+    data_rows: int = 0,
+    fingerprint: str = "",
+) -> Path:
     """Write the fitted model to ``path`` atomically."""
     path = Path(path)
     if not hasattr(model, "booster_"):
@@ -59,6 +85,7 @@ def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "history_last_date": str(model.last_date_.date()),
             "history_rows": int(data_rows),
+            "history_fingerprint": fingerprint,
         },
         "params": params,
         "codes": model.codes_,

@@ -321,23 +321,28 @@ def model_path(commune_id: int) -> Path:
 
 def current_model(commune_id: int, data: CanteenData):
     """The commune's model trained on exactly this history: the saved one when its
-    watermark (last day, number of rows) matches, else a new one, trained and saved.
-    Returns ``(model, trained)``; ``trained`` is False when the saved model was reused."""
-    from communia.modules.canteen.artifact import load_model, save_model
+    watermark (last day, number of rows, digest of the rows) matches, else a new one,
+    trained and saved. Returns ``(model, trained)``; ``trained`` is False when the saved
+    model was reused."""
+    from communia.modules.canteen.artifact import history_fingerprint, load_model, save_model
     from communia.modules.canteen.evaluate import fit_model
 
     path = model_path(commune_id)
+    fingerprint = history_fingerprint(data.attendance)
     if path.exists():
         try:
             model = load_model(path, context=data.context())
-            if model.last_date_ == data.last_date and model.header_.get("history_rows") == len(
-                data.attendance
+            header = model.header_
+            if (
+                model.last_date_ == data.last_date
+                and header.get("history_rows") == len(data.attendance)
+                and header.get("history_fingerprint") == fingerprint
             ):
                 return model, False
         except InvalidInput:
             pass  # incompatible version: retrain
     model = fit_model(data)
-    save_model(model, path, data_rows=len(data.attendance))
+    save_model(model, path, data_rows=len(data.attendance), fingerprint=fingerprint)
     return model, True
 
 
