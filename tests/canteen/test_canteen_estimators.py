@@ -196,3 +196,68 @@ def test_recent_level_option_round_trips(slice_data, tmp_path):
     )
     loaded = load_model(save_model(model, tmp_path / "m.json"), context=data.context())
     np.testing.assert_allclose(loaded.predict(keys), model.predict(keys))
+
+
+def test_default_model_averages_a_huber_and_a_median_booster(slice_model, slice_data):
+    from communia.modules.canteen.estimators import BoosterAverage
+
+    assert isinstance(slice_model.booster_, BoosterAverage)
+    assert len(slice_model.booster_.boosters) == 2
+    history = slice_data.until("2017-07-07")
+    X, y = _history(history)
+    keys = pd.DataFrame(
+        {"date": pd.to_datetime(["2017-10-02", "2017-10-03", "2017-10-05"]), "canteen": "AGENETS"}
+    )
+    single = [
+        GradientBoostingForecaster(
+            context=history.context(), objective=loss, n_estimators=60, calibrate=False
+        )
+        .fit(X, y)
+        .predict(keys)
+        for loss in ("huber", "l1")
+    ]
+    assert not np.allclose(single[0], single[1])  # two different losses, two forecasts
+    np.testing.assert_allclose(slice_model.predict(keys), (single[0] + single[1]) / 2)
+
+
+def _synthetic_errors(rng, n):
+    """Counts whose spread grows like the square root of the level, as meals do."""
+    pred = rng.choice([30.0, 120.0, 600.0], size=n)
+    served = pred + 1.5 * np.sqrt(pred) * rng.standard_normal(n)
+    return pred, served
+
+
+def test_orders_are_calibrated_for_small_and_large_canteens():
+    from communia.modules.canteen.estimators import _quantile_table, order_from_quantiles
+
+    rng = np.random.default_rng(0)
+    pred, served = _synthetic_errors(rng, 6000)
+    dates = np.full(len(pred), np.datetime64("2016-10-03"))
+    table = _quantile_table(served, pred, dates)
+    pred, served = _synthetic_errors(rng, 6000)  # new days, same kind of errors
+    order = order_from_quantiles(pred, dates, table, 0.9)
+    for size in (30.0, 120.0, 600.0):
+        short = (served > order)[pred == size].mean()
+        assert 0.06 < short < 0.14, (size, short)  # ~10 % of days short, whatever the size
+
+
+def test_orders_widen_for_the_term_forecast_further_ahead():
+    from communia.modules.canteen.estimators import _quantile_table, order_from_quantiles
+
+    rng = np.random.default_rng(1)
+    pred, served = _synthetic_errors(rng, 4000)
+    dates = np.where(
+        np.arange(len(pred)) % 2 == 0, np.datetime64("2016-10-03"), np.datetime64("2017-03-06")
+    )
+    spring = dates == np.datetime64("2017-03-06")
+    served = np.where(spring, pred + 2 * (served - pred), served)  # spring errors twice as wide
+    table = _quantile_table(served, pred, dates)
+    assert set(table["by_term"]) == {"autumn", "spring"}
+    point = np.array([100.0, 100.0])
+    order = order_from_quantiles(
+        point, np.array(["2018-10-01", "2019-03-04"], dtype="datetime64[ns]"), table, 0.95
+    )
+    assert 100 < order[0] < order[1]
+    # Too few held-out days of a term: the whole year's quantiles are used for it.
+    few = _quantile_table(served[:600], pred[:600], dates[:600])
+    assert few["by_term"] == {}

@@ -30,6 +30,12 @@ def _seed_demo(slug: str) -> None:
     seed_demo(slug)
 
 
+def _api():
+    from communia.modules.canteen.api import build_api_router
+
+    return build_api_router()
+
+
 def _check_libraries() -> HealthResult:
     import importlib.util
 
@@ -73,15 +79,22 @@ CARD = AlgorithmCard(
     logic=(
         "Pour chaque cantine, on part de son niveau habituel : la moyenne des repas servis "
         "pendant la dernière année scolaire complète, ajustée à l'évolution des effectifs "
-        "(une nouvelle cantine part de ses effectifs et des cantines semblables). Un modèle "
-        "d'arbres de décision (gradient boosting, LightGBM) apprend sur les années passées "
+        "(une nouvelle cantine part de ses effectifs et des cantines semblables). Deux modèles "
+        "d'arbres de décision (gradient boosting, LightGBM) apprennent sur les années passées "
         "comment ce niveau varie selon le jour de la semaine, la proximité des vacances et "
         "des jours fériés, le menu (poisson, porc, autre viande, végétarien, repas de fête), "
-        "les grèves et la période de l'année. La prévision ne dépend jamais des repas servis "
-        "après la dernière date de l'historique. La commande ajoute une marge tirée des "
-        "erreurs passées du modèle : au niveau de service 95 %, la cantine ne doit manquer "
-        "de repas qu'environ un jour sur vingt. Pour chaque jour, l'écran indique les "
-        "principaux facteurs de la prévision (par exemple « menu végétarien : −9 repas »)."
+        "les grèves et la période de l'année. L'un vise la moyenne, l'autre la valeur du "
+        "milieu (la médiane), moins sensible aux jours exceptionnels : un jour de grève, la "
+        "plupart des cantines servent presque normalement et quelques-unes, jamais les mêmes, "
+        "presque rien. La prévision est la moyenne des deux. Elle ne dépend jamais des repas "
+        "servis après la dernière date de l'historique. La commande ajoute une marge tirée des "
+        "erreurs passées du modèle, mesurées sur une année scolaire mise de côté, séparément "
+        "pour l'automne et le printemps ; cette marge croît comme la racine carrée du nombre "
+        "de repas prévus (plus de repas en plus pour une grande cantine, mais moins en "
+        "proportion). Au niveau de service 95 %, la cantine ne doit manquer de repas qu'environ "
+        "un jour sur vingt. Le modèle est réentraîné en arrière-plan à chaque nouvel import "
+        "de fréquentation. Pour chaque jour, l'écran indique les principaux facteurs de la "
+        "prévision (par exemple « menu végétarien : −9 repas »)."
     ),
     human_oversight=(
         "Le gestionnaire de la restauration valide et peut modifier chaque commande avant "
@@ -92,7 +105,7 @@ CARD = AlgorithmCard(
     model=(
         "Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune"
     ),
-    model_version="canteen-gbm-1",
+    model_version="canteen-gbm-2",
     risks=(
         "Un événement non saisi (grève, sortie) peut provoquer un manque ou un surplus ce jour-là.",
         "Une cantine nouvelle ou profondément modifiée est prévue avec moins de précision.",
@@ -105,6 +118,7 @@ MODULE = Module(
     card=CARD,
     cli=_cli,
     web_router=_web,
+    api_router=_api,
     migrations=Path(__file__).parent / "migrations",
     health_checks=(_check_libraries,),
     seed_demo=_seed_demo,

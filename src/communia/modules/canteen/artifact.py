@@ -22,9 +22,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from communia.modules.canteen.estimators import GradientBoostingForecaster
     from communia.modules.canteen.io import CanteenData
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "library_versions"]
+__all__ = [
+    "FORMAT_VERSION",
+    "history_fingerprint",
+    "save_model",
+    "load_model",
+    "library_versions",
+]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: several boosters (averaged), order margins scaled by sqrt(forecast)
 KIND = "communia.canteen.gradient_boosting"
 
 
@@ -44,7 +50,27 @@ def _major(v: str) -> str:
     return v.split(".")[0] if v else ""
 
 
-def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows: int = 0) -> Path:
+def history_fingerprint(attendance) -> str:
+    """A digest of the history a model was trained on (days, canteens, meals served and
+    ordered): a corrected count changes it even when the number of rows and the last day
+    stay the same."""
+    import hashlib
+
+    import pandas as pd
+
+    cols = [c for c in ("date", "canteen", "served", "ordered") if c in attendance.columns]
+    table = attendance[cols].sort_values(["date", "canteen"]).reset_index(drop=True)
+    hashes = pd.util.hash_pandas_object(table, index=False).to_numpy()
+    return hashlib.sha256(hashes.tobytes()).hexdigest()
+
+
+def save_model(
+    model: GradientBoostingForecaster,
+    path: Path | str,
+    *,
+    data_rows: int = 0,
+    fingerprint: str = "",
+) -> Path:
     """Write the fitted model to ``path`` atomically."""
     path = Path(path)
     if not hasattr(model, "booster_"):
@@ -59,6 +85,7 @@ def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "history_last_date": str(model.last_date_.date()),
             "history_rows": int(data_rows),
+            "history_fingerprint": fingerprint,
         },
         "params": params,
         "codes": model.codes_,
@@ -71,7 +98,9 @@ def save_model(model: GradientBoostingForecaster, path: Path | str, *, data_rows
                 date=model.recent_history_["date"].dt.strftime("%Y-%m-%d")
             ).to_json(orient="split", index=False)
         ),
-        "booster": model.booster_.model_to_string(),
+        "boosters": model.booster_.model_strings()
+        if hasattr(model.booster_, "model_strings")
+        else [model.booster_.model_to_string()],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".canteen-", suffix=".tmp", dir=path.parent)
@@ -105,7 +134,7 @@ def load_model(
     import lightgbm as lgb
     import pandas as pd
 
-    from communia.modules.canteen.estimators import GradientBoostingForecaster
+    from communia.modules.canteen.estimators import BoosterAverage, GradientBoostingForecaster
 
     path = Path(path)
     header = read_header(path)
@@ -126,7 +155,8 @@ def load_model(
         )
     payload = json.loads(path.read_text(encoding="utf-8"))
     model = GradientBoostingForecaster(**payload["params"], context=context)
-    model.booster_ = lgb.Booster(model_str=payload["booster"])
+    boosters = [lgb.Booster(model_str=text) for text in payload["boosters"]]
+    model.booster_ = boosters[0] if len(boosters) == 1 else BoosterAverage(boosters)
     model.codes_ = payload["codes"]
     model.residual_quantiles_ = payload["residual_quantiles"]
     split = payload["ref_stats"]

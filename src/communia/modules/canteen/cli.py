@@ -145,7 +145,7 @@ def build_cli() -> click.Group:
     def train(data_dir, out, until) -> None:
         import time
 
-        from communia.modules.canteen.artifact import save_model
+        from communia.modules.canteen.artifact import history_fingerprint, save_model
         from communia.modules.canteen.evaluate import fit_model
         from communia.modules.canteen.io import load_data
 
@@ -154,7 +154,12 @@ def build_cli() -> click.Group:
             data = data.until(until)
         t0 = time.perf_counter()
         model = fit_model(data)
-        save_model(model, out, data_rows=len(data.attendance))
+        save_model(
+            model,
+            out,
+            data_rows=len(data.attendance),
+            fingerprint=history_fingerprint(data.attendance),
+        )
         click.echo(
             f"Modèle entraîné en {time.perf_counter() - t0:.1f} s sur {len(data.attendance)} "
             f"jours-cantines (jusqu'au {data.last_date:%d/%m/%Y}), enregistré dans {out}."

@@ -7,8 +7,9 @@ from ``(X, y)``: a forecast never sees a served count after the last day it was 
 
 - :class:`SameWeekdayBaseline`: the same weekday of the last comparable week of history;
 - :class:`PreviousYearBaseline`: the mean of the same weekday over the previous school year;
-- :class:`GradientBoostingForecaster`: LightGBM on the ratio of meals to the canteen's
-  reference-year level, with empirical quantiles of its own out-of-time errors for orders.
+- :class:`GradientBoostingForecaster`: LightGBM (Huber and L1 boosters, averaged) on the ratio
+  of meals to the canteen's reference-year level, with empirical quantiles of its own
+  out-of-time errors (scaled by the square root of the forecast) for orders.
 """
 
 from __future__ import annotations
@@ -181,9 +182,13 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
     The model predicts the ratio ``meals / reference level`` (reference level = mean meals of
     the canteen over the latest complete school year before the day's year, or, for a new
     canteen, its enrolment times the meals per pupil of similar canteens), weighted by the
-    level so that the loss counts meals. Orders come from the empirical quantiles of the ratio
-    ``served / forecast`` measured out of time: the model is first fitted without the last
-    school year of history and scored on it (when at least two years precede it).
+    level so that the loss counts meals. ``objective`` may name several LightGBM losses joined
+    by ``+`` (default ``huber+l1``): one booster per loss, their ratios averaged (the L1 one
+    is a median regression, which suits the MAE and strike days, where most canteens serve
+    as usual and a few, different each time, serve almost nothing). Orders add to the
+    forecast an empirical quantile of ``(served - forecast) / sqrt(forecast)`` measured out
+    of time, per term: the model is first fitted without the last school year of history and
+    scored on it (when at least two years precede it).
     """
 
     def __init__(
@@ -197,7 +202,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         feature_fraction: float = 0.8,
         bagging_fraction: float = 0.8,
         reg_lambda: float = 1.0,
-        objective: str = "huber",
+        objective: str = "huber+l1",
         enrolment_elasticity: float = 0.7,
         history_years: int | None = None,
         canteen_identity: bool = True,
@@ -229,9 +234,12 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             raise InvalidInput("Le modèle a besoin du contexte (calendrier, menus, effectifs).")
         return self.context
 
-    def _params(self) -> dict[str, Any]:
+    def _objectives(self) -> list[str]:
+        return [o.strip() for o in self.objective.split("+") if o.strip()]
+
+    def _params(self, objective: str) -> dict[str, Any]:
         params = {
-            "objective": self.objective,
+            "objective": objective,
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_child_samples,
@@ -245,7 +253,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             "deterministic": True,
             "force_row_wise": True,
         }
-        if self.objective == "huber":
+        if objective == "huber":
             params["alpha"] = 0.15  # on the ratio scale: ~15 % of the level
         return params
 
@@ -273,7 +281,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             # Only the latest school years: older habits (other calendar) weigh less.
             years = feats["school_year"].to_numpy()
             usable &= years > years.max() - self.history_years
-        feats, target = feats.loc[usable], target[usable]
+        feats, target, weight = feats.loc[usable], target[usable], base[usable]
         if len(feats) < 200:
             raise InvalidInput(
                 "Historique trop court pour entraîner le modèle : il faut au moins une année "
@@ -282,11 +290,15 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         data = lgb.Dataset(
             self._matrix(feats),
             label=target,
-            weight=base[usable],
+            weight=weight,
             categorical_feature=list(CATEGORICAL),
             free_raw_data=True,
         )
-        booster = lgb.train(self._params(), data, num_boost_round=self.n_estimators)
+        boosters = [
+            lgb.train(self._params(objective), data, num_boost_round=self.n_estimators)
+            for objective in self._objectives()
+        ]
+        booster = boosters[0] if len(boosters) == 1 else BoosterAverage(boosters)
         return booster, stats, recent
 
     def _base(self, feats: pd.DataFrame) -> np.ndarray:
@@ -327,8 +339,9 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
                 cutoff=X.loc[past & np.isfinite(y), "date"].max(),
             )
             pred = booster.predict(self._matrix(feats)) * self._base(feats)
-            canteens = X.loc[hold, "canteen"].to_numpy()
-            self.residual_quantiles_ = _quantile_table(y[hold], pred, canteens)
+            self.residual_quantiles_ = _quantile_table(
+                y[hold], pred, X.loc[hold, "date"].to_numpy()
+            )
         self.last_date_ = X.loc[np.isfinite(y), "date"].max()
         self.booster_, self.ref_stats_, recent = self._train(X, y, self.codes_)
         self.recent_history_ = (
@@ -342,8 +355,9 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             pred = self.booster_.predict(self._matrix(feats.loc[ok]))
             pred = pred * self._base(feats.loc[ok])
             # In-sample errors are too optimistic: widen them.
-            canteens = X.loc[ok, "canteen"].to_numpy()
-            self.residual_quantiles_ = _quantile_table(y[ok], pred, canteens, widen=1.5)
+            self.residual_quantiles_ = _quantile_table(
+                y[ok], pred, X.loc[ok, "date"].to_numpy(), widen=1.5
+            )
         self.n_features_in_ = len(self._feature_names())
         return self
 
@@ -376,7 +390,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             raise InvalidInput("Le niveau de service doit être compris entre 0,5 et 0,999.")
         point = self.predict(X) if point is None else np.asarray(point, dtype=float)
         X, _ = _check_xy(X)
-        return order_from_quantiles(point, X["canteen"].to_numpy(), self.residual_quantiles_, level)
+        return order_from_quantiles(point, X["date"].to_numpy(), self.residual_quantiles_, level)
 
     def explain(self, X: pd.DataFrame, *, top: int = 3) -> list[list[tuple[str, float]]]:
         """Main drivers of each forecast, in meals, as (French label, meals) pairs, largest
@@ -399,6 +413,23 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             groups.sort(key=lambda g: -abs(g[1]))
             out.append(groups[:top])
         return out
+
+
+class BoosterAverage:
+    """Several LightGBM boosters fitted on the same rows with different losses, averaged.
+    Same interface as the parts the forecaster uses of ``lightgbm.Booster``."""
+
+    def __init__(self, boosters: list):
+        self.boosters = list(boosters)
+
+    def predict(self, matrix, **kwargs) -> np.ndarray:
+        return np.mean([b.predict(matrix, **kwargs) for b in self.boosters], axis=0)
+
+    def num_feature(self) -> int:
+        return self.boosters[0].num_feature()
+
+    def model_strings(self) -> list[str]:
+        return [b.model_to_string() for b in self.boosters]
 
 
 def _closure_mask(X: pd.DataFrame, context: CanteenData) -> np.ndarray:
@@ -429,45 +460,77 @@ def _manual_deltas(X: pd.DataFrame, context: CanteenData) -> np.ndarray:
 _QUANTILE_GRID = np.round(
     np.concatenate([np.arange(0.5, 0.99, 0.01), np.arange(0.99, 0.9995, 0.001)]), 4
 )
-_SHRINK_DAYS = 30  # a canteen's own error scale counts like this many days of the city's
+_SCALE_POWER = 0.5  # error spread grows like the square root of the expected meals
+_MIN_TERM_ROWS = 500  # held-out canteen-days needed for a term's own error quantiles
 
 
-def _quantile_table(
-    y: np.ndarray, pred: np.ndarray, canteens: np.ndarray, *, widen: float = 1.0
-) -> dict:
-    """Error model for orders: each canteen's typical relative error (median of
-    ``|served / forecast - 1|``, shrunk towards the city's) and the quantiles of the errors
-    divided by it."""
+def _spread(point: np.ndarray) -> np.ndarray:
+    return np.maximum(np.asarray(point, dtype=float), 1.0) ** _SCALE_POWER
+
+
+def _terms(dates) -> np.ndarray:
+    """``"autumn"`` (August to December) or ``"spring"`` (January to July) for each date."""
+    months = pd.DatetimeIndex(pd.to_datetime(np.asarray(dates))).month
+    return np.where(months >= 8, "autumn", "spring")
+
+
+def _quantile_table(y: np.ndarray, pred: np.ndarray, dates, *, widen: float = 1.0) -> dict:
+    """Error model for orders: quantiles of ``(served - forecast) / sqrt(forecast)`` (the
+    spread of a count grows like its square root), for the whole year and for each term
+    (errors grow with the horizon: the spring is forecast further ahead than the autumn).
+    A per-canteen scale measured on one held-out year was tried and dropped: it is mostly
+    that year's level error, which does not repeat (validation periods)."""
     ok = np.isfinite(y) & np.isfinite(pred) & (pred > 0)
-    rel = y[ok] / pred[ok] - 1
-    canteens = np.asarray(canteens)[ok]
-    city = float(np.median(np.abs(rel))) or 0.05
-    frame = pd.DataFrame({"canteen": canteens, "abs": np.abs(rel)})
-    per = frame.groupby("canteen")["abs"].agg(["median", "size"])
-    scales = (per["median"] * per["size"] + city * _SHRINK_DAYS) / (per["size"] + _SHRINK_DAYS)
-    scale = pd.Series(canteens).map(scales).fillna(city).to_numpy()
-    z = np.quantile(rel / scale, _QUANTILE_GRID) * widen
+    z = (y[ok] - pred[ok]) / _spread(pred[ok])
+    terms = _terms(dates)[ok]
+
+    def table(values: np.ndarray) -> list[float]:
+        q = np.quantile(values, _QUANTILE_GRID) * widen
+        return np.maximum.accumulate(q).tolist()
+
     return {
+        "kind": "sqrt",
         "grid": _QUANTILE_GRID.tolist(),
-        "quantiles": np.maximum.accumulate(z).tolist(),
-        "scales": {str(k): float(v) for k, v in scales.items()},
-        "city_scale": city,
+        "quantiles": table(z),
+        "by_term": {
+            term: table(z[terms == term])
+            for term in ("autumn", "spring")
+            if (terms == term).sum() >= _MIN_TERM_ROWS
+        },
     }
 
 
-def order_from_quantiles(point: np.ndarray, canteens, table: dict, level: float) -> np.ndarray:
-    """Meals to order: the forecast times ``1 + scale × quantile(level)``, rounded up."""
-    z = float(np.interp(level, table["grid"], table["quantiles"]))
-    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in canteens])
-    order = point * (1 + scale * z)
+def _quantiles_for(table: dict, dates) -> np.ndarray:
+    """The quantile curve of each row's term (the whole year's when the term had too few
+    held-out rows): shape (rows, grid)."""
+    whole = np.asarray(table["quantiles"])
+    out = np.tile(whole, (len(dates), 1))
+    terms = _terms(dates)
+    for term, curve in table.get("by_term", {}).items():
+        out[terms == term] = np.asarray(curve)
+    return out
+
+
+def order_from_quantiles(point: np.ndarray, dates, table: dict, level: float) -> np.ndarray:
+    """Meals to order: the forecast plus ``quantile(level) × sqrt(forecast)``, rounded up,
+    never below the forecast."""
+    grid = np.asarray(table["grid"])
+    curves = _quantiles_for(table, dates)
+    z = np.array([np.interp(level, grid, curve) for curve in curves]) if len(curves) else 0.0
+    point = np.asarray(point, dtype=float)
+    order = point + z * _spread(point)
     return np.where(np.isfinite(order), np.ceil(np.maximum(order, point)), np.nan)
 
 
 def shortage_risk(model, X: pd.DataFrame, point: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Probability that more meals than ``order`` are needed, from the error model."""
     table = model.residual_quantiles_
-    scale = np.array([table["scales"].get(c, table["city_scale"]) for c in X["canteen"]])
+    point = np.asarray(point, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.asarray(order, float) / np.asarray(point, float) - 1) / scale
-    level = np.interp(z, table["quantiles"], table["grid"], left=0.0, right=1.0)
+        z = (np.asarray(order, float) - point) / _spread(point)
+    grid = np.asarray(table["grid"])
+    curves = _quantiles_for(table, pd.to_datetime(X["date"]).to_numpy())
+    level = np.array(
+        [np.interp(v, curve, grid, left=0.0, right=1.0) for v, curve in zip(z, curves, strict=True)]
+    )
     return np.clip(1 - level, 0, 1)

@@ -272,13 +272,17 @@ def backtest(
                 f"Hors jours de grève : modèle, commande à {service_level:.0%}", s2, order[calm]
             ),
         ]
-        lvl2, over2 = _equal_shortage(model, k2, p2, s2, rows[-3].under)
+        rows += [
+            metrics("Jours de grève seulement : commandes humaines", served[~calm], human[~calm]),
+            metrics("Jours de grève seulement : modèle, prévision", served[~calm], point[~calm]),
+        ]
+        lvl2, over2 = _equal_shortage(model, k2, p2, s2, rows[-5].under)
         equal["calm"] = {
-            "human_short": rows[-3].under,
-            "human_over": rows[-3].over,
+            "human_short": rows[-5].under,
+            "human_over": rows[-5].over,
             "model_level": lvl2,
             "model_over": over2,
-            "ratio": over2 / rows[-3].over if rows[-3].over else float("nan"),
+            "ratio": over2 / rows[-5].over if rows[-5].over else float("nan"),
             "strike_days": int(len(set(keys.loc[~calm, "date"]))),
         }
     frame = keys.assign(

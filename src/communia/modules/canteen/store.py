@@ -42,11 +42,14 @@ __all__ = [
     "order_sheet",
     "after_the_fact",
     "model_path",
+    "current_model",
+    "train_model",
     "set_manual_order",
     "validate_run",
 ]
 
 EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
+MODEL_VERSION = "canteen-gbm-2"
 
 
 def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
@@ -316,6 +319,77 @@ def model_path(commune_id: int) -> Path:
     return get_settings().data_dir / "canteen" / f"model-{commune_id}.json"
 
 
+def current_model(commune_id: int, data: CanteenData):
+    """The commune's model trained on exactly this history: the saved one when its
+    watermark (last day, number of rows, digest of the rows) matches, else a new one,
+    trained and saved. Returns ``(model, trained)``; ``trained`` is False when the saved
+    model was reused."""
+    from communia.modules.canteen.artifact import history_fingerprint, load_model, save_model
+    from communia.modules.canteen.evaluate import fit_model
+
+    path = model_path(commune_id)
+    fingerprint = history_fingerprint(data.attendance)
+    if path.exists():
+        try:
+            model = load_model(path, context=data.context())
+            header = model.header_
+            if (
+                model.last_date_ == data.last_date
+                and header.get("history_rows") == len(data.attendance)
+                and header.get("history_fingerprint") == fingerprint
+            ):
+                return model, False
+        except InvalidInput:
+            pass  # incompatible version: retrain
+    model = fit_model(data)
+    save_model(model, path, data_rows=len(data.attendance), fingerprint=fingerprint)
+    return model, True
+
+
+def train_model(commune_id: int, *, actor: str, progress=None) -> dict[str, Any]:
+    """Retrain the commune's model on its whole history (after an import), with no database
+    connection open during training; the model file is replaced atomically."""
+    import time
+
+    from communia.core.db import read_session, write_session
+
+    if progress:
+        progress(0.05, "Lecture de l'historique")
+    with read_session() as session:
+        data = commune_data(session, commune_id)
+    if data.attendance.empty:
+        raise InvalidInput("Aucun historique importé : importez d'abord la fréquentation.")
+    if progress:
+        progress(0.2, "Apprentissage du modèle")
+    t0 = time.perf_counter()
+    model, trained = current_model(commune_id, data)
+    seconds = time.perf_counter() - t0
+    info = {
+        "trained": trained,
+        "history_rows": int(len(data.attendance)),
+        "history_last_date": f"{data.last_date:%Y-%m-%d}",
+        "canteens": int(data.attendance["canteen"].nunique()),
+        "seconds": round(seconds, 1),
+    }
+    if trained:
+        with write_session() as session:
+            record(
+                session,
+                actor=actor,
+                action="canteen.train",
+                commune_id=commune_id,
+                summary=(
+                    f"Modèle de prévision des repas réentraîné sur {info['history_rows']} "
+                    f"jours-cantines (jusqu'au {data.last_date:%d/%m/%Y})"
+                ),
+                model="LightGBM",
+                model_version=MODEL_VERSION,
+            )
+    if progress:
+        progress(1.0, "Modèle à jour" if trained else "Modèle déjà à jour")
+    return info
+
+
 def create_order_sheet(
     commune_id: int,
     *,
@@ -333,32 +407,17 @@ def create_order_sheet(
     import numpy as np
 
     from communia.core.db import read_session, write_session
-    from communia.modules.canteen.artifact import load_model, save_model
     from communia.modules.canteen.estimators import shortage_risk
-    from communia.modules.canteen.evaluate import fit_model, forecast_rows, service_rows
+    from communia.modules.canteen.evaluate import forecast_rows, service_rows
 
     with read_session() as session:
         data = commune_data(session, commune_id)
     if data.attendance.empty:
         raise InvalidInput("Aucun historique importé : importez d'abord la fréquentation.")
     rows = service_rows(data, start, end)
-    path = model_path(commune_id)
-    model = None
-    if path.exists():
-        try:
-            model = load_model(path, context=data.context())
-            same_history = model.last_date_ == data.last_date and model.header_.get(
-                "history_rows"
-            ) == len(data.attendance)
-            if not same_history:
-                model = None  # new data since: retrain
-        except InvalidInput:
-            model = None  # incompatible version: retrain
     if progress:
         progress(0.1, "Apprentissage du modèle")
-    if model is None:
-        model = fit_model(data)
-        save_model(model, path, data_rows=len(data.attendance))
+    model, _ = current_model(commune_id, data)
     if progress:
         progress(0.7, "Prévision de la période")
     table = forecast_rows(model, rows, service_level)
@@ -413,7 +472,7 @@ def create_order_sheet(
                 f"(niveau de service {service_level:.0%}) : {len(table)} jours-cantines"
             ),
             model="LightGBM",
-            model_version="canteen-gbm-1",
+            model_version=MODEL_VERSION,
             validation_status="a_valider",
         )
         run_id = run.id

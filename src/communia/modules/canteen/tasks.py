@@ -1,10 +1,17 @@
-"""Background job: train (when the history changed) and compute an order sheet."""
+"""Background jobs: retrain the model after an import, compute an order sheet."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from communia.core.jobs import JobContext, task
+
+
+@task("canteen.train", title="Réentraînement du modèle de prévision des repas")
+def train_job(ctx: JobContext, *, commune_id: int, actor: str) -> dict:
+    from communia.modules.canteen.store import train_model
+
+    return train_model(commune_id, actor=actor, progress=ctx.progress)
 
 
 @task("canteen.forecast", title="Prévision des repas des cantines")

@@ -104,7 +104,34 @@ def _overview(actor: Actor) -> dict:
         "runs": runs,
         "kinds": KIND_LABELS,
         "categories": CATEGORY_LABELS,
+        "model": _model_status(cid),
     }
+
+
+def _model_status(commune_id: int) -> dict:
+    """The saved model's watermark and the latest retraining job, for the history section."""
+    import datetime as dt
+
+    from communia.core.errors import CommuniaError
+    from communia.core.jobs import list_jobs
+    from communia.modules.canteen.artifact import read_header
+    from communia.modules.canteen.store import model_path
+
+    out: dict = {"header": None, "job": None}
+    path = model_path(commune_id)
+    if path.exists():
+        try:
+            header = read_header(path)
+            out["header"] = {
+                "trained_at": dt.datetime.fromisoformat(header["trained_at"]),
+                "last_date": dt.date.fromisoformat(header["history_last_date"]),
+                "rows": header.get("history_rows", 0),
+            }
+        except (CommuniaError, KeyError, ValueError):
+            out["header"] = None
+    jobs = [j for j in list_jobs(commune_id=commune_id, limit=100) if j.name == "canteen.train"]
+    out["job"] = jobs[0] if jobs else None
+    return out
 
 
 def build_router() -> APIRouter:
@@ -152,8 +179,21 @@ def build_router() -> APIRouter:
             ctx["errors"] = exc.message.split("\n")[0]
             ctx["rejects"] = exc.details.get("rejected", [])[:50]
             return render(request, "canteen/home.html", ctx, status_code=422)
+        from communia.core.jobs import submit
+
+        # New history: the model retrains in the background (progress on the job's page).
+        job = submit(
+            "canteen.train",
+            {"commune_id": actor.commune_id, "actor": actor.email},
+            commune_id=actor.commune_id,
+            created_by=actor.email,
+        )
         response = RedirectResponse("/app/canteen", status_code=303)
-        set_flash(response, f"Import accepté : {len(data.attendance)} jours-cantines enregistrés.")
+        set_flash(
+            response,
+            f"Import accepté : {len(data.attendance)} jours-cantines enregistrés. Le modèle est "
+            f"réentraîné en arrière-plan (tâche n° {job.id}).",
+        )
         return response
 
     @router.get("/modele.xlsx")

@@ -1,0 +1,163 @@
+"""JSON API of the canteen module (``/api/v1/canteen``): order sheets, forecasts, retraining.
+
+Same library calls as the pages; every read and write is scoped to the caller's commune
+(bearer API token or open session, see ``communia.web.security.api_actor``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from communia.core.db import read_session, write_session
+from communia.core.errors import InvalidInput
+from communia.core.users import Actor, require_write
+from communia.web.security import api_actor
+
+__all__ = ["build_api_router"]
+
+
+def _day(value: Any, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"{label} : date invalide « {value} » (format AAAA-MM-JJ).") from exc
+
+
+def _level(value: Any) -> float:
+    try:
+        level = float(str(value).replace(",", "."))
+    except ValueError as exc:
+        raise InvalidInput(f"Niveau de service invalide « {value} ».") from exc
+    if level > 1:
+        level /= 100
+    if not 0.5 <= level < 1:
+        raise InvalidInput("Le niveau de service doit être compris entre 50 % et 99,9 %.")
+    return level
+
+
+def _run(run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "debut": run.start.isoformat(),
+        "fin": run.end.isoformat(),
+        "niveau_service": run.service_level,
+        "statut": run.status,
+        "historique_jusqu_au": run.history_last_date.isoformat() if run.history_last_date else None,
+        "cree_le": run.created_at.isoformat() if run.created_at else None,
+        "cree_par": run.actor,
+    }
+
+
+def _num(value) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+def build_api_router() -> APIRouter:
+    router = APIRouter(tags=["cantines"])
+
+    @router.get(
+        "/feuilles", summary="Feuilles de commande de la commune, les plus récentes d'abord"
+    )
+    def list_sheets(actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        from sqlalchemy import select
+
+        from communia.modules.canteen.models import ForecastRun
+
+        with read_session() as s:
+            runs = s.scalars(
+                select(ForecastRun)
+                .where(ForecastRun.commune_id == actor.commune_id)
+                .order_by(ForecastRun.id.desc())
+                .limit(100)
+            ).all()
+            return {"feuilles": [_run(r) for r in runs]}
+
+    @router.get("/feuilles/{run_id}", summary="Prévisions et commandes par cantine et par jour")
+    def get_sheet(run_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        from communia.modules.canteen import store
+        from communia.modules.canteen.exports import kitchen_totals
+
+        with read_session() as s:
+            run, table = store.order_sheet(s, actor.commune_id, run_id)
+            head = _run(run)
+        lines, totals, after = [], [], {"days": 0}
+        if len(table):
+            lines = [
+                {
+                    "date": f"{r['date']:%Y-%m-%d}",
+                    "cantine": r["canteen"],
+                    "prevision": round(float(r["forecast"]), 1),
+                    "commande": int(r["order"]),
+                    "commande_proposee": int(r["proposed_order"]),
+                    "surplus_attendu": float(r["surplus"]),
+                    "risque_manque": round(float(r["risk"]), 3),
+                    "facteurs": [{"facteur": k, "repas": v} for k, v in (r["drivers"] or [])],
+                    "repas_servis": _num(r.get("served")),
+                }
+                for r in table.to_dict("records")
+            ]
+            totals = [
+                {
+                    "date": f"{t['date']:%Y-%m-%d}",
+                    "cantines": int(t["canteens"]),
+                    "prevision": round(float(t["forecast"]), 1),
+                    "commande": int(t["order"]),
+                    "repas_servis": _num(t.get("served")),
+                }
+                for t in kitchen_totals(table).to_dict("records")
+            ]
+            after = store.after_the_fact(table)
+            after.pop("per_canteen", None)
+        return {**head, "lignes": lines, "cuisine_centrale": totals, "bilan": after}
+
+    @router.post("/feuilles", status_code=202, summary="Calculer une feuille de commande")
+    def new_sheet(body: dict, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        """Corps : ``{"debut": "AAAA-MM-JJ", "fin": "AAAA-MM-JJ", "niveau": 0.95}``. Le calcul
+        tourne en tâche de fond : suivre ``/api/v1/jobs/{tache}``."""
+        from communia.core.jobs import submit
+
+        require_write(actor)
+        start = _day(body.get("debut", ""), "Début")
+        end = _day(body.get("fin", ""), "Fin")
+        if end < start:
+            raise InvalidInput("La date de fin précède la date de début.")
+        job = submit(
+            "canteen.forecast",
+            {
+                "commune_id": actor.commune_id,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "service_level": _level(body.get("niveau", 0.95)),
+                "actor": actor.email,
+            },
+            commune_id=actor.commune_id,
+            created_by=actor.email,
+        )
+        return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
+
+    @router.post("/modele", status_code=202, summary="Réentraîner le modèle sur tout l'historique")
+    def retrain(actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        from communia.core.jobs import submit
+
+        require_write(actor)
+        job = submit(
+            "canteen.train",
+            {"commune_id": actor.commune_id, "actor": actor.email},
+            commune_id=actor.commune_id,
+            created_by=actor.email,
+        )
+        return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
+
+    @router.post("/feuilles/{run_id}/valider", summary="Valider une feuille de commande")
+    def validate(run_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        from communia.modules.canteen import store
+
+        require_write(actor)
+        with write_session() as s:
+            run = store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
+            return _run(run)
+
+    return router
