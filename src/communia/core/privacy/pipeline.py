@@ -30,7 +30,7 @@ from communia.core.privacy.lexicon import (
     fold,
     is_census_surname,
 )
-from communia.core.privacy.recognizers import WIDE_SOURCE, RULE_RECOGNIZERS, _strip_not_names
+from communia.core.privacy.recognizers import RULE_RECOGNIZERS, WIDE_SOURCE, _strip_not_names
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
 
@@ -207,7 +207,33 @@ def _not_a_name_shape(text: str, start: int, end: int) -> bool:
 
 
 _LOWER_PARTICLES = frozenset(
-    "d l de du des la le van von der den ben bin ibn el al di da dos das do del della y et".split()
+    [
+        "d",
+        "l",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ben",
+        "bin",
+        "ibn",
+        "el",
+        "al",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "do",
+        "del",
+        "della",
+        "y",
+        "et",
+    ]
 )
 
 

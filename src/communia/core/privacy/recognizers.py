@@ -23,9 +23,9 @@ from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
     GIVEN_NAMES_WIDE,
-    ROLE_NOUNS,
     NOT_NAMES,
     ORG_MARKERS,
+    ROLE_NOUNS,
     STREET_TYPES,
     fold,
 )
@@ -522,7 +522,24 @@ _ROLE = re.compile(  # a lookahead: every word is tried as the role, matches may
     rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?[ \u00a0]+"
     rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})(?![\w@]))"
 )
-_NOT_ADJ = frozenset("des dans pour par sur sous avec sans entre vers chez est était sont".split())
+_NOT_ADJ = frozenset(
+    [
+        "des",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "sous",
+        "avec",
+        "sans",
+        "entre",
+        "vers",
+        "chez",
+        "est",
+        "était",
+        "sont",
+    ]
+)
 
 
 def find_persons_by_role(text: str) -> list[Entity]:
