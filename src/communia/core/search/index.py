@@ -87,10 +87,11 @@ class SearchSettings(BaseModel):
         examples=["exact"],
     )
     ivf_min_passages: int = Field(
-        50_000,
+        0,
         description="Nombre de passages vectorisés d'une commune à partir duquel l'index "
-        "approché est construit (0 : jamais automatiquement).",
-        examples=[20000],
+        "approché est construit (0 : jamais ; la recherche exacte en mémoire est plus rapide "
+        "une fois chargée, l'index approché économise la mémoire et le premier chargement).",
+        examples=[50000],
     )
     ivf_probes: int = Field(
         16,
