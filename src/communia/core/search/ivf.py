@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from communia.core.search.models import SearchPassage, SearchVectorList
@@ -182,6 +182,10 @@ def build_vector_index(
             )
         ).all()
         _assign(session, [r.id for r in rows], _matrix([r.embedding for r in rows]), centroids)
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner (which saw no list numbers yet) filters the whole
+        # commune instead of using the list index: 20 ms against 400 ms at 100,000 passages.
+        session.execute(text("ANALYZE search_passages"))
     return {"lists": k, "vectors": len(ids)}
 
 
@@ -227,17 +231,13 @@ def candidates(
         return None
     q = np.asarray(qvec, dtype=np.float32)
     near = np.argsort(-(centroids @ q))[: max(1, probes)]
-    rows = session.execute(
-        select(SearchPassage.id, SearchPassage.document_id, SearchPassage.embedding).where(
-            SearchPassage.commune_id == commune_id,
-            SearchPassage.embedding_model == model_name,
-            or_(
-                SearchPassage.vector_list.in_([int(x) for x in near]),
-                SearchPassage.vector_list.is_(None),
-            ),
-            *conds,
-        )
-    ).all()
+    base = select(SearchPassage.id, SearchPassage.document_id, SearchPassage.embedding).where(
+        SearchPassage.commune_id == commune_id, SearchPassage.embedding_model == model_name, *conds
+    )
+    # Two statements rather than "IN (...) OR IS NULL": each one uses the (commune, model,
+    # list) index on both engines; PostgreSQL scanned the whole table for the OR.
+    rows = session.execute(base.where(SearchPassage.vector_list.in_([int(x) for x in near]))).all()
+    rows += session.execute(base.where(SearchPassage.vector_list.is_(None))).all()
     if not rows:
         return []
     scores = _matrix([r.embedding for r in rows]) @ q
