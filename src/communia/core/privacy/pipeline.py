@@ -30,7 +30,12 @@ from communia.core.privacy.lexicon import (
     fold,
     is_census_surname,
 )
-from communia.core.privacy.recognizers import RULE_RECOGNIZERS, WIDE_SOURCE, _strip_not_names
+from communia.core.privacy.recognizers import (
+    RULE_RECOGNIZERS,
+    WIDE_INNER_SOURCE,
+    WIDE_SOURCE,
+    _strip_not_names,
+)
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
 
@@ -163,7 +168,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
     if before and fold(re.split(r"['’]", before[-1])[-1]) in NAMED_PLACES | STREET_WORDS:
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
-    if e.source in ("spacy", WIDE_SOURCE) and _not_a_name_shape(text, s, end):
+    if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
@@ -179,9 +184,14 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     others = [(a, b) for a, b, label in spans if label != "PER"]
 
     def vetoed(e: Entity) -> bool:
+        if e.source == WIDE_INNER_SOURCE:  # any overlapping place/organisation/title
+            return any(a < e.end and e.start < b for a, b in others)
         return any(a < e.end and e.start < b and a >= e.start for a, b in others)
 
-    return [c for c in candidates if c.source != WIDE_SOURCE or not vetoed(c)]
+    return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
+
+
+_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE})
 
 
 _QUOTES = {'"': '"', "«": "»", "“": "”"}

@@ -456,6 +456,7 @@ def _title_upper_pair(words: list[str]) -> bool:
 
 
 WIDE_SOURCE = "regle:prenom-large"
+WIDE_INNER_SOURCE = "regle:prenom-large-interne"
 
 
 def find_persons_by_rules(text: str) -> list[Entity]:
@@ -489,7 +490,13 @@ def find_persons_by_rules(text: str) -> list[Entity]:
             span = _strip_not_names(text, m.start("name") + offset, m.end("name"))
             if span and len(text[span[0] : span[1]].split()) >= 2:
                 s, e = span
-                found.append(Entity("PERSONNE", s, e, text[s:e], 0.75, WIDE_SOURCE))
+                # Right after another capitalised word ("Aston Martin Racing", "Royal Albert
+                # Hall") the sequence is more often a name of a thing: any entity of the
+                # model that overlaps vetoes it (see the pipeline); after a particle ("les
+                # États-Unis de Sylvester Stallone") the ordinary veto applies.
+                after_cap = fold(words[inner - 1]) not in _EDGE_PARTICLES
+                source = WIDE_INNER_SOURCE if after_cap else WIDE_SOURCE
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.75, source))
             continue
         # "Prénom Nom..." (given name first) or "NOM Prénom" (upper-case surname first).
         has_given = any(p in GIVEN_NAMES_WIDE for p in folded[0]) or (
@@ -511,6 +518,11 @@ def find_persons_by_rules(text: str) -> list[Entity]:
         if not span:
             continue
         s, e = span
+        if source == WIDE_SOURCE:
+            # "James Wolfe-Murray le CIGS actuel": a lower-case article ends the name.
+            cut = re.search(r"[ \u00a0](?:le|la|les)[ \u00a0]", text[s:e])
+            if cut:
+                e = s + cut.start()
         if len(text[s:e].split()) < 2:
             continue
         found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, source))
@@ -521,6 +533,9 @@ _ROLE = re.compile(  # a lookahead: every word is tried as the role, matches may
     rf"(?<![\w])(?=(?P<role>[{_LOW}]+(?:-[{_LOW}]+)?)"
     rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?[ \u00a0]+"
     rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})(?![\w@]))"
+)
+_DETERMINERS = frozenset(
+    ["le", "la", "les", "l", "un", "une", "des", "du", "au", "aux", "ce", "cet", "cette", "ces", "son", "sa", "ses", "leur", "leurs", "mon", "ma", "mes", "notre", "votre", "et", "de", "d", "par", "avec", "pour"]
 )
 _NOT_ADJ = frozenset(
     [
@@ -549,6 +564,14 @@ def find_persons_by_role(text: str) -> list[Entity]:
     found = []
     for m in _ROLE.finditer(text):
         if fold(m.group("role")) not in ROLE_NOUNS:
+            continue
+        # A noun of role heads its own noun phrase ("l'acteur", "la sénatrice", "son
+        # fils"); after another noun it is an adjective ("l'équipe cycliste Lotto-Soudal").
+        before = text[max(0, m.start() - 20) : m.start()]
+        words_before = re.findall(r"[\w]+", before)
+        if not before.endswith(("'", "’")) and (
+            not words_before or fold(words_before[-1]) not in _DETERMINERS
+        ):
             continue
         adj = m.group("adj")
         if adj and (fold(adj) in _NOT_ADJ or fold(adj) in _EDGE_PARTICLES or adj in ("les", "aux")):
