@@ -305,6 +305,128 @@ def cmd_scale(args):
         )
 
 
+def cmd_ann(args):
+    """Approximate (IVF) vs exact vector search: recall@5 of IVF against exact, latency."""
+    import numpy as np
+    from sqlalchemy import insert
+
+    from communia.core.db import read_session, write_session
+    from communia.core.search import clear_cache, ivf
+    from communia.core.search.index import _bump_generation, _vector
+    from communia.core.search.models import SearchDocument, SearchPassage
+    from communia.core.settings import reset_settings
+
+    dim, name = 384, "bench-ann"
+    print(
+        "| base | passages | vecteurs | listes | construction IVF (s) | sondes | rappel@5 IVF/exact "
+        "| p50 exact | p95 exact | p50 IVF | p95 IVF | 1re requête exacte (s) | charge |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        for kind in args.kinds:
+            setup_db(args.db, f"ann_{size}_{kind}.db")
+            cid = commune_id(f"ann-{size}-{kind}")
+            rng = np.random.default_rng(size)
+            if kind == "clusters":  # topics + noise, as sentence embeddings cluster
+                centres = rng.standard_normal((max(50, size // 200), dim)).astype(np.float32)
+
+                def draw(n, centres=centres, rng=rng):
+                    v = centres[rng.integers(0, len(centres), n)]
+                    return v + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+            else:  # no structure at all: the worst case for any partitioning index
+
+                def draw(n, rng=rng):
+                    return rng.standard_normal((n, dim)).astype(np.float32)
+
+            with write_session() as s:
+                s.execute(
+                    insert(SearchDocument),
+                    [
+                        {
+                            "commune_id": cid,
+                            "module": "bench",
+                            "source_id": "D",
+                            "doc_type": "",
+                            "title": "",
+                            "url": "",
+                            "content_hash": "x",
+                            "meta": {},
+                        }
+                    ],
+                )
+                doc_id = s.scalar(__import__("sqlalchemy").select(SearchDocument.id))
+            for start in range(0, size, 5000):
+                n = min(5000, size - start)
+                v = draw(n)
+                v /= np.linalg.norm(v, axis=1, keepdims=True)
+                with write_session() as s:
+                    s.execute(
+                        insert(SearchPassage),
+                        [
+                            {
+                                "commune_id": cid,
+                                "document_id": doc_id,
+                                "module": "bench",
+                                "doc_type": "",
+                                "ordinal": start + i,
+                                "heading": "",
+                                "anchor": "",
+                                "text": "-",
+                                "text_hash": "-",
+                                "length": 1,
+                                "embedding": x.tobytes(),
+                                "embedding_model": name,
+                            }
+                            for i, x in enumerate(v)
+                        ],
+                    )
+            with write_session() as s:
+                _bump_generation(s, cid)
+            queries = draw(args.queries)
+            queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+            os.environ["COMMUNIA_MODULES__SEARCH__VECTOR_INDEX"] = "exact"
+            reset_settings()
+            clear_cache()
+            exact, lat_exact = [], []
+            with read_session() as s:
+                t0 = time.perf_counter()
+                _vector(s, cid, queries[0], name, None, None, None, None, 50)
+                t_first = time.perf_counter() - t0
+                for q in queries:
+                    t0 = time.perf_counter()
+                    exact.append(
+                        [p for p, _, _ in _vector(s, cid, q, name, None, None, None, None, 50)][:5]
+                    )
+                    lat_exact.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            with write_session() as s:
+                info = ivf.build_vector_index(s, commune_id=cid, model_name=name)
+            t_build = time.perf_counter() - t0
+            os.environ["COMMUNIA_MODULES__SEARCH__VECTOR_INDEX"] = "auto"
+            for probes in args.probes:
+                os.environ["COMMUNIA_MODULES__SEARCH__IVF_PROBES"] = str(probes)
+                reset_settings()
+                found, lat = 0, []
+                with read_session() as s:
+                    for q, ex in zip(queries, exact, strict=True):
+                        t0 = time.perf_counter()
+                        got = _vector(s, cid, q, name, None, None, None, None, 50)[:5]
+                        lat.append((time.perf_counter() - t0) * 1000)
+                        found += len({p for p, _, _ in got} & set(ex))
+
+                def pct(v, p):
+                    return sorted(v)[int(p * (len(v) - 1))]
+
+                backend = "PostgreSQL" if (args.db or "").startswith("postgres") else "SQLite"
+                print(
+                    f"| {backend} | {size} | {kind} | {info['lists']} | {t_build:.1f} | {probes} "
+                    f"| {found / (5 * len(queries)):.3f} | {pct(lat_exact, 0.5):.0f} "
+                    f"| {pct(lat_exact, 0.95):.0f} | {pct(lat, 0.5):.0f} | {pct(lat, 0.95):.0f} "
+                    f"| {t_first:.2f} | {os.getloadavg()[0]:.1f} |",
+                    flush=True,
+                )
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -317,10 +439,16 @@ def main():
     sc.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     sc.add_argument("--db", default=None)
     sc.add_argument("--embedder", default="auto")
+    an = sub.add_parser("ann", help="approximate (IVF) vs exact vector search")
+    an.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    an.add_argument("--kinds", nargs="+", default=["clusters", "random"])
+    an.add_argument("--probes", type=int, nargs="+", default=[8, 16, 32])
+    an.add_argument("--queries", type=int, default=200)
+    an.add_argument("--db", default=None)
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"Données absentes : {SHARED}")
-    {"quality": cmd_quality, "scale": cmd_scale}[args.cmd](args)
+    {"quality": cmd_quality, "scale": cmd_scale, "ann": cmd_ann}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -168,3 +168,34 @@ def test_health_checks_report_the_model():
     crypto, model = health_checks()
     assert crypto.ok and model.optional
     assert model.ok == (ner_status().available)
+
+
+def test_noun_of_role_announces_a_name_but_not_as_an_adjective():
+    text = (
+        "Le conseil a reçu la sénatrice Irma Rapuzzi et l'attaquant vedette Youssef Adnane, "
+        "puis l'équipe cycliste Lotto-Soudal ; le maire de Lyon était absent."
+    )
+    found = kinds(detect(text, use_ner=False))
+    assert ("PERSONNE", "Irma Rapuzzi") in found and ("PERSONNE", "Youssef Adnane") in found
+    assert not any("Lotto" in t or "Lyon" in t for _, t in found)
+
+
+def test_wide_given_names_need_a_second_name_word_and_respect_the_model():
+    # "Kyle", "Sylvester" are only in the census list; the model calls "Hong Kong" a place.
+    text = (
+        "Le lanceur face à Kyle Drabek. Le film de Sylvester Stallone. La console sort à Hong Kong."
+    )
+    found = {t for _, t in kinds(detect(text))}
+    assert {"Kyle Drabek", "Sylvester Stallone"} <= found
+    assert not any("Hong" in t for t in found)
+    assert {t for _, t in kinds(detect("Pour Kyle.", use_ner=False))} == set()
+
+
+def test_species_and_quoted_titles_are_not_people():
+    text = (
+        '" Hakea gibbosa " et " Hakea sericea " sont des arbustes ; '
+        'le roman " Emma " se vend bien, écrit par Jane Austen.'
+    )
+    found = {t for _, t in kinds(detect(text))}
+    assert "Jane Austen" in found
+    assert not any("Hakea" in t or t == "Emma" for t in found)

@@ -146,4 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from communia.core.privacy.web import install as install_privacy
 
     install_privacy(app)  # /app/confidentialite: pseudonymise a pasted or uploaded text
+    from communia.core.llm.web import install as install_llm_page
+
+    install_llm_page(app)  # /app/llm: chat with the sovereign model (streams from /v1)
     return app

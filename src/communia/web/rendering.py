@@ -78,6 +78,7 @@ def _nav(actor) -> list[dict[str, str]]:
             )
     items.append({"href": "/app/taches", "label": "Tâches"})
     items.append({"href": "/app/confidentialite", "label": "Pseudonymiser"})
+    items.append({"href": "/app/llm", "label": "Modèle de langage"})
     items.append({"href": "/app/journal", "label": "Journal d'audit"})
     if actor.is_admin:
         items.append({"href": "/app/commune", "label": "Administration"})

@@ -8,10 +8,14 @@ synthetic set deliberately draws a third of its names from outside this list.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 __all__ = [
     "NAMED_PLACES",
     "GIVEN_NAMES",
+    "GIVEN_NAMES_WIDE",
+    "is_census_surname",
+    "ROLE_NOUNS",
     "ORG_MARKERS",
     "CIVILITIES",
     "NOT_NAMES",
@@ -300,6 +304,220 @@ _GIVEN = [
 ]
 
 GIVEN_NAMES: frozenset[str] = frozenset(fold(n) for n in _GIVEN)
+
+
+def _census_given_names() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "given_names_census1990.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(n) for n in lines if n and not n.startswith("#"))
+
+
+# A wider list for gates where a capitalised word next to it is also required: the French
+# list plus the 4,770 given names of the 1990 US Census (public domain; the file's header
+# says how common French words were removed). Names of people born abroad, and of people
+# named in the press or in sport and culture, are often outside the French list.
+GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | _census_given_names()
+
+
+_surnames: frozenset[str] | None = None
+
+
+def is_census_surname(word: str) -> bool:
+    """Whether ``word`` is one of the 85,900 surnames of the 1990 US Census (public domain;
+    French common words removed), loaded on first use."""
+    global _surnames
+    if _surnames is None:
+        import gzip
+
+        path = Path(__file__).with_name("data") / "surnames_census1990.txt.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            _surnames = frozenset(fold(n.strip()) for n in f if n.strip() and n[0] != "#")
+    return fold(word) in _surnames
+
+
+# Nouns of role, profession or title that announce a person's name right after them
+# ("l'acteur Orlando Bloom", "la sénatrice Irma Rapuzzi", "le lanceur Kyle Drabek").
+ROLE_NOUNS: frozenset[str] = frozenset(
+    fold(w)
+    for w in [
+        "acteur",
+        "actrice",
+        "chanteur",
+        "chanteuse",
+        "musicien",
+        "musicienne",
+        "compositeur",
+        "compositrice",
+        "pianiste",
+        "guitariste",
+        "batteur",
+        "rappeur",
+        "rappeuse",
+        "artiste",
+        "peintre",
+        "sculpteur",
+        "photographe",
+        "réalisateur",
+        "réalisatrice",
+        "producteur",
+        "productrice",
+        "scénariste",
+        "écrivain",
+        "écrivaine",
+        "auteur",
+        "autrice",
+        "romancier",
+        "romancière",
+        "poète",
+        "poétesse",
+        "journaliste",
+        "animateur",
+        "animatrice",
+        "joueur",
+        "joueuse",
+        "lanceur",
+        "receveur",
+        "attaquant",
+        "attaquante",
+        "défenseur",
+        "défenseure",
+        "gardien",
+        "gardienne",
+        "milieu",
+        "entraîneur",
+        "entraîneuse",
+        "capitaine",
+        "coureur",
+        "coureuse",
+        "pilote",
+        "cycliste",
+        "boxeur",
+        "boxeuse",
+        "lutteur",
+        "lutteuse",
+        "catcheur",
+        "nageur",
+        "nageuse",
+        "skieur",
+        "skieuse",
+        "athlète",
+        "tennisman",
+        "tenniswoman",
+        "footballeur",
+        "footballeuse",
+        "basketteur",
+        "rugbyman",
+        "sénateur",
+        "sénatrice",
+        "député",
+        "députée",
+        "ministre",
+        "président",
+        "présidente",
+        "maire",
+        "adjoint",
+        "adjointe",
+        "conseiller",
+        "conseillère",
+        "préfet",
+        "préfète",
+        "sous-préfet",
+        "gouverneur",
+        "ambassadeur",
+        "ambassadrice",
+        "empereur",
+        "impératrice",
+        "roi",
+        "reine",
+        "prince",
+        "princesse",
+        "duc",
+        "duchesse",
+        "comte",
+        "comtesse",
+        "baron",
+        "baronne",
+        "marquis",
+        "marquise",
+        "pape",
+        "cardinal",
+        "évêque",
+        "archevêque",
+        "abbé",
+        "curé",
+        "pasteur",
+        "rabbin",
+        "imam",
+        "général",
+        "colonel",
+        "commandant",
+        "capitaine",
+        "lieutenant",
+        "sergent",
+        "caporal",
+        "amiral",
+        "maréchal",
+        "docteur",
+        "professeur",
+        "avocat",
+        "avocate",
+        "notaire",
+        "juge",
+        "procureur",
+        "procureure",
+        "huissier",
+        "agent",
+        "agente",
+        "inspecteur",
+        "inspectrice",
+        "commissaire",
+        "directeur",
+        "directrice",
+        "secrétaire",
+        "ingénieur",
+        "ingénieure",
+        "architecte",
+        "philosophe",
+        "historien",
+        "historienne",
+        "mathématicien",
+        "mathématicienne",
+        "physicien",
+        "physicienne",
+        "chimiste",
+        "biologiste",
+        "botaniste",
+        "médecin",
+        "chirurgien",
+        "infirmier",
+        "infirmière",
+        "enseignant",
+        "enseignante",
+        "instituteur",
+        "institutrice",
+        "frère",
+        "sœur",
+        "soeur",
+        "fils",
+        "fille",
+        "père",
+        "mère",
+        "époux",
+        "épouse",
+        "mari",
+        "femme",
+        "veuve",
+        "veuf",
+        "oncle",
+        "tante",
+        "cousin",
+        "cousine",
+        "neveu",
+        "nièce",
+        "petit-fils",
+        "petite-fille",
+    ]
+)
 
 CIVILITIES: tuple[str, ...] = (
     "Monsieur",

@@ -22,13 +22,20 @@ from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, PRIORITY,
 from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
+    GIVEN_NAMES_WIDE,
     NAMED_PLACES,
     NOT_NAMES,
     ORG_MARKERS,
     STREET_TYPES,
     fold,
+    is_census_surname,
 )
-from communia.core.privacy.recognizers import RULE_RECOGNIZERS, _strip_not_names
+from communia.core.privacy.recognizers import (
+    RULE_RECOGNIZERS,
+    WIDE_INNER_SOURCE,
+    WIDE_SOURCE,
+    _strip_not_names,
+)
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
 
@@ -123,9 +130,21 @@ def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
             score, source = 0.85, "spacy"
         else:
             first = text[start:end].split()
-            if len(first) < 2 or fold(_CIVILITY_PREFIX.sub("", first[0])) not in GIVEN_NAMES:
+            if len(first) < 2:
                 continue
-            score, source = 0.6, f"spacy:{label}+prenom"
+            given = fold(_CIVILITY_PREFIX.sub("", first[0]))
+            if given in GIVEN_NAMES:
+                score, source = 0.6, f"spacy:{label}+prenom"
+            elif (
+                label != "LOC"
+                and given in GIVEN_NAMES_WIDE
+                and is_census_surname(first[-1].strip(",.;:"))
+            ):
+                # "Kyle Drabek" (MISC), "Mickey Spillane" (ORG): an international given name
+                # and a known surname; never a place ("Santa Cruz", "Hong Kong").
+                score, source = 0.55, f"spacy:{label}+prenom+nom"
+            else:
+                continue
         cleaned = _clean_person(text, start, end, capitalised=label != "PER")
         if cleaned:
             s, e = cleaned
@@ -147,12 +166,85 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         return None
     s, end = span
     before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
-    if before and fold(before[-1]) in NAMED_PLACES | STREET_WORDS:
+    if before and fold(re.split(r"['’]", before[-1])[-1]) in NAMED_PLACES | STREET_WORDS:
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
+    if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
+        return None
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
         s = max(0, s - 5) + m.start()
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
+
+
+def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> list[Entity]:
+    """Drop the names vouched for by the wide given-name list alone when the model sees a
+    place, organisation or title starting at the same word or inside it ("Maple Leafs de
+    Toronto", "Hong Kong"); keep them when the model's entity starts before the name
+    ("États-Unis de Sylvester Stallone")."""
+    others = [(a, b) for a, b, label in spans if label != "PER"]
+
+    def vetoed(e: Entity) -> bool:
+        if e.source == WIDE_INNER_SOURCE:  # any overlapping place/organisation/title
+            return any(a < e.end and e.start < b for a, b in others)
+        return any(a < e.end and e.start < b and a >= e.start for a, b in others)
+
+    return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
+
+
+_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE})
+
+
+_QUOTES = {'"': '"', "«": "»", "“": "”"}
+
+
+def _not_a_name_shape(text: str, start: int, end: int) -> bool:
+    """Shapes of the model's persons that are titles or Latin names, not people.
+
+    - mixed case: a capitalised word then a lower-case one that is no particle
+      ("Hakea gibbosa", a species); a name is all capitalised or (typed by a citizen)
+      all lower case;
+    - the whole content of a pair of quotes ("« Emma » se vend bien", a book's title).
+    """
+    words = text[start:end].split()
+    if words[0][:1].isupper() and any(
+        w[:1].islower() and fold(re.split(r"['’-]", w)[0]) not in _LOWER_PARTICLES
+        for w in words[1:]
+    ):
+        return True
+    before = text[max(0, start - 3) : start].rstrip(" \u00a0")
+    after = text[end : end + 3].lstrip(" \u00a0")
+    return bool(before) and before[-1] in _QUOTES and after[:1] == _QUOTES[before[-1]]
+
+
+_LOWER_PARTICLES = frozenset(
+    [
+        "d",
+        "l",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ben",
+        "bin",
+        "ibn",
+        "el",
+        "al",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "do",
+        "del",
+        "della",
+        "y",
+        "et",
+    ]
+)
 
 
 class _Intervals:
@@ -187,6 +279,9 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda e: e.start)
 
 
+_SURE_SOURCES = frozenset({"regle:civilite", "regle:fonction"})
+
+
 def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     """Other mentions of the surnames/given names already found, as whole capitalised words."""
     words: set[str] = set()
@@ -196,7 +291,7 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
         # Only from names that look like people's: a civility before, or a known given name
         # (so a model's mistake such as "Hakea gibbosa" does not spread through the text).
         parts = [fold(p) for w in e.text.split() for p in w.split("-")]
-        if e.source != "regle:civilite" and not any(p in GIVEN_NAMES for p in parts):
+        if e.source not in _SURE_SOURCES and not any(p in GIVEN_NAMES_WIDE for p in parts):
             continue
         for w in _NAME_WORD.findall(e.text):
             w = w.rstrip("'’-")
@@ -273,6 +368,7 @@ def scan(
         else:
             result.ner_used, result.ner_model = True, status.model
             candidates.extend(_ner_persons(text, spans))
+            candidates = _veto_wide(candidates, spans)
 
     candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
     # Aliases of an earlier pseudonymisation ("Personne 1") are not personal data.

@@ -22,8 +22,10 @@ from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
+    GIVEN_NAMES_WIDE,
     NOT_NAMES,
     ORG_MARKERS,
+    ROLE_NOUNS,
     STREET_TYPES,
     fold,
 )
@@ -453,6 +455,10 @@ def _title_upper_pair(words: list[str]) -> bool:
     return len(surname) >= 4 and any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname)
 
 
+WIDE_SOURCE = "regle:prenom-large"
+WIDE_INNER_SOURCE = "regle:prenom-large-interne"
+
+
 def find_persons_by_rules(text: str) -> list[Entity]:
     found = []
     for m in _CIVILITY_NAME.finditer(text):
@@ -465,20 +471,150 @@ def find_persons_by_rules(text: str) -> list[Entity]:
         if re.search(r"(?:Saint|Sainte|St|Ste)[ -]$", text[max(0, m.start() - 7) : m.start()]):
             continue  # "Saint Martin", a place or a saint
         folded = [fold(w.strip(",.")).split("-") for w in words]
+        # "National Football League Mark Rypien": the name starts at the given name.
+        inner = next(
+            (
+                i
+                for i in range(1, len(words) - 1)
+                if any(p in GIVEN_NAMES_WIDE for p in folded[i]) and words[i][1:].islower()
+            ),
+            None,
+        )
+        if inner is not None and not any(p in GIVEN_NAMES_WIDE for p in folded[0]):
+            tail = words[inner:]
+            if fold(words[inner - 1].strip(".")) in _CIVILITY_WORDS or not all(
+                w[:1].islower() or w[1:2].islower() for w in tail
+            ):
+                continue  # "Mme Sophie ..." is the civility rule's; "... du CCAS" an acronym
+            offset = m.group("name").index(words[inner], sum(len(w) for w in words[:inner]))
+            span = _strip_not_names(text, m.start("name") + offset, m.end("name"))
+            if span and len(text[span[0] : span[1]].split()) >= 2:
+                s, e = span
+                # Right after another capitalised word ("Aston Martin Racing", "Royal Albert
+                # Hall") the sequence is more often a name of a thing: any entity of the
+                # model that overlaps vetoes it (see the pipeline); after a particle ("les
+                # États-Unis de Sylvester Stallone") the ordinary veto applies.
+                after_cap = fold(words[inner - 1]) not in _EDGE_PARTICLES
+                source = WIDE_INNER_SOURCE if after_cap else WIDE_SOURCE
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.75, source))
+            continue
         # "Prénom Nom..." (given name first) or "NOM Prénom" (upper-case surname first).
-        has_given = any(p in GIVEN_NAMES for p in folded[0]) or (
+        has_given = any(p in GIVEN_NAMES_WIDE for p in folded[0]) or (
             words[0].isupper() and len(words) == 2 and any(p in GIVEN_NAMES for p in folded[1])
         )
         if not has_given and not _title_upper_pair(words):
             continue
+        # Only the wide (international) list vouches for it: the pipeline lets the
+        # statistical model veto it ("Hong Kong", "Dallas Buyers Club").
+        source = (
+            "regle:prenom"
+            if _title_upper_pair(words)
+            or any(p in GIVEN_NAMES for p in folded[0])
+            or (words[0].isupper() and len(words) == 2)
+            else WIDE_SOURCE
+        )
         # A known given name must be followed or preceded by another name word.
         span = _strip_not_names(text, m.start("name"), m.end("name"))
         if not span:
             continue
         s, e = span
+        if source == WIDE_SOURCE:
+            # "James Wolfe-Murray le CIGS actuel": a lower-case article ends the name.
+            cut = re.search(r"[ \u00a0](?:le|la|les)[ \u00a0]", text[s:e])
+            if cut:
+                e = s + cut.start()
         if len(text[s:e].split()) < 2:
             continue
-        found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:prenom"))
+        found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, source))
+    return found
+
+
+_ROLE = re.compile(  # a lookahead: every word is tried as the role, matches may overlap
+    rf"(?<![\w])(?=(?P<role>[{_LOW}]+(?:-[{_LOW}]+)?)"
+    rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?[ \u00a0]+"
+    rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})(?![\w@]))"
+)
+_DETERMINERS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+        "mon",
+        "ma",
+        "mes",
+        "notre",
+        "votre",
+        "et",
+        "de",
+        "d",
+        "par",
+        "avec",
+        "pour",
+    ]
+)
+_NOT_ADJ = frozenset(
+    [
+        "des",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "sous",
+        "avec",
+        "sans",
+        "entre",
+        "vers",
+        "chez",
+        "est",
+        "était",
+        "sont",
+    ]
+)
+
+
+def find_persons_by_role(text: str) -> list[Entity]:
+    """A capitalised name right after a noun of role ("l'acteur Orlando Bloom", "le maire
+    Jean Dupont", "la chanteuse anglaise Elkie Brooks"): at most one adjective in between,
+    never a preposition ("le maire de Lyon" is a place)."""
+    found = []
+    for m in _ROLE.finditer(text):
+        if fold(m.group("role")) not in ROLE_NOUNS:
+            continue
+        # A noun of role heads its own noun phrase ("l'acteur", "la sénatrice", "son
+        # fils"); after another noun it is an adjective ("l'équipe cycliste Lotto-Soudal").
+        before = text[max(0, m.start() - 20) : m.start()]
+        words_before = re.findall(r"[\w]+", before)
+        if not before.endswith(("'", "’")) and (
+            not words_before or fold(words_before[-1]) not in _DETERMINERS
+        ):
+            continue
+        adj = m.group("adj")
+        if adj and (fold(adj) in _NOT_ADJ or fold(adj) in _EDGE_PARTICLES or adj in ("les", "aux")):
+            continue
+        span = _strip_not_names(text, m.start("name"), m.end("name"))
+        if not span:
+            continue
+        s, e = span
+        words = [fold(w.strip(",.;:")) for w in text[s:e].split()]
+        if any(w in ORG_MARKERS for w in words):
+            continue
+        found.append(Entity("PERSONNE", s, e, text[s:e], 0.75, "regle:fonction"))
     return found
 
 
@@ -494,6 +630,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_birth_dates,
     find_addresses,
     find_persons_by_rules,
+    find_persons_by_role,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values

@@ -20,6 +20,7 @@ from communia.core.search.index import (
     embed_pending,
     index_documents,
     index_stats,
+    maintain_vector_index,
     reciprocal_rank_fusion,
     search,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "embed_pending",
     "index_documents",
     "index_stats",
+    "maintain_vector_index",
     "reciprocal_rank_fusion",
     "search",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "delete_documents",
     "embed_pending",
     "build_index",
+    "maintain_vector_index",
     "search",
     "index_stats",
     "clear_cache",
@@ -77,6 +78,32 @@ class SearchSettings(BaseModel):
         50,
         description="Nombre de candidats pris dans chaque liste avant la fusion.",
         examples=[100],
+    )
+    vector_index: Literal["auto", "exact"] = Field(
+        "auto",
+        description="Recherche par vecteurs : auto (index approché à listes inversées dès "
+        "qu'il existe, construit automatiquement au-delà de ivf_min_passages) ou exact "
+        "(toujours tous les vecteurs, en mémoire).",
+        examples=["exact"],
+    )
+    ivf_min_passages: int = Field(
+        0,
+        description="Nombre de passages vectorisés d'une commune à partir duquel l'index "
+        "approché est construit (0 : jamais ; la recherche exacte en mémoire est plus rapide "
+        "une fois chargée, l'index approché économise la mémoire et le premier chargement).",
+        examples=[50000],
+    )
+    ivf_probes: int = Field(
+        16,
+        description="Listes de l'index approché lues par requête (plus : meilleur rappel, "
+        "plus lent).",
+        examples=[32],
+    )
+    ivf_rebuild_growth: float = Field(
+        2.0,
+        description="L'index approché est réappris quand la commune a atteint ce multiple "
+        "du nombre de vecteurs sur lequel il a été appris.",
+        examples=[1.5],
     )
 
 
@@ -434,7 +461,30 @@ def embed_pending(
         last_id = rows[-1].id
         if progress:
             progress(done, total or done)
+    if done:
+        maintain_vector_index(commune_id=commune_id, model_name=model.name)
     return done
+
+
+def maintain_vector_index(*, commune_id: int, model_name: str) -> str:
+    """Keep the commune's approximate vector index up to date after new vectors: assign
+    them to their list, or (re)build it when the commune passed ``ivf_min_passages`` or
+    grew ``ivf_rebuild_growth`` times since the last build. Returns what was done."""
+    from communia.core.db import write_session
+    from communia.core.search import ivf
+
+    settings = _settings()
+    with write_session() as s:
+        info = ivf.index_info(s, commune_id=commune_id, model_name=model_name)
+        vectors = info["assigned"] + info["pending"]
+        if info["lists"] and vectors < settings.ivf_rebuild_growth * max(1, info["trained_on"]):
+            ivf.assign_pending(s, commune_id=commune_id, model_name=model_name)
+            return "assigned"
+        if settings.ivf_min_passages and vectors >= settings.ivf_min_passages:
+            ivf.build_vector_index(s, commune_id=commune_id, model_name=model_name)
+            _bump_generation(s, commune_id)
+            return "built"
+    return "none"
 
 
 def build_index(
@@ -642,6 +692,21 @@ def _vector(
 ) -> list[tuple[int, int, float]]:
     import numpy as np
 
+    settings = _settings()
+    if settings.vector_index != "exact":
+        from communia.core.search import ivf
+
+        approx = ivf.candidates(
+            session,
+            commune_id=commune_id,
+            model_name=model_name,
+            qvec=qvec,
+            conds=_filters(module, doc_types, date_from, date_to),
+            depth=depth,
+            probes=settings.ivf_probes,
+        )
+        if approx is not None:
+            return approx
     cache = _vector_cache(session, commune_id, model_name)
     if not len(cache.ids):
         return []

@@ -4,7 +4,8 @@ Everything lives in the commune's database, so a backup holds the index and both
 (SQLite, PostgreSQL) run the same code. BM25 uses our own postings table rather than SQLite
 FTS5 / PostgreSQL ``tsvector`` so that the French analysis (Snowball stemming + accent
 folding) and the scores are identical on both. Vectors are stored as float32 bytes and
-scored in memory with numpy (pgvector is not required).
+scored in memory with numpy (pgvector is not required); large indexes also get an
+inverted-file index (``SearchVectorList`` + ``SearchPassage.vector_list``, see ``ivf.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from communia.core.db import Base, TenantMixin, UTCDateTime, utcnow
 
-__all__ = ["SearchDocument", "SearchPassage", "SearchPosting", "SearchState"]
+__all__ = ["SearchDocument", "SearchPassage", "SearchPosting", "SearchState", "SearchVectorList"]
 
 
 class SearchDocument(TenantMixin, Base):
@@ -55,6 +56,7 @@ class SearchPassage(TenantMixin, Base):
     __table_args__ = (
         Index("ix_search_passages_commune_module", "commune_id", "module"),
         Index("ix_search_passages_text_hash", "text_hash"),
+        Index("ix_search_passages_vector_list", "commune_id", "embedding_model", "vector_list"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,6 +74,22 @@ class SearchPassage(TenantMixin, Base):
     length: Mapped[int] = mapped_column(Integer, default=0)  # number of analysed terms
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     embedding_model: Mapped[str] = mapped_column(String(100), default="")
+    # Inverted-file list of the approximate vector index (``search.ivf``); None: not assigned.
+    vector_list: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SearchVectorList(Base):
+    """One list of a commune's inverted-file vector index: its centroid (k-means)."""
+
+    __tablename__ = "search_vector_lists"
+
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True
+    )
+    embedding_model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    list_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised
+    trained_on: Mapped[int] = mapped_column(Integer, default=0)  # vectors at build time
 
 
 class SearchPosting(Base):

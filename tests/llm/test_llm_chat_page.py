@@ -1,0 +1,75 @@
+"""The agents' chat page streams the real embedded model in a real Chromium, and audits it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from communia.core.db import read_session
+from communia.core.models import AuditEntry
+from communia_testing import PASSWORD, shot
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture
+def real_model(llm_model_path, monkeypatch):
+    """Point the served application's gateway at the real model, with short answers."""
+    from communia.core.llm.gateway import reset_gateway
+    from communia.core.settings import reset_settings
+
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MODEL_PATH", str(llm_model_path))
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MAX_TOKENS", "24")
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__TEMPERATURE", "0")
+    reset_settings()
+    yield
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MODEL_PATH")
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MAX_TOKENS")
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__TEMPERATURE")
+    reset_settings()
+    reset_gateway()
+
+
+def _login(page, email):
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/app")
+
+
+def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_communes, real_model):
+    _login(page, "agent@ville-a.fr")
+    page.get_by_role("link", name="Modèle de langage").click()
+    page.wait_for_url("**/app/llm")
+    assert (
+        "Modèle local uniquement"
+        in page.get_by_role("region", name="Politique de souveraineté de la commune").text_content()
+    )
+    assert page.get_by_text("Vous échangez avec une intelligence artificielle").is_visible()
+
+    page.get_by_label("Votre message").fill("Quelle est la capitale de la France ? Un mot.")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator("#chat-etat")).to_have_text("Réponse terminée.", timeout=240_000)
+    answer = page.locator(".chat-assistant .chat-text").first.text_content()
+    assert "paris" in answer.lower()
+    shot(page, "llm-chat")
+
+    with read_session() as s:
+        entry = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "llm.completion")
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+    assert entry is not None and entry.actor == "agent@ville-a.fr"
+    assert entry.details["stream"] is True and entry.details["completion_tokens"] > 0
+    assert "capitale" not in str(entry.details)  # the commune's policy: hashes, not clear text
+
+
+def test_empty_message_is_refused_in_french(page, two_communes):
+    _login(page, "elu@ville-a.fr")
+    page.goto("/app/llm")
+    page.evaluate("document.getElementById('message').removeAttribute('required')")
+    page.get_by_role("button", name="Envoyer").click()
+    assert page.locator("#chat-etat").text_content() == "Écrivez un message."
