@@ -373,6 +373,7 @@ def _simulate(
         lib.EN_openH(ph)
         lib.EN_initH(ph, 0)
         k = 0
+        opened: set[int] = set()
         while True:
             if lib.EN_runH(ph, ctypes.byref(tcur)) > 100:
                 raise InvalidInput(f"Échec de la simulation hydraulique à t = {tcur.value} s.")
@@ -402,9 +403,12 @@ def _simulate(
                         area = math.pi * d * d / 4.0
                         coeffs[ni] = coeffs.get(ni, 0.0) + 3600.0 * CD * area * math.sqrt(2 * G)
                     for ni, cf in coeffs.items():
-                        # never exactly 0: EPANET 2.2 skips nodes with a zero coefficient
-                        # and would keep their last emitter outflow after a repair
-                        set_node(ph, ni, 3, ctypes.c_double(max(cf, 1e-9)))
+                        # untouched until the leak starts; after that never exactly 0:
+                        # EPANET 2.2 skips nodes with a zero coefficient and would keep
+                        # their last emitter outflow after a repair
+                        if cf > 0 or ni in opened:
+                            opened.add(ni)
+                            set_node(ph, ni, 3, ctypes.c_double(max(cf, 1e-9)))
                     if k % week == 0:
                         load_week(k // week)
             lib.EN_nextH(ph, ctypes.byref(tstep))
