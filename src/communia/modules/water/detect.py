@@ -392,6 +392,22 @@ class BalanceCusumDetector:
     loc_min_flow_rel: float = 0.05
     max_wait_days: float = 7.0
     post_days: int = 3
+    #: an alarm whose leak never reached ``loc_min_flow`` is dropped below this flow (m³/h)
+    min_alarm_flow_m3h: float = 1.0
+    #: localisation uses the balance's leak flow (size of the pressure change) too
+    loc_use_flow: bool = True
+    #: re-localisation of a growing leak: checked every ``relocate_every_days``, once the
+    #: leak has grown by ``relocate_growth``; at most ``max_relocations`` extra alarms, each
+    #: on a pipe > 300 m from the previous ones with confidence ≥ ``relocate_min_conf`` and
+    #: ``relocate_margin`` above the previous place's
+    max_relocations: int = 1
+    #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
+    #: re-estimated every day until it is clearer
+    min_alarm_conf: float = 0.5
+    relocate_every_days: float = 7.0
+    relocate_growth: float = 1.5
+    relocate_min_conf: float = 0.5
+    relocate_margin: float = 0.2
 
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
@@ -535,10 +551,55 @@ def detect_leaks(
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
         spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
         sigma = max(spread, detector.sigma_rel * abs(scale), 0.05)
-        for ev in detector.run(smooth, sigma, first=first, scale_m3h=scale):
+        events = detector.run(smooth, sigma, first=first, scale_m3h=scale)
+        series = res[area]
+        candidates = bal.area_pipes[area]
+        area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
+
+        def localise(start, t_end, flow, area_sensors=area_sensors, candidates=candidates):
+            """Proposed pipe index, confidence (posterior within 300 m) and top candidates."""
+            if lib is None or len(area_sensors) < 2:
+                return int(candidates[len(candidates) // 2]), 0.0, []
+            history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
+            if not history and calibration.pressure:
+                # the leak was already there when the data start: compare with the
+                # leak-free pressures learned on a past period
+                delta, weights = profile_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    calibration.pressure,
+                    start,
+                    t_end,
+                )
+            else:
+                delta, weights = observed_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    start,
+                    t_end,
+                    post_days=detector.post_days,
+                )
+            use_flow = flow if detector.loc_use_flow else None
+            pipe_i, post = locate(delta, weights, lib, network, candidates, flow=use_flow)
+            dist = network.pipe_distances()[pipe_i]
+            conf = float(post[dist <= 300.0].sum())
+            order = np.argsort(-post)[:10]
+            return pipe_i, conf, [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
+
+        def window_flow(start, t_end, level0, series=series):
+            """Leak flow over the window the pressure change is measured on."""
+            if t_end - start >= pd.Timedelta(days=3):
+                days = max(3, min(detector.post_days, int((t_end - start) / pd.Timedelta("1D"))))
+                part = series.loc[t_end - pd.Timedelta(days=days) : t_end]
+            else:
+                part = series.loc[start:t_end]
+            return float(max(part.mean() - level0, 0.0)) if len(part) else 0.0
+
+        for n_ev, ev in enumerate(events):
             if ev["kind"] != "leak":
                 continue
-            series = res[area]
             level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
             start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
             # a leak is located once it is big enough for the pressure sensors to see it
@@ -547,67 +608,121 @@ def detect_leaks(
             # ``max_wait_days``; abrupt leaks are already big at the CUSUM alarm
             t_det = max(ev["time"], start + pd.Timedelta(hours=detector.min_loc_hours))
             limit = ev["time"] + pd.Timedelta(days=detector.max_wait_days)
+            big_enough = False
             while t_det < min(limit, last_time):
                 recent = series.loc[t_det - pd.Timedelta(hours=23) : t_det]
                 if float(recent.mean()) - level0 >= loc_min_flow:
+                    big_enough = True
                     break
                 t_det = t_det + pd.Timedelta(hours=6)
             if t_det > last_time:
                 continue
             window = series.loc[start:t_det]
             flow = float(max(window.iloc[-24:].mean() - level0, 0.0))
+            if not big_enough and flow < detector.min_alarm_flow_m3h:
+                # the rise never became a leak-sized, locatable flow: most often a change of
+                # consumption, not worth sending a crew
+                continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
-            candidates = bal.area_pipes[area]
-            pipe_i = int(candidates[len(candidates) // 2])
-            confidence = 0.0
-            top: list[tuple[str, float]] = []
-            area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
-            if lib is not None and len(area_sensors) >= 2:
-                history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
-                if not history and calibration.pressure:
-                    # the leak was already there when the data start: compare with the
-                    # leak-free pressures learned on a past period
-                    delta, weights = profile_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
-                        calibration.pressure,
-                        start,
+            pipe_i, confidence, top = localise(start, t_det, window_flow(start, t_det, level0))
+            # too uncertain a place: no crew sent yet; re-located every day until it is
+            # clear enough (or the next event in the area)
+            pending = confidence < detector.min_alarm_conf
+            if not pending:
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[pipe_i],
                         t_det,
-                    )
-                else:
-                    delta, weights = observed_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
+                        cleaning_lag,
                         start,
-                        t_det,
-                        post_days=detector.post_days,
+                        flow,
+                        volume,
+                        confidence,
+                        top,
+                        series,
+                        level0,
                     )
-                pipe_i, post = locate(delta, weights, lib, network, candidates)
-                dist = network.pipe_distances()[pipe_i]
-                confidence = float(post[dist <= 300.0].sum())
-                order = np.argsort(-post)[:10]
-                top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
-            # end of the hour whose mean decided, plus the look-ahead of the data cleaning
-            # when it changed anything (gap filling and frozen/spike masks read up to 30 min
-            # ahead): the detection then still only uses data up to its time
-            t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
-            alarms.append(
-                Alarm(
-                    area=area,
-                    pipe=network.pipes[pipe_i],
-                    detection_time=t_det.floor("5min"),
-                    start_estimate=start,
-                    flow_m3h=round(flow, 2),
-                    volume_m3=round(volume, 1),
-                    confidence=round(confidence, 3),
-                    candidates=top,
-                    evidence=_evidence(series, start, t_det, level0),
                 )
-            )
+            # growing leak: re-locate as it grows; a second alarm on another pipe only when
+            # the leak has grown enough and the new place is clearly more likely
+            nxt = next((e["time"] for e in events[n_ev + 1 :]), last_time)
+            issued = [] if pending else [pipe_i]
+            loc_flow = flow
+            t_chk = t_det
+            dmat = network.pipe_distances()
+            while detector.max_relocations > len(issued) - 1:
+                step = 1.0 if pending else detector.relocate_every_days
+                t_chk = t_chk + pd.Timedelta(days=step)
+                if t_chk >= min(nxt, last_time):
+                    break
+                now = float(series.loc[t_chk - pd.Timedelta(hours=23) : t_chk].mean()) - level0
+                if pending:
+                    if not now >= detector.min_alarm_flow_m3h:
+                        continue
+                    new_i, new_conf, new_top = localise(
+                        start, t_chk, window_flow(start, t_chk, level0)
+                    )
+                    if new_conf < detector.min_alarm_conf:
+                        continue
+                    pending = False
+                    loc_flow = now
+                else:
+                    if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
+                        continue
+                    new_i, new_conf, new_top = localise(
+                        start, t_chk, window_flow(start, t_chk, level0)
+                    )
+                    loc_flow = now
+                    if min(dmat[new_i, j] for j in issued) <= 300.0:
+                        continue
+                    old_mass = sum(
+                        w for p, w in new_top if dmat[network.pipe_index[p], issued[-1]] <= 300.0
+                    )
+                    if (
+                        new_conf < detector.relocate_min_conf
+                        or new_conf < old_mass + detector.relocate_margin
+                    ):
+                        continue
+                issued.append(new_i)
+                window = series.loc[start:t_chk]
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[new_i],
+                        t_chk,
+                        cleaning_lag,
+                        start,
+                        now,
+                        float((window - level0).clip(lower=0).sum()),
+                        new_conf,
+                        new_top,
+                        series,
+                        level0,
+                    )
+                )
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
+
+
+def _alarm(area, pipe, t_det, cleaning_lag, start, flow, volume, confidence, top, series, level0):
+    import pandas as pd
+
+    # end of the hour whose mean decided, plus the look-ahead of the data cleaning when it
+    # changed anything (gap filling and frozen/spike masks read up to 30 min ahead): the
+    # detection then still only uses data up to its time
+    t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
+    return Alarm(
+        area=area,
+        pipe=pipe,
+        detection_time=t_det.floor("5min"),
+        start_estimate=start,
+        flow_m3h=round(flow, 2),
+        volume_m3=round(volume, 1),
+        confidence=round(confidence, 3),
+        candidates=top,
+        evidence=_evidence(series, start, t_det, level0),
+    )
 
 
 def leak_flows_by_area(
