@@ -402,8 +402,10 @@ class BalanceCusumDetector:
     #: ``relocate_margin`` above the previous place's
     max_relocations: int = 1
     #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
-    #: re-estimated every day until it is clearer
+    #: re-estimated every day until it is clearer, for at most ``max_hold_days``
     min_alarm_conf: float = 0.5
+    #: a held alarm is sent anyway after this many days (a leak is never kept silent)
+    max_hold_days: float = 7.0
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -663,7 +665,8 @@ def detect_leaks(
                     new_i, new_conf, new_top = localise(
                         start, t_chk, window_flow(start, t_chk, level0)
                     )
-                    if new_conf < detector.min_alarm_conf:
+                    held = (t_chk - t_det) / pd.Timedelta(days=1)
+                    if new_conf < detector.min_alarm_conf and held < detector.max_hold_days:
                         continue
                     pending = False
                     loc_flow = now
