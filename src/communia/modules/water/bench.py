@@ -68,6 +68,7 @@ def scenario_table(dirs: list[Path], *, calibration_year: Path | None, cache: Pa
             net,
             leaks=read_leaks(calibration_year / "leaks.csv"),
             leak_flows=read_leak_flows(calibration_year / "leak_flows.csv.gz"),
+            cache_dir=cache,
         )
         print(f"Calibration apprise sur {calibration_year.name} (fuites connues retirées).\n")
     print("| période | méthode | score € | % du max | TP | FP | FN | délai moyen (h) | durée (s) |")
@@ -176,7 +177,9 @@ def main() -> None:
     from communia.modules.water.detect import calibrate
 
     a, b = periods["1er semestre (réglage)"]
-    cal = calibrate(_slice(year, a, b), net, leaks=leaks, leak_flows=flows.loc[a:b])
+    cal = calibrate(
+        _slice(year, a, b), net, leaks=leaks, leak_flows=flows.loc[a:b], cache_dir=cache
+    )
     a, b = periods["2e semestre (contrôle)"]
     for name, params in (("ancien détecteur", OLD), ("nouveau détecteur", {})):
         t = time.perf_counter()

@@ -287,13 +287,16 @@ def fit_calibration(
     source: str = "",
     pressures: pd.DataFrame | None = None,
     levels: pd.DataFrame | None = None,
+    pressure_correction: pd.DataFrame | None = None,
 ) -> Calibration:
     """Learn k(day type, hour) per area as a median ratio target / demand index.
 
     ``known_leaks``: per-area hourly leak flows to remove (past year with repaired leaks).
+    ``pressure_correction``: hourly per-sensor pressure to add back for the known leaks (their
+    simulated drop); with it the leak-free pressure profiles use the hours with a small known
+    leak too, without it only the hours with no known leak in the sensor's area.
     """
     import numpy as np
-    import pandas as pd
 
     k: dict[str, list[list[float]]] = {}
     sigma: dict[str, float] = {}
@@ -328,15 +331,24 @@ def fit_calibration(
             if sensor in p and levels is not None and tank in levels:
                 p[sensor] = p[sensor] - levels[tank].reindex(p.index)
         hourly_p = p.resample("1h").mean()
-        clean = pd.Series(True, index=hourly_p.index)
-        if known_leaks is not None:
-            for series in known_leaks.values():
-                clean &= series.reindex(hourly_p.index).fillna(0.0) < 0.5
-        hourly_p = hourly_p[clean]
         d_p = _day_type(hourly_p.index)
         h_p = np.asarray(hourly_p.index.hour)
+        area_of = {s: a for a, sensors in bal.area_sensors.items() for s in sensors}
         for sensor in hourly_p.columns:
+            # hours without a known leak in the sensor's own balance area (a leak behind a
+            # pump barely moves the other area's pressures; excluding every leak of the
+            # network could leave no hour at all)
+            clean = np.ones(len(hourly_p), dtype=bool)
             col = hourly_p[sensor].to_numpy()
+            if known_leaks is not None and area_of.get(sensor) in known_leaks:
+                leak = known_leaks[area_of[sensor]].reindex(hourly_p.index).fillna(0.0)
+                if pressure_correction is not None and sensor in pressure_correction:
+                    fix = pressure_correction[sensor].reindex(hourly_p.index).fillna(0.0)
+                    col = col + fix.to_numpy()
+                    clean = leak.to_numpy() < 10.0  # model error grows with the leak
+                else:
+                    clean = leak.to_numpy() < 0.5
+            col = np.where(clean, col, np.nan)
             table = np.full((2, 24), np.nan)
             for d in (0, 1):
                 for h in range(24):
@@ -753,19 +765,60 @@ def calibrate(
     *,
     leaks: pd.DataFrame | None = None,
     leak_flows: pd.DataFrame | None = None,
+    cache_dir: Path | None = None,
 ) -> Calibration:
-    """Learn a calibration on a past period whose leaks are known (their flows removed)."""
+    """Learn a calibration on a past period whose leaks are known (their flows removed).
+
+    With ``cache_dir`` (signature library cache), the pressure drop of the known leaks is
+    simulated and added back, so that leak-free pressure profiles exist even when a known
+    leak ran the whole period.
+    """
     bal = area_balances(data, network)
     known = leak_flows_by_area(leaks, leak_flows, bal, network) if leaks is not None else None
+    correction = None
+    if leaks is not None and cache_dir is not None and len(data.pressures.columns):
+        correction = known_leak_pressure_drop(data, network, leaks, leak_flows, cache_dir)
     cal = fit_calibration(
         bal,
         known_leaks=known,
         source=f"{bal.consumption.index[0]:%Y-%m-%d} – {bal.consumption.index[-1]:%Y-%m-%d}",
         pressures=data.pressures,
         levels=data.levels,
+        pressure_correction=correction,
     )
     cal.network_digest = network.digest
     return cal
+
+
+def known_leak_pressure_drop(
+    data: ScadaData,
+    network: Network,
+    leaks: pd.DataFrame,
+    leak_flows: pd.DataFrame,
+    cache_dir: Path | None,
+) -> pd.DataFrame:
+    """Hourly pressure drop (m, positive) of the known leaks at each sensor, from signatures."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import HOURS, load_or_build_signatures
+
+    sensors = [s for s in data.pressures.columns if s in network.wn.node_name_list]
+    lib = load_or_build_signatures(network, sensors, cache_dir=cache_dir)
+    sig, ok = lib.pipe_signatures(network)  # (hours, pipes, sensors) per m³/h
+    index = data.pressures.resample("1h").mean().index
+    hours = np.asarray(index.hour)
+    nearest = np.array(
+        [int(np.argmin(np.abs(((h - np.array(HOURS) + 12) % 24) - 12))) for h in hours]
+    )
+    drop = np.zeros((len(index), len(lib.sensors)))
+    pos = network.pipe_index
+    for row in leaks.itertuples(index=False):
+        if row.leak_id not in leak_flows.columns or row.pipe not in pos or not ok[pos[row.pipe]]:
+            continue
+        q = leak_flows[row.leak_id].resample("1h").mean().reindex(index).fillna(0.0).to_numpy()
+        drop -= q[:, None] * sig[nearest, pos[row.pipe], :]
+    return pd.DataFrame(drop, index=index, columns=lib.sensors)
 
 
 def find_calibration(network: Network, directories: list[Path]) -> tuple[Calibration | None, str]:
