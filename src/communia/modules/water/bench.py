@@ -4,7 +4,8 @@ Runs the naive minimum-night-flow baseline and the balance + CUSUM + localisatio
 on the L-Town year (full year; and each half run on its own data, the detector's
 parameters having been chosen on the first half only), scores them with the BattLeDIM rule
 and prints a Markdown table; then the pipe-break backtest on a synthetic history of the
-L-Town inventory. Timings are wall-clock on the machine that runs it.
+L-Town inventory. Timings are wall-clock on the machine that runs it. Generated periods
+(``communia.modules.water.scenarios``) are scored by ``benchmarks/water_scenarios.py``.
 """
 
 from __future__ import annotations
@@ -43,71 +44,6 @@ def _row(label, name, res, elapsed) -> str:
     )
 
 
-def scenario_table(dirs: list[Path], *, calibration_year: Path | None, cache: Path) -> None:
-    """MNF vs old vs new detector on generated periods (``communia.modules.water.scenarios``).
-
-    The calibration ("last year, leaks known") is learned on ``calibration_year``, a generated
-    year of the same simulated system; without it each period calibrates on its first days.
-    """
-    from communia.modules.water.detect import (
-        BalanceCusumDetector,
-        alarms_frame,
-        calibrate,
-        detect_leaks,
-        detect_mnf,
-    )
-    from communia.modules.water.io import read_scada_dir
-    from communia.modules.water.network import read_network
-    from communia.modules.water.score import read_leak_flows, read_leaks, score_detections
-
-    cal = None
-    if calibration_year is not None:
-        net = read_network(calibration_year / "L-TOWN.inp")
-        cal = calibrate(
-            read_scada_dir(calibration_year),
-            net,
-            leaks=read_leaks(calibration_year / "leaks.csv"),
-            leak_flows=read_leak_flows(calibration_year / "leak_flows.csv.gz"),
-            cache_dir=cache,
-        )
-        print(f"Calibration apprise sur {calibration_year.name} (fuites connues retirées).\n")
-    print("| période | méthode | score € | % du max | TP | FP | FN | délai moyen (h) | durée (s) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    totals: dict[str, list[float]] = {}
-    for root in dirs:
-        net = read_network(root / "L-TOWN.inp")
-        leaks, flows = read_leaks(root / "leaks.csv"), read_leak_flows(root / "leak_flows.csv.gz")
-        methods = [("MNF (référence)", None, None)]
-        methods += [("ancien détecteur, auto-calibré", OLD, None)]
-        methods += [("nouveau détecteur, auto-calibré", {}, None)]
-        if cal is not None:
-            methods += [("ancien détecteur, calibré l'an passé", OLD, cal)]
-            methods += [("nouveau détecteur, calibré l'an passé", {}, cal)]
-        for name, params, calib in methods:
-            data = read_scada_dir(root)
-            t = time.perf_counter()
-            if params is None:
-                alarms = detect_mnf(data, net)
-            else:
-                alarms, _ = detect_leaks(
-                    data,
-                    net,
-                    calibration=calib,
-                    detector=BalanceCusumDetector(**params),
-                    cache_dir=cache,
-                )
-            elapsed = time.perf_counter() - t
-            res = score_detections(alarms_frame(alarms), leaks, flows, net)
-            totals.setdefault(name, []).extend([res.score_eur, res.max_eur, res.fp])
-            print(_row(root.name, name, res, elapsed))
-    for name, vals in totals.items():
-        score, best, fp = sum(vals[0::3]), sum(vals[1::3]), sum(vals[2::3])
-        print(
-            f"| **ensemble** | {name} | {score:,.0f} / {best:,.0f} | "
-            f"{100 * score / best:.1f} | | {fp:.0f} | | | |"
-        )
-
-
 def main() -> None:
     import pandas as pd
 
@@ -124,19 +60,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="../shared/data/water/ltown-2018")
-    parser.add_argument(
-        "--scenarios",
-        nargs="*",
-        type=Path,
-        help="generated periods (communia.modules.water.scenarios) to score instead of 2018",
-    )
-    parser.add_argument("--calibration-year", type=Path, default=None)
     parser.add_argument("--signature-cache", type=Path, default=None)
     args = parser.parse_args()
-    if args.scenarios:
-        cache = args.signature_cache or Path(tempfile.mkdtemp(prefix="water-sig-"))
-        scenario_table(args.scenarios, calibration_year=args.calibration_year, cache=cache)
-        return
     root = Path(args.data)
     net = read_network(root / "L-TOWN.inp")
     leaks, flows = read_leaks(root / "leaks.csv"), read_leak_flows(root / "leak_flows.csv.gz")
@@ -181,7 +106,7 @@ def main() -> None:
         _slice(year, a, b), net, leaks=leaks, leak_flows=flows.loc[a:b], cache_dir=cache
     )
     a, b = periods["2e semestre (contrôle)"]
-    for name, params in (("ancien détecteur", OLD), ("nouveau détecteur", {})):
+    for name, params in (("réglages v1, calibration v2", OLD), ("nouveau détecteur", {})):
         t = time.perf_counter()
         alarms, _ = detect_leaks(
             _slice(year, a, b),
@@ -202,7 +127,7 @@ def main() -> None:
     shipped, _origin = find_calibration(net, calibration_dirs()[1:])
     if shipped is not None:
         a, b = periods["année 2018"]
-        for name, params in (("ancien détecteur", OLD), ("nouveau détecteur", {})):
+        for name, params in (("réglages v1, calibration v2", OLD), ("nouveau détecteur", {})):
             t = time.perf_counter()
             alarms, _ = detect_leaks(
                 year,
