@@ -55,6 +55,10 @@ __all__ = [
     "residuals",
 ]
 
+#: hours whose known leak flow in a sensor's area exceeds this (m³/h) stay out of the leak-free
+#: pressure profiles even after the simulated drop is added back
+PROFILE_MAX_KNOWN_LEAK = 20.0
+
 HOLIDAYS_MMDD = ("01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25", "12-26")
 
 
@@ -345,7 +349,7 @@ def fit_calibration(
                 if pressure_correction is not None and sensor in pressure_correction:
                     fix = pressure_correction[sensor].reindex(hourly_p.index).fillna(0.0)
                     col = col + fix.to_numpy()
-                    clean = leak.to_numpy() < 10.0  # model error grows with the leak
+                    clean = leak.to_numpy() < PROFILE_MAX_KNOWN_LEAK  # model error grows
                 else:
                     clean = leak.to_numpy() < 0.5
             col = np.where(clean, col, np.nan)
