@@ -410,8 +410,10 @@ class BalanceCusumDetector:
     post_days: int = 3
     #: an alarm whose leak never reached ``loc_min_flow`` is dropped below this flow (m³/h)
     min_alarm_flow_m3h: float = 1.0
-    #: localisation uses the balance's leak flow (size of the pressure change) too
-    loc_use_flow: bool = True
+    #: localisation also uses the balance's leak flow (size of the pressure change); off by
+    #: default: better on the tuning periods, worse on the unseen generated ones
+    #: (docs/benchmarks/water.md)
+    loc_use_flow: bool = False
     #: re-localisation of a growing leak: checked every ``relocate_every_days``, once the
     #: leak has grown by ``relocate_growth``; at most ``max_relocations`` extra alarms, each
     #: on a pipe > 300 m from the previous ones with confidence ≥ ``relocate_min_conf`` and
