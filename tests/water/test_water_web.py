@@ -180,3 +180,96 @@ def test_water_api(http, two_communes):
         f"/api/v1/water/alertes/{alert_id}", json={"decision": "oubliee"}, headers=headers
     )
     assert bad.status_code == 422 and "Décision inconnue" in bad.json()["message"]
+
+
+def _net1_scada(tmp_path: Path) -> dict[str, bytes]:
+    """Three weeks of 5-min telemetry for Net1: inflow through pump 9 (a 40 m³/h step on day 11),
+    tank 2 level and three pressures, in the BattLeDIM format."""
+    import numpy as np
+
+    from communia.modules.water.io import write_scada_file
+
+    idx = pd.date_range("2024-03-01", periods=21 * 288, freq="5min")
+    rng = np.random.default_rng(3)
+    hours = idx.hour.to_numpy() + idx.minute.to_numpy() / 60
+    flow = 240 + 80 * np.sin(2 * np.pi * (hours - 6) / 24) + rng.normal(0, 2, len(idx))
+    flow = flow + np.where(idx >= pd.Timestamp("2024-03-11 03:00"), 40.0, 0.0)
+    frames = {
+        "Flows.csv.gz": pd.DataFrame({"9": flow}, index=idx),
+        "Levels.csv": pd.DataFrame({"2": 36.0 + rng.normal(0, 0.005, len(idx))}, index=idx),
+        "Pressures.csv": pd.DataFrame(
+            {n: 80 - 0.02 * flow + rng.normal(0, 0.02, len(idx)) for n in ("10", "12", "22")},
+            index=idx,
+        ),
+    }
+    out = {}
+    for name, frame in frames.items():
+        path = write_scada_file(frame, tmp_path / name)
+        out[name] = path.read_bytes()
+    return out
+
+
+def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp_path):
+    import io
+    import zipfile
+
+    from communia.core.jobs import list_jobs, wait
+    from communia.core.settings import get_settings
+
+    a = two_communes["a"]
+    files = _net1_scada(tmp_path)
+    login(http, a["users"]["agent"])
+    page = http.get("/app/water").text
+    assert 'action="/app/water/telereleve"' in page and "avec le modèle du réseau" in page
+    token = csrf_of(http, "/app/water")
+
+    def post(parts):
+        return http.post(
+            "/app/water/telereleve",
+            data={"csrf_token": token},
+            files=[("fichiers", (name, raw, "application/octet-stream")) for name, raw in parts],
+        )
+
+    # no network model yet and none joined; then no Flows; then a stray file: refused in French
+    r = post(files.items())
+    assert r.status_code == 422 and "Aucun modèle de réseau" in r.text
+    r = post([("Pressures.csv", files["Pressures.csv"]), ("Net1.inp", b"[PIPES]\n")])
+    assert r.status_code == 422 and "Flows.csv (débits) manquant" in r.text
+    r = post([*files.items(), ("notes.txt", b"x")])
+    assert r.status_code == 422 and "Fichier inattendu : notes.txt" in r.text
+    r = post([("telereleve.zip", b"not a zip")])
+    assert r.status_code == 422 and "Archive ZIP illisible" in r.text
+    assert list_jobs(commune_id=a["commune_id"]) == []  # nothing half-done
+
+    # a ZIP with the files and the model: a job detects, the run and its alerts are stored
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, raw in files.items():
+            archive.writestr(f"export/{name}", raw)
+        archive.write(FIXTURES / "Net1.inp", "Net1.inp")
+    r = post([("telereleve.zip", buf.getvalue())])
+    assert r.status_code == 303, r.text
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    job = wait(job_id, timeout=240)
+    assert job.state == "succeeded", (job.state, job.error)
+    page = http.get("/app/water").text
+    assert "Net1.inp" in page and "2024-03-01" in page  # the model and the analysed period
+    assert job.result["alertes"] >= 1 and "Aucune alerte ouverte" not in page  # the day-11 step
+    uploads = Path(get_settings().data_dir) / "water" / "uploads" / str(a["commune_id"])
+    assert not any(uploads.iterdir())  # the raw telemetry is not kept
+
+    # the stored model is reused when no .inp comes with the files
+    r = post(files.items())
+    assert r.status_code == 303
+    second = wait(int(r.headers["location"].rsplit("/", 1)[1]), timeout=240)
+    assert second.state == "succeeded", second.error
+
+    # an elected member (read only) cannot launch it, and commune B does not see A's runs
+    http.cookies.clear()
+    login(http, a["users"]["elu"])
+    assert 'action="/app/water/telereleve"' not in http.get("/app/water").text
+    token = csrf_of(http, "/app/water")
+    assert post(files.items()).status_code == 403
+    http.cookies.clear()
+    login(http, two_communes["b"]["users"]["agent"])
+    assert "Aucun modèle de réseau" in http.get("/app/water").text

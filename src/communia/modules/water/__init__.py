@@ -86,7 +86,15 @@ CARD = AlgorithmCard(
         "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "
         "4) Localisation : le changement des pressions mesurées est comparé aux signatures de "
         "fuites simulées sur chaque nœud du modèle EPANET ; la conduite proposée est celle qui "
-        "maximise la probabilité que la fuite soit à moins de 300 m. "
+        "maximise la probabilité que la fuite soit à moins de 300 m. Si cette probabilité reste sous 50 %, l'alerte attend "
+        "et la localisation est refaite chaque jour ; une hausse qui n'atteint jamais 1 m³/h "
+        "n'est pas signalée. Une fuite qui grossit est relocalisée chaque semaine : une seconde "
+        "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
+        "300 m, devient nettement plus probable. "
+        "Une calibration apprise sur une période passée dont les fuites sont connues retire "
+        "leur débit du bilan et, par simulation, leur effet sur les pressions : elle donne les "
+        "pressions « sans fuite » qui permettent de situer une fuite déjà présente au début de "
+        "la période analysée. "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
         "et surtout les casses passées de la conduite), comparé à l'âge seul."
@@ -99,13 +107,15 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-1",
+    model_version="water-2",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
         "Localisation moins précise pour les petites fuites (< 8 m³/h) et les zones peu "
         "instrumentées.",
-        "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres).",
+        "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres) : sur des années "
+        "simulées avec un autre écart tiré au hasard, une partie des fuites brusques est placée "
+        "à 400–700 m de la vraie conduite (fausse alerte et fuite manquée à la fois).",
     ),
 )
 

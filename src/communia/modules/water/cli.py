@@ -238,7 +238,7 @@ def water_group() -> click.Group:
                 setattr(data, key, getattr(data, key).loc[start:end])
         lk = read_leaks(leaks) if leaks else None
         lf = read_leak_flows(leak_flows).loc[start:end] if leak_flows else None
-        cal = calibrate(data, net, leaks=lk, leak_flows=lf)
+        cal = calibrate(data, net, leaks=lk, leak_flows=lf, cache_dir=signature_cache_dir())
         cal.save(out)
         if install:
             target = calibration_dirs()[0]

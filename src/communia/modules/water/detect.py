@@ -55,6 +55,10 @@ __all__ = [
     "residuals",
 ]
 
+#: hours whose known leak flow in a sensor's area exceeds this (m³/h) stay out of the leak-free
+#: pressure profiles even after the simulated drop is added back
+PROFILE_MAX_KNOWN_LEAK = 20.0
+
 HOLIDAYS_MMDD = ("01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25", "12-26")
 
 
@@ -287,13 +291,16 @@ def fit_calibration(
     source: str = "",
     pressures: pd.DataFrame | None = None,
     levels: pd.DataFrame | None = None,
+    pressure_correction: pd.DataFrame | None = None,
 ) -> Calibration:
     """Learn k(day type, hour) per area as a median ratio target / demand index.
 
     ``known_leaks``: per-area hourly leak flows to remove (past year with repaired leaks).
+    ``pressure_correction``: hourly per-sensor pressure to add back for the known leaks (their
+    simulated drop); with it the leak-free pressure profiles use the hours with a small known
+    leak too, without it only the hours with no known leak in the sensor's area.
     """
     import numpy as np
-    import pandas as pd
 
     k: dict[str, list[list[float]]] = {}
     sigma: dict[str, float] = {}
@@ -328,15 +335,24 @@ def fit_calibration(
             if sensor in p and levels is not None and tank in levels:
                 p[sensor] = p[sensor] - levels[tank].reindex(p.index)
         hourly_p = p.resample("1h").mean()
-        clean = pd.Series(True, index=hourly_p.index)
-        if known_leaks is not None:
-            for series in known_leaks.values():
-                clean &= series.reindex(hourly_p.index).fillna(0.0) < 0.5
-        hourly_p = hourly_p[clean]
         d_p = _day_type(hourly_p.index)
         h_p = np.asarray(hourly_p.index.hour)
+        area_of = {s: a for a, sensors in bal.area_sensors.items() for s in sensors}
         for sensor in hourly_p.columns:
+            # hours without a known leak in the sensor's own balance area (a leak behind a
+            # pump barely moves the other area's pressures; excluding every leak of the
+            # network could leave no hour at all)
+            clean = np.ones(len(hourly_p), dtype=bool)
             col = hourly_p[sensor].to_numpy()
+            if known_leaks is not None and area_of.get(sensor) in known_leaks:
+                leak = known_leaks[area_of[sensor]].reindex(hourly_p.index).fillna(0.0)
+                if pressure_correction is not None and sensor in pressure_correction:
+                    fix = pressure_correction[sensor].reindex(hourly_p.index).fillna(0.0)
+                    col = col + fix.to_numpy()
+                    clean = leak.to_numpy() < PROFILE_MAX_KNOWN_LEAK  # model error grows
+                else:
+                    clean = leak.to_numpy() < 0.5
+            col = np.where(clean, col, np.nan)
             table = np.full((2, 24), np.nan)
             for d in (0, 1):
                 for h in range(24):
@@ -392,6 +408,26 @@ class BalanceCusumDetector:
     loc_min_flow_rel: float = 0.05
     max_wait_days: float = 7.0
     post_days: int = 3
+    #: an alarm whose leak never reached ``loc_min_flow`` is dropped below this flow (m³/h)
+    min_alarm_flow_m3h: float = 1.0
+    #: localisation also uses the balance's leak flow (size of the pressure change); off by
+    #: default: better on the tuning periods, worse on the unseen generated ones
+    #: (docs/benchmarks/water.md)
+    loc_use_flow: bool = False
+    #: re-localisation of a growing leak: checked every ``relocate_every_days``, once the
+    #: leak has grown by ``relocate_growth``; at most ``max_relocations`` extra alarms, each
+    #: on a pipe > 300 m from the previous ones with confidence ≥ ``relocate_min_conf`` and
+    #: ``relocate_margin`` above the previous place's
+    max_relocations: int = 1
+    #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
+    #: re-estimated every day until it is clearer, for at most ``max_hold_days``
+    min_alarm_conf: float = 0.5
+    #: a held alarm is sent anyway after this many days (a leak is never kept silent)
+    max_hold_days: float = 7.0
+    relocate_every_days: float = 7.0
+    relocate_growth: float = 1.5
+    relocate_min_conf: float = 0.5
+    relocate_margin: float = 0.2
 
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
@@ -535,10 +571,55 @@ def detect_leaks(
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
         spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
         sigma = max(spread, detector.sigma_rel * abs(scale), 0.05)
-        for ev in detector.run(smooth, sigma, first=first, scale_m3h=scale):
+        events = detector.run(smooth, sigma, first=first, scale_m3h=scale)
+        series = res[area]
+        candidates = bal.area_pipes[area]
+        area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
+
+        def localise(start, t_end, flow, area_sensors=area_sensors, candidates=candidates):
+            """Proposed pipe index, confidence (posterior within 300 m) and top candidates."""
+            if lib is None or len(area_sensors) < 2:
+                return int(candidates[len(candidates) // 2]), 0.0, []
+            history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
+            if not history and calibration.pressure:
+                # the leak was already there when the data start: compare with the
+                # leak-free pressures learned on a past period
+                delta, weights = profile_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    calibration.pressure,
+                    start,
+                    t_end,
+                )
+            else:
+                delta, weights = observed_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    start,
+                    t_end,
+                    post_days=detector.post_days,
+                )
+            use_flow = flow if detector.loc_use_flow else None
+            pipe_i, post = locate(delta, weights, lib, network, candidates, flow=use_flow)
+            dist = network.pipe_distances()[pipe_i]
+            conf = float(post[dist <= 300.0].sum())
+            order = np.argsort(-post)[:10]
+            return pipe_i, conf, [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
+
+        def window_flow(start, t_end, level0, series=series):
+            """Leak flow over the window the pressure change is measured on."""
+            if t_end - start >= pd.Timedelta(days=3):
+                days = max(3, min(detector.post_days, int((t_end - start) / pd.Timedelta("1D"))))
+                part = series.loc[t_end - pd.Timedelta(days=days) : t_end]
+            else:
+                part = series.loc[start:t_end]
+            return float(max(part.mean() - level0, 0.0)) if len(part) else 0.0
+
+        for n_ev, ev in enumerate(events):
             if ev["kind"] != "leak":
                 continue
-            series = res[area]
             level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
             start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
             # a leak is located once it is big enough for the pressure sensors to see it
@@ -547,67 +628,122 @@ def detect_leaks(
             # ``max_wait_days``; abrupt leaks are already big at the CUSUM alarm
             t_det = max(ev["time"], start + pd.Timedelta(hours=detector.min_loc_hours))
             limit = ev["time"] + pd.Timedelta(days=detector.max_wait_days)
+            big_enough = False
             while t_det < min(limit, last_time):
                 recent = series.loc[t_det - pd.Timedelta(hours=23) : t_det]
                 if float(recent.mean()) - level0 >= loc_min_flow:
+                    big_enough = True
                     break
                 t_det = t_det + pd.Timedelta(hours=6)
             if t_det > last_time:
                 continue
             window = series.loc[start:t_det]
             flow = float(max(window.iloc[-24:].mean() - level0, 0.0))
+            if not big_enough and flow < detector.min_alarm_flow_m3h:
+                # the rise never became a leak-sized, locatable flow: most often a change of
+                # consumption, not worth sending a crew
+                continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
-            candidates = bal.area_pipes[area]
-            pipe_i = int(candidates[len(candidates) // 2])
-            confidence = 0.0
-            top: list[tuple[str, float]] = []
-            area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
-            if lib is not None and len(area_sensors) >= 2:
-                history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
-                if not history and calibration.pressure:
-                    # the leak was already there when the data start: compare with the
-                    # leak-free pressures learned on a past period
-                    delta, weights = profile_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
-                        calibration.pressure,
-                        start,
+            pipe_i, confidence, top = localise(start, t_det, window_flow(start, t_det, level0))
+            # too uncertain a place: no crew sent yet; re-located every day until it is
+            # clear enough (or the next event in the area)
+            pending = confidence < detector.min_alarm_conf
+            if not pending:
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[pipe_i],
                         t_det,
-                    )
-                else:
-                    delta, weights = observed_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
+                        cleaning_lag,
                         start,
-                        t_det,
-                        post_days=detector.post_days,
+                        flow,
+                        volume,
+                        confidence,
+                        top,
+                        series,
+                        level0,
                     )
-                pipe_i, post = locate(delta, weights, lib, network, candidates)
-                dist = network.pipe_distances()[pipe_i]
-                confidence = float(post[dist <= 300.0].sum())
-                order = np.argsort(-post)[:10]
-                top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
-            # end of the hour whose mean decided, plus the look-ahead of the data cleaning
-            # when it changed anything (gap filling and frozen/spike masks read up to 30 min
-            # ahead): the detection then still only uses data up to its time
-            t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
-            alarms.append(
-                Alarm(
-                    area=area,
-                    pipe=network.pipes[pipe_i],
-                    detection_time=t_det.floor("5min"),
-                    start_estimate=start,
-                    flow_m3h=round(flow, 2),
-                    volume_m3=round(volume, 1),
-                    confidence=round(confidence, 3),
-                    candidates=top,
-                    evidence=_evidence(series, start, t_det, level0),
                 )
-            )
+            # growing leak: re-locate as it grows; a second alarm on another pipe only when
+            # the leak has grown enough and the new place is clearly more likely
+            nxt = next((e["time"] for e in events[n_ev + 1 :]), last_time)
+            issued = [] if pending else [pipe_i]
+            loc_flow = flow
+            t_chk = t_det
+            dmat = network.pipe_distances()
+            while detector.max_relocations > len(issued) - 1:
+                step = 1.0 if pending else detector.relocate_every_days
+                t_chk = t_chk + pd.Timedelta(days=step)
+                if t_chk >= min(nxt, last_time):
+                    break
+                now = float(series.loc[t_chk - pd.Timedelta(hours=23) : t_chk].mean()) - level0
+                if pending:
+                    if not now >= detector.min_alarm_flow_m3h:
+                        continue
+                    new_i, new_conf, new_top = localise(
+                        start, t_chk, window_flow(start, t_chk, level0)
+                    )
+                    held = (t_chk - t_det) / pd.Timedelta(days=1)
+                    if new_conf < detector.min_alarm_conf and held < detector.max_hold_days:
+                        continue
+                    pending = False
+                    loc_flow = now
+                else:
+                    if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
+                        continue
+                    new_i, new_conf, new_top = localise(
+                        start, t_chk, window_flow(start, t_chk, level0)
+                    )
+                    loc_flow = now
+                    if min(dmat[new_i, j] for j in issued) <= 300.0:
+                        continue
+                    old_mass = sum(
+                        w for p, w in new_top if dmat[network.pipe_index[p], issued[-1]] <= 300.0
+                    )
+                    if (
+                        new_conf < detector.relocate_min_conf
+                        or new_conf < old_mass + detector.relocate_margin
+                    ):
+                        continue
+                issued.append(new_i)
+                window = series.loc[start:t_chk]
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[new_i],
+                        t_chk,
+                        cleaning_lag,
+                        start,
+                        now,
+                        float((window - level0).clip(lower=0).sum()),
+                        new_conf,
+                        new_top,
+                        series,
+                        level0,
+                    )
+                )
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
+
+
+def _alarm(area, pipe, t_det, cleaning_lag, start, flow, volume, confidence, top, series, level0):
+    import pandas as pd
+
+    # end of the hour whose mean decided, plus the look-ahead of the data cleaning when it
+    # changed anything (gap filling and frozen/spike masks read up to 30 min ahead): the
+    # detection then still only uses data up to its time
+    t_det = t_det + pd.Timedelta(minutes=55) + cleaning_lag
+    return Alarm(
+        area=area,
+        pipe=pipe,
+        detection_time=t_det.floor("5min"),
+        start_estimate=start,
+        flow_m3h=round(flow, 2),
+        volume_m3=round(volume, 1),
+        confidence=round(confidence, 3),
+        candidates=top,
+        evidence=_evidence(series, start, t_det, level0),
+    )
 
 
 def leak_flows_by_area(
@@ -635,19 +771,60 @@ def calibrate(
     *,
     leaks: pd.DataFrame | None = None,
     leak_flows: pd.DataFrame | None = None,
+    cache_dir: Path | None = None,
 ) -> Calibration:
-    """Learn a calibration on a past period whose leaks are known (their flows removed)."""
+    """Learn a calibration on a past period whose leaks are known (their flows removed).
+
+    With ``cache_dir`` (signature library cache), the pressure drop of the known leaks is
+    simulated and added back, so that leak-free pressure profiles exist even when a known
+    leak ran the whole period.
+    """
     bal = area_balances(data, network)
     known = leak_flows_by_area(leaks, leak_flows, bal, network) if leaks is not None else None
+    correction = None
+    if leaks is not None and cache_dir is not None and len(data.pressures.columns):
+        correction = known_leak_pressure_drop(data, network, leaks, leak_flows, cache_dir)
     cal = fit_calibration(
         bal,
         known_leaks=known,
         source=f"{bal.consumption.index[0]:%Y-%m-%d} – {bal.consumption.index[-1]:%Y-%m-%d}",
         pressures=data.pressures,
         levels=data.levels,
+        pressure_correction=correction,
     )
     cal.network_digest = network.digest
     return cal
+
+
+def known_leak_pressure_drop(
+    data: ScadaData,
+    network: Network,
+    leaks: pd.DataFrame,
+    leak_flows: pd.DataFrame,
+    cache_dir: Path | None,
+) -> pd.DataFrame:
+    """Hourly pressure drop (m, positive) of the known leaks at each sensor, from signatures."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import HOURS, load_or_build_signatures
+
+    sensors = [s for s in data.pressures.columns if s in network.wn.node_name_list]
+    lib = load_or_build_signatures(network, sensors, cache_dir=cache_dir)
+    sig, ok = lib.pipe_signatures(network)  # (hours, pipes, sensors) per m³/h
+    index = data.pressures.resample("1h").mean().index
+    hours = np.asarray(index.hour)
+    nearest = np.array(
+        [int(np.argmin(np.abs(((h - np.array(HOURS) + 12) % 24) - 12))) for h in hours]
+    )
+    drop = np.zeros((len(index), len(lib.sensors)))
+    pos = network.pipe_index
+    for row in leaks.itertuples(index=False):
+        if row.leak_id not in leak_flows.columns or row.pipe not in pos or not ok[pos[row.pipe]]:
+            continue
+        q = leak_flows[row.leak_id].resample("1h").mean().reindex(index).fillna(0.0).to_numpy()
+        drop -= q[:, None] * sig[nearest, pos[row.pipe], :]
+    return pd.DataFrame(drop, index=index, columns=lib.sensors)
 
 
 def find_calibration(network: Network, directories: list[Path]) -> tuple[Calibration | None, str]:

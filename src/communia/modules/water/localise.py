@@ -235,8 +235,18 @@ def locate(
     kappa_display: float = 25.0,
     radius_m: float = 300.0,
     scale: pd.Series | None = None,
+    flow: float | None = None,
+    flow_tol: float = 0.5,
 ) -> tuple[int, np.ndarray]:
-    """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices)."""
+    """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices).
+
+    Without ``flow`` candidates are ranked by the cosine of the observed change with their
+    signature (both orthogonal to the uniform-demand direction). With ``flow`` (the leak flow
+    estimated by the water balance over the same window, m³/h), the size of the change counts
+    too: each candidate's signature is scaled by a leak flow within ``flow × (1 ± flow_tol)``
+    fitted by least squares, and candidates are ranked by the residual; a small leak far from
+    every sensor cannot explain a large local pressure drop, nor the reverse.
+    """
     import numpy as np
 
     sig, ok = lib.pipe_signatures(network)
@@ -259,6 +269,13 @@ def locate(
     norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
     cos = (s_p @ obs_p) / norms
     cand = np.array([c for c in candidates if ok[c]])
+    if flow is not None and flow > 0:
+        # magnitude-aware fit, turned into a cosine-like score so that the posterior below
+        # keeps its scale: 1 − relative residual
+        ss = np.einsum("ij,ij->i", s_p, s_p) + 1e-12
+        q = np.clip((s_p @ obs_p) / ss, flow * (1 - flow_tol), flow * (1 + flow_tol))
+        resid = obs_p[None, :] - q[:, None] * s_p
+        cos = 1.0 - np.einsum("ij,ij->i", resid, resid) / (obs_p @ obs_p + 1e-12)
     post = np.exp(kappa * (cos[cand] - cos[cand].max()))
     post /= post.sum()
     dist = network.pipe_distances()[np.ix_(cand, cand)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communia.core.db import read_session, write_session
@@ -86,6 +89,152 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "plan_km": round(sum(r["longueur_m"] for r in plan) / 1000.0, 2),
         }
         return render(request, "water/index.html", context)
+
+
+_SCADA_NAME = re.compile(r"(pressures|flows|levels|demands)\.csv(\.gz)?", re.IGNORECASE)
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def _collect_upload(
+    files: list[tuple[str, bytes]],
+) -> tuple[dict[str, bytes], tuple[str, str] | None]:
+    """SCADA files (canonical name -> bytes) and the optional ``.inp`` from the uploaded files.
+
+    Accepts the four BattLeDIM files (``.csv`` or ``.csv.gz``) and/or a ZIP holding them; an
+    ``.inp`` may come along. Anything else is refused with the list of what is expected.
+    """
+    import io
+    import zipfile
+
+    scada: dict[str, bytes] = {}
+    inp: tuple[str, str] | None = None
+    total = 0
+
+    def add(name: str, raw: bytes) -> None:
+        nonlocal inp, total
+        base = Path(name).name
+        total += len(raw)
+        if total > MAX_UPLOAD_BYTES:
+            raise InvalidInput("Télérelève trop volumineuse (200 Mo au plus, décompressée).")
+        match = _SCADA_NAME.fullmatch(base)
+        if match:
+            stem = match.group(1).capitalize()
+            scada[f"{stem}.csv{'.gz' if match.group(2) else ''}"] = raw
+        elif base.lower().endswith(".inp"):
+            inp = (base, raw.decode("utf-8", errors="replace"))
+        else:
+            raise InvalidInput(
+                f"Fichier inattendu : {base}. Attendus : Pressures, Flows, Levels, Demands "
+                "(.csv ou .csv.gz), éventuellement le modèle .inp, ou une archive ZIP les contenant."
+            )
+
+    for name, raw in files:
+        if name.lower().endswith(".zip"):
+            try:
+                with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                    members = [m for m in archive.infolist() if not m.is_dir()]
+                    if len(members) > 20:
+                        raise InvalidInput("Archive ZIP : 20 fichiers au plus.")
+                    if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
+                        raise InvalidInput("Archive ZIP trop volumineuse (200 Mo décompressés).")
+                    for member in members:
+                        if Path(member.filename).name.startswith((".", "__")):
+                            continue  # macOS metadata
+                        add(member.filename, archive.read(member))
+            except zipfile.BadZipFile as exc:
+                raise InvalidInput(f"Archive ZIP illisible : {Path(name).name}.") from exc
+        else:
+            add(name, raw)
+    if not any(k.startswith("Flows") for k in scada):
+        raise InvalidInput(
+            "Flows.csv (débits) manquant : le bilan d'eau par zone en a besoin. "
+            "Joignez au moins Flows.csv et, si possible, Pressures, Levels et Demands."
+        )
+    return scada, inp
+
+
+@router.post("/telereleve")
+async def upload_scada(
+    request: Request,
+    fichiers: list[UploadFile] = File(...),
+    actor: Actor = Depends(require_actor),
+):
+    """Upload a period of telemetry (ZIP or the CSV files): detection runs as a background job."""
+    import secrets
+    import shutil
+
+    from starlette.concurrency import run_in_threadpool
+
+    from communia.core.jobs import submit
+    from communia.core.settings import get_settings
+
+    form = await request.form()
+    check_csrf(request, actor, str(form.get("csrf_token", "")))
+    if not actor.can_write:
+        raise PermissionDenied("Seuls les agents du service peuvent lancer une détection.")
+    files = [(f.filename or "", await f.read()) for f in fichiers if f.filename]
+    if not files:
+        raise InvalidInput("Aucun fichier reçu : choisissez la télérelève à analyser.")
+
+    def _prepare() -> int:
+        scada, inp = _collect_upload(files)
+        folder = (
+            Path(get_settings().data_dir)
+            / "water"
+            / "uploads"
+            / str(actor.commune_id)
+            / secrets.token_hex(8)
+        )
+        with write_session() as s:
+            if inp is not None:
+                # the model must parse before anything is stored
+                import tempfile
+
+                from communia.modules.water.network import read_network
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / "reseau.inp"
+                    path.write_text(inp[1], encoding="utf-8")
+                    read_network(path)
+                network = service.save_network(
+                    s,
+                    commune_id=actor.commune_id,
+                    name=inp[0],
+                    inp_text=inp[1],
+                    actor=actor.email,
+                )
+            else:
+                network = service.latest_network(s, actor.commune_id)
+                if network is None:
+                    raise InvalidInput(
+                        "Aucun modèle de réseau enregistré pour la commune : joignez le fichier "
+                        ".inp (EPANET) à la télérelève."
+                    )
+            network_id = network.id
+        try:
+            folder.mkdir(parents=True)
+            for name, raw in scada.items():
+                (folder / name).write_bytes(raw)
+            job = submit(
+                "water.detect",
+                {
+                    "commune_id": actor.commune_id,
+                    "folder": str(folder),
+                    "network_id": network_id,
+                    "actor": actor.email,
+                },
+                commune_id=actor.commune_id,
+                created_by=actor.email,
+            )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return job.id
+
+    job_id = await run_in_threadpool(_prepare)
+    response = RedirectResponse(f"/app/taches/{job_id}", status_code=303)
+    set_flash(response, "Télérelève reçue : la détection des fuites est lancée.")
+    return response
 
 
 @router.post("/alertes/{alert_id}")

@@ -1,0 +1,63 @@
+"""Background job: leak detection on telemetry uploaded from the water page."""
+
+from __future__ import annotations
+
+from communia.core.jobs import JobCancelled, JobContext, task
+
+
+@task("water.detect", title="Détection de fuites sur une télérelève")
+def detect_job(
+    ctx: JobContext, *, commune_id: int, folder: str, network_id: int, actor: str
+) -> dict:
+    """Read the uploaded SCADA folder, detect and locate leaks, store the run and its alerts."""
+    import shutil
+    from pathlib import Path
+
+    from communia.core.db import read_session, write_session
+    from communia.core.errors import InvalidInput
+    from communia.modules.water import service
+    from communia.modules.water.cli import calibration_dirs, signature_cache_dir
+    from communia.modules.water.detect import detect_leaks, find_calibration
+    from communia.modules.water.io import read_scada_dir
+    from communia.modules.water.models import WaterNetwork
+    from communia.modules.water.network import read_network
+
+    root = Path(folder)
+    try:
+        with read_session() as s:
+            stored = s.get(WaterNetwork, network_id)
+            if stored is None or stored.commune_id != commune_id:
+                raise InvalidInput("Modèle réseau introuvable pour cette commune.")
+            inp_text = stored.inp_text
+        inp = root / "reseau.inp"
+        inp.write_text(inp_text, encoding="utf-8")
+        ctx.progress(0.05, "Lecture de la télérelève")
+        data = read_scada_dir(root)
+        net = read_network(inp)
+        if ctx.cancelled():
+            raise JobCancelled()
+        ctx.progress(0.3, "Calibration et bilans par zone")
+        cal, origin = find_calibration(net, calibration_dirs())
+        ctx.progress(0.4, "Détection et localisation")
+        alarms, notes = detect_leaks(data, net, calibration=cal, cache_dir=signature_cache_dir())
+        if cal is not None:
+            notes.append(f"Calibration utilisée : {Path(origin).name} (période {cal.source}).")
+        if ctx.cancelled():
+            raise JobCancelled()
+        ctx.progress(0.9, "Enregistrement des alertes")
+        with write_session() as s:
+            run = service.record_run(
+                s,
+                commune_id=commune_id,
+                network_id=network_id,
+                method="cusum",
+                period=(data.index[0], data.index[-1]),
+                alarms=alarms,
+                daily=service.daily_flows(data, net),
+                notes=notes,
+                actor=actor,
+            )
+            run_id = run.id
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # the telemetry is not kept, only the result
+    return {"run_id": run_id, "alertes": len(alarms), "url": "/app/water#alertes"}
