@@ -58,6 +58,10 @@ def detect_job(
                 actor=actor,
             )
             run_id = run.id
-    finally:
-        shutil.rmtree(root, ignore_errors=True)  # the telemetry is not kept, only the result
+    except (InvalidInput, JobCancelled):
+        shutil.rmtree(root, ignore_errors=True)  # unusable data or cancelled: nothing to retry
+        raise
+    # An unexpected failure (database down, disk full) keeps the upload so "Relancer" can retry;
+    # once the run is stored the telemetry is not kept, only the result.
+    shutil.rmtree(root, ignore_errors=True)
     return {"run_id": run_id, "alertes": len(alarms), "url": "/app/water#alertes"}
