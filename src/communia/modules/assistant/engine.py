@@ -128,6 +128,21 @@ def _confidence(query_terms: list[str], hits) -> float:
     return round(min(1.0, 0.5 * vec + 0.4 * cov + agree), 3)
 
 
+ROUTING_NEIGHBOURS = 10
+
+
+def _vote(hits) -> str | None:
+    """Service of the routing index by a vote of the nearest passages (examples of requests
+    each service handled, and the services' descriptions), each weighted 1/rank: several
+    close examples of one service beat a single lucky match of another."""
+    votes: dict[str, float] = {}
+    for rank, hit in enumerate(hits, 1):
+        slug = hit.metadata.get("service")
+        if slug:
+            votes[slug] = votes.get(slug, 0.0) + 1.0 / rank
+    return max(votes, key=votes.__getitem__) if votes else None
+
+
 def _source(hit) -> dict[str, str]:
     return {"id": hit.source_id, "title": hit.title, "url": hit.url}
 
@@ -310,12 +325,12 @@ def _answer(
         s,
         commune_id=commune.id,
         query=text,
-        k=3,
+        k=ROUTING_NEIGHBOURS,
         module=ROUTING_MODULE,
-        one_per_document=True,
+        one_per_document=False,
         embedder=embedder,
     )
-    route_slug = routed[0].metadata.get("service") if routed else None
+    route_slug = _vote(routed)
     answer_slug = hits[0].metadata.get("service") if hits else None
     # The curated service of a plausible fiche beats the routing index; the routing index
     # decides when no knowledge matches (e.g. a request about the street lighting).
@@ -397,6 +412,12 @@ def _answer(
     )
 
 
+REPHRASE_CHARS = 420
+REPHRASE_INSTRUCTION = (
+    "Un habitant pose une question à la mairie. Réponds-lui en 2 phrases simples, en "
+    "français, avec seulement ce que dit le passage fourni dans les données, sans rien "
+    "ajouter (ni numéro, ni date, ni montant, ni conseil absents du passage)."
+)
 _FACT = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\d(?:[\d\s.,/:h]*\d)?")
 
 
@@ -429,23 +450,25 @@ def _rephrase(question: str, title: str, excerpt: str, commune_id: int) -> str |
         from communia.core.llm import complete, data_block
     except ImportError:
         return None
-    passage = f"{title}\n{excerpt}"
+    # A short passage and a short answer: on 2 cores the prompt is read at ~35 tokens/s and
+    # the answer written at ~15 tokens/s (MODELS.md); the fixed instruction goes in the
+    # system message, whose prefix the engine keeps in its prompt cache.
+    passage = f"{title}\n{_excerpt(excerpt, REPHRASE_CHARS)}"
     try:
         result = complete(
             [
                 {
                     "role": "user",
-                    "content": "Un habitant pose une question à la mairie. Reformule en 2 ou 3 "
-                    "phrases simples, en français, ce que le passage répond à sa question, "
-                    "sans rien ajouter qui n'y figure pas (ni numéro, ni date, ni montant "
-                    "absents du passage).\n"
-                    + data_block(question, label="question de l'usager")
-                    + data_block(passage, label="passage"),
+                    "content": data_block(
+                        f"Question de l'habitant : {question[:300]}\n\nPassage : {passage}",
+                        label="question et passage",
+                    ),
                 }
             ],
+            system=REPHRASE_INSTRUCTION,
             commune_id=commune_id,
             purpose="assistant.reformulation",
-            max_tokens=150,
+            max_tokens=90,
             temperature=0.0,
             actor="citoyen",
         )
