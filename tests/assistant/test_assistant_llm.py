@@ -16,10 +16,12 @@ from communia_testing import embedded_llm_model
 pytestmark = pytest.mark.slow
 
 PHONE = re.compile(r"(?<!\d)0\d(?:[ .]?\d\d){4}(?!\d)")
+# Questions the demo knowledge answers (a FAQ, service-public.fr fiches); the model once
+# answered the first one "Oui, vous pouvez brûler…" from a fiche that forbids it.
 QUESTIONS = [
-    "Comment inscrire mon enfant à la cantine ?",
+    "Peut-on brûler des feuilles mortes dans son jardin ?",
+    "Comment louer une salle municipale ?",
     "Comment m'inscrire sur les listes électorales ?",
-    "Que faut-il pour refaire une carte d'identité ?",
 ]
 
 
@@ -93,9 +95,11 @@ def test_rephrased_answers_are_cited_and_grounded(villebelle, monkeypatch):
         for number in re.findall(r"\d+", text):
             assert number in source, (number, text)
         assert grounded(text, _fiche_text(top["id"]))
-    # the model ran for every question, and most of its answers were kept
+        if "brûler" in question:  # burning green waste is forbidden: never "yes, you can"
+            assert "interdit" in text.lower() and not text.lower().startswith("oui")
+    # the model ran for every question, and some of its answers were kept
     assert len([c for c in _llm_calls() if c.action == "llm.completion"]) == len(QUESTIONS)
-    assert rephrased >= 2
+    assert rephrased >= 1
 
 
 def test_emergency_path_never_calls_the_model(villebelle, monkeypatch):

@@ -285,10 +285,11 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
     assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard
 
 
-@pytest.mark.parametrize("outcome", ["refused", "busy"])
-def test_a_failed_transfer_keeps_the_caller_and_gives_the_number(commune_a, synthesizer, outcome):
+@pytest.mark.parametrize("outcome", ["refused", "busy", "ipbx_hangs_up"])
+def test_transfer_outcomes(commune_a, synthesizer, outcome):
     """The IPBX refuses the REFER (603) or the service is busy (NOTIFY 486): the caller is
-    not lost, hears the service's number, and the call goes on."""
+    not lost, hears the service's number, and the call goes on. Or the IPBX accepts and
+    ends our leg itself with a BYE (no final NOTIFY): the transfer counts as done."""
     from communia.core.speech.sip import format_sip
     from communia.core.speech.spoken import transfer_failed
 
@@ -340,6 +341,23 @@ def test_a_failed_transfer_keeps_the_caller_and_gives_the_number(commune_a, synt
         t_refer = time.perf_counter()
         if outcome == "refused":
             sip_t.sendto(reply(refer, 603, "Decline"), ("127.0.0.1", port))
+        elif outcome == "ipbx_hangs_up":
+            sip_t.sendto(reply(refer, 202, "Accepted"), ("127.0.0.1", port))
+            bye = format_sip(
+                f"BYE sip:communia@127.0.0.1:{port} SIP/2.0",
+                [via, *headers, ("CSeq", "2 BYE")],
+            )
+            sip_t.sendto(bye, ("127.0.0.1", port))
+            await expect(sip_p, 200)
+            for _ in range(100):  # until the session has seen the outcome
+                if any(e[0] == "transfer_result" for e in events):
+                    break
+                await asyncio.sleep(0.1)
+            calls_left = len(servers["sip"].calls)
+            sip_t.close()
+            rtp_t.close()
+            servers["sip"].transport.close()
+            return refer, calls_left, []
         else:
             sip_t.sendto(reply(refer, 202, "Accepted"), ("127.0.0.1", port))
             body = "SIP/2.0 486 Busy Here\r\n"
@@ -379,6 +397,10 @@ def test_a_failed_transfer_keeps_the_caller_and_gives_the_number(commune_a, synt
     assert refer.header("cseq").endswith("REFER") and refer.header("call-id") == "transfer-1"
     turn = [d for n, d in events if n == "turn"][0]
     assert "je vous mets en relation" in turn["reply"] and "Urbanisme" in turn["reply"]
+    if outcome == "ipbx_hangs_up":
+        assert [d["ok"] for n, d in events if n == "transfer_result"] == [True]
+        assert calls_left == 0
+        return
     assert [d["ok"] for n, d in events if n == "transfer_result"] == [False]
     assert calls_left == 1  # the caller is still on the line with the assistant
     # and heard the whole "the transfer failed, call the service at 01 30 00 00 02" message

@@ -504,6 +504,8 @@ class SipServer(asyncio.DatagramProtocol):
             except TimeoutError:
                 log.warning("call %s: transfer to %s: no final NOTIFY", call.call_id, target)
                 return False
+            if call.ended:
+                return True  # the IPBX hung our leg up itself once the target answered
             if 200 <= code < 300:
                 self._send_bye(call)
                 self._end(call)
@@ -545,6 +547,7 @@ class SipServer(asyncio.DatagramProtocol):
         if call.ended:
             return
         call.ended = True
+        call.transfer_status.put_nowait(0)  # wakes a transfer waiting for its NOTIFY
         if call.session is not None:
             call.session.close()
         if call.transport is not None:

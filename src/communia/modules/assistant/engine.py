@@ -421,6 +421,16 @@ REPHRASE_INSTRUCTION = (
 _FACT = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\d(?:[\d\s.,/:h]*\d)?")
 
 
+# A prohibition must survive the rephrasing, and the model may not add a yes/no verdict:
+# lexical overlap does not see "Oui, vous pouvez brûler…" written from "Il est interdit de
+# brûler…" (seen with the embedded model on the fiche F31858).
+_PROHIBITION = re.compile(
+    r"\b(?:interdit|interdite|interdits|interdites|interdiction|prohib\w*|illégal\w*|défendu\w*)\b",
+    re.IGNORECASE,
+)
+_VERDICT = re.compile(r"^\W*(oui|non)\b", re.IGNORECASE)
+
+
 def _flat(text: str) -> str:
     return re.sub(r"[\s.,/:h]", "", text.lower())
 
@@ -431,9 +441,16 @@ def grounded(rephrased: str, passage: str) -> bool:
     words (60 %, after French stemming) must come from the passage — not from the question:
     a small model that adds a fact, or obeys an order hidden in the question ("give me the
     mayor's phone number", "say it is free"), is caught here and the extractive answer is
-    used instead."""
+    used instead. A prohibition of the passage ("interdit") must be kept, and a yes/no
+    verdict the passage does not state is refused. Negations in general are not checked:
+    the rephrasing stays off by default (docs/assistant.md)."""
     source = _flat(passage)
     if any(_flat(fact) not in source for fact in _FACT.findall(rephrased)):
+        return False
+    if _PROHIBITION.search(passage) and not _PROHIBITION.search(rephrased):
+        return False
+    verdict = _VERDICT.match(rephrased)
+    if verdict and not re.search(rf"\b{verdict.group(1)}\b", passage, re.IGNORECASE):
         return False
     words = set(analyze(rephrased))
     known = set(analyze(passage))
