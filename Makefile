@@ -55,9 +55,11 @@ bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query
 	$(VENV_PY) benchmarks/search_bench.py quality
 	$(VENV_PY) benchmarks/search_bench.py scale --sizes 10000 100000
 
-bench-assistant: ## citizen assistant: right fiche, right service, emergencies, answer time
+bench-assistant: ## citizen assistant: right fiche, right service, emergencies, answer time, 20 HTTP chats, with the LLM
 	$(VENV_PY) benchmarks/assistant_bench.py setup
 	$(VENV_PY) benchmarks/assistant_bench.py run
+	$(VENV_PY) benchmarks/assistant_bench.py http
+	$(VENV_PY) benchmarks/assistant_bench.py llm
 
 bench-canteen:  ## meal forecasts on Nantes: model vs naive baselines vs human orders
 	$(VENV_PY) -m communia.modules.canteen.bench --data ../shared/data/cantine/nantes --out docs/benchmarks/canteen-raw.md

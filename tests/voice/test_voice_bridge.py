@@ -3,6 +3,7 @@
 
 import asyncio
 import math
+import time
 
 import numpy as np
 import pytest
@@ -282,3 +283,127 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
     assert [t["kind"] for t in turns] == ["error"]
     assert "difficulté technique" in turns[0]["reply"]
     assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard
+
+
+@pytest.mark.parametrize("outcome", ["refused", "busy", "ipbx_hangs_up"])
+def test_transfer_outcomes(commune_a, synthesizer, outcome):
+    """The IPBX refuses the REFER (603) or the service is busy (NOTIFY 486): the caller is
+    not lost, hears the service's number, and the call goes on. Or the IPBX accepts and
+    ends our leg itself with a BYE (no final NOTIFY): the transfer counts as done."""
+    from communia.core.speech.sip import format_sip
+    from communia.core.speech.spoken import transfer_failed
+
+    pipeline = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=FakeTranscriber("Je voudrais parler au service urbanisme"),
+        synthesizer=synthesizer,
+        responder=RecordingResponder(transfer={"service": "Urbanisme", "number": "01 30 00 00 02"}),
+    )
+    events = []
+    bridge = VoiceBridge(
+        {"ville-a": pipeline},
+        default="ville-a",
+        greet=False,
+        on_event=lambda n, d: events.append((n, d)),
+    )
+
+    def reply(request, code, reason):
+        return format_sip(
+            f"SIP/2.0 {code} {reason}",
+            [(k, request.header(k)) for k in ("via", "from", "to", "call-id", "cseq")],
+        )
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        port = servers["sip_port"]
+        sip_t, sip_p = await open_udp()
+        rtp_t, rtp_p = await open_udp()
+        local = sip_t.get_extra_info("sockname")[1]
+        rtp_port = rtp_t.get_extra_info("sockname")[1]
+        sip_t.sendto(invite(port, local, rtp_port, call_id="transfer-1"), ("127.0.0.1", port))
+        ok = await expect(sip_p, 200)
+        headers = [("From", ok.header("from")), ("To", ok.header("to")), ("Call-ID", "transfer-1")]
+        via = ("Via", f"SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKx")
+        sip_t.sendto(
+            format_sip(
+                f"ACK sip:ville-a@127.0.0.1:{port} SIP/2.0", [via, *headers, ("CSeq", "1 ACK")]
+            ),
+            ("127.0.0.1", port),
+        )
+        remote = ("127.0.0.1", int(ok.body.split("m=audio ")[1].split()[0]))
+        for i, frame in enumerate(audio.frames(speech_like(1.2), 8000, 20)):
+            rtp_t.sendto(b"\x80\x00" + bytes(10) + audio.ulaw_encode(frame), remote)
+            await asyncio.sleep(0.02)
+        for _ in range(60):  # silence after the question, then while listening
+            rtp_t.sendto(b"\x80\x00" + bytes(10) + bytes([0xFF]) * 160, remote)
+            await asyncio.sleep(0.02)
+        refer = await expect(sip_p, "REFER", timeout=30)
+        t_refer = time.perf_counter()
+        if outcome == "refused":
+            sip_t.sendto(reply(refer, 603, "Decline"), ("127.0.0.1", port))
+        elif outcome == "ipbx_hangs_up":
+            sip_t.sendto(reply(refer, 202, "Accepted"), ("127.0.0.1", port))
+            bye = format_sip(
+                f"BYE sip:communia@127.0.0.1:{port} SIP/2.0",
+                [via, *headers, ("CSeq", "2 BYE")],
+            )
+            sip_t.sendto(bye, ("127.0.0.1", port))
+            await expect(sip_p, 200)
+            for _ in range(100):  # until the session has seen the outcome
+                if any(e[0] == "transfer_result" for e in events):
+                    break
+                await asyncio.sleep(0.1)
+            calls_left = len(servers["sip"].calls)
+            sip_t.close()
+            rtp_t.close()
+            servers["sip"].transport.close()
+            return refer, calls_left, []
+        else:
+            sip_t.sendto(reply(refer, 202, "Accepted"), ("127.0.0.1", port))
+            body = "SIP/2.0 486 Busy Here\r\n"
+            notify = format_sip(
+                f"NOTIFY sip:communia@127.0.0.1:{port} SIP/2.0",
+                [
+                    via,
+                    ("From", ok.header("from")),
+                    ("To", ok.header("to")),
+                    ("Call-ID", "transfer-1"),
+                    ("CSeq", "2 NOTIFY"),
+                    ("Event", "refer"),
+                    ("Subscription-State", "terminated;reason=noresource"),
+                    ("Content-Type", "message/sipfrag;version=2.0"),
+                ],
+                body,
+            )
+            sip_t.sendto(notify, ("127.0.0.1", port))
+            await expect(sip_p, 200)
+        # wait until the failure message has been played out (robust to a slow machine:
+        # no fixed sleep, the end of the RTP stream is the signal)
+        expected = len(audio.frames(synthesizer.synthesize(failed_text, 8000), 8000, 20))
+        for _ in range(600):
+            await asyncio.sleep(0.1)
+            heard = [t for t, _ in rtp_p.packets if t > t_refer]
+            if len(heard) >= expected and time.perf_counter() - heard[-1] > 0.3:
+                break
+        calls_left = len(servers["sip"].calls)
+        sip_t.close()
+        rtp_t.close()
+        servers["sip"].transport.close()
+        return refer, calls_left, [t for t, _ in rtp_p.packets if t > t_refer]
+
+    failed_text = transfer_failed("Urbanisme", "01 30 00 00 02")
+    refer, calls_left, heard = run_async(scenario())
+    assert "<sip:0130000002@127.0.0.1:" in refer.header("refer-to")
+    assert refer.header("cseq").endswith("REFER") and refer.header("call-id") == "transfer-1"
+    turn = [d for n, d in events if n == "turn"][0]
+    assert "je vous mets en relation" in turn["reply"] and "Urbanisme" in turn["reply"]
+    if outcome == "ipbx_hangs_up":
+        assert [d["ok"] for n, d in events if n == "transfer_result"] == [True]
+        assert calls_left == 0
+        return
+    assert [d["ok"] for n, d in events if n == "transfer_result"] == [False]
+    assert calls_left == 1  # the caller is still on the line with the assistant
+    # and heard the whole "the transfer failed, call the service at 01 30 00 00 02" message
+    expected = audio.frames(synthesizer.synthesize(failed_text, 8000), 8000, 20)
+    assert len(heard) >= len(expected)
+    assert "01 30 00 00 02" in failed_text

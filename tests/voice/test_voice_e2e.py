@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import time
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 from voice_helpers import (  # noqa: F401 - fixtures
-    FIXTURES,
     QUESTION_TEXT,
     QUESTION_WAV,
+    Recorder,
     RecordingResponder,
     commune_a,
     run_async,
+    run_sipp,
     synthesizer,
     transcriber,
     whisper_model,
@@ -84,20 +83,6 @@ def check_answer(received, turn, synthesizer, transcriber):
     assert audio.rms_dbfs(received) > -35
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Recorder(asyncio.DatagramProtocol):
-    def __init__(self):
-        self.packets: list[tuple[float, bytes]] = []
-
-    def datagram_received(self, data, addr):
-        self.packets.append((time.perf_counter(), data))
-
-
 @pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp absent (apt-get install sip-tester)")
 def test_sipp_call_question_to_spoken_answer(commune_a, transcriber, synthesizer, tmp_path):
     from communia.core.db import read_session
@@ -113,42 +98,18 @@ def test_sipp_call_question_to_spoken_answer(commune_a, transcriber, synthesizer
         rec_t, recorder = await loop.create_datagram_endpoint(Recorder, local_addr=("127.0.0.1", 0))
         rec_port = rec_t.get_extra_info("sockname")[1]
         servers = await bridge.start(sip_port=0)
-        xml = (FIXTURES / "sipp_question.xml").read_text()
-        xml = (
-            xml.replace("RECORDER_PORT", str(rec_port))
-            .replace("PCAP_PATH", str(pcap))
-            .replace("QUESTION_MS", str(int(len(question) / 16)))
-            .replace("LISTEN_MS", "30000")
+        code, out, err = await run_sipp(
+            "sipp_question.xml",
+            servers["sip_port"],
+            tmp_path,
+            RECORDER_PORT=rec_port,
+            PCAP_PATH=pcap,
+            QUESTION_MS=int(len(question) / 16),
+            LISTEN_MS=30000,
         )
-        (tmp_path / "scenario.xml").write_text(xml)
-        proc = await asyncio.create_subprocess_exec(
-            "sipp",
-            "-sf",
-            str(tmp_path / "scenario.xml"),
-            "-m",
-            "1",
-            "-l",
-            "1",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(free_udp_port()),
-            "-mp",
-            str(free_udp_port()),
-            "-timeout",
-            "90s",
-            "-timeout_error",
-            "-nostdin",
-            "-bg" if False else "-trace_err",
-            f"127.0.0.1:{servers['sip_port']}",
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await proc.communicate()
         servers["sip"].transport.close()
         rec_t.close()
-        return proc.returncode, out, err, recorder.packets
+        return code, out, err, recorder.packets
 
     code, out, err, packets = run_async(scenario())
     assert code == 0, (out[-2000:], err[-2000:])

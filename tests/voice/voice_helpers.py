@@ -24,9 +24,15 @@ class RecordingResponder:
     """Stands in for the assistant: answers from the question with a cited link."""
 
     def __init__(
-        self, *, fail: bool = False, emergency: dict | None = None, answer: str | None = None
+        self,
+        *,
+        fail: bool = False,
+        emergency: dict | None = None,
+        answer: str | None = None,
+        transfer: dict | None = None,
     ) -> None:
         self.calls: list[dict] = []
+        self.transfer = transfer
         self.answer = answer
         self.fail = fail
         self.emergency = emergency
@@ -35,7 +41,7 @@ class RecordingResponder:
         self.calls.append({"text": text, "commune_slug": commune_slug, "channel": channel})
         if self.fail:
             raise RuntimeError("assistant down")
-        return {
+        out = {
             "answer": self.answer
             or (
                 "Le service des archives municipales vous renseigne au 01 23 45 67 89. "
@@ -53,6 +59,9 @@ class RecordingResponder:
             "action": "emergency" if self.emergency else "route",
             "confidence": 0.8,
         }
+        if self.transfer:
+            out["transfer"] = self.transfer
+        return out
 
 
 class FakeTranscriber:
@@ -298,3 +307,57 @@ def run_async(coro):
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def free_udp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def run_sipp(scenario: str, sip_port: int, tmp_path: Path, **placeholders) -> tuple:
+    """Run the sipp scenario ``fixtures/<scenario>`` (one call) against the bridge on
+    ``sip_port``, placeholders replaced; returns ``(returncode, stdout, stderr)``."""
+    xml = (FIXTURES / scenario).read_text()
+    for key, value in placeholders.items():
+        xml = xml.replace(key, str(value))
+    (tmp_path / scenario).write_text(xml)
+    proc = await asyncio.create_subprocess_exec(
+        "sipp",
+        "-sf",
+        str(tmp_path / scenario),
+        "-m",
+        "1",
+        "-l",
+        "1",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_udp_port()),
+        "-mp",
+        str(free_udp_port()),
+        "-timeout",
+        "120s",
+        "-timeout_error",
+        "-nostdin",
+        "-trace_err",
+        f"127.0.0.1:{sip_port}",
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    errors = b"".join(p.read_bytes() for p in tmp_path.glob("*_errors.log"))
+    return proc.returncode, out, err + errors
+
+
+class Recorder(asyncio.DatagramProtocol):
+    """Records the RTP the bridge sends (the caller's ear)."""
+
+    def __init__(self):
+        self.packets: list[tuple[float, bytes]] = []
+
+    def datagram_received(self, data, addr):
+        self.packets.append((time.perf_counter(), data))

@@ -3,7 +3,10 @@
 The transport pushes the caller's 20 ms frames with ``feed`` and gives a coroutine that
 sends one 20 ms frame back. The session greets the caller, cuts utterances with the
 ``Endpointer``, runs the (blocking) pipeline in a worker thread and paces the answer in
-real time. A caller who speaks during a reply interrupts it (barge-in).
+real time. A caller who speaks during a reply interrupts it (barge-in). When the
+transport can transfer calls (SIP REFER) and the assistant routes the caller to an open
+service, the session announces the transfer, plays it out and hands the call over; if the
+transfer fails, the caller hears the service's number and stays with the assistant.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class CallSession:
         *,
         send_frame: Callable[[bytes], Awaitable[None]],
         hangup: Callable[[], Awaitable[None]] | None = None,
+        transfer: Callable[[str], Awaitable[bool]] | None = None,
         call_id: str = "",
         caller: str | None = None,
         sample_rate: int = 8000,
@@ -41,6 +45,7 @@ class CallSession:
         self.pipeline = pipeline
         self.send_frame = send_frame
         self.hangup_cb = hangup
+        self.transfer_cb = transfer
         self.call_id = call_id
         self.caller = caller
         self.sample_rate = sample_rate
@@ -149,6 +154,7 @@ class CallSession:
                     caller=self.caller,
                     call_id=self.call_id,
                     failed_turns=self._failed,
+                    can_transfer=self.transfer_cb is not None,
                 ),
             )
         except Exception:
@@ -174,9 +180,42 @@ class CallSession:
             },
         )
         playback = self._start_playback(turn.audio)
+        if turn.transfer is not None and self.transfer_cb is not None:
+            await self._transfer(playback, turn)
+            return
         if turn.hangup:
             with contextlib.suppress(asyncio.CancelledError):
                 await playback
             self._closed = True
             if self.hangup_cb is not None:
                 await self.hangup_cb()
+
+    async def _transfer(self, playback: asyncio.Task, turn) -> None:
+        """Let the announcement end, then transfer; on failure say the number instead."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await playback
+        if self._closed:
+            return
+        number = turn.transfer["number"]
+        self.on_event("transfer", {"number": number, "service": turn.transfer.get("service")})
+        try:
+            done = await self.transfer_cb(number)
+        except Exception:
+            log.exception("transfer failed in call %s", self.call_id)
+            done = False
+        self.on_event("transfer_result", {"number": number, "ok": done})
+        if done:
+            self._closed = True
+            return
+        # Audio that arrived while the IPBX tried the transfer belongs to no utterance.
+        while not self._queue.empty():
+            if self._queue.get_nowait() is None:
+                self._closed = True
+                return
+        loop = asyncio.get_running_loop()
+        from communia.core.speech.spoken import transfer_failed
+
+        text = transfer_failed(turn.transfer.get("service") or "", number)
+        audio = await loop.run_in_executor(None, self.pipeline.say, text)
+        self.endpointer.reset()
+        self._start_playback(audio)

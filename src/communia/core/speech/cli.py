@@ -122,7 +122,18 @@ def _log_event(name: str, data: dict) -> None:
 @click.option(
     "--symmetric-rtp", is_flag=True, help=t("Répondre à l'adresse d'origine du RTP (NAT).", "NAT.")
 )
-def serve_cmd(communes, audiosocket_port, sip_port, host, responder, symmetric_rtp) -> None:
+@click.option(
+    "--transfer-domain",
+    default=None,
+    help=t(
+        "Domaine SIP des transferts (REFER vers sip:<numéro du service>@DOMAINE ; par défaut "
+        "l'adresse de l'IPBX qui a présenté l'appel).",
+        "SIP domain of call transfers (default: the IPBX that sent the call).",
+    ),
+)
+def serve_cmd(
+    communes, audiosocket_port, sip_port, host, responder, symmetric_rtp, transfer_domain
+) -> None:
     import asyncio
     import logging
 
@@ -167,6 +178,7 @@ def serve_cmd(communes, audiosocket_port, sip_port, host, responder, symmetric_r
                 audiosocket_port=audiosocket_port,
                 sip_port=sip_port,
                 symmetric_rtp=symmetric_rtp,
+                transfer_domain=transfer_domain,
             )
         )
     except KeyboardInterrupt:

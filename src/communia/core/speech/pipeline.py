@@ -52,6 +52,7 @@ class Turn:
     sms_id: int | None = None
     hangup: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    transfer: dict | None = None  # {"number", "service"}: hand the call to that service
 
 
 def classify_audio(pcm: bytes, sample_rate: int, transcript=None) -> str:
@@ -137,8 +138,12 @@ class VoicePipeline:
         caller: str | None = None,
         call_id: str = "",
         failed_turns: int = 0,
+        can_transfer: bool = False,
     ) -> Turn:
-        """Answer one utterance. ``failed_turns``: consecutive silent/noisy turns before it."""
+        """Answer one utterance. ``failed_turns``: consecutive silent/noisy turns before it.
+        ``can_transfer``: the transport can hand the call over (SIP REFER); a result with a
+        ``transfer`` entry (the assistant routes to a service open now) then becomes a
+        transfer announcement instead of the service's contact details."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         kind = classify_audio(pcm, sample_rate)
@@ -171,7 +176,10 @@ class VoicePipeline:
         can_sms = (
             self.sms_sender is not None and self.commune_id is not None and is_french_mobile(caller)
         )
-        spoken = to_spoken(result, can_sms=can_sms)
+        transfer = result.get("transfer") if can_transfer else None
+        if not (isinstance(transfer, dict) and transfer.get("number")) or result.get("emergency"):
+            transfer = None
+        spoken = to_spoken(result, can_sms=can_sms, transfer=transfer)
         sms_id = None
         if spoken.links and can_sms:
             from communia.core.speech.sms import sms_body
@@ -194,9 +202,10 @@ class VoicePipeline:
             question,
             spoken.text,
             audio,
-            action=str(result.get("action", "")),
+            action="transfer" if transfer else str(result.get("action", "")),
             sms_id=sms_id,
             timings=timings,
+            transfer=transfer,
         )
         if self.record_audit and self.commune_id is not None:
             self._audit(turn, result, call_id)
@@ -224,6 +233,7 @@ class VoicePipeline:
                         "sources": [s.get("id") for s in result.get("sources") or []][:5],
                         "confidence": result.get("confidence"),
                         "sms": turn.sms_id is not None,
+                        "transfer": (turn.transfer or {}).get("number"),
                         "timings_ms": {k: round(v * 1000) for k, v in turn.timings.items()},
                     },
                     inputs_hash=hash_inputs(turn.question),

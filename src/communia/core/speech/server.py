@@ -90,7 +90,7 @@ class VoiceBridge:
         self.endpointer_options = endpointer_options or {}
         self.sessions: list = []
 
-    def make_session(self, *, send_frame, hangup, call_id, caller=None, callee=None):
+    def make_session(self, *, send_frame, hangup, call_id, caller=None, callee=None, transfer=None):
         from communia.core.speech.call import CallSession
         from communia.core.speech.vad import Endpointer
 
@@ -99,6 +99,7 @@ class VoiceBridge:
             pipeline,
             send_frame=send_frame,
             hangup=hangup,
+            transfer=transfer,
             call_id=call_id,
             caller=caller,
             greet=self.greet,
@@ -116,6 +117,7 @@ class VoiceBridge:
         audiosocket_port: int | None = None,
         sip_port: int | None = None,
         symmetric_rtp: bool = False,
+        transfer_domain: str | None = None,
     ) -> dict:
         from communia.core.speech.audiosocket import serve_audiosocket
         from communia.core.speech.sip import serve_sip
@@ -127,7 +129,11 @@ class VoiceBridge:
             out["audiosocket_port"] = server.sockets[0].getsockname()[1]
         if sip_port is not None:
             sip = await serve_sip(
-                self.make_session, host=host, port=sip_port, symmetric_rtp=symmetric_rtp
+                self.make_session,
+                host=host,
+                port=sip_port,
+                symmetric_rtp=symmetric_rtp,
+                transfer_domain=transfer_domain,
             )
             out["sip"] = sip
             out["sip_port"] = sip.port

