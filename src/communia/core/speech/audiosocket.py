@@ -69,7 +69,7 @@ async def serve_audiosocket(
             return
         call_id = str(uuid.UUID(bytes=first[1]))
 
-        async def send_frame(frame: bytes) -> None:
+        async def send_frame(frame: bytes, talkspurt_start: bool = False) -> None:
             if not writer.is_closing():
                 writer.write(pack(KIND_AUDIO, frame))
                 await writer.drain()

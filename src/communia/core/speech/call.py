@@ -32,7 +32,7 @@ class CallSession:
         self,
         pipeline,
         *,
-        send_frame: Callable[[bytes], Awaitable[None]],
+        send_frame: Callable[[bytes, bool], Awaitable[None]],  # (frame, opens a talkspurt)
         hangup: Callable[[], Awaitable[None]] | None = None,
         transfer: Callable[[str], Awaitable[bool]] | None = None,
         call_id: str = "",
@@ -76,7 +76,7 @@ class CallSession:
         for i, frame in enumerate(frames(pcm, self.sample_rate, FRAME_MS)):
             if self._closed:
                 return
-            await self.send_frame(frame)
+            await self.send_frame(frame, i == 0)
             delay = start + (i + 1) * FRAME_MS / 1000 - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -205,7 +205,6 @@ class _Call:
     seq: int = field(default_factory=lambda: random.getrandbits(16))
     ts: int = field(default_factory=lambda: random.getrandbits(32))
     first_frame: bool = True
-    last_sent: float = 0.0
     cseq: int = 1
     ended: bool = False
     # transactions we started (REFER), by CSeq number → future of the final status code
@@ -356,12 +355,13 @@ class SipServer(asyncio.DatagramProtocol):
         caller = _user_part(request.header("from"))
         callee = _user_part(request.uri)
 
-        async def send_frame(pcm: bytes, call=call) -> None:
+        async def send_frame(pcm: bytes, talkspurt_start: bool = False, call=call) -> None:
             if call.ended or call.transport is None:
                 return
-            now = loop.time()
-            # RFC 3550: the marker bit opens each talkspurt (first frame after a pause).
-            marker = call.first_frame or now - call.last_sent > 0.06
+            # RFC 3550: the marker bit opens each talkspurt (the first frame of each reply). It
+            # follows the playback, not the clock: frames sent late on a loaded machine are
+            # still one talkspurt.
+            marker = call.first_frame or talkspurt_start
             packet = build_rtp(
                 ulaw_encode(pcm),
                 sequence=call.seq,
@@ -369,7 +369,7 @@ class SipServer(asyncio.DatagramProtocol):
                 ssrc=call.ssrc,
                 marker=marker,
             )
-            call.first_frame, call.last_sent = False, now
+            call.first_frame = False
             call.seq = (call.seq + 1) & 0xFFFF
             call.ts = (call.ts + SAMPLES_PER_FRAME) & 0xFFFFFFFF
             call.transport.sendto(packet, call.remote_rtp)
