@@ -289,12 +289,12 @@ def cmd_http(args):
     """20 simultaneous chats (3 messages each, one conversation per chat) over real HTTP
     against a real `communia serve` process on the benchmark database; baseline: the same
     60 messages sent by one client, one after the other, to the same server."""
-    import shutil
     import socket
-    import subprocess
     import threading
 
     import httpx
+
+    from communia.core.demo import running_server
 
     setup_env(args.db)
     qs, _ = fiche_questions()
@@ -303,24 +303,7 @@ def cmd_http(args):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    exe = shutil.which("communia", path=str(Path(sys.executable).parent)) or "communia"
-    server = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            sys.exit("le serveur n'a pas démarré")
+    with running_server(port, dict(os.environ)) as base:
 
         def send(client, question, token):
             t0 = time.perf_counter()
@@ -369,9 +352,6 @@ def cmd_http(args):
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     load = os.getloadavg()[0]
     print(
         f"## 20 conversations simultanées en HTTP (`communia serve`, SQLite, charge {load:.1f})\n"

@@ -147,14 +147,40 @@ def _communia() -> str:
 
 
 @contextlib.contextmanager
+def running_server(port: int, env: dict[str, str]) -> Iterator[str]:
+    """Run a real ``communia serve`` on ``port`` with ``env`` until exit; yield its base URL."""
+    import httpx
+
+    server = subprocess.Popen(
+        [_communia(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/api/v1/health", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError as exc:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Le serveur n'a pas démarré ({base}).") from exc
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextlib.contextmanager
 def demo_instance(port: int, *, env: dict[str, str] | None = None) -> Iterator[DemoInstance]:
     """Seed the demo commune in a temporary data folder and serve it on ``port``.
 
     For the benchmarks and the documentation screenshots: a real ``communia serve`` process on
     SQLite, stopped and deleted on exit.
     """
-    import httpx
-
     tmp = tempfile.mkdtemp(prefix="communia-demo-")
     full_env = {
         **os.environ,
@@ -163,30 +189,9 @@ def demo_instance(port: int, *, env: dict[str, str] | None = None) -> Iterator[D
         "COMMUNIA_DEMO": "true",
         **(env or {}),
     }
-    server = None
     try:
         subprocess.run([_communia(), "demo"], env=full_env, check=True, capture_output=True)
-        server = subprocess.Popen(
-            [_communia(), "serve", "--port", str(port)],
-            env=full_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/api/v1/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError as exc:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"Le serveur de démonstration n'a pas démarré ({base})."
-                    ) from exc
-                time.sleep(0.2)
-        yield DemoInstance(base_url=base, env=full_env)
+        with running_server(port, full_env) as base:
+            yield DemoInstance(base_url=base, env=full_env)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
