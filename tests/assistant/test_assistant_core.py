@@ -65,6 +65,25 @@ def test_bad_fiche_files(tmp_path):
         read_fiche_file(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("On veut se pacser, on va où ?", "fr"),  # "on" is English too
+        ("On a perdu le chat, on fait quoi ?", "fr"),
+        ("Comment inscrire mon fils à la cantine ?", "fr"),
+        ("How do I register to vote in this town?", "en"),
+        ("I lost my ID card, what should I do?", "en"),
+        ("¿Cómo puedo inscribir a mi hijo en la escuela?", "es"),
+        ("Wie kann ich mich anmelden?", "de"),
+        ("كيف أسجل ابني في المدرسة؟", "autre"),
+    ],
+)
+def test_language_of_short_citizen_messages(text, language):
+    from communia.modules.assistant.text import detect_language
+
+    assert detect_language(text) == language
+
+
 def test_emergency_rules_on_labelled_messages():
     from communia.modules.assistant.emergency import detect_emergency
 

@@ -1,9 +1,7 @@
 # ruff: noqa: E501, SIM905 - word lists and regular expressions read better on one line
 """Light text checks on citizen messages: language, insults, injection attempts, and masking
-of personal data before a message is stored (phones, e-mails, IBAN, NIR, card numbers).
-
-Masking here is a fast floor (regular expressions); names and street addresses need the core
-pseudonymisation service, which is not wired in yet.
+of personal data before a message is stored (through the core pseudonymisation service, plus
+card numbers).
 """
 
 from __future__ import annotations
@@ -15,7 +13,8 @@ from communia.core.search.analysis import fold_accents
 __all__ = ["detect_language", "has_insult", "has_injection", "mask_personal_data"]
 
 _FR = set(
-    "le la les un une des du de et est en je vous nous mon ma mes pour pas que qui dans sur avec il elle ce cette comment pourquoi quand quel quelle puis peut faut".split()
+    "le la les un une des du de et est en je vous nous mon ma mes pour pas que qui dans sur avec il elle ce cette comment pourquoi quand quel quelle puis peut faut "
+    "on se sa son ses au aux à où ou va vais veut veux voudrais dois doit faire fait ne ni si mais y a ai suis sont votre notre leur mairie bonjour merci".split()
 )
 _EN = set(
     "the and is are i you we my for not that who in on with how why when what can could should do does please where".split()
