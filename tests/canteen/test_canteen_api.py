@@ -140,3 +140,21 @@ def test_training_job_refuses_an_empty_history(two_communes):
 
     with pytest.raises(InvalidInput, match="Aucun historique"):
         train_model(two_communes["a"]["commune_id"], actor="test")
+
+
+def test_retraining_reports_progress_as_the_boosting_rounds_run(two_communes, slice_data):
+    from communia.core.db import write_session
+    from communia.modules.canteen import store
+
+    commune_id = two_communes["a"]["commune_id"]
+    with write_session() as s:
+        store.import_data(s, commune_id, slice_data, filename="extrait.csv", actor="test")
+    steps: list[tuple[float, str]] = []
+    info = store.train_model(
+        commune_id, actor="test", progress=lambda f, m="": steps.append((f, m))
+    )
+    assert info["trained"]
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    training = [f for f, m in steps if m == "Apprentissage du modèle" and 0.2 < f < 0.95]
+    assert len(training) >= 5  # the bar moves while the model learns, not only at the ends

@@ -176,6 +176,23 @@ DRIVER_GROUPS = {
 }
 
 
+def _round_counter(progress, total: int):
+    """A LightGBM callback body calling ``progress(fraction)`` about every 5 % of ``total``
+    boosting rounds (None when nobody listens)."""
+    if progress is None or total <= 0:
+        return None
+    state = {"done": 0, "reported": 0.0}
+
+    def tick() -> None:
+        state["done"] += 1
+        fraction = min(state["done"] / total, 1.0)
+        if fraction - state["reported"] >= 0.05 or fraction == 1.0:
+            state["reported"] = fraction
+            progress(fraction)
+
+    return tick
+
+
 class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
     """LightGBM forecast of meals per canteen and day, with orders at a service level.
 
@@ -257,7 +274,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             params["alpha"] = 0.15  # on the ratio scale: ~15 % of the level
         return params
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray, codes):
+    def _train(self, X: pd.DataFrame, y: np.ndarray, codes, tick=None):
         import lightgbm as lgb
 
         ctx = self._context()
@@ -294,8 +311,14 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             categorical_feature=list(CATEGORICAL),
             free_raw_data=True,
         )
+        callbacks = [lambda env: tick()] if tick is not None else None
         boosters = [
-            lgb.train(self._params(objective), data, num_boost_round=self.n_estimators)
+            lgb.train(
+                self._params(objective),
+                data,
+                num_boost_round=self.n_estimators,
+                callbacks=callbacks,
+            )
             for objective in self._objectives()
         ]
         booster = boosters[0] if len(boosters) == 1 else BoosterAverage(boosters)
@@ -318,17 +341,22 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
             matrix["canteen_code"] = np.nan
         return matrix
 
-    def fit(self, X: pd.DataFrame, y) -> GradientBoostingForecaster:
+    def fit(self, X: pd.DataFrame, y, progress=None) -> GradientBoostingForecaster:
+        """Fit on the history; ``progress(fraction)`` is called as the boosting rounds run."""
         X, y = _check_xy(X, y)
         ctx = self._context()
         self.codes_ = make_codes(ctx.canteens)
         years = school_year_series(X["date"])
         last_year = int(years[np.isfinite(y)].max())
         self.residual_quantiles_ = None
-        if self.calibrate and len(set(years)) >= 3:
+        calibrating = self.calibrate and len(set(years)) >= 3
+        tick = _round_counter(
+            progress, (2 if calibrating else 1) * len(self._objectives()) * self.n_estimators
+        )
+        if calibrating:
             # Out-of-time errors: fit without the last school year, score it.
             past = (years < last_year).to_numpy()
-            booster, stats, recent = self._train(X.loc[past], y[past], self.codes_)
+            booster, stats, recent = self._train(X.loc[past], y[past], self.codes_, tick)
             hold = ~past & np.isfinite(y) & (y > 0)
             feats = build_features(
                 X.loc[hold, ["date", "canteen"]],
@@ -343,7 +371,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
                 y[hold], pred, X.loc[hold, "date"].to_numpy()
             )
         self.last_date_ = X.loc[np.isfinite(y), "date"].max()
-        self.booster_, self.ref_stats_, recent = self._train(X, y, self.codes_)
+        self.booster_, self.ref_stats_, recent = self._train(X, y, self.codes_, tick)
         self.recent_history_ = (
             recent[recent["date"] > self.last_date_ - pd.Timedelta(days=60)].reset_index(drop=True)
             if recent is not None

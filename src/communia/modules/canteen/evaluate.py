@@ -151,12 +151,13 @@ def _history_xy(data: CanteenData):
     return h[["date", "canteen"]], h["served"].to_numpy(dtype=float)
 
 
-def fit_model(data: CanteenData, **params):
-    """Fit the gradient-boosting forecaster on the whole history of ``data``."""
+def fit_model(data: CanteenData, progress=None, **params):
+    """Fit the gradient-boosting forecaster on the whole history of ``data``
+    (``progress(fraction)`` follows the boosting rounds)."""
     from communia.modules.canteen.estimators import GradientBoostingForecaster
 
     X, y = _history_xy(data)
-    return GradientBoostingForecaster(context=data.context(), **params).fit(X, y)
+    return GradientBoostingForecaster(context=data.context(), **params).fit(X, y, progress=progress)
 
 
 def forecast_rows(model, rows: pd.DataFrame, service_level: float) -> pd.DataFrame:

@@ -319,11 +319,18 @@ def model_path(commune_id: int) -> Path:
     return get_settings().data_dir / "canteen" / f"model-{commune_id}.json"
 
 
-def current_model(commune_id: int, data: CanteenData):
+def _stage(progress, start: float, end: float, message: str):
+    """Map a step's own ``fraction`` (0 to 1) onto ``start..end`` of a job's progress bar."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + (end - start) * fraction, message)
+
+
+def current_model(commune_id: int, data: CanteenData, progress=None):
     """The commune's model trained on exactly this history: the saved one when its
     watermark (last day, number of rows, digest of the rows) matches, else a new one,
-    trained and saved. Returns ``(model, trained)``; ``trained`` is False when the saved
-    model was reused."""
+    trained and saved (``progress(fraction)`` follows the training). Returns
+    ``(model, trained)``; ``trained`` is False when the saved model was reused."""
     from communia.modules.canteen.artifact import history_fingerprint, load_model, save_model
     from communia.modules.canteen.evaluate import fit_model
 
@@ -341,7 +348,7 @@ def current_model(commune_id: int, data: CanteenData):
                 return model, False
         except InvalidInput:
             pass  # incompatible version: retrain
-    model = fit_model(data)
+    model = fit_model(data, progress=progress)
     save_model(model, path, data_rows=len(data.attendance), fingerprint=fingerprint)
     return model, True
 
@@ -362,7 +369,9 @@ def train_model(commune_id: int, *, actor: str, progress=None) -> dict[str, Any]
     if progress:
         progress(0.2, "Apprentissage du modèle")
     t0 = time.perf_counter()
-    model, trained = current_model(commune_id, data)
+    model, trained = current_model(
+        commune_id, data, progress=_stage(progress, 0.2, 0.95, "Apprentissage du modèle")
+    )
     seconds = time.perf_counter() - t0
     info = {
         "trained": trained,
@@ -417,7 +426,9 @@ def create_order_sheet(
     rows = service_rows(data, start, end)
     if progress:
         progress(0.1, "Apprentissage du modèle")
-    model, _ = current_model(commune_id, data)
+    model, _ = current_model(
+        commune_id, data, progress=_stage(progress, 0.1, 0.7, "Apprentissage du modèle")
+    )
     if progress:
         progress(0.7, "Prévision de la période")
     table = forecast_rows(model, rows, service_level)
