@@ -6,36 +6,15 @@ Same library calls as the pages; every read and write is scoped to the caller's 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
 from communia.core.db import read_session, write_session
-from communia.core.errors import InvalidInput
 from communia.core.users import Actor, require_write
 from communia.web.security import api_actor
 
 __all__ = ["build_api_router"]
-
-
-def _day(value: Any, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidInput(f"{label} : date invalide « {value} » (format AAAA-MM-JJ).") from exc
-
-
-def _level(value: Any) -> float:
-    try:
-        level = float(str(value).replace(",", "."))
-    except ValueError as exc:
-        raise InvalidInput(f"Niveau de service invalide « {value} ».") from exc
-    if level > 1:
-        level /= 100
-    if not 0.5 <= level < 1:
-        raise InvalidInput("Le niveau de service doit être compris entre 50 % et 99,9 %.")
-    return level
 
 
 def _run(run) -> dict[str, Any]:
@@ -117,38 +96,23 @@ def build_api_router() -> APIRouter:
     def new_sheet(body: dict, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
         """Corps : ``{"debut": "AAAA-MM-JJ", "fin": "AAAA-MM-JJ", "niveau": 0.95}``. Le calcul
         tourne en tâche de fond : suivre ``/api/v1/jobs/{tache}``."""
-        from communia.core.jobs import submit
+        from communia.modules.canteen.tasks import submit_forecast
 
         require_write(actor)
-        start = _day(body.get("debut", ""), "Début")
-        end = _day(body.get("fin", ""), "Fin")
-        if end < start:
-            raise InvalidInput("La date de fin précède la date de début.")
-        job = submit(
-            "canteen.forecast",
-            {
-                "commune_id": actor.commune_id,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "service_level": _level(body.get("niveau", 0.95)),
-                "actor": actor.email,
-            },
-            commune_id=actor.commune_id,
-            created_by=actor.email,
+        job = submit_forecast(
+            actor,
+            start=body.get("debut", ""),
+            end=body.get("fin", ""),
+            service_level=body.get("niveau", 0.95),
         )
         return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
 
     @router.post("/modele", status_code=202, summary="Réentraîner le modèle sur tout l'historique")
     def retrain(actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-        from communia.core.jobs import submit
+        from communia.modules.canteen.tasks import submit_training
 
         require_write(actor)
-        job = submit(
-            "canteen.train",
-            {"commune_id": actor.commune_id, "actor": actor.email},
-            commune_id=actor.commune_id,
-            created_by=actor.email,
-        )
+        job = submit_training(actor)
         return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
 
     @router.post("/feuilles/{run_id}/valider", summary="Valider une feuille de commande")

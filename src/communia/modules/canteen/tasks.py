@@ -1,10 +1,16 @@
-"""Background jobs: retrain the model after an import, compute an order sheet."""
+"""Background jobs: retrain the model after an import, compute an order sheet; and the one
+way the page and the API check a request and start them."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+from communia.core.errors import InvalidInput
 from communia.core.jobs import JobContext, task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from communia.core.users import Actor
 
 
 @task("canteen.train", title="Réentraînement du modèle de prévision des repas")
@@ -29,3 +35,57 @@ def forecast_job(
         progress=ctx.progress,
     )
     return {"run_id": run_id, "url": f"/app/canteen/feuilles/{run_id}"}
+
+
+def parse_day(value: Any, label: str) -> dt.date:
+    """A day typed in a form or sent to the API (AAAA-MM-JJ)."""
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{label} : date invalide « {value} » (format AAAA-MM-JJ).") from exc
+
+
+def parse_service_level(value: Any) -> float:
+    """A service level as 0.95, « 0,95 » or 95 (per cent)."""
+    try:
+        level = float(str(value).replace(",", "."))
+    except ValueError as exc:
+        raise InvalidInput(f"Niveau de service invalide « {value} ».") from exc
+    if level > 1:
+        level /= 100
+    if not 0.5 <= level < 1:
+        raise InvalidInput("Le niveau de service doit être compris entre 50 % et 99,9 %.")
+    return level
+
+
+def submit_forecast(actor: Actor, *, start: Any, end: Any, service_level: Any):
+    """Check an order-sheet request and start its job; returns the job."""
+    from communia.core.jobs import submit
+
+    first, last = parse_day(start, "Début"), parse_day(end, "Fin")
+    if last < first:
+        raise InvalidInput("La date de fin précède la date de début.")
+    return submit(
+        "canteen.forecast",
+        {
+            "commune_id": actor.commune_id,
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "service_level": parse_service_level(service_level),
+            "actor": actor.email,
+        },
+        commune_id=actor.commune_id,
+        created_by=actor.email,
+    )
+
+
+def submit_training(actor: Actor):
+    """Start retraining the commune's model on its whole history; returns the job."""
+    from communia.core.jobs import submit
+
+    return submit(
+        "canteen.train",
+        {"commune_id": actor.commune_id, "actor": actor.email},
+        commune_id=actor.commune_id,
+        created_by=actor.email,
+    )

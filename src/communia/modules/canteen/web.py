@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.users import Actor
+from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
 from communia.web.rendering import render, set_flash
 from communia.web.security import check_csrf, require_actor
@@ -32,13 +33,6 @@ CATEGORY_LABELS = {
     "festif": "Repas festif",
     "autre": "Autre (sans effet)",
 }
-
-
-def _date(value: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"{label} : date invalide « {value} » (format AAAA-MM-JJ).") from exc
 
 
 def _overview(actor: Actor) -> dict:
@@ -110,7 +104,6 @@ def _overview(actor: Actor) -> dict:
 
 def _model_status(commune_id: int) -> dict:
     """The saved model's watermark and the latest retraining job, for the history section."""
-    import datetime as dt
 
     from communia.core.errors import CommuniaError
     from communia.core.jobs import list_jobs
@@ -179,15 +172,8 @@ def build_router() -> APIRouter:
             ctx["errors"] = exc.message.split("\n")[0]
             ctx["rejects"] = exc.details.get("rejected", [])[:50]
             return render(request, "canteen/home.html", ctx, status_code=422)
-        from communia.core.jobs import submit
-
         # New history: the model retrains in the background (progress on the job's page).
-        job = submit(
-            "canteen.train",
-            {"commune_id": actor.commune_id, "actor": actor.email},
-            commune_id=actor.commune_id,
-            created_by=actor.email,
-        )
+        job = submit_training(actor)
         response = RedirectResponse("/app/canteen", status_code=303)
         set_flash(
             response,
@@ -227,7 +213,7 @@ def build_router() -> APIRouter:
             store.add_event(
                 s,
                 actor.commune_id,
-                day=_date(form.get("date", ""), "Date de l'événement"),
+                day=parse_day(form.get("date", ""), "Date de l'événement"),
                 kind=form.get("type", ""),
                 canteen=form.get("cantine", ""),
                 comment=form.get("commentaire", ""),
@@ -245,32 +231,12 @@ def build_router() -> APIRouter:
     def new_sheet(
         request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
     ):
-        from communia.core.jobs import submit
-
         check_csrf(request, actor, form.get("csrf_token"))
-        start = _date(form.get("debut", ""), "Début")
-        end = _date(form.get("fin", ""), "Fin")
-        if end < start:
-            raise InvalidInput("La date de fin précède la date de début.")
-        try:
-            level = float(form.get("niveau", "0.95").replace(",", "."))
-        except ValueError as exc:
-            raise InvalidInput("Niveau de service invalide.") from exc
-        if level > 1:
-            level = level / 100
-        if not 0.5 <= level < 1:
-            raise InvalidInput("Le niveau de service doit être compris entre 50 % et 99,9 %.")
-        job = submit(
-            "canteen.forecast",
-            {
-                "commune_id": actor.commune_id,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "service_level": level,
-                "actor": actor.email,
-            },
-            commune_id=actor.commune_id,
-            created_by=actor.email,
+        job = submit_forecast(
+            actor,
+            start=form.get("debut", ""),
+            end=form.get("fin", ""),
+            service_level=form.get("niveau", "0.95"),
         )
         response = RedirectResponse(f"/app/taches/{job.id}", status_code=303)
         set_flash(
