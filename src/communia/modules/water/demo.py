@@ -8,7 +8,6 @@ generator of :mod:`communia.modules.water.risk`; the page then shows the map and
 from __future__ import annotations
 
 import gzip
-import tempfile
 from pathlib import Path
 
 __all__ = ["NETWORK_FILE", "seed_demo"]
@@ -24,6 +23,7 @@ def seed_demo(slug: str) -> None:
     from communia.core.communes import commune_by_slug
     from communia.core.db import read_session, write_session
     from communia.modules.water import service
+    from communia.modules.water.network import network_file
     from communia.modules.water.risk import generate_history, rank_next_year, read_inventory
 
     with read_session() as session:
@@ -31,9 +31,7 @@ def seed_demo(slug: str) -> None:
         if service.latest_network(session, commune_id) is not None:
             return
     inp_text = gzip.decompress(NETWORK_FILE.read_bytes()).decode("utf-8")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "L-TOWN.inp"
-        path.write_text(inp_text, encoding="utf-8")
+    with network_file(inp_text, "L-TOWN.inp") as path:
         inventory = read_inventory(path)
     inventory, breaks = generate_history(
         inventory, seed=SEED, first_year=1990, last_year=RISK_YEAR - 1

@@ -8,7 +8,10 @@ pressure zones are infinitely far apart.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +21,7 @@ from communia.core.errors import InvalidInput
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["Network", "read_network", "file_digest"]
+__all__ = ["Network", "read_network", "network_file", "file_digest"]
 
 
 def file_digest(path: str | Path) -> str:
@@ -83,6 +86,15 @@ class Network:
 
     def coordinates(self) -> dict[str, tuple[float, float]]:
         return {name: tuple(node.coordinates) for name, node in self.wn.nodes()}
+
+
+@contextlib.contextmanager
+def network_file(inp_text: str, name: str = "reseau.inp") -> Iterator[Path]:
+    """A stored or uploaded ``.inp`` text as a temporary file (WNTR reads only files)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_text(inp_text, encoding="utf-8")
+        yield path
 
 
 def read_network(path: str | Path) -> Network:

@@ -188,13 +188,9 @@ async def upload_scada(
         with write_session() as s:
             if inp is not None:
                 # the model must parse before anything is stored
-                import tempfile
+                from communia.modules.water.network import network_file, read_network
 
-                from communia.modules.water.network import read_network
-
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / "reseau.inp"
-                    path.write_text(inp[1], encoding="utf-8")
+                with network_file(inp[1]) as path:
                     read_network(path)
                 network = service.save_network(
                     s,
