@@ -7,6 +7,7 @@ synthetic set deliberately draws a third of its names from outside this list.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from pathlib import Path
 
@@ -306,9 +307,13 @@ _GIVEN = [
 GIVEN_NAMES: frozenset[str] = frozenset(fold(n) for n in _GIVEN)
 
 
-def _census_given_names() -> frozenset[str]:
-    path = Path(__file__).with_name("data") / "given_names_census1990.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
+def _read_names(filename: str) -> frozenset[str]:
+    """A shipped name list (``data/``; one name per line, ``#`` comments; ``.gz`` allowed)."""
+    import gzip
+
+    path = Path(__file__).with_name("data") / filename
+    raw = gzip.decompress(path.read_bytes()) if filename.endswith(".gz") else path.read_bytes()
+    lines = (line.strip() for line in raw.decode("utf-8").splitlines())
     return frozenset(fold(n) for n in lines if n and not n.startswith("#"))
 
 
@@ -316,23 +321,18 @@ def _census_given_names() -> frozenset[str]:
 # list plus the 4,770 given names of the 1990 US Census (public domain; the file's header
 # says how common French words were removed). Names of people born abroad, and of people
 # named in the press or in sport and culture, are often outside the French list.
-GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | _census_given_names()
+GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | _read_names("given_names_census1990.txt")
 
 
-_surnames: frozenset[str] | None = None
+@functools.cache
+def _census_surnames() -> frozenset[str]:
+    return _read_names("surnames_census1990.txt.gz")
 
 
 def is_census_surname(word: str) -> bool:
     """Whether ``word`` is one of the 85,900 surnames of the 1990 US Census (public domain;
     French common words removed), loaded on first use."""
-    global _surnames
-    if _surnames is None:
-        import gzip
-
-        path = Path(__file__).with_name("data") / "surnames_census1990.txt.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            _surnames = frozenset(fold(n.strip()) for n in f if n.strip() and n[0] != "#")
-    return fold(word) in _surnames
+    return fold(word) in _census_surnames()
 
 
 # Nouns of role, profession or title that announce a person's name right after them
