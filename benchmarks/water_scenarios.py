@@ -18,21 +18,10 @@ wall-clock, on the machine that runs it (reading the files is not counted).
 from __future__ import annotations
 
 import argparse
-import copy
 import inspect
 import tempfile
 import time
 from pathlib import Path
-
-
-def _slice(data, start, end):
-    from communia.modules.water.io import QualityReport
-
-    out = copy.copy(data)
-    for key in ("pressures", "flows", "levels", "demands"):
-        setattr(out, key, getattr(data, key).loc[start:end])
-    out.report = QualityReport()
-    return out
 
 
 def main() -> None:
@@ -80,7 +69,7 @@ def main() -> None:
             import pandas as pd
 
             period = (pd.Timestamp(args.period[0]), pd.Timestamp(args.period[1]))
-            data = _slice(data, *period)
+            data = data.between(*period)
         t = time.perf_counter()
         if args.method == "mnf":
             alarms = detect_mnf(data, net)

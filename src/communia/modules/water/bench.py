@@ -11,21 +11,9 @@ L-Town inventory. Timings are wall-clock on the machine that runs it. Generated 
 from __future__ import annotations
 
 import argparse
-import copy
 import tempfile
 import time
 from pathlib import Path
-
-
-def _slice(data, start, end):
-    from communia.modules.water.io import QualityReport
-
-    out = copy.copy(data)
-    for key in ("pressures", "flows", "levels", "demands"):
-        setattr(out, key, getattr(data, key).loc[start:end])
-    out.report = QualityReport()
-    return out
-
 
 OLD = {
     "min_alarm_flow_m3h": 0.0,
@@ -86,7 +74,7 @@ def main() -> None:
             ("nouveau détecteur", {}),
         ):
             t = time.perf_counter()
-            data = read_scada_dir(root) if label == "année 2018" else _slice(year, a, b)
+            data = read_scada_dir(root) if label == "année 2018" else year.between(a, b)
             if params is None:
                 alarms = detect_mnf(data, net)
             else:
@@ -103,13 +91,13 @@ def main() -> None:
 
     a, b = periods["1er semestre (réglage)"]
     cal = calibrate(
-        _slice(year, a, b), net, leaks=leaks, leak_flows=flows.loc[a:b], cache_dir=cache
+        year.between(a, b), net, leaks=leaks, leak_flows=flows.loc[a:b], cache_dir=cache
     )
     a, b = periods["2e semestre (contrôle)"]
     for name, params in (("réglages v1, calibration v2", OLD), ("nouveau détecteur", {})):
         t = time.perf_counter()
         alarms, _ = detect_leaks(
-            _slice(year, a, b),
+            year.between(a, b),
             net,
             calibration=cal,
             cache_dir=cache,

@@ -234,8 +234,7 @@ def water_group() -> click.Group:
         net = read_network(network)
         data = read_scada_dir(scada_dir)
         if start or end:
-            for key in ("pressures", "flows", "levels", "demands"):
-                setattr(data, key, getattr(data, key).loc[start:end])
+            data = data.between(start, end)
         lk = read_leaks(leaks) if leaks else None
         lf = read_leak_flows(leak_flows).loc[start:end] if leak_flows else None
         cal = calibrate(data, net, leaks=lk, leak_flows=lf, cache_dir=signature_cache_dir())

@@ -88,6 +88,16 @@ class ScadaData:
     def index(self) -> pd.DatetimeIndex:
         return self.flows.index if len(self.flows) else self.pressures.index
 
+    def between(self, start, end) -> ScadaData:
+        """The period ``start..end`` (both included, either may be None), with a quality
+        report of its own."""
+        return ScadaData(
+            *(
+                getattr(self, key).loc[start:end]
+                for key in ("pressures", "flows", "levels", "demands")
+            )
+        )
+
 
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
