@@ -51,9 +51,10 @@ bench-water-scenarios: ## leak detection on generated L-Town periods (simulated 
 	$(VENV_PY) benchmarks/water_scenarios.py --label "nouveau, calibré sur gen1" --calibration $(WATER_GEN)/gen1-2019 $(WATER_GEN)/gen[2-689]-*
 	$(VENV_PY) benchmarks/water_scenarios.py --label "nouveau, calibré sur l'année gen7" --calibration $(WATER_GEN)/gen7-2019-full $(WATER_GEN)/gen[2-689]-*
 
-bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query latency at 10k/100k
+bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query latency at 10k/100k; IVF vector index vs exact search
 	$(VENV_PY) benchmarks/search_bench.py quality
 	$(VENV_PY) benchmarks/search_bench.py scale --sizes 10000 100000
+	$(VENV_PY) benchmarks/search_bench.py ann --sizes 10000 100000 --queries 100 --probes 8 16 32
 
 bench-assistant: ## citizen assistant: right fiche, right service, emergencies, answer time, 20 HTTP chats, with the LLM
 	$(VENV_PY) benchmarks/assistant_bench.py setup
