@@ -62,7 +62,8 @@ def ensure_venv(extras: str) -> None:
 def post_install() -> None:
     """Steps that need the installed package (e.g. assembling local model files)."""
     for step in (("llm", "install-model"), ("speech", "install-model")):
-        if run(str(BIN / "communia"), *step, "--help", check=False) == 0:
+        probe = [str(BIN / "communia"), *step, "--help"]  # is the command installed? (quietly)
+        if subprocess.run(probe, cwd=ROOT, capture_output=True).returncode == 0:
             run(str(BIN / "communia"), *step)
 
 
