@@ -470,10 +470,14 @@ def maintain_vector_index(*, commune_id: int, model_name: str) -> str:
     """Keep the commune's approximate vector index up to date after new vectors: assign
     them to their list, or (re)build it when the commune passed ``ivf_min_passages`` or
     grew ``ivf_rebuild_growth`` times since the last build. Returns what was done."""
-    from communia.core.db import write_session
+    from communia.core.db import read_session, write_session
     from communia.core.search import ivf
 
     settings = _settings()
+    with read_session() as s:  # the common case (no index, none wanted) writes nothing
+        info = ivf.index_info(s, commune_id=commune_id, model_name=model_name)
+    if not info["lists"] and not settings.ivf_min_passages:
+        return "none"
     with write_session() as s:
         info = ivf.index_info(s, commune_id=commune_id, model_name=model_name)
         vectors = info["assigned"] + info["pending"]
