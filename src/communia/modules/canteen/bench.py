@@ -4,8 +4,12 @@
         [--out docs/benchmarks/canteen.md]
 
 Validation periods (used to choose the model's settings) come first, then the test periods,
-which were run once with the settings fixed. Every forecast is made from history ending at
-least 8 weeks before the period it forecasts.
+which were run once with the settings fixed. Every forecast of the main table is made from
+history ending at least 8 weeks before the period it forecasts (the issue's targets).
+
+A second, separate table shows the manager's weekly workflow (horizon one week, not the
+issue's target): the model fitted once for the period, each week forecast on the Friday
+before it and corrected by its recent error (``evaluate.weekly_backtest``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import argparse
 import sys
 import time
 
-__all__ = ["PERIODS", "run", "main"]
+__all__ = ["PERIODS", "run", "main", "summary", "weekly_summary"]
 
 #: (role, label, train_end, test_start, test_end)
 PERIODS = (
@@ -56,19 +60,38 @@ def _mae(result, prefix: str) -> str:
     return "—"
 
 
-def summary(results: list[tuple[str, str, object]]) -> str:
-    """One line per period: MAE of every method, without and on strike days, and the
-    over-production at equal shortage (ratio to the human orders')."""
+def _served_mae(result, column: str) -> str:
+    """MAE on the days with meals served (> 0): the published Nantes projects' protocol,
+    which leaves out the days a canteen served nothing (closures, strikes)."""
+    import numpy as np
+
     from communia.modules.canteen.evaluate import fmt_number
 
+    f = result.frame[result.frame["served"] > 0]
+    return fmt_number(float(np.mean(np.abs(f[column] - f["served"]))), 2)
+
+
+def _equal(result) -> str:
+    from communia.modules.canteen.evaluate import fmt_number
+
+    eq = result.equal_shortage
+    return (
+        f"{fmt_number(eq['model_over'])} / {fmt_number(eq['human_over'])} "
+        f"({fmt_number(eq['ratio'] * 100)} %)"
+    )
+
+
+def summary(results: list[tuple[str, str, object]]) -> str:
+    """One line per period: MAE of every method, without and on strike days, on the days
+    with meals served, and the over-production at equal shortage (ratio to the humans')."""
     head = (
         "| période | commandes humaines | même jour dernière semaine | moyenne année précédente "
         "| **modèle** | humains hors grève | modèle hors grève | humains jours de grève "
-        "| modèle jours de grève | surproduction à manque égal (modèle / humains) |"
+        "| modèle jours de grève | humains, jours servis > 0 | modèle, jours servis > 0 "
+        "| surproduction à manque égal (modèle / humains) |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 12]
     for role, label, r in results:
-        eq = r.equal_shortage
         lines.append(
             f"| {role} {label} | {_mae(r, 'Commandes humaines')} | {_mae(r, 'Référence : même')} "
             f"| {_mae(r, 'Référence : moyenne')} | **{_mae(r, 'Modèle (gradient')}** "
@@ -76,21 +99,41 @@ def summary(results: list[tuple[str, str, object]]) -> str:
             f"| {_mae(r, 'Hors jours de grève : modèle, prévision')} "
             f"| {_mae(r, 'Jours de grève seulement : commandes')} "
             f"| {_mae(r, 'Jours de grève seulement : modèle')} "
-            f"| {fmt_number(eq['model_over'])} / {fmt_number(eq['human_over'])} "
-            f"({fmt_number(eq['ratio'] * 100)} %) |"
+            f"| {_served_mae(r, 'human')} | {_served_mae(r, 'forecast')} | {_equal(r)} |"
+        )
+    return "\n".join(lines)
+
+
+def weekly_summary(results: list[tuple[str, str, object]]) -> str:
+    """The weekly workflow's table (horizon one week): one line per period."""
+    head = (
+        "| période | commandes humaines | même jour semaine précédente (chaque vendredi) "
+        "| moyenne année précédente | modèle sans correction | **modèle + correction récente** "
+        "| humains hors grève | modèle corrigé hors grève "
+        "| surproduction à manque égal (modèle corrigé / humains) |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for role, label, r in results:
+        lines.append(
+            f"| {role} {label} | {_mae(r, 'Commandes humaines')} | {_mae(r, 'Référence : même')} "
+            f"| {_mae(r, 'Référence : moyenne')} | {_mae(r, 'Modèle sans correction')} "
+            f"| **{_mae(r, 'Modèle (gradient')}** "
+            f"| {_mae(r, 'Hors jours de grève : commandes')} "
+            f"| {_mae(r, 'Hors jours de grève : modèle, prévision')} | {_equal(r)} |"
         )
     return "\n".join(lines)
 
 
 def run(data_dir: str, *, roles: tuple[str, ...] = ("validation", "test")) -> str:
-    from communia.modules.canteen.evaluate import backtest, format_backtest
+    from communia.modules.canteen.evaluate import backtest, format_backtest, weekly_backtest
     from communia.modules.canteen.io import load_data
 
     t0 = time.perf_counter()
     data = load_data(data_dir)
     load_s = time.perf_counter() - t0
     parts = [f"Chargement et contrôle des données : {load_s:.1f} s.", ""]
-    results = []
+    weekly_parts = []
+    results, weekly = [], []
     for role, label, train_end, start, end in PERIODS:
         if role not in roles:
             continue
@@ -106,8 +149,35 @@ def run(data_dir: str, *, roles: tuple[str, ...] = ("validation", "test")) -> st
         parts.append(format_backtest(result, markdown=True))
         parts.append("")
         print("\n".join(parts[-6:]), file=sys.stderr, flush=True)
+        week = weekly_backtest(
+            data, result.model, train_end=train_end, test_start=start, test_end=end
+        )
+        weekly.append((role, label, week))
+        weekly_parts += [
+            f"### Horizon 1 semaine — {role} — {label}",
+            "",
+            "Modèle appris une fois (historique jusqu'au "
+            f"{result.train_end:%d/%m/%Y}), chaque semaine prévue le vendredi précédent "
+            "avec les repas servis jusqu'à ce vendredi.",
+            "",
+            format_backtest(week, markdown=True),
+            "",
+        ]
     return "\n".join(
-        ["### Résumé (MAE en repas par cantine et par jour)", "", summary(results), ""] + parts
+        [
+            "### Résumé — horizon d'au moins 8 semaines (objectifs du ticket ; MAE en repas "
+            "par cantine et par jour)",
+            "",
+            summary(results),
+            "",
+            "### Résumé — horizon 1 semaine (usage hebdomadaire du gestionnaire ; ce n'est PAS "
+            "l'horizon des objectifs du ticket)",
+            "",
+            weekly_summary(weekly),
+            "",
+        ]
+        + parts
+        + weekly_parts
     )
 
 

@@ -6,6 +6,10 @@ canteen-days. For a point forecast the "order" is the forecast itself; for the m
 order at the service level is reported too, and the service level at which the model runs
 short of as many meals as the human orders did (same total shortage) with its
 over-production, which is the comparison the issue's target uses.
+
+:func:`weekly_backtest` replays the manager's weekly workflow instead (horizon one week, not
+the issue's 8-week target): the model fitted once, each week forecast on the Friday before it
+and corrected by the canteen's recent error (:func:`recent_factors`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ __all__ = [
     "forecast_period",
     "forecast_rows",
     "backtest",
+    "weekly_backtest",
+    "recent_factors",
     "metrics",
     "format_backtest",
     "service_rows",
@@ -61,6 +67,15 @@ class BacktestResult:
     fit_seconds: float = 0.0
     predict_seconds: float = 0.0
     frame: pd.DataFrame | None = None
+    model: object | None = None
+
+
+SAME_WEEK = "Référence : même jour, dernière semaine comparable"
+PREVIOUS_YEAR = "Référence : moyenne du même jour, année précédente"
+#: Weekly workflow: the model's forecast is corrected by its error over the canteen's last
+#: ``RECENT_SERVICE_DAYS`` service days, to the power ``RECENT_WEIGHT`` (validation periods).
+RECENT_SERVICE_DAYS = 10
+RECENT_WEIGHT = 0.75
 
 
 def metrics(method: str, served: np.ndarray, order: np.ndarray) -> Metrics:
@@ -192,33 +207,9 @@ def forecast_period(
     return out.dropna(subset=["forecast"])
 
 
-def backtest(
-    data: CanteenData,
-    *,
-    train_end,
-    test_start,
-    test_end,
-    service_level: float = 0.95,
-    model_params: dict | None = None,
-) -> BacktestResult:
-    """Fit every method on history up to ``train_end``; score on the test period's actual
-    canteen-days that have both meals served and the human order."""
-    import numpy as np
-
-    from communia.modules.canteen.estimators import (
-        GradientBoostingForecaster,
-        PreviousYearBaseline,
-        SameWeekdayBaseline,
-    )
-
-    train_end = _parse_day(train_end, "de fin d'apprentissage")
-    test_start = _parse_day(test_start, "de début de test")
-    test_end = _parse_day(test_end, "de fin de test")
-    if test_start <= train_end:
-        raise InvalidInput("La période de test doit commencer après la fin de l'apprentissage.")
-    if test_end < test_start:
-        raise InvalidInput("La fin de la période de test précède son début.")
-    history = data.until(train_end)
+def _test_rows(data: CanteenData, history: CanteenData, test_start, test_end) -> pd.DataFrame:
+    """The period's canteen-days with both meals served and the human order, for canteens
+    the history or the enrolment knows."""
     att = data.attendance
     test = att[(att["date"] >= str(test_start)) & (att["date"] <= str(test_end))]
     test = test.dropna(subset=["served", "ordered"])
@@ -227,29 +218,48 @@ def backtest(
     ]
     if test.empty:
         raise InvalidInput("Période de test vide : aucun jour avec repas servis et commandés.")
-    X, y = _history_xy(history)
-    ctx = data.context()
-    t0 = time.perf_counter()
-    model = GradientBoostingForecaster(context=ctx, **(model_params or {})).fit(X, y)
-    fit_seconds = time.perf_counter() - t0
-    keys = test[["date", "canteen"]].reset_index(drop=True)
-    served = test["served"].to_numpy()
-    t0 = time.perf_counter()
-    point = model.predict(keys)
-    predict_seconds = time.perf_counter() - t0
-    ok = np.isfinite(point)
-    keys, served, point = keys[ok].reset_index(drop=True), served[ok], point[ok]
-    human = test["ordered"].to_numpy()[ok]
-    same_week = SameWeekdayBaseline(context=ctx).fit(X, y).predict(keys)
-    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
+    return test
+
+
+def _check_period(train_end, test_start, test_end) -> tuple[dt.date, dt.date, dt.date]:
+    train_end = _parse_day(train_end, "de fin d'apprentissage")
+    test_start = _parse_day(test_start, "de début de test")
+    test_end = _parse_day(test_end, "de fin de test")
+    if test_start <= train_end:
+        raise InvalidInput("La période de test doit commencer après la fin de l'apprentissage.")
+    if test_end < test_start:
+        raise InvalidInput("La fin de la période de test précède son début.")
+    return train_end, test_start, test_end
+
+
+def _city_strikes(data: CanteenData) -> set:
+    strikes = data.events[data.events["kind"] == "greve"]
+    return set(strikes.loc[strikes["canteen"] == "", "date"])
+
+
+def _score(
+    data: CanteenData,
+    model,
+    keys: pd.DataFrame,
+    served: np.ndarray,
+    human: np.ndarray,
+    baselines: list[tuple[str, np.ndarray]],
+    point: np.ndarray,
+    service_level: float,
+    extra: list[tuple[str, np.ndarray]] = (),
+) -> tuple[list[Metrics], dict, np.ndarray]:
+    """Metrics of every method (human orders first, then the baselines, the model's
+    forecast ``point`` and its order at ``service_level``, then ``extra`` methods), the same
+    without and on strike days, and the over-production at the humans' total shortage.
+    Returns the rows, the equal-shortage figures and the model's orders."""
     order = model.predict_quantile(keys, service_level, point=point)
-    rows = [
-        metrics("Commandes humaines (prevision)", served, human),
-        metrics("Référence : même jour, dernière semaine comparable", served, same_week),
-        metrics("Référence : moyenne du même jour, année précédente", served, prev_year),
+    rows = [metrics("Commandes humaines (prevision)", served, human)]
+    rows += [metrics(name, served, values) for name, values in baselines]
+    rows += [
         metrics("Modèle (gradient boosting), prévision", served, point),
         metrics(f"Modèle, commande au niveau de service {service_level:.0%}", served, order),
     ]
+    rows += [metrics(name, served, values) for name, values in extra]
     human_short = rows[0].under
     level, over = _equal_shortage(model, keys, point, served, human_short)
     equal = {
@@ -261,9 +271,7 @@ def backtest(
     }
     # The same without strike days: the humans knew each canteen's strikers 48 hours
     # ahead, the model only that a strike was called.
-    strikes = data.events[data.events["kind"] == "greve"]
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
-    calm = ~keys["date"].isin(city).to_numpy()
+    calm = ~keys["date"].isin(_city_strikes(data)).to_numpy()
     if calm.sum() and (~calm).sum():
         k2, s2, p2 = keys[calm].reset_index(drop=True), served[calm], point[calm]
         rows += [
@@ -286,6 +294,56 @@ def backtest(
             "ratio": over2 / rows[-5].over if rows[-5].over else float("nan"),
             "strike_days": int(len(set(keys.loc[~calm, "date"]))),
         }
+    return rows, equal, order
+
+
+def backtest(
+    data: CanteenData,
+    *,
+    train_end,
+    test_start,
+    test_end,
+    service_level: float = 0.95,
+    model_params: dict | None = None,
+) -> BacktestResult:
+    """Fit every method on history up to ``train_end``; score on the test period's actual
+    canteen-days that have both meals served and the human order."""
+    import numpy as np
+
+    from communia.modules.canteen.estimators import (
+        GradientBoostingForecaster,
+        PreviousYearBaseline,
+        SameWeekdayBaseline,
+    )
+
+    train_end, test_start, test_end = _check_period(train_end, test_start, test_end)
+    history = data.until(train_end)
+    test = _test_rows(data, history, test_start, test_end)
+    X, y = _history_xy(history)
+    ctx = data.context()
+    t0 = time.perf_counter()
+    model = GradientBoostingForecaster(context=ctx, **(model_params or {})).fit(X, y)
+    fit_seconds = time.perf_counter() - t0
+    keys = test[["date", "canteen"]].reset_index(drop=True)
+    served = test["served"].to_numpy()
+    t0 = time.perf_counter()
+    point = model.predict(keys)
+    predict_seconds = time.perf_counter() - t0
+    ok = np.isfinite(point)
+    keys, served, point = keys[ok].reset_index(drop=True), served[ok], point[ok]
+    human = test["ordered"].to_numpy()[ok]
+    same_week = SameWeekdayBaseline(context=ctx).fit(X, y).predict(keys)
+    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
+    rows, equal, order = _score(
+        data,
+        model,
+        keys,
+        served,
+        human,
+        [(SAME_WEEK, same_week), (PREVIOUS_YEAR, prev_year)],
+        point,
+        service_level,
+    )
     frame = keys.assign(
         served=served,
         human=human,
@@ -304,6 +362,128 @@ def backtest(
         fit_seconds,
         predict_seconds,
         frame,
+        model,
+    )
+
+
+def recent_factors(
+    recent: pd.DataFrame,
+    cutoff,
+    school_year: int,
+    *,
+    days: int = RECENT_SERVICE_DAYS,
+    weight: float = RECENT_WEIGHT,
+) -> pd.Series:
+    """Per canteen, the correction of the model's forecast by its recent error: the meals
+    served over the forecast meals on the canteen's last ``days`` normal service days up to
+    ``cutoff`` of the same school year, to the power ``weight`` (0: no correction, 1: the
+    whole recent ratio), clipped to [0.5, 2]. ``recent`` has ``date, canteen, served,
+    forecast`` for days the model was not fitted on. Canteens without such days: absent."""
+    import pandas as pd
+
+    from communia.modules.canteen.features import school_year_series
+
+    r = recent[(recent["date"] <= pd.Timestamp(cutoff))]
+    r = r[school_year_series(r["date"]) == school_year]
+    r = r[(r["served"] > 0) & (r["forecast"] > 0)]
+    last = r.sort_values("date").groupby("canteen").tail(days)
+    sums = last.groupby("canteen")[["served", "forecast"]].sum()
+    return ((sums["served"] / sums["forecast"]).clip(0.5, 2.0) ** weight).rename("factor")
+
+
+def weekly_backtest(
+    data: CanteenData,
+    model,
+    *,
+    train_end,
+    test_start,
+    test_end,
+    service_level: float = 0.95,
+    days: int = RECENT_SERVICE_DAYS,
+    weight: float = RECENT_WEIGHT,
+) -> BacktestResult:
+    """The manager's weekly workflow (horizon one week, NOT the 8-week horizon of the
+    issue's targets): each week of the test period is forecast on the Friday before it,
+    with everything served up to that Friday. ``model`` was fitted once, on history up to
+    ``train_end``, and is not refitted during the period; its forecast is corrected by its
+    recent error (:func:`recent_factors`). The "same weekday last week" baseline is refitted
+    every week; the previous-year mean does not change with the horizon."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.canteen.estimators import PreviousYearBaseline, SameWeekdayBaseline
+    from communia.modules.canteen.features import school_year_series
+
+    train_end, test_start, test_end = _check_period(train_end, test_start, test_end)
+    t0 = time.perf_counter()
+    history = data.until(train_end)
+    test = _test_rows(data, history, test_start, test_end)
+    ctx = data.context()
+    # Everything served after the model's history: its out-of-sample forecasts feed the
+    # correction (normal days only: no city strike, no declared closure).
+    att = data.attendance
+    after = att[(att["date"] > pd.Timestamp(train_end)) & (att["date"] <= pd.Timestamp(test_end))]
+    after = after.dropna(subset=["served"])
+    after = after[~after["date"].isin(_city_strikes(data))].reset_index(drop=True)
+    recent = after[["date", "canteen", "served"]].assign(
+        forecast=model.predict(after) if len(after) else np.zeros(0)
+    )
+    keys = test[["date", "canteen"]].reset_index(drop=True)
+    served = test["served"].to_numpy()
+    human = test["ordered"].to_numpy()
+    plain = model.predict(keys)
+    ok = np.isfinite(plain)
+    keys, served, human, plain = keys[ok].reset_index(drop=True), served[ok], human[ok], plain[ok]
+    point = plain.copy()
+    mondays = keys["date"] - pd.to_timedelta(keys["date"].dt.day_of_week, unit="D")
+    weeks = keys.groupby(mondays).indices  # Monday -> row positions
+    for monday, idx in weeks.items():
+        cutoff = monday - pd.Timedelta(days=3)  # the Friday before
+        week = keys.iloc[idx]
+        year = int(school_year_series(week["date"]).iloc[0])
+        factors = recent_factors(recent, cutoff, year, days=days, weight=weight)
+        point[idx] = plain[idx] * week["canteen"].map(factors).fillna(1.0).to_numpy()
+    predict_seconds = time.perf_counter() - t0
+    same_week = np.full(len(keys), np.nan)
+    X_all, y_all = _history_xy(data)
+    for monday, idx in weeks.items():
+        past = (X_all["date"] <= monday - pd.Timedelta(days=3)).to_numpy()
+        same_week[idx] = (
+            SameWeekdayBaseline(context=ctx).fit(X_all[past], y_all[past]).predict(keys.iloc[idx])
+        )
+    X, y = _history_xy(history)
+    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
+    rows, equal, order = _score(
+        data,
+        model,
+        keys,
+        served,
+        human,
+        [(SAME_WEEK, same_week), (PREVIOUS_YEAR, prev_year)],
+        point,
+        service_level,
+        extra=[("Modèle sans correction par l'écart récent", plain)],
+    )
+    frame = keys.assign(
+        served=served,
+        human=human,
+        forecast=point,
+        plain=plain,
+        order=order,
+        same_week=same_week,
+        prev_year=prev_year,
+    )
+    return BacktestResult(
+        train_end,
+        test_start,
+        test_end,
+        service_level,
+        rows,
+        equal,
+        0.0,
+        predict_seconds,
+        frame,
+        model,
     )
 
 
@@ -380,8 +560,11 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
             f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
             f"(soit {_pct(c['ratio'], 0)})."
         )
-    lines += [
-        f"Durée d'apprentissage : {result.fit_seconds:.1f} s ; prévision de la période : "
-        f"{result.predict_seconds:.1f} s.",
-    ]
+    if result.fit_seconds:
+        lines.append(
+            f"Durée d'apprentissage : {result.fit_seconds:.1f} s ; prévision de la période : "
+            f"{result.predict_seconds:.1f} s."
+        )
+    else:  # weekly workflow: the model was fitted before (see weekly_backtest)
+        lines.append(f"Prévision des semaines de la période : {result.predict_seconds:.1f} s.")
     return "\n".join(lines)
