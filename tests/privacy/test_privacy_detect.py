@@ -199,3 +199,25 @@ def test_species_and_quoted_titles_are_not_people():
     found = {t for _, t in kinds(detect(text))}
     assert "Jane Austen" in found
     assert not any("Hakea" in t or t == "Emma" for t in found)
+
+
+def test_model_view_repairs_ocr_glue_and_maps_offsets_back():
+    from communia.core.privacy.ner import model_view
+
+    text = "le capitaineSadoul, M.Gambetta, la du¬chesse et RuthChatterton ; TripAdvisor"
+    view = model_view(text)
+    assert view.text == (
+        "le capitaine Sadoul, M. Gambetta, la duchesse et Ruth Chatterton ; TripAdvisor"
+    )
+    for word in ("Sadoul", "Gambetta", "Chatterton", "TripAdvisor", "chesse"):
+        at = view.text.index(word)
+        start, end = view.original(at), view.original(at + len(word) - 1) + 1
+        assert text[start:end] == word
+    assert model_view("Rien à réparer.").text == "Rien à réparer."
+
+
+@pytest.mark.slow
+def test_names_glued_by_ocr_are_found():
+    text = "Le rapport du capitaineSadoul fut lu à la Chambre par M.Gambetta."
+    found = [t for k, t in kinds(detect(text)) if k == "PERSONNE"]
+    assert any("Sadoul" in t for t in found) and any("Gambetta" in t for t in found)
