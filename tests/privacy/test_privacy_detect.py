@@ -221,3 +221,18 @@ def test_names_glued_by_ocr_are_found():
     text = "Le rapport du capitaineSadoul fut lu à la Chambre par M.Gambetta."
     found = [t for k, t in kinds(detect(text)) if k == "PERSONNE"]
     assert any("Sadoul" in t for t in found) and any("Gambetta" in t for t in found)
+
+
+def test_place_noun_names_a_place_only_after_a_determiner():
+    from communia.core.privacy.pipeline import _after_place_noun
+
+    def after(text):
+        return _after_place_noun(text, text.index("Jean"))
+
+    assert after("Réunion à la salle Jean Moulin")
+    assert after("Rendez-vous au stade Jean Bouin")
+    assert after("Salle Jean Moulin")
+    assert after("visite de l'école Jean Zay")
+    assert not after("à ce stade Jean Martin a gagné")
+    assert not after("l'attaquant maison Jean Martin")
+    assert not after("avec Jean Martin")

@@ -157,6 +157,26 @@ _PARTICLE_BEFORE = re.compile(
 )
 
 
+# Words before a place noun that make it name a place ("la salle", "au stade", "Salle"), as
+# opposed to "à ce stade Ekaterina Alexandrova" or "l'attaquant maison Youssef Adnane".
+_PLACE_DETERMINERS = frozenset(
+    ["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en", "un", "une", "sur"]
+)
+
+
+def _after_place_noun(text: str, start: int) -> bool:
+    before = re.findall(r"[\w'’-]+", text[max(0, start - 40) : start])
+    if not before:
+        return False
+    *rest, word = before
+    parts = [p for p in re.split(r"['’]", word) if p]
+    if not parts or fold(parts[-1]) not in NAMED_PLACES | STREET_WORDS:
+        return False
+    if len(parts) > 1 or not rest or word[:1].isupper():
+        return True  # "l'école", start of the text, "Salle Jean Moulin"
+    return fold(re.split(r"['’]", rest[-1])[-1]) in _PLACE_DETERMINERS or rest[-1][:1].isupper()
+
+
 def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
@@ -165,8 +185,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     if span is None:
         return None
     s, end = span
-    before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
-    if before and fold(re.split(r"['’]", before[-1])[-1]) in NAMED_PLACES | STREET_WORDS:
+    if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None
