@@ -223,7 +223,7 @@ def test_names_glued_by_ocr_are_found():
     assert any("Sadoul" in t for t in found) and any("Gambetta" in t for t in found)
 
 
-def test_place_noun_names_a_place_only_after_a_determiner():
+def test_place_noun_vetoes_the_name_after_it_except_in_two_idioms():
     from communia.core.privacy.pipeline import _after_place_noun
 
     def after(text):
@@ -236,3 +236,14 @@ def test_place_noun_names_a_place_only_after_a_determiner():
     assert not after("à ce stade Jean Martin a gagné")
     assert not after("l'attaquant maison Jean Martin")
     assert not after("avec Jean Martin")
+    assert after("la réunion aura lieu salle Jean Moulin")
+    assert after("à la maison Jean Moulin")
+
+
+def test_every_name_of_a_list_after_a_plural_civility():
+    text = (
+        "Présents : MM. Dupont, Durand et Le Goff, Mmes Martin et Petit, conseillers. "
+        "Élus : MM . Baugé , Becmeur ."
+    )
+    found = {t for k, t in kinds(detect(text, use_ner=False)) if k == "PERSONNE"}
+    assert found == {"Dupont", "Durand", "Le Goff", "Martin", "Petit", "Baugé", "Becmeur"}

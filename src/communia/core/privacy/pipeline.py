@@ -157,24 +157,25 @@ _PARTICLE_BEFORE = re.compile(
 )
 
 
-# Words before a place noun that make it name a place ("la salle", "au stade", "Salle"), as
-# opposed to "à ce stade Ekaterina Alexandrova" or "l'attaquant maison Youssef Adnane".
-_PLACE_DETERMINERS = frozenset(
-    ["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en", "un", "une", "sur"]
-)
+_DETERMINERS = frozenset(["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en"])
 
 
 def _after_place_noun(text: str, start: int) -> bool:
+    """The name at ``start`` follows a place noun ("salle Jean Moulin", "rue Victor Hugo"),
+    except in two idioms where the noun names no place: "à ce stade Ekaterina Alexandrova"
+    (at this point) and the adjective "maison" after a noun ("l'attaquant maison Youssef
+    Adnane": the club's own forward)."""
     before = re.findall(r"[\w'’-]+", text[max(0, start - 40) : start])
-    if not before:
-        return False
-    *rest, word = before
-    parts = [p for p in re.split(r"['’]", word) if p]
+    parts = [p for p in re.split(r"['’]", before[-1]) if p] if before else []
     if not parts or fold(parts[-1]) not in NAMED_PLACES | STREET_WORDS:
         return False
-    if len(parts) > 1 or not rest or word[:1].isupper():
-        return True  # "l'école", start of the text, "Salle Jean Moulin"
-    return fold(re.split(r"['’]", rest[-1])[-1]) in _PLACE_DETERMINERS or rest[-1][:1].isupper()
+    noun = fold(parts[-1])
+    prev = before[-2] if len(before) > 1 and len(parts) == 1 else ""
+    if noun == "stade" and fold(prev) == "ce":
+        return False
+    return not (
+        noun == "maison" and prev[:1].islower() and fold(prev.split("'")[-1]) not in _DETERMINERS
+    )
 
 
 def _tidy_person(text: str, e: Entity) -> Entity | None:
