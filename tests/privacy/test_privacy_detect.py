@@ -199,3 +199,51 @@ def test_species_and_quoted_titles_are_not_people():
     found = {t for _, t in kinds(detect(text))}
     assert "Jane Austen" in found
     assert not any("Hakea" in t or t == "Emma" for t in found)
+
+
+def test_model_view_repairs_ocr_glue_and_maps_offsets_back():
+    from communia.core.privacy.ner import model_view
+
+    text = "le capitaineSadoul, M.Gambetta, la du¬chesse et RuthChatterton ; TripAdvisor"
+    view = model_view(text)
+    assert view.text == (
+        "le capitaine Sadoul, M. Gambetta, la duchesse et Ruth Chatterton ; TripAdvisor"
+    )
+    for word in ("Sadoul", "Gambetta", "Chatterton", "TripAdvisor", "chesse"):
+        at = view.text.index(word)
+        start, end = view.original(at), view.original(at + len(word) - 1) + 1
+        assert text[start:end] == word
+    assert model_view("Rien à réparer.").text == "Rien à réparer."
+
+
+@pytest.mark.slow
+def test_names_glued_by_ocr_are_found():
+    text = "Le rapport du capitaineSadoul fut lu à la Chambre par M.Gambetta."
+    found = [t for k, t in kinds(detect(text)) if k == "PERSONNE"]
+    assert any("Sadoul" in t for t in found) and any("Gambetta" in t for t in found)
+
+
+def test_place_noun_vetoes_the_name_after_it_except_in_two_idioms():
+    from communia.core.privacy.pipeline import _after_place_noun
+
+    def after(text):
+        return _after_place_noun(text, text.index("Jean"))
+
+    assert after("Réunion à la salle Jean Moulin")
+    assert after("Rendez-vous au stade Jean Bouin")
+    assert after("Salle Jean Moulin")
+    assert after("visite de l'école Jean Zay")
+    assert not after("à ce stade Jean Martin a gagné")
+    assert not after("l'attaquant maison Jean Martin")
+    assert not after("avec Jean Martin")
+    assert after("la réunion aura lieu salle Jean Moulin")
+    assert after("à la maison Jean Moulin")
+
+
+def test_every_name_of_a_list_after_a_plural_civility():
+    text = (
+        "Présents : MM. Dupont, Durand et Le Goff, Mmes Martin et Petit, conseillers. "
+        "Élus : MM . Baugé , Becmeur ."
+    )
+    found = {t for k, t in kinds(detect(text, use_ner=False)) if k == "PERSONNE"}
+    assert found == {"Dupont", "Durand", "Le Goff", "Martin", "Petit", "Baugé", "Becmeur"}

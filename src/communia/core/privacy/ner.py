@@ -6,13 +6,23 @@ absence is not an error: detection then relies on the rules alone and says so.
 
 from __future__ import annotations
 
+import bisect
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
 from communia.core.privacy.entities import Entity
+from communia.core.privacy.lexicon import CIVILITIES, GIVEN_NAMES_WIDE, fold
 
-__all__ = ["NerStatus", "ner_status", "spacy_entities", "MODEL_NAME", "reset_ner"]
+__all__ = [
+    "NerStatus",
+    "ner_status",
+    "spacy_entities",
+    "model_view",
+    "MODEL_NAME",
+    "reset_ner",
+]
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +96,81 @@ def _chunks(text: str):
         start = end
 
 
+# Text from OCR (scanned letters, old registers) glues words together ("capitaineSadoul",
+# "M.Gambetta", "RuthChatterton") and keeps end-of-line hyphenation marks ("du¬chesse"); the
+# model does not see a name inside such a token. It reads a repaired copy instead, and its
+# offsets are mapped back onto the original text. Only a lower-case word, a known given name
+# or a civility is split from a following capital ("TripAdvisor", "RusHydro" stay whole).
+_GLUED = re.compile(
+    r"(?<![\w'’-])(?:[a-zà-ÿ]+|(?P<cap>[A-ZÀ-ÖØ-Þ][a-zà-ÿ]+))(?=[A-ZÀ-ÖØ-Þ])"
+    r"|(?<=\w\.)(?=[A-ZÀ-ÖØ-Þ][a-zà-ÿ])"
+)
+_LINE_HYPHEN = re.compile(r"(?<=\w)[¬\u00ad]\s*(?=\w)")
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """The repaired text the model reads, and how to map its offsets back."""
+
+    text: str
+    _points: tuple[int, ...] = ()  # positions in ``text`` from which the shift changes
+    _shifts: tuple[int, ...] = ()  # original offset = view offset - shift
+
+    def original(self, pos: int) -> int:
+        i = bisect.bisect_right(self._points, pos)
+        return pos - (self._shifts[i - 1] if i else 0)
+
+
+def model_view(text: str) -> ModelView:
+    """Split OCR-glued words and drop hyphenation marks (see ``_GLUED``)."""
+    edits = [
+        (m.end(), m.end())  # insert a space
+        for m in _GLUED.finditer(text)
+        if not m.group("cap")
+        or fold(m.group("cap")) in GIVEN_NAMES_WIDE
+        or m.group("cap") in CIVILITIES
+    ]
+    edits += [(m.start(), m.end()) for m in _LINE_HYPHEN.finditer(text)]  # delete
+    if not edits:
+        return ModelView(text)
+    parts, points, shifts, pos, shift = [], [], [], 0, 0
+    for start, end in sorted(edits):
+        if start < pos:
+            continue
+        parts.append(text[pos:start])
+        if start == end:
+            parts.append(" ")
+            shift += 1
+            pos = start
+        else:
+            shift -= end - start
+            pos = end
+        points.append(pos + shift)
+        shifts.append(shift)
+    parts.append(text[pos:])
+    return ModelView("".join(parts), tuple(points), tuple(shifts))
+
+
 def spacy_entities(text: str) -> list[tuple[int, int, str]] | None:
-    """``(start, end, label)`` of spaCy's entities (PER, LOC, ORG, MISC), or None without spaCy."""
+    """``(start, end, label)`` of spaCy's entities (PER, LOC, ORG, MISC), or None without spaCy.
+
+    Offsets are in ``text``; the model reads its ``model_view``.
+    """
     nlp = _load()
     if nlp is None:
         return None
     pieces = list(_chunks(text))
+    views = [model_view(p) for _, p in pieces]
     result = []
-    for (offset, _), doc in zip(pieces, nlp.pipe(p for _, p in pieces), strict=True):
-        result.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
+    for (offset, _), view, doc in zip(pieces, views, nlp.pipe(v.text for v in views), strict=True):
+        result.extend(
+            (
+                offset + view.original(e.start_char),
+                offset + view.original(e.end_char - 1) + 1,
+                e.label_,
+            )
+            for e in doc.ents
+        )
     return result
 
 

@@ -157,6 +157,27 @@ _PARTICLE_BEFORE = re.compile(
 )
 
 
+_DETERMINERS = frozenset(["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en"])
+
+
+def _after_place_noun(text: str, start: int) -> bool:
+    """The name at ``start`` follows a place noun ("salle Jean Moulin", "rue Victor Hugo"),
+    except in two idioms where the noun names no place: "à ce stade Ekaterina Alexandrova"
+    (at this point) and the adjective "maison" after a noun ("l'attaquant maison Youssef
+    Adnane": the club's own forward)."""
+    before = re.findall(r"[\w'’-]+", text[max(0, start - 40) : start])
+    parts = [p for p in re.split(r"['’]", before[-1]) if p] if before else []
+    if not parts or fold(parts[-1]) not in NAMED_PLACES | STREET_WORDS:
+        return False
+    noun = fold(parts[-1])
+    prev = before[-2] if len(before) > 1 and len(parts) == 1 else ""
+    if noun == "stade" and fold(prev) == "ce":
+        return False
+    return not (
+        noun == "maison" and prev[:1].islower() and fold(prev.split("'")[-1]) not in _DETERMINERS
+    )
+
+
 def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
@@ -165,8 +186,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     if span is None:
         return None
     s, end = span
-    before = re.findall(r"[\w'’-]+", text[max(0, s - 30) : s])
-    if before and fold(re.split(r"['’]", before[-1])[-1]) in NAMED_PLACES | STREET_WORDS:
+    if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None

@@ -43,6 +43,7 @@ __all__ = [
     "find_parcels",
     "find_addresses",
     "find_persons_by_rules",
+    "find_persons_in_civility_lists",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -529,6 +530,30 @@ def find_persons_by_rules(text: str) -> list[Entity]:
     return found
 
 
+# "MM. Dupont, Durand et Lefèvre", "Mmes Martin et Petit": every name of the list after a
+# plural civility (lists of those present in deliberations, of candidates, of witnesses).
+_LIST_NAME = rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,2}}"
+_LIST_SEP = r"(?:[ \u00a0]*[,;][ \u00a0]*|[ \u00a0]+et[ \u00a0]+)"
+_CIVILITY_LIST = re.compile(
+    r"(?<![\w])(?:MM|Mmes|Mlles|Messieurs|Mesdames)(?![\w])[ \u00a0]*\.?[ \u00a0]*"
+    rf"(?P<first>{_LIST_NAME})(?P<rest>(?:{_LIST_SEP}{_LIST_NAME}(?![\w@]))+)"
+)
+_LIST_ITEM = re.compile(rf"{_LIST_SEP}(?P<name>{_LIST_NAME})")
+
+
+def find_persons_in_civility_lists(text: str) -> list[Entity]:
+    """Every name of a list after "MM." or "Mmes" ("MM . Dupont" too, as OCR spaces it)."""
+    found = []
+    for m in _CIVILITY_LIST.finditer(text):
+        items = _LIST_ITEM.finditer(text, m.start("rest"), m.end("rest"))
+        for a, b in [m.span("first"), *(i.span("name") for i in items)]:
+            span = _strip_not_names(text, a, b)
+            if span:
+                s, e = span
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:civilite"))
+    return found
+
+
 _ROLE = re.compile(  # a lookahead: every word is tried as the role, matches may overlap
     rf"(?<![\w])(?=(?P<role>[{_LOW}]+(?:-[{_LOW}]+)?)"
     rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?[ \u00a0]+"
@@ -630,6 +655,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_birth_dates,
     find_addresses,
     find_persons_by_rules,
+    find_persons_in_civility_lists,
     find_persons_by_role,
 )
 
