@@ -473,8 +473,9 @@ class BalanceCusumDetector:
     #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
     #: re-estimated every day until it is clearer, for at most ``max_hold_days``
     min_alarm_conf: float = 0.5
-    #: a held alarm is sent anyway after this many days (a leak is never kept silent)
-    max_hold_days: float = 7.0
+    #: a held alarm is sent anyway after this many days (a leak is never kept silent; one
+    #: more day of data barely sharpens the place, and waiting costs the leak's volume)
+    max_hold_days: float = 1.0
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
