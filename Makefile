@@ -42,7 +42,7 @@ bench-water:    ## leak detection on L-Town 2018 (BattLeDIM score) vs minimum ni
 WATER_GEN = var/water-scenarios
 WATER_INP = ../shared/data/water/ltown-2018
 bench-water-scenarios: ## leak detection on generated L-Town periods (simulated first: ~4 min each)
-	@for spec in "2019 1 120" "2020 2 120" "2021 3 120" "2022 4 120" "2023 5 120" "2024 6 120" "2025 8 120" "2026 9 120" "2019 7 365"; do \
+	@for spec in "2019 1 120" "2020 2 120" "2021 3 120" "2022 4 120" "2023 5 120" "2024 6 120" "2025 8 120" "2026 9 120" "2019 7 365" "2031 11 120" "2032 12 120" "2033 13 120" "2034 14 120" "2035 15 120" "2036 16 120"; do \
 	  set -- $$spec; dir=$(WATER_GEN)/gen$$2-$$1$$( [ $$3 = 365 ] && echo -full ); \
 	  [ -f $$dir/leaks.csv ] || $(VENV_PY) -m communia.modules.water.scenarios --inp $(WATER_INP)/L-TOWN.inp \
 	    --sensors-from $(WATER_INP) --year $$1 --days $$3 --scenario-seed $$2 --out $$dir; done
@@ -50,6 +50,7 @@ bench-water-scenarios: ## leak detection on generated L-Town periods (simulated 
 	$(VENV_PY) benchmarks/water_scenarios.py --label "nouveau, auto-calibré" $(WATER_GEN)/gen[1-689]-* $(WATER_GEN)/gen7-2019-full
 	$(VENV_PY) benchmarks/water_scenarios.py --label "nouveau, calibré sur gen1" --calibration $(WATER_GEN)/gen1-2019 $(WATER_GEN)/gen[2-689]-*
 	$(VENV_PY) benchmarks/water_scenarios.py --label "nouveau, calibré sur l'année gen7" --calibration $(WATER_GEN)/gen7-2019-full $(WATER_GEN)/gen[2-689]-*
+	$(VENV_PY) benchmarks/water_scenarios.py --label "non vus (v3), calibré sur gen1" --calibration $(WATER_GEN)/gen1-2019 $(WATER_GEN)/gen1[1-6]-*
 
 bench-search:   ## hybrid retrieval quality vs BM25 alone; index build and query latency at 10k/100k; IVF vector index vs exact search
 	$(VENV_PY) benchmarks/search_bench.py quality

@@ -10,9 +10,12 @@ periods by running this script with that version on ``PYTHONPATH``:
 
 ``--calibration``: ``none`` (the detector calibrates itself on each period's first 7 days),
 ``shipped`` (the calibration shipped for L-Town, learned on 2018), or a generated period's
-folder (its known leaks removed: "last year's" calibration). ``--period START END`` scores a
-sub-period (each period is then run on its own data). Durations are the detection alone,
-wall-clock, on the machine that runs it (reading the files is not counted).
+folder (its known leaks removed: "last year's" calibration), learned on its whole data or on
+``--calibration-period START END`` only. ``--period START END`` scores a sub-period (each period
+is then run on its own data). ``--details`` adds, under each row, where the points went, one
+line per leak (gained, lost, delay and distance of the true positive, or the nearest alarm of a
+missed leak) and the false alarms. Durations are the detection alone, wall-clock, on the
+machine that runs it (reading the files is not counted).
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ def main() -> None:
     parser.add_argument("--method", choices=["cusum", "mnf"], default="cusum")
     parser.add_argument("--label", default="")
     parser.add_argument("--calibration", default="none")
+    parser.add_argument("--calibration-period", nargs=2, default=None)
     parser.add_argument("--period", nargs=2, default=None)
+    parser.add_argument("--details", action="store_true")
     parser.add_argument("--signature-cache", type=Path, default=None)
     args = parser.parse_args()
     cache = args.signature_cache or Path(tempfile.mkdtemp(prefix="water-sig-"))
@@ -52,12 +57,15 @@ def main() -> None:
         kwargs = {}
         if "cache_dir" in inspect.signature(calibrate).parameters:
             kwargs["cache_dir"] = cache
+        cal_data = read_scada_dir(root)
+        cal_flows = read_leak_flows(root / "leak_flows.csv.gz")
+        if args.calibration_period:
+            import pandas as pd
+
+            a, b = (pd.Timestamp(t) for t in args.calibration_period)
+            cal_data, cal_flows = cal_data.between(a, b), cal_flows.loc[a:b]
         cal = calibrate(
-            read_scada_dir(root),
-            net,
-            leaks=read_leaks(root / "leaks.csv"),
-            leak_flows=read_leak_flows(root / "leak_flows.csv.gz"),
-            **kwargs,
+            cal_data, net, leaks=read_leaks(root / "leaks.csv"), leak_flows=cal_flows, **kwargs
         )
     totals = [0.0, 0.0, 0, 0, 0]
     for root in args.dirs:
@@ -91,11 +99,50 @@ def main() -> None:
             f"{elapsed:.1f} |",
             flush=True,
         )
+        if args.details:
+            _details(res, alarms, leaks, flows, net, period)
     if len(args.dirs) > 1:
         print(
             f"| **ensemble** | {args.label} | {totals[0]:,.0f} / {totals[1]:,.0f} | "
             f"{100 * totals[0] / totals[1]:.1f} | {totals[2]} | {totals[3]} | {totals[4]} | | |"
         )
+
+
+def _details(res, alarms, leaks, flows, net, period) -> None:
+    """Per leak: value, gain, what was lost and why; then the false alarms."""
+    dist, idx = net.pipe_distances(), net.pipe_index
+    flows = flows.sort_index()
+    if period is not None:
+        flows = flows.loc[period[0] : period[1]]
+    t0 = flows.index[0]
+    found = {d["leak"]: d for d in res.details if d["result"] == "TP"}
+    for row in leaks.sort_values("start").itertuples(index=False):
+        if row.leak_id not in flows.columns or row.end < t0 or row.start > flows.index[-1]:
+            continue
+        value = 0.8 * float(flows[row.leak_id].fillna(0.0).sum()) / 12.0
+        if value <= 0:
+            continue
+        hit = found.get(row.leak_id)
+        gain = hit["eur"] if hit else 0.0
+        line = (
+            f"    {row.leak_id} {row.type} {row.max_flow_m3h:.1f} m³/h, "
+            f"début {max(row.start, t0):%m-%d %H}h : {gain:,.0f} / {value:,.0f} €, "
+        )
+        if hit:
+            line += f"trouvée après {hit['delay_h']:.0f} h à {hit['distance_m']:.0f} m"
+        else:
+            during = [a for a in alarms if row.start <= a.detection_time <= row.end]
+            near = min(during, key=lambda a: dist[idx[a.pipe], idx[row.pipe]], default=None)
+            line += "manquée" + (
+                f" (alerte la plus proche : {near.pipe} à {dist[idx[near.pipe], idx[row.pipe]]:.0f} m"
+                f", confiance {near.confidence:.2f})"
+                if near is not None
+                else " (aucune alerte pendant la fuite)"
+            )
+        print(line)
+    for d in res.details:
+        if d["result"] == "FP":
+            print(f"    fausse alerte {d['pipe']} {d['time'][:16]}")
 
 
 if __name__ == "__main__":

@@ -196,3 +196,48 @@ def test_localisation_weighs_the_leak_size(net, year, sig_cache):
     best_small, _ = locate(obs / 20.0, weights, lib, net, bal.area_pipes[area], flow=20.0)
     assert best_cos == locate(obs, weights, lib, net, bal.area_pipes[area])[0]
     assert best_small != best
+
+
+@pytest.mark.slow
+def test_pressure_model_learned_on_leak_free_days_reveals_a_leak(year, net):
+    """Zone A has no leak in the first half of January 2018: the model of each pressure on
+    the metered flows explains another leak-free week to the centimetre, and shows the drop
+    of the p461 + p673 leaks (~40 m³/h) in March."""
+    from communia.modules.water.detect import calibrate, model_change
+
+    cal = calibrate(_slice(year, "2018-01-01", "2018-01-14 23:55"), net)
+    assert len(cal.pressure_model) == 33 and cal.model_flows == ["PUMP_1", "p227", "p235"]
+    part = _slice(year, "2018-01-01", "2018-03-31")
+    bal = area_balances(part, net)
+    sensors = bal.area_sensors["zone1"]
+    clean, weights = model_change(
+        part, bal, "zone1", cal, sensors, pd.Timestamp("2018-01-16"), pd.Timestamp("2018-01-20")
+    )
+    assert clean.abs().max() < 0.05 and weights.sum() == pytest.approx(1.0)
+    leak, _ = model_change(
+        part, bal, "zone1", cal, sensors, pd.Timestamp("2018-03-06"), pd.Timestamp("2018-03-08")
+    )
+    assert leak.min() < -0.3 and (leak < -0.03).sum() >= len(sensors) // 2
+
+
+def test_pressure_change_references_stay_after_the_previous_change():
+    """Sensor a drops 1 m on day 10 (a first leak), sensor b 0.5 m on day 20 (a second one):
+    the second change read against references after the first one is b's alone."""
+    from communia.modules.water.localise import observed_change
+
+    index = pd.date_range("2018-01-01", periods=30 * 288, freq="5min")
+    daily = np.sin(2 * np.pi * np.asarray(index.hour) / 24)
+    p = pd.DataFrame({"a": 50 + daily, "b": 40 + daily}, index=index)
+    first, second = pd.Timestamp("2018-01-11"), pd.Timestamp("2018-01-21")
+    p.loc[first:, "a"] -= 1.0
+    p.loc[second:, "b"] -= 0.5
+    empty = pd.DataFrame(index=index)
+    end = second + pd.Timedelta(hours=6)
+    mixed, _ = observed_change(p, empty, {}, second, end)
+    assert mixed["a"] == pytest.approx(-0.5)  # the 14-day reference predates the first leak
+    alone, _ = observed_change(p, empty, {}, second, end, since=first + pd.Timedelta(hours=2))
+    assert alone["a"] == pytest.approx(0.0) and alone["b"] == pytest.approx(-0.5)
+    # a slow leak read over days: the reference days start after the first change too
+    late = second + pd.Timedelta(days=4)
+    slow, _ = observed_change(p, empty, {}, second, late, since=first + pd.Timedelta(hours=2))
+    assert slow["a"] == pytest.approx(0.0) and slow["b"] == pytest.approx(-0.5, abs=0.01)

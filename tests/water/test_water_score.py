@@ -129,5 +129,8 @@ def test_shipped_calibration_matches_only_its_network(net):
     cal, origin = find_calibration(net, calibration_dirs()[1:])
     assert cal is not None and origin.endswith("ltown-2018.json")
     assert set(cal.k) == {"zone1", "zone2"} and len(cal.pressure) == 33
+    # the leak-free pressure model: 1, consumption, its square and the three metered flows
+    assert cal.model_flows == ["PUMP_1", "p227", "p235"] and len(cal.pressure_model) == 33
+    assert all(len(c) == 6 for c in cal.pressure_model.values())
     net1 = read_network(FIXTURES / "Net1.inp")
     assert find_calibration(net1, calibration_dirs()[1:]) == (None, "")

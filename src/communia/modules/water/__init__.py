@@ -86,15 +86,18 @@ CARD = AlgorithmCard(
         "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "
         "4) Localisation : le changement des pressions mesurées est comparé aux signatures de "
         "fuites simulées sur chaque nœud du modèle EPANET ; la conduite proposée est celle qui "
-        "maximise la probabilité que la fuite soit à moins de 300 m. Si cette probabilité reste sous 50 %, l'alerte attend "
-        "et la localisation est refaite chaque jour ; une hausse qui n'atteint jamais 1 m³/h "
+        "maximise la probabilité que la fuite soit à moins de 300 m ; le changement est mesuré "
+        "par rapport à des instants postérieurs à la fuite ou à la réparation précédente de la "
+        "zone. Si cette probabilité reste sous 50 %, l'alerte attend un jour au plus et la "
+        "localisation est refaite ; une hausse qui n'atteint jamais 1 m³/h "
         "n'est pas signalée. Une fuite qui grossit est relocalisée chaque semaine : une seconde "
         "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
         "300 m, devient nettement plus probable. "
         "Une calibration apprise sur une période passée dont les fuites sont connues retire "
         "leur débit du bilan et, par simulation, leur effet sur les pressions : elle donne les "
-        "pressions « sans fuite » qui permettent de situer une fuite déjà présente au début de "
-        "la période analysée. "
+        "pressions « sans fuite » (par heure et type de jour, et en fonction des débits "
+        "mesurés) qui permettent de situer une fuite déjà présente au début de la période "
+        "analysée ; la plus sûre des deux références l'emporte. "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
         "et surtout les casses passées de la conduite), comparé à l'âge seul."
@@ -107,7 +110,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-2",
+    model_version="water-3",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",

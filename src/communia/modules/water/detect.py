@@ -55,6 +55,9 @@ __all__ = [
     "residuals",
 ]
 
+#: fewest usable hours to fit a sensor's leak-free pressure model
+MODEL_MIN_HOURS = 100
+
 #: hours whose known leak flow in a sensor's area exceeds this (m³/h) stay out of the leak-free
 #: pressure profiles even after the simulated drop is added back
 PROFILE_MAX_KNOWN_LEAK = 20.0
@@ -251,6 +254,11 @@ class Calibration:
     pressure: dict[str, list[list[float]]] = field(default_factory=dict)
     #: digest of the ``.inp`` it was learned with (a calibration only fits its own network)
     network_digest: str = ""
+    #: sensor -> coefficients of its leak-free hourly pressure (tank-fed: minus the level) on
+    #: :func:`pressure_features` (the area's consumption, its square and every metered flow,
+    #: in the order of ``model_flows``): a second reference for leaks already running
+    pressure_model: dict[str, list[float]] = field(default_factory=dict)
+    model_flows: list[str] = field(default_factory=list)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -270,6 +278,8 @@ class Calibration:
                 source=raw.get("source", ""),
                 pressure=raw.get("pressure", {}),
                 network_digest=raw.get("network_digest", ""),
+                pressure_model=raw.get("pressure_model", {}),
+                model_flows=raw.get("model_flows", []),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
@@ -292,6 +302,7 @@ def fit_calibration(
     pressures: pd.DataFrame | None = None,
     levels: pd.DataFrame | None = None,
     pressure_correction: pd.DataFrame | None = None,
+    flows: pd.DataFrame | None = None,
 ) -> Calibration:
     """Learn k(day type, hour) per area as a median ratio target / demand index.
 
@@ -299,6 +310,8 @@ def fit_calibration(
     ``pressure_correction``: hourly per-sensor pressure to add back for the known leaks (their
     simulated drop); with it the leak-free pressure profiles use the hours with a small known
     leak too, without it only the hours with no known leak in the sensor's area.
+    ``flows`` (with ``pressures``): the leak-free pressures of the same hours are also fitted
+    by least squares on :func:`pressure_features` (``Calibration.pressure_model``).
     """
     import numpy as np
 
@@ -329,6 +342,8 @@ def fit_calibration(
         floor = 0.02 * float(np.nanmean(np.abs(bal.consumption[area].loc[start:end])))
         sigma[area] = max(1.5 * mad, floor, 0.05 * level, 0.1)
     profiles: dict[str, list[list[float]]] = {}
+    model: dict[str, list[float]] = {}
+    model_flows = sorted(flows.columns) if flows is not None else []
     if pressures is not None and len(pressures.columns):
         p = pressures.loc[start:end].copy()
         for sensor, tank in bal.tank_sensors.items():
@@ -338,6 +353,7 @@ def fit_calibration(
         d_p = _day_type(hourly_p.index)
         h_p = np.asarray(hourly_p.index.hour)
         area_of = {s: a for a, sensors in bal.area_sensors.items() for s in sensors}
+        features: dict[str, np.ndarray] = {}
         for sensor in hourly_p.columns:
             # hours without a known leak in the sensor's own balance area (a leak behind a
             # pump barely moves the other area's pressures; excluding every leak of the
@@ -361,7 +377,42 @@ def fit_calibration(
                         table[d, h] = float(np.median(col[sel]))
             if np.isfinite(table).all():
                 profiles[sensor] = table.tolist()
-    return Calibration(k=k, sigma=sigma, source=source, pressure=profiles)
+            if flows is not None and sensor in area_of:
+                x = features.get(area_of[sensor])
+                if x is None:
+                    x = features[area_of[sensor]] = pressure_features(
+                        bal, flows, area_of[sensor], model_flows, hourly_p.index
+                    )
+                rows = np.isfinite(col) & np.isfinite(x).all(axis=1)
+                if rows.sum() >= MODEL_MIN_HOURS:
+                    coef = np.linalg.lstsq(x[rows], col[rows], rcond=None)[0]
+                    model[sensor] = [float(c) for c in coef]
+    return Calibration(
+        k=k,
+        sigma=sigma,
+        source=source,
+        pressure=profiles,
+        pressure_model=model,
+        model_flows=model_flows if model else [],
+    )
+
+
+def pressure_features(
+    bal: Balances, flows: pd.DataFrame, area: str, names: list[str], index: pd.DatetimeIndex
+) -> np.ndarray:
+    """Regressors of a sensor's leak-free hourly pressure: 1, the area's consumption and its
+    square (head losses grow with the flow squared) and each metered flow in ``names`` order
+    (how the area is fed: which inlet, pump on or off). Rows with a missing value are NaN."""
+    import numpy as np
+
+    hourly = flows.resample("1h").mean().reindex(index)
+    q = bal.consumption[area].reindex(index).to_numpy(dtype=float)
+    cols = [np.ones(len(index)), q, q**2]
+    for name in names:
+        cols.append(
+            hourly[name].to_numpy(dtype=float) if name in hourly else np.full(len(index), np.nan)
+        )
+    return np.column_stack(cols)
 
 
 def residuals(bal: Balances, cal: Calibration) -> pd.DataFrame:
@@ -422,8 +473,9 @@ class BalanceCusumDetector:
     #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
     #: re-estimated every day until it is clearer, for at most ``max_hold_days``
     min_alarm_conf: float = 0.5
-    #: a held alarm is sent anyway after this many days (a leak is never kept silent)
-    max_hold_days: float = 7.0
+    #: a held alarm is sent anyway after this many days (a leak is never kept silent; one
+    #: more day of data barely sharpens the place, and waiting costs the leak's volume)
+    max_hold_days: float = 1.0
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -576,35 +628,58 @@ def detect_leaks(
         candidates = bal.area_pipes[area]
         area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
 
-        def localise(start, t_end, flow, area_sensors=area_sensors, candidates=candidates):
+        def localise(
+            start,
+            t_end,
+            flow,
+            since=None,
+            area=area,
+            area_sensors=area_sensors,
+            candidates=candidates,
+        ):
             """Proposed pipe index, confidence (posterior within 300 m) and top candidates."""
             if lib is None or len(area_sensors) < 2:
                 return int(candidates[len(candidates) // 2]), 0.0, []
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
             if not history and calibration.pressure:
                 # the leak was already there when the data start: compare with the
-                # leak-free pressures learned on a past period
-                delta, weights = profile_change(
-                    data.pressures[area_sensors],
-                    data.levels,
-                    bal.tank_sensors,
-                    calibration.pressure,
-                    start,
-                    t_end,
-                )
+                # leak-free pressures learned on a past period, by hour and day type
+                # (profile) and as a function of the metered flows (model); the two
+                # references err differently from one year to the next: keep the place
+                # the more confident of the two gives
+                changes = [
+                    profile_change(
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        calibration.pressure,
+                        start,
+                        t_end,
+                    )
+                ]
+                if all(s in calibration.pressure_model for s in area_sensors):
+                    changes.append(
+                        model_change(data, bal, area, calibration, area_sensors, start, t_end)
+                    )
             else:
-                delta, weights = observed_change(
-                    data.pressures[area_sensors],
-                    data.levels,
-                    bal.tank_sensors,
-                    start,
-                    t_end,
-                    post_days=detector.post_days,
-                )
+                changes = [
+                    observed_change(
+                        data.pressures[area_sensors],
+                        data.levels,
+                        bal.tank_sensors,
+                        start,
+                        t_end,
+                        post_days=detector.post_days,
+                        since=since,
+                    )
+                ]
             use_flow = flow if detector.loc_use_flow else None
-            pipe_i, post = locate(delta, weights, lib, network, candidates, flow=use_flow)
-            dist = network.pipe_distances()[pipe_i]
-            conf = float(post[dist <= 300.0].sum())
+            conf = -1.0
+            for delta, weights in changes:
+                i, p = locate(delta, weights, lib, network, candidates, flow=use_flow)
+                c = float(p[network.pipe_distances()[i] <= 300.0].sum())
+                if c > conf:
+                    pipe_i, post, conf = i, p, c
             order = np.argsort(-post)[:10]
             return pipe_i, conf, [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
 
@@ -621,6 +696,8 @@ def detect_leaks(
             if ev["kind"] != "leak":
                 continue
             level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
+            # the area's previous change (leak or repair): pressure references stay after it
+            since = events[n_ev - 1]["time"] if n_ev else None
             start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
             # a leak is located once it is big enough for the pressure sensors to see it
             loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
@@ -644,7 +721,9 @@ def detect_leaks(
                 # consumption, not worth sending a crew
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
-            pipe_i, confidence, top = localise(start, t_det, window_flow(start, t_det, level0))
+            pipe_i, confidence, top = localise(
+                start, t_det, window_flow(start, t_det, level0), since
+            )
             # too uncertain a place: no crew sent yet; re-located every day until it is
             # clear enough (or the next event in the area)
             pending = confidence < detector.min_alarm_conf
@@ -681,7 +760,7 @@ def detect_leaks(
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
                     new_i, new_conf, new_top = localise(
-                        start, t_chk, window_flow(start, t_chk, level0)
+                        start, t_chk, window_flow(start, t_chk, level0), since
                     )
                     held = (t_chk - t_det) / pd.Timedelta(days=1)
                     if new_conf < detector.min_alarm_conf and held < detector.max_hold_days:
@@ -692,7 +771,7 @@ def detect_leaks(
                     if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
                         continue
                     new_i, new_conf, new_top = localise(
-                        start, t_chk, window_flow(start, t_chk, level0)
+                        start, t_chk, window_flow(start, t_chk, level0), since
                     )
                     loc_flow = now
                     if min(dmat[new_i, j] for j in issued) <= 300.0:
@@ -791,6 +870,7 @@ def calibrate(
         pressures=data.pressures,
         levels=data.levels,
         pressure_correction=correction,
+        flows=data.flows,
     )
     cal.network_digest = network.digest
     return cal
@@ -847,17 +927,22 @@ def find_calibration(network: Network, directories: list[Path]) -> tuple[Calibra
     return None, ""
 
 
+def _window_pressures(pressures, levels, tank_sensors, start, end):
+    p = pressures.loc[start:end].copy()
+    for sensor, tank in tank_sensors.items():
+        if sensor in p and tank in levels:
+            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    return p
+
+
 def profile_change(pressures, levels, tank_sensors, profiles, start, end):
     """Mean pressure over the window minus the learned leak-free profile, per sensor."""
     import numpy as np
     import pandas as pd
 
-    from communia.modules.water.localise import HOURS
+    from communia.modules.water.localise import hour_weights
 
-    p = pressures.loc[start:end].copy()
-    for sensor, tank in tank_sensors.items():
-        if sensor in p and tank in levels:
-            p[sensor] = p[sensor] - levels[tank].reindex(p.index)
+    p = _window_pressures(pressures, levels, tank_sensors, start, end)
     d = _day_type(p.index)
     h = np.asarray(p.index.hour)
     out = {}
@@ -865,10 +950,26 @@ def profile_change(pressures, levels, tank_sensors, profiles, start, end):
         if sensor in profiles:
             table = np.asarray(profiles[sensor])
             out[sensor] = float(np.nanmean(p[sensor].to_numpy() - table[d, h]))
-    hours = np.asarray(p.index.hour)
-    weights = np.array([np.mean(np.abs(((hours - x + 12) % 24) - 12) < 1.5) for x in HOURS])
-    weights = weights / weights.sum() if weights.sum() else np.ones(len(HOURS)) / len(HOURS)
-    return pd.Series(out, dtype=float), weights
+    return pd.Series(out, dtype=float), hour_weights(p.index)
+
+
+def model_change(data, bal, area, cal, sensors, start, end):
+    """Mean hourly pressure over the window minus the calibration's leak-free pressure model
+    (:func:`pressure_features`), per sensor."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import hour_weights
+
+    p = _window_pressures(data.pressures[sensors], data.levels, bal.tank_sensors, start, end)
+    p = p.resample("1h").mean()
+    x = pressure_features(bal, data.flows, area, cal.model_flows, p.index)
+    out = {}
+    for sensor in sensors:
+        if sensor in cal.pressure_model:
+            fitted = x @ np.asarray(cal.pressure_model[sensor])
+            out[sensor] = float(np.nanmean(p[sensor].to_numpy() - fitted))
+    return pd.Series(out, dtype=float), hour_weights(p.index)
 
 
 def _evidence(series: pd.Series, start: pd.Timestamp, end: pd.Timestamp, level0: float) -> dict:

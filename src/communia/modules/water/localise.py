@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SignatureLibrary",
     "build_signatures",
+    "hour_weights",
     "load_or_build_signatures",
     "locate",
     "observed_change",
@@ -185,9 +186,14 @@ def observed_change(
     end: pd.Timestamp,
     *,
     post_days: int = 3,
+    since: pd.Timestamp | None = None,
 ) -> tuple[pd.Series, np.ndarray]:
     """Mean pressure change since ``start`` vs the same times one and two weeks earlier.
 
+    ``since``: the last change of the area before ``start`` (another leak or a repair);
+    references before it would mix that change into this one, so a short window is then
+    compared with the same times one day earlier (and one week earlier if that is after
+    ``since``), and a long window with the days between ``since`` and ``start``.
     Returns the change per sensor and the share of each signature hour in the window.
     Sensors fed by a tank are read relative to the tank level (their pressure follows it).
     """
@@ -203,25 +209,40 @@ def observed_change(
         # before the start
         days = max(3, min(post_days, int((end - start) / np.timedelta64(1, "D"))))
         post = p.loc[end - np.timedelta64(days, "D") : end]
-        ref = p.loc[start - np.timedelta64(7, "D") : start].mean()
+        ref_from = start - np.timedelta64(7, "D")
+        if since is not None and start - since >= np.timedelta64(1, "D"):
+            ref_from = max(ref_from, since)
+        ref = p.loc[ref_from:start].mean()
         delta = post.mean() - ref
         return delta, np.ones(len(HOURS)) / len(HOURS)
+    shifts = [7, 14]
+    if since is not None:
+        clean = [d for d in shifts if start - np.timedelta64(d, "D") >= since]
+        shifts = clean if len(clean) == 2 else [1, *clean]
     refs = []
-    for weeks in (1, 2):
-        shift = np.timedelta64(7 * weeks, "D")
-        ref = p.reindex(post.index - shift)
+    for days in shifts:
+        ref = p.reindex(post.index - np.timedelta64(days, "D"))
         ref.index = post.index
         refs.append(ref)
+    if len(refs) == 1:
+        return (post - refs[0]).mean(), hour_weights(post.index)
     ref = sum(refs) / len(refs)
     ref = ref.where(refs[0].notna() & refs[1].notna(), refs[0])
     delta = (post - ref).mean()
-    hours = np.asarray(post.index.hour)
+    return delta, hour_weights(post.index)
+
+
+def hour_weights(index: pd.DatetimeIndex) -> np.ndarray:
+    """Share of each signature hour (± 1.5 h) among the times of a window."""
+    import numpy as np
+
+    hours = np.asarray(index.hour)
     weights = np.array(
         [np.mean(np.abs(((hours - h + 12) % 24) - 12) < 1.5) for h in HOURS], dtype=float
     )
-    if weights.sum() == 0:
+    if not weights.sum() > 0:
         weights[:] = 1.0
-    return delta, weights / weights.sum()
+    return weights / weights.sum()
 
 
 def locate(
