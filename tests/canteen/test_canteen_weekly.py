@@ -1,9 +1,11 @@
 """The weekly workflow (horizon one week): the model's forecast corrected by its recent error,
-and the benchmark's separate table for it."""
+in the product (fit without the latest service days, correction soon after the history only)
+and in the benchmark's replays of it."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -31,12 +33,14 @@ def test_recent_factor_uses_the_last_days_before_the_cutoff_of_the_same_school_y
     )
     cutoff = pd.Timestamp("2017-09-08")
     full = recent_factors(recent, cutoff, 2017, days=3, weight=1.0)
-    assert full.to_dict() == pytest.approx({"A": (120 + 110 + 130) / 300})  # B: no service
+    assert full["factor"].to_dict() == pytest.approx({"A": (120 + 110 + 130) / 300})  # B: none
+    assert full["days"].to_dict() == {"A": 3}
     half = recent_factors(recent, cutoff, 2017, days=3, weight=0.5)
-    assert half["A"] == pytest.approx(np.sqrt(1.2))
+    assert half.loc["A", "factor"] == pytest.approx(np.sqrt(1.2))
+    assert recent_factors(recent, cutoff, 2017, days=10).loc["A", "days"] == 4
     # Clipped: a canteen serving four times its forecast is corrected by 2 at most.
     wild = recent.assign(served=400.0)
-    assert recent_factors(wild, cutoff, 2017, days=3, weight=1.0)["A"] == 2.0
+    assert recent_factors(wild, cutoff, 2017, days=3, weight=1.0).loc["A", "factor"] == 2.0
     # No day of the school year before the cutoff: no correction.
     assert recent_factors(recent, pd.Timestamp("2017-09-01"), 2017).empty
 
@@ -100,3 +104,162 @@ def test_bench_tables_keep_the_two_horizons_apart(slice_data, weekly):
     plain = next(m for m in weekly.rows if m.method.startswith("Modèle sans correction"))
     assert "modèle + correction récente" in week_table
     assert fmt_number(plain.mae, 2) in week_table.splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- product path
+
+
+def _normal_dates(data, after, until):
+    att = data.attendance.dropna(subset=["served"])
+    strikes = set(data.events.loc[data.events["kind"] == "greve", "date"])
+    att = att[(att["served"] > 0) & ~att["date"].isin(strikes)]
+    return sorted(set(att.loc[(att["date"] > after) & (att["date"] <= until), "date"]))
+
+
+def test_correction_applies_only_soon_after_the_history_in_the_same_school_year(slice_data):
+    from communia.modules.canteen.evaluate import fit_until, recent_school_year
+
+    history = slice_data.until("2017-10-13")  # a Friday
+    assert recent_school_year(history, "2017-10-16") == 2017
+    assert recent_school_year(history, "2017-11-03") == 2017  # 21 days: a two-week holiday
+    assert recent_school_year(history, "2017-11-06") is None  # 24 days: too far
+    assert recent_school_year(history, "2018-01-08") is None  # 8+ weeks: the issue's target
+    # A period that does not start after the history would be corrected by its own days.
+    assert recent_school_year(history, "2017-10-13") is None
+    assert fit_until(history, "2017-10-13") is None
+    # Summer: the recent days belong to the previous school year.
+    assert recent_school_year(slice_data.until("2017-07-07"), "2017-09-04") is None
+    assert fit_until(slice_data.until("2017-07-07"), "2017-09-04") is None
+
+    # The fit stops before the last 10 dates with normal service of the school year...
+    cutoff = fit_until(history, "2017-10-16")
+    assert len(_normal_dates(history, cutoff, history.last_date)) == 10
+    # ...or before all of them when the school year has fewer.
+    early = slice_data.until("2017-09-08")
+    cutoff = fit_until(early, "2017-09-11")
+    held = _normal_dates(early, cutoff, early.last_date)
+    assert 0 < len(held) < 10 and held[0] >= pd.Timestamp("2017-09-01")
+    assert not _normal_dates(early, pd.Timestamp("2017-07-31"), cutoff)
+
+
+@pytest.fixture(scope="module")
+def october(slice_data):
+    """History to Friday 13 October 2017, fitted as the retraining job does for the next
+    week (without the latest service days), with the correction for that week."""
+    from communia.modules.canteen.evaluate import (
+        fit_model,
+        fit_until,
+        recent_correction,
+        service_rows,
+    )
+
+    history = slice_data.until("2017-10-13")
+    cutoff = fit_until(history, "2017-10-16")
+    model = fit_model(history.until(cutoff), n_estimators=60)
+    correction = recent_correction(history, model, "2017-10-16")
+    rows = service_rows(history, dt.date(2017, 10, 16), dt.date(2017, 10, 20))
+    return history, cutoff, model, correction, rows
+
+
+def test_the_correction_is_the_models_error_on_the_days_kept_out_of_its_fit(october):
+    from communia.modules.canteen.evaluate import RECENT_WEIGHT, forecast_rows, recent_drivers
+
+    history, cutoff, model, correction, rows = october
+    assert model.last_date_ <= cutoff
+    assert set(correction.index) == set(history.attendance["canteen"])
+    assert (correction["days"] == 10).all() and (correction["factor"] != 1).all()
+    # By hand: served over forecast on the held-out days only (after the fit, up to the end
+    # of history), to the power 0.75.
+    att = history.attendance.dropna(subset=["served"])
+    held = att[att["date"].isin(_normal_dates(history, cutoff, history.last_date))]
+    held = held[held["served"] > 0].assign(forecast=model.predict(held))
+    sums = held.groupby("canteen")[["served", "forecast"]].sum()
+    expected = (sums["served"] / sums["forecast"]).clip(0.5, 2) ** RECENT_WEIGHT
+    assert correction["factor"].to_dict() == pytest.approx(expected.to_dict())
+
+    table = forecast_rows(model, rows, 0.95, correction)
+    plain = model.predict(rows) * rows["canteen"].map(correction["factor"]).to_numpy()
+    assert np.array_equal(table["forecast"], np.round(plain, 1))
+    assert np.array_equal(table["order"], model.predict_quantile(rows, 0.95, point=plain))
+    # The manager is told why: the recent level comes first among the drivers.
+    drivers = recent_drivers(table, model.explain(rows))
+    for row, factor in zip(drivers, table["recent_factor"], strict=True):
+        label, meals = row[0]
+        pct = round((factor - 1) * 100)
+        assert label == f"niveau récent : {pct:+d} % d'après les 10 derniers jours de service"
+        assert np.sign(meals) == np.sign(factor - 1) and len(row) == 4
+
+
+def test_the_correction_cannot_see_past_the_end_of_history(slice_data, october):
+    from communia.modules.canteen.evaluate import forecast_period, recent_correction
+
+    history, cutoff, model, correction, rows = october
+    # Whatever is served after the history's last day changes nothing.
+    att = slice_data.attendance
+    later = att["date"] > history.last_date
+    changed = dataclasses.replace(
+        slice_data, attendance=att.assign(served=att["served"].where(~later, 0.0))
+    ).until(history.last_date)
+    assert recent_correction(changed, model, "2017-10-16").equals(correction)
+    # With the days of the period in the history, the period is not corrected (it would
+    # learn from its own days), and the model is fitted on the whole history.
+    table = forecast_period(slice_data.until("2017-10-20"), "2017-10-16", "2017-10-20")
+    assert (table["recent_factor"] == 1.0).all() and (table["recent_days"] == 0).all()
+    assert recent_correction(slice_data, model, "2017-10-16").empty
+
+
+def test_forecast_8_weeks_ahead_is_unchanged_by_the_weekly_correction(tmp_path, nantes_slice):
+    """The issue's interface with history ending 8+ weeks before the period: the model
+    fitted on the whole history, its forecast and order, no correction (the path before)."""
+    from click.testing import CliRunner
+
+    from communia.cli.main import cli
+    from communia.modules.canteen.evaluate import fit_model, service_rows
+    from communia.modules.canteen.io import load_data
+
+    out = tmp_path / "f.csv"
+    result = CliRunner().invoke(
+        cli,
+        ["canteen", "forecast", "--data", str(nantes_slice), "--start", "2018-02-19"]
+        + ["--end", "2018-03-02", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, parse_dates=["date"])
+    data = load_data(nantes_slice)  # history to 22 December 2017: 8 weeks before
+    model = fit_model(data)
+    rows = service_rows(data, dt.date(2018, 2, 19), dt.date(2018, 3, 2))
+    point = model.predict(rows)
+    assert list(table["canteen"]) == list(rows["canteen"]) and len(table) == len(rows)
+    assert np.array_equal(table["forecast"], np.round(point, 1))
+    assert np.array_equal(table["order"], model.predict_quantile(rows, 0.95, point=point))
+
+
+def test_product_replay_refits_every_week_as_the_retraining_job(slice_data):
+    from communia.modules.canteen.evaluate import fit_until, weekly_backtest
+
+    period = {"train_end": "2017-07-07", "test_start": "2017-09-01", "test_end": "2017-10-20"}
+    params = {"n_estimators": 40}
+    weekly = weekly_backtest(slice_data, refit_every=3, model_params=params, **period)
+    before = weekly_backtest(
+        slice_data, refit_every=3, correct=False, model_params=params, **period
+    )
+    # Weeks of 4, 11, 18, 25 September, 2, 9, 16 October: refits on the Fridays before the
+    # 4th of September, the 25th and the 16th of October; the last model is the last refit's.
+    friday = slice_data.until("2017-10-13")
+    assert weekly.model.last_date_ <= fit_until(friday, "2017-10-16") < friday.last_date
+    assert before.model.last_date_ == friday.last_date  # the product before: all history
+    frame, plain = weekly.frame, before.frame
+    first_week = frame["date"] < pd.Timestamp("2017-09-11")
+    assert np.array_equal(frame.loc[first_week, "forecast"], plain.loc[first_week, "forecast"])
+    assert (frame.loc[~first_week, "forecast"] != frame.loc[~first_week, "plain"]).any()
+    assert (plain["forecast"] == plain["plain"]).all()
+    # Nothing served after the Friday before a week moves that week's forecast.
+    att = slice_data.attendance
+    week = (att["date"] >= "2017-10-09") & (att["date"] <= "2017-10-13")
+    changed = dataclasses.replace(
+        slice_data, attendance=att.assign(served=att["served"].where(~week, att["served"] * 2))
+    )
+    other = weekly_backtest(changed, refit_every=3, model_params=params, **period)
+    upto = frame["date"] <= pd.Timestamp("2017-10-13")
+    assert np.array_equal(other.frame.loc[upto, "forecast"], frame.loc[upto, "forecast"])
+    assert not np.array_equal(other.frame.loc[~upto, "forecast"], frame.loc[~upto, "forecast"])
