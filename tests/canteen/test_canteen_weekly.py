@@ -1,6 +1,6 @@
-"""The weekly workflow (horizon one week): the model's forecast corrected by its recent error,
-in the product (fit without the latest service days, correction soon after the history only)
-and in the benchmark's replays of it."""
+"""The weekly workflow (horizon one week): the model's forecast corrected by its recent error
+(fit without the latest service days, correction soon after the history only), replayed by
+the benchmark; the product's forecasts stay those of the model fitted on the whole history."""
 
 from __future__ import annotations
 
@@ -33,14 +33,12 @@ def test_recent_factor_uses_the_last_days_before_the_cutoff_of_the_same_school_y
     )
     cutoff = pd.Timestamp("2017-09-08")
     full = recent_factors(recent, cutoff, 2017, days=3, weight=1.0)
-    assert full["factor"].to_dict() == pytest.approx({"A": (120 + 110 + 130) / 300})  # B: none
-    assert full["days"].to_dict() == {"A": 3}
+    assert full.to_dict() == pytest.approx({"A": (120 + 110 + 130) / 300})  # B: no service
     half = recent_factors(recent, cutoff, 2017, days=3, weight=0.5)
-    assert half.loc["A", "factor"] == pytest.approx(np.sqrt(1.2))
-    assert recent_factors(recent, cutoff, 2017, days=10).loc["A", "days"] == 4
+    assert half["A"] == pytest.approx(np.sqrt(1.2))
     # Clipped: a canteen serving four times its forecast is corrected by 2 at most.
     wild = recent.assign(served=400.0)
-    assert recent_factors(wild, cutoff, 2017, days=3, weight=1.0).loc["A", "factor"] == 2.0
+    assert recent_factors(wild, cutoff, 2017, days=3, weight=1.0)["A"] == 2.0
     # No day of the school year before the cutoff: no correction.
     assert recent_factors(recent, pd.Timestamp("2017-09-01"), 2017).empty
 
@@ -142,32 +140,21 @@ def test_correction_applies_only_soon_after_the_history_in_the_same_school_year(
     assert not _normal_dates(early, pd.Timestamp("2017-07-31"), cutoff)
 
 
-@pytest.fixture(scope="module")
-def october(slice_data):
-    """History to Friday 13 October 2017, fitted as the retraining job does for the next
-    week (without the latest service days), with the correction for that week."""
+def test_the_correction_is_the_models_error_on_the_days_kept_out_of_its_fit(slice_data):
     from communia.modules.canteen.evaluate import (
+        RECENT_WEIGHT,
         fit_model,
         fit_until,
         recent_correction,
-        service_rows,
     )
 
     history = slice_data.until("2017-10-13")
     cutoff = fit_until(history, "2017-10-16")
     model = fit_model(history.until(cutoff), n_estimators=60)
     correction = recent_correction(history, model, "2017-10-16")
-    rows = service_rows(history, dt.date(2017, 10, 16), dt.date(2017, 10, 20))
-    return history, cutoff, model, correction, rows
-
-
-def test_the_correction_is_the_models_error_on_the_days_kept_out_of_its_fit(october):
-    from communia.modules.canteen.evaluate import RECENT_WEIGHT, forecast_rows, recent_drivers
-
-    history, cutoff, model, correction, rows = october
     assert model.last_date_ <= cutoff
     assert set(correction.index) == set(history.attendance["canteen"])
-    assert (correction["days"] == 10).all() and (correction["factor"] != 1).all()
+    assert (correction != 1).all()
     # By hand: served over forecast on the held-out days only (after the fit, up to the end
     # of history), to the power 0.75.
     att = history.attendance.dropna(subset=["served"])
@@ -175,25 +162,7 @@ def test_the_correction_is_the_models_error_on_the_days_kept_out_of_its_fit(octo
     held = held[held["served"] > 0].assign(forecast=model.predict(held))
     sums = held.groupby("canteen")[["served", "forecast"]].sum()
     expected = (sums["served"] / sums["forecast"]).clip(0.5, 2) ** RECENT_WEIGHT
-    assert correction["factor"].to_dict() == pytest.approx(expected.to_dict())
-
-    table = forecast_rows(model, rows, 0.95, correction)
-    plain = model.predict(rows) * rows["canteen"].map(correction["factor"]).to_numpy()
-    assert np.array_equal(table["forecast"], np.round(plain, 1))
-    assert np.array_equal(table["order"], model.predict_quantile(rows, 0.95, point=plain))
-    # The manager is told why: the recent level comes first among the drivers.
-    drivers = recent_drivers(table, model.explain(rows))
-    for row, factor in zip(drivers, table["recent_factor"], strict=True):
-        label, meals = row[0]
-        pct = round((factor - 1) * 100)
-        assert label == f"niveau récent : {pct:+d} % d'après les 10 derniers jours de service"
-        assert np.sign(meals) == np.sign(factor - 1) and len(row) == 4
-
-
-def test_the_correction_cannot_see_past_the_end_of_history(slice_data, october):
-    from communia.modules.canteen.evaluate import forecast_period, recent_correction
-
-    history, cutoff, model, correction, rows = october
+    assert correction.to_dict() == pytest.approx(expected.to_dict())
     # Whatever is served after the history's last day changes nothing.
     att = slice_data.attendance
     later = att["date"] > history.last_date
@@ -201,16 +170,13 @@ def test_the_correction_cannot_see_past_the_end_of_history(slice_data, october):
         slice_data, attendance=att.assign(served=att["served"].where(~later, 0.0))
     ).until(history.last_date)
     assert recent_correction(changed, model, "2017-10-16").equals(correction)
-    # With the days of the period in the history, the period is not corrected (it would
-    # learn from its own days), and the model is fitted on the whole history.
-    table = forecast_period(slice_data.until("2017-10-20"), "2017-10-16", "2017-10-20")
-    assert (table["recent_factor"] == 1.0).all() and (table["recent_days"] == 0).all()
+    # With the days of the period in the history, no correction: it would use its own days.
     assert recent_correction(slice_data, model, "2017-10-16").empty
 
 
-def test_forecast_8_weeks_ahead_is_unchanged_by_the_weekly_correction(tmp_path, nantes_slice):
+def test_forecast_8_weeks_ahead_is_the_plain_model(tmp_path, nantes_slice):
     """The issue's interface with history ending 8+ weeks before the period: the model
-    fitted on the whole history, its forecast and order, no correction (the path before)."""
+    fitted on the whole history, its forecast and order, no correction."""
     from click.testing import CliRunner
 
     from communia.cli.main import cli
@@ -234,7 +200,7 @@ def test_forecast_8_weeks_ahead_is_unchanged_by_the_weekly_correction(tmp_path, 
     assert np.array_equal(table["order"], model.predict_quantile(rows, 0.95, point=point))
 
 
-def test_product_replay_refits_every_week_as_the_retraining_job(slice_data):
+def test_product_replay_refits_as_a_retraining_job_would(slice_data):
     from communia.modules.canteen.evaluate import fit_until, weekly_backtest
 
     period = {"train_end": "2017-07-07", "test_start": "2017-09-01", "test_end": "2017-10-20"}

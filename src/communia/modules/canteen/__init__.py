@@ -93,14 +93,8 @@ CARD = AlgorithmCard(
         "de repas prévus (plus de repas en plus pour une grande cantine, mais moins en "
         "proportion). Au niveau de service 95 %, la cantine ne doit manquer de repas qu'environ "
         "un jour sur vingt. Le modèle est réentraîné en arrière-plan à chaque nouvel import "
-        "de fréquentation. Pour la ou les semaines qui suivent l'historique (au plus 21 jours "
-        "après, même année scolaire), le modèle apprend sans les 10 derniers jours de service "
-        "et la prévision de chaque cantine est corrigée de son écart sur ces jours (repas "
-        "servis / repas prévus, à la puissance 0,75, soit les trois quarts de l'écart "
-        "environ) ; une prévision plus lointaine n'est pas corrigée. Pour chaque jour, "
-        "l'écran indique les principaux facteurs de la prévision (par exemple « menu "
-        "végétarien : −9 repas » ou « niveau récent : +6 % d'après les 10 derniers jours de "
-        "service »)."
+        "de fréquentation. Pour chaque jour, l'écran indique les principaux facteurs de la "
+        "prévision (par exemple « menu végétarien : −9 repas »)."
     ),
     human_oversight=(
         "Le gestionnaire de la restauration valide et peut modifier chaque commande avant "
@@ -111,7 +105,7 @@ CARD = AlgorithmCard(
     model=(
         "Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune"
     ),
-    model_version="canteen-gbm-3",
+    model_version="canteen-gbm-2",
     risks=(
         "Un événement non saisi (grève, sortie) peut provoquer un manque ou un surplus ce jour-là.",
         "Une cantine nouvelle ou profondément modifiée est prévue avec moins de précision.",

@@ -70,11 +70,8 @@ def save_model(
     *,
     data_rows: int = 0,
     fingerprint: str = "",
-    recent_last_date=None,
 ) -> Path:
-    """Write the fitted model to ``path`` atomically. ``recent_last_date``: the last day of
-    the history whose latest service days were kept out of the fit to measure the recent
-    level (``evaluate.fit_until``), when they were."""
+    """Write the fitted model to ``path`` atomically."""
     path = Path(path)
     if not hasattr(model, "booster_"):
         raise InvalidInput("Le modèle n'est pas entraîné : rien à enregistrer.")
@@ -89,7 +86,6 @@ def save_model(
             "history_last_date": str(model.last_date_.date()),
             "history_rows": int(data_rows),
             "history_fingerprint": fingerprint,
-            "recent_last_date": None if recent_last_date is None else str(recent_last_date.date()),
         },
         "params": params,
         "codes": model.codes_,

@@ -11,9 +11,10 @@ A second, separate table shows the manager's weekly workflow (horizon one week, 
 issue's target): the model fitted once for the period, each week forecast on the Friday
 before it and corrected by its recent error (``evaluate.weekly_backtest``).
 
-``--refit-every K`` prints instead the product path of that weekly workflow: the model
-refitted every K weeks exactly as the retraining job does, with the correction (the product)
-and without it (the product before the correction), one line per distinct test period:
+``--refit-every K`` prints instead that weekly workflow through the product path: the model
+refitted every K weeks as a retraining job would, with the correction (fitted without the
+latest service days, ``evaluate.fit_until``) and without it (the product as it is: fitted on
+the whole history, not corrected), one line per distinct period:
 
     python -m communia.modules.canteen.bench --data DIR --roles test --refit-every 2 \
         [--periods "automne 2017"] [--variants avec,sans]
@@ -197,7 +198,7 @@ def run_product(
     variants: tuple[bool, ...] = (True, False),
 ) -> str:
     """The weekly workflow through the product path (``weekly_backtest`` with refits), with
-    and without the recent correction, for each distinct test period of ``PERIODS``."""
+    and without the recent correction, for each distinct period of ``PERIODS``."""
     from communia.modules.canteen.evaluate import format_backtest, weekly_backtest
     from communia.modules.canteen.io import load_data
 
@@ -218,7 +219,7 @@ def run_product(
                 refit_every=refit_every,
                 correct=correct,
             )
-            name = "avec correction (produit)" if correct else "sans correction (produit avant)"
+            name = "avec correction" if correct else "sans correction (produit actuel)"
             lines.append((role, f"{label.split(' (')[0]}, {name}", r))
             parts += [f"### Chemin du produit — {role} — {label} — {name}", ""]
             parts += [format_backtest(r, markdown=True), ""]
@@ -226,7 +227,7 @@ def run_product(
     return "\n".join(
         [
             f"### Résumé — horizon 1 semaine, chemin du produit (modèle réentraîné toutes les "
-            f"{refit_every} semaine(s) comme la tâche de réentraînement)",
+            f"{refit_every} semaine(s) , comme le ferait la tâche de réentraînement)",
             "",
             weekly_summary(lines),
             "",

@@ -9,13 +9,12 @@ over-production, which is the comparison the issue's target uses.
 
 :func:`weekly_backtest` replays the manager's weekly workflow instead (horizon one week, not
 the issue's 8-week target): each week forecast on the Friday before it and corrected by the
-canteen's recent error, with the model either fitted once for the period or refitted every week
-as the product's retraining job does.
-
-The weekly correction is one piece shared by the product and the benchmark: for a period that
-starts soon after the end of history, in the same school year (:func:`recent_school_year`), the
-model is fitted without the latest normal service days (:func:`fit_until`) and each canteen's
-forecast is multiplied by its error on those days (:func:`recent_correction`).
+canteen's recent error (:func:`recent_correction`), with the model either fitted once for the
+period or refitted every week or few weeks the way a retraining job would, without the latest
+normal service days (:func:`fit_until`). That replay is a benchmark only: measured through
+refits, the correction did not help enough to be used by the product (see
+``docs/benchmarks/canteen.md``), whose forecasts are those of the model fitted on the whole
+history.
 """
 
 from __future__ import annotations
@@ -43,9 +42,7 @@ __all__ = [
     "recent_factors",
     "recent_school_year",
     "fit_until",
-    "next_service_day",
     "recent_correction",
-    "recent_drivers",
     "metrics",
     "format_backtest",
     "service_rows",
@@ -89,8 +86,7 @@ RECENT_SERVICE_DAYS = 10
 RECENT_WEIGHT = 0.75
 #: The correction applies to a period starting at most this many days after the last day of
 #: history, in the same school year: in weekly use the longest gap is a two-week holiday
-#: between the last Friday served and the Monday after it (17 days). A forecast made 8 weeks
-#: ahead (the issue's targets) is never corrected.
+#: between the last Friday served and the Monday after it (17 days).
 RECENT_MAX_GAP_DAYS = 21
 
 
@@ -213,8 +209,8 @@ def recent_school_year(data: CanteenData, start) -> int | None:
 
 
 def fit_until(data: CanteenData, start, *, days: int = RECENT_SERVICE_DAYS):
-    """The last day of history the model is fitted on to forecast a period starting on
-    ``start``: None (the whole history) when no correction applies; otherwise the day before
+    """The last day of history a weekly replay fits the model on to forecast a period
+    starting on ``start``: None (the whole history) when no correction applies; otherwise the day before
     the ``days``-th latest date with normal service (meals served, no city strike) of the
     current school year, or before its first one when it has fewer: those days are kept out
     of the fit and measure the model's recent error (:func:`recent_correction`)."""
@@ -233,21 +229,6 @@ def fit_until(data: CanteenData, start, *, days: int = RECENT_SERVICE_DAYS):
     return dates[-min(days, len(dates))] - pd.Timedelta(days=1)
 
 
-def next_service_day(data: CanteenData):
-    """The first school day after the history (within 120 days), or None: the period the
-    retraining job prepares the model for."""
-    import datetime as dt
-
-    from communia.modules.canteen.calendar import SchoolCalendar
-
-    if data.attendance.empty:
-        return None
-    first = data.last_date.date() + dt.timedelta(days=1)
-    cal = SchoolCalendar(zone=data.zone, commune_holidays=data.holidays)
-    days = cal.service_days(first, first + dt.timedelta(days=120), wednesdays=True)
-    return days[0] if days else None
-
-
 def recent_correction(
     data: CanteenData,
     model,
@@ -255,55 +236,30 @@ def recent_correction(
     *,
     days: int = RECENT_SERVICE_DAYS,
     weight: float = RECENT_WEIGHT,
-) -> pd.DataFrame:
-    """Per canteen (index), the ``factor`` its forecast is multiplied by for a period
-    starting on ``start``, and the number of service ``days`` it was measured on: the
-    model's error on the days of history after its own last day (out of sample), up to the
-    end of ``data`` (:func:`recent_factors`). Empty when no correction applies."""
+) -> pd.Series:
+    """Per canteen, the factor its forecast is multiplied by for a period starting on
+    ``start``: the model's error on the days of history after its own last day (out of
+    sample), up to the end of ``data`` (:func:`recent_factors`). Empty when no correction
+    applies."""
     import pandas as pd
 
     year = recent_school_year(data, start)
     normal = _normal_served(data)
     after = normal[normal["date"] > model.last_date_]
     if year is None or after.empty:
-        return pd.DataFrame({"factor": pd.Series(dtype=float), "days": pd.Series(dtype=int)})
+        return pd.Series(dtype=float, name="factor")
     recent = after[["date", "canteen", "served"]].assign(forecast=model.predict(after))
     return recent_factors(recent, data.last_date, year, days=days, weight=weight)
 
 
-def forecast_rows(
-    model, rows: pd.DataFrame, service_level: float, correction: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The model's forecast of ``rows``, multiplied by each canteen's recent ``correction``
-    factor when given (columns ``recent_factor`` and ``recent_days``), and the order at
-    ``service_level`` from that forecast."""
+def forecast_rows(model, rows: pd.DataFrame, service_level: float) -> pd.DataFrame:
     import numpy as np
 
-    out = rows.copy()
-    out["recent_factor"], out["recent_days"] = 1.0, 0
-    if correction is not None and len(correction):
-        out["recent_factor"] = out["canteen"].map(correction["factor"]).fillna(1.0)
-        out["recent_days"] = out["canteen"].map(correction["days"]).fillna(0).astype(int)
-    point = model.predict(rows) * out["recent_factor"].to_numpy()
+    point = model.predict(rows)
     order = model.predict_quantile(rows, service_level, point=point)
+    out = rows.copy()
     out["forecast"] = np.round(point, 1)
     out["order"] = order
-    return out
-
-
-def recent_drivers(table: pd.DataFrame, drivers: list) -> list:
-    """The model's drivers of each row of a :func:`forecast_rows` table, with the recent
-    correction first when it applies: « niveau récent : +6 % d'après les 10 derniers jours
-    de service » and the meals it adds."""
-    out = []
-    for factor, days, forecast, row in zip(
-        table["recent_factor"], table["recent_days"], table["forecast"], drivers, strict=True
-    ):
-        pct = round((factor - 1) * 100)
-        if days and pct:
-            label = f"niveau récent : {pct:+d} % d'après les {days} derniers jours de service"
-            row = [(label, float(forecast - forecast / factor)), *row]
-        out.append(row)
     return out
 
 
@@ -315,20 +271,16 @@ def forecast_period(
     service_level: float = 0.95,
     model=None,
 ) -> pd.DataFrame:
-    """Columns ``date, canteen, forecast, order`` (and the ``recent_factor`` applied) for
-    every canteen and service day. Without ``model``, the model is fitted as the weekly
-    correction requires (:func:`fit_until`): on the whole history unless the period starts
-    soon after it in the same school year."""
+    """Columns ``date, canteen, forecast, order`` for every canteen and service day."""
     start, end = _parse_day(start, "de début"), _parse_day(end, "de fin")
     if not 0.5 <= service_level < 1:
         raise InvalidInput("Le niveau de service doit être compris entre 0,5 et 0,999.")
     rows = service_rows(data, start, end)
     if model is None:
-        cutoff = fit_until(data, start)
-        model = fit_model(data if cutoff is None else data.until(cutoff))
+        model = fit_model(data)
     else:
         model.set_params(context=data.context())
-    out = forecast_rows(model, rows, service_level, recent_correction(data, model, start))
+    out = forecast_rows(model, rows, service_level)
     return out.dropna(subset=["forecast"])
 
 
@@ -498,13 +450,12 @@ def recent_factors(
     *,
     days: int = RECENT_SERVICE_DAYS,
     weight: float = RECENT_WEIGHT,
-) -> pd.DataFrame:
-    """Per canteen (index), the correction of the model's forecast by its recent error:
-    ``factor`` = the meals served over the forecast meals on the canteen's last ``days``
-    normal service days up to ``cutoff`` of the same school year, to the power ``weight``
-    (0: no correction, 1: the whole recent ratio), clipped to [0.5, 2]; ``days`` = how many
-    days it was measured on. ``recent`` has ``date, canteen, served, forecast`` for days the
-    model was not fitted on. Canteens without such days: absent."""
+) -> pd.Series:
+    """Per canteen, the correction of the model's forecast by its recent error: the meals
+    served over the forecast meals on the canteen's last ``days`` normal service days up to
+    ``cutoff`` of the same school year, to the power ``weight`` (0: no correction, 1: the
+    whole recent ratio), clipped to [0.5, 2]. ``recent`` has ``date, canteen, served,
+    forecast`` for days the model was not fitted on. Canteens without such days: absent."""
     import pandas as pd
 
     from communia.modules.canteen.features import school_year_series
@@ -513,11 +464,8 @@ def recent_factors(
     r = r[school_year_series(r["date"]) == school_year]
     r = r[(r["served"] > 0) & (r["forecast"] > 0)]
     last = r.sort_values("date").groupby("canteen").tail(days)
-    sums = last.groupby("canteen").agg(
-        served=("served", "sum"), forecast=("forecast", "sum"), days=("served", "size")
-    )
-    factor = (sums["served"] / sums["forecast"]).clip(0.5, 2.0) ** weight
-    return pd.DataFrame({"factor": factor.astype(float), "days": sums["days"].astype(int)})
+    sums = last.groupby("canteen")[["served", "forecast"]].sum()
+    return ((sums["served"] / sums["forecast"]).clip(0.5, 2.0) ** weight).rename("factor")
 
 
 class _ModelPerWeek:
@@ -556,15 +504,14 @@ def weekly_backtest(
     """The manager's weekly workflow (horizon one week, NOT the 8-week horizon of the
     issue's targets): each week of the test period is forecast on the Friday before it,
     with everything served up to that Friday, and corrected by the canteen's recent error
-    (:func:`recent_correction`, as the product does).
+    (:func:`recent_correction`).
 
     ``refit_every=0``: ``model`` was fitted once, on history up to ``train_end``, and is not
     refitted during the period. ``refit_every=k``: the product path, the model refitted every
-    ``k`` weeks exactly as the retraining job does (history to the Friday before, without the
-    days :func:`fit_until` keeps out). ``correct=False`` with refits: the product before the
-    correction (fitted on the whole history to the Friday, not corrected). The "same weekday
-    last week" baseline is refitted every week; the previous-year mean does not change with
-    the horizon."""
+    ``k`` weeks as a retraining job would (history to the Friday before, without the days
+    :func:`fit_until` keeps out). ``correct=False`` with refits: the product as it is (fitted
+    on the whole history to the Friday, not corrected). The "same weekday last week" baseline
+    is refitted every week; the previous-year mean does not change with the horizon."""
     import numpy as np
     import pandas as pd
 
@@ -597,7 +544,7 @@ def weekly_backtest(
         week = keys.iloc[idx]
         plain[idx] = model.predict(week)
         factors = (
-            recent_correction(known, model, monday, days=days, weight=weight)["factor"]
+            recent_correction(known, model, monday, days=days, weight=weight)
             if correct
             else pd.Series(dtype=float)
         )

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
-MODEL_VERSION = "canteen-gbm-3"  # 3: weekly correction by the recent level
+MODEL_VERSION = "canteen-gbm-2"
 
 
 def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
@@ -326,50 +326,39 @@ def _stage(progress, start: float, end: float, message: str):
     return lambda fraction: progress(start + (end - start) * fraction, message)
 
 
-def current_model(commune_id: int, data: CanteenData, progress=None, *, until=None):
-    """The commune's model trained on exactly this history, cut after ``until`` when given
-    (:func:`~communia.modules.canteen.evaluate.fit_until`): the saved one when its watermark
-    (last day, number of rows, digest of the rows) matches, else a new one, trained and
-    saved (``progress(fraction)`` follows the training). Returns ``(model, trained)``;
-    ``trained`` is False when the saved model was reused."""
+def current_model(commune_id: int, data: CanteenData, progress=None):
+    """The commune's model trained on exactly this history: the saved one when its
+    watermark (last day, number of rows, digest of the rows) matches, else a new one,
+    trained and saved (``progress(fraction)`` follows the training). Returns
+    ``(model, trained)``; ``trained`` is False when the saved model was reused."""
     from communia.modules.canteen.artifact import history_fingerprint, load_model, save_model
     from communia.modules.canteen.evaluate import fit_model
 
     path = model_path(commune_id)
-    fit_data = data if until is None else data.until(until)
-    fingerprint = history_fingerprint(fit_data.attendance)
+    fingerprint = history_fingerprint(data.attendance)
     if path.exists():
         try:
             model = load_model(path, context=data.context())
             header = model.header_
             if (
-                model.last_date_ == fit_data.last_date
-                and header.get("history_rows") == len(fit_data.attendance)
+                model.last_date_ == data.last_date
+                and header.get("history_rows") == len(data.attendance)
                 and header.get("history_fingerprint") == fingerprint
             ):
                 return model, False
         except InvalidInput:
             pass  # incompatible version: retrain
-    model = fit_model(fit_data, progress=progress)
-    save_model(
-        model,
-        path,
-        data_rows=len(fit_data.attendance),
-        fingerprint=fingerprint,
-        recent_last_date=None if until is None else data.last_date,
-    )
+    model = fit_model(data, progress=progress)
+    save_model(model, path, data_rows=len(data.attendance), fingerprint=fingerprint)
     return model, True
 
 
 def train_model(commune_id: int, *, actor: str, progress=None) -> dict[str, Any]:
-    """Retrain the commune's model (after an import) for the next school days: on the whole
-    history, or without its latest service days when they will correct the next forecast
-    (:func:`~communia.modules.canteen.evaluate.fit_until`). No database connection is open
-    during training; the model file is replaced atomically."""
+    """Retrain the commune's model on its whole history (after an import), with no database
+    connection open during training; the model file is replaced atomically."""
     import time
 
     from communia.core.db import read_session, write_session
-    from communia.modules.canteen.evaluate import fit_until, next_service_day
 
     if progress:
         progress(0.05, "Lecture de l'historique")
@@ -380,20 +369,14 @@ def train_model(commune_id: int, *, actor: str, progress=None) -> dict[str, Any]
     if progress:
         progress(0.2, "Apprentissage du modèle")
     t0 = time.perf_counter()
-    upcoming = next_service_day(data)
-    until = fit_until(data, upcoming) if upcoming else None
     model, trained = current_model(
-        commune_id,
-        data,
-        progress=_stage(progress, 0.2, 0.95, "Apprentissage du modèle"),
-        until=until,
+        commune_id, data, progress=_stage(progress, 0.2, 0.95, "Apprentissage du modèle")
     )
     seconds = time.perf_counter() - t0
     info = {
         "trained": trained,
         "history_rows": int(len(data.attendance)),
         "history_last_date": f"{data.last_date:%Y-%m-%d}",
-        "fit_last_date": f"{model.last_date_:%Y-%m-%d}",
         "canteens": int(data.attendance["canteen"].nunique()),
         "seconds": round(seconds, 1),
     }
@@ -406,11 +389,6 @@ def train_model(commune_id: int, *, actor: str, progress=None) -> dict[str, Any]
                 commune_id=commune_id,
                 summary=(
                     f"Modèle de prévision des repas réentraîné sur {info['history_rows']} "
-                    f"jours-cantines (jusqu'au {data.last_date:%d/%m/%Y} ; apprentissage "
-                    f"jusqu'au {model.last_date_:%d/%m/%Y}, les jours suivants mesurant "
-                    "le niveau récent)"
-                    if until is not None
-                    else f"Modèle de prévision des repas réentraîné sur {info['history_rows']} "
                     f"jours-cantines (jusqu'au {data.last_date:%d/%m/%Y})"
                 ),
                 model="LightGBM",
@@ -439,13 +417,7 @@ def create_order_sheet(
 
     from communia.core.db import read_session, write_session
     from communia.modules.canteen.estimators import shortage_risk
-    from communia.modules.canteen.evaluate import (
-        fit_until,
-        forecast_rows,
-        recent_correction,
-        recent_drivers,
-        service_rows,
-    )
+    from communia.modules.canteen.evaluate import forecast_rows, service_rows
 
     with read_session() as session:
         data = commune_data(session, commune_id)
@@ -455,20 +427,17 @@ def create_order_sheet(
     if progress:
         progress(0.1, "Apprentissage du modèle")
     model, _ = current_model(
-        commune_id,
-        data,
-        progress=_stage(progress, 0.1, 0.7, "Apprentissage du modèle"),
-        until=fit_until(data, start),
+        commune_id, data, progress=_stage(progress, 0.1, 0.7, "Apprentissage du modèle")
     )
     if progress:
         progress(0.7, "Prévision de la période")
-    table = forecast_rows(model, rows, service_level, recent_correction(data, model, start))
+    table = forecast_rows(model, rows, service_level)
     table = table.dropna(subset=["forecast"]).reset_index(drop=True)
     keys = table[["date", "canteen"]]
     table["risk"] = shortage_risk(
         model, keys, table["forecast"].to_numpy(), table["order"].to_numpy()
     )
-    drivers = recent_drivers(table, model.explain(keys))
+    drivers = model.explain(keys)
     with write_session() as session:
         ids = _canteen_ids(session, commune_id)
         run = ForecastRun(

@@ -119,9 +119,6 @@ def _model_status(commune_id: int) -> dict:
                 "trained_at": dt.datetime.fromisoformat(header["trained_at"]),
                 "last_date": dt.date.fromisoformat(header["history_last_date"]),
                 "rows": header.get("history_rows", 0),
-                "recent_until": dt.date.fromisoformat(header["recent_last_date"])
-                if header.get("recent_last_date")
-                else None,
             }
         except (CommuniaError, KeyError, ValueError):
             out["header"] = None
