@@ -65,3 +65,4 @@ bench-assistant: ## citizen assistant: right fiche, right service, emergencies, 
 
 bench-canteen:  ## meal forecasts on Nantes: model vs naive baselines vs human orders
 	$(VENV_PY) -m communia.modules.canteen.bench --data ../shared/data/cantine/nantes --out docs/benchmarks/canteen-raw.md
+	$(VENV_PY) -m communia.modules.canteen.bench --data ../shared/data/cantine/nantes --roles test --refit-every 2 --out docs/benchmarks/canteen-product-raw.md

@@ -10,6 +10,14 @@ history ending at least 8 weeks before the period it forecasts (the issue's targ
 A second, separate table shows the manager's weekly workflow (horizon one week, not the
 issue's target): the model fitted once for the period, each week forecast on the Friday
 before it and corrected by its recent error (``evaluate.weekly_backtest``).
+
+``--refit-every K`` prints instead that weekly workflow through the product path: the model
+refitted every K weeks as a retraining job would, with the correction (fitted without the
+latest service days, ``evaluate.fit_until``) and without it (the product as it is: fitted on
+the whole history, not corrected), one line per distinct period:
+
+    python -m communia.modules.canteen.bench --data DIR --roles test --refit-every 2 \
+        [--periods "automne 2017"] [--variants avec,sans]
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import argparse
 import sys
 import time
 
-__all__ = ["PERIODS", "run", "main", "summary", "weekly_summary"]
+__all__ = ["PERIODS", "run", "run_product", "main", "summary", "weekly_summary"]
 
 #: (role, label, train_end, test_start, test_end)
 PERIODS = (
@@ -181,13 +189,71 @@ def run(data_dir: str, *, roles: tuple[str, ...] = ("validation", "test")) -> st
     )
 
 
+def run_product(
+    data_dir: str,
+    *,
+    refit_every: int,
+    roles: tuple[str, ...] = ("test",),
+    labels: tuple[str, ...] = (),
+    variants: tuple[bool, ...] = (True, False),
+) -> str:
+    """The weekly workflow through the product path (``weekly_backtest`` with refits), with
+    and without the recent correction, for each distinct period of ``PERIODS``."""
+    from communia.modules.canteen.evaluate import format_backtest, weekly_backtest
+    from communia.modules.canteen.io import load_data
+
+    data = load_data(data_dir)
+    seen, lines, parts = set(), [], []
+    for role, label, train_end, start, end in PERIODS:
+        if role not in roles or (start, end) in seen:
+            continue
+        if labels and not any(label.startswith(x) for x in labels):
+            continue
+        seen.add((start, end))
+        for correct in variants:
+            r = weekly_backtest(
+                data,
+                train_end=train_end,
+                test_start=start,
+                test_end=end,
+                refit_every=refit_every,
+                correct=correct,
+            )
+            name = "avec correction" if correct else "sans correction (produit actuel)"
+            lines.append((role, f"{label.split(' (')[0]}, {name}", r))
+            parts += [f"### Chemin du produit — {role} — {label} — {name}", ""]
+            parts += [format_backtest(r, markdown=True), ""]
+            print("\n".join(parts[-3:]), file=sys.stderr, flush=True)
+    return "\n".join(
+        [
+            f"### Résumé — horizon 1 semaine, chemin du produit (modèle réentraîné toutes les "
+            f"{refit_every} semaine(s) , comme le ferait la tâche de réentraînement)",
+            "",
+            weekly_summary(lines),
+            "",
+        ]
+        + parts
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Banc d'essai de la prévision des repas")
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", default=None)
     parser.add_argument("--roles", default="validation,test")
+    parser.add_argument("--refit-every", type=int, default=0)
+    parser.add_argument("--periods", default="", help="débuts de libellés, séparés par ,")
+    parser.add_argument("--variants", default="avec,sans", help="avec et/ou sans correction")
     args = parser.parse_args(argv)
-    text = run(args.data, roles=tuple(args.roles.split(",")))
+    roles = tuple(args.roles.split(","))
+    if args.refit_every:
+        labels = tuple(x for x in args.periods.split(",") if x)
+        variants = tuple(v == "avec" for v in args.variants.split(","))
+        text = run_product(
+            args.data, refit_every=args.refit_every, roles=roles, labels=labels, variants=variants
+        )
+    else:
+        text = run(args.data, roles=roles)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")

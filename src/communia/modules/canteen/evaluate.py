@@ -8,8 +8,13 @@ short of as many meals as the human orders did (same total shortage) with its
 over-production, which is the comparison the issue's target uses.
 
 :func:`weekly_backtest` replays the manager's weekly workflow instead (horizon one week, not
-the issue's 8-week target): the model fitted once, each week forecast on the Friday before it
-and corrected by the canteen's recent error (:func:`recent_factors`).
+the issue's 8-week target): each week forecast on the Friday before it and corrected by the
+canteen's recent error (:func:`recent_correction`), with the model either fitted once for the
+period or refitted every week or few weeks the way a retraining job would, without the latest
+normal service days (:func:`fit_until`). That replay is a benchmark only: measured through
+refits, the correction did not help enough to be used by the product (see
+``docs/benchmarks/canteen.md``), whose forecasts are those of the model fitted on the whole
+history.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ __all__ = [
     "backtest",
     "weekly_backtest",
     "recent_factors",
+    "recent_school_year",
+    "fit_until",
+    "recent_correction",
     "metrics",
     "format_backtest",
     "service_rows",
@@ -76,6 +84,10 @@ PREVIOUS_YEAR = "Référence : moyenne du même jour, année précédente"
 #: ``RECENT_SERVICE_DAYS`` service days, to the power ``RECENT_WEIGHT`` (validation periods).
 RECENT_SERVICE_DAYS = 10
 RECENT_WEIGHT = 0.75
+#: The correction applies to a period starting at most this many days after the last day of
+#: history, in the same school year: in weekly use the longest gap is a two-week holiday
+#: between the last Friday served and the Monday after it (17 days).
+RECENT_MAX_GAP_DAYS = 21
 
 
 def metrics(method: str, served: np.ndarray, order: np.ndarray) -> Metrics:
@@ -173,6 +185,71 @@ def fit_model(data: CanteenData, progress=None, **params):
 
     X, y = _history_xy(data)
     return GradientBoostingForecaster(context=data.context(), **params).fit(X, y, progress=progress)
+
+
+def _normal_served(data: CanteenData) -> pd.DataFrame:
+    """Canteen-days of the history with meals served, city strike days left out."""
+    att = data.attendance.dropna(subset=["served"])
+    return att[~att["date"].isin(_city_strikes(data))].reset_index(drop=True)
+
+
+def recent_school_year(data: CanteenData, start) -> int | None:
+    """The school year whose latest service days correct a period starting on ``start``:
+    that of the last day of history when ``start`` comes after it by at most
+    ``RECENT_MAX_GAP_DAYS`` days in the same school year; otherwise None (no correction)."""
+    import pandas as pd
+
+    from communia.modules.canteen.features import school_year_series
+
+    last, start = data.last_date, pd.Timestamp(start)
+    if pd.isna(last) or not last < start <= last + pd.Timedelta(days=RECENT_MAX_GAP_DAYS):
+        return None
+    years = school_year_series(pd.Series([last, start]))
+    return int(years.iloc[0]) if years.iloc[0] == years.iloc[1] else None
+
+
+def fit_until(data: CanteenData, start, *, days: int = RECENT_SERVICE_DAYS):
+    """The last day of history a weekly replay fits the model on to forecast a period
+    starting on ``start``: None (the whole history) when no correction applies; otherwise the day before
+    the ``days``-th latest date with normal service (meals served, no city strike) of the
+    current school year, or before its first one when it has fewer: those days are kept out
+    of the fit and measure the model's recent error (:func:`recent_correction`)."""
+    import pandas as pd
+
+    from communia.modules.canteen.features import school_year_series
+
+    year = recent_school_year(data, start)
+    if year is None:
+        return None
+    normal = _normal_served(data)
+    normal = normal[normal["served"] > 0]
+    dates = sorted(set(normal.loc[school_year_series(normal["date"]) == year, "date"]))
+    if not dates:
+        return None
+    return dates[-min(days, len(dates))] - pd.Timedelta(days=1)
+
+
+def recent_correction(
+    data: CanteenData,
+    model,
+    start,
+    *,
+    days: int = RECENT_SERVICE_DAYS,
+    weight: float = RECENT_WEIGHT,
+) -> pd.Series:
+    """Per canteen, the factor its forecast is multiplied by for a period starting on
+    ``start``: the model's error on the days of history after its own last day (out of
+    sample), up to the end of ``data`` (:func:`recent_factors`). Empty when no correction
+    applies."""
+    import pandas as pd
+
+    year = recent_school_year(data, start)
+    normal = _normal_served(data)
+    after = normal[normal["date"] > model.last_date_]
+    if year is None or after.empty:
+        return pd.Series(dtype=float, name="factor")
+    recent = after[["date", "canteen", "served"]].assign(forecast=model.predict(after))
+    return recent_factors(recent, data.last_date, year, days=days, weight=weight)
 
 
 def forecast_rows(model, rows: pd.DataFrame, service_level: float) -> pd.DataFrame:
@@ -391,62 +468,96 @@ def recent_factors(
     return ((sums["served"] / sums["forecast"]).clip(0.5, 2.0) ** weight).rename("factor")
 
 
+class _ModelPerWeek:
+    """Orders of a weekly replay: each row's from the model its week was forecast with."""
+
+    def __init__(self, by_monday: dict):
+        self.by_monday = by_monday
+
+    def predict_quantile(self, X: pd.DataFrame, level: float, *, point: np.ndarray):
+        import numpy as np
+        import pandas as pd
+
+        out = np.full(len(X), np.nan)
+        mondays = X["date"] - pd.to_timedelta(X["date"].dt.day_of_week, unit="D")
+        for monday, idx in X.groupby(mondays).indices.items():
+            out[idx] = self.by_monday[monday].predict_quantile(
+                X.iloc[idx], level, point=np.asarray(point)[idx]
+            )
+        return out
+
+
 def weekly_backtest(
     data: CanteenData,
-    model,
+    model=None,
     *,
     train_end,
     test_start,
     test_end,
     service_level: float = 0.95,
+    refit_every: int = 0,
+    correct: bool = True,
     days: int = RECENT_SERVICE_DAYS,
     weight: float = RECENT_WEIGHT,
+    model_params: dict | None = None,
 ) -> BacktestResult:
     """The manager's weekly workflow (horizon one week, NOT the 8-week horizon of the
     issue's targets): each week of the test period is forecast on the Friday before it,
-    with everything served up to that Friday. ``model`` was fitted once, on history up to
-    ``train_end``, and is not refitted during the period; its forecast is corrected by its
-    recent error (:func:`recent_factors`). The "same weekday last week" baseline is refitted
-    every week; the previous-year mean does not change with the horizon."""
+    with everything served up to that Friday, and corrected by the canteen's recent error
+    (:func:`recent_correction`).
+
+    ``refit_every=0``: ``model`` was fitted once, on history up to ``train_end``, and is not
+    refitted during the period. ``refit_every=k``: the product path, the model refitted every
+    ``k`` weeks as a retraining job would (history to the Friday before, without the days
+    :func:`fit_until` keeps out). ``correct=False`` with refits: the product as it is (fitted
+    on the whole history to the Friday, not corrected). The "same weekday last week" baseline
+    is refitted every week; the previous-year mean does not change with the horizon."""
     import numpy as np
     import pandas as pd
 
     from communia.modules.canteen.estimators import PreviousYearBaseline, SameWeekdayBaseline
-    from communia.modules.canteen.features import school_year_series
 
     train_end, test_start, test_end = _check_period(train_end, test_start, test_end)
-    t0 = time.perf_counter()
+    if model is None and not refit_every:
+        raise InvalidInput("Sans réentraînement, il faut le modèle appris une fois.")
     history = data.until(train_end)
     test = _test_rows(data, history, test_start, test_end)
     ctx = data.context()
-    # Everything served after the model's history: its out-of-sample forecasts feed the
-    # correction (normal days only: no city strike, no declared closure).
-    att = data.attendance
-    after = att[(att["date"] > pd.Timestamp(train_end)) & (att["date"] <= pd.Timestamp(test_end))]
-    after = after.dropna(subset=["served"])
-    after = after[~after["date"].isin(_city_strikes(data))].reset_index(drop=True)
-    recent = after[["date", "canteen", "served"]].assign(
-        forecast=model.predict(after) if len(after) else np.zeros(0)
-    )
     keys = test[["date", "canteen"]].reset_index(drop=True)
     served = test["served"].to_numpy()
     human = test["ordered"].to_numpy()
-    plain = model.predict(keys)
-    ok = np.isfinite(plain)
-    keys, served, human, plain = keys[ok].reset_index(drop=True), served[ok], human[ok], plain[ok]
-    point = plain.copy()
+    plain = np.full(len(keys), np.nan)
+    point = np.full(len(keys), np.nan)
     mondays = keys["date"] - pd.to_timedelta(keys["date"].dt.day_of_week, unit="D")
     weeks = keys.groupby(mondays).indices  # Monday -> row positions
-    for monday, idx in weeks.items():
-        cutoff = monday - pd.Timedelta(days=3)  # the Friday before
+    by_monday, fit_seconds, predict_seconds = {}, 0.0, 0.0
+    for n, (monday, idx) in enumerate(sorted(weeks.items())):
+        known = data.until(monday - pd.Timedelta(days=3))  # up to the Friday before
+        if refit_every and n % refit_every == 0:
+            cutoff = fit_until(known, monday, days=days) if correct else None
+            t0 = time.perf_counter()
+            model = fit_model(
+                known if cutoff is None else known.until(cutoff), **(model_params or {})
+            )
+            fit_seconds += time.perf_counter() - t0
+        t0 = time.perf_counter()
         week = keys.iloc[idx]
-        year = int(school_year_series(week["date"]).iloc[0])
-        factors = recent_factors(recent, cutoff, year, days=days, weight=weight)
+        plain[idx] = model.predict(week)
+        factors = (
+            recent_correction(known, model, monday, days=days, weight=weight)
+            if correct
+            else pd.Series(dtype=float)
+        )
         point[idx] = plain[idx] * week["canteen"].map(factors).fillna(1.0).to_numpy()
-    predict_seconds = time.perf_counter() - t0
+        predict_seconds += time.perf_counter() - t0
+        by_monday[monday] = model
+    ok = np.isfinite(plain)
+    keys, served, human = keys[ok].reset_index(drop=True), served[ok], human[ok]
+    plain, point = plain[ok], point[ok]
+    weeks = keys.groupby(keys["date"] - pd.to_timedelta(keys["date"].dt.day_of_week, unit="D"))
     same_week = np.full(len(keys), np.nan)
     X_all, y_all = _history_xy(data)
-    for monday, idx in weeks.items():
+    for monday, idx in weeks.indices.items():
         past = (X_all["date"] <= monday - pd.Timedelta(days=3)).to_numpy()
         same_week[idx] = (
             SameWeekdayBaseline(context=ctx).fit(X_all[past], y_all[past]).predict(keys.iloc[idx])
@@ -455,7 +566,7 @@ def weekly_backtest(
     prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
     rows, equal, order = _score(
         data,
-        model,
+        _ModelPerWeek(by_monday),
         keys,
         served,
         human,
@@ -480,7 +591,7 @@ def weekly_backtest(
         service_level,
         rows,
         equal,
-        0.0,
+        fit_seconds,
         predict_seconds,
         frame,
         model,
