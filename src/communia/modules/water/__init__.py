@@ -88,7 +88,11 @@ CARD = AlgorithmCard(
         "fuites simulées sur chaque nœud du modèle EPANET ; la conduite proposée est celle qui "
         "maximise la probabilité que la fuite soit à moins de 300 m ; le changement est mesuré "
         "par rapport à des instants postérieurs à la fuite ou à la réparation précédente de la "
-        "zone. Si cette probabilité reste sous 50 %, l'alerte attend un jour au plus et la "
+        "zone ; si l'endroit trouvé est celui d'une fuite déjà signalée dans la zone (elle "
+        "grossit, ou cache une nouvelle fuite), l'effet simulé de celle-ci est mis de côté et "
+        "un autre endroit, à plus de 300 m, est retenu s'il est assez probable (70 %). "
+        "Si cette probabilité reste sous 50 %, l'alerte attend une demi-journée au plus (une "
+        "fuite brusque est signalée moins de 24 h après son début estimé) et la "
         "localisation est refaite ; une hausse qui n'atteint jamais 1 m³/h "
         "n'est pas signalée. Une fuite qui grossit est relocalisée chaque semaine : une seconde "
         "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
@@ -110,7 +114,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-3",
+    model_version="water-4",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
@@ -119,6 +123,8 @@ CARD = AlgorithmCard(
         "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres) : sur des années "
         "simulées avec un autre écart tiré au hasard, une partie des fuites brusques est placée "
         "à 400–700 m de la vraie conduite (fausse alerte et fuite manquée à la fois).",
+        "Une nouvelle fuite proche d'une fuite déjà signalée et non réparée peut être placée "
+        "trop loin, l'effet de la fuite signalée étant mis de côté pour la chercher.",
     ),
 )
 

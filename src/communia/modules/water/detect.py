@@ -471,11 +471,21 @@ class BalanceCusumDetector:
     #: ``relocate_margin`` above the previous place's
     max_relocations: int = 1
     #: below this confidence (posterior mass within 300 m) no alarm is sent yet: the place is
-    #: re-estimated every day until it is clearer, for at most ``max_hold_days``
+    #: re-estimated every ``max_hold_days`` (at most every day) until it is clearer
     min_alarm_conf: float = 0.5
-    #: a held alarm is sent anyway after this many days (a leak is never kept silent; one
-    #: more day of data barely sharpens the place, and waiting costs the leak's volume)
-    max_hold_days: float = 1.0
+    #: a held alarm is sent anyway after this many days (a leak is never kept silent; more
+    #: data barely sharpens the place, waiting costs the leak's volume, and an abrupt leak
+    #: must reach a crew within the day)
+    max_hold_days: float = 0.5
+    #: an abrupt leak's held alarm is sent at the latest this many hours after its estimated
+    #: start: the hourly start estimate can be up to an hour late and the alarm is stamped
+    #: at the end of its hour (plus the cleaning look-ahead), so it leaves within 24 h
+    abrupt_send_hours: float = 22.0
+    #: a new event whose place falls within 300 m of a leak already reported in the area
+    #: (since its last repair) is most often that leak growing, or a new leak hidden by it:
+    #: the reported leaks' signatures are then set aside and the place searched again; the
+    #: new place is kept if it is > 300 m from them with at least this confidence
+    joint_min_conf: float = 0.7
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -633,6 +643,7 @@ def detect_leaks(
             t_end,
             flow,
             since=None,
+            active=None,
             area=area,
             area_sensors=area_sensors,
             candidates=candidates,
@@ -674,12 +685,24 @@ def detect_leaks(
                     )
                 ]
             use_flow = flow if detector.loc_use_flow else None
+            dmat = network.pipe_distances()
             conf = -1.0
             for delta, weights in changes:
                 i, p = locate(delta, weights, lib, network, candidates, flow=use_flow)
-                c = float(p[network.pipe_distances()[i] <= 300.0].sum())
+                c = float(p[dmat[i] <= 300.0].sum())
                 if c > conf:
                     pipe_i, post, conf = i, p, c
+            if active and min(dmat[pipe_i, j] for j in active) <= 300.0:
+                # the change looks like a leak already reported in the area (growing, or
+                # hiding a new one): set its signature aside and look again elsewhere
+                for delta, weights in changes:
+                    i, p = locate(
+                        delta, weights, lib, network, candidates, flow=use_flow, nuisance=active
+                    )
+                    c = float(p[dmat[i] <= 300.0].sum())
+                    far = min(dmat[i, j] for j in active) > 300.0
+                    if far and c >= detector.joint_min_conf:
+                        pipe_i, post, conf = i, p, c
             order = np.argsort(-post)[:10]
             return pipe_i, conf, [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
 
@@ -692,8 +715,10 @@ def detect_leaks(
                 part = series.loc[start:t_end]
             return float(max(part.mean() - level0, 0.0)) if len(part) else 0.0
 
+        active: list[int] = []  # places reported in the area since its last repair
         for n_ev, ev in enumerate(events):
             if ev["kind"] != "leak":
+                active = []
                 continue
             level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
             # the area's previous change (leak or repair): pressure references stay after it
@@ -722,11 +747,17 @@ def detect_leaks(
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
             pipe_i, confidence, top = localise(
-                start, t_det, window_flow(start, t_det, level0), since
+                start, t_det, window_flow(start, t_det, level0), since, active
             )
-            # too uncertain a place: no crew sent yet; re-located every day until it is
-            # clear enough (or the next event in the area)
+            # too uncertain a place: no crew sent yet; re-located after ``hold`` (half a day,
+            # less for an abrupt leak), then sent (or dropped at the next event in the area)
             pending = confidence < detector.min_alarm_conf
+            hold = pd.Timedelta(days=detector.max_hold_days)
+            if start - series.index[0] > pd.Timedelta(days=1) > t_det - start:
+                # abrupt leak (alarm within a day of its start): a crew within the day
+                hold = min(hold, start + pd.Timedelta(hours=detector.abrupt_send_hours) - t_det)
+            if pending and hold < pd.Timedelta(hours=1):
+                pending = False
             if not pending:
                 alarms.append(
                     _alarm(
@@ -751,8 +782,8 @@ def detect_leaks(
             t_chk = t_det
             dmat = network.pipe_distances()
             while detector.max_relocations > len(issued) - 1:
-                step = 1.0 if pending else detector.relocate_every_days
-                t_chk = t_chk + pd.Timedelta(days=step)
+                step = hold if pending else pd.Timedelta(days=detector.relocate_every_days)
+                t_chk = t_chk + step
                 if t_chk >= min(nxt, last_time):
                     break
                 now = float(series.loc[t_chk - pd.Timedelta(hours=23) : t_chk].mean()) - level0
@@ -760,10 +791,9 @@ def detect_leaks(
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
                     new_i, new_conf, new_top = localise(
-                        start, t_chk, window_flow(start, t_chk, level0), since
+                        start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
-                    held = (t_chk - t_det) / pd.Timedelta(days=1)
-                    if new_conf < detector.min_alarm_conf and held < detector.max_hold_days:
+                    if new_conf < detector.min_alarm_conf and t_chk - t_det < hold:
                         continue
                     pending = False
                     loc_flow = now
@@ -771,7 +801,7 @@ def detect_leaks(
                     if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
                         continue
                     new_i, new_conf, new_top = localise(
-                        start, t_chk, window_flow(start, t_chk, level0), since
+                        start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
                     loc_flow = now
                     if min(dmat[new_i, j] for j in issued) <= 300.0:
@@ -801,6 +831,7 @@ def detect_leaks(
                         level0,
                     )
                 )
+            active += issued
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
 

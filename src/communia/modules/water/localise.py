@@ -258,6 +258,7 @@ def locate(
     scale: pd.Series | None = None,
     flow: float | None = None,
     flow_tol: float = 0.5,
+    nuisance: list[int] | None = None,
 ) -> tuple[int, np.ndarray]:
     """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices).
 
@@ -267,6 +268,10 @@ def locate(
     too: each candidate's signature is scaled by a leak flow within ``flow × (1 ± flow_tol)``
     fitted by least squares, and candidates are ranked by the residual; a small leak far from
     every sensor cannot explain a large local pressure drop, nor the reverse.
+
+    ``nuisance``: pipe indices of other leaks that may have changed over the window (leaks
+    already reported in the area and still running); whatever the change shares with their
+    signatures is set aside, like the uniform-demand direction, before ranking.
     """
     import numpy as np
 
@@ -280,10 +285,12 @@ def locate(
         inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
         inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
         obs, s, u = obs * inv, s * inv[None, :], u * inv
-    u = u / (np.linalg.norm(u) + 1e-12)
+    # keep at least 3 directions to rank on (zone C has 3 sensors only)
+    basis = [u, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
+    q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
 
     def perp(x: np.ndarray) -> np.ndarray:
-        return x - np.outer(x @ u, u) if x.ndim == 2 else x - (x @ u) * u
+        return x - (x @ q) @ q.T
 
     obs_p = perp(obs)
     s_p = perp(s)

@@ -53,7 +53,7 @@ __all__ = [
     "evidence_svg",
 ]
 
-MODEL_VERSION = "water-3"
+MODEL_VERSION = "water-4"
 
 
 def _utc(value: Any) -> datetime:
