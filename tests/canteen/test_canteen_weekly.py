@@ -89,19 +89,20 @@ def test_weekly_forecast_uses_nothing_served_after_the_friday_before(
 
 
 def test_bench_tables_keep_the_two_horizons_apart(slice_data, weekly):
+    from communia.core.formatting import fr_number
     from communia.modules.canteen.bench import summary, weekly_summary
-    from communia.modules.canteen.evaluate import backtest, fmt_number
+    from communia.modules.canteen.evaluate import backtest
 
     main = backtest(slice_data, model_params={"n_estimators": 60}, **PERIOD)
     table = summary([("test", "automne 2017", main)])
     assert table.count("\n") == 2 and "jours servis > 0" in table
     served = main.frame[main.frame["served"] > 0]
     mae = np.mean(np.abs(served["forecast"] - served["served"]))
-    assert fmt_number(mae, 2) in table.splitlines()[-1]
+    assert fr_number(mae, 2) in table.splitlines()[-1]
     week_table = weekly_summary([("test", "automne 2017", weekly)])
     plain = next(m for m in weekly.rows if m.method.startswith("Modèle sans correction"))
     assert "modèle + correction récente" in week_table
-    assert fmt_number(plain.mae, 2) in week_table.splitlines()[-1]
+    assert fr_number(plain.mae, 2) in week_table.splitlines()[-1]
 
 
 # --------------------------------------------------------------------------- product path

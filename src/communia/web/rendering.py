@@ -17,19 +17,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
+from communia.core.formatting import fr_number
 from communia.core.registry import load_modules
 
 __all__ = ["templates", "render", "set_flash", "FLASH_COOKIE"]
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
-
-
-def _fr_number(value: Any, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def _fr_datetime(value: Any) -> str:
@@ -53,7 +47,7 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["nombre"] = _fr_number
+    env.filters["nombre"] = fr_number
     env.filters["date_heure"] = _fr_datetime
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)

@@ -60,11 +60,11 @@ PERIODS = (
 
 
 def _mae(result, prefix: str) -> str:
-    from communia.modules.canteen.evaluate import fmt_number
+    from communia.core.formatting import fr_number
 
     for m in result.rows:
         if m.method.startswith(prefix):
-            return fmt_number(m.mae, 2)
+            return fr_number(m.mae, 2)
     return "—"
 
 
@@ -73,19 +73,19 @@ def _served_mae(result, column: str) -> str:
     which leaves out the days a canteen served nothing (closures, strikes)."""
     import numpy as np
 
-    from communia.modules.canteen.evaluate import fmt_number
+    from communia.core.formatting import fr_number
 
     f = result.frame[result.frame["served"] > 0]
-    return fmt_number(float(np.mean(np.abs(f[column] - f["served"]))), 2)
+    return fr_number(float(np.mean(np.abs(f[column] - f["served"]))), 2)
 
 
 def _equal(result) -> str:
-    from communia.modules.canteen.evaluate import fmt_number
+    from communia.core.formatting import fr_number
 
     eq = result.equal_shortage
     return (
-        f"{fmt_number(eq['model_over'])} / {fmt_number(eq['human_over'])} "
-        f"({fmt_number(eq['ratio'] * 100)} %)"
+        f"{fr_number(eq['model_over'])} / {fr_number(eq['human_over'])} "
+        f"({fr_number(eq['ratio'] * 100)} %)"
     )
 
 

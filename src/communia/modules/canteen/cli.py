@@ -88,13 +88,13 @@ def build_cli() -> click.Group:
         table["order"] = table["order"].astype(int)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         table[["date", "canteen", "forecast", "order"]].to_csv(out, index=False)
-        from communia.modules.canteen.evaluate import fmt_number
+        from communia.core.formatting import fr_number
 
         click.echo(
             f"{len(table)} lignes écrites dans {out} : {table['canteen'].nunique()} cantines, "
-            f"{table['date'].nunique()} jours ; {fmt_number(table['forecast'].sum())} repas "
-            f"prévus, {fmt_number(table['order'].sum())} commandés au niveau de service "
-            f"{fmt_number(service_level * 100)} % (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
+            f"{table['date'].nunique()} jours ; {fr_number(table['forecast'].sum())} repas "
+            f"prévus, {fr_number(table['order'].sum())} commandés au niveau de service "
+            f"{fr_number(service_level * 100)} % (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
             f"{time.perf_counter() - t0:.1f} s)."
         )
         if data.report.rejected:

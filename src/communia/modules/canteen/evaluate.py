@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_number
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -46,7 +47,6 @@ __all__ = [
     "metrics",
     "format_backtest",
     "service_rows",
-    "fmt_number",
 ]
 
 
@@ -622,16 +622,11 @@ def _equal_shortage(model, keys, point, served, target_short: float) -> tuple[fl
     return hi, short_over(hi)[1]
 
 
-def fmt_number(value: float, digits: int = 0) -> str:
-    """French number: thin spaces between thousands, decimal comma."""
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-
-
-_fmt = fmt_number
+_fmt = fr_number
 
 
 def _pct(value: float, digits: int = 1) -> str:
-    return fmt_number(value * 100, digits) + " %"
+    return fr_number(value * 100, digits) + " %"
 
 
 def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:

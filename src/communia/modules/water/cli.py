@@ -300,14 +300,16 @@ def water_group() -> click.Group:
         if as_json:
             click.echo(json.dumps(res.to_dict(), default=float, ensure_ascii=False, indent=1))
             return
-        delay = f"{res.mean_delay_h:.1f} h" if res.mean_delay_h is not None else "—"
+        from communia.core.formatting import fr_number, fr_percent
+
+        delay = fr_number(res.mean_delay_h, 1) + " h" if res.mean_delay_h is not None else "—"
         click.echo(
-            f"Score : {res.score_eur:,.2f} € sur {res.max_eur:,.2f} "
-            f"€ possibles ({100 * res.share_of_max:.1f} %)\n"
+            f"Score : {fr_number(res.score_eur, 2)} € sur {fr_number(res.max_eur, 2)} "
+            f"€ possibles ({fr_percent(res.share_of_max)})\n"
             f"Vrais positifs : {res.tp}   faux positifs : {res.fp}   "
             f"fuites manquées : {res.fn}   répétitions : {res.repeats}\n"
-            f"Précision : {res.precision:.2f}   rappel : {res.recall:.2f} "
-            f"  F1 : {res.f1:.2f}   délai moyen : {delay}"
+            f"Précision : {fr_number(res.precision, 2)}   rappel : {fr_number(res.recall, 2)}"
+            f"   F1 : {fr_number(res.f1, 2)}   délai moyen : {delay}"
         )
 
     @water.command(

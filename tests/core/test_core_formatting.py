@@ -1,0 +1,8 @@
+from communia.core.formatting import fr_number, fr_percent
+
+
+def test_french_numbers():
+    assert fr_number(1234567.891, 2) == "1\u202f234\u202f567,89"
+    assert fr_number(-8500) == "-8\u202f500"
+    assert fr_number(None) == "—"
+    assert fr_percent(0.8704) == "87,0\u00a0%"
