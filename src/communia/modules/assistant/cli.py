@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from communia.cli.i18n import t
+from communia.core.formatting import fr_number
 
 
 @click.group(
@@ -64,7 +65,7 @@ def ask_cmd(
         click.echo(f"  [{src['id']}] {src['title']} — {src['url']}")
     click.echo(
         f"(action : {result.action}, service : {result.service or '—'}, "
-        f"confiance : {result.confidence:.2f}, {result.elapsed_ms:.0f} ms)"
+        f"confiance : {fr_number(result.confidence, 2)}, {fr_number(result.elapsed_ms)} ms)"
     )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
+from communia.core.formatting import fr_number
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
 from communia.modules.assistant.emergency import NUMBERS, detect_emergency
@@ -551,7 +552,7 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
             commune_id=commune_id,
             object_type="conversation",
             object_id=conv.id,
-            summary=f"Réponse {result.action} (confiance {result.confidence:.2f})",
+            summary=f"Réponse {result.action} (confiance {fr_number(result.confidence, 2)})",
             details={
                 "sources": [x["id"] for x in result.sources],
                 "service": result.service_slug,

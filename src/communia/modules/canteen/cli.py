@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from communia.cli.i18n import t
+from communia.core.formatting import fr_number
 
 __all__ = ["build_cli"]
 
@@ -88,14 +89,13 @@ def build_cli() -> click.Group:
         table["order"] = table["order"].astype(int)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         table[["date", "canteen", "forecast", "order"]].to_csv(out, index=False)
-        from communia.core.formatting import fr_number
 
         click.echo(
             f"{len(table)} lignes écrites dans {out} : {table['canteen'].nunique()} cantines, "
             f"{table['date'].nunique()} jours ; {fr_number(table['forecast'].sum())} repas "
             f"prévus, {fr_number(table['order'].sum())} commandés au niveau de service "
             f"{fr_number(service_level * 100)} % (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
-            f"{time.perf_counter() - t0:.1f} s)."
+            f"{fr_number(time.perf_counter() - t0, 1)} s)."
         )
         if data.report.rejected:
             click.echo(
@@ -161,7 +161,8 @@ def build_cli() -> click.Group:
             fingerprint=history_fingerprint(data.attendance),
         )
         click.echo(
-            f"Modèle entraîné en {time.perf_counter() - t0:.1f} s sur {len(data.attendance)} "
+            f"Modèle entraîné en {fr_number(time.perf_counter() - t0, 1)} s sur "
+            f"{fr_number(len(data.attendance))} "
             f"jours-cantines (jusqu'au {data.last_date:%d/%m/%Y}), enregistré dans {out}."
         )
 

@@ -668,9 +668,9 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
         )
     if result.fit_seconds:
         lines.append(
-            f"Durée d'apprentissage : {result.fit_seconds:.1f} s ; prévision de la période : "
-            f"{result.predict_seconds:.1f} s."
+            f"Durée d'apprentissage : {_fmt(result.fit_seconds, 1)} s ; prévision de la période : "
+            f"{_fmt(result.predict_seconds, 1)} s."
         )
     else:  # weekly workflow: the model was fitted before (see weekly_backtest)
-        lines.append(f"Prévision des semaines de la période : {result.predict_seconds:.1f} s.")
+        lines.append(f"Prévision des semaines de la période : {_fmt(result.predict_seconds, 1)} s.")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from communia.cli.i18n import t
+from communia.core.formatting import fr_number, fr_percent
 
 __all__ = ["water_group", "signature_cache_dir", "calibration_dirs"]
 
@@ -160,7 +161,7 @@ def water_group() -> click.Group:
                 encoding="utf-8",
             )
         click.echo(
-            f"{len(frame)} alerte(s) écrite(s) dans {out} en {time.perf_counter() - started:.1f} s."
+            f"{len(frame)} alerte(s) écrite(s) dans {out} en {fr_number(time.perf_counter() - started, 1)} s."
         )
         if commune:
             from communia.core.communes import commune_by_slug
@@ -300,8 +301,6 @@ def water_group() -> click.Group:
         if as_json:
             click.echo(json.dumps(res.to_dict(), default=float, ensure_ascii=False, indent=1))
             return
-        from communia.core.formatting import fr_number, fr_percent
-
         delay = fr_number(res.mean_delay_h, 1) + " h" if res.mean_delay_h is not None else "—"
         click.echo(
             f"Score : {fr_number(res.score_eur, 2)} € sur {fr_number(res.max_eur, 2)} "

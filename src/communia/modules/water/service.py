@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_number
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -176,7 +177,7 @@ def record_run(
             commune_id=commune_id,
             object_type="water_alert",
             object_id=alert.id,
-            summary=f"Fuite suspectée près de {a.pipe} ({a.flow_m3h:.1f} m³/h)",
+            summary=f"Fuite suspectée près de {a.pipe} ({fr_number(a.flow_m3h, 1)} m³/h)",
             details={"pipe": a.pipe, "area": a.area, "confidence": a.confidence},
             model=method,
             model_version=MODEL_VERSION,
@@ -556,6 +557,7 @@ def report_pdf(
             str(value)
             .replace("’", "'")
             .replace("³", "3")
+            .replace("\u202f", " ")
             .encode("latin-1", "replace")
             .decode("latin-1")
         )
@@ -587,8 +589,8 @@ def report_pdf(
             5,
             txt(
                 f"{a.detection_time:%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
-                f"{a.flow_m3h:.1f} m3/h  {a.volume_m3:.0f} "
-                f"m3 perdus  confiance {a.confidence:.0%}  "
+                f"{fr_number(a.flow_m3h, 1)} m3/h  {fr_number(a.volume_m3)} "
+                f"m3 perdus  confiance {fr_number(a.confidence * 100)} %  "
                 f"[{ALERT_STATUSES.get(a.status, a.status)}]"
             ),
             new_x="LMARGIN",
