@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError
-from communia.core.users import Actor
+from communia.core.users import Actor, require_write
 from communia.web.forms import form_data
 from communia.web.rendering import render, set_flash
 from communia.web.security import check_csrf, require_actor
@@ -176,6 +176,7 @@ def answer_from_queue(
     from communia.modules.assistant.knowledge import reindex
 
     check_csrf(request, actor, form.get("csrf_token"))
+    require_write(actor)
     with write_session() as s:
         if form.get("ecarter"):
             dismiss_question(
