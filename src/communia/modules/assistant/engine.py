@@ -40,9 +40,18 @@ from communia.modules.assistant.text import (
     mask_personal_data,
 )
 
-__all__ = ["Answer", "ask", "DISCLOSURE", "grounded", "is_open", "opening_text"]
+__all__ = ["Answer", "ask", "ACTION_LABELS", "DISCLOSURE", "grounded", "is_open", "opening_text"]
 
 DISCLOSURE = "Vous échangez avec une intelligence artificielle."
+# French wording of Answer.action (and of a queued question's reason) for the agents' pages
+ACTION_LABELS = {
+    "answer": "réponse",
+    "clarify": "précision demandée",
+    "emergency": "urgence",
+    "route": "orientation vers un service",
+    "ticket": "demande de rappel",
+    "reponse_jugee_inutile": "réponse jugée inutile",
+}
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
@@ -88,7 +97,7 @@ def opening_text(hours: dict[str, list[list[str]]]) -> str:
         slots = hours.get(day) or []
         if slots:
             parts.append(f"{day} " + " et ".join(f"{a}–{b}" for a, b in slots))
-    return "; ".join(parts) if parts else "horaires non renseignés"
+    return " ; ".join(parts) if parts else "horaires non renseignés"
 
 
 # --- text helpers --------------------------------------------------------------------------
@@ -551,7 +560,10 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
             commune_id=commune_id,
             object_type="conversation",
             object_id=conv.id,
-            summary=f"Réponse {result.action} (confiance {result.confidence:.2f})",
+            summary=(
+                f"Assistant : {ACTION_LABELS.get(result.action, result.action)} "
+                f"(confiance {100 * result.confidence:.0f} %)"
+            ),
             details={
                 "sources": [x["id"] for x in result.sources],
                 "service": result.service_slug,

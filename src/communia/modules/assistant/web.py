@@ -149,6 +149,12 @@ async def api_feedback(request: Request):
 # ------------------------------------------------------------------ agents
 
 
+def _dashboard_ctx(figures, queue, review) -> dict:
+    from communia.modules.assistant.engine import ACTION_LABELS
+
+    return {"figures": figures, "queue": queue, "review": review, "action_labels": ACTION_LABELS}
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
     from communia.modules.assistant.conversations import dashboard, open_questions
@@ -161,7 +167,7 @@ def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
     return render(
         request,
         "assistant/dashboard.html",
-        {"figures": figures, "queue": queue, "review": review, "report": None},
+        {**_dashboard_ctx(figures, queue, review), "report": None},
     )
 
 
@@ -233,5 +239,5 @@ def staffing_page(
     return render(
         request,
         "assistant/dashboard.html",
-        {"figures": figures, "queue": queue, "review": review, "report": report},
+        {**_dashboard_ctx(figures, queue, review), "report": report},
     )
