@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
+from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
 __all__ = ["templates", "render", "set_flash", "FLASH_COOKIE"]
@@ -55,6 +56,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["nombre"] = _fr_number
     env.filters["date_heure"] = _fr_datetime
+    env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 
