@@ -357,7 +357,7 @@ def build_router() -> APIRouter:
                 table,
                 title=f"Commandes de repas du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y}",
                 subtitle=(
-                    f"Niveau de service {run.service_level:.0%} ; historique jusqu'au "
+                    f"Niveau de service {100 * run.service_level:.0f} % ; historique jusqu'au "
                     f"{run.history_last_date:%d/%m/%Y}. Proposition à valider par le gestionnaire."
                 ),
             )
