@@ -49,7 +49,7 @@ ACTION_LABELS = {
     "clarify": "précision demandée",
     "emergency": "urgence",
     "route": "orientation vers un service",
-    "ticket": "demande de rappel",
+    "ticket": "transmise au service fermé",
     "reponse_jugee_inutile": "réponse jugée inutile",
 }
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -406,8 +406,8 @@ def _answer(
     else:
         body = (
             f"Je n'ai pas de réponse sûre et le service compétent est fermé en ce moment. "
-            f"Votre demande lui est transmise : laissez un numéro de téléphone ou une adresse "
-            f"électronique pour être rappelé. {_service_line(svc, False)}{see_also}"
+            f"Votre demande lui est transmise ; pour obtenir une réponse, contactez-le aux "
+            f"heures d'ouverture. {_service_line(svc, False)}{see_also}"
         )
         action = "ticket"
     return Answer(
