@@ -121,6 +121,7 @@ def test_exports_of_an_order_sheet(slice_model, slice_data):
     assert table["risk"].between(0.0, 0.2).all()
     csv = to_csv(table).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Date;Jour;Cantine;Repas prévus;Commande")
+    assert all("," in line.split(";")[6] for line in csv.splitlines()[1:])  # French decimals
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
     assert book.sheetnames == ["Commandes", "Cuisine centrale"]
     assert book["Cuisine centrale"].max_row == 1 + 4

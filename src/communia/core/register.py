@@ -16,6 +16,7 @@ from communia.core.registry import AlgorithmCard, load_modules
 
 __all__ = [
     "RegisterEntry",
+    "enumeration",
     "register_for",
     "register_csv",
     "register_json",
@@ -51,6 +52,11 @@ class RegisterEntry:
     interaction_citoyens: bool
 
 
+def enumeration(items: tuple[str, ...]) -> str:
+    """Join a card's list items with « ; », dropping each item's final full stop."""
+    return " ; ".join(item.rstrip(".") for item in items)
+
+
 def _entry(commune: Commune, name: str, card: AlgorithmCard) -> RegisterEntry:
     contact = card.contact
     if commune.email:
@@ -62,12 +68,12 @@ def _entry(commune: Commune, name: str, card: AlgorithmCard) -> RegisterEntry:
         titre=card.title,
         finalite=card.purpose,
         resume=card.summary,
-        donnees=" ; ".join(card.data_used),
+        donnees=enumeration(card.data_used),
         fonctionnement=card.logic,
         modele=card.model,
         version_modele=card.model_version,
         controle_humain=card.human_oversight,
-        risques=" ; ".join(card.risks),
+        risques=enumeration(card.risks),
         contact=contact,
         decision_individuelle=card.affects_people,
         interaction_citoyens=card.citizen_facing,

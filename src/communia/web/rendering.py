@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from communia import __version__
 from communia.core.formatting import fr_number
+from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
 __all__ = ["templates", "render", "set_flash", "FLASH_COOKIE"]
@@ -49,6 +50,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["nombre"] = fr_number
     env.filters["date_heure"] = _fr_datetime
+    env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 

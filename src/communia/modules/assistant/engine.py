@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
-from communia.core.formatting import fr_number
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
 from communia.modules.assistant.emergency import NUMBERS, detect_emergency
@@ -41,9 +40,18 @@ from communia.modules.assistant.text import (
     mask_personal_data,
 )
 
-__all__ = ["Answer", "ask", "DISCLOSURE", "grounded", "is_open", "opening_text"]
+__all__ = ["Answer", "ask", "ACTION_LABELS", "DISCLOSURE", "grounded", "is_open", "opening_text"]
 
 DISCLOSURE = "Vous échangez avec une intelligence artificielle."
+# French wording of Answer.action (and of a queued question's reason) for the agents' pages
+ACTION_LABELS = {
+    "answer": "réponse",
+    "clarify": "précision demandée",
+    "emergency": "urgence",
+    "route": "orientation vers un service",
+    "ticket": "transmise au service fermé",
+    "reponse_jugee_inutile": "réponse jugée inutile",
+}
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
@@ -89,7 +97,7 @@ def opening_text(hours: dict[str, list[list[str]]]) -> str:
         slots = hours.get(day) or []
         if slots:
             parts.append(f"{day} " + " et ".join(f"{a}–{b}" for a, b in slots))
-    return "; ".join(parts) if parts else "horaires non renseignés"
+    return " ; ".join(parts) if parts else "horaires non renseignés"
 
 
 # --- text helpers --------------------------------------------------------------------------
@@ -398,8 +406,8 @@ def _answer(
     else:
         body = (
             f"Je n'ai pas de réponse sûre et le service compétent est fermé en ce moment. "
-            f"Votre demande lui est transmise : laissez un numéro de téléphone ou une adresse "
-            f"électronique pour être rappelé. {_service_line(svc, False)}{see_also}"
+            f"Votre demande lui est transmise ; pour obtenir une réponse, contactez-le aux "
+            f"heures d'ouverture. {_service_line(svc, False)}{see_also}"
         )
         action = "ticket"
     return Answer(
@@ -552,7 +560,10 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
             commune_id=commune_id,
             object_type="conversation",
             object_id=conv.id,
-            summary=f"Réponse {result.action} (confiance {fr_number(result.confidence, 2)})",
+            summary=(
+                f"Assistant : {ACTION_LABELS.get(result.action, result.action)} "
+                f"(confiance {100 * result.confidence:.0f} %)"
+            ),
             details={
                 "sources": [x["id"] for x in result.sources],
                 "service": result.service_slug,

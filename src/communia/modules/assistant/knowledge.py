@@ -104,7 +104,10 @@ def import_fiches(
         action="assistant.import_fiches",
         commune_id=commune_id,
         object_type="knowledge",
-        summary=f"Import de fiches service-public.fr : {counts}",
+        summary=(
+            f"Import de fiches service-public.fr : {counts['ajoutees']} ajoutée(s), "
+            f"{counts['mises_a_jour']} mise(s) à jour, {counts['inchangees']} inchangée(s)"
+        ),
         details=counts,
     )
     return counts
@@ -152,7 +155,7 @@ def upsert_entry(
         commune_id=commune_id,
         object_type="knowledge",
         object_id=row.id,
-        summary=f"{kind} « {title[:80]} »",
+        summary=f"{'FAQ' if kind == 'faq' else 'Page'} « {title[:80]} »",
     )
     return row
 

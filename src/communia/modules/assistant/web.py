@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError
-from communia.core.users import Actor
+from communia.core.users import Actor, require_write
 from communia.web.forms import form_data
 from communia.web.rendering import render, set_flash
 from communia.web.security import check_csrf, require_actor
@@ -149,6 +149,12 @@ async def api_feedback(request: Request):
 # ------------------------------------------------------------------ agents
 
 
+def _dashboard_ctx(figures, queue, review) -> dict:
+    from communia.modules.assistant.engine import ACTION_LABELS
+
+    return {"figures": figures, "queue": queue, "review": review, "action_labels": ACTION_LABELS}
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
     from communia.modules.assistant.conversations import dashboard, open_questions
@@ -161,7 +167,7 @@ def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
     return render(
         request,
         "assistant/dashboard.html",
-        {"figures": figures, "queue": queue, "review": review, "report": None},
+        {**_dashboard_ctx(figures, queue, review), "report": None},
     )
 
 
@@ -176,6 +182,7 @@ def answer_from_queue(
     from communia.modules.assistant.knowledge import reindex
 
     check_csrf(request, actor, form.get("csrf_token"))
+    require_write(actor)
     with write_session() as s:
         if form.get("ecarter"):
             dismiss_question(
@@ -232,5 +239,5 @@ def staffing_page(
     return render(
         request,
         "assistant/dashboard.html",
-        {"figures": figures, "queue": queue, "review": review, "report": report},
+        {**_dashboard_ctx(figures, queue, review), "report": report},
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from communia.core.formatting import fr_number
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -60,7 +62,7 @@ def kitchen_totals(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(table: pd.DataFrame) -> bytes:
-    return sheet_frame(table).to_csv(index=False, sep=";").encode("utf-8-sig")
+    return sheet_frame(table).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def to_xlsx(table: pd.DataFrame) -> bytes:
@@ -124,7 +126,7 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
                 f"{r.forecast:.0f}",
                 f"{r.order:.0f}",
                 f"{max(r.order - r.forecast, 0):.0f}",
-                f"{r.risk * 100:.1f}",
+                fr_number(r.risk * 100, 1),
             )
             for w, v in zip(widths, values, strict=True):
                 pdf.cell(w, 4.5, _latin1(v), border=1)

@@ -480,7 +480,7 @@ def create_order_sheet(
             object_id=run.id,
             summary=(
                 f"Prévision des repas du {start:%d/%m/%Y} au {end:%d/%m/%Y} "
-                f"(niveau de service {service_level:.0%}) : {len(table)} jours-cantines"
+                f"(niveau de service {100 * service_level:.0f} %) : {len(table)} jours-cantines"
             ),
             model="LightGBM",
             model_version=MODEL_VERSION,
