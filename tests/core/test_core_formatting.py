@@ -6,3 +6,9 @@ def test_french_numbers():
     assert fr_number(-8500) == "-8\u202f500"
     assert fr_number(None) == "—"
     assert fr_percent(0.8704) == "87,0\u00a0%"
+
+
+def test_csv_decimal_has_no_grouping():
+    from communia.core.formatting import fr_decimal
+
+    assert fr_decimal(1234.56, 1) == "1234,6"

@@ -152,10 +152,11 @@ def test_risk_plan_and_pdf(commune):
     with read_session() as s:
         ranked = service.risk_rows(s, cid)
         plan = service.renewal_plan_rows(ranked, km_per_year=1.0, years=2)
-        assert [r["pipe"] for r in plan[:3]] == ["p0", "p1", "p2"]
+        assert [r["canalisation"] for r in plan[:3]] == ["p0", "p1", "p2"]
         assert {r["annee"] for r in plan} == {1, 2} and len(plan) == 5  # 2 km / 0.4 km
         with pytest.raises(InvalidInput):
             service.renewal_plan_rows(ranked, km_per_year=0)
         pdf = service.report_pdf(commune_name="Saint-Eau", alerts=[], plan=plan, km_per_year=1.0)
         assert pdf[:5] == b"%PDF-"
-        assert "annee;pipe" in service.plan_csv(plan)
+        csv_plan = service.plan_csv(plan).splitlines()
+        assert csv_plan[0].startswith("annee;canalisation;") and "," in csv_plan[1].split(";")[4]

@@ -102,7 +102,9 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
     assert "Réparée" in http.get("/app/water/alertes.csv").text
     plan = http.get("/app/water/plan.csv?km=1").text.splitlines()
-    assert plan[0].startswith("annee;pipe") and len(plan) == 6  # 5 pipes of 0.5 km, 1 km/year
+    assert (
+        plan[0].startswith("annee;canalisation") and len(plan) == 6
+    )  # 5 pipes of 0.5 km, 1 km/year
     assert re.search(r"Sur 5 ans : 5 canalisations", http.get("/app/water?km=1").text)
     assert http.get("/app/water?km=abc").status_code == 422
     pdf = http.get("/app/water/rapport.pdf?km=2")

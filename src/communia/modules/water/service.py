@@ -18,9 +18,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from communia.core import audit
+from communia.core.communes import PARIS
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_decimal, fr_number
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -307,7 +308,7 @@ def renewal_plan_rows(
     return [
         {
             "annee": int(r.plan_year),
-            "pipe": r.pipe,
+            "canalisation": r.pipe,
             "materiau": r.material,
             "pose": None if pd.isna(r.install_year) else int(r.install_year),
             "longueur_m": round(r.length_m, 1),
@@ -517,9 +518,9 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
                 a.pipe,
                 f"{a.detection_time:%Y-%m-%d %H:%M}",
                 f"{a.start_estimate:%Y-%m-%d %H:%M}",
-                f"{a.flow_m3h:.2f}".replace(".", ","),
-                f"{a.volume_m3:.1f}".replace(".", ","),
-                f"{a.confidence:.2f}".replace(".", ","),
+                fr_decimal(a.flow_m3h, 2),
+                fr_decimal(a.volume_m3, 1),
+                fr_decimal(a.confidence, 2),
                 ALERT_STATUSES.get(a.status, a.status),
                 a.decided_by,
                 a.comment,
@@ -532,7 +533,7 @@ def plan_csv(plan: list[dict]) -> str:
     buf = io.StringIO()
     fields = [
         "annee",
-        "pipe",
+        "canalisation",
         "materiau",
         "pose",
         "longueur_m",
@@ -542,7 +543,13 @@ def plan_csv(plan: list[dict]) -> str:
     writer = csv.DictWriter(buf, fieldnames=fields, delimiter=";")
     writer.writeheader()
     for row in plan:
-        writer.writerow(row)
+        writer.writerow(
+            row
+            | {
+                "longueur_m": fr_decimal(row["longueur_m"], 1),
+                "casses_attendues": fr_decimal(row["casses_attendues"], 4),
+            }
+        )
     return buf.getvalue()
 
 
@@ -571,7 +578,7 @@ def report_pdf(
         0,
         6,
         txt(
-            f"Rapport produit par Communia le {utcnow():%d/%m/%Y %H:%M} UTC. "
+            f"Rapport produit par Communia le {utcnow().astimezone(PARIS):%d/%m/%Y à %H:%M}. "
             "Propositions à valider par le service des eaux."
         ),
         new_x="LMARGIN",
@@ -611,10 +618,10 @@ def report_pdf(
             0,
             5,
             txt(
-                f"Année {row['annee']}  conduite {row['pipe']}  {row['materiau']}  "
-                f"pose {row['pose'] or '?'}  {row['longueur_m']} "
+                f"Année {row['annee']}  conduite {row['canalisation']}  {row['materiau']}  "
+                f"pose {row['pose'] or '?'}  {fr_number(row['longueur_m'], 1)} "
                 f"m  casses passées {row['casses_passees']}  "
-                f"casses attendues {row['casses_attendues']}"
+                f"casses attendues {fr_number(row['casses_attendues'], 3)}"
             ),
             new_x="LMARGIN",
             new_y="NEXT",
