@@ -75,6 +75,8 @@ class Actor:
     commune_slug: str
     session_id: int | None = None
     csrf_token: str = ""
+    #: the commune's name, for people (the slug is for URLs)
+    commune_name: str = ""
 
     @property
     def can_write(self) -> bool:
@@ -103,6 +105,7 @@ def actor_for(user: User, *, session_id: int | None = None, csrf_token: str = ""
         role=user.role,
         commune_id=user.commune_id,
         commune_slug=user.commune.slug,
+        commune_name=user.commune.name,
         session_id=session_id,
         csrf_token=csrf_token,
     )
