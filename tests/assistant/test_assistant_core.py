@@ -406,3 +406,18 @@ def test_grounding_check_of_a_rephrasing():
         "Que faire si vous trouvez un chien ou un chat errant ? Prévenez la mairie, qui le "
         "fait conduire à la fourrière.",
     )
+
+
+def test_callback_contact_and_slot_in_french():
+    from datetime import UTC, datetime
+
+    from communia.modules.assistant.conversations import normalize_contact, slot_text
+
+    assert normalize_contact(" +33 6 12 34 56 78 ") == "06 12 34 56 78"
+    assert normalize_contact("01.40.00.00.01") == "01 40 00 00 01"
+    assert normalize_contact("jeanne@example.org") == "jeanne@example.org"
+    for bad in ("", "0012345678", "06 12 34", "jeanne@", "+44 20 7946 0000"):
+        with pytest.raises(InvalidInput, match="téléphone français"):
+            normalize_contact(bad)
+    assert slot_text(datetime(2026, 11, 27, 8, 30, tzinfo=UTC)) == "vendredi 27 novembre à 9 h 30"
+    assert slot_text(datetime(2026, 6, 1, 7, 0, tzinfo=UTC)) == "lundi 1er juin à 9 h"
