@@ -216,9 +216,10 @@ def test_learning_loop_question_becomes_knowledge(demo):
 
 def test_retention_deletes_old_conversations(demo):
     from communia.core.audit import verify
+    from communia.core.db import utcnow
     from communia.modules.assistant.conversations import purge_expired
     from communia.modules.assistant.engine import ask
-    from communia.modules.assistant.models import Conversation, Message
+    from communia.modules.assistant.models import Callback, Conversation, Message
 
     old = ask("Quand a lieu le marché ?", commune_slug="villebelle").conversation
     recent = ask(
@@ -227,12 +228,23 @@ def test_retention_deletes_old_conversations(demo):
     with write_session() as s:
         conv = s.scalar(select(Conversation).where(Conversation.token == old))
         conv.last_at = conv.last_at - timedelta(days=91)
+        for days, contact in ((91, "06 00 00 00 01"), (0, "06 00 00 00 02")):
+            s.add(
+                Callback(
+                    commune_id=conv.commune_id,
+                    service_slug="urbanisme",
+                    slot_start=utcnow() - timedelta(days=days),
+                    contact=contact,
+                )
+            )
     with write_session() as s:
         assert purge_expired(s) == 1
     with read_session() as s:
         tokens = set(s.scalars(select(Conversation.token)))
         assert tokens == {recent}
         assert s.scalar(select(func.count(Message.id))) == 2
+        # the contact of a callback whose slot is past the retention period is deleted too
+        assert list(s.scalars(select(Callback.contact))) == ["06 00 00 00 02"]
         assert verify(s).ok
 
 

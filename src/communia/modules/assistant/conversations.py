@@ -107,8 +107,10 @@ def retention_days(commune: Commune) -> int:
 
 
 def purge_expired(session: Session, *, now: datetime | None = None, actor: str = "systeme") -> int:
-    """Delete conversations (and their messages) older than each commune's retention period.
-    Queued questions keep their masked text but lose the link to the conversation."""
+    """Delete conversations (and their messages) older than each commune's retention period,
+    and the callbacks (with the citizen's contact) whose slot is that old. Queued questions
+    keep their masked text but lose the link to the conversation. Returns the conversations
+    deleted."""
     now = now or utcnow()
     total = 0
     for commune in session.scalars(select(Commune)):
@@ -120,7 +122,10 @@ def purge_expired(session: Session, *, now: datetime | None = None, actor: str =
                 )
             )
         )
-        if not ids:
+        callbacks = session.execute(
+            delete(Callback).where(Callback.commune_id == commune.id, Callback.slot_start < limit)
+        ).rowcount
+        if not ids and not callbacks:
             continue
         session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
         session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
@@ -130,7 +135,7 @@ def purge_expired(session: Session, *, now: datetime | None = None, actor: str =
             action="assistant.purge",
             commune_id=commune.id,
             object_type="conversation",
-            summary=f"{len(ids)} conversations supprimées "
+            summary=f"{len(ids)} conversations et {callbacks} rappels supprimés "
             f"(conservation {retention_days(commune)} j)",
         )
         total += len(ids)
