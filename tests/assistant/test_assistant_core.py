@@ -216,9 +216,10 @@ def test_learning_loop_question_becomes_knowledge(demo):
 
 def test_retention_deletes_old_conversations(demo):
     from communia.core.audit import verify
+    from communia.core.db import utcnow
     from communia.modules.assistant.conversations import purge_expired
     from communia.modules.assistant.engine import ask
-    from communia.modules.assistant.models import Conversation, Message
+    from communia.modules.assistant.models import Callback, Conversation, Message
 
     old = ask("Quand a lieu le marché ?", commune_slug="villebelle").conversation
     recent = ask(
@@ -227,12 +228,23 @@ def test_retention_deletes_old_conversations(demo):
     with write_session() as s:
         conv = s.scalar(select(Conversation).where(Conversation.token == old))
         conv.last_at = conv.last_at - timedelta(days=91)
+        for days, contact in ((91, "06 00 00 00 01"), (0, "06 00 00 00 02")):
+            s.add(
+                Callback(
+                    commune_id=conv.commune_id,
+                    service_slug="urbanisme",
+                    slot_start=utcnow() - timedelta(days=days),
+                    contact=contact,
+                )
+            )
     with write_session() as s:
         assert purge_expired(s) == 1
     with read_session() as s:
         tokens = set(s.scalars(select(Conversation.token)))
         assert tokens == {recent}
         assert s.scalar(select(func.count(Message.id))) == 2
+        # the contact of a callback whose slot is past the retention period is deleted too
+        assert list(s.scalars(select(Callback.contact))) == ["06 00 00 00 02"]
         assert verify(s).ok
 
 
@@ -406,3 +418,18 @@ def test_grounding_check_of_a_rephrasing():
         "Que faire si vous trouvez un chien ou un chat errant ? Prévenez la mairie, qui le "
         "fait conduire à la fourrière.",
     )
+
+
+def test_callback_contact_and_slot_in_french():
+    from datetime import UTC, datetime
+
+    from communia.modules.assistant.conversations import normalize_contact, slot_text
+
+    assert normalize_contact(" +33 6 12 34 56 78 ") == "06 12 34 56 78"
+    assert normalize_contact("01.40.00.00.01") == "01 40 00 00 01"
+    assert normalize_contact("jeanne@example.org") == "jeanne@example.org"
+    for bad in ("", "0012345678", "06 12 34", "jeanne@", "+44 20 7946 0000"):
+        with pytest.raises(InvalidInput, match="téléphone français"):
+            normalize_contact(bad)
+    assert slot_text(datetime(2026, 11, 27, 8, 30, tzinfo=UTC)) == "vendredi 27 novembre à 9 h 30"
+    assert slot_text(datetime(2026, 6, 1, 7, 0, tzinfo=UTC)) == "lundi 1er juin à 9 h"

@@ -122,3 +122,133 @@ def test_feedback_from_the_chat_page(villebelle):
     assert r.status_code == 200 and "Merci pour votre avis" in r.text
     bad = http.post("/c/villebelle/assistant/avis", data={"conversation": "x", "utile": "non"})
     assert bad.status_code == 422
+
+
+def _routed_question(http) -> str:
+    """Ask the chat page a question the assistant cannot answer: it sends the citizen to a
+    service (or passes the request on out of hours) and offers a callback."""
+    page = http.post(
+        "/c/villebelle/assistant",
+        data={"question": "Qui peut élaguer l'arbre du voisin qui dépasse sur ma clôture ?"},
+    )
+    assert page.status_code == 200
+    assert "Être rappelé par le service" in page.text, page.text
+    assert "Vous échangez avec une intelligence artificielle" in page.text
+    return re.search(r'name="conversation" value="([^"]+)"', page.text).group(1)
+
+
+def test_callback_from_the_chat_page_to_the_agents(villebelle):
+    from communia.core.db import read_session
+    from communia.modules.assistant.models import Callback
+
+    http = villebelle
+    token = _routed_question(http)
+    booked = http.post(
+        "/c/villebelle/assistant/rappel",
+        data={"conversation": token, "contact": "06.12.34.56.78"},
+    )
+    assert booked.status_code == 200
+    said = re.search(
+        r"Le service (.+?) vous rappellera le (\w+) (\d+|1er) (\w+) à (\d+) h", booked.text
+    )
+    assert said, booked.text
+    assert said.group(2) in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+    with read_session() as s:
+        cb = s.query(Callback).one()
+        assert cb.contact == "06 12 34 56 78" and cb.status == "a_faire"
+    # the contact is kept locally, never in the audit log
+    login(http, "agent@villebelle.fr")
+    journal = http.get("/app/journal")
+    assert journal.status_code == 200 and "12 34 56" not in journal.text
+
+    page = http.get("/app/assistant")
+    assert "Rappels à faire" in page.text and "06 12 34 56 78" in page.text
+    assert "élaguer" in page.text  # the question of the conversation
+    done = http.post(
+        f"/app/assistant/rappels/{cb.id}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
+    )
+    assert done.status_code == 303
+    page = http.get("/app/assistant")
+    assert "06 12 34 56 78" not in page.text and "Aucun rappel à faire" in page.text
+    with read_session() as s:
+        cb = s.get(Callback, cb.id)
+        assert cb.status == "fait" and cb.done_by == "agent@villebelle.fr" and cb.done_at
+    again = http.post(
+        f"/app/assistant/rappels/{cb.id}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
+    )
+    assert again.status_code == 422 and "déjà" in again.text
+
+
+@pytest.mark.parametrize("contact", ["", "   ", "12345", "jean@", "06 12 34 56 7", "01234567890"])
+def test_callback_with_an_invalid_contact_is_refused_in_french(villebelle, contact):
+    from communia.core.db import read_session
+    from communia.modules.assistant.models import Callback
+
+    http = villebelle
+    token = _routed_question(http)
+    r = http.post(
+        "/c/villebelle/assistant/rappel", data={"conversation": token, "contact": contact}
+    )
+    assert r.status_code == 422
+    assert "numéro de téléphone français" in r.text and 'aria-invalid="true"' in r.text
+    assert 'name="contact"' in r.text  # the form is shown again
+    with read_session() as s:
+        assert s.query(Callback).count() == 0
+    ok = http.post(
+        "/c/villebelle/assistant/rappel",
+        data={"conversation": token, "contact": "jeanne.martin@example.org"},
+    )
+    assert ok.status_code == 200 and "vous rappellera le" in ok.text
+
+
+def test_callback_needs_a_conversation_sent_to_a_service(villebelle):
+    http = villebelle
+    r = http.post(
+        "/c/villebelle/assistant/rappel", data={"conversation": "inconnu", "contact": "0612345678"}
+    )
+    assert r.status_code == 422 and "Conversation introuvable" in r.text
+    page = http.post(
+        "/c/villebelle/assistant", data={"question": "Comment inscrire mon enfant à la cantine ?"}
+    )
+    assert "Être rappelé par le service" not in page.text  # answered: nothing to call back
+    token = re.search(r'name="conversation" value="([^"]+)"', page.text).group(1)
+    r = http.post(
+        "/c/villebelle/assistant/rappel", data={"conversation": token, "contact": "0612345678"}
+    )
+    assert r.status_code == 422
+
+
+def test_callbacks_stay_in_their_commune_and_elu_only_reads(http, two_communes):
+    from communia.core.db import write_session
+    from communia.modules.assistant.conversations import book_callback
+
+    with write_session() as s:
+        mine = book_callback(
+            s, commune_id=two_communes["a"]["commune_id"], service_slug="urbanisme",
+            contact="01 40 00 00 01",
+        ).id  # fmt: skip
+        theirs = book_callback(
+            s, commune_id=two_communes["b"]["commune_id"], service_slug="urbanisme",
+            contact="rappel@ville-b.example",
+        ).id  # fmt: skip
+    login(http, "agent@ville-a.fr")
+    page = http.get("/app/assistant")
+    assert "01 40 00 00 01" in page.text and "rappel@ville-b.example" not in page.text
+    token = csrf_of(http, "/app/assistant")
+    r = http.post(f"/app/assistant/rappels/{theirs}/fait", data={"csrf_token": token})
+    assert r.status_code == 404
+    http.cookies.clear()
+    login(http, "elu@ville-a.fr")
+    page = http.get("/app/assistant")
+    assert "01 40 00 00 01" in page.text  # the elu reads the list...
+    assert f"/app/assistant/rappels/{mine}/fait" not in page.text  # ...without the button
+    r = http.post(
+        f"/app/assistant/rappels/{mine}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
+    )
+    assert r.status_code == 403 and "lecture seule" in r.text
+    http.cookies.clear()
+    login(http, "admin@ville-a.fr")
+    r = http.post(
+        f"/app/assistant/rappels/{mine}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
+    )
+    assert r.status_code == 303

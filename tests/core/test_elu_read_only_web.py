@@ -14,6 +14,7 @@ WRITE_FORMS = [
     ("/app/canteen/plats", {"plat": "Colin meunière", "categorie": "poisson"}),
     ("/app/usecases/federation", {"url": "http://127.0.0.1:9/"}),
     ("/app/assistant/file/1", {"title": "Horaires", "body": "Ouvert le lundi."}),
+    ("/app/assistant/rappels/1/fait", {}),
 ]
 UPLOADS = [
     ("/app/canteen/import", b"date;cantine;repas_servis\n04/09/2017;A;100\n", "frequentation.csv"),

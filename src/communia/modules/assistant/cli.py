@@ -230,17 +230,15 @@ def answer_cmd(slug: str, question_id: int, title: str, service: str, body: str)
 @click.option("--service", required=True)
 @click.option("--contact", required=True, help=t("Téléphone ou courriel.", "Phone or e-mail."))
 def book_cmd(slug: str, service: str, contact: str) -> None:
-    from zoneinfo import ZoneInfo
-
     from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
-    from communia.modules.assistant.conversations import book_callback
+    from communia.modules.assistant.conversations import book_callback, slot_text
 
     with write_session() as s:
         cb = book_callback(
             s, commune_id=commune_by_slug(s, slug).id, service_slug=service, contact=contact
         )
-        when = cb.slot_start.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+        when = slot_text(cb.slot_start)
     click.echo(f"Rappel réservé le {when}.")
 
 

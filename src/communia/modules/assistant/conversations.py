@@ -3,6 +3,7 @@ of conversations, and the reception dashboard figures."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +17,24 @@ from communia.core.errors import InvalidInput
 from communia.core.models import Commune
 from communia.core.tenancy import get_scoped
 from communia.modules.assistant.knowledge import upsert_entry
-from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
+from communia.modules.assistant.models import (
+    Callback,
+    Conversation,
+    Message,
+    Ticket,
+    UnansweredQuestion,
+)
 from communia.modules.assistant.settings import get_assistant_settings
 
 __all__ = [
     "feedback",
     "next_slots",
     "book_callback",
+    "book_callback_for_conversation",
+    "pending_callbacks",
+    "mark_callback_done",
+    "slot_text",
+    "normalize_contact",
     "open_questions",
     "answer_question",
     "dismiss_question",
@@ -95,8 +107,10 @@ def retention_days(commune: Commune) -> int:
 
 
 def purge_expired(session: Session, *, now: datetime | None = None, actor: str = "systeme") -> int:
-    """Delete conversations (and their messages) older than each commune's retention period.
-    Queued questions keep their masked text but lose the link to the conversation."""
+    """Delete conversations (and their messages) older than each commune's retention period,
+    and the callbacks (with the citizen's contact) whose slot is that old. Queued questions
+    keep their masked text but lose the link to the conversation. Returns the conversations
+    deleted."""
     now = now or utcnow()
     total = 0
     for commune in session.scalars(select(Commune)):
@@ -108,7 +122,10 @@ def purge_expired(session: Session, *, now: datetime | None = None, actor: str =
                 )
             )
         )
-        if not ids:
+        callbacks = session.execute(
+            delete(Callback).where(Callback.commune_id == commune.id, Callback.slot_start < limit)
+        ).rowcount
+        if not ids and not callbacks:
             continue
         session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
         session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
@@ -118,7 +135,7 @@ def purge_expired(session: Session, *, now: datetime | None = None, actor: str =
             action="assistant.purge",
             commune_id=commune.id,
             object_type="conversation",
-            summary=f"{len(ids)} conversations supprimées "
+            summary=f"{len(ids)} conversations et {callbacks} rappels supprimés "
             f"(conservation {retention_days(commune)} j)",
         )
         total += len(ids)
@@ -193,6 +210,42 @@ def next_slots(
     return found
 
 
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+PHONE_RE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
+CONTACT_ERROR = (
+    "Indiquez un numéro de téléphone français (par exemple 06 12 34 56 78) ou une adresse "
+    "électronique valide pour être rappelé."
+)
+
+
+def normalize_contact(contact: str) -> str:
+    """A French phone number (``06 12 34 56 78``) or an e-mail address, else InvalidInput."""
+    from communia.core.users import EMAIL_RE
+
+    contact = (contact or "").strip()
+    phone = PHONE_RE.match(re.sub(r"[\s.\-()]", "", contact))
+    if phone:
+        digits = "0" + phone.group(1)
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    if EMAIL_RE.match(contact) and len(contact) <= 200:
+        return contact
+    raise InvalidInput(CONTACT_ERROR)
+
+
+def slot_text(slot: datetime) -> str:
+    """A callback slot in Paris time, in words: ``jeudi 27 novembre à 9 h 30``."""
+    from communia.core.communes import PARIS
+    from communia.modules.assistant.engine import DAYS
+
+    local = slot.astimezone(PARIS)
+    day = "1er" if local.day == 1 else str(local.day)
+    minutes = f" {local.minute:02d}" if local.minute else ""
+    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} à {local.hour} h{minutes}"
+
+
 def book_callback(
     session: Session,
     *,
@@ -201,16 +254,12 @@ def book_callback(
     contact: str,
     now: datetime | None = None,
     conversation_id: int | None = None,
-):
-    """Book the next free 30-minute callback slot of a service (one call per slot)."""
+) -> Callback:
+    """Book the next free 30-minute callback slot of a service (one call per slot). The
+    contact is personal data: it stays in the callback row, never in the audit log."""
     from communia.core.models import Service
-    from communia.modules.assistant.models import Callback
 
-    contact = (contact or "").strip()
-    if not contact or len(contact) > 200:
-        raise InvalidInput(
-            "Indiquez un numéro de téléphone ou une adresse électronique pour être rappelé."
-        )
+    contact = normalize_contact(contact)
     svc = session.scalar(
         select(Service).where(Service.commune_id == commune_id, Service.slug == service_slug)
     )
@@ -245,6 +294,90 @@ def book_callback(
         object_type="callback",
         object_id=cb.id,
         summary=f"Rappel réservé ({service_slug})",
+    )
+    return cb
+
+
+def book_callback_for_conversation(
+    session: Session, *, commune_id: int, token: str, contact: str, now: datetime | None = None
+) -> tuple[Callback, str]:
+    """A citizen asks to be called back by the service the conversation's last answer sent
+    them to (route or ticket). Returns the booking and the service's name."""
+    from communia.core.models import Service
+
+    contact = normalize_contact(contact)
+    conv = session.scalar(
+        select(Conversation).where(
+            Conversation.token == token, Conversation.commune_id == commune_id
+        )
+    )
+    last = None
+    if conv is not None:
+        last = session.scalar(
+            select(Message)
+            .where(Message.conversation_id == conv.id, Message.role == "assistant")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    slug = (last.payload or {}).get("service_slug") if last is not None else None
+    if conv is None or last is None or last.action not in ("route", "ticket") or not slug:
+        raise InvalidInput(
+            "Conversation introuvable ou expirée, ou sans service à qui transmettre la "
+            "demande : posez de nouveau votre question."
+        )
+    cb = book_callback(
+        session,
+        commune_id=commune_id,
+        service_slug=slug,
+        contact=contact,
+        now=now,
+        conversation_id=conv.id,
+    )
+    svc = session.scalar(
+        select(Service).where(Service.commune_id == commune_id, Service.slug == slug)
+    )
+    return cb, svc.name
+
+
+def pending_callbacks(session: Session, *, commune_id: int) -> list[dict[str, Any]]:
+    """The agents' list of callbacks to make, earliest slot first, with the citizen's last
+    question (masked) when the booking came from a conversation."""
+    rows = list(
+        session.scalars(
+            select(Callback)
+            .where(Callback.commune_id == commune_id, Callback.status == "a_faire")
+            .order_by(Callback.slot_start, Callback.id)
+        )
+    )
+    out = []
+    for cb in rows:
+        question = None
+        if cb.conversation_id is not None:
+            question = session.scalar(
+                select(Message.text)
+                .where(Message.conversation_id == cb.conversation_id, Message.role == "citoyen")
+                .order_by(Message.id.desc())
+                .limit(1)
+            )
+        out.append({"callback": cb, "question": question or ""})
+    return out
+
+
+def mark_callback_done(
+    session: Session, *, commune_id: int, callback_id: int, actor: str
+) -> Callback:
+    cb = get_scoped(session, Callback, callback_id, commune_id)
+    if cb.status == "fait":
+        raise InvalidInput("Ce rappel est déjà marqué comme fait.")
+    cb.status, cb.done_by, cb.done_at = "fait", actor, utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="assistant.rappel.fait",
+        commune_id=commune_id,
+        object_type="callback",
+        object_id=cb.id,
+        summary=f"Rappel fait ({cb.service_slug})",
     )
     return cb
 

@@ -531,7 +531,8 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
                 role="assistant",
                 text=result.answer,
                 action=result.action,
-                payload=result.public(),
+                # the slug lets the citizen book a callback by that service
+                payload={**result.public(), "service_slug": result.service_slug},
             )
         )
         if result.action in ("route", "ticket", "clarify") and masked.strip():

@@ -123,7 +123,7 @@ class Ticket(TenantMixin, Base):
 
 
 class Callback(TenantMixin, Base):
-    """A callback slot booked by a citizen."""
+    """A callback slot booked by a citizen; an agent marks it done once the call is made."""
 
     __tablename__ = "assistant_callbacks"
 
@@ -135,3 +135,6 @@ class Callback(TenantMixin, Base):
         ForeignKey("assistant_conversations.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="a_faire")  # a_faire | fait
+    done_by: Mapped[str] = mapped_column(String(200), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,5 +1,6 @@
-"""Pages of the assistant: citizens' chat (no JavaScript needed), embeddable widget, JSON API,
-agents' dashboard, queue of unanswered questions, knowledge list and staffing simulator.
+"""Pages of the assistant: citizens' chat (no JavaScript needed) with callback booking,
+embeddable widget, JSON API, agents' dashboard, queue of unanswered questions, callbacks to
+make, knowledge list and staffing simulator.
 
 Thin adapters: parse, one library call, render."""
 
@@ -59,8 +60,37 @@ def chat_post(
             "commune": commune_obj,
             "exchange": {"question": question[:2000], "answer": result},
             "token": result.conversation or "",
+            "offer_callback": result.action in ("route", "ticket") and bool(result.service_slug),
         },
     )
+
+
+@public_router.post("/rappel", response_class=HTMLResponse)
+def chat_callback(
+    request: Request, commune: str, conversation: str = Form(""), contact: str = Form("")
+):
+    """Book a callback by the service the last answer sent the citizen to. Like the other
+    public forms of this page: no session, so no CSRF token; the conversation token links it."""
+    from communia.core.communes import commune_by_slug
+    from communia.modules.assistant.conversations import (
+        book_callback_for_conversation,
+        slot_text,
+    )
+
+    with read_session() as s:
+        commune_obj = commune_by_slug(s, commune)
+    ctx = {"commune": commune_obj, "exchange": None, "token": conversation}
+    try:
+        with write_session() as s:
+            cb, service = book_callback_for_conversation(
+                s, commune_id=commune_obj.id, token=conversation, contact=contact
+            )
+            booked = f"Le service {service} vous rappellera le {slot_text(cb.slot_start)}."
+    except CommuniaError as exc:
+        # the form again, with the French error and what was typed: nothing is lost
+        ctx.update(offer_callback=True, callback_error=exc.message, contact=contact[:200])
+        return render(request, "assistant/chat.html", ctx, status_code=exc.http_status)
+    return render(request, "assistant/chat.html", {**ctx, "booked": booked})
 
 
 @public_router.post("/avis", response_class=HTMLResponse)
@@ -149,26 +179,52 @@ async def api_feedback(request: Request):
 # ------------------------------------------------------------------ agents
 
 
-def _dashboard_ctx(figures, queue, review) -> dict:
+def _dashboard_ctx(commune_id: int) -> dict:
+    from communia.modules.assistant.conversations import (
+        dashboard,
+        open_questions,
+        pending_callbacks,
+        slot_text,
+    )
     from communia.modules.assistant.engine import ACTION_LABELS
+    from communia.modules.assistant.knowledge import due_for_review
 
-    return {"figures": figures, "queue": queue, "review": review, "action_labels": ACTION_LABELS}
+    with read_session() as s:
+        return {
+            "figures": dashboard(s, commune_id=commune_id),
+            "queue": open_questions(s, commune_id=commune_id, limit=50),
+            "callbacks": pending_callbacks(s, commune_id=commune_id),
+            "review": due_for_review(s, commune_id=commune_id),
+            "action_labels": ACTION_LABELS,
+            "slot_text": slot_text,
+        }
 
 
 @router.get("", response_class=HTMLResponse)
 def dashboard_page(request: Request, actor: Actor = Depends(require_actor)):
-    from communia.modules.assistant.conversations import dashboard, open_questions
-    from communia.modules.assistant.knowledge import due_for_review
-
-    with read_session() as s:
-        figures = dashboard(s, commune_id=actor.commune_id)
-        queue = open_questions(s, commune_id=actor.commune_id, limit=50)
-        review = due_for_review(s, commune_id=actor.commune_id)
     return render(
-        request,
-        "assistant/dashboard.html",
-        {**_dashboard_ctx(figures, queue, review), "report": None},
+        request, "assistant/dashboard.html", {**_dashboard_ctx(actor.commune_id), "report": None}
     )
+
+
+@router.post("/rappels/{callback_id}/fait")
+def callback_done(
+    request: Request,
+    callback_id: int,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    from communia.modules.assistant.conversations import mark_callback_done
+
+    check_csrf(request, actor, form.get("csrf_token"))
+    require_write(actor)
+    with write_session() as s:
+        mark_callback_done(
+            s, commune_id=actor.commune_id, callback_id=callback_id, actor=actor.email
+        )
+    response = RedirectResponse("/app/assistant", status_code=303)
+    set_flash(response, "Rappel marqué comme fait.")
+    return response
 
 
 @router.post("/file/{question_id}")
@@ -211,8 +267,6 @@ def answer_from_queue(
 def staffing_page(
     request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
 ):
-    from communia.modules.assistant.conversations import dashboard, open_questions
-    from communia.modules.assistant.knowledge import due_for_review
     from communia.modules.assistant.staffing import staffing_report
 
     check_csrf(request, actor, form.get("csrf_token"))
@@ -232,12 +286,6 @@ def staffing_page(
         lines=int(num("lignes", 4)),
         simulate=True,
     )
-    with read_session() as s:
-        figures = dashboard(s, commune_id=actor.commune_id)
-        queue = open_questions(s, commune_id=actor.commune_id, limit=50)
-        review = due_for_review(s, commune_id=actor.commune_id)
     return render(
-        request,
-        "assistant/dashboard.html",
-        {**_dashboard_ctx(figures, queue, review), "report": report},
+        request, "assistant/dashboard.html", {**_dashboard_ctx(actor.commune_id), "report": report}
     )
