@@ -153,6 +153,12 @@ def test_callback_from_the_chat_page_to_the_agents(villebelle):
     )
     assert said, booked.text
     assert said.group(2) in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+    # a second submit of the same conversation keeps the slot already booked
+    twice = http.post(
+        "/c/villebelle/assistant/rappel",
+        data={"conversation": token, "contact": "06.12.34.56.78"},
+    )
+    assert twice.status_code == 200 and said.group(0) in twice.text
     with read_session() as s:
         cb = s.query(Callback).one()
         assert cb.contact == "06 12 34 56 78" and cb.status == "a_faire"

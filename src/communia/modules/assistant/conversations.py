@@ -325,7 +325,15 @@ def book_callback_for_conversation(
             "Conversation introuvable ou expirée, ou sans service à qui transmettre la "
             "demande : posez de nouveau votre question."
         )
-    cb = book_callback(
+    # one pending callback per conversation: a second submit (double click, reload, a script
+    # posting the same form) gets the slot already booked instead of taking another one
+    cb = session.scalar(
+        select(Callback).where(
+            Callback.commune_id == commune_id,
+            Callback.conversation_id == conv.id,
+            Callback.status == "a_faire",
+        )
+    ) or book_callback(
         session,
         commune_id=commune_id,
         service_slug=slug,
