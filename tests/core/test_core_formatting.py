@@ -12,3 +12,13 @@ def test_csv_decimal_has_no_grouping():
     from communia.core.formatting import fr_decimal
 
     assert fr_decimal(1234.56, 1) == "1234,6"
+
+
+def test_automatic_actors_are_named_for_people():
+    from communia.web.rendering import _templates
+
+    env = _templates().env
+    rendered = env.from_string(
+        "{{ 'systeme' | acteur }} / {{ 'agent@ville-a.fr' | acteur }}"
+    ).render()
+    assert rendered == "Communia (automatique) / agent@ville-a.fr"

@@ -27,6 +27,18 @@ HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
 
 
+#: audit and job actors that are not a person's e-mail, as people read them
+ACTOR_LABELS = {
+    "systeme": "Communia (automatique)",
+    "citoyen": "un usager",
+    "cli": "ligne de commande",
+}
+
+
+def _actor_label(value: Any) -> str:
+    return ACTOR_LABELS.get(str(value), str(value))
+
+
 def _fr_datetime(value: Any) -> str:
     from communia.core.communes import PARIS
 
@@ -50,6 +62,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["nombre"] = fr_number
     env.filters["date_heure"] = _fr_datetime
+    env.filters["acteur"] = _actor_label
     env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
