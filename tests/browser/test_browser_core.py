@@ -75,3 +75,12 @@ def test_tenancy_boundary_in_the_browser(page, two_communes):
     assert response.status == 404
     assert page.get_by_role("heading", name="Page introuvable").is_visible()
     shot(page, "tenancy-404")
+
+
+def test_pages_fit_a_phone_screen(page, two_communes):
+    """Wide tables scroll inside their own box: the page itself never scrolls sideways."""
+    _login(page, "agent@ville-a.fr")
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in ("/app", "/app/journal", "/app/taches"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
