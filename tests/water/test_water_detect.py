@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
@@ -22,14 +21,6 @@ from communia.modules.water.detect import (  # noqa: E402
 from communia.modules.water.io import QualityReport, read_scada_dir  # noqa: E402
 from communia.modules.water.network import read_network  # noqa: E402
 from communia.modules.water.score import read_leak_flows, read_leaks, score_detections  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def ltown(shared_data) -> Path:
-    path = shared_data / "water" / "ltown-2018"
-    if not path.is_dir():
-        pytest.skip("ltown-2018 absent")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -28,14 +28,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def ltown(shared_data) -> Path:
-    path = shared_data / "water" / "ltown-2018"
-    if not path.is_dir():
-        pytest.skip("ltown-2018 absent")
-    return path
-
-
-@pytest.fixture(scope="module")
 def slice_dir(ltown, tmp_path_factory) -> Path:
     """Two days of the real SCADA files, written back in the BattLeDIM format."""
     out = tmp_path_factory.mktemp("scada")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pd = pytest.importorskip("pandas")
@@ -24,14 +22,6 @@ from communia.modules.water.score import (  # noqa: E402
     read_leaks,
     score_detections,
 )
-
-
-@pytest.fixture(scope="module")
-def ltown(shared_data) -> Path:
-    path = shared_data / "water" / "ltown-2018"
-    if not path.is_dir():
-        pytest.skip("ltown-2018 absent")
-    return path
 
 
 def test_leak_scenarios_are_reproducible_and_some_run_at_the_start():

@@ -24,14 +24,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def ltown(shared_data) -> Path:
-    path = shared_data / "water" / "ltown-2018"
-    if not path.is_dir():
-        pytest.skip("ltown-2018 absent")
-    return path
-
-
-@pytest.fixture(scope="module")
 def net(ltown):
     return read_network(ltown / "L-TOWN.inp")
 
