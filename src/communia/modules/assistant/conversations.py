@@ -31,6 +31,7 @@ __all__ = [
     "next_slots",
     "book_callback",
     "book_callback_for_conversation",
+    "conversation_by_token",
     "pending_callbacks",
     "mark_callback_done",
     "slot_text",
@@ -298,6 +299,24 @@ def book_callback(
     return cb
 
 
+def conversation_by_token(session: Session, *, commune_id: int, token: str) -> Conversation | None:
+    """The commune's conversation with this citizen token, or None (unknown or purged)."""
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.token == token, Conversation.commune_id == commune_id
+        )
+    )
+
+
+def _last_message(session: Session, conversation_id: int, role: str) -> Message | None:
+    return session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.role == role)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
 def book_callback_for_conversation(
     session: Session, *, commune_id: int, token: str, contact: str, now: datetime | None = None
 ) -> tuple[Callback, str]:
@@ -306,19 +325,8 @@ def book_callback_for_conversation(
     from communia.core.models import Service
 
     contact = normalize_contact(contact)
-    conv = session.scalar(
-        select(Conversation).where(
-            Conversation.token == token, Conversation.commune_id == commune_id
-        )
-    )
-    last = None
-    if conv is not None:
-        last = session.scalar(
-            select(Message)
-            .where(Message.conversation_id == conv.id, Message.role == "assistant")
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
+    conv = conversation_by_token(session, commune_id=commune_id, token=token)
+    last = _last_message(session, conv.id, "assistant") if conv is not None else None
     slug = (last.payload or {}).get("service_slug") if last is not None else None
     if conv is None or last is None or last.action not in ("route", "ticket") or not slug:
         raise InvalidInput(
@@ -392,25 +400,11 @@ def mark_callback_done(
 
 def feedback(session: Session, *, commune_id: int, token: str, helpful: bool) -> bool:
     """A citizen says whether the last answer helped; an unhelpful answer joins the queue."""
-    conv = session.scalar(
-        select(Conversation).where(
-            Conversation.token == token, Conversation.commune_id == commune_id
-        )
-    )
+    conv = conversation_by_token(session, commune_id=commune_id, token=token)
     if conv is None:
         raise InvalidInput("Conversation introuvable ou expirée.")
-    last_q = session.scalar(
-        select(Message)
-        .where(Message.conversation_id == conv.id, Message.role == "citoyen")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    last_a = session.scalar(
-        select(Message)
-        .where(Message.conversation_id == conv.id, Message.role == "assistant")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
+    last_q = _last_message(session, conv.id, "citoyen")
+    last_a = _last_message(session, conv.id, "assistant")
     if last_a is not None:
         last_a.payload = {**(last_a.payload or {}), "utile": helpful}
     if not helpful and last_q is not None and last_q.text.strip():

@@ -29,6 +29,7 @@ from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
+from communia.modules.assistant.conversations import conversation_by_token
 from communia.modules.assistant.emergency import NUMBERS, detect_emergency
 from communia.modules.assistant.knowledge import MODULE, ROUTING_MODULE
 from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
@@ -510,13 +511,7 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
     """Keep the exchange (personal data masked), queue what was not answered, audit it."""
     masked = mask_personal_data(raw[:20000])
     with write_session() as s:
-        conv = None
-        if token:
-            conv = s.scalar(
-                select(Conversation).where(
-                    Conversation.token == token, Conversation.commune_id == commune_id
-                )
-            )
+        conv = conversation_by_token(s, commune_id=commune_id, token=token) if token else None
         if conv is None:
             conv = Conversation(
                 commune_id=commune_id, token=secrets.token_urlsafe(24), channel=channel
