@@ -21,6 +21,15 @@ def login(client, email: str, password: str = PASSWORD):
     )
 
 
+def browser_login(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form in a browser page and wait for the dashboard."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/app")
+
+
 def csrf_of(client, path: str = "/app") -> str:
     import re
 

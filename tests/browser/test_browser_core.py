@@ -2,17 +2,9 @@
 
 import pytest
 
-from communia_testing import PASSWORD, shot
+from communia_testing import browser_login, shot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, email):
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/app")
 
 
 def test_public_home_and_skip_link(page, two_communes):
@@ -38,7 +30,7 @@ def test_wrong_password_shows_french_error(page, two_communes):
 
 
 def test_admin_edits_a_service(page, two_communes):
-    _login(page, "admin@ville-a.fr")
+    browser_login(page, "admin@ville-a.fr")
     shot(page, "dashboard-admin")
     page.get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Services").click()
@@ -53,7 +45,7 @@ def test_admin_edits_a_service(page, two_communes):
 
 
 def test_agent_sees_modules_but_not_admin_forms(page, two_communes):
-    _login(page, "agent@ville-a.fr")
+    browser_login(page, "agent@ville-a.fr")
     assert page.get_by_role("heading", name="Tableau de bord — Ville-A").is_visible()
     page.goto("/app/commune")
     assert page.get_by_text("Seuls les administrateurs").is_visible()
@@ -62,7 +54,7 @@ def test_agent_sees_modules_but_not_admin_forms(page, two_communes):
 
 
 def test_elu_is_read_only(page, two_communes):
-    _login(page, "elu@ville-a.fr")
+    browser_login(page, "elu@ville-a.fr")
     assert page.get_by_text("sans rien modifier").is_visible()
     page.goto("/app/journal")
     assert page.get_by_role("heading", name="Journal d'audit").is_visible()
@@ -70,7 +62,7 @@ def test_elu_is_read_only(page, two_communes):
 
 
 def test_tenancy_boundary_in_the_browser(page, two_communes):
-    _login(page, "admin@ville-a.fr")
+    browser_login(page, "admin@ville-a.fr")
     response = page.goto(f"/app/services/{two_communes['b']['service_id']}")
     assert response.status == 404
     assert page.get_by_role("heading", name="Page introuvable").is_visible()
@@ -79,7 +71,7 @@ def test_tenancy_boundary_in_the_browser(page, two_communes):
 
 def test_pages_fit_a_phone_screen(page, two_communes):
     """Wide tables scroll inside their own box: the page itself never scrolls sideways."""
-    _login(page, "agent@ville-a.fr")
+    browser_login(page, "agent@ville-a.fr")
     page.set_viewport_size({"width": 390, "height": 800})
     for path in ("/app", "/app/journal", "/app/taches"):
         page.goto(path)

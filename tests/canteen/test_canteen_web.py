@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from communia_testing import PASSWORD, csrf_of, login, shot
+from communia_testing import browser_login, csrf_of, login, shot
 
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
 
@@ -107,11 +107,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
 def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
     csv = tmp_path / "frequentation.csv"
     csv.write_bytes(_template_csv(slice_data))
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/app")
+    browser_login(page, "agent@ville-a.fr")
     page.goto("/app/canteen")
     page.get_by_label("Fichier de fréquentation").set_input_files(str(csv))
     page.get_by_role("button", name="Importer").click()

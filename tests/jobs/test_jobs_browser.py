@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
-    from communia_testing import PASSWORD, shot
+    from communia_testing import browser_login, shot
 
     job = jobs.submit(
         "tests.slow", {"steps": 60, "seconds": 0.25}, commune_id=two_communes["a"]["commune_id"]
@@ -20,11 +20,7 @@ def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
     context = browser.new_context(base_url=str(jobs_http.base_url), locale="fr-FR")
     page = context.new_page()
     try:
-        page.goto("/connexion")
-        page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url("**/app")
+        browser_login(page, "agent@ville-a.fr")
         page.goto(f"/app/taches/{job.id}")
         page.evaluate("window.__same_page = true")  # lost if the page reloads
         page.wait_for_function(

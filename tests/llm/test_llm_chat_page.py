@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from communia.core.db import read_session
 from communia.core.models import AuditEntry
-from communia_testing import PASSWORD, shot
+from communia_testing import browser_login, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -31,16 +31,8 @@ def real_model(llm_model_path, monkeypatch):
     reset_gateway()
 
 
-def _login(page, email):
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/app")
-
-
 def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_communes, real_model):
-    _login(page, "agent@ville-a.fr")
+    browser_login(page, "agent@ville-a.fr")
     page.get_by_role("link", name="Modèle de langage").click()
     page.wait_for_url("**/app/llm")
     assert (
@@ -68,7 +60,7 @@ def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_comm
 
 
 def test_empty_message_is_refused_in_french(page, two_communes):
-    _login(page, "elu@ville-a.fr")
+    browser_login(page, "elu@ville-a.fr")
     page.goto("/app/llm")
     page.evaluate("document.getElementById('message').removeAttribute('required')")
     page.get_by_role("button", name="Envoyer").click()

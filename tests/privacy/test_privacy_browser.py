@@ -2,17 +2,13 @@
 
 import pytest
 
-from communia_testing import PASSWORD, shot
+from communia_testing import browser_login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_agent_pseudonymises_a_pasted_letter(page, two_communes):
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/app")
+    browser_login(page, "agent@ville-a.fr")
     page.get_by_role("link", name="Pseudonymiser").click()
     page.get_by_label("Collez le texte").fill(
         "Bonjour, je suis M. Loïc Tanguy, 4 rue des Écoles, 22300 Lannion. "

@@ -9,7 +9,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from communia_testing import csrf_of, login  # noqa: E402
+from communia_testing import browser_login, csrf_of, login  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -128,14 +128,10 @@ def test_water_page_decisions_and_exports(http, two_communes):
 
 @pytest.mark.browser
 def test_water_page_in_a_real_browser(page, two_communes):
-    from communia_testing import PASSWORD, shot
+    from communia_testing import shot
 
     _seed(two_communes["a"]["commune_id"])
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill("agent@ville-a.fr")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/app")
+    browser_login(page, "agent@ville-a.fr")
     page.get_by_role("link", name="Eau potable").click()
     page.wait_for_url("**/app/water")
     assert page.get_by_role("heading", name="Plan du réseau").is_visible()
