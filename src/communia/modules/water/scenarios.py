@@ -368,6 +368,16 @@ def _simulate(
         k_idx = [node_index[leak_nodes[s.pipe]] for s in leaks]
         val = ctypes.c_double()
         get_node, get_link = lib.EN_getnodevalue, lib.EN_getlinkvalue
+        # what is recorded at each 5-minute step: (array, getter, indices, EPANET code), with
+        # node codes EN_PRESSURE 11 (for a tank: its water level) and EN_DEMAND 9, link code
+        # EN_FLOW 8
+        readings = (
+            (pressures, get_node, p_idx, 11),
+            (levels, get_node, t_idx, 11),
+            (amr, get_node, a_idx, 9),
+            (flows, get_link, l_idx, 8),
+            (leak_q, get_node, k_idx, 9),
+        )
         set_node = lib.EN_setnodevalue
         tcur, tstep = ctypes.c_long(), ctypes.c_long()
         lib.EN_openH(ph)
@@ -379,21 +389,10 @@ def _simulate(
                 raise InvalidInput(f"Échec de la simulation hydraulique à t = {tcur.value} s.")
             t = tcur.value
             if t % STEP_S == 0 and t // STEP_S == k and k < steps:
-                for c, ni in enumerate(p_idx):
-                    get_node(ph, ni, 11, ctypes.byref(val))
-                    pressures[k, c] = val.value
-                for c, ni in enumerate(t_idx):
-                    get_node(ph, ni, 11, ctypes.byref(val))
-                    levels[k, c] = val.value
-                for c, ni in enumerate(a_idx):
-                    get_node(ph, ni, 9, ctypes.byref(val))
-                    amr[k, c] = val.value
-                for c, li in enumerate(l_idx):
-                    get_link(ph, li, 8, ctypes.byref(val))
-                    flows[k, c] = val.value
-                for c, ni in enumerate(k_idx):
-                    get_node(ph, ni, 9, ctypes.byref(val))
-                    leak_q[k, c] = val.value
+                for series, getter, indices, code in readings:
+                    for c, i in enumerate(indices):
+                        getter(ph, i, code, ctypes.byref(val))
+                        series[k, c] = val.value
                 k += 1
                 if k < steps:
                     # emitters for the next step; (several leaks on one node add up)
