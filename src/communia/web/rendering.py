@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_number, fr_percent
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
@@ -61,6 +61,7 @@ def _templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["nombre"] = fr_number
+    env.filters["pourcent"] = fr_percent
     env.filters["date_heure"] = _fr_datetime
     env.filters["acteur"] = _actor_label
     env.filters["enumeration"] = enumeration

@@ -15,6 +15,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from communia.core.formatting import fr_decimal, fr_percent
+
 __all__ = ["ErlangA", "erlang_a", "erlang_b", "lines_needed", "simulate", "staffing_report"]
 
 
@@ -89,14 +91,6 @@ def simulate(
     return abandoned / calls if calls else 0.0
 
 
-def _num(x: float, digits: int) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f} %".replace(".", ",")
-
-
 def staffing_report(
     *,
     calls_per_hour: float,
@@ -117,19 +111,19 @@ def staffing_report(
     lam = calls_per_hour * (1 - bot_rate)
     a = erlang_a(lam=lam, mu=mu, theta=theta, n=agents)
     out = [
-        f"Charge offerte aux agents : {_num(lam / mu, 2)} Erlang "
-        f"({_num(lam, 1)} appels/h, {_num(handle_min, 1)} min par appel).",
-        f"Erlang A : {_pct(a.p_abandon)} des appels abandonnés, {_pct(a.p_wait)} attendent, "
-        f"occupation des agents {_pct(a.occupancy)}.",
+        f"Charge offerte aux agents : {fr_decimal(lam / mu, 2)} Erlang "
+        f"({fr_decimal(lam, 1)} appels/h, {fr_decimal(handle_min, 1)} min par appel).",
+        f"Erlang A : {fr_percent(a.p_abandon)} des appels abandonnés, {fr_percent(a.p_wait)} attendent, "
+        f"occupation des agents {fr_percent(a.occupancy)}.",
     ]
     if simulate:
         sim = globals()["simulate"](lam=lam, mu=mu, theta=theta, n=agents)
-        out.append(f"Simulation à événements discrets (2 000 h) : {_pct(sim)} d'abandons.")
+        out.append(f"Simulation à événements discrets (2 000 h) : {fr_percent(sim)} d'abandons.")
     total_load = calls_per_hour * handle_min / 60.0
     if lines is not None:
         out.append(
-            f"Erlang B : {lines} lignes → {_pct(erlang_b(lines, total_load))} d'appels bloqués "
-            f"(charge {_num(total_load, 2)} Erlang)."
+            f"Erlang B : {lines} lignes → {fr_percent(erlang_b(lines, total_load))} d'appels bloqués "
+            f"(charge {fr_decimal(total_load, 2)} Erlang)."
         )
     out.append(f"Lignes nécessaires pour moins de 1 % de blocage : {lines_needed(total_load)}.")
     return "\n".join(out)

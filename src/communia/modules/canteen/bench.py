@@ -26,6 +26,8 @@ import argparse
 import sys
 import time
 
+from communia.core.formatting import fr_number, fr_percent
+
 __all__ = ["PERIODS", "run", "run_product", "main", "summary", "weekly_summary"]
 
 #: (role, label, train_end, test_start, test_end)
@@ -60,8 +62,6 @@ PERIODS = (
 
 
 def _mae(result, prefix: str) -> str:
-    from communia.core.formatting import fr_number
-
     for m in result.rows:
         if m.method.startswith(prefix):
             return fr_number(m.mae, 2)
@@ -73,19 +73,15 @@ def _served_mae(result, column: str) -> str:
     which leaves out the days a canteen served nothing (closures, strikes)."""
     import numpy as np
 
-    from communia.core.formatting import fr_number
-
     f = result.frame[result.frame["served"] > 0]
     return fr_number(float(np.mean(np.abs(f[column] - f["served"]))), 2)
 
 
 def _equal(result) -> str:
-    from communia.core.formatting import fr_number
-
     eq = result.equal_shortage
     return (
         f"{fr_number(eq['model_over'])} / {fr_number(eq['human_over'])} "
-        f"({fr_number(eq['ratio'] * 100)} %)"
+        f"({fr_percent(eq['ratio'], 0)})"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from communia.cli.i18n import t
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_number, fr_percent
 
 __all__ = ["build_cli"]
 
@@ -94,7 +94,7 @@ def build_cli() -> click.Group:
             f"{len(table)} lignes écrites dans {out} : {table['canteen'].nunique()} cantines, "
             f"{table['date'].nunique()} jours ; {fr_number(table['forecast'].sum())} repas "
             f"prévus, {fr_number(table['order'].sum())} commandés au niveau de service "
-            f"{fr_number(service_level * 100)} % (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
+            f"{fr_percent(service_level, 0)} (historique jusqu'au {data.last_date:%d/%m/%Y} ; "
             f"{fr_number(time.perf_counter() - t0, 1)} s)."
         )
         if data.report.rejected:

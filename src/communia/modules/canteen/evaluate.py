@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from communia.core.errors import InvalidInput
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_number, fr_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -625,10 +625,6 @@ def _equal_shortage(model, keys, point, served, target_short: float) -> tuple[fl
 _fmt = fr_number
 
 
-def _pct(value: float, digits: int = 1) -> str:
-    return fr_number(value * 100, digits) + " %"
-
-
 def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     """French table of the backtest."""
     head = (
@@ -654,17 +650,17 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     lines += [
         "",
         f"À manque égal aux commandes humaines ({_fmt(eq['human_short'])} repas) : le modèle "
-        f"(niveau de service {_pct(eq['model_level'])}) surproduit {_fmt(eq['model_over'])} repas, "
+        f"(niveau de service {fr_percent(eq['model_level'])}) surproduit {_fmt(eq['model_over'])} repas, "
         f"contre {_fmt(eq['human_over'])} pour les commandes humaines "
-        f"(soit {_pct(eq['ratio'], 0)} ; objectif ≤ 50 %).",
+        f"(soit {fr_percent(eq['ratio'], 0)} ; objectif ≤ 50 %).",
     ]
     if "calm" in eq:
         c = eq["calm"]
         lines.append(
             f"Hors jours de grève ({c['strike_days']} jour(s) de grève écarté(s)), à manque égal "
-            f"({_fmt(c['human_short'])} repas) : le modèle (niveau {_pct(c['model_level'])}) "
+            f"({_fmt(c['human_short'])} repas) : le modèle (niveau {fr_percent(c['model_level'])}) "
             f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
-            f"(soit {_pct(c['ratio'], 0)})."
+            f"(soit {fr_percent(c['ratio'], 0)})."
         )
     if result.fit_seconds:
         lines.append(

@@ -21,7 +21,7 @@ from communia.core import audit
 from communia.core.communes import PARIS
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
-from communia.core.formatting import fr_decimal, fr_number
+from communia.core.formatting import fr_decimal, fr_number, fr_percent
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -597,7 +597,7 @@ def report_pdf(
             txt(
                 f"{a.detection_time:%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
                 f"{fr_number(a.flow_m3h, 1)} m3/h  {fr_number(a.volume_m3)} "
-                f"m3 perdus  confiance {fr_number(a.confidence * 100)} %  "
+                f"m3 perdus  confiance {fr_percent(a.confidence, 0)}  "
                 f"[{ALERT_STATUSES.get(a.status, a.status)}]"
             ),
             new_x="LMARGIN",
