@@ -154,9 +154,18 @@ async def audiosocket_call(
     silence = b"\x00" * 320
     clock = {"t0": loop.time(), "n": 0}
 
-    async def send(frame: bytes) -> None:
-        writer.write(pack(KIND_AUDIO, frame))
-        await writer.drain()
+    async def send(frame: bytes, kind: int = KIND_AUDIO) -> None:
+        if state.get("closed"):
+            return
+        try:
+            writer.write(pack(kind, frame))
+            await writer.drain()
+        except (ConnectionResetError, BrokenPipeError):
+            # the server hung up and closed the line between two frames, like a real call:
+            # stop sending and let the receiver read the hang-up that preceded the close
+            state["closed"] = True
+            await asyncio.wait([receiver], timeout=1.0)
+            return
         clock["n"] += 1
         await asyncio.sleep(max(0.0, clock["t0"] + clock["n"] * 0.02 - loop.time()))
 
@@ -178,8 +187,7 @@ async def audiosocket_call(
         if trailing_silence_s is not None and quiet_since(question_end, trailing_silence_s):
             break  # None: listen until the server hangs up or ``listen_s`` ends
     if not writer.is_closing():
-        writer.write(pack(KIND_HANGUP))
-        await writer.drain()
+        await send(b"", KIND_HANGUP)
         writer.close()
     receiver.cancel()
     reply = [(t, f) for t, f in received if t > question_end]
