@@ -119,3 +119,44 @@ def test_security_headers(http, two_communes):
     assert "default-src 'self'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_user_changes_own_password_and_other_sessions_close(http, two_communes, live_server):
+    import httpx
+
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    new = "Nouveau-Secret-2027"
+    with httpx.Client(base_url=live_server, follow_redirects=False) as other:
+        login(other, "elu@ville-a.fr")
+        assert other.get("/app").status_code == 200
+        login(http, "elu@ville-a.fr")  # a read-only role may change its own password
+        page = http.get("/app/compte")
+        assert "<title>Mon compte" in page.text
+        assert page.text.count('autocomplete="current-password"') == 1
+        token = csrf_of(http, "/app/compte")
+        refusals = [
+            ({"actuel": "faux", "nouveau": new, "confirmation": new}, "actuel est incorrect"),
+            ({"actuel": PASSWORD, "nouveau": new, "confirmation": new + "x"}, "diffèrent"),
+            ({"actuel": PASSWORD, "nouveau": "court", "confirmation": "court"}, "12 caractères"),
+            ({"actuel": PASSWORD, "nouveau": PASSWORD, "confirmation": PASSWORD}, "différent"),
+        ]
+        for form, message in refusals:
+            r = http.post("/app/compte/mot-de-passe", data={**form, "csrf_token": token})
+            assert r.status_code == 422 and message in r.text, (form, r.text[:300])
+        assert other.get("/app").status_code == 200  # nothing changed so far
+        r = http.post(
+            "/app/compte/mot-de-passe",
+            data={"actuel": PASSWORD, "nouveau": new, "confirmation": new, "csrf_token": token},
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/app/compte"
+        assert "Votre autre session ouverte a été fermée" in http.get("/app/compte").text
+        assert other.get("/app").status_code == 303  # the other session is closed
+    assert http.get("/app").status_code == 200  # this one stays open
+    http.cookies.clear()
+    assert login(http, "elu@ville-a.fr").status_code != 303  # old password refused
+    assert login(http, "elu@ville-a.fr", new).status_code == 303
+    with read_session() as s:
+        entry = s.query(AuditEntry).filter_by(action="user.password").one()
+    assert entry.actor == "elu@ville-a.fr" and new not in str(entry.details or "")

@@ -21,6 +21,7 @@ __all__ = [
     "new_token",
     "token_digest",
     "check_password_strength",
+    "PASSWORD_MIN_LENGTH",
     "register_failure",
     "is_locked",
     "clear_failures",
@@ -46,10 +47,13 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+PASSWORD_MIN_LENGTH = 12
+
+
 def check_password_strength(password: str) -> str | None:
     """French reason why a password is refused, or None."""
-    if len(password) < 12:
-        return "Le mot de passe doit contenir au moins 12 caractères."
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."
     if (
         password.lower() == password
         or password.upper() == password

@@ -47,6 +47,7 @@ __all__ = [
     "record_login_failure",
     "create_user",
     "update_user",
+    "change_own_password",
     "list_users",
     "get_user",
     "open_session",
@@ -203,6 +204,35 @@ def update_user(
         details=changes,
     )
     return user
+
+
+def change_own_password(session: Session, actor: Actor, *, current: str, new: str) -> int:
+    """Change the actor's own password after checking the current one. Every other session of
+    the account is closed (a stolen session dies with the old password); API tokens are kept.
+    Returns the number of sessions closed."""
+    user = get_scoped(session, User, actor.user_id, actor.commune_id)
+    if not verify_password(user.password_hash, current or ""):
+        raise InvalidInput("Le mot de passe actuel est incorrect : rien n'a été changé.")
+    if new == current:
+        raise InvalidInput("Le nouveau mot de passe doit être différent de l'actuel.")
+    if reason := check_password_strength(new or ""):
+        raise InvalidInput(reason)
+    user.password_hash = hash_password(new)
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if actor.session_id is not None:
+        others = others.where(UserSession.id != actor.session_id)
+    closed = session.execute(others).rowcount or 0
+    audit.record(
+        session,
+        actor=actor.email,
+        action="user.password",
+        commune_id=actor.commune_id,
+        object_type="user",
+        object_id=user.id,
+        summary="Mot de passe changé par l'utilisateur",
+        details={"autres_sessions_fermees": closed},
+    )
+    return closed
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,7 +22,7 @@ from communia.core.registry import load_modules
 from communia.core.settings import PLACEHOLDER_SECRET, Settings, get_settings
 from communia.web.middleware import BodySizeLimit, SecurityHeaders
 from communia.web.rendering import render
-from communia.web.security import LoginRequired
+from communia.web.security import LoginRequired, deny_read_only_writes
 
 __all__ = ["create_app"]
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # the Swagger UI would load scripts from a CDN
         redoc_url=None,
+        dependencies=[Depends(deny_read_only_writes)],
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=int(settings.max_request_mb * 1024 * 1024))

@@ -16,7 +16,7 @@ from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError, InvalidInput
 from communia.core.models import AuditEntry
 from communia.core.registry import load_modules
-from communia.core.security import new_token
+from communia.core.security import PASSWORD_MIN_LENGTH, new_token
 from communia.core.settings import get_settings
 from communia.core.users import Actor
 from communia.web.forms import form_data, form_list
@@ -198,9 +198,14 @@ def dashboard(request: Request, actor: Actor = Depends(require_actor)):
     )
 
 
+def _account_page(request: Request, new_token: str | None = None):
+    context = {"new_token": new_token, "password_min_length": PASSWORD_MIN_LENGTH}
+    return render(request, "account.html", context)
+
+
 @router.get("/app/compte", response_class=HTMLResponse)
 def account(request: Request, actor: Actor = Depends(require_actor)):
-    return render(request, "account.html", {"new_token": None})
+    return _account_page(request)
 
 
 @router.post("/app/compte/jeton", response_class=HTMLResponse)
@@ -212,7 +217,25 @@ def account_token(
         token = users_lib.create_api_token(
             s, actor, label=form.get("label", "")[:200] or "Jeton web"
         )
-    return render(request, "account.html", {"new_token": token})
+    return _account_page(request, token)
+
+
+@router.post("/app/compte/mot-de-passe")
+def account_password(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    new = form.get("nouveau", "")
+    if new != form.get("confirmation", ""):
+        raise InvalidInput(
+            "Les deux saisies du nouveau mot de passe diffèrent : rien n'a été changé."
+        )
+    with write_session() as s:
+        closed = users_lib.change_own_password(s, actor, current=form.get("actuel", ""), new=new)
+    others = {0: "", 1: " Votre autre session ouverte a été fermée."}.get(
+        closed, f" Vos {closed} autres sessions ouvertes ont été fermées."
+    )
+    return _redirect("/app/compte", "Mot de passe changé." + others)
 
 
 @router.get("/app/commune", response_class=HTMLResponse)

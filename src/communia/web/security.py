@@ -5,6 +5,9 @@
 - The login form, used before any session exists, uses a double-submit CSRF cookie.
 - The JSON API accepts ``Authorization: Bearer <token>``, or the session cookie plus an
   ``X-CSRF-Token`` header for unsafe methods (the pages' own scripts).
+- Read-only roles (élus) are refused every unsafe request by one app-wide dependency,
+  ``deny_read_only_writes``, except on the short allow-list ``READ_ONLY_ALLOWED``: a new
+  route is protected without having to remember a check.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from fastapi import Request
 
 from communia.core.db import read_session
 from communia.core.errors import AuthenticationFailed, PermissionDenied
-from communia.core.users import Actor, actor_from_api_token, actor_from_session
+from communia.core.users import Actor, actor_from_api_token, actor_from_session, require_write
 
 __all__ = [
     "SESSION_COOKIE",
@@ -25,11 +28,30 @@ __all__ = [
     "api_actor",
     "check_csrf",
     "LoginRequired",
+    "READ_ONLY_ALLOWED",
+    "deny_read_only_writes",
 ]
 
 SESSION_COOKIE = "communia_session"
 LOGIN_CSRF_COOKIE = "communia_login_csrf"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Unsafe requests a read-only role may still make (path prefixes): its own session and
+# account, the public citizen pages and API, tools that change no commune data (staffing
+# simulator, the sovereign model's chat, pseudonymising a text; re-identification has its
+# own role check).
+READ_ONLY_ALLOWED = (
+    "/connexion",
+    "/deconnexion",
+    "/app/compte/",
+    "/c/",
+    "/api/v1/assistant/ask",
+    "/api/v1/assistant/feedback",
+    "/app/assistant/effectifs",
+    "/v1/chat/completions",
+    "/app/confidentialite",
+    "/api/v1/privacy/",
+)
 
 
 class LoginRequired(Exception):
@@ -68,11 +90,33 @@ def check_csrf(request: Request, actor: Actor, submitted: str | None) -> None:
         )
 
 
-def api_actor(request: Request) -> Actor:
+def _bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _token_actor(request: Request, token: str) -> Actor | None:
+    if not hasattr(request.state, "token_actor"):
         with read_session() as s:
-            actor = actor_from_api_token(s, header[7:].strip())
+            request.state.token_actor = actor_from_api_token(s, token)
+    return request.state.token_actor
+
+
+def deny_read_only_writes(request: Request) -> None:
+    """App-wide dependency: a read-only actor's unsafe request is refused (403) unless its
+    path is on ``READ_ONLY_ALLOWED``. Anonymous requests go on to the route's own checks."""
+    if request.method not in UNSAFE or request.url.path.startswith(READ_ONLY_ALLOWED):
+        return
+    token = _bearer_token(request)
+    actor = _token_actor(request, token) if token else _session_actor(request)
+    if actor is not None:
+        require_write(actor)
+
+
+def api_actor(request: Request) -> Actor:
+    token = _bearer_token(request)
+    if token:
+        actor = _token_actor(request, token)
         if actor is None:
             raise AuthenticationFailed("Jeton d'API invalide ou révoqué.")
         return actor

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from communia.core.users import Actor, require_write
+from communia.core.users import Actor
 
 __all__ = ["page_router", "api_router", "install"]
 
@@ -62,7 +62,6 @@ def page_router() -> APIRouter:
         from communia.core.jobs import cancel
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         view = cancel(job_id, actor=actor.email, commune_id=actor.commune_id)
         return _redirect(f"/app/taches/{job_id}", f"Tâche n° {job_id} : {view.message}")
 
@@ -76,7 +75,6 @@ def page_router() -> APIRouter:
         from communia.core.jobs import retry
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         retry(job_id, actor=actor.email, commune_id=actor.commune_id)
         return _redirect(f"/app/taches/{job_id}", f"Tâche n° {job_id} relancée.")
 
@@ -111,14 +109,12 @@ def api_router() -> APIRouter:
     def cancel_endpoint(job_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
         from communia.core.jobs import cancel
 
-        require_write(actor)
         return cancel(job_id, actor=actor.email, commune_id=actor.commune_id).to_dict()
 
     @router.post("/{job_id}/retry", summary="Relancer une tâche en échec ou annulée")
     def retry_endpoint(job_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
         from communia.core.jobs import retry
 
-        require_write(actor)
         return retry(job_id, actor=actor.email, commune_id=actor.commune_id).to_dict()
 
     return router

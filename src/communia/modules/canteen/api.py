@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from communia.core.db import read_session, write_session
-from communia.core.users import Actor, require_write
+from communia.core.users import Actor
 from communia.web.security import api_actor
 
 __all__ = ["build_api_router"]
@@ -98,7 +98,6 @@ def build_api_router() -> APIRouter:
         tourne en tâche de fond : suivre ``/api/v1/jobs/{tache}``."""
         from communia.modules.canteen.tasks import submit_forecast
 
-        require_write(actor)
         job = submit_forecast(
             actor,
             start=body.get("debut", ""),
@@ -111,7 +110,6 @@ def build_api_router() -> APIRouter:
     def retrain(actor: Actor = Depends(api_actor)) -> dict[str, Any]:
         from communia.modules.canteen.tasks import submit_training
 
-        require_write(actor)
         job = submit_training(actor)
         return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
 
@@ -119,7 +117,6 @@ def build_api_router() -> APIRouter:
     def validate(run_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
         from communia.modules.canteen import store
 
-        require_write(actor)
         with write_session() as s:
             run = store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
             return _run(run)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
-from communia.core.users import Actor, require_write
+from communia.core.users import Actor
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
 from communia.web.rendering import render, set_flash
@@ -148,7 +148,6 @@ def build_router() -> APIRouter:
 
         form = await request.form()
         check_csrf(request, actor, str(form.get("csrf_token", "")))
-        require_write(actor)
         name = Path(fichier.filename or "import.csv").name
         if Path(name).suffix.lower() not in (".csv", ".xlsx"):
             raise InvalidInput("Fichier CSV ou XLSX attendu (voir le modèle à télécharger).")
@@ -205,7 +204,6 @@ def build_router() -> APIRouter:
         from communia.modules.canteen import store
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         delta = form.get("ecart", "").strip()
         try:
             delta_value = float(delta.replace(",", ".")) if delta else None
@@ -234,7 +232,6 @@ def build_router() -> APIRouter:
         request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
     ):
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         job = submit_forecast(
             actor,
             start=form.get("debut", ""),
@@ -281,7 +278,6 @@ def build_router() -> APIRouter:
         from communia.modules.canteen import store
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         with write_session() as s:
             store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
         response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
@@ -299,7 +295,6 @@ def build_router() -> APIRouter:
         from communia.modules.canteen import store
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         value = form.get("commande", "").strip()
         if not value.isdigit():
             raise InvalidInput(f"Commande invalide « {value} » : un nombre entier de repas.")
@@ -323,7 +318,6 @@ def build_router() -> APIRouter:
         from communia.modules.canteen import store
 
         check_csrf(request, actor, form.get("csrf_token"))
-        require_write(actor)
         dish = form.get("plat", "").strip()
         if not dish:
             raise InvalidInput("Indiquez le plat à corriger.")

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError, InvalidInput
-from communia.core.users import Actor, require_write
+from communia.core.users import Actor
 from communia.modules.usecases import service
 from communia.modules.usecases.models import SIZES, STATUSES
 from communia.web.forms import form_data
@@ -67,7 +67,6 @@ async def import_file(
 
     form = await request.form()
     check_csrf(request, actor, str(form.get("csrf_token", "")))
-    require_write(actor)
     raw = await fichier.read()
 
     def _do():
@@ -110,7 +109,6 @@ def federation(
     request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
 ):
     check_csrf(request, actor, form.get("csrf_token"))
-    require_write(actor)
     with write_session() as s:
         report = service.pull(s, form.get("url", "").strip(), by=actor.email)
     response = RedirectResponse("/app/usecases", status_code=303)

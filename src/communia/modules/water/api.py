@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from communia.core.db import read_session, write_session
-from communia.core.errors import PermissionDenied
 from communia.core.users import Actor
 from communia.modules.water import service
 from communia.web.security import api_actor
@@ -47,8 +46,6 @@ def decide(alert_id: int, body: dict, actor: Actor = Depends(api_actor)) -> dict
 
     Corps : ``{"decision": "confirmee" | "rejetee" | "reparee", "commentaire": ""}``.
     """
-    if not actor.can_write:
-        raise PermissionDenied("Seuls les agents du service peuvent statuer sur une alerte.")
     with write_session() as s:
         alert = service.decide(
             s,

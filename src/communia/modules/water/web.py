@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communia.core.db import read_session, write_session
-from communia.core.errors import InvalidInput, PermissionDenied
+from communia.core.errors import InvalidInput
 from communia.core.users import Actor
 from communia.modules.water import service
 from communia.modules.water.models import ALERT_STATUSES
@@ -170,8 +170,6 @@ async def upload_scada(
 
     form = await request.form()
     check_csrf(request, actor, str(form.get("csrf_token", "")))
-    if not actor.can_write:
-        raise PermissionDenied("Seuls les agents du service peuvent lancer une détection.")
     files = [(f.filename or "", await f.read()) for f in fichiers if f.filename]
     if not files:
         raise InvalidInput("Aucun fichier reçu : choisissez la télérelève à analyser.")
@@ -241,8 +239,6 @@ def decide(
     form: dict = Depends(form_data),
 ):
     check_csrf(request, actor, form.get("csrf_token"))
-    if not actor.can_write:
-        raise PermissionDenied("Seuls les agents du service peuvent statuer sur une alerte.")
     decision = form.get("decision", "")
     with write_session() as s:
         alert = service.decide(
