@@ -389,7 +389,6 @@ def backtest(
 
     from communia.modules.canteen.estimators import (
         GradientBoostingForecaster,
-        PreviousYearBaseline,
         SameWeekdayBaseline,
     )
 
@@ -410,37 +409,60 @@ def backtest(
     keys, served, point = keys[ok].reset_index(drop=True), served[ok], point[ok]
     human = test["ordered"].to_numpy()[ok]
     same_week = SameWeekdayBaseline(context=ctx).fit(X, y).predict(keys)
-    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
+    return _scored_result(
+        data,
+        history,
+        (train_end, test_start, test_end),
+        service_level,
+        model,
+        keys,
+        served,
+        human,
+        point,
+        same_week,
+        seconds=(fit_seconds, predict_seconds),
+    )
+
+
+def _scored_result(
+    data: CanteenData,
+    history: CanteenData,
+    period: tuple,
+    service_level: float,
+    model,
+    keys: pd.DataFrame,
+    served: np.ndarray,
+    human: np.ndarray,
+    point: np.ndarray,
+    same_week: np.ndarray,
+    *,
+    seconds: tuple[float, float],
+    orders_model=None,
+    plain: np.ndarray | None = None,
+) -> BacktestResult:
+    """Score a backtest's forecasts beside the humans and the baselines (the previous-year
+    mean fitted on ``history``) and assemble its result. ``orders_model`` gives the orders
+    (default ``model``); ``plain``: the forecast before the recent-error correction."""
+    from communia.modules.canteen.estimators import PreviousYearBaseline
+
+    X, y = _history_xy(history)
+    prev_year = PreviousYearBaseline(context=data.context()).fit(X, y).predict(keys)
     rows, equal, order = _score(
         data,
-        model,
+        orders_model or model,
         keys,
         served,
         human,
         [(SAME_WEEK, same_week), (PREVIOUS_YEAR, prev_year)],
         point,
         service_level,
+        extra=[] if plain is None else [("Modèle sans correction par l'écart récent", plain)],
     )
-    frame = keys.assign(
-        served=served,
-        human=human,
-        forecast=point,
-        order=order,
-        same_week=same_week,
-        prev_year=prev_year,
-    )
-    return BacktestResult(
-        train_end,
-        test_start,
-        test_end,
-        service_level,
-        rows,
-        equal,
-        fit_seconds,
-        predict_seconds,
-        frame,
-        model,
-    )
+    frame = keys.assign(served=served, human=human, forecast=point)
+    if plain is not None:
+        frame["plain"] = plain
+    frame = frame.assign(order=order, same_week=same_week, prev_year=prev_year)
+    return BacktestResult(*period, service_level, rows, equal, *seconds, frame, model)
 
 
 def recent_factors(
@@ -515,7 +537,7 @@ def weekly_backtest(
     import numpy as np
     import pandas as pd
 
-    from communia.modules.canteen.estimators import PreviousYearBaseline, SameWeekdayBaseline
+    from communia.modules.canteen.estimators import SameWeekdayBaseline
 
     train_end, test_start, test_end = _check_period(train_end, test_start, test_end)
     if model is None and not refit_every:
@@ -562,39 +584,20 @@ def weekly_backtest(
         same_week[idx] = (
             SameWeekdayBaseline(context=ctx).fit(X_all[past], y_all[past]).predict(keys.iloc[idx])
         )
-    X, y = _history_xy(history)
-    prev_year = PreviousYearBaseline(context=ctx).fit(X, y).predict(keys)
-    rows, equal, order = _score(
+    return _scored_result(
         data,
-        _ModelPerWeek(by_monday),
+        history,
+        (train_end, test_start, test_end),
+        service_level,
+        model,
         keys,
         served,
         human,
-        [(SAME_WEEK, same_week), (PREVIOUS_YEAR, prev_year)],
         point,
-        service_level,
-        extra=[("Modèle sans correction par l'écart récent", plain)],
-    )
-    frame = keys.assign(
-        served=served,
-        human=human,
-        forecast=point,
+        same_week,
+        seconds=(fit_seconds, predict_seconds),
+        orders_model=_ModelPerWeek(by_monday),
         plain=plain,
-        order=order,
-        same_week=same_week,
-        prev_year=prev_year,
-    )
-    return BacktestResult(
-        train_end,
-        test_start,
-        test_end,
-        service_level,
-        rows,
-        equal,
-        fit_seconds,
-        predict_seconds,
-        frame,
-        model,
     )
 
 
@@ -625,17 +628,21 @@ def _equal_shortage(model, keys, point, served, target_short: float) -> tuple[fl
 _fmt = fr_number
 
 
+def _strike_days(n: int) -> str:
+    return f"{n} jour de grève écarté" if n == 1 else f"{_fmt(n)} jours de grève écartés"
+
+
 def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     """French table of the backtest."""
     head = (
         f"Apprentissage jusqu'au {result.train_end:%d/%m/%Y}, test du "
         f"{result.test_start:%d/%m/%Y} au {result.test_end:%d/%m/%Y} "
-        f"({result.rows[0].n} jours-cantines)"
+        f"({_fmt(result.rows[0].n)} jours-cantines)"
     )
     cols = ("Méthode", "MAE", "MAPE %", "Surproduction", "Manque", "Jours-cantines en manque")
     lines = [head, ""]
     body = [
-        (m.method, _fmt(m.mae, 2), _fmt(m.mape, 1), _fmt(m.over), _fmt(m.under), str(m.short_days))
+        (m.method, _fmt(m.mae, 2), _fmt(m.mape, 1), _fmt(m.over), _fmt(m.under), _fmt(m.short_days))
         for m in result.rows
     ]
     if markdown:
@@ -657,7 +664,7 @@ def format_backtest(result: BacktestResult, *, markdown: bool = False) -> str:
     if "calm" in eq:
         c = eq["calm"]
         lines.append(
-            f"Hors jours de grève ({c['strike_days']} jour(s) de grève écarté(s)), à manque égal "
+            f"Hors jours de grève ({_strike_days(c['strike_days'])}), à manque égal "
             f"({_fmt(c['human_short'])} repas) : le modèle (niveau {fr_percent(c['model_level'])}) "
             f"surproduit {_fmt(c['model_over'])} repas contre {_fmt(c['human_over'])} "
             f"(soit {fr_percent(c['ratio'], 0)})."
