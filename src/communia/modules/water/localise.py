@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from communia.modules.water.network import Network
 
 __all__ = [
+    "JointFit",
     "SignatureLibrary",
+    "fit_two_leaks",
     "build_signatures",
     "hour_weights",
     "load_or_build_signatures",
@@ -275,25 +277,7 @@ def locate(
     """
     import numpy as np
 
-    sig, ok = lib.pipe_signatures(network)
-    cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
-    obs = delta[[lib.sensors[i] for i in cols]].to_numpy()
-    w = weights[:, None, None]
-    s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
-    u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
-    if scale is not None:  # whiten: noisy sensors count less
-        inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
-        inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
-        obs, s, u = obs * inv, s * inv[None, :], u * inv
-    # keep at least 3 directions to rank on (zone C has 3 sensors only)
-    basis = [u, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
-    q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
-
-    def perp(x: np.ndarray) -> np.ndarray:
-        return x - (x @ q) @ q.T
-
-    obs_p = perp(obs)
-    s_p = perp(s)
+    obs_p, s_p, ok = _projected(delta, weights, lib, network, scale=scale, nuisance=nuisance)
     norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
     cos = (s_p @ obs_p) / norms
     cand = np.array([c for c in candidates if ok[c]])
@@ -316,6 +300,119 @@ def locate(
     full = np.zeros(len(network.pipes))
     full[cand] = shown / shown.sum()
     return best, full
+
+
+@dataclass
+class JointFit:
+    """Two leaks fitted together to one pressure change (:func:`fit_two_leaks`)."""
+
+    pipes: tuple[int, int]  # pipe indices, the larger fitted flow first
+    shares: tuple[float, float]  # each leak's share of the fitted flow
+    flow: float  # fitted flow of the two (m³/h, as the signatures' model sees it)
+    confidence: tuple[float, float]  # posterior mass of pairs with a leak within 300 m of it
+    unexplained_one: float  # share of the change left by the best single leak
+    unexplained_two: float  # share left by the best pair
+
+
+def fit_two_leaks(
+    delta: pd.Series,
+    weights: np.ndarray,
+    lib: SignatureLibrary,
+    network: Network,
+    candidates: np.ndarray,
+    *,
+    radius_m: float = 300.0,
+    kappa_display: float = 25.0,
+    max_cos: float = 0.98,
+    min_sensors: int = 6,
+) -> JointFit | None:
+    """Best non-negative fit of the change by two leaks more than ``radius_m`` apart.
+
+    Every pair of candidate pipes is tried at once (least squares on the two signatures,
+    orthogonal to the uniform-demand direction; pairs whose signatures are nearly parallel,
+    cosine above ``max_cos``, or that need a negative flow are left out). Several leaks
+    running together (typically already running when the data start) leave a change that
+    the best single signature explains only in part, and the single best place often falls
+    between them. The caller decides whether the pair explains enough more than one leak
+    (``unexplained_two`` against ``unexplained_one``). None when no pair is admissible, and
+    with fewer than ``min_sensors`` sensors (zone C has 3: once the demand direction is set
+    aside, any two leaks explain its change exactly).
+    """
+    import numpy as np
+
+    if int(np.isfinite(delta.reindex(lib.sensors)).sum()) < min_sensors:
+        return None
+    obs, s_p, ok = _projected(delta, weights, lib, network)
+    cand = np.array([c for c in candidates if ok[c]])
+    energy = float(obs @ obs)
+    if len(cand) < 2 or not energy > 1e-8:  # nothing left (< 0.1 mm) once demand is set aside
+        return None
+    s = s_p[cand]
+    gram = s @ s.T
+    b = s @ obs
+    g = np.maximum(np.diag(gram), 1e-18)
+    single = np.where(b > 0, b**2 / g, 0.0)
+    gi, gj = g[:, None], g[None, :]
+    det = gi * gj - gram**2
+    dist = network.pipe_distances()[np.ix_(cand, cand)]
+    usable = (dist > radius_m) & (gram**2 < max_cos**2 * gi * gj)
+    det = np.where(usable, det, 1.0)
+    qi = (gj * b[:, None] - gram * b[None, :]) / det
+    qj = (gi * b[None, :] - gram * b[:, None]) / det
+    usable &= (qi > 0) & (qj > 0)
+    explained = np.where(usable, qi * b[:, None] + qj * b[None, :], 0.0)
+    if not usable.any():
+        return None
+    flat = int(np.argmax(explained))
+    i, j = divmod(flat, len(cand))
+    if qi[i, j] < qj[i, j]:
+        i, j = j, i
+    shown = np.where(usable, np.exp(kappa_display * (explained - explained[i, j]) / energy), 0.0)
+    total = shown.sum()
+
+    def mass(k: int) -> float:
+        near = dist[k] <= radius_m
+        return float(shown[near].sum() + shown[:, near].sum() - shown[np.ix_(near, near)].sum())
+
+    flow = qi[i, j] + qj[i, j]
+    return JointFit(
+        pipes=(int(cand[i]), int(cand[j])),
+        shares=(float(qi[i, j] / flow), float(qj[i, j] / flow)),
+        flow=float(flow),
+        confidence=(mass(i) / total, mass(j) / total),
+        unexplained_one=1.0 - float(single.max()) / energy,
+        unexplained_two=1.0 - float(explained[i, j]) / energy,
+    )
+
+
+def _projected(
+    delta: pd.Series,
+    weights: np.ndarray,
+    lib: SignatureLibrary,
+    network: Network,
+    *,
+    scale: pd.Series | None = None,
+    nuisance: list[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The observed change and every pipe's signature (per m³/h, hour-weighted) on the
+    sensors that have a value, with the uniform-demand direction and the ``nuisance`` pipes'
+    signatures projected out. Returns (change, signatures (pipes, sensors), validity mask)."""
+    import numpy as np
+
+    sig, ok = lib.pipe_signatures(network)
+    cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
+    obs = delta[[lib.sensors[i] for i in cols]].to_numpy()
+    w = weights[:, None, None]
+    s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
+    u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
+    if scale is not None:  # whiten: noisy sensors count less
+        inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
+        inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
+        obs, s, u = obs * inv, s * inv[None, :], u * inv
+    # keep at least 3 directions to rank on (zone C has 3 sensors only)
+    basis = [u, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
+    q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
+    return obs - (obs @ q) @ q.T, s - (s @ q) @ q.T, ok
 
 
 def sensor_noise(
