@@ -271,6 +271,11 @@ def test_joint_fit_places_two_leaks_running_together(net, year, sig_cache):
     assert fit.shares[0] == pytest.approx(23 / 31, abs=0.05)
     assert fit.flow == pytest.approx(31.0, rel=0.1)
     assert fit.unexplained_two < 0.01 < 0.05 < fit.unexplained_one
+    # read by blocks of a few rows of the pair table (bounded memory): the same fit
+    blocks = fit_two_leaks(obs, weights, lib, net, cands, block_size=5000)
+    assert blocks.pipes == fit.pipes
+    assert blocks.confidence == pytest.approx(fit.confidence)
+    assert blocks.unexplained_two == pytest.approx(fit.unexplained_two)
     # the detector's rule (defaults of BalanceCusumDetector) reports both
     det = BalanceCusumDetector()
     assert fit.unexplained_one <= det.start_pair_max_unexplained

@@ -325,6 +325,7 @@ def fit_two_leaks(
     kappa_display: float = 25.0,
     max_cos: float = 0.98,
     min_sensors: int = 6,
+    block_size: int = 2_000_000,
 ) -> JointFit | None:
     """Best non-negative fit of the change by two leaks more than ``radius_m`` apart.
 
@@ -336,7 +337,9 @@ def fit_two_leaks(
     between them. The caller decides whether the pair explains enough more than one leak
     (``unexplained_two`` against ``unexplained_one``). None when no pair is admissible, and
     with fewer than ``min_sensors`` sensors (zone C has 3: once the demand direction is set
-    aside, any two leaks explain its change exactly).
+    aside, any two leaks explain its change exactly). Every pair is tried, by blocks of
+    about ``block_size`` pairs (memory stays bounded on a large network; time grows with the
+    square of the number of pipes: ≈ 0.2 s for L-Town's largest area, 796 pipes).
     """
     import numpy as np
 
@@ -348,40 +351,56 @@ def fit_two_leaks(
     if len(cand) < 2 or not energy > 1e-8:  # nothing left (< 0.1 mm) once demand is set aside
         return None
     s = s_p[cand]
-    gram = s @ s.T
     b = s @ obs
-    g = np.maximum(np.diag(gram), 1e-18)
+    g = np.maximum(np.einsum("ij,ij->i", s, s), 1e-18)
     single = np.where(b > 0, b**2 / g, 0.0)
-    gi, gj = g[:, None], g[None, :]
-    det = gi * gj - gram**2
-    dist = network.pipe_distances()[np.ix_(cand, cand)]
-    usable = (dist > radius_m) & (gram**2 < max_cos**2 * gi * gj)
-    det = np.where(usable, det, 1.0)
-    qi = (gj * b[:, None] - gram * b[None, :]) / det
-    qj = (gi * b[None, :] - gram * b[:, None]) / det
-    usable &= (qi > 0) & (qj > 0)
-    explained = np.where(usable, qi * b[:, None] + qj * b[None, :], 0.0)
-    if not usable.any():
+    dist_all = network.pipe_distances()
+    block = max(1, block_size // len(cand))
+
+    def pairs(r0: int, r1: int):
+        """Rows r0:r1 of the pair table: usable mask, flows of the row and column leaks and
+        the energy they explain."""
+        gram = s[r0:r1] @ s.T
+        gi, gj = g[r0:r1, None], g[None, :]
+        dist = dist_all[np.ix_(cand[r0:r1], cand)]
+        usable = (dist > radius_m) & (gram**2 < max_cos**2 * gi * gj)
+        det = np.where(usable, gi * gj - gram**2, 1.0)
+        qi = (gj * b[r0:r1, None] - gram * b[None, :]) / det
+        qj = (gi * b[None, :] - gram * b[r0:r1, None]) / det
+        usable &= (qi > 0) & (qj > 0)
+        return usable, qi, qj, np.where(usable, qi * b[r0:r1, None] + qj * b[None, :], 0.0)
+
+    # the table has len(cand)² cells: it is read by blocks of rows (bounded memory), once to
+    # find the best pair, once for the posterior mass around each of its two places
+    best = (0.0, -1, -1, 0.0, 0.0)
+    for r0 in range(0, len(cand), block):
+        usable, qi, qj, explained = pairs(r0, r0 + block)
+        if usable.any():
+            k, j = divmod(int(np.argmax(explained)), len(cand))
+            if explained[k, j] > best[0]:
+                best = (float(explained[k, j]), r0 + k, j, float(qi[k, j]), float(qj[k, j]))
+    top, i, j, qa, qb = best
+    if i < 0:
         return None
-    flat = int(np.argmax(explained))
-    i, j = divmod(flat, len(cand))
-    if qi[i, j] < qj[i, j]:
-        i, j = j, i
-    shown = np.where(usable, np.exp(kappa_display * (explained - explained[i, j]) / energy), 0.0)
-    total = shown.sum()
-
-    def mass(k: int) -> float:
-        near = dist[k] <= radius_m
-        return float(shown[near].sum() + shown[:, near].sum() - shown[np.ix_(near, near)].sum())
-
-    flow = qi[i, j] + qj[i, j]
+    if qa < qb:
+        i, j, qa, qb = j, i, qb, qa
+    near = [dist_all[cand[k], cand] <= radius_m for k in (i, j)]
+    total, mass = 0.0, [0.0, 0.0]
+    for r0 in range(0, len(cand), block):
+        usable, _qi, _qj, explained = pairs(r0, r0 + block)
+        shown = np.where(usable, np.exp(kappa_display * (explained - top) / energy), 0.0)
+        total += float(shown.sum())
+        for m, around in enumerate(near):
+            rows = around[r0 : r0 + block]
+            mass[m] += float(shown[rows].sum() + shown[~rows][:, around].sum())
+    flow = qa + qb
     return JointFit(
         pipes=(int(cand[i]), int(cand[j])),
-        shares=(float(qi[i, j] / flow), float(qj[i, j] / flow)),
-        flow=float(flow),
-        confidence=(mass(i) / total, mass(j) / total),
+        shares=(qa / flow, qb / flow),
+        flow=flow,
+        confidence=(mass[0] / total, mass[1] / total),
         unexplained_one=1.0 - float(single.max()) / energy,
-        unexplained_two=1.0 - float(explained[i, j]) / energy,
+        unexplained_two=1.0 - top / energy,
     )
 
 
