@@ -13,6 +13,11 @@ same times of week one and two weeks earlier) and every signature are projected 
 to the uniform-demand direction; candidates are ranked by cosine similarity. The pipe
 proposed to the crew maximises the probability that the leak lies within 300 m, under a
 softmax posterior over candidates.
+
+Several leaks at once (:func:`fit_two_leaks`): the change is fitted by every pair of pipes
+more than 300 m apart (non-negative least squares on their two signatures); the detector
+uses it for leaks already running when the data start, where two leaks often leave a change
+whose best single match lies between them.
 """
 
 from __future__ import annotations
