@@ -101,7 +101,12 @@ CARD = AlgorithmCard(
         "leur débit du bilan et, par simulation, leur effet sur les pressions : elle donne les "
         "pressions « sans fuite » (par heure et type de jour, et en fonction des débits "
         "mesurés) qui permettent de situer une fuite déjà présente au début de la période "
-        "analysée ; la plus sûre des deux références l'emporte. "
+        "analysée ; la plus sûre des deux références l'emporte. Plusieurs fuites peuvent "
+        "déjà courir ensemble : le changement est aussi ajusté par deux fuites à la fois "
+        "(toutes les paires de conduites éloignées de plus de 300 m, débits positifs) ; si "
+        "une seule fuite en explique au moins la moitié, que la paire laisse nettement moins "
+        "d'écart (au plus 65 % de ce qu'une fuite laisse) et que chacune porte au moins 20 % "
+        "du débit, les deux endroits sont signalés. "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
         "et surtout les casses passées de la conduite), comparé à l'âge seul."
@@ -114,7 +119,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-4",
+    model_version="water-5",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
@@ -125,6 +130,8 @@ CARD = AlgorithmCard(
         "à 400–700 m de la vraie conduite (fausse alerte et fuite manquée à la fois).",
         "Une nouvelle fuite proche d'une fuite déjà signalée et non réparée peut être placée "
         "trop loin, l'effet de la fuite signalée étant mis de côté pour la chercher.",
+        "Au début d'une période, deux fuites ajustées ensemble peuvent donner deux alertes "
+        "dont une fausse (l'écart du modèle ressemble parfois à une seconde fuite).",
     ),
 )
 

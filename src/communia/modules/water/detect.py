@@ -25,11 +25,14 @@ the lowest of the last 10 comparable nights (weekday vs weekend/holiday).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communia.core.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -486,6 +489,18 @@ class BalanceCusumDetector:
     #: the reported leaks' signatures are then set aside and the place searched again; the
     #: new place is kept if it is > 300 m from them with at least this confidence
     joint_min_conf: float = 0.7
+    #: leaks already running when the data start: the pressure change is also fitted by two
+    #: leaks at once (:func:`localise.fit_two_leaks`); both places are reported (the single
+    #: best place kept if it is one of them) when the best single leak explains at least
+    #: ``1 − start_pair_max_unexplained`` of the change (a change mostly made of reference
+    #: error is not fitted further), the pair leaves at most ``start_pair_ratio`` of what
+    #: that single leak leaves, and each of the two carries at least
+    #: ``start_pair_min_share`` of the fitted flow with a confidence of at least
+    #: ``start_pair_min_conf`` (None: off)
+    start_pair_ratio: float | None = 0.65
+    start_pair_min_share: float = 0.2
+    start_pair_min_conf: float = 0.3
+    start_pair_max_unexplained: float = 0.5
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -595,6 +610,7 @@ def detect_leaks(
     import pandas as pd
 
     from communia.modules.water.localise import (
+        fit_two_leaks,
         load_or_build_signatures,
         locate,
         observed_change,
@@ -648,9 +664,11 @@ def detect_leaks(
             area_sensors=area_sensors,
             candidates=candidates,
         ):
-            """Proposed pipe index, confidence (posterior within 300 m) and top candidates."""
+            """Proposed pipe index, confidence (posterior within 300 m), top candidates, and
+            the other leak a joint fit finds for a leak already running when the data start
+            (pipe, confidence, top, share of the flow)."""
             if lib is None or len(area_sensors) < 2:
-                return int(candidates[len(candidates) // 2]), 0.0, []
+                return int(candidates[len(candidates) // 2]), 0.0, [], []
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
             if not history and calibration.pressure:
                 # the leak was already there when the data start: compare with the
@@ -691,7 +709,13 @@ def detect_leaks(
                 i, p = locate(delta, weights, lib, network, candidates, flow=use_flow)
                 c = float(p[dmat[i] <= 300.0].sum())
                 if c > conf:
-                    pipe_i, post, conf = i, p, c
+                    pipe_i, post, conf, chosen = i, p, c, (delta, weights)
+            extra = []
+            if not history and detector.start_pair_ratio is not None:
+                # several leaks may be running together: fit two at once on the same change
+                pipe_i, conf, post, extra = start_pair(
+                    *chosen, pipe_i, conf, post, flow, candidates
+                )
             if active and min(dmat[pipe_i, j] for j in active) <= 300.0:
                 # the change looks like a leak already reported in the area (growing, or
                 # hiding a new one): set its signature aside and look again elsewhere
@@ -704,7 +728,70 @@ def detect_leaks(
                     if far and c >= detector.joint_min_conf:
                         pipe_i, post, conf = i, p, c
             order = np.argsort(-post)[:10]
-            return pipe_i, conf, [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
+            top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
+            return pipe_i, conf, top, extra
+
+        def start_pair(delta, weights, pipe_i, conf, post, flow, candidates, area=area):
+            """Two leaks fitted jointly, when they explain clearly more than one: the place
+            to report first (the single best place if it is one of the two) and the other
+            (pipe, confidence, top, share of the flow)."""
+            fit = fit_two_leaks(delta, weights, lib, network, candidates)
+            if fit is None:
+                return pipe_i, conf, post, []
+            dmat = network.pipe_distances()
+            log.debug(
+                "%s: pair %s, shares %s, confidence %s, unexplained %.3f -> %.3f (single: %s)",
+                area,
+                [network.pipes[j] for j in fit.pipes],
+                [round(x, 2) for x in fit.shares],
+                [round(x, 2) for x in fit.confidence],
+                fit.unexplained_one,
+                fit.unexplained_two,
+                network.pipes[pipe_i],
+            )
+            if (
+                fit.unexplained_one > detector.start_pair_max_unexplained
+                or fit.unexplained_two > detector.start_pair_ratio * fit.unexplained_one
+                or min(fit.shares) < detector.start_pair_min_share
+                or min(fit.confidence) < detector.start_pair_min_conf
+            ):
+                return pipe_i, conf, post, []
+            members = list(zip(fit.pipes, fit.confidence, fit.shares, strict=True))
+            near = [m for m in members if dmat[pipe_i, m[0]] <= 300.0]
+            if not near:  # the single best place lies between the two: report both
+                (pipe_i, conf, _), *members = members
+                post = np.zeros(len(network.pipes))
+                post[pipe_i] = conf
+            return (
+                pipe_i,
+                conf,
+                post,
+                [
+                    (j, c, [(network.pipes[j], c)], share)
+                    for j, c, share in members
+                    if dmat[pipe_i, j] > 300.0
+                ],
+            )
+
+        def send_extra(extra, t, flow, volume, start, level0, series=series, area=area):
+            """Alarms for the other leaks of a joint fit; their pipe indices."""
+            for j, c, top, share in extra:
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[j],
+                        t,
+                        cleaning_lag,
+                        start,
+                        share * flow,
+                        share * volume,
+                        c,
+                        top,
+                        series,
+                        level0,
+                    )
+                )
+            return [j for j, *_ in extra]
 
         def window_flow(start, t_end, level0, series=series):
             """Leak flow over the window the pressure change is measured on."""
@@ -746,7 +833,7 @@ def detect_leaks(
                 # consumption, not worth sending a crew
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
-            pipe_i, confidence, top = localise(
+            pipe_i, confidence, top, extra = localise(
                 start, t_det, window_flow(start, t_det, level0), since, active
             )
             # too uncertain a place: no crew sent yet; re-located after ``hold`` (half a day,
@@ -774,10 +861,13 @@ def detect_leaks(
                         level0,
                     )
                 )
+                issued_extra = send_extra(extra, t_det, flow, volume, start, level0)
             # growing leak: re-locate as it grows; a second alarm on another pipe only when
             # the leak has grown enough and the new place is clearly more likely
             nxt = next((e["time"] for e in events[n_ev + 1 :]), last_time)
             issued = [] if pending else [pipe_i]
+            if pending:
+                issued_extra = []
             loc_flow = flow
             t_chk = t_det
             dmat = network.pipe_distances()
@@ -790,7 +880,7 @@ def detect_leaks(
                 if pending:
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
-                    new_i, new_conf, new_top = localise(
+                    new_i, new_conf, new_top, extra = localise(
                         start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
                     if new_conf < detector.min_alarm_conf and t_chk - t_det < hold:
@@ -800,7 +890,7 @@ def detect_leaks(
                 else:
                     if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
                         continue
-                    new_i, new_conf, new_top = localise(
+                    new_i, new_conf, new_top, _ = localise(
                         start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
                     loc_flow = now
@@ -816,6 +906,7 @@ def detect_leaks(
                         continue
                 issued.append(new_i)
                 window = series.loc[start:t_chk]
+                lost = float((window - level0).clip(lower=0).sum())
                 alarms.append(
                     _alarm(
                         area,
@@ -824,14 +915,16 @@ def detect_leaks(
                         cleaning_lag,
                         start,
                         now,
-                        float((window - level0).clip(lower=0).sum()),
+                        lost,
                         new_conf,
                         new_top,
                         series,
                         level0,
                     )
                 )
-            active += issued
+                if len(issued) == 1:  # the held alarm just sent: with its joint-fit partner
+                    issued_extra = send_extra(extra, t_chk, now, lost, start, level0)
+            active += issued + issued_extra
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
 

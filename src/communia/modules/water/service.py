@@ -55,7 +55,7 @@ __all__ = [
     "evidence_svg",
 ]
 
-MODEL_VERSION = "water-4"
+MODEL_VERSION = "water-5"
 
 
 def _utc(value: Any) -> datetime:
