@@ -285,6 +285,9 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
     assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard
 
 
+FALLBACK = "Le transfert n'a pas abouti. Voulez-vous que le service vous rappelle ?"
+
+
 @pytest.mark.parametrize("outcome", ["refused", "busy", "ipbx_hangs_up"])
 def test_transfer_outcomes(commune_a, synthesizer, outcome):
     """The IPBX refuses the REFER (603) or the service is busy (NOTIFY 486): the caller is
@@ -293,11 +296,15 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
     from communia.core.speech.sip import format_sip
     from communia.core.speech.spoken import transfer_failed
 
+    transfer = {"service": "Urbanisme", "number": "01 30 00 00 02"}
+    if outcome == "busy":  # the responder's own fallback (the assistant offers a callback)
+        transfer["fallback"] = FALLBACK
+
     pipeline = VoicePipeline.for_commune(
         "ville-a",
         transcriber=FakeTranscriber("Je voudrais parler au service urbanisme"),
         synthesizer=synthesizer,
-        responder=RecordingResponder(transfer={"service": "Urbanisme", "number": "01 30 00 00 02"}),
+        responder=RecordingResponder(transfer=transfer),
     )
     events = []
     bridge = VoiceBridge(
@@ -391,7 +398,7 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
         servers["sip"].transport.close()
         return refer, calls_left, [t for t, _ in rtp_p.packets if t > t_refer]
 
-    failed_text = transfer_failed("Urbanisme", "01 30 00 00 02")
+    failed_text = transfer.get("fallback") or transfer_failed("Urbanisme", "01 30 00 00 02")
     refer, calls_left, heard = run_async(scenario())
     assert "<sip:0130000002@127.0.0.1:" in refer.header("refer-to")
     assert refer.header("cseq").endswith("REFER") and refer.header("call-id") == "transfer-1"
@@ -406,4 +413,5 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
     # and heard the whole "the transfer failed, call the service at 01 30 00 00 02" message
     expected = audio.frames(synthesizer.synthesize(failed_text, 8000), 8000, 20)
     assert len(heard) >= len(expected)
-    assert "01 30 00 00 02" in failed_text
+    assert ("01 30 00 00 02" in failed_text) == (outcome == "refused")
+    assert [d["reply"] for n, d in events if n == "turn"][1:] == []  # said, not a turn

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -167,3 +168,62 @@ def test_out_of_office_hours_a_ticket_is_left_for_the_service(reception, transcr
         ticket = s.scalars(select(Ticket)).one()
     assert ticket.service_slug == "accueil"
     assert word_error_rate(QUESTION_TEXT, ticket.summary) <= 0.35
+
+
+# A real « oui » on the line: spontaneous French from the SPPAS samples ("oui ben oui
+# puisque…"), CC BY-NC-SA 4.0, read from the shared data and never copied into the repo.
+# espeak-ng's « oui » is not understood by Whisper base (checked: it hears "moment-là",
+# "et bien t'as vu"), so a synthetic answer would not test the real path.
+SPOKEN_YES = Path("/work/shared/data/speech/sppas_samples-fra/AG_éàç_0460.wav")
+
+
+@pytest.mark.skipif(not SPOKEN_YES.exists(), reason="SPPAS sample absent (shared data)")
+def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
+    reception, transcriber, synthesizer
+):
+    """Never lose a caller: the service is closed today (open the other days), so the
+    callbot offers a callback to the number of the SIP ``From``; the caller says « oui »
+    and the service's next slot is booked through the chat page's function and said."""
+    from zoneinfo import ZoneInfo
+
+    from communia.core.db import read_session, utcnow
+    from communia.core.models import AuditEntry
+    from communia.core.speech.spoken import speakable
+    from communia.modules.assistant.conversations import slot_text
+    from communia.modules.assistant.models import Callback, Ticket
+
+    today = DAYS[utcnow().astimezone(ZoneInfo("Europe/Paris")).weekday()]
+    reception({day: [["08:00", "18:00"]] for day in DAYS if day != today})
+    question, _ = audio.read_wav(QUESTION_WAV)
+    yes, rate = audio.read_wav(SPOKEN_YES)
+    yes = audio.resample(yes, rate, 8000)
+    bridge, events = make_bridge(transcriber, synthesizer)
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        try:
+            return await sip_call(
+                servers["sip_port"], [question, yes], caller="+33612345678", listen_s=60
+            )
+        finally:
+            servers["sip"].transport.close()
+
+    result = run_async(scenario())
+    offer, booked = [d for n, d in events if n == "turn"]
+    assert "est fermé en ce moment : votre demande lui est transmise" in offer["reply"]
+    assert offer["reply"].endswith(
+        "Voulez-vous que le service vous rappelle au 06 12 34 56 78 ? Répondez par oui ou par non."
+    )
+    assert "oui" in booked["question"].lower()
+    with read_session() as s:
+        cb = s.scalars(select(Callback)).one()
+        ticket = s.scalars(select(Ticket)).one()
+        journal = " ".join(f"{e.summary} {e.details}" for e in s.scalars(select(AuditEntry)))
+    assert cb.contact == "06 12 34 56 78" and cb.service_slug == "accueil"
+    assert cb.conversation_id == ticket.conversation_id  # the call's one conversation
+    assert booked["reply"] == speakable(
+        f"C'est noté. Le service Accueil de la mairie vous rappellera le "
+        f"{slot_text(cb.slot_start)}, au 06 12 34 56 78. Avez-vous une autre question ?"
+    )
+    assert all(result["replies"])  # the caller heard the offer, then the slot
+    assert "12 34 56" not in journal and "612345678" not in journal
