@@ -16,7 +16,7 @@ from communia.core.settings import reset_settings
 
 TUESDAY_10H = datetime.fromisoformat("2026-03-03T10:00:00+01:00")
 SUNDAY_23H = datetime.fromisoformat("2026-03-08T23:00:00+01:00")
-ROUTED = "Qui peut élaguer l'arbre du voisin qui dépasse sur ma clôture ?"
+ROUTED = "Il y a un gros nid-de-poule dans ma rue"
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ def test_widget_books_a_callback_from_the_third_party_page(page, commune_site, l
     live.locator("[data-role=assistant]").first.wait_for(timeout=30000)
     assert live.locator("form[data-role=rappel]").count() == 0
 
-    page.keyboard.type("Qui peut élaguer l'arbre du voisin qui dépasse sur ma clôture ?")
+    page.keyboard.type("Il y a un gros nid-de-poule dans ma rue")
     page.keyboard.press("Enter")
     offer = live.get_by_role("form", name="Être rappelé par le service")
     offer.wait_for(timeout=30000)
