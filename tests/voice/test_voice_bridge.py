@@ -415,3 +415,55 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
     assert len(heard) >= len(expected)
     assert ("01 30 00 00 02" in failed_text) == (outcome == "refused")
     assert [d["reply"] for n, d in events if n == "turn"][1:] == []  # said, not a turn
+
+
+def test_call_state_reaches_a_responder_that_takes_it_and_private_turns_are_not_hashed(bridge):
+    """A responder with a ``call`` parameter gets one state per call (caller, transfer
+    ability, its own entries); a turn marked ``private_input`` (a dictated phone number) is
+    audited without the hash of what was said."""
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    seen = []
+
+    def responder(text, *, commune_slug, channel, call):
+        seen.append(dict(call))
+        call["turns"] = call.get("turns", 0) + 1
+        return {
+            "answer": "J'ai noté le 06 12 34 56 78. Est-ce exact ?",
+            "sources": [],
+            "service": None,
+            "emergency": None,
+            "action": "callback",
+            "confidence": 1.0,
+            "awaiting": "oui_non",
+            "private_input": call["turns"] == 2,
+        }
+
+    p = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=bridge.test["transcriber"],
+        synthesizer=bridge.test["pipeline"].synthesizer,
+        responder=responder,  # it takes ``call``: seen by its signature
+    )
+    bridge.test["transcriber"].text = "zéro six douze trente-quatre cinquante-six soixante-dix-huit"
+    state: dict = {}
+    first = p.handle(speech_like(1.0), 8000, caller="0612345678", call=state, call_id="c1")
+    second = p.handle(speech_like(1.0), 8000, caller="0612345678", call=state, call_id="c1")
+    assert first.reply == second.reply == "J'ai noté le 06 12 34 56 78. Est-ce exact ?"
+    assert seen == [
+        {"caller": "0612345678", "can_transfer": False},
+        {"caller": "0612345678", "can_transfer": False, "turns": 1},
+    ]
+    with read_session() as s:
+        hashes = [
+            e.inputs_hash
+            for e in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "voice.answer")
+                .order_by(AuditEntry.id)
+            )
+        ]
+    assert len(hashes[0]) == 64 and hashes[1] == ""

@@ -219,6 +219,9 @@ def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
         cb = s.scalars(select(Callback)).one()
         ticket = s.scalars(select(Ticket)).one()
         journal = " ".join(f"{e.summary} {e.details}" for e in s.scalars(select(AuditEntry)))
+        voice = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "voice.answer").order_by(AuditEntry.id)
+        ).all()
     assert cb.contact == "06 12 34 56 78" and cb.service_slug == "accueil"
     assert cb.conversation_id == ticket.conversation_id  # the call's one conversation
     assert booked["reply"] == speakable(
@@ -227,3 +230,6 @@ def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
     )
     assert all(result["replies"])  # the caller heard the offer, then the slot
     assert "12 34 56" not in journal and "612345678" not in journal
+    # the offer's question is hashed as usual; the dialogue's turn is not (a number may be said)
+    assert [len(e.inputs_hash) for e in voice] == [64, 0]
+    assert [e.details["action"] for e in voice] == ["ticket", "callback"]

@@ -259,7 +259,9 @@ class VoicePipeline:
                         "transfer": (turn.transfer or {}).get("number"),
                         "timings_ms": {k: round(v * 1000) for k, v in turn.timings.items()},
                     },
-                    inputs_hash=hash_inputs(turn.question),
+                    # a turn where the caller may dictate personal data (a phone number to be
+                    # called back at): not even a hash, a phone number is easy to brute-force
+                    inputs_hash="" if result.get("private_input") else hash_inputs(turn.question),
                     model=MODEL_NAME,
                     validation_status="sans_objet",
                 )

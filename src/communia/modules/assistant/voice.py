@@ -14,7 +14,7 @@ carries it (SIP ``From``), else asks for it and reads it back, then books the se
 free slot with the chat page's own function (``book_callback_for_conversation``) and says it.
 The dialogue lives in ``call`` (the bridge's per-call state): the conversation token and the
 offer in progress. The number said on the line is never stored in a message nor in the audit
-log (the pipeline audits only a hash of what was said)."""
+log: the dialogue's turns carry ``private_input``, so the pipeline does not even hash them."""
 
 from __future__ import annotations
 
@@ -141,6 +141,7 @@ def _say(offer: dict, text: str, *, awaiting: str | None = None) -> dict[str, An
         "emergency": None,
         "action": "callback",
         "confidence": 1.0,
+        "private_input": True,  # the caller may have said a phone number: no hash of it
     }
     if awaiting:
         out["awaiting"] = awaiting
