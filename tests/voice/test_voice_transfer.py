@@ -177,6 +177,20 @@ def test_out_of_office_hours_a_ticket_is_left_for_the_service(reception, transcr
 SPOKEN_YES = Path("/work/shared/data/speech/sppas_samples-fra/AG_éàç_0460.wav")
 
 
+def closed_today_question_and_yes(reception) -> tuple[bytes, bytes]:
+    """The reception desk is closed today (open the other days); the caller's question and
+    « oui » at 8 kHz."""
+    from zoneinfo import ZoneInfo
+
+    from communia.core.db import utcnow
+
+    today = DAYS[utcnow().astimezone(ZoneInfo("Europe/Paris")).weekday()]
+    reception({day: [["08:00", "18:00"]] for day in DAYS if day != today})
+    question, _ = audio.read_wav(QUESTION_WAV)
+    yes, rate = audio.read_wav(SPOKEN_YES)
+    return question, audio.resample(yes, rate, 8000)
+
+
 @pytest.mark.skipif(not SPOKEN_YES.exists(), reason="SPPAS sample absent (shared data)")
 def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
     reception, transcriber, synthesizer
@@ -184,19 +198,13 @@ def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
     """Never lose a caller: the service is closed today (open the other days), so the
     callbot offers a callback to the number of the SIP ``From``; the caller says « oui »
     and the service's next slot is booked through the chat page's function and said."""
-    from zoneinfo import ZoneInfo
-
-    from communia.core.db import read_session, utcnow
+    from communia.core.db import read_session
     from communia.core.models import AuditEntry
     from communia.core.speech.spoken import speakable
     from communia.modules.assistant.conversations import slot_text
     from communia.modules.assistant.models import Callback, Ticket
 
-    today = DAYS[utcnow().astimezone(ZoneInfo("Europe/Paris")).weekday()]
-    reception({day: [["08:00", "18:00"]] for day in DAYS if day != today})
-    question, _ = audio.read_wav(QUESTION_WAV)
-    yes, rate = audio.read_wav(SPOKEN_YES)
-    yes = audio.resample(yes, rate, 8000)
+    question, yes = closed_today_question_and_yes(reception)
     bridge, events = make_bridge(transcriber, synthesizer)
 
     async def scenario():
@@ -233,3 +241,41 @@ def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
     # the offer's question is hashed as usual; the dialogue's turn is not (a number may be said)
     assert [len(e.inputs_hash) for e in voice] == [64, 0]
     assert [e.details["action"] for e in voice] == ["ticket", "callback"]
+
+
+@pytest.mark.skipif(not SPOKEN_YES.exists(), reason="SPPAS sample absent (shared data)")
+def test_on_audiosocket_without_caller_id_the_callbot_asks_for_the_number(
+    reception, transcriber, synthesizer
+):
+    """AudioSocket carries no caller number: after « oui » the callbot asks for one (the
+    read-back and the booking are tested on text in tests/assistant/test_assistant_phone.py:
+    no recording of a dictated number is available, and espeak-ng's is not understood)."""
+    from communia.core.db import read_session
+    from communia.core.speech.audiosocket import audiosocket_call
+    from communia.modules.assistant.models import Callback
+
+    question, yes = closed_today_question_and_yes(reception)
+    bridge, events = make_bridge(transcriber, synthesizer)
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call(
+                "127.0.0.1",
+                servers["audiosocket_port"],
+                [question, yes],
+                wait_greeting_s=1.0,  # no greeting in this bridge
+                listen_s=60,
+            )
+        finally:
+            servers["audiosocket"].close()
+
+    result = run_async(scenario())
+    offer, ask = [d for n, d in events if n == "turn"]
+    assert offer["reply"].endswith(
+        "Voulez-vous que le service vous rappelle ? Répondez par oui ou par non."
+    )
+    assert ask["reply"].startswith("À quel numéro le service peut-il vous rappeler ?")
+    assert all(result["replies"])
+    with read_session() as s:
+        assert s.scalars(select(Callback)).all() == []  # the caller hung up before the number
