@@ -11,17 +11,18 @@ from sqlalchemy import select
 from voice_helpers import (  # noqa: F401 - fixtures
     FakeTranscriber,
     RecordingResponder,
+    call_over_audiosocket,
+    call_over_sip,
     commune_a,
     expect,
     invite,
     open_udp,
     run_async,
-    sip_call,
     synthesizer,
 )
 
 from communia.core.speech import audio
-from communia.core.speech.audiosocket import KIND_AUDIO, audiosocket_call, pack
+from communia.core.speech.audiosocket import KIND_AUDIO, pack
 from communia.core.speech.pipeline import VoicePipeline
 from communia.core.speech.server import VoiceBridge
 from communia.core.speech.sms import SmsMessage
@@ -84,16 +85,7 @@ def test_audiosocket_call_answers_sends_sms_and_audits(bridge):
     from communia.core.db import read_session
     from communia.core.models import AuditEntry
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1", servers["audiosocket_port"], speech_like(1.5), wait_greeting_s=0.3
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(bridge, speech_like(1.5), wait_greeting_s=0.3)
     responder = bridge.test["responder"]
     assert responder.calls == [
         {
@@ -132,14 +124,7 @@ def test_audiosocket_rejects_a_stream_without_uuid(bridge):
 def test_sip_call_rtp_round_trip_and_sms(bridge):
     from communia.core.db import read_session
 
-    async def scenario():
-        servers = await bridge.start(sip_port=0)
-        try:
-            return await sip_call(servers["sip_port"], speech_like(1.5))
-        finally:
-            servers["sip"].transport.close()
-
-    result = run_async(scenario())
+    result = call_over_sip(bridge, speech_like(1.5))
     assert "PCMU/8000" in result["ok"].body and result["ok"].header("to").count("tag=") == 1
     packets = result["packets"]
     assert packets and all(p.payload_type == 0 and len(p.payload) == 160 for p in packets)
@@ -264,21 +249,9 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
 
     bridge.test["transcriber"].transcribe = broken
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1",
-                servers["audiosocket_port"],
-                speech_like(1.0),
-                wait_greeting_s=0.1,
-                trailing_silence_s=None,
-                listen_s=20,
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(
+        bridge, speech_like(1.0), wait_greeting_s=0.1, trailing_silence_s=None, listen_s=20
+    )
     turns = [d for n, d in bridge.test["events"] if n == "turn"]
     assert [t["kind"] for t in turns] == ["error"]
     assert "difficulté technique" in turns[0]["reply"]

@@ -20,10 +20,11 @@ from voice_helpers import (  # noqa: F401 - fixtures
     QUESTION_TEXT,
     QUESTION_WAV,
     Recorder,
+    call_over_audiosocket,
+    call_over_sip,
     commune_a,
     run_async,
     run_sipp,
-    sip_call,
     synthesizer,
     transcriber,
     whisper_model,
@@ -151,14 +152,7 @@ def test_out_of_office_hours_a_ticket_is_left_for_the_service(reception, transcr
     question, _ = audio.read_wav(QUESTION_WAV)
     bridge, events = make_bridge(transcriber, synthesizer)
 
-    async def scenario():
-        servers = await bridge.start(sip_port=0)
-        try:
-            return await sip_call(servers["sip_port"], question, listen_s=60)
-        finally:
-            servers["sip"].transport.close()
-
-    result = run_async(scenario())
+    result = call_over_sip(bridge, question, listen_s=60)
     turn = [d for n, d in events if n == "turn"][0]
     assert turn["kind"] == "answer"
     assert "transmise" in turn["reply"]  # "votre demande lui est transmise"
@@ -207,16 +201,7 @@ def test_out_of_hours_the_caller_is_called_back_at_the_sip_caller_id(
     question, yes = closed_today_question_and_yes(reception)
     bridge, events = make_bridge(transcriber, synthesizer)
 
-    async def scenario():
-        servers = await bridge.start(sip_port=0)
-        try:
-            return await sip_call(
-                servers["sip_port"], [question, yes], caller="+33612345678", listen_s=60
-            )
-        finally:
-            servers["sip"].transport.close()
-
-    result = run_async(scenario())
+    result = call_over_sip(bridge, [question, yes], caller="+33612345678", listen_s=60)
     offer, booked = [d for n, d in events if n == "turn"]
     assert "est fermé en ce moment : votre demande lui est transmise" in offer["reply"]
     assert offer["reply"].endswith(
@@ -251,26 +236,12 @@ def test_on_audiosocket_without_caller_id_the_callbot_asks_for_the_number(
     read-back and the booking are tested on text in tests/assistant/test_assistant_phone.py:
     no recording of a dictated number is available, and espeak-ng's is not understood)."""
     from communia.core.db import read_session
-    from communia.core.speech.audiosocket import audiosocket_call
     from communia.modules.assistant.models import Callback
 
     question, yes = closed_today_question_and_yes(reception)
     bridge, events = make_bridge(transcriber, synthesizer)
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1",
-                servers["audiosocket_port"],
-                [question, yes],
-                wait_greeting_s=1.0,  # no greeting in this bridge
-                listen_s=60,
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(bridge, [question, yes], wait_greeting_s=1.0, listen_s=60)
     offer, ask = [d for n, d in events if n == "turn"]
     assert offer["reply"].endswith(
         "Voulez-vous que le service vous rappelle ? Répondez par oui ou par non."

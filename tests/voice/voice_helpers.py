@@ -381,3 +381,31 @@ class Recorder(asyncio.DatagramProtocol):
 
     def datagram_received(self, data, addr):
         self.packets.append((time.perf_counter(), data))
+
+
+def call_over_audiosocket(bridge, pcm, **kwargs) -> dict:
+    """Start the bridge's AudioSocket server, make one call (``audiosocket_call``, one
+    utterance or a list), stop the server; returns the call's dict."""
+    from communia.core.speech.audiosocket import audiosocket_call
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call("127.0.0.1", servers["audiosocket_port"], pcm, **kwargs)
+        finally:
+            servers["audiosocket"].close()
+
+    return run_async(scenario())
+
+
+def call_over_sip(bridge, pcm, **kwargs) -> dict:
+    """The same over SIP/RTP (``sip_call``)."""
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        try:
+            return await sip_call(servers["sip_port"], pcm, **kwargs)
+        finally:
+            servers["sip"].transport.close()
+
+    return run_async(scenario())
