@@ -168,7 +168,8 @@ def test_out_of_office_hours_a_ticket_is_left_for_the_service(reception, transcr
 # puisque…"), CC BY-NC-SA 4.0, read from the shared data and never copied into the repo.
 # espeak-ng's « oui » is not understood by Whisper base (checked: it hears "moment-là",
 # "et bien t'as vu"), so a synthetic answer would not test the real path.
-SPOKEN_YES = Path("/work/shared/data/speech/sppas_samples-fra/AG_éàç_0460.wav")
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"  # beside the checkout
+SPOKEN_YES = SHARED / "speech" / "sppas_samples-fra" / "AG_éàç_0460.wav"
 
 
 def closed_today_question_and_yes(reception) -> tuple[bytes, bytes]:
