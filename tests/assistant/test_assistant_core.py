@@ -43,7 +43,7 @@ def demo(database, bm25_only):
 def test_parse_dila_fiche():
     from communia.modules.assistant.dila import read_fiche_file
 
-    f = read_fiche_file(ROOT / "src/communia/modules/assistant/fixtures/fiches/F1367.json")
+    f = read_fiche_file(ROOT / "tests/assistant/fixtures/F1367.json")
     assert f.id == "F1367" and f.type == "Fiche pratique"
     assert f.url.endswith("/F1367")
     headings = [s.heading for s in f.sections]
@@ -134,7 +134,7 @@ def test_route_in_hours_ticket_out_of_hours(demo):
     from communia.modules.assistant.engine import ask
     from communia.modules.assistant.models import Ticket, UnansweredQuestion
 
-    q = "Le lampadaire devant chez moi clignote toute la nuit"
+    q = "Il y a un gros nid-de-poule dans ma rue"
     day = ask(q, commune_slug="villebelle", now=TUESDAY_10H)
     night = ask(q, commune_slug="villebelle", now=SUNDAY_23H)
     assert day.action == "route" and night.action == "ticket"

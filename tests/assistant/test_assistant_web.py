@@ -36,6 +36,12 @@ def villebelle(http, monkeypatch):
     reset_settings()
 
 
+def api_ask(http, question: str) -> dict:
+    r = http.post("/api/v1/assistant/ask", data={"commune": "villebelle", "question": question})
+    assert r.status_code == 200
+    return r.json()
+
+
 def test_public_chat_page_and_widget(villebelle):
     http = villebelle
     page = http.get("/c/villebelle/assistant")
@@ -91,13 +97,7 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
         },
     )
     assert r.status_code == 303
-    again = http.post(
-        "/api/v1/assistant/ask",
-        data={
-            "commune": "villebelle",
-            "question": "Où se trouve le composteur collectif des Tilleuls ?",
-        },
-    ).json()
+    again = api_ask(http, "Où se trouve le composteur collectif des Tilleuls ?")
     assert again["action"] == "answer" and "Jean-Jaurès" in again["answer"]
     staffing = http.post(
         "/app/assistant/effectifs",
@@ -129,7 +129,7 @@ def _routed_question(http) -> str:
     service (or passes the request on out of hours) and offers a callback."""
     page = http.post(
         "/c/villebelle/assistant",
-        data={"question": "Qui peut élaguer l'arbre du voisin qui dépasse sur ma clôture ?"},
+        data={"question": "Il y a un gros nid-de-poule dans ma rue"},
     )
     assert page.status_code == 200
     assert "Être rappelé par le service" in page.text, page.text
@@ -169,7 +169,7 @@ def test_callback_from_the_chat_page_to_the_agents(villebelle):
 
     page = http.get("/app/assistant")
     assert "Rappels à faire" in page.text and "06 12 34 56 78" in page.text
-    assert "élaguer" in page.text  # the question of the conversation
+    assert "nid-de-poule" in page.text  # the question of the conversation
     done = http.post(
         f"/app/assistant/rappels/{cb.id}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
     )
@@ -258,3 +258,33 @@ def test_callbacks_stay_in_their_commune_and_elu_only_reads(http, two_communes):
         f"/app/assistant/rappels/{mine}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
     )
     assert r.status_code == 303
+
+
+def test_widget_api_books_a_callback_once_per_conversation(villebelle):
+    from communia.core.db import read_session
+    from communia.modules.assistant.models import Callback
+
+    http = villebelle
+    assert api_ask(http, "Comment inscrire mon enfant à la cantine ?")["offer_callback"] is False
+    routed = api_ask(http, "Il y a un gros nid-de-poule dans ma rue")
+    assert routed["action"] in ("route", "ticket") and routed["offer_callback"] is True
+    form = {"commune": "villebelle", "conversation": routed["conversation"]}
+    bad = http.post("/api/v1/assistant/callback", data={**form, "contact": "jean@"})
+    assert bad.status_code == 422 and bad.headers["access-control-allow-origin"] == "*"
+    assert "numéro de téléphone français" in bad.json()["message"]
+    ok = http.post("/api/v1/assistant/callback", data={**form, "contact": "+33 6 12 34 56 78"})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "*"
+    data = ok.json()
+    assert data["message"].startswith(f"Le service {routed['service']} vous rappellera le ")
+    again = http.post("/api/v1/assistant/callback", data={**form, "contact": "0700000000"})
+    assert again.json() == data  # the slot already booked, not a second one
+    with read_session() as s:
+        cb = s.query(Callback).one()
+        assert cb.contact == "06 12 34 56 78" and cb.slot_start.isoformat()[:16] in data["slot"]
+    unknown = http.post(
+        "/api/v1/assistant/callback",
+        data={"commune": "villebelle", "conversation": "x", "contact": "0612345678"},
+    )
+    assert unknown.status_code == 422 and "Conversation introuvable" in unknown.json()["message"]
+    nowhere = http.post("/api/v1/assistant/callback", data={**form, "commune": "nulle-part"})
+    assert nowhere.status_code == 404

@@ -8,6 +8,7 @@ alert; nothing is fetched from anywhere else than the two origins."""
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -141,4 +142,65 @@ def test_widget_on_a_third_party_page(page, commune_site, live_server):
     # No external call: only the commune's site and the Communia instance were contacted.
     origins = {_origin(u) for u in requests if not u.startswith("data:")}
     assert origins == {_origin(commune_site), _origin(live_server)}
+    assert errors == []
+
+
+def test_widget_books_a_callback_from_the_third_party_page(page, commune_site, live_server):
+    """An answer that sends the citizen to a service offers « Être rappelé par le service »
+    in the widget: a refused contact keeps what was typed with a French error; a good one
+    books the service's next slot, said in words, once per conversation."""
+    from communia.core.db import read_session
+    from communia.modules.assistant.models import Callback
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(commune_site)
+    page.get_by_role("button", name="Une question ? Assistant de la mairie").click()
+    dialog = page.get_by_role("dialog", name="Assistant de la mairie")
+    live = dialog.locator("[aria-live=polite]")
+
+    # an answered question offers nothing
+    page.keyboard.type("Comment inscrire mon enfant à la cantine ?")
+    page.keyboard.press("Enter")
+    live.locator("[data-role=assistant]").first.wait_for(timeout=30000)
+    assert live.locator("form[data-role=rappel]").count() == 0
+
+    page.keyboard.type("Il y a un gros nid-de-poule dans ma rue")
+    page.keyboard.press("Enter")
+    offer = live.get_by_role("form", name="Être rappelé par le service")
+    offer.wait_for(timeout=30000)
+    contact = offer.get_by_role(
+        "textbox", name="Être rappelé par le service : votre téléphone ou adresse électronique"
+    )
+    contact.fill("12345")
+    contact.press("Enter")
+    alert = offer.get_by_role("alert")
+    alert.wait_for(timeout=30000)
+    assert "numéro de téléphone français" in alert.text_content()
+    assert contact.get_attribute("aria-invalid") == "true"
+    assert contact.input_value() == "12345"  # what was typed is kept
+    assert contact.evaluate("el => el === document.activeElement")
+    with read_session() as s:
+        assert s.query(Callback).count() == 0
+
+    contact.fill("06.12.34.56.78")
+    offer.get_by_role("button", name="Être rappelé").click()
+    booked = live.locator("[data-role=rappel-reserve]")
+    booked.wait_for(timeout=30000)
+    said = booked.text_content()
+    assert re.fullmatch(
+        r"Le service .+ vous rappellera le \w+ (\d+|1er) \w+ à \d+ h( \d\d)?\.", said
+    )
+    assert live.locator("form[data-role=rappel]").count() == 0
+    shot(page, "assistant-widget-callback")
+    with read_session() as s:
+        cb = s.query(Callback).one()
+        assert cb.contact == "06 12 34 56 78" and cb.status == "a_faire"
+        assert cb.conversation_id is not None
+    assert {_origin(u) for u in requests if not u.startswith("data:")} == {
+        _origin(commune_site),
+        _origin(live_server),
+    }
     assert errors == []

@@ -79,6 +79,7 @@ def test_route_table_is_read_and_the_allow_list_is_reviewed():
         "/c/{commune}/assistant/avis",
         "/api/v1/assistant/ask",
         "/api/v1/assistant/feedback",
+        "/api/v1/assistant/callback",
         "/app/assistant/effectifs",
         "/v1/chat/completions",
         "/app/confidentialite",

@@ -11,17 +11,18 @@ from sqlalchemy import select
 from voice_helpers import (  # noqa: F401 - fixtures
     FakeTranscriber,
     RecordingResponder,
+    call_over_audiosocket,
+    call_over_sip,
     commune_a,
     expect,
     invite,
     open_udp,
     run_async,
-    sip_call,
     synthesizer,
 )
 
 from communia.core.speech import audio
-from communia.core.speech.audiosocket import KIND_AUDIO, audiosocket_call, pack
+from communia.core.speech.audiosocket import KIND_AUDIO, pack
 from communia.core.speech.pipeline import VoicePipeline
 from communia.core.speech.server import VoiceBridge
 from communia.core.speech.sms import SmsMessage
@@ -84,16 +85,7 @@ def test_audiosocket_call_answers_sends_sms_and_audits(bridge):
     from communia.core.db import read_session
     from communia.core.models import AuditEntry
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1", servers["audiosocket_port"], speech_like(1.5), wait_greeting_s=0.3
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(bridge, speech_like(1.5), wait_greeting_s=0.3)
     responder = bridge.test["responder"]
     assert responder.calls == [
         {
@@ -132,14 +124,7 @@ def test_audiosocket_rejects_a_stream_without_uuid(bridge):
 def test_sip_call_rtp_round_trip_and_sms(bridge):
     from communia.core.db import read_session
 
-    async def scenario():
-        servers = await bridge.start(sip_port=0)
-        try:
-            return await sip_call(servers["sip_port"], speech_like(1.5))
-        finally:
-            servers["sip"].transport.close()
-
-    result = run_async(scenario())
+    result = call_over_sip(bridge, speech_like(1.5))
     assert "PCMU/8000" in result["ok"].body and result["ok"].header("to").count("tag=") == 1
     packets = result["packets"]
     assert packets and all(p.payload_type == 0 and len(p.payload) == 160 for p in packets)
@@ -264,25 +249,16 @@ def test_a_broken_model_gets_an_apology_and_a_hangup(bridge):
 
     bridge.test["transcriber"].transcribe = broken
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1",
-                servers["audiosocket_port"],
-                speech_like(1.0),
-                wait_greeting_s=0.1,
-                trailing_silence_s=None,
-                listen_s=20,
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(
+        bridge, speech_like(1.0), wait_greeting_s=0.1, trailing_silence_s=None, listen_s=20
+    )
     turns = [d for n, d in bridge.test["events"] if n == "turn"]
     assert [t["kind"] for t in turns] == ["error"]
     assert "difficulté technique" in turns[0]["reply"]
     assert result["hung_up"] and len(result["audio"]) > 16000  # the apology was heard
+
+
+FALLBACK = "Le transfert n'a pas abouti. Voulez-vous que le service vous rappelle ?"
 
 
 @pytest.mark.parametrize("outcome", ["refused", "busy", "ipbx_hangs_up"])
@@ -293,11 +269,15 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
     from communia.core.speech.sip import format_sip
     from communia.core.speech.spoken import transfer_failed
 
+    transfer = {"service": "Urbanisme", "number": "01 30 00 00 02"}
+    if outcome == "busy":  # the responder's own fallback (the assistant offers a callback)
+        transfer["fallback"] = FALLBACK
+
     pipeline = VoicePipeline.for_commune(
         "ville-a",
         transcriber=FakeTranscriber("Je voudrais parler au service urbanisme"),
         synthesizer=synthesizer,
-        responder=RecordingResponder(transfer={"service": "Urbanisme", "number": "01 30 00 00 02"}),
+        responder=RecordingResponder(transfer=transfer),
     )
     events = []
     bridge = VoiceBridge(
@@ -391,7 +371,7 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
         servers["sip"].transport.close()
         return refer, calls_left, [t for t, _ in rtp_p.packets if t > t_refer]
 
-    failed_text = transfer_failed("Urbanisme", "01 30 00 00 02")
+    failed_text = transfer.get("fallback") or transfer_failed("Urbanisme", "01 30 00 00 02")
     refer, calls_left, heard = run_async(scenario())
     assert "<sip:0130000002@127.0.0.1:" in refer.header("refer-to")
     assert refer.header("cseq").endswith("REFER") and refer.header("call-id") == "transfer-1"
@@ -406,4 +386,57 @@ def test_transfer_outcomes(commune_a, synthesizer, outcome):
     # and heard the whole "the transfer failed, call the service at 01 30 00 00 02" message
     expected = audio.frames(synthesizer.synthesize(failed_text, 8000), 8000, 20)
     assert len(heard) >= len(expected)
-    assert "01 30 00 00 02" in failed_text
+    assert ("01 30 00 00 02" in failed_text) == (outcome == "refused")
+    assert [d["reply"] for n, d in events if n == "turn"][1:] == []  # said, not a turn
+
+
+def test_call_state_reaches_a_responder_that_takes_it_and_private_turns_are_not_hashed(bridge):
+    """A responder with a ``call`` parameter gets one state per call (caller, transfer
+    ability, its own entries); a turn marked ``private_input`` (a dictated phone number) is
+    audited without the hash of what was said."""
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    seen = []
+
+    def responder(text, *, commune_slug, channel, call):
+        seen.append(dict(call))
+        call["turns"] = call.get("turns", 0) + 1
+        return {
+            "answer": "J'ai noté le 06 12 34 56 78. Est-ce exact ?",
+            "sources": [],
+            "service": None,
+            "emergency": None,
+            "action": "callback",
+            "confidence": 1.0,
+            "awaiting": "oui_non",
+            "private_input": call["turns"] == 2,
+        }
+
+    p = VoicePipeline.for_commune(
+        "ville-a",
+        transcriber=bridge.test["transcriber"],
+        synthesizer=bridge.test["pipeline"].synthesizer,
+        responder=responder,  # it takes ``call``: seen by its signature
+    )
+    bridge.test["transcriber"].text = "zéro six douze trente-quatre cinquante-six soixante-dix-huit"
+    state: dict = {}
+    first = p.handle(speech_like(1.0), 8000, caller="0612345678", call=state, call_id="c1")
+    second = p.handle(speech_like(1.0), 8000, caller="0612345678", call=state, call_id="c1")
+    assert first.reply == second.reply == "J'ai noté le 06 12 34 56 78. Est-ce exact ?"
+    assert seen == [
+        {"caller": "0612345678", "can_transfer": False},
+        {"caller": "0612345678", "can_transfer": False, "turns": 1},
+    ]
+    with read_session() as s:
+        hashes = [
+            e.inputs_hash
+            for e in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "voice.answer")
+                .order_by(AuditEntry.id)
+            )
+        ]
+    assert len(hashes[0]) == 64 and hashes[1] == ""

@@ -15,6 +15,7 @@ from voice_helpers import (  # noqa: F401 - fixtures
     QUESTION_WAV,
     Recorder,
     RecordingResponder,
+    call_over_audiosocket,
     commune_a,
     run_async,
     run_sipp,
@@ -25,7 +26,6 @@ from voice_helpers import (  # noqa: F401 - fixtures
 )
 
 from communia.core.speech import audio
-from communia.core.speech.audiosocket import audiosocket_call
 from communia.core.speech.pipeline import VoicePipeline
 from communia.core.speech.server import VoiceBridge
 from communia.core.speech.sip import parse_rtp
@@ -137,14 +137,7 @@ def test_audiosocket_greeting_question_answer_and_latency(commune_a, transcriber
     question, _ = audio.read_wav(QUESTION_WAV)
     bridge, responder, events = make_bridge(transcriber, synthesizer, greet=True)
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call("127.0.0.1", servers["audiosocket_port"], question)
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(bridge, question)
     greeting_text = [d for n, d in events if n == "greeting"][0]["text"]
     assert "intelligence artificielle" in greeting_text  # AI Act art. 50 disclosure
     assert len(result["greeting"]) / 16000 > 3
@@ -166,21 +159,9 @@ def test_silence_or_noise_gets_a_calm_reply_then_hangup(commune_a, transcriber, 
     bridge, responder, events = make_bridge(transcriber, synthesizer)
     bridge.pipelines["ville-a"].max_failed_turns = 2
 
-    async def scenario():
-        servers = await bridge.start(audiosocket_port=0)
-        try:
-            return await audiosocket_call(
-                "127.0.0.1",
-                servers["audiosocket_port"],
-                pcm,
-                wait_greeting_s=0.1,
-                listen_s=40,
-                trailing_silence_s=None,
-            )
-        finally:
-            servers["audiosocket"].close()
-
-    result = run_async(scenario())
+    result = call_over_audiosocket(
+        bridge, pcm, wait_greeting_s=0.1, listen_s=40, trailing_silence_s=None
+    )
     turns = [d for n, d in events if n == "turn"]
     assert responder.calls == []  # nothing reached the assistant
     assert turns[0]["reply"] in (SILENCE_REPLY, NOISE_REPLY)

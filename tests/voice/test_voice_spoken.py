@@ -1,5 +1,5 @@
 from communia.core.speech.sms import is_french_mobile, normalise_phone, sms_body
-from communia.core.speech.spoken import speakable, to_spoken
+from communia.core.speech.spoken import speakable, spoken_digits, to_spoken, yes_or_no
 
 
 def result(**kw):
@@ -76,3 +76,30 @@ def test_sentences_that_only_point_to_a_link_are_dropped():
         text
         == "Le service vous renseigne. La démarche se fait en ligne sur le site indiqué avec votre numéro fiscal."
     )
+
+
+def test_a_phone_number_said_in_words_or_digits():
+    assert spoken_digits("Zéro six, douze, trente-quatre, cinquante-six, soixante-dix-huit.") == (
+        "0612345678"
+    )
+    assert spoken_digits("c'est le 06 12 34-56.78") == "0612345678"
+    assert spoken_digits("zéro un quatre-vingt-dix-neuf soixante et onze vingt et un") == (
+        "01997121"
+    )
+    assert spoken_digits("soixante-dix seize quatre-vingts dix-sept") == "701697"
+    assert spoken_digits("je ne sais plus") == ""
+
+
+def test_yes_or_no_of_a_caller():
+    assert yes_or_no("Oui, s'il vous plaît.") is True
+    assert yes_or_no("Ouais, d'accord") is True and yes_or_no("C'est bien ça") is True
+    assert yes_or_no("Non merci") is False and yes_or_no("pas besoin") is False
+    assert yes_or_no("oui… enfin non") is None and yes_or_no("je voudrais savoir") is None
+
+
+def test_a_dialogue_question_is_said_as_is():
+    spoken = to_spoken(
+        result(answer="J'ai noté le 06 12 34 56 78. Est-ce exact ?", awaiting="oui_non"),
+        can_sms=True,
+    )
+    assert spoken.text == "J'ai noté le 06 12 34 56 78. Est-ce exact ?" and spoken.links == []

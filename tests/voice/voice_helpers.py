@@ -170,7 +170,8 @@ async def sip_call(
     caller="0612345678",
     greet_wait_s=0.0,
 ):
-    """INVITE, play the question as RTP, record the reply, BYE. Returns a dict."""
+    """INVITE, play the question (or each of a list of utterances, in turn, once the reply
+    to the previous one has ended) as RTP, record the replies, BYE. Returns a dict."""
     sip_t, sip_p = await open_udp()
     rtp_t, rtp_p = await open_udp()
     local = sip_t.get_extra_info("sockname")[1]
@@ -197,20 +198,30 @@ async def sip_call(
     sip_t.sendto(ack, ("127.0.0.1", server_port))
     loop = asyncio.get_running_loop()
     dest = (remote["address"], remote["port"])
-    plan = [b"\x00\x00" * 160] * int(greet_wait_s * 50) + frames(question_pcm, 8000)
-    start = loop.time()
-    for i, frame in enumerate(plan):
-        rtp_t.sendto(
-            build_rtp(ulaw_encode(frame), sequence=i, timestamp=160 * i, ssrc=7, marker=i == 0),
-            dest,
-        )
-        await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 - loop.time()))
-    question_end = time.perf_counter()
-    while time.perf_counter() - question_end < listen_s:
-        await asyncio.sleep(0.1)
-        after = [t for t, _ in rtp_p.packets if t > question_end]
-        if after and time.perf_counter() - after[-1] > trailing_s:
-            break
+    # one utterance, or several: each is played once the reply to the previous one has ended
+    utterances = question_pcm if isinstance(question_pcm, list) else [question_pcm]
+    silence = [b"\x00\x00" * 160] * int(greet_wait_s * 50)
+    ends: list[float] = []
+    sent = 0
+    for n, utterance in enumerate(utterances):
+        plan = (silence if n == 0 else []) + frames(utterance, 8000)
+        start = loop.time()
+        for i, frame in enumerate(plan):
+            rtp_t.sendto(
+                build_rtp(
+                    ulaw_encode(frame), sequence=sent, timestamp=160 * sent, ssrc=7, marker=i == 0
+                ),
+                dest,
+            )
+            sent += 1
+            await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 - loop.time()))
+        ends.append(time.perf_counter())
+        while time.perf_counter() - ends[-1] < listen_s:
+            await asyncio.sleep(0.1)
+            after = [t for t, _ in rtp_p.packets if t > ends[-1]]
+            if after and time.perf_counter() - after[-1] > trailing_s:
+                break
+    question_end = ends[0]
     bye = format_sip(
         f"BYE sip:{user}@127.0.0.1:{server_port} SIP/2.0",
         [
@@ -225,6 +236,14 @@ async def sip_call(
     sip_t.sendto(bye, ("127.0.0.1", server_port))
     bye_ok = await expect(sip_p, 200)
     packets = [parse_rtp(d) for t, d in rtp_p.packets if t > question_end]
+    replies = [
+        b"".join(
+            ulaw_decode(parse_rtp(d).payload)
+            for t, d in rtp_p.packets
+            if t > end and (k + 1 == len(ends) or t <= ends[k + 1])
+        )
+        for k, end in enumerate(ends)
+    ]
     first = next((t for t, _ in rtp_p.packets if t > question_end), None)
     sip_t.close()
     rtp_t.close()
@@ -233,6 +252,7 @@ async def sip_call(
         "bye_ok": bye_ok,
         "packets": packets,
         "audio": b"".join(ulaw_decode(p.payload) for p in packets),
+        "replies": replies,  # what the caller heard after each utterance
         "latency_s": (first - question_end) if first else None,
     }
 
@@ -361,3 +381,31 @@ class Recorder(asyncio.DatagramProtocol):
 
     def datagram_received(self, data, addr):
         self.packets.append((time.perf_counter(), data))
+
+
+def call_over_audiosocket(bridge, pcm, **kwargs) -> dict:
+    """Start the bridge's AudioSocket server, make one call (``audiosocket_call``, one
+    utterance or a list), stop the server; returns the call's dict."""
+    from communia.core.speech.audiosocket import audiosocket_call
+
+    async def scenario():
+        servers = await bridge.start(audiosocket_port=0)
+        try:
+            return await audiosocket_call("127.0.0.1", servers["audiosocket_port"], pcm, **kwargs)
+        finally:
+            servers["audiosocket"].close()
+
+    return run_async(scenario())
+
+
+def call_over_sip(bridge, pcm, **kwargs) -> dict:
+    """The same over SIP/RTP (``sip_call``)."""
+
+    async def scenario():
+        servers = await bridge.start(sip_port=0)
+        try:
+            return await sip_call(servers["sip_port"], pcm, **kwargs)
+        finally:
+            servers["sip"].transport.close()
+
+    return run_async(scenario())

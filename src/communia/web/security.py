@@ -47,6 +47,7 @@ READ_ONLY_ALLOWED = (
     "/c/",
     "/api/v1/assistant/ask",
     "/api/v1/assistant/feedback",
+    "/api/v1/assistant/callback",
     "/app/assistant/effectifs",
     "/v1/chat/completions",
     "/app/confidentialite",

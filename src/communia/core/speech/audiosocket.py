@@ -118,7 +118,7 @@ async def serve_audiosocket(
 async def audiosocket_call(
     host: str,
     port: int,
-    question_pcm: bytes,
+    question_pcm: bytes | list[bytes],
     *,
     wait_greeting_s: float = 20.0,
     listen_s: float = 20.0,
@@ -127,9 +127,11 @@ async def audiosocket_call(
 ) -> dict:
     """Act like Asterisk: send 20 ms frames in real time, record what comes back.
 
-    Waits for the greeting to end (no audio for 0.5 s), plays ``question_pcm`` (8 kHz),
-    then sends silence until the reply has ended. Returns ``{"audio": reply pcm,
-    "greeting": pcm, "latency_s": end of question → first reply frame, "hung_up": bool}``.
+    Waits for the greeting to end (no audio for 0.5 s), plays ``question_pcm`` (8 kHz; or
+    each of a list of utterances, the next one once the reply has ended), then sends silence
+    until the reply has ended. Returns ``{"audio": reply pcm, "replies": one pcm per
+    utterance, "greeting": pcm, "latency_s": end of question → first reply frame,
+    "hung_up": bool}``.
     """
     import time
 
@@ -179,20 +181,28 @@ async def audiosocket_call(
         if quiet_since(begin, 0.5):
             break
     greeting_end = time.perf_counter()
-    for frame in frames(question_pcm, SAMPLE_RATE):
-        await send(frame)
-    question_end = time.perf_counter()
-    while time.perf_counter() - question_end < listen_s and not receiver.done():
-        await send(silence)
-        if trailing_silence_s is not None and quiet_since(question_end, trailing_silence_s):
-            break  # None: listen until the server hangs up or ``listen_s`` ends
+    ends: list[float] = []
+    for utterance in question_pcm if isinstance(question_pcm, list) else [question_pcm]:
+        for frame in frames(utterance, SAMPLE_RATE):
+            await send(frame)
+        ends.append(time.perf_counter())
+        while time.perf_counter() - ends[-1] < listen_s and not receiver.done():
+            await send(silence)
+            if trailing_silence_s is not None and quiet_since(ends[-1], trailing_silence_s):
+                break  # None: listen until the server hangs up or ``listen_s`` ends
+    question_end = ends[0]
     if not writer.is_closing():
         await send(b"", KIND_HANGUP)
         writer.close()
     receiver.cancel()
     reply = [(t, f) for t, f in received if t > question_end]
+    bounds = [*ends, float("inf")]
     return {
         "audio": b"".join(f for _, f in reply),
+        "replies": [
+            b"".join(f for t, f in received if bounds[k] < t <= bounds[k + 1])
+            for k in range(len(ends))
+        ],
         "greeting": b"".join(f for t, f in received if t <= greeting_end),
         "latency_s": (reply[0][0] - question_end) if reply else None,
         "hung_up": state["hung_up"],

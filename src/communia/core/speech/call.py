@@ -6,7 +6,8 @@ sends one 20 ms frame back. The session greets the caller, cuts utterances with 
 real time. A caller who speaks during a reply interrupts it (barge-in). When the
 transport can transfer calls (SIP REFER) and the assistant routes the caller to an open
 service, the session announces the transfer, plays it out and hands the call over; if the
-transfer fails, the caller hears the service's number and stays with the assistant.
+transfer fails, the caller stays with the assistant and hears the responder's fallback (the
+assistant offers a callback) or the service's number.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class CallSession:
         self.endpointer = endpointer or Endpointer(sample_rate)
         self.on_event = on_event or (lambda name, data: None)
         self.turns: list = []
+        self.state: dict = {}  # the responder's per-call state (Responder in pipeline.py)
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._playback: asyncio.Task | None = None
         self._failed = 0
@@ -155,6 +157,7 @@ class CallSession:
                     call_id=self.call_id,
                     failed_turns=self._failed,
                     can_transfer=self.transfer_cb is not None,
+                    call=self.state,
                 ),
             )
         except Exception:
@@ -215,7 +218,11 @@ class CallSession:
         loop = asyncio.get_running_loop()
         from communia.core.speech.spoken import transfer_failed
 
-        text = transfer_failed(turn.transfer.get("service") or "", number)
+        # the responder may have its own fallback (e.g. the service's number and an offer to
+        # be called back); otherwise the caller hears the number
+        text = turn.transfer.get("fallback") or transfer_failed(
+            turn.transfer.get("service") or "", number
+        )
         audio = await loop.run_in_executor(None, self.pipeline.say, text)
         self.endpointer.reset()
         self._start_playback(audio)

@@ -37,9 +37,22 @@ HALLUCINATIONS = re.compile(
 
 
 class Responder(Protocol):
-    """The assistant: ``communia assistant ask``'s function (see docs/voice.md)."""
+    """The assistant: ``communia assistant ask``'s function (see docs/voice.md). A responder
+    that also takes ``call`` gets the call's state, one dict per call kept across its turns
+    (``caller``: the caller's number when the transport gives it, ``can_transfer``), where it
+    may keep its own entries (the conversation, a dialogue in progress)."""
 
     def __call__(self, text: str, *, commune_slug: str, channel: str) -> dict: ...
+
+
+def _takes_call_state(responder) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(responder).parameters
+    except (TypeError, ValueError):
+        return False
+    return "call" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 @dataclass
@@ -97,6 +110,7 @@ class VoicePipeline:
         self.record_audit = record_audit
         self.max_failed_turns = max_failed_turns
         self._cache: dict[str, bytes] = {}
+        self._call_state = _takes_call_state(responder)
 
     @classmethod
     def for_commune(cls, slug: str, **kwargs) -> VoicePipeline:
@@ -139,11 +153,13 @@ class VoicePipeline:
         call_id: str = "",
         failed_turns: int = 0,
         can_transfer: bool = False,
+        call: dict | None = None,
     ) -> Turn:
         """Answer one utterance. ``failed_turns``: consecutive silent/noisy turns before it.
         ``can_transfer``: the transport can hand the call over (SIP REFER); a result with a
         ``transfer`` entry (the assistant routes to a service open now) then becomes a
-        transfer announcement instead of the service's contact details."""
+        transfer announcement instead of the service's contact details. ``call``: the
+        call's state (see ``Responder``), given to a responder that takes it."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         kind = classify_audio(pcm, sample_rate)
@@ -163,8 +179,15 @@ class VoicePipeline:
             )
         question = transcript.text
         t1 = time.perf_counter()
+        extra = {}
+        if self._call_state:
+            call = call if call is not None else {}
+            call.update(caller=caller, can_transfer=can_transfer)
+            extra["call"] = call
         try:
-            result = self.responder(question, commune_slug=self.commune_slug, channel="phone")
+            result = self.responder(
+                question, commune_slug=self.commune_slug, channel="phone", **extra
+            )
             if not isinstance(result, dict) or "answer" not in result:
                 raise TypeError("responder returned no 'answer'")
         except Exception:
@@ -236,7 +259,9 @@ class VoicePipeline:
                         "transfer": (turn.transfer or {}).get("number"),
                         "timings_ms": {k: round(v * 1000) for k, v in turn.timings.items()},
                     },
-                    inputs_hash=hash_inputs(turn.question),
+                    # a turn where the caller may dictate personal data (a phone number to be
+                    # called back at): not even a hash, a phone number is easy to brute-force
+                    inputs_hash="" if result.get("private_input") else hash_inputs(turn.question),
                     model=MODEL_NAME,
                     validation_status="sans_objet",
                 )

@@ -20,6 +20,8 @@ __all__ = [
     "ERROR_REPLY",
     "greeting",
     "transfer_failed",
+    "spoken_digits",
+    "yes_or_no",
 ]
 
 SILENCE_REPLY = (
@@ -145,6 +147,8 @@ def to_spoken(
     answer = speakable(str(result.get("answer") or ""))
     if not answer:
         return SpokenReply(ERROR_REPLY)
+    if result.get("awaiting"):  # a short question of a dialogue (yes/no, a number): as is
+        return SpokenReply(answer)
     text = _shorten(answer, max_sentences=max_sentences, max_chars=max_chars)
     if links:
         text += (
@@ -173,3 +177,90 @@ def greeting(commune_name: str) -> str:
         "Vous échangez avec un assistant vocal automatique, une intelligence artificielle. "
         "Posez votre question en quelques mots."
     )
+
+
+# --- what the caller says back: yes or no, a phone number in words or digits ---------------
+
+_UNITS = {
+    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4,
+    "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+}  # fmt: skip
+_TEENS = {
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+}
+_TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+_YES = re.compile(
+    r"\b(?:oui|ouais|d'accord|daccord|volontiers|bien sur|tout a fait|exactement|c'est ca|"
+    r"c'est bien ca|c'est exact|c'est correct|parfait|absolument|je veux bien|avec plaisir|"
+    r"ok|okay|affirmatif)\b"
+)
+_NO = re.compile(r"\b(?:non|pas besoin|pas la peine|ca ira|surtout pas|inutile|negatif)\b")
+
+
+def _plain(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def yes_or_no(text: str) -> bool | None:
+    """The caller's answer to a yes/no question: True, False, or None (neither, or both)."""
+    plain = _plain(text)
+    yes, no = bool(_YES.search(plain)), bool(_NO.search(plain))
+    return None if yes == no else yes
+
+
+def _teen(words: list[str], i: int) -> tuple[int, int] | None:
+    """10..19 at ``words[i]`` ("dix", "onze", …, "dix sept"): (value, words used)."""
+    if words[i] == "dix" and i + 1 < len(words) and words[i + 1] in ("sept", "huit", "neuf"):
+        return 10 + _UNITS[words[i + 1]], 2
+    if words[i] in _TEENS:
+        return _TEENS[words[i]], 1
+    return None
+
+
+def spoken_digits(text: str) -> str:
+    """The digits a caller said, in order, from digits ("06 12 34…") or French number words
+    ("zéro six, douze, trente-quatre, soixante-dix-huit, quatre-vingt-dix-neuf…"); other
+    words are skipped. Used to take down a phone number said on the line."""
+    words = re.findall(r"\d+|[a-z]+", _plain(text).replace("-", " "))
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.isdigit():
+            out.append(w)
+            i += 1
+            continue
+        base = None
+        if w == "quatre" and i + 1 < len(words) and words[i + 1] in ("vingt", "vingts"):
+            base, i = 80, i + 2
+        elif w in _TENS:
+            base, i = _TENS[w], i + 1
+        if base is not None:
+            if i < len(words) and words[i] == "et":
+                i += 1
+            teen = _teen(words, i) if i < len(words) and base in (60, 80) else None
+            if teen:
+                base, i = base + teen[0], i + teen[1]
+            elif i < len(words) and words[i] in _UNITS and words[i] != "zero":
+                base, i = base + _UNITS[words[i]], i + 1
+            out.append(str(base))
+            continue
+        teen = _teen(words, i)
+        if teen:
+            out.append(str(teen[0]))
+            i += teen[1]
+        elif w in _UNITS:
+            out.append(str(_UNITS[w]))
+            i += 1
+        else:
+            i += 1
+    return "".join(out)

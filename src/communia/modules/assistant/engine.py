@@ -113,7 +113,13 @@ def _excerpt(text: str, limit: int = 600) -> str:
     return (cut[: end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]) + " […]"
 
 
+# Question words say nothing of the topic: « Comment inscrire mon enfant à la cantine ? » is
+# covered by a passage on enrolling at the canteen, whether it says « comment » or not.
+_QUESTION_TERMS = frozenset(analyze("comment quand pourquoi combien quoi"))
+
+
 def _coverage(query_terms: list[str], hit) -> float:
+    query_terms = [t for t in query_terms if t not in _QUESTION_TERMS] or query_terms
     if not query_terms:
         return 0.0
     terms = set(analyze(f"{hit.title} {hit.heading} {hit.text}"))

@@ -24,6 +24,8 @@ router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
 api_router = APIRouter()
 STATIC = Path(__file__).parent / "static"
+# the widget calls the API from the commune's own site (simple form posts, no cookie)
+CORS = {"access-control-allow-origin": "*"}
 
 
 # ------------------------------------------------------------------ citizens
@@ -48,6 +50,7 @@ def chat_post(
     conversation: str = Form(""),
 ):
     from communia.core.communes import commune_by_slug
+    from communia.modules.assistant.conversations import offers_callback
     from communia.modules.assistant.engine import ask
 
     with read_session() as s:
@@ -60,7 +63,7 @@ def chat_post(
             "commune": commune_obj,
             "exchange": {"question": question[:2000], "answer": result},
             "token": result.conversation or "",
-            "offer_callback": result.action in ("route", "ticket") and bool(result.service_slug),
+            "offer_callback": offers_callback(result.action, result.service_slug),
         },
     )
 
@@ -74,7 +77,7 @@ def chat_callback(
     from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import (
         book_callback_for_conversation,
-        slot_text,
+        callback_message,
     )
 
     with read_session() as s:
@@ -85,7 +88,7 @@ def chat_callback(
             cb, service = book_callback_for_conversation(
                 s, commune_id=commune_obj.id, token=conversation, contact=contact
             )
-            booked = f"Le service {service} vous rappellera le {slot_text(cb.slot_start)}."
+            booked = callback_message(cb, service)
     except CommuniaError as exc:
         # the form again, with the French error and what was typed: nothing is lost
         ctx.update(offer_callback=True, callback_error=exc.message, contact=contact[:200])
@@ -130,9 +133,11 @@ def widget(request: Request, commune: str):
 async def api_ask(request: Request):
     """Ask as a citizen. Form fields (no CORS preflight, usable from the widget on the
     commune's own site): ``commune``, ``question``, ``conversation``. Returns the benchmark
-    interface plus ``conversation``."""
+    interface plus ``conversation`` and ``offer_callback`` (the answer sent the citizen to a
+    service: the widget offers « Être rappelé par le service »)."""
     from starlette.concurrency import run_in_threadpool
 
+    from communia.modules.assistant.conversations import offers_callback
     from communia.modules.assistant.engine import ask
 
     form = await request.form()
@@ -144,12 +149,14 @@ async def api_ask(request: Request):
             ask, question, commune_slug=commune, conversation=token, channel="widget"
         )
     except CommuniaError as exc:
-        return JSONResponse(
-            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
-        )
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=CORS)
     return JSONResponse(
-        {**result.public(), "conversation": result.conversation},
-        headers={"access-control-allow-origin": "*"},
+        {
+            **result.public(),
+            "conversation": result.conversation,
+            "offer_callback": offers_callback(result.action, result.service_slug),
+        },
+        headers=CORS,
     )
 
 
@@ -170,10 +177,41 @@ async def api_feedback(request: Request):
                 helpful=str(form.get("utile", "")) == "oui",
             )
     except CommuniaError as exc:
-        return JSONResponse(
-            exc.to_dict(), status_code=exc.http_status, headers={"access-control-allow-origin": "*"}
-        )
-    return JSONResponse({"ok": True}, headers={"access-control-allow-origin": "*"})
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=CORS)
+    return JSONResponse({"ok": True}, headers=CORS)
+
+
+@api_router.post("/callback")
+async def api_callback(request: Request):
+    """The widget's « Être rappelé par le service »: form fields ``commune``,
+    ``conversation``, ``contact`` (French phone number or e-mail address). Books the next
+    free slot of the service the conversation's last answer sent the citizen to (one pending
+    callback per conversation, as on the chat page). Returns ``{"service", "slot",
+    "message"}``; a bad contact or conversation gives a 422 with the French ``message``."""
+    from communia.core.communes import commune_by_slug
+    from communia.modules.assistant.conversations import (
+        book_callback_for_conversation,
+        callback_message,
+    )
+
+    form = await request.form()
+    try:
+        with write_session() as s:
+            commune_id = commune_by_slug(s, str(form.get("commune", ""))).id
+            cb, service = book_callback_for_conversation(
+                s,
+                commune_id=commune_id,
+                token=str(form.get("conversation", "")),
+                contact=str(form.get("contact", "")),
+            )
+            out = {
+                "service": service,
+                "slot": cb.slot_start.isoformat(),
+                "message": callback_message(cb, service),
+            }
+    except CommuniaError as exc:
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=CORS)
+    return JSONResponse(out, headers=CORS)
 
 
 # ------------------------------------------------------------------ agents

@@ -2,7 +2,10 @@
    Add to the commune's site: <script src="__BASE__/c/__COMMUNE__/assistant/widget.js" defer></script>
    Keyboard: the launcher opens the dialog and focuses the question; Enter sends (Shift+Enter
    adds a line); Escape or "Fermer" closes it and gives the focus back to the launcher.
-   Answers are appended to a live region (role=log); an emergency answer is an alert. */
+   Answers are appended to a live region (role=log); an emergency answer is an alert.
+   An answer that sends the citizen to a service offers "Être rappelé par le service": one
+   field (French phone number or e-mail address) posted to the instance, which books the
+   service's next free slot and says when; a refused contact keeps what was typed. */
 (function () {
   "use strict";
   var BASE = "__BASE__", COMMUNE = "__COMMUNE__", conversation = "";
@@ -53,6 +56,48 @@
     log.appendChild(block);
     block.scrollIntoView({block: "nearest"});
   }
+  var offers = 0;
+  function offerCallback(after) {
+    /* one small form under the answer; the conversation token says which service */
+    var n = ++offers, id = "communia-rappel-" + n, errId = id + "-erreur";
+    var box = el("form", {"data-role": "rappel", "aria-label": "Être rappelé par le service",
+      "style": "margin:.3rem 0 .6rem;padding:.4rem;border:1px solid #999;border-radius:.3rem"});
+    box.appendChild(el("label", {"for": id, "style": "display:block"}, "Être rappelé par le service : votre téléphone ou adresse électronique"));
+    var contact = el("input", {"id": id, "name": "contact", "maxlength": "200", "autocomplete": "tel",
+      "style": "width:100%;box-sizing:border-box;font:inherit"});
+    var err = el("p", {"id": errId, "style": "margin:.2rem 0;color:#ce0500"});
+    var ask = el("button", {"type": "submit", "style": "margin-top:.3rem;font:inherit;cursor:pointer"}, "Être rappelé");
+    box.appendChild(contact); box.appendChild(err); box.appendChild(ask);
+    box.appendChild(el("p", {"style": "margin:.2rem 0;font-size:.85rem;color:#555"},
+      "Le service vous rappelle au prochain créneau libre de ses heures d'ouverture. La mairie garde ce contact pour vous rappeler, sans le transmettre."));
+    after.appendChild(box);
+    box.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (ask.disabled) { return; }
+      ask.disabled = true; err.textContent = "";
+      var body = new URLSearchParams({commune: COMMUNE, conversation: conversation, contact: contact.value});
+      fetch(BASE + "/api/v1/assistant/callback", {method: "POST", body: body, credentials: "omit"})
+        .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); })
+        .then(function (res) {
+          if (res.ok) {
+            var done = el("p", {"data-role": "rappel-reserve", "style": "margin:.3rem 0 .6rem;font-weight:bold"}, res.data.message);
+            box.parentNode.replaceChild(done, box);
+            input.focus();
+          } else {
+            err.setAttribute("role", "alert");
+            err.textContent = res.data.message || "Contact refusé.";
+            contact.setAttribute("aria-invalid", "true");
+            contact.setAttribute("aria-describedby", errId);
+            ask.disabled = false; contact.focus();
+          }
+        })
+        .catch(function () {
+          err.setAttribute("role", "alert");
+          err.textContent = "Le service est momentanément indisponible. Appelez la mairie.";
+          ask.disabled = false;
+        });
+    });
+  }
   function toggle(open) {
     /* the inline display wins over the hidden attribute: set both */
     panel.style.display = open ? "flex" : "none";
@@ -80,6 +125,7 @@
       .then(function (data) {
         if (data.conversation) { conversation = data.conversation; }
         add("Assistant", "assistant", data.answer || data.message || "Erreur.", data.sources, !!data.emergency);
+        if (data.offer_callback && data.conversation) { offerCallback(log); }
       })
       .catch(function () { add("Assistant", "assistant", "Le service est momentanément indisponible. Appelez la mairie. En cas d'urgence, appelez le 112."); })
       .then(function () { send.disabled = false; status.textContent = ""; log.removeAttribute("aria-busy"); input.focus(); });
