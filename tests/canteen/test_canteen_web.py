@@ -43,6 +43,16 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 422 and "négatif" in r.text and "Rien n'a été enregistré" in r.text
     assert "Aucun historique" in http.get("/app/canteen").text
+    # A broken workbook or a wrong format: refused on the canteen page, naming the manager's
+    # file, in French (not the library's « File is not a zip file »).
+    for name, body in (("repas 2017.xlsx", b"\xff\xfe pas un classeur"), ("repas.pdf", b"%PDF")):
+        r = http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, body, "application/octet-stream")},
+        )
+        assert r.status_code == 422 and "Cantines : prévision" in r.text, r.text
+        assert f"« {name} »" in r.text and "zip" not in r.text.lower()
 
     r = http.post(
         "/app/canteen/import",
@@ -50,7 +60,10 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         files={"fichier": ("frequentation.csv", _template_csv(slice_data), "text/csv")},
     )
     assert r.status_code == 303, r.text
-    assert "jours-cantines enregistrés" in http.get("/app/canteen").text
+    page = http.get("/app/canteen").text
+    # « 1 234 jours-cantines » (grouped thousands); times in the commune's time, not UTC
+    assert re.search(r"\d\u202f\d{3} jours-cantines enregistrés", page), page
+    assert "(UTC)" not in page
 
     r = http.post(
         "/app/canteen/evenements",

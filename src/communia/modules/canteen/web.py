@@ -150,15 +150,21 @@ def build_router() -> APIRouter:
         check_csrf(request, actor, str(form.get("csrf_token", "")))
         require_write(actor)
         name = Path(fichier.filename or "import.csv").name
-        if Path(name).suffix.lower() not in (".csv", ".xlsx"):
-            raise InvalidInput("Fichier CSV ou XLSX attendu (voir le modèle à télécharger).")
+        suffix = Path(name).suffix.lower()
         raw = await fichier.read()
-        if len(raw) > 50 * 1024 * 1024:
-            raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
 
         def _do():
+            # Refusals are shown on the canteen page itself, like a rejected line.
+            if suffix not in (".csv", ".xlsx"):
+                raise InvalidInput(
+                    f"« {name} » n'est pas un fichier CSV ou XLSX (voir le modèle à remplir)."
+                )
+            if len(raw) > 50 * 1024 * 1024:
+                raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / ("frequentation" + Path(name).suffix.lower())
+                # The manager's own file name, so that error messages name the file they chose
+                # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
+                path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
                 data = load_template(path, strict=True)
             with write_session() as s:
