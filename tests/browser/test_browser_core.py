@@ -76,3 +76,42 @@ def test_pages_fit_a_phone_screen(page, two_communes):
     for path in ("/app", "/app/journal", "/app/taches"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_admin_pages_fit_a_phone_screen(page, two_communes):
+    """The accounts table's hidden labels (« Rôle de <nom> ») stay inside the table's own
+    scroll box, even for a long name."""
+    browser_login(page, "admin@ville-a.fr")
+    page.goto("/app/agents")
+    page.get_by_label("Nom complet").fill("Marie-Christine Delacroix-Beaumont de la Villemarqué")
+    page.get_by_label("Adresse électronique").fill("marie-christine@ville-a.fr")
+    page.get_by_label("Mot de passe initial").fill("Motdepasse-Solide-2026")
+    page.get_by_role("button", name="Créer le compte").click()
+    assert page.get_by_role("status").text_content().strip() == "Compte créé."
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in ("/app/agents", "/app/services"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_new_account_defaults_to_agent_and_keeps_the_chosen_role(page, two_communes):
+    browser_login(page, "admin@ville-a.fr")
+    page.goto("/app/agents")
+    role = page.get_by_label("Rôle", exact=True)
+    assert role.input_value() == "agent"  # least privilege unless the admin picks another
+    page.get_by_label("Nom complet").fill("Louise Petit")
+    page.get_by_label("Adresse électronique").fill("louise@ville-a.fr")
+    role.select_option("elu")
+    page.get_by_label("Mot de passe initial").fill("court")
+    page.get_by_role("button", name="Créer le compte").click()
+    assert "12 caractères" in page.get_by_role("alert").text_content()
+    assert page.get_by_label("Rôle", exact=True).input_value() == "elu"  # nothing lost
+    assert page.get_by_label("Nom complet").input_value() == "Louise Petit"
+
+
+def test_elu_is_not_offered_to_write_a_use_case(page, two_communes):
+    """The form would only end in « lecture seule » after the elu typed it all."""
+    browser_login(page, "elu@ville-a.fr")
+    page.goto("/app/usecases")
+    assert page.get_by_role("link", name="JSON").is_visible()  # reading and export stay
+    assert page.get_by_role("link", name="Décrire un cas d'usage de ma commune").count() == 0
