@@ -88,7 +88,7 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         alerts = service.list_alerts(s, cid, status="ouverte")
         assert [a.pipe for a in alerts] == ["12", "10"]
         assert service.list_alerts(s, other) == []
-        first = alerts[-1].id
+        first, second = alerts[-1].id, alerts[0].id
     with write_session() as s:
         done = service.decide(
             s,
@@ -103,6 +103,10 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         service.decide(s, commune_id=cid, alert_id=first, status="confirmee", actor="agent@x.fr")
     with write_session() as s, pytest.raises(NotFound):
         service.decide(s, commune_id=other, alert_id=first, status="rejetee", actor="intrus@x.fr")
+    with write_session() as s, pytest.raises(InvalidInput, match="trop long"):  # not cut
+        service.decide(
+            s, commune_id=cid, alert_id=second, status="confirmee", actor="a", comment="x" * 2001
+        )
     with write_session() as s, pytest.raises(InvalidInput, match="Décision"):
         service.decide(s, commune_id=cid, alert_id=first, status="supprimee", actor="agent@x.fr")
     with read_session() as s:

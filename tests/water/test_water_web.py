@@ -142,6 +142,13 @@ def test_water_page_in_a_real_browser(page, two_communes):
     page.get_by_role("button", name="Confirmée").click()
     page.wait_for_url("**/app/water*")
     assert "confirmée" in page.get_by_role("status").text_content()
+    # The field note stays with the alert, also once it is repaired without a new comment.
+    assert page.get_by_text("« Fuite trouvée sur la conduite 10 »").is_visible()
+    page.get_by_role("button", name="Réparée").click()
+    page.wait_for_url("**/app/water*")
+    page.get_by_text("Alertes closes (1)").click()
+    closed = page.get_by_role("list").filter(has_text="Réparée par")
+    assert "« Fuite trouvée sur la conduite 10 »" in closed.text_content()
     page.get_by_label("Budget de renouvellement (km par an)").fill("0,5")
     page.get_by_role("button", name="Calculer le plan").click()
     assert page.get_by_text("Sur 5 ans : 5 canalisations").is_visible()

@@ -223,10 +223,14 @@ def decide(
     alert = get_scoped(session, WaterAlert, alert_id, commune_id)
     if alert.status in ("rejetee", "reparee"):
         raise InvalidInput("Cette alerte est déjà close.")
+    comment = comment.strip()
+    if len(comment) > 2000:
+        raise InvalidInput("Commentaire trop long : 2 000 caractères au plus.")
     alert.status = status
     alert.decided_by = actor
     alert.decided_at = utcnow()
-    alert.comment = comment[:2000]
+    if comment:  # each decision adds its note; a repair without one keeps the field notes
+        alert.comment = f"{alert.comment} ; {comment}" if alert.comment else comment
     audit.record(
         session,
         actor=actor,
