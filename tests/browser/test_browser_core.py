@@ -115,3 +115,16 @@ def test_elu_is_not_offered_to_write_a_use_case(page, two_communes):
     page.goto("/app/usecases")
     assert page.get_by_role("link", name="JSON").is_visible()  # reading and export stay
     assert page.get_by_role("link", name="Décrire un cas d'usage de ma commune").count() == 0
+
+
+def test_a_citizens_endless_word_does_not_widen_the_agents_page(page, two_communes):
+    """Text typed by the public (here one 3 000-letter « word ») wraps on the agents' pages."""
+    page.goto("/c/ville-a/assistant")
+    page.get_by_role("textbox", name="Votre question").fill("a" * 3000)
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_role("heading", name="Réponse").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/assistant")
+    assert page.get_by_text("a" * 50).count() >= 1  # the question is in the agents' queue
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
