@@ -51,8 +51,8 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
             data={"csrf_token": token},
             files={"fichier": (name, body, "application/octet-stream")},
         )
-        assert r.status_code == 422 and "Cantines : prévision" in r.text, r.text
-        assert f"« {name} »" in r.text and "zip" not in r.text.lower()
+        assert r.status_code == 422 and "Cantines\u00a0: prévision" in r.text, r.text
+        assert f"«\u00a0{name}\u00a0»" in r.text and "zip" not in r.text.lower()
 
     r = http.post(
         "/app/canteen/import",
@@ -86,6 +86,9 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     sheet = http.get(result["url"])
     assert sheet.status_code == 200
     assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
+    # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »
+    assert re.search(r"\d\u202f\d{3} repas</text>", sheet.text)
+    assert re.search(r"<td>\d\u202f\d{3}</td>", sheet.text)
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
         r = http.get(f"{result['url']}/export.{fmt}")
         assert r.status_code == 200 and r.content.startswith(magic)
@@ -96,7 +99,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(line, data={"csrf_token": token, "commande": "123"}).status_code == 303
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
-    assert "Feuille validée" in page and "(proposé :" in page
+    assert "Feuille validée" in page and "(proposé\u00a0:" in page
     # Then what was served arrives: error and meals saved against the past orders.
     later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
     tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]

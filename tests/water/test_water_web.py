@@ -105,7 +105,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert (
         plan[0].startswith("annee;canalisation") and len(plan) == 6
     )  # 5 pipes of 0.5 km, 1 km/year
-    assert re.search(r"Sur 5 ans : 5 canalisations", http.get("/app/water?km=1").text)
+    assert re.search(r"Sur 5 ans\u00a0: 5 canalisations", http.get("/app/water?km=1").text)
     assert http.get("/app/water?km=abc").status_code == 422
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
@@ -143,12 +143,12 @@ def test_water_page_in_a_real_browser(page, two_communes):
     page.wait_for_url("**/app/water*")
     assert "confirmée" in page.get_by_role("status").text_content()
     # The field note stays with the alert, also once it is repaired without a new comment.
-    assert page.get_by_text("« Fuite trouvée sur la conduite 10 »").is_visible()
+    assert page.get_by_text("«\u00a0Fuite trouvée sur la conduite 10\u00a0»").is_visible()
     page.get_by_role("button", name="Réparée").click()
     page.wait_for_url("**/app/water*")
     page.get_by_text("Alertes closes (1)").click()
     closed = page.get_by_role("list").filter(has_text="Réparée par")
-    assert "« Fuite trouvée sur la conduite 10 »" in closed.text_content()
+    assert "«\u00a0Fuite trouvée sur la conduite 10\u00a0»" in closed.text_content()
     page.get_by_label("Budget de renouvellement (km par an)").fill("0,5")
     page.get_by_role("button", name="Calculer le plan").click()
     assert page.get_by_text("Sur 5 ans : 5 canalisations").is_visible()
@@ -241,7 +241,7 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     r = post([("Pressures.csv", files["Pressures.csv"]), ("Net1.inp", b"[PIPES]\n")])
     assert r.status_code == 422 and "Flows.csv (débits) manquant" in r.text
     r = post([*files.items(), ("notes.txt", b"x")])
-    assert r.status_code == 422 and "Fichier inattendu : notes.txt" in r.text
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text
     r = post([("telereleve.zip", b"not a zip")])
     assert r.status_code == 422 and "Archive ZIP illisible" in r.text
     assert list_jobs(commune_id=a["commune_id"]) == []  # nothing half-done

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_number
 from communia.core.users import Actor, require_write
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
@@ -405,8 +406,8 @@ def _chart(totals) -> str:
         f'<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title" class="chart">',
         '<title id="chart-title">Total par jour : repas prévus, commandés et servis</title>',
         f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
-        f'<text x="{pad}" y="{pad - 10}" font-size="11">{top:.0f} repas</text>',
-        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{bottom:.0f} repas</text>',
+        f'<text x="{pad}" y="{pad - 10}" font-size="11">{fr_number(top)} repas</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{fr_number(bottom)} repas</text>',
     ]
     for k, (col, (color, label)) in enumerate(series.items()):
         if col not in totals:
