@@ -100,8 +100,9 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert ok.status_code == 303
     page = http.get("/app/water")
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
-    assert "Réparée" in http.get("/app/water/alertes.csv").text
-    plan = http.get("/app/water/plan.csv?km=1").text.splitlines()
+    alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
+    assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")
+    plan = http.get("/app/water/plan.csv?km=1").content.decode("utf-8-sig").splitlines()
     assert (
         plan[0].startswith("annee;canalisation") and len(plan) == 6
     )  # 5 pipes of 0.5 km, 1 km/year
