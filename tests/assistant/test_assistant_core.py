@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -112,6 +113,7 @@ def test_answer_cites_fiche_and_service(demo):
     assert a.sources[0]["url"].startswith("https://www.service-public.fr/")
     assert a.service == "Affaires scolaires et périscolaires"
     assert a.answer.startswith(DISCLOSURE)
+    assert re.search(r"mise à jour le (1er|\d{1,2}) [a-zéû]+ \d{4}\)", a.answer)  # not 2020-07-01
     assert set(a.public()) == {"answer", "sources", "service", "emergency", "action", "confidence"}
     v = ask(
         "Je veux m'inscrire sur les listes électorales", commune_slug="villebelle", now=TUESDAY_10H

@@ -8,6 +8,17 @@ def test_french_numbers():
     assert fr_percent(0.8704) == "87,0\u00a0%"
 
 
+def test_french_dates():
+    import datetime as dt
+
+    from communia.core.formatting import fr_date
+
+    assert fr_date("2020-07-01") == "1er juillet 2020"
+    assert fr_date(dt.datetime(2026, 11, 26, 9, 30)) == "26 novembre 2026"
+    assert fr_date(dt.date(2026, 8, 15)) == "15 août 2026"
+    assert fr_date("") == "" and fr_date("bientôt") == "bientôt"
+
+
 def test_csv_decimal_has_no_grouping():
     from communia.core.formatting import fr_decimal
 

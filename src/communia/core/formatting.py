@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["fr_number", "fr_percent", "fr_decimal", "fr_typography"]
+__all__ = ["fr_number", "fr_percent", "fr_decimal", "fr_date", "fr_typography"]
 
 #: what is left alone: tags (attributes included) and blocks whose text is code or the user's
 #: own text to edit or copy (a textarea's content is sent back as typed)
@@ -33,6 +33,30 @@ def fr_percent(share: float, digits: int = 1) -> str:
 def fr_decimal(value: float, digits: int) -> str:
     """``1234,5``: decimal comma without grouping, for CSV cells a French spreadsheet reads."""
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def fr_date(value: Any) -> str:
+    """« 1er juillet 2020 » from a date, a datetime or an ISO string; the value as it is when
+    it is not a date (and ``""`` for nothing)."""
+    import datetime as dt
+
+    if not value:
+        return ""
+    day = value
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if not isinstance(day, dt.date):
+        return str(value)
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def fr_typography(html: str) -> str:

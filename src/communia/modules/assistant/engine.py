@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
+from communia.core.formatting import fr_date
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
 from communia.modules.assistant.conversations import conversation_by_token
@@ -357,7 +358,7 @@ def _answer(
     )
     if hits and confidence >= threshold:
         top = hits[0]
-        when = top.metadata.get("modified", "")
+        when = fr_date(top.metadata.get("modified", ""))  # « 1er juillet 2020 »
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
         excerpt = _excerpt(top.text)
         if settings.use_llm:
