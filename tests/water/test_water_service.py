@@ -164,3 +164,20 @@ def test_risk_plan_and_pdf(commune):
         assert pdf[:5] == b"%PDF-"
         csv_plan = service.plan_csv(plan).splitlines()
         assert csv_plan[0].startswith("annee;canalisation;") and "," in csv_plan[1].split(";")[4]
+
+
+def test_evidence_chart_speaks_french():
+    from communia.modules.water.service import evidence_svg
+
+    times = [f"2018-03-05 {h:02d}:00" for h in range(8, 14)]
+    chart = evidence_svg(
+        {
+            "times": times,
+            "residual_m3h": [0.1, 0.2, 13.9, 14.2, 14.0, 13.8],
+            "reference_m3h": 0.25,
+            "start": "2018-03-05 10:00",
+        }
+    )
+    assert "<title>Référence 0,2 m³/h</title>" in chart  # decimal comma (was « 0.2 »)
+    assert "<title>Début estimé 05/03/2018 10:00</title>" in chart
+    assert ">05/03/2018 08:00</text>" in chart and "2018-03-05" not in chart

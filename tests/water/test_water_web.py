@@ -79,6 +79,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert page.status_code == 200
     assert "<svg" in page.text and 'stroke="#c00"' in page.text  # suspected pipe on the map
     assert "Minimum de nuit" in page.text and "12,5 m³/h" in page.text
+    assert ">01/03/2024</text>" in page.text and "2024-03-01" not in page.text  # French dates
     assert "Décision" in page.text and 'value="reparee"' not in page.text  # elu: read only
     token = csrf_of(http, "/app/water")
     denied = http.post(
@@ -259,7 +260,7 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     job = wait(job_id, timeout=240)
     assert job.state == "succeeded", (job.state, job.error)
     page = http.get("/app/water").text
-    assert "Net1.inp" in page and "2024-03-01" in page  # the model and the analysed period
+    assert "Net1.inp" in page and "01/03/2024" in page  # the model and the analysed period
     assert job.result["alertes"] >= 1 and "Aucune alerte ouverte" not in page  # the day-11 step
     uploads = Path(get_settings().data_dir) / "water" / "uploads" / str(a["commune_id"])
     assert not any(uploads.iterdir())  # the raw telemetry is not kept
