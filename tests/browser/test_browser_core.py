@@ -128,3 +128,13 @@ def test_a_citizens_endless_word_does_not_widen_the_agents_page(page, two_commun
     page.goto("/app/assistant")
     assert page.get_by_text("a" * 50).count() >= 1  # the question is in the agents' queue
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_malformed_address_is_a_french_404(page, two_communes):
+    """/app/taches/abc is a missing page, not « Données invalides : job_id »."""
+    browser_login(page, "agent@ville-a.fr")
+    for path in ("/app/taches/abc", "/app/canteen/feuilles/abc"):
+        response = page.goto(path)
+        assert response.status == 404, path
+        assert page.get_by_role("heading", name="Page introuvable").is_visible()
+        assert "_id" not in page.content()
