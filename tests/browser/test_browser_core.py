@@ -138,3 +138,23 @@ def test_a_malformed_address_is_a_french_404(page, two_communes):
         assert response.status == 404, path
         assert page.get_by_role("heading", name="Page introuvable").is_visible()
         assert "_id" not in page.content()
+
+
+def test_dashboard_cards_fold_how_each_module_works(page, two_communes):
+    """Each module card shows its summary and « Ouvrir »; the long explanation (a page for
+    the water module) opens on demand."""
+    from communia.core.communes import set_enabled_modules
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin = actor_by_email(s, "admin@ville-a.fr")
+    with write_session() as s:
+        set_enabled_modules(s, admin, ["water", "canteen", "assistant", "usecases"])
+    browser_login(page, "agent@ville-a.fr")
+    card = page.get_by_role("article", name="Eau potable")
+    assert card.get_by_role("link", name="Ouvrir").is_visible()
+    assert not card.get_by_text("Qui valide").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was 3 775 px
+    card.get_by_text("Comment ça marche").click()
+    assert card.get_by_text("Qui valide").is_visible()
