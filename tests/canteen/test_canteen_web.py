@@ -111,6 +111,17 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert r.status_code == 303
     page = http.get(run_url).text
     assert "Après coup" in page and "repas économisés" in page
+    # One more day: « 1 jour-cantine », in the confirmation and in the list of imports.
+    one = f"{tail[0]}\n{tail[-1].replace('/09/2017', '/10/2017')}\n"
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("un-jour.csv", one.encode(), "text/csv")},
+    )
+    assert r.status_code == 303, r.text
+    page = http.get("/app/canteen").text
+    assert "Import accepté\u00a0: 1 jour-cantine enregistré." in page
+    assert "«\u00a0un-jour.csv\u00a0», 1 jour-cantine (" in page
 
     # Another commune sees none of it.
     http.cookies.clear()

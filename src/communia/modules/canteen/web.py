@@ -128,6 +128,13 @@ def _model_status(commune_id: int) -> dict:
     return out
 
 
+def _days(count: int) -> str:
+    """« 1 jour-cantine enregistré », « 2 508 jours-cantines enregistrés »."""
+    if count == 1:
+        return "1 jour-cantine enregistré"
+    return f"{fr_number(count)} jours-cantines enregistrés"
+
+
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -185,7 +192,7 @@ def build_router() -> APIRouter:
         response = RedirectResponse("/app/canteen", status_code=303)
         set_flash(
             response,
-            f"Import accepté : {len(data.attendance)} jours-cantines enregistrés. Le modèle est "
+            f"Import accepté : {_days(len(data.attendance))}. Le modèle est "
             f"réentraîné en arrière-plan (tâche n° {job.id}).",
         )
         return response
