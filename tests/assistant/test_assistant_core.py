@@ -85,6 +85,16 @@ def test_language_of_short_citizen_messages(text, language):
     assert detect_language(text) == language
 
 
+def test_excerpt_joins_the_fiche_lines_readably():
+    from communia.modules.assistant.engine import _excerpt
+
+    fiche = "Ce sont les bruits de jour comme de nuit :\npar un individu,\nou par un animal.\nAttention\nIl n'existe pas d'heures précises."
+    assert _excerpt(fiche) == (
+        "Ce sont les bruits de jour comme de nuit : par un individu, ou par un animal. "
+        "Attention ; Il n'existe pas d'heures précises."
+    )
+
+
 def test_emergency_rules_on_labelled_messages():
     from communia.modules.assistant.emergency import detect_emergency
 

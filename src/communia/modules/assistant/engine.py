@@ -106,7 +106,12 @@ def opening_text(hours: dict[str, list[list[str]]]) -> str:
 
 
 def _excerpt(text: str, limit: int = 600) -> str:
-    text = re.sub(r"\s*\n\s*", " ; ", text.strip())
+    """The fiche's lines on one line: « ; » between two lines only where the first one does
+    not already end with a punctuation mark (not « de nuit : ; par un individu »)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        text += (" " if text[-1] in ".:;,!?…" else " ; ") + line
     if len(text) <= limit:
         return text
     cut = text[:limit]
