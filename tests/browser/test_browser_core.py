@@ -158,3 +158,11 @@ def test_dashboard_cards_fold_how_each_module_works(page, two_communes):
     assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was 3 775 px
     card.get_by_text("Comment ça marche").click()
     assert card.get_by_text("Qui valide").is_visible()
+
+
+def test_assistant_figures_without_messages_say_so(page, two_communes):
+    """No message yet: no « 0,0 % répondus », which reads as a failing assistant."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/assistant")
+    rate = page.locator("dt:has-text('Répondus par l') + dd")
+    assert rate.text_content().strip() == "— (aucun message)"
