@@ -77,6 +77,12 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         },
     )
     assert r.status_code == 303
+    # A typo in the year (2030) would ask for a 12-year sheet: refused in French.
+    r = http.post(
+        "/app/canteen/feuilles",
+        data={"csrf_token": token, "debut": "2017-09-11", "fin": "2030-09-22", "niveau": "0.95"},
+    )
+    assert r.status_code == 422 and "au plus 183 jours" in r.text
     r = http.post(
         "/app/canteen/feuilles",
         data={"csrf_token": token, "debut": "2017-09-11", "fin": "2017-09-22", "niveau": "0.95"},
@@ -110,7 +116,10 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 303
     page = http.get(run_url).text
-    assert "Après coup" in page and "repas économisés" in page
+    assert "Après coup" in page
+    # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
+    assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
+    assert not re.search(r"-[\d\u202f]+ repas économisés", page)
     # One more day: « 1 jour-cantine », in the confirmation and in the list of imports.
     one = f"{tail[0]}\n{tail[-1].replace('/09/2017', '/10/2017')}\n"
     r = http.post(
@@ -158,3 +167,36 @@ def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
     with page.expect_download() as info:
         page.get_by_role("link", name="PDF à imprimer").click()
     assert info.value.suggested_filename.endswith(".pdf")
+
+
+def test_after_the_fact_never_calls_extra_meals_savings():
+    """When the model's orders overproduced more than the manager's, the sheet says so
+    instead of « -177 repas économisés »."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from communia.web.rendering import _templates
+
+    run = SimpleNamespace(
+        id=1,
+        start=dt.date(2017, 9, 11),
+        end=dt.date(2017, 9, 22),
+        service_level=0.95,
+        history_last_date=dt.date(2017, 7, 7),
+        status="validee",
+    )
+    after = {"days": 1, "mae": 3.0, "over_model": 180, "short_model": 0}
+    html = (
+        _templates()
+        .env.get_template("canteen/sheet.html")
+        .render(
+            run=run,
+            actor=SimpleNamespace(can_write=False),
+            after={**after, "saved": -177, "over_human": 3},
+            chart="",
+            totals=[],
+            rows=[],
+        )
+    )
+    assert "économisés" not in html and "surproduit 177 repas de plus" in html
+    assert "Sur 1 jour-cantine passé" in html
