@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -84,6 +85,16 @@ def test_language_of_short_citizen_messages(text, language):
     assert detect_language(text) == language
 
 
+def test_excerpt_joins_the_fiche_lines_readably():
+    from communia.modules.assistant.engine import _excerpt
+
+    fiche = "Ce sont les bruits de jour comme de nuit :\npar un individu,\nou par un animal.\nAttention\nIl n'existe pas d'heures précises."
+    assert _excerpt(fiche) == (
+        "Ce sont les bruits de jour comme de nuit : par un individu, ou par un animal. "
+        "Attention ; Il n'existe pas d'heures précises."
+    )
+
+
 def test_emergency_rules_on_labelled_messages():
     from communia.modules.assistant.emergency import detect_emergency
 
@@ -112,6 +123,7 @@ def test_answer_cites_fiche_and_service(demo):
     assert a.sources[0]["url"].startswith("https://www.service-public.fr/")
     assert a.service == "Affaires scolaires et périscolaires"
     assert a.answer.startswith(DISCLOSURE)
+    assert re.search(r"mise à jour le (1er|\d{1,2}) [a-zéû]+ \d{4}\)", a.answer)  # not 2020-07-01
     assert set(a.public()) == {"answer", "sources", "service", "emergency", "action", "confidence"}
     v = ask(
         "Je veux m'inscrire sur les listes électorales", commune_slug="villebelle", now=TUESDAY_10H

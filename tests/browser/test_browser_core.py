@@ -76,3 +76,93 @@ def test_pages_fit_a_phone_screen(page, two_communes):
     for path in ("/app", "/app/journal", "/app/taches"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_admin_pages_fit_a_phone_screen(page, two_communes):
+    """The accounts table's hidden labels (« Rôle de <nom> ») stay inside the table's own
+    scroll box, even for a long name."""
+    browser_login(page, "admin@ville-a.fr")
+    page.goto("/app/agents")
+    page.get_by_label("Nom complet").fill("Marie-Christine Delacroix-Beaumont de la Villemarqué")
+    page.get_by_label("Adresse électronique").fill("marie-christine@ville-a.fr")
+    page.get_by_label("Mot de passe initial").fill("Motdepasse-Solide-2026")
+    page.get_by_role("button", name="Créer le compte").click()
+    assert page.get_by_role("status").text_content().strip() == "Compte créé."
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in ("/app/agents", "/app/services"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_new_account_defaults_to_agent_and_keeps_the_chosen_role(page, two_communes):
+    browser_login(page, "admin@ville-a.fr")
+    page.goto("/app/agents")
+    role = page.get_by_label("Rôle", exact=True)
+    assert role.input_value() == "agent"  # least privilege unless the admin picks another
+    page.get_by_label("Nom complet").fill("Louise Petit")
+    page.get_by_label("Adresse électronique").fill("louise@ville-a.fr")
+    role.select_option("elu")
+    page.get_by_label("Mot de passe initial").fill("court")
+    page.get_by_role("button", name="Créer le compte").click()
+    assert "12 caractères" in page.get_by_role("alert").text_content()
+    assert page.get_by_label("Rôle", exact=True).input_value() == "elu"  # nothing lost
+    assert page.get_by_label("Nom complet").input_value() == "Louise Petit"
+
+
+def test_elu_is_not_offered_to_write_a_use_case(page, two_communes):
+    """The form would only end in « lecture seule » after the elu typed it all."""
+    browser_login(page, "elu@ville-a.fr")
+    page.goto("/app/usecases")
+    assert page.get_by_role("link", name="JSON").is_visible()  # reading and export stay
+    assert page.get_by_role("link", name="Décrire un cas d'usage de ma commune").count() == 0
+
+
+def test_a_citizens_endless_word_does_not_widen_the_agents_page(page, two_communes):
+    """Text typed by the public (here one 3 000-letter « word ») wraps on the agents' pages."""
+    page.goto("/c/ville-a/assistant")
+    page.get_by_role("textbox", name="Votre question").fill("a" * 3000)
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_role("heading", name="Réponse").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/assistant")
+    assert page.get_by_text("a" * 50).count() >= 1  # the question is in the agents' queue
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_malformed_address_is_a_french_404(page, two_communes):
+    """/app/taches/abc is a missing page, not « Données invalides : job_id »."""
+    browser_login(page, "agent@ville-a.fr")
+    for path in ("/app/taches/abc", "/app/canteen/feuilles/abc"):
+        response = page.goto(path)
+        assert response.status == 404, path
+        assert page.get_by_role("heading", name="Page introuvable").is_visible()
+        assert "_id" not in page.content()
+
+
+def test_dashboard_cards_fold_how_each_module_works(page, two_communes):
+    """Each module card shows its summary and « Ouvrir »; the long explanation (a page for
+    the water module) opens on demand."""
+    from communia.core.communes import set_enabled_modules
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin = actor_by_email(s, "admin@ville-a.fr")
+    with write_session() as s:
+        set_enabled_modules(s, admin, ["water", "canteen", "assistant", "usecases"])
+    browser_login(page, "agent@ville-a.fr")
+    card = page.get_by_role("article", name="Eau potable")
+    assert card.get_by_role("link", name="Ouvrir").is_visible()
+    assert not card.get_by_text("Qui valide").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was 3 775 px
+    card.get_by_text("Comment ça marche").click()
+    assert card.get_by_text("Qui valide").is_visible()
+
+
+def test_assistant_figures_without_messages_say_so(page, two_communes):
+    """No message yet: no « 0,0 % répondus », which reads as a failing assistant."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/assistant")
+    rate = page.locator("dt:has-text('Répondus par l') + dd")
+    assert rate.text_content().strip() == "— (aucun message)"

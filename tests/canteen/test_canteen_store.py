@@ -125,7 +125,16 @@ def test_exports_of_an_order_sheet(slice_model, slice_data):
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
     assert book.sheetnames == ["Commandes", "Cuisine centrale"]
     assert book["Cuisine centrale"].max_row == 1 + 4
+    for sheet in book:  # real dates a spreadsheet sorts and filters, shown the French way
+        first = sheet["A2"]
+        assert first.value == dt.datetime(2017, 9, 11) and first.number_format == "DD/MM/YYYY"
     pdf = to_pdf(table, title="Commandes de la semaine", subtitle="Niveau de service 95 %")
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+    from communia.core.documents import extract_bytes
+
+    printed = extract_bytes("commandes.pdf", pdf).text
+    kitchen = int(table[table["date"] == table["date"].min()]["order"].sum())
+    assert kitchen >= 1000  # six canteens: the central-kitchen total has thousands
+    assert f"{kitchen // 1000} {kitchen % 1000:03d}" in printed  # « 1 539 », not « 1539 »
     assert drivers_text([("menu", -9.4), ("grève", 0.1)]) == "menu : -9 repas"
     assert isinstance(pd.read_csv(io.StringIO(csv), sep=";"), pd.DataFrame)

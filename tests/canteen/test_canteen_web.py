@@ -43,6 +43,16 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 422 and "négatif" in r.text and "Rien n'a été enregistré" in r.text
     assert "Aucun historique" in http.get("/app/canteen").text
+    # A broken workbook or a wrong format: refused on the canteen page, naming the manager's
+    # file, in French (not the library's « File is not a zip file »).
+    for name, body in (("repas 2017.xlsx", b"\xff\xfe pas un classeur"), ("repas.pdf", b"%PDF")):
+        r = http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, body, "application/octet-stream")},
+        )
+        assert r.status_code == 422 and "Cantines\u00a0: prévision" in r.text, r.text
+        assert f"«\u00a0{name}\u00a0»" in r.text and "zip" not in r.text.lower()
 
     r = http.post(
         "/app/canteen/import",
@@ -50,7 +60,10 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         files={"fichier": ("frequentation.csv", _template_csv(slice_data), "text/csv")},
     )
     assert r.status_code == 303, r.text
-    assert "jours-cantines enregistrés" in http.get("/app/canteen").text
+    page = http.get("/app/canteen").text
+    # « 1 234 jours-cantines » (grouped thousands); times in the commune's time, not UTC
+    assert re.search(r"\d\u202f\d{3} jours-cantines enregistrés", page), page
+    assert "(UTC)" not in page
 
     r = http.post(
         "/app/canteen/evenements",
@@ -64,6 +77,12 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         },
     )
     assert r.status_code == 303
+    # A typo in the year (2030) would ask for a 12-year sheet: refused in French.
+    r = http.post(
+        "/app/canteen/feuilles",
+        data={"csrf_token": token, "debut": "2017-09-11", "fin": "2030-09-22", "niveau": "0.95"},
+    )
+    assert r.status_code == 422 and "au plus 183 jours" in r.text
     r = http.post(
         "/app/canteen/feuilles",
         data={"csrf_token": token, "debut": "2017-09-11", "fin": "2017-09-22", "niveau": "0.95"},
@@ -73,6 +92,9 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     sheet = http.get(result["url"])
     assert sheet.status_code == 200
     assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
+    # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »
+    assert re.search(r"\d\u202f\d{3} repas</text>", sheet.text)
+    assert re.search(r"<td>\d\u202f\d{3}</td>", sheet.text)
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
         r = http.get(f"{result['url']}/export.{fmt}")
         assert r.status_code == 200 and r.content.startswith(magic)
@@ -83,7 +105,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(line, data={"csrf_token": token, "commande": "123"}).status_code == 303
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
-    assert "Feuille validée" in page and "(proposé :" in page
+    assert "Feuille validée" in page and "(proposé\u00a0:" in page
     # Then what was served arrives: error and meals saved against the past orders.
     later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
     tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]
@@ -94,7 +116,21 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 303
     page = http.get(run_url).text
-    assert "Après coup" in page and "repas économisés" in page
+    assert "Après coup" in page
+    # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
+    assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
+    assert not re.search(r"-[\d\u202f]+ repas économisés", page)
+    # One more day: « 1 jour-cantine », in the confirmation and in the list of imports.
+    one = f"{tail[0]}\n{tail[-1].replace('/09/2017', '/10/2017')}\n"
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("un-jour.csv", one.encode(), "text/csv")},
+    )
+    assert r.status_code == 303, r.text
+    page = http.get("/app/canteen").text
+    assert "Import accepté\u00a0: 1 jour-cantine enregistré." in page
+    assert "«\u00a0un-jour.csv\u00a0», 1 jour-cantine (" in page
 
     # Another commune sees none of it.
     http.cookies.clear()
@@ -131,3 +167,36 @@ def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
     with page.expect_download() as info:
         page.get_by_role("link", name="PDF à imprimer").click()
     assert info.value.suggested_filename.endswith(".pdf")
+
+
+def test_after_the_fact_never_calls_extra_meals_savings():
+    """When the model's orders overproduced more than the manager's, the sheet says so
+    instead of « -177 repas économisés »."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from communia.web.rendering import _templates
+
+    run = SimpleNamespace(
+        id=1,
+        start=dt.date(2017, 9, 11),
+        end=dt.date(2017, 9, 22),
+        service_level=0.95,
+        history_last_date=dt.date(2017, 7, 7),
+        status="validee",
+    )
+    after = {"days": 1, "mae": 3.0, "over_model": 180, "short_model": 0}
+    html = (
+        _templates()
+        .env.get_template("canteen/sheet.html")
+        .render(
+            run=run,
+            actor=SimpleNamespace(can_write=False),
+            after={**after, "saved": -177, "over_human": 3},
+            chart="",
+            totals=[],
+            rows=[],
+        )
+    )
+    assert "économisés" not in html and "surproduit 177 repas de plus" in html
+    assert "Sur 1 jour-cantine passé" in html

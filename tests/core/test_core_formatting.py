@@ -8,6 +8,17 @@ def test_french_numbers():
     assert fr_percent(0.8704) == "87,0\u00a0%"
 
 
+def test_french_dates():
+    import datetime as dt
+
+    from communia.core.formatting import fr_date
+
+    assert fr_date("2020-07-01") == "1er juillet 2020"
+    assert fr_date(dt.datetime(2026, 11, 26, 9, 30)) == "26 novembre 2026"
+    assert fr_date(dt.date(2026, 8, 15)) == "15 août 2026"
+    assert fr_date("") == "" and fr_date("bientôt") == "bientôt"
+
+
 def test_csv_decimal_has_no_grouping():
     from communia.core.formatting import fr_decimal
 
@@ -22,3 +33,28 @@ def test_automatic_actors_are_named_for_people():
         "{{ 'systeme' | acteur }} / {{ 'agent@ville-a.fr' | acteur }}"
     ).render()
     assert rendered == "Communia (automatique) / agent@ville-a.fr"
+
+
+def test_french_typography_in_page_text_only():
+    from communia.core.formatting import fr_typography
+
+    page = (
+        '<p title="Note : x">Une question ? « Oui » : 95 % ; bien !</p>'
+        "<textarea>tel : 06</textarea><script>a ? b : c</script><code>x : y</code>"
+        "<p>08:30 http://a.fr</p>"
+    )
+    assert fr_typography(page) == (
+        '<p title="Note : x">Une question\u00a0? «\u00a0Oui\u00a0»\u00a0: 95\u00a0%\u00a0; '
+        "bien\u00a0!</p><textarea>tel : 06</textarea><script>a ? b : c</script>"
+        "<code>x : y</code><p>08:30 http://a.fr</p>"
+    )
+
+
+def test_pages_use_no_break_spaces(http, two_communes):
+    """A rendered page (template text and values) never lets « : » or « ? » start a line."""
+    import re
+
+    page = http.get("/c/ville-a/assistant").text
+    text = re.sub(r"<(script|style|textarea)\b.*?</\1>|<[^>]*>", "", page, flags=re.S)
+    assert "\u00a0?" in text and "\u00a0:" in text
+    assert not re.search(r"\w [:;?!»]", text)

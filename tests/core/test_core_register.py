@@ -3,6 +3,7 @@ import io
 
 from communia.core.communes import commune_by_slug, set_enabled_modules
 from communia.core.db import read_session, write_session
+from communia.core.formatting import fr_typography
 from communia.core.register import AI_DISCLOSURE, REGISTER_FIELDS, decision_notice, register_for
 from communia.core.registry import load_modules
 from communia.core.users import actor_by_email
@@ -20,7 +21,7 @@ def test_register_lists_enabled_modules_with_open_data_exports(http, two_commune
     page = http.get("/c/ville-a/algorithmes")
     assert page.status_code == 200 and "Registre des algorithmes de Ville-A" in page.text
     for module in load_modules():
-        assert module.card.title.split("'")[0] in page.text
+        assert fr_typography(module.card.title.split("'")[0]) in page.text  # no-break spaces
     rows = list(csv.DictReader(io.StringIO(http.get("/c/ville-a/algorithmes.csv").text)))
     assert tuple(rows[0].keys()) == REGISTER_FIELDS
     assert {r["module"] for r in rows} == {m.name for m in load_modules()}

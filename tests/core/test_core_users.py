@@ -82,3 +82,16 @@ def test_api_tokens_only_store_a_hash(two_communes):
     with read_session() as s:
         assert token not in {t.token_hash for t in s.scalars(select(ApiToken))}
         assert U.actor_from_api_token(s, token).commune_slug == "ville-a"
+
+
+def test_account_creation_is_logged_with_its_role(two_communes):
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    with read_session() as s:
+        summaries = s.scalars(
+            select(AuditEntry.summary).where(AuditEntry.action == "user.create")
+        ).all()
+    assert "Compte créé, rôle : Élu (lecture seule)" in summaries  # not « (Élu (lecture seule)) »

@@ -193,7 +193,7 @@ def test_zip_folder_recurses_and_cites_members():
         ("tronque.pdf", UnreadableDocument, "endommagé"),
         ("bombe.zip", TooLarge, "bombes ZIP"),
         ("imbrique.zip", TooLarge, "niveaux"),
-        ("faux.pdf", UnsupportedFormat, "pas pris en charge"),
+        ("faux.pdf", UnsupportedFormat, "pas un vrai fichier PDF"),
     ],
 )
 def test_refusals_have_clear_french_messages(name, error, words):
@@ -253,6 +253,16 @@ def test_legacy_office_and_empty_files_are_refused():
         extract_bytes("vieux.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     with pytest.raises(UnreadableDocument, match="vide"):
         extract_bytes("rien.pdf", b"")
+
+
+def test_a_misnamed_file_is_told_apart_from_an_unknown_format():
+    """A broken « .xlsx » is not « a format not supported » (XLSX is in the accepted list)."""
+    with pytest.raises(UnsupportedFormat) as info:
+        extract_bytes("budget.xlsx", b"\xff\xfe\x00 pas un classeur")
+    assert "n'est pas un vrai fichier XLSX" in info.value.message
+    assert "pas pris en charge" not in info.value.message
+    with pytest.raises(UnsupportedFormat, match="n'est pas pris en charge"):
+        extract_bytes("musique.mp3", b"ID3\x04\x00" + bytes(64))
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.suffix != ".png"))

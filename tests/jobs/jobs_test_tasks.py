@@ -18,6 +18,12 @@ def count(ctx: JobContext, *, steps: int = 5, seconds: float = 0.02) -> dict:
     return {"counted": steps, "commune_id": ctx.commune_id, "by": ctx.created_by}
 
 
+@task("tests.linked", title="Tâche avec un lien")
+def linked(ctx: JobContext, *, url: str = "/app/journal") -> dict:
+    ctx.progress(1.0, "Fini")
+    return {"lignes": 3, "url": url}
+
+
 @task("tests.fail", title="Tâche qui échoue")
 def fail(ctx: JobContext, *, name: str = "budget.xls") -> None:
     ctx.progress(0.3, "Lecture")

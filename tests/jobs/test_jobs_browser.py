@@ -34,3 +34,27 @@ def test_progress_bar_updates_without_reload(browser, jobs_http, two_communes):
         assert "Terminée" in page.get_by_role("status").first.text_content()
     finally:
         context.close()
+
+
+def test_a_finished_job_links_to_what_it_made(browser, jobs_http, two_communes):
+    """The agent follows « Voir le résultat » (the canteen sheet, the water alerts...) instead
+    of reading a JSON dump; only same-site paths become links."""
+    from communia_testing import browser_login
+
+    commune_id = two_communes["a"]["commune_id"]
+    done = jobs.submit("tests.linked", {}, commune_id=commune_id)
+    hostile = jobs.submit("tests.linked", {"url": "javascript:alert(1)"}, commune_id=commune_id)
+    for job in (done, hostile):
+        assert jobs.wait(job.id, timeout=60).state == "succeeded"
+    context = browser.new_context(base_url=str(jobs_http.base_url), locale="fr-FR")
+    page = context.new_page()
+    try:
+        browser_login(page, "agent@ville-a.fr")
+        page.goto(f"/app/taches/{done.id}")
+        assert not page.locator("pre.job-result").is_visible()  # folded under « Détail »
+        page.get_by_role("link", name="Voir le résultat").click()
+        page.wait_for_url("**/app/journal")
+        page.goto(f"/app/taches/{hostile.id}")
+        assert page.get_by_role("link", name="Voir le résultat").count() == 0
+    finally:
+        context.close()

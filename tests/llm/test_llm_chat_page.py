@@ -55,6 +55,9 @@ def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_comm
             .order_by(AuditEntry.seq.desc())
         ).first()
     assert entry is not None and entry.actor == "agent@ville-a.fr"
+    assert entry.summary == (  # words, not « api:v1/chat/completions »
+        "Appel au modèle de langage (local) : dialogue ou outil de la commune (API /v1)"
+    )
     assert entry.details["stream"] is True and entry.details["completion_tokens"] > 0
     assert "capitale" not in str(entry.details)  # the commune's policy: hashes, not clear text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import pytest
@@ -36,8 +37,6 @@ def _csrf(client) -> str:
 
 
 def _textarea(html: str, ident: str) -> str:
-    import html as html_lib
-
     m = re.search(rf'<textarea id="{ident}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
     return html_lib.unescape(m.group(1))
 
@@ -75,7 +74,8 @@ def test_paste_upload_download_and_reidentify(http, two_communes):
         data={"csrf_token": token, "texte": EXPECTED, "nom": "courrier_Kerboul-pseudonymise.txt"},
     )
     assert download.status_code == 200
-    assert download.headers["content-disposition"].startswith("attachment;")
+    disposition = download.headers["content-disposition"]  # not « …-pseudonymise-pseudonymise »
+    assert disposition == 'attachment; filename="courrier_Kerboul-pseudonymise.txt"'
     assert download.text == EXPECTED
 
     # Re-identification by an agent of the commune.
@@ -105,21 +105,29 @@ def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
     assert page.status_code == 403 and "rôle" in page.text
     # Missing CSRF token.
     assert http.post("/app/confidentialite", data={"texte": LETTER}).status_code == 403
-    # A PDF and an empty submission get French errors.
-    page = http.post(
-        "/app/confidentialite",
-        data={"csrf_token": token},
-        files={"fichier": ("scan.pdf", b"%PDF-1.7 ...", "application/pdf")},
-    )
-    assert page.status_code == 422 and "fichiers texte" in page.text
+    # A broken PDF, an old .doc and an empty submission get French errors on the page
+    # itself, the pasted text kept.
+    for name, body, message in (
+        ("scan.pdf", b"%PDF-1.7 ...", "n'est pas un PDF lisible"),
+        ("note.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "ancien format"),
+    ):
+        page = http.post(
+            "/app/confidentialite",
+            data={"csrf_token": token, "texte": "Mon brouillon"},
+            files={"fichier": (name, body, "application/octet-stream")},
+        )
+        assert page.status_code == 422 and message in html_lib.unescape(page.text), page.text
+        assert 'role="alert"' in page.text and _textarea(page.text, "texte") == "Mon brouillon"
     page = http.post("/app/confidentialite", data={"csrf_token": token, "texte": "  "})
     assert page.status_code == 422 and "Collez un texte" in page.text
+    # A Windows-1252 text file (what Notepad and Excel save) is read, not refused: the web
+    # form has no encoding field.
     page = http.post(
         "/app/confidentialite",
         data={"csrf_token": token},
-        files={"fichier": ("latin1.txt", "Hélène".encode("latin-1"), "text/plain")},
+        files={"fichier": ("latin1.txt", "Réponse à Hélène".encode("cp1252"), "text/plain")},
     )
-    assert page.status_code == 422 and "UTF-8" in page.text
+    assert page.status_code == 200 and "Réponse à" in _textarea(page.text, "resultat-texte")
     # Another commune's agent does not see the table.
     http.cookies.clear()
     _login(http, "agent@ville-b.fr")
@@ -129,6 +137,27 @@ def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
         data={"csrf_token": token, "correspondance": mapping_id, "texte": "Personne 1"},
     )
     assert page.status_code == 404
+
+
+@pytest.mark.slow  # the full pipeline, spaCy included
+def test_a_docx_letter_is_read_and_pseudonymised(http, two_communes, tmp_path):
+    """What an agent receives is a DOCX or a PDF, not a .txt: the page reads it."""
+    import docx
+
+    letter = docx.Document()
+    letter.add_heading("Réclamation", 1)
+    letter.add_paragraph(LETTER)
+    letter.save(tmp_path / "courrier.docx")
+    _login(http, "agent@ville-a.fr")
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": _csrf(http)},
+        files={"fichier": ("courrier.docx", (tmp_path / "courrier.docx").read_bytes())},
+    )
+    assert page.status_code == 200, page.text
+    result = _textarea(page.text, "resultat-texte")
+    assert "Réclamation" in result and EXPECTED in result and "Kerboul" not in result
+    assert "courrier-pseudonymise.txt" in page.text
 
 
 def _token(email):

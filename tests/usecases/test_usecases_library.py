@@ -127,8 +127,10 @@ def test_federation_pulls_another_instance_over_http(database):
     finally:
         server.shutdown()
         server.server_close()
-    with pytest.raises(service.Unavailable), write_session() as s:
+    with pytest.raises(service.Unavailable) as info, write_session() as s:
         service.pull(s, url, by="test")  # the remote is gone: clear French error
+    assert "la connexion a échoué" in info.value.message
+    assert "Error" not in info.value.message  # not the HTTP library's « ConnectError »
 
 
 def test_public_federation_endpoint_and_pages(http, two_communes):

@@ -88,7 +88,7 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         alerts = service.list_alerts(s, cid, status="ouverte")
         assert [a.pipe for a in alerts] == ["12", "10"]
         assert service.list_alerts(s, other) == []
-        first = alerts[-1].id
+        first, second = alerts[-1].id, alerts[0].id
     with write_session() as s:
         done = service.decide(
             s,
@@ -103,6 +103,10 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         service.decide(s, commune_id=cid, alert_id=first, status="confirmee", actor="agent@x.fr")
     with write_session() as s, pytest.raises(NotFound):
         service.decide(s, commune_id=other, alert_id=first, status="rejetee", actor="intrus@x.fr")
+    with write_session() as s, pytest.raises(InvalidInput, match="trop long"):  # not cut
+        service.decide(
+            s, commune_id=cid, alert_id=second, status="confirmee", actor="a", comment="x" * 2001
+        )
     with write_session() as s, pytest.raises(InvalidInput, match="Décision"):
         service.decide(s, commune_id=cid, alert_id=first, status="supprimee", actor="agent@x.fr")
     with read_session() as s:
@@ -160,3 +164,20 @@ def test_risk_plan_and_pdf(commune):
         assert pdf[:5] == b"%PDF-"
         csv_plan = service.plan_csv(plan).splitlines()
         assert csv_plan[0].startswith("annee;canalisation;") and "," in csv_plan[1].split(";")[4]
+
+
+def test_evidence_chart_speaks_french():
+    from communia.modules.water.service import evidence_svg
+
+    times = [f"2018-03-05 {h:02d}:00" for h in range(8, 14)]
+    chart = evidence_svg(
+        {
+            "times": times,
+            "residual_m3h": [0.1, 0.2, 13.9, 14.2, 14.0, 13.8],
+            "reference_m3h": 0.25,
+            "start": "2018-03-05 10:00",
+        }
+    )
+    assert "<title>Référence 0,2 m³/h</title>" in chart  # decimal comma (was « 0.2 »)
+    assert "<title>Début estimé 05/03/2018 10:00</title>" in chart
+    assert ">05/03/2018 08:00</text>" in chart and "2018-03-05" not in chart

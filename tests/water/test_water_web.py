@@ -79,6 +79,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert page.status_code == 200
     assert "<svg" in page.text and 'stroke="#c00"' in page.text  # suspected pipe on the map
     assert "Minimum de nuit" in page.text and "12,5 m³/h" in page.text
+    assert ">01/03/2024</text>" in page.text and "2024-03-01" not in page.text  # French dates
     assert "Décision" in page.text and 'value="reparee"' not in page.text  # elu: read only
     token = csrf_of(http, "/app/water")
     denied = http.post(
@@ -100,12 +101,13 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert ok.status_code == 303
     page = http.get("/app/water")
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
-    assert "Réparée" in http.get("/app/water/alertes.csv").text
-    plan = http.get("/app/water/plan.csv?km=1").text.splitlines()
+    alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
+    assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")
+    plan = http.get("/app/water/plan.csv?km=1").content.decode("utf-8-sig").splitlines()
     assert (
         plan[0].startswith("annee;canalisation") and len(plan) == 6
     )  # 5 pipes of 0.5 km, 1 km/year
-    assert re.search(r"Sur 5 ans : 5 canalisations", http.get("/app/water?km=1").text)
+    assert re.search(r"Sur 5 ans\u00a0: 5 canalisations", http.get("/app/water?km=1").text)
     assert http.get("/app/water?km=abc").status_code == 422
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
@@ -142,6 +144,13 @@ def test_water_page_in_a_real_browser(page, two_communes):
     page.get_by_role("button", name="Confirmée").click()
     page.wait_for_url("**/app/water*")
     assert "confirmée" in page.get_by_role("status").text_content()
+    # The field note stays with the alert, also once it is repaired without a new comment.
+    assert page.get_by_text("«\u00a0Fuite trouvée sur la conduite 10\u00a0»").is_visible()
+    page.get_by_role("button", name="Réparée").click()
+    page.wait_for_url("**/app/water*")
+    page.get_by_text("Alertes closes (1)").click()
+    closed = page.get_by_role("list").filter(has_text="Réparée par")
+    assert "«\u00a0Fuite trouvée sur la conduite 10\u00a0»" in closed.text_content()
     page.get_by_label("Budget de renouvellement (km par an)").fill("0,5")
     page.get_by_role("button", name="Calculer le plan").click()
     assert page.get_by_text("Sur 5 ans : 5 canalisations").is_visible()
@@ -234,7 +243,7 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     r = post([("Pressures.csv", files["Pressures.csv"]), ("Net1.inp", b"[PIPES]\n")])
     assert r.status_code == 422 and "Flows.csv (débits) manquant" in r.text
     r = post([*files.items(), ("notes.txt", b"x")])
-    assert r.status_code == 422 and "Fichier inattendu : notes.txt" in r.text
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text
     r = post([("telereleve.zip", b"not a zip")])
     assert r.status_code == 422 and "Archive ZIP illisible" in r.text
     assert list_jobs(commune_id=a["commune_id"]) == []  # nothing half-done
@@ -251,7 +260,7 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     job = wait(job_id, timeout=240)
     assert job.state == "succeeded", (job.state, job.error)
     page = http.get("/app/water").text
-    assert "Net1.inp" in page and "2024-03-01" in page  # the model and the analysed period
+    assert "Net1.inp" in page and "01/03/2024" in page  # the model and the analysed period
     assert job.result["alertes"] >= 1 and "Aucune alerte ouverte" not in page  # the day-11 step
     uploads = Path(get_settings().data_dir) / "water" / "uploads" / str(a["commune_id"])
     assert not any(uploads.iterdir())  # the raw telemetry is not kept

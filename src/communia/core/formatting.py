@@ -1,10 +1,21 @@
-"""French formatting of numbers for people (web pages, CLI output, generated documents)."""
+"""French formatting for people (web pages, CLI output, generated documents): numbers, and
+the no-break spaces of French typography in HTML pages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["fr_number", "fr_percent", "fr_decimal"]
+__all__ = ["fr_number", "fr_percent", "fr_decimal", "fr_date", "fr_typography"]
+
+#: what is left alone: tags (attributes included) and blocks whose text is code or the user's
+#: own text to edit or copy (a textarea's content is sent back as typed)
+_HTML_KEEP = re.compile(
+    r"(<(script|style|pre|code|textarea)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)|([^<]+)",
+    re.DOTALL | re.IGNORECASE,
+)
+_SPACE_BEFORE = re.compile(r"(?<=\S) ([:;?!»%])")
+_SPACE_AFTER = re.compile(r"« ")
 
 
 def fr_number(value: Any, digits: int = 0) -> str:
@@ -22,3 +33,41 @@ def fr_percent(share: float, digits: int = 1) -> str:
 def fr_decimal(value: float, digits: int) -> str:
     """``1234,5``: decimal comma without grouping, for CSV cells a French spreadsheet reads."""
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def fr_date(value: Any) -> str:
+    """« 1er juillet 2020 » from a date, a datetime or an ISO string; the value as it is when
+    it is not a date (and ``""`` for nothing)."""
+    import datetime as dt
+
+    if not value:
+        return ""
+    day = value
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if not isinstance(day, dt.date):
+        return str(value)
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def fr_typography(html: str) -> str:
+    """No-break space before « : ; ? ! » % » and after « in the text of an HTML page, so that
+    a line never starts with a colon or a closing guillemet. Tags, scripts, styles, code and
+    form text areas are left as they are."""
+
+    def fix(match: re.Match) -> str:
+        text = match.group(3)
+        if text is None:
+            return match.group(0)
+        return _SPACE_AFTER.sub("«\u00a0", _SPACE_BEFORE.sub("\u00a0\\1", text))
+
+    return _HTML_KEEP.sub(fix, html)

@@ -156,7 +156,7 @@ def create_user(
         commune_id=commune_id,
         object_type="user",
         object_id=user.id,
-        summary=f"Compte créé ({ROLE_LABELS[role]})",
+        summary=f"Compte créé, rôle : {ROLE_LABELS[role]}",
         inputs_hash=audit.hash_inputs(email, role),
     )
     return user

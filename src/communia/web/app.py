@@ -105,6 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {"error": "donnees_invalides", "message": message, "details": {"champs": fields}},
                 status_code=422,
             )
+        if all(err["loc"][0] == "path" for err in exc.errors()):
+            # /app/taches/abc is a page that does not exist, not a form to correct ("job_id").
+            return _error(
+                request, 404, "Cette page n'existe pas ou n'appartient pas à votre commune."
+            )
         return _error(request, 422, message)
 
     @app.exception_handler(StarletteHTTPException)

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
-from communia.core.formatting import fr_number, fr_percent
+from communia.core.formatting import fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
@@ -109,6 +109,9 @@ def render(
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    # French typography for the whole page (templates and values alike): no-break spaces.
+    response.body = fr_typography(response.body.decode("utf-8")).encode("utf-8")
+    response.headers["content-length"] = str(len(response.body))
     if ctx["flash"]:
         response.delete_cookie(FLASH_COOKIE)
     return response

@@ -205,10 +205,18 @@ def sniff_format(name: str, data: bytes) -> str:
         return "eml"
     if b"\x00" not in sample and ext in ("", ".log", ".xml", ".json"):
         return "text"
-    raise UnsupportedFormat(
-        f"Le format du fichier « {name} » n'est pas pris en charge. Formats acceptés : PDF, images "
-        "(PNG, JPEG, TIFF), DOCX, ODT, XLSX, ODS, CSV, texte, courriel (.eml) et archives ZIP."
+    accepted = (
+        "Formats acceptés : PDF, images (PNG, JPEG, TIFF), DOCX, ODT, XLSX, ODS, CSV, texte, "
+        "courriel (.eml) et archives ZIP."
     )
+    if any(ext in extensions for extensions, _parser in FORMATS.values()):
+        # A known extension whose content does not match: « format not supported » would
+        # contradict the list of accepted formats that names it.
+        raise UnsupportedFormat(
+            f"« {name} » n'est pas un vrai fichier {ext[1:].upper()} : fichier endommagé, ou "
+            f"fichier d'un autre format renommé en {ext}. {accepted}"
+        )
+    raise UnsupportedFormat(f"Le format du fichier « {name} » n'est pas pris en charge. {accepted}")
 
 
 def _looks_like_email(sample: bytes) -> bool:

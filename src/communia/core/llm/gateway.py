@@ -58,6 +58,15 @@ __all__ = [
     "reset_gateway",
 ]
 
+#: the callers' purpose codes as the audit log shows them to people (others appear as given)
+PURPOSE_LABELS = {
+    "api:v1/chat/completions": "dialogue ou outil de la commune (API /v1)",
+    "cli:chat": "ligne de commande",
+    "assistant.reformulation": "reformulation d'une réponse de l'assistant",
+    "bench": "mesure de performance",
+    "bench:warmup": "mesure de performance",
+}
+
 _ROLES = {"system", "user", "assistant"}
 _SEPARATOR = "\n\n§§§COMMUNIA-MESSAGE§§§\n\n"
 _HOLDBACK = 96  # characters held back while streaming re-identified text
@@ -336,7 +345,9 @@ def _audit(
             details["response"] = completion.text
     if error is not None:
         details["error"] = error.code
-    summary = f"Appel au modèle de langage ({backend.name}) : {purpose}"
+    summary = (
+        f"Appel au modèle de langage ({backend.name}) : {PURPOSE_LABELS.get(purpose, purpose)}"
+    )
     if error is not None:
         summary += " — échec"
     kwargs = dict(

@@ -1,7 +1,9 @@
 """Web adapter of the privacy service: the agents' page ``/app/confidentialite``.
 
-An agent pastes a text or uploads a text file, gets the pseudonymised version to copy or
-download, and (agents and administrators) can re-identify a text with its table id.
+An agent pastes a text or uploads a file (text, or a document the documents service reads:
+PDF, DOCX, ODT, e-mail...), gets the pseudonymised text to copy or download, and (agents and
+administrators) can re-identify a text with its table id. A refused submission comes back on
+the same page with a French message and the pasted text kept.
 Wire it into the app with ``install(app)``. Heavy imports stay in the handlers.
 """
 
@@ -16,33 +18,57 @@ from pydantic import BaseModel, Field
 from communia.core.errors import InvalidInput, TooLarge
 from communia.core.users import Actor
 
-__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES"]
+__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES", "upload_text"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+#: read as plain text (UTF-8, else Windows-1252: a web form has no encoding field)
 _TEXT_TYPES = (".txt", ".md", ".csv", ".eml", ".html", ".htm", ".xml", ".json")
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], bytes | None, str]:
     """Fields of the multipart form, plus the uploaded file (bytes, name) if any."""
+    from communia.core.documents import get_limits
+
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     upload = form.get("fichier")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return fields, None, ""
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise TooLarge("Fichier trop volumineux (2 Mo au plus pour un fichier texte).")
-    if not upload.filename.lower().endswith(_TEXT_TYPES):
+    limit = max(MAX_UPLOAD_BYTES, get_limits().max_file_bytes)
+    return fields, await upload.read(limit + 1), upload.filename
+
+
+def upload_text(name: str, data: bytes) -> str:
+    """The text of an uploaded file: text files decoded, documents read by the documents
+    service (PDF text layer or OCR, DOCX, ODT...). French errors for what cannot be read."""
+    from communia.core.documents import extract_bytes, get_limits
+
+    if name.lower().endswith(_TEXT_TYPES) and b"\x00" not in data[:8192]:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise TooLarge("Fichier trop volumineux (2 Mo au plus pour un fichier texte).")
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        return data.decode("latin-1")
+    limits = get_limits()
+    if len(data) > limits.max_file_bytes:
+        raise TooLarge(f"Fichier trop volumineux ({limits.max_file_mb:g} Mo au plus).")
+    text = extract_bytes(name, data, limits=limits).text
+    if not text.strip():
         raise InvalidInput(
-            "Seuls les fichiers texte (.txt, .csv, .eml, .md…) sont acceptés ici ; pour un PDF "
-            "ou un document bureautique, copiez-collez son texte."
+            f"Aucun texte n'a pu être lu dans « {name} » (document vide, ou image sans texte "
+            "reconnaissable)."
         )
-    return fields, data, upload.filename
+    return text
 
 
 def _download_name(name: str) -> str:
-    stem = re.sub(r"[^\w.-]+", "_", name.rsplit(".", 1)[0])[:60] or "texte"
-    return f"{stem}-pseudonymise.txt"
+    """``courrier.docx`` → ``courrier-pseudonymise.txt``; idempotent, since the download form
+    sends back the name shown on its button."""
+    stem = re.sub(r"[^\w.-]+", "_", name.rsplit(".", 1)[0])[:60].removesuffix("-pseudonymise")
+    return f"{stem or 'texte'}-pseudonymise.txt"
 
 
 def page_router() -> APIRouter:
@@ -57,13 +83,29 @@ def page_router() -> APIRouter:
 
     @router.post("/app/confidentialite", response_class=HTMLResponse)
     async def privacy_submit(request: Request, actor: Actor = Depends(require_actor)):
+        from starlette.concurrency import run_in_threadpool
+
         fields, data, filename = await _read_form(request)
         check_csrf(request, actor, fields.get("csrf_token"))
-        raw: str | bytes = data if data is not None else fields.get("texte", "")
-        if not (raw.strip() if isinstance(raw, str) else raw.strip()):
-            raise InvalidInput("Collez un texte ou choisissez un fichier.")
+        pasted = fields.get("texte", "")
         keep = fields.get("reversible") == "1"
-        return await _pseudonymise_and_render(request, actor, raw, filename, keep)
+        try:
+            # Reading a scanned PDF runs OCR: keep the event loop free.
+            raw = pasted if data is None else await run_in_threadpool(upload_text, filename, data)
+            if not raw.strip():
+                raise InvalidInput(
+                    f"« {filename} » ne contient aucun texte."
+                    if data is not None
+                    else "Collez un texte ou choisissez un fichier."
+                )
+            return await _pseudonymise_and_render(request, actor, raw, filename, keep)
+        except (InvalidInput, TooLarge) as exc:  # back to the form, the pasted text kept
+            return render(
+                request,
+                "privacy.html",
+                {"result": None, "error": exc.message, "draft": pasted, "keep": keep},
+                status_code=exc.http_status,
+            )
 
     async def _pseudonymise_and_render(request, actor, raw, filename, keep):
         from starlette.concurrency import run_in_threadpool

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
+from communia.core.formatting import fr_date
 from communia.core.models import Commune, Service
 from communia.core.search import analyze, search
 from communia.modules.assistant.conversations import conversation_by_token
@@ -105,7 +106,12 @@ def opening_text(hours: dict[str, list[list[str]]]) -> str:
 
 
 def _excerpt(text: str, limit: int = 600) -> str:
-    text = re.sub(r"\s*\n\s*", " ; ", text.strip())
+    """The fiche's lines on one line: « ; » between two lines only where the first one does
+    not already end with a punctuation mark (not « de nuit : ; par un individu »)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        text += (" " if text[-1] in ".:;,!?…" else " ; ") + line
     if len(text) <= limit:
         return text
     cut = text[:limit]
@@ -363,7 +369,7 @@ def _answer(
     )
     if hits and confidence >= threshold:
         top = hits[0]
-        when = top.metadata.get("modified", "")
+        when = fr_date(top.metadata.get("modified", ""))  # « 1er juillet 2020 »
         origin = "service-public.fr" if top.doc_type == "fiche" else f"mairie de {commune.name}"
         excerpt = _excerpt(top.text)
         if settings.use_llm:

@@ -72,15 +72,23 @@ def to_xlsx(table: pd.DataFrame) -> bytes:
     totals = kitchen_totals(table)
     totals_fr = pd.DataFrame(
         {
-            "Date": totals["date"].dt.strftime("%d/%m/%Y"),
+            "Date": totals["date"].dt.normalize(),
             "Cantines": totals["canteens"],
             "Repas prévus": totals["forecast"].round(0).astype(int),
             "Commande cuisine centrale": totals["order"].astype(int),
         }
     )
+    orders = sheet_frame(table)
+    orders["Date"] = table["date"].dt.normalize().values  # real dates: sortable, filterable
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        sheet_frame(table).to_excel(writer, sheet_name="Commandes", index=False)
+        orders.to_excel(writer, sheet_name="Commandes", index=False)
         totals_fr.to_excel(writer, sheet_name="Cuisine centrale", index=False)
+        for sheet in writer.sheets.values():
+            for cell in sheet["A"][1:]:
+                cell.number_format = "DD/MM/YYYY"
+            for column in sheet.columns:  # wide enough to read the headers and the values
+                width = max(len(str(c.value)) for c in column if c.value is not None)
+                sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 60)
     return buf.getvalue()
 
 
@@ -123,9 +131,9 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
         for r in rows.itertuples(index=False):
             values = (
                 r.canteen,
-                f"{r.forecast:.0f}",
-                f"{r.order:.0f}",
-                f"{max(r.order - r.forecast, 0):.0f}",
+                fr_number(r.forecast),
+                fr_number(r.order),
+                fr_number(max(r.order - r.forecast, 0)),
                 fr_number(r.risk * 100, 1),
             )
             for w, v in zip(widths, values, strict=True):
@@ -134,9 +142,9 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
         pdf.set_font("Helvetica", "B", 8)
         total = (
             "Total cuisine centrale",
-            f"{rows['forecast'].sum():.0f}",
-            f"{rows['order'].sum():.0f}",
-            f"{(rows['order'] - rows['forecast']).clip(lower=0).sum():.0f}",
+            fr_number(rows["forecast"].sum()),
+            fr_number(rows["order"].sum()),
+            fr_number((rows["order"] - rows["forecast"]).clip(lower=0).sum()),
             "",
         )
         for w, v in zip(widths, total, strict=True):

@@ -204,6 +204,16 @@ def _decode(raw: bytes, source: str) -> str:
             return raw.decode("latin-1")
 
 
+def _unreadable_workbook(path: Path) -> str:
+    # The library's own error (« File is not a zip file »…) is English and says nothing to a
+    # manager: name the file and the likely cause instead.
+    return (
+        f"Le classeur « {path.name} » est illisible : ce n'est pas un fichier XLSX valide "
+        "(fichier abîmé, ou d'un autre format renommé en .xlsx). Enregistrez-le à nouveau "
+        "au format Excel (.xlsx) ou en CSV."
+    )
+
+
 def read_table(path: Path | str, *, sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV (UTF-8 or Latin-1, ``,`` ``;`` or tab) or an XLSX sheet as strings."""
     import pandas as pd
@@ -218,7 +228,7 @@ def read_table(path: Path | str, *, sheet: str | None = None) -> pd.DataFrame:
         except ValueError as exc:
             raise InvalidInput(f"Feuille « {sheet} » absente du classeur « {path.name} ».") from exc
         except Exception as exc:  # zip/openpyxl errors on a broken file
-            raise InvalidInput(f"Le classeur « {path.name} » est illisible ({exc}).") from exc
+            raise InvalidInput(_unreadable_workbook(path)) from exc
         return frame.fillna("")
     if suffix not in (".csv", ".txt"):
         raise InvalidInput(
@@ -775,7 +785,7 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
             try:
                 names = openpyxl.load_workbook(path, read_only=True).sheetnames
             except Exception as exc:
-                raise InvalidInput(f"Le classeur « {path.name} » est illisible ({exc}).") from exc
+                raise InvalidInput(_unreadable_workbook(path)) from exc
             return read_table(path, sheet=name) if name in names else None
         return read_table(path) if name == "frequentation" else None
 

@@ -58,6 +58,10 @@ def parse_service_level(value: Any) -> float:
     return level
 
 
+#: longest order sheet asked from the web page or the API (the CLI forecasts any period)
+MAX_SHEET_DAYS = 183
+
+
 def submit_forecast(actor: Actor, *, start: Any, end: Any, service_level: Any):
     """Check an order-sheet request and start its job; returns the job."""
     from communia.core.jobs import submit
@@ -65,6 +69,11 @@ def submit_forecast(actor: Actor, *, start: Any, end: Any, service_level: Any):
     first, last = parse_day(start, "Début"), parse_day(end, "Fin")
     if last < first:
         raise InvalidInput("La date de fin précède la date de début.")
+    if (last - first).days >= MAX_SHEET_DAYS:  # a typo (2030 for 2020) made a 12-year sheet
+        raise InvalidInput(
+            f"Une feuille de commande couvre au plus {MAX_SHEET_DAYS} jours (six mois) : "
+            "réduisez la période."
+        )
     return submit(
         "canteen.forecast",
         {

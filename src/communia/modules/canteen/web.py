@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_number
 from communia.core.users import Actor
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
@@ -127,6 +128,13 @@ def _model_status(commune_id: int) -> dict:
     return out
 
 
+def _days(count: int) -> str:
+    """« 1 jour-cantine enregistré », « 2 508 jours-cantines enregistrés »."""
+    if count == 1:
+        return "1 jour-cantine enregistré"
+    return f"{fr_number(count)} jours-cantines enregistrés"
+
+
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -149,15 +157,21 @@ def build_router() -> APIRouter:
         form = await request.form()
         check_csrf(request, actor, str(form.get("csrf_token", "")))
         name = Path(fichier.filename or "import.csv").name
-        if Path(name).suffix.lower() not in (".csv", ".xlsx"):
-            raise InvalidInput("Fichier CSV ou XLSX attendu (voir le modèle à télécharger).")
+        suffix = Path(name).suffix.lower()
         raw = await fichier.read()
-        if len(raw) > 50 * 1024 * 1024:
-            raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
 
         def _do():
+            # Refusals are shown on the canteen page itself, like a rejected line.
+            if suffix not in (".csv", ".xlsx"):
+                raise InvalidInput(
+                    f"« {name} » n'est pas un fichier CSV ou XLSX (voir le modèle à remplir)."
+                )
+            if len(raw) > 50 * 1024 * 1024:
+                raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / ("frequentation" + Path(name).suffix.lower())
+                # The manager's own file name, so that error messages name the file they chose
+                # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
+                path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
                 data = load_template(path, strict=True)
             with write_session() as s:
@@ -177,7 +191,7 @@ def build_router() -> APIRouter:
         response = RedirectResponse("/app/canteen", status_code=303)
         set_flash(
             response,
-            f"Import accepté : {len(data.attendance)} jours-cantines enregistrés. Le modèle est "
+            f"Import accepté : {_days(len(data.attendance))}. Le modèle est "
             f"réentraîné en arrière-plan (tâche n° {job.id}).",
         )
         return response
@@ -393,8 +407,8 @@ def _chart(totals) -> str:
         f'<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title" class="chart">',
         '<title id="chart-title">Total par jour : repas prévus, commandés et servis</title>',
         f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
-        f'<text x="{pad}" y="{pad - 10}" font-size="11">{top:.0f} repas</text>',
-        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{bottom:.0f} repas</text>',
+        f'<text x="{pad}" y="{pad - 10}" font-size="11">{fr_number(top)} repas</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{fr_number(bottom)} repas</text>',
     ]
     for k, (col, (color, label)) in enumerate(series.items()):
         if col not in totals:

@@ -282,8 +282,13 @@ def pull(session: Session, base_url: str, *, by: str, timeout: float = 20.0) -> 
     url = base_url.rstrip("/") + "/api/v1/usecases/public"
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise Unavailable(f"Instance injoignable ({url}) : {type(exc).__name__}.") from None
+    except httpx.TimeoutException:
+        raise Unavailable(f"Instance injoignable ({url}) : pas de réponse à temps.") from None
+    except httpx.HTTPError:
+        raise Unavailable(
+            f"Instance injoignable ({url}) : la connexion a échoué (adresse ou nom de machine "
+            "erroné, instance arrêtée ou pare-feu)."
+        ) from None
     if response.status_code != 200:
         raise Unavailable(f"L'instance {base_url} a répondu {response.status_code}.")
     if len(response.content) > 20 * 1024 * 1024:

@@ -223,10 +223,14 @@ def decide(
     alert = get_scoped(session, WaterAlert, alert_id, commune_id)
     if alert.status in ("rejetee", "reparee"):
         raise InvalidInput("Cette alerte est déjà close.")
+    comment = comment.strip()
+    if len(comment) > 2000:
+        raise InvalidInput("Commentaire trop long : 2 000 caractères au plus.")
     alert.status = status
     alert.decided_by = actor
     alert.decided_at = utcnow()
-    alert.comment = comment[:2000]
+    if comment:  # each decision adds its note; a repair without one keeps the field notes
+        alert.comment = f"{alert.comment} ; {comment}" if alert.comment else comment
     audit.record(
         session,
         actor=actor,
@@ -408,6 +412,16 @@ def network_svg(
     return "".join(parts)
 
 
+def _fr_stamp(stamp: str) -> str:
+    """« 03/02/2018 08:00 » for the readings' own « 2018-02-03 08:00 » (the meters' clock, not
+    converted); anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return stamp
+    return f"{moment:%d/%m/%Y}" if len(stamp) <= 10 else f"{moment:%d/%m/%Y %H:%M}"
+
+
 def flow_chart_svg(
     series: dict[str, list], *, width: int = 860, height: int = 220, days: int = 120
 ) -> str:
@@ -444,9 +458,9 @@ def flow_chart_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Débit journalier moyen et minimum de nuit, m³/h" class="water-chart">'
         f"{ticks}"
-        f'<text x="{left}" y="{height - 6}" font-size="10">{escape(dates[0])}</text>'
+        f'<text x="{left}" y="{height - 6}" font-size="10">{escape(_fr_stamp(dates[0]))}</text>'
         f'<text x="{width - 10}" y="{height - 6}" font-size="10" text-anchor="end">'
-        f"{escape(dates[-1])}</text>"
+        f"{escape(_fr_stamp(dates[-1]))}</text>"
         + line(mean, "#06c", "Débit moyen du jour (m³/h)")
         + line(night, "#c60", "Minimum de nuit 2 h–5 h (m³/h)")
         + "</svg>"
@@ -478,14 +492,14 @@ def evidence_svg(evidence: dict, *, width: int = 420, height: int = 120) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'class="water-chart" aria-label="Débit non expliqué autour de l\'alerte">'
         f'<line x1="4" x2="{width - 4}" y1="{y(ref):.1f}" y2="{y(ref):.1f}" stroke="#888" '
-        f'stroke-dasharray="4 3"><title>Référence {ref:.1f} m³/h</title></line>'
+        f'stroke-dasharray="4 3"><title>Référence {fr_number(ref, 1)} m³/h</title></line>'
         f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="4" y2="{height - 14}" stroke="#c00" '
-        f'stroke-dasharray="2 2"><title>Début estimé {escape(start)}</title></line>'
+        f'stroke-dasharray="2 2"><title>Début estimé {escape(_fr_stamp(start))}</title></line>'
         f'<polyline fill="none" stroke="#06c" stroke-width="1.4" points="{pts}">'
         f"<title>Débit non expliqué (m³/h)</title></polyline>"
-        f'<text x="4" y="{height - 2}" font-size="9">{escape(times[0])}</text>'
+        f'<text x="4" y="{height - 2}" font-size="9">{escape(_fr_stamp(times[0]))}</text>'
         f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end">'
-        f"{escape(times[-1])}</text></svg>"
+        f"{escape(_fr_stamp(times[-1]))}</text></svg>"
     )
 
 

@@ -260,7 +260,7 @@ def alerts_csv(actor: Actor = Depends(require_actor)):
     with read_session() as s:
         body = service.alerts_csv(service.list_alerts(s, actor.commune_id))
     return Response(
-        body.encode("utf-8"),
+        body.encode("utf-8-sig"),  # the BOM makes Excel read the accents (comments, statuses)
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="alertes-fuites.csv"'},
     )
@@ -272,7 +272,7 @@ def plan_csv(km: str = "", actor: Actor = Depends(require_actor)):
     with read_session() as s:
         plan = service.renewal_plan_rows(service.risk_rows(s, actor.commune_id), km_per_year=budget)
     return Response(
-        service.plan_csv(plan).encode("utf-8"),
+        service.plan_csv(plan).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="plan-renouvellement.csv"'},
     )
