@@ -2,7 +2,7 @@
 
 import pytest
 
-from communia_testing import browser_login, shot
+from communia_testing import PASSWORD, browser_login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,10 @@ def test_wrong_password_shows_french_error(page, two_communes):
     alert = page.get_by_role("alert")
     assert "incorrect" in alert.text_content()
     shot(page, "login-error")
+    # The corrected attempt, typed on the error page itself, logs in (no « formulaire expiré »).
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/app")
 
 
 def test_admin_edits_a_service(page, two_communes):

@@ -120,6 +120,8 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         assert audit.verify(s).ok
         csv_text = service.alerts_csv(service.list_alerts(s, cid))
         assert "Réparée" in csv_text and "12,50" in csv_text
+        # Paris time like the page's table (the readings' 10:00 UTC is 11:00 in March)
+        assert ";2024-03-05 11:00;2024-03-05 05:00;" in csv_text
 
 
 def test_map_svg_and_bad_network(commune):
@@ -179,5 +181,6 @@ def test_evidence_chart_speaks_french():
         }
     )
     assert "<title>Référence 0,2 m³/h</title>" in chart  # decimal comma (was « 0.2 »)
-    assert "<title>Début estimé 05/03/2018 10:00</title>" in chart
-    assert ">05/03/2018 08:00</text>" in chart and "2018-03-05" not in chart
+    # Readings are on UTC; the chart speaks Paris time like the alerts table (UTC+1 in March).
+    assert "<title>Début estimé 05/03/2018 11:00</title>" in chart
+    assert ">05/03/2018 09:00</text>" in chart and "2018-03-05" not in chart

@@ -66,6 +66,12 @@ def _utc(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _paris(value: Any) -> datetime:
+    """A reading's or an alert's time (naive: UTC, see ``_utc``) on the commune's clock, so
+    that the page, the charts, the CSV and the PDF all show the same hour."""
+    return _utc(value).astimezone(PARIS)
+
+
 _DECISIONS = {"confirmee": "valide", "reparee": "valide", "rejetee": "rejete"}
 
 
@@ -413,13 +419,13 @@ def network_svg(
 
 
 def _fr_stamp(stamp: str) -> str:
-    """« 03/02/2018 08:00 » for the readings' own « 2018-02-03 08:00 » (the meters' clock, not
-    converted); anything else unchanged."""
+    """« 03/02/2018 09:00 » (Paris time) for the readings' « 2018-02-03 08:00 » (UTC), « 03/02/2018 »
+    for a day; anything else unchanged."""
     try:
         moment = datetime.fromisoformat(stamp)
     except (TypeError, ValueError):
         return stamp
-    return f"{moment:%d/%m/%Y}" if len(stamp) <= 10 else f"{moment:%d/%m/%Y %H:%M}"
+    return f"{moment:%d/%m/%Y}" if len(stamp) <= 10 else f"{_paris(moment):%d/%m/%Y %H:%M}"
 
 
 def flow_chart_svg(
@@ -530,8 +536,8 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
                 a.id,
                 a.area,
                 a.pipe,
-                f"{a.detection_time:%Y-%m-%d %H:%M}",
-                f"{a.start_estimate:%Y-%m-%d %H:%M}",
+                f"{_paris(a.detection_time):%Y-%m-%d %H:%M}",
+                f"{_paris(a.start_estimate):%Y-%m-%d %H:%M}",
                 fr_decimal(a.flow_m3h, 2),
                 fr_decimal(a.volume_m3, 1),
                 fr_decimal(a.confidence, 2),
@@ -609,7 +615,7 @@ def report_pdf(
             0,
             5,
             txt(
-                f"{a.detection_time:%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
+                f"{_paris(a.detection_time):%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
                 f"{fr_number(a.flow_m3h, 1)} m3/h  {fr_number(a.volume_m3)} "
                 f"m3 perdus  confiance {fr_percent(a.confidence, 0)}  "
                 f"[{ALERT_STATUSES.get(a.status, a.status)}]"
