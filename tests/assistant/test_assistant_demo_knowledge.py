@@ -98,6 +98,11 @@ COMMON_QUESTIONS = {
     "J'ai trouvé un chat errant": ("F32338", "Police municipale"),
     "Comment acheter une concession au cimetière ?": ("F12691", "Accueil et état civil"),
 }
+# Requests no fiche answers: the services' descriptions route them.
+ROUTED = {
+    "Il y a un nid-de-poule dans ma rue": "Services techniques",
+    "Dépôt sauvage de déchets au coin de la rue": "Services techniques",
+}
 
 
 @pytest.mark.slow
@@ -120,3 +125,6 @@ def test_communia_demo_answers_the_common_questions(database):
         if got[q] != (source, service, "answer")
     }  # fmt: skip
     assert wrong == {}
+    for question, service in ROUTED.items():
+        a = ask(question, commune_slug=DEMO_SLUG, now=TUESDAY_10H, store=False)
+        assert (a.action, a.service) == ("route", service), question

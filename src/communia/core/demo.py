@@ -46,36 +46,48 @@ samedi 09:00-12:00"""
 
 _SERVICES = (
     ("Accueil et état civil",
-     "Actes de naissance, mariage et décès, livret de famille, recensement citoyen, "
-     "cartes d'identité et passeports sur rendez-vous, attestations d'accueil.",
+     "Actes de naissance, mariage et décès, déclaration de naissance ou de décès, mariage "
+     "et Pacs, reconnaissance d'enfant, livret de famille, changement de prénom, recensement "
+     "citoyen à 16 ans, cartes d'identité et passeports sur rendez-vous, attestations "
+     "d'accueil, légalisation de signature, cimetière et concessions funéraires.",
      "02 40 00 10 01", "etat-civil@saint-exemple.fr", _OFFICE),
     ("Urbanisme",
-     "Permis de construire, déclarations préalables, certificats d'urbanisme, plan local "
+     "Permis de construire, déclarations préalables de travaux (clôture, abri de jardin, "
+     "piscine, extension, façade, fenêtres), certificats d'urbanisme, plan local "
      "d'urbanisme, numérotation des voies.",
      "02 40 00 10 02", "urbanisme@saint-exemple.fr",
      "lundi 09:00-12:00\nmardi 09:00-12:00 14:00-17:00\njeudi 09:00-12:00 14:00-17:00"),
     ("Services techniques",
-     "Voirie, éclairage public, espaces verts, propreté, eau et assainissement, "
-     "signalement d'un problème sur l'espace public.",
+     "Voirie, routes et trottoirs, nids-de-poule, éclairage public et lampadaires en "
+     "panne, signalisation et feux tricolores, espaces verts, arbres, parcs et aires de "
+     "jeux, propreté des rues, collecte des ordures et du tri, encombrants (vieux meubles, "
+     "canapé, électroménager), déchetterie, dépôts sauvages, tags, eau potable, fuites, "
+     "assainissement, signalement d'un problème sur l'espace public.",
      "02 40 00 10 03", "technique@saint-exemple.fr",
      "lundi 08:00-12:00 13:30-17:00\nmardi 08:00-12:00 13:30-17:00\n"
      "mercredi 08:00-12:00 13:30-17:00\njeudi 08:00-12:00 13:30-17:00\nvendredi 08:00-12:00"),
     ("Enfance, éducation et restauration scolaire",
-     "Inscriptions scolaires, cantine et menus, accueil périscolaire, centre de loisirs.",
+     "Inscriptions à l'école maternelle et élémentaire, cantine scolaire et menus, "
+     "garderie et accueil périscolaire, centre de loisirs, crèche et assistantes "
+     "maternelles, transport scolaire.",
      "02 40 00 10 04", "enfance@saint-exemple.fr",
      "lundi 08:30-12:00 13:30-17:30\nmardi 08:30-12:00 13:30-17:30\n"
      "jeudi 08:30-12:00 13:30-17:30\nvendredi 08:30-12:00"),
     ("Centre communal d'action sociale (CCAS)",
-     "Aides sociales, logement, personnes âgées, portage de repas, domiciliation.",
+     "Aides sociales, aide alimentaire, RSA, logement social et loyers impayés, personnes "
+     "âgées ou handicapées, portage de repas, domiciliation, hébergement d'urgence.",
      "02 40 00 10 05", "ccas@saint-exemple.fr",
      "lundi 09:00-12:00 14:00-17:00\nmercredi 09:00-12:00\njeudi 14:00-17:00"),
     ("Police municipale",
-     "Tranquillité publique, stationnement, objets trouvés, opération tranquillité vacances.",
+     "Tranquillité publique, bruit et troubles de voisinage, stationnement gênant, "
+     "animaux errants, chiens dangereux, fourrière, objets trouvés, opération tranquillité "
+     "vacances.",
      "02 40 00 10 17", "police@saint-exemple.fr",
      "lundi 08:00-19:00\nmardi 08:00-19:00\nmercredi 08:00-19:00\njeudi 08:00-19:00\n"
      "vendredi 08:00-19:00\nsamedi 09:00-13:00"),
     ("Élections et citoyenneté",
-     "Inscription sur les listes électorales, procurations, cimetière et concessions.",
+     "Inscription sur les listes électorales, cartes d'électeur, procurations, bureaux de "
+     "vote, scrutins, référendums.",
      "02 40 00 10 06", "citoyennete@saint-exemple.fr", _OFFICE),
 )  # fmt: skip
 
