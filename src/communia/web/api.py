@@ -1,4 +1,4 @@
-"""JSON API under ``/api/v1`` (documented by ``/api/v1/openapi.json``).
+"""JSON API under ``/api/v1`` (schema ``/api/v1/openapi.json``, read as ``/api/v1/docs``).
 
 Same library calls as the pages; the actor comes from a bearer token or the session.
 Objects of another commune answer 404.

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="API JSON de Communia. Authentification : `Authorization: Bearer <jeton>` "
         "(jeton créé dans « Mon compte » ou par `communia users token`).",
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # the Swagger UI would load scripts from a CDN
+        docs_url=None,  # the Swagger UI would load scripts from a CDN: see web/apidocs.py
         redoc_url=None,
         dependencies=[Depends(deny_read_only_writes)],
     )
@@ -130,10 +130,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "réessayez, et si le problème persiste, signalez-le à l'administrateur.",
         )
 
-    from communia.web import api, pages
+    from communia.web import api, apidocs, pages
 
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(apidocs.router)  # /api/v1/docs: the French reference, no script
     for module in load_modules():
         if module.web_router is not None:
             app.include_router(module.web_router(), prefix=f"/app/{module.name}")

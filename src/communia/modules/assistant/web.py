@@ -22,7 +22,7 @@ __all__ = ["router", "public_router", "api_router"]
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
-api_router = APIRouter()
+api_router = APIRouter(tags=["assistant"])
 STATIC = Path(__file__).parent / "static"
 # the widget calls the API from the commune's own site (simple form posts, no cookie)
 CORS = {"access-control-allow-origin": "*"}
@@ -131,10 +131,13 @@ def widget(request: Request, commune: str):
 
 @api_router.post("/ask")
 async def api_ask(request: Request):
-    """Ask as a citizen. Form fields (no CORS preflight, usable from the widget on the
-    commune's own site): ``commune``, ``question``, ``conversation``. Returns the benchmark
-    interface plus ``conversation`` and ``offer_callback`` (the answer sent the citizen to a
-    service: the widget offers « Être rappelé par le service »)."""
+    """Question d'un usager (public, sans authentification).
+
+    Champs de formulaire (pas de requête préalable CORS : le widget l'appelle depuis le site
+    de la commune) : ``commune`` (identifiant court), ``question``, ``conversation`` (jeton
+    rendu par la réponse précédente, facultatif). Renvoie la réponse et ses sources, plus
+    ``conversation`` et ``offer_callback`` (la réponse oriente vers un service : le widget
+    propose « Être rappelé par le service »)."""
     from starlette.concurrency import run_in_threadpool
 
     from communia.modules.assistant.conversations import offers_callback
@@ -162,7 +165,9 @@ async def api_ask(request: Request):
 
 @api_router.post("/feedback")
 async def api_feedback(request: Request):
-    """Form fields ``commune``, ``conversation``, ``utile`` (``oui``/``non``)."""
+    """Avis d'un usager sur une réponse (public).
+
+    Champs de formulaire : ``commune``, ``conversation``, ``utile`` (``oui`` ou ``non``)."""
     from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import feedback
 
@@ -183,11 +188,13 @@ async def api_feedback(request: Request):
 
 @api_router.post("/callback")
 async def api_callback(request: Request):
-    """The widget's « Être rappelé par le service »: form fields ``commune``,
-    ``conversation``, ``contact`` (French phone number or e-mail address). Books the next
-    free slot of the service the conversation's last answer sent the citizen to (one pending
-    callback per conversation, as on the chat page). Returns ``{"service", "slot",
-    "message"}``; a bad contact or conversation gives a 422 with the French ``message``."""
+    """« Être rappelé par le service », demandé depuis le widget (public).
+
+    Champs de formulaire : ``commune``, ``conversation``, ``contact`` (numéro de téléphone
+    français ou adresse électronique). Réserve le prochain créneau libre du service vers
+    lequel la dernière réponse a orienté l'usager (un seul rappel en attente par
+    conversation, comme sur la page de dialogue). Renvoie ``{"service", "slot", "message"}`` ;
+    un contact ou une conversation invalide donne une erreur 422 avec son ``message``."""
     from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import (
         book_callback_for_conversation,
