@@ -35,6 +35,9 @@ def test_reference_lists_every_operation_of_the_schema(http):
         article = _article(page, op["operationId"])
         heading = f'{method.upper()}</span> <code class="api-path">{html.escape(path)}</code>'
         assert heading in article, (method, path)
+        # a route says what it does, in French: its docstring or summary= (else only
+        # « Service Create », FastAPI's English title, would be there to read)
+        assert "<p><strong>" in article, f"{method.upper()} {path} : docstring manquante"
         for code in op["responses"]:
             assert f"<strong>{code}</strong>" in article, (method, path, code)
         for param in op.get("parameters", []):

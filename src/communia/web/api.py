@@ -146,6 +146,7 @@ def health() -> dict[str, Any]:
 
 @router.get("/me", response_model=Me)
 def me(actor: Actor = Depends(api_actor)):
+    """Le compte au nom duquel la requête agit (jeton ou session)."""
     return Me(
         email=actor.email,
         full_name=actor.full_name,
@@ -156,12 +157,14 @@ def me(actor: Actor = Depends(api_actor)):
 
 @router.get("/commune", response_model=CommuneOut)
 def commune(actor: Actor = Depends(api_actor)):
+    """Fiche de la commune du compte."""
     with read_session() as s:
         return CommuneOut.model_validate(communes_lib.get_commune(s, actor))
 
 
 @router.patch("/commune", response_model=CommuneOut)
 def commune_update(body: CommuneUpdate, actor: Actor = Depends(api_actor)):
+    """Modifie la fiche de la commune (administrateurs) ; seuls les champs envoyés changent."""
     data = body.model_dump(exclude_none=True, exclude={"version"})
     with write_session() as s:
         commune = communes_lib.update_profile(s, actor, data, expected_version=body.version)
@@ -170,6 +173,7 @@ def commune_update(body: CommuneUpdate, actor: Actor = Depends(api_actor)):
 
 @router.get("/modules", response_model=list[ModuleCardOut])
 def modules(actor: Actor = Depends(api_actor)):
+    """Modules de l'instance, leur fiche de transparence et s'ils sont activés pour la commune."""
     with read_session() as s:
         enabled = set(communes_lib.get_commune(s, actor).enabled_modules or [])
     return [
@@ -189,6 +193,7 @@ def modules(actor: Actor = Depends(api_actor)):
 
 @router.get("/services", response_model=list[ServiceOut])
 def services(actor: Actor = Depends(api_actor)):
+    """Services de la commune, avec leurs coordonnées et horaires."""
     with read_session() as s:
         return [
             ServiceOut.model_validate(x) for x in communes_lib.list_services(s, actor.commune_id)
@@ -197,6 +202,7 @@ def services(actor: Actor = Depends(api_actor)):
 
 @router.post("/services", response_model=ServiceOut, status_code=201)
 def service_create(body: ServiceIn, actor: Actor = Depends(api_actor)):
+    """Crée un service (administrateurs)."""
     with write_session() as s:
         service = communes_lib.save_service(s, actor, body.model_dump(exclude_none=True))
         return ServiceOut.model_validate(service)
@@ -204,12 +210,14 @@ def service_create(body: ServiceIn, actor: Actor = Depends(api_actor)):
 
 @router.get("/services/{service_id}", response_model=ServiceOut)
 def service(service_id: int, actor: Actor = Depends(api_actor)):
+    """Un service de la commune."""
     with read_session() as s:
         return ServiceOut.model_validate(communes_lib.get_service(s, actor, service_id))
 
 
 @router.patch("/services/{service_id}", response_model=ServiceOut)
 def service_update(service_id: int, body: ServiceIn, actor: Actor = Depends(api_actor)):
+    """Modifie un service (administrateurs) ; seuls les champs envoyés changent."""
     with write_session() as s:
         service = communes_lib.save_service(
             s,
@@ -223,18 +231,23 @@ def service_update(service_id: int, body: ServiceIn, actor: Actor = Depends(api_
 
 @router.delete("/services/{service_id}", status_code=204)
 def service_delete(service_id: int, actor: Actor = Depends(api_actor)) -> None:
+    """Supprime un service (administrateurs)."""
     with write_session() as s:
         communes_lib.delete_service(s, actor, service_id)
 
 
 @router.get("/users", response_model=list[UserOut])
 def users(actor: Actor = Depends(api_actor)):
+    """Comptes de la commune."""
     with read_session() as s:
         return [UserOut.model_validate(u) for u in users_lib.list_users(s, actor)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def user_create(body: UserIn, actor: Actor = Depends(api_actor)):
+    """Crée un compte dans la commune (administrateurs).
+
+    ``role`` : ``admin``, ``agent`` ou ``elu`` (lecture seule)."""
     with write_session() as s:
         users_lib.require_admin(actor)
         user = users_lib.create_user(
@@ -251,12 +264,14 @@ def user_create(body: UserIn, actor: Actor = Depends(api_actor)):
 
 @router.get("/users/{user_id}", response_model=UserOut)
 def user(user_id: int, actor: Actor = Depends(api_actor)):
+    """Un compte de la commune."""
     with read_session() as s:
         return UserOut.model_validate(users_lib.get_user(s, actor, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def user_update(user_id: int, body: UserPatch, actor: Actor = Depends(api_actor)):
+    """Change le rôle, active ou désactive un compte, ou fixe son mot de passe (administrateurs)."""
     with write_session() as s:
         user = users_lib.update_user(
             s, actor, user_id, role=body.role, active=body.active, password=body.password
@@ -272,6 +287,7 @@ def audit_entries(
         None, description="Numéro de ligne : renvoie les lignes plus anciennes."
     ),
 ):
+    """Journal d'audit de la commune, des lignes les plus récentes aux plus anciennes."""
     with read_session() as s:
         query = select(AuditEntry).where(AuditEntry.commune_id == actor.commune_id)
         if before is not None:

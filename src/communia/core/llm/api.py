@@ -111,6 +111,7 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
 
     @router.get("/models")
     def list_models(actor: Any = Depends(actor_dependency)) -> dict[str, Any]:
+        """Modèles que la politique de souveraineté de la commune autorise (format OpenAI)."""
         from communia.core.llm.gateway import available_backends, commune_policy
 
         try:
@@ -127,6 +128,11 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
 
     @router.post("/chat/completions")
     def chat_completions(body: ChatCompletionBody, actor: Any = Depends(actor_dependency)):
+        """Réponse du modèle de langage à une conversation (protocole OpenAI).
+
+        ``stream`` envoie la réponse au fil de l'eau (server-sent events) ; ``response_format``
+        de type ``json_schema`` contraint la réponse à ce schéma. Chaque appel est inscrit au
+        journal d'audit."""
         from communia.core.llm.gateway import complete
 
         created = int(time.time())

@@ -31,6 +31,9 @@ def search(
     limit: int = Query(200, ge=1, le=1000),
     actor: Actor = Depends(api_actor),
 ) -> dict:
+    """Cas d'usage visibles par le compte, au format d'échange `communia.usecases`.
+
+    ``q`` : mots à chercher (tous présents) ; ``statut`` et ``taille`` filtrent."""
     with read_session() as s:
         return service.export_json(
             service.search(s, actor, query=q, status=statut, size=taille, limit=limit)
@@ -39,6 +42,8 @@ def search(
 
 @router.post("", status_code=201)
 def create(body: dict, actor: Actor = Depends(api_actor)) -> dict:
+    """Décrit un cas d'usage de la commune (champs du format d'échange) ; renvoie ``id`` et
+    ``uid``."""
     with write_session() as s:
         case = service.save_case(s, actor, body)
         return {"id": case.id, "uid": case.uid}
