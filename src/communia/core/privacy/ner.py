@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import logging
 import re
 import threading
@@ -94,6 +95,7 @@ def reset_ner() -> None:
 COMMON_WORD_RANK = 10_000
 UNACCENTED_WORD_RANK = 50_000
 COMMON_WORD_RATIO = 2  # the lower-case spelling at least twice as frequent as the capitalised
+_KEPT_RANKS = COMMON_WORD_RATIO * UNACCENTED_WORD_RANK
 
 
 @functools.cache
@@ -106,7 +108,9 @@ def _word_ranks() -> tuple[dict[str, int], dict[str, int]]:
     strings = nlp.vocab.strings
     ranks: dict[str, int] = {}
     folded: dict[str, int] = {}
-    for rank, key in enumerate(nlp.vocab.vectors.keys()):
+    # A rank beyond twice the widest limit decides nothing (see ``is_common_word``): the
+    # first 100,000 words are enough, in 16 MB instead of 63 for the 500,000.
+    for rank, key in enumerate(itertools.islice(nlp.vocab.vectors.keys(), _KEPT_RANKS)):
         word = strings[key]
         ranks.setdefault(word, rank)
         if rank < UNACCENTED_WORD_RANK and word.isalpha() and word.islower():
