@@ -65,3 +65,22 @@ def test_pseudonymise_without_commune_warns_irreversible():
     assert res.exit_code == 0
     assert res.stdout == "Mme Personne 1, Adresse 1, tél. Téléphone 1.\n"
     assert "pas réversible" in res.stderr
+
+
+def test_scan_keeps_unaccented_headings_and_column_headers(tmp_path):
+    """Typed without accents, "Numero" opens a sentence like a surname; snake_case column
+    headers are identifiers. Neither is a person; the names next to them still are."""
+    letter = tmp_path / "dossier.txt"
+    letter.write_text(
+        "Numero de dossier : 12345.\nMedecin du dossier : voir la piece jointe.\n"
+        "Fontaine a appelé hier pour Severine.\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(privacy_group, ["scan", str(letter), "--json"])
+    assert res.exit_code == 0, res.output
+    persons = [e["text"] for e in json.loads(res.output)["entites"] if e["type"] == "PERSONNE"]
+    assert persons == ["Fontaine", "Severine"]
+    table = tmp_path / "frequentation.csv"
+    table.write_text("Date;Cantine;Repas\n2017-09-04;A;120\n", encoding="utf-8")
+    res = CliRunner().invoke(privacy_group, ["scan", str(table)])
+    assert res.exit_code == 0 and "Aucune donnée personnelle" in res.output, res.output

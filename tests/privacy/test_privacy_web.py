@@ -190,3 +190,20 @@ def test_json_api_rules_path_and_roles(http, two_communes, no_spacy):
     assert refused.status_code == 403 and refused.json()["error"] == "acces_refuse"
     schema = http.get("/api/v1/openapi.json").json()
     assert "/api/v1/privacy/pseudonymise" in schema["paths"]
+
+
+@pytest.mark.slow  # the full pipeline, spaCy included
+def test_uploaded_csv_keeps_its_column_headers(http, two_communes):
+    """A table's column headers are not persons: « repas_servis » stays as it is, in a CSV
+    separated by commas as by semicolons."""
+    _login(http, "agent@ville-a.fr")
+    token = _csrf(http)
+    for sep in (",", ";"):
+        body = f"date{sep}cantine{sep}repas_servis\n04/09/2017{sep}A{sep}100\n"
+        page = http.post(
+            "/app/confidentialite",
+            data={"csrf_token": token},
+            files={"fichier": ("frequentation.csv", body.encode("utf-8"), "text/csv")},
+        )
+        assert page.status_code == 200, page.text
+        assert _textarea(page.text, "resultat-texte") == body  # nothing replaced

@@ -114,6 +114,10 @@ def _clean_person(
     value = text[s:e]
     if not value or any(c.isdigit() for c in value) or "@" in value:
         return None
+    if "_" in text[max(0, s - 1) : e + 1]:
+        return None  # "repas_servis", "nom_prenom": an identifier (a column, a file), no name
+    if ";" in value or "\t" in value or " | " in value:
+        return None  # "Date;Cantine;Repas": cells of a table, not one name (OCR reads "|" for "l")
     words = [fold(w.strip(",.;:")) for w in value.split()]
     if any(w in ORG_MARKERS for w in words):
         return None  # "Menuiserie Moreau", "Durand BTP": an organisation
@@ -190,6 +194,8 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None
+    if e.source == "spacy" and _common_word_opening(text, s, end):
+        return None
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
         s = max(0, s - 5) + m.start()
@@ -234,6 +240,65 @@ def _not_a_name_shape(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 3) : start].rstrip(" \u00a0")
     after = text[end : end + 3].lstrip(" \u00a0")
     return bool(before) and before[-1] in _QUOTES and after[:1] == _QUOTES[before[-1]]
+
+
+_OPENING = re.compile(r"(?:^|[\n.!?…;|\t•*])[ \t\u00a0]*$")
+
+
+def _common_word_opening(text: str, start: int, end: int) -> bool:
+    """A single capitalised common word opening a sentence, a line or a table cell, that is
+    no known given name or surname: the model calls the unaccented "Numero", "Telephone",
+    "Reference" a person there ("Numero de dossier : 12345."). The word's spelling in the
+    model's vocabulary decides (``ner.is_common_word``), accents restored."""
+    from communia.core.privacy.ner import is_common_word
+
+    word = text[start:end]
+    if not word.isalpha() or not _OPENING.search(text[max(0, start - 20) : start]):
+        return False
+    key = fold(word)
+    return key not in GIVEN_NAMES_WIDE and not is_census_surname(word) and is_common_word(word)
+
+
+_SEPARATORS = (";", "\t", "|", ",")
+
+
+def _header_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the column headers of the tables in ``text`` (a CSV, or a table the documents
+    service read out of a spreadsheet, "a | b | c"): a line opening a block, cut into short
+    cells by a separator that the next line has as many times (twice at least for a comma,
+    which prose uses too)."""
+    headers = []
+    lines = text.split("\n")
+    pos = 0
+    for i, line in enumerate(lines[:-1]):
+        if i == 0 or not lines[i - 1].strip():
+            for sep in _SEPARATORS:
+                n = line.count(sep)
+                cells = line.split(sep)
+                if (
+                    n >= (2 if sep == "," else 1)
+                    and n == lines[i + 1].count(sep)
+                    and all(0 < len(c.strip()) <= 40 for c in cells)
+                ):
+                    headers.append((pos, pos + len(line)))
+                    break
+        pos += len(line) + 1
+    return headers
+
+
+def _drop_column_headers(text: str, candidates: list[Entity]) -> list[Entity]:
+    """The model's persons among a table's column headers ("Date;Cantine;Repas"), unless
+    they hold a known given name (a results table may have candidates as columns)."""
+    headers = _header_lines(text)
+    if not headers:
+        return candidates
+
+    def in_header(c: Entity) -> bool:
+        return any(a <= c.start and c.end <= b for a, b in headers) and not any(
+            fold(w) in GIVEN_NAMES_WIDE for w in re.findall(r"[^\W\d_]+", c.text)
+        )
+
+    return [c for c in candidates if c.source != "spacy" or not in_header(c)]
 
 
 _LOWER_PARTICLES = frozenset(
@@ -391,6 +456,7 @@ def scan(
             candidates = _veto_wide(candidates, spans)
 
     candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
+    candidates = _drop_column_headers(text, candidates)
     # Aliases of an earlier pseudonymisation ("Personne 1") are not personal data.
     aliases = _Intervals()
     for m in _ALIAS.finditer(text):
