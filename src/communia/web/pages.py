@@ -6,7 +6,7 @@ Each handler parses, makes one library call in a transaction, and renders.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from communia.core import audit as audit_lib
@@ -20,7 +20,7 @@ from communia.core.security import PASSWORD_MIN_LENGTH, new_token
 from communia.core.settings import get_settings
 from communia.core.users import Actor
 from communia.web.forms import form_data, form_list
-from communia.web.rendering import render, set_flash
+from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -32,13 +32,6 @@ from communia.web.security import (
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _redirect(url: str, flash: str = "") -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
-    if flash:
-        set_flash(response, flash)
-    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -101,7 +94,7 @@ def login_form(
     request: Request, suivant: str = "/app", actor: Actor | None = Depends(optional_actor)
 ):
     if actor is not None:
-        return _redirect(_safe_next(suivant))
+        return redirect_with_flash(_safe_next(suivant))
     return _login_page(request, _safe_next(suivant))
 
 
@@ -156,7 +149,7 @@ def login(request: Request, form: dict = Depends(form_data)):
             error=exc.message,
             email=form.get("email", ""),
         )
-    response = _redirect(suivant)
+    response = redirect_with_flash(suivant)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -176,7 +169,7 @@ def logout(
     check_csrf(request, actor, form.get("csrf_token"))
     with write_session() as s:
         users_lib.close_session(s, request.cookies.get(SESSION_COOKIE, ""))
-    response = _redirect("/", "Vous êtes déconnecté(e).")
+    response = redirect_with_flash("/", "Vous êtes déconnecté(e).")
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -235,7 +228,7 @@ def account_password(
     others = {0: "", 1: " Votre autre session ouverte a été fermée."}.get(
         closed, f" Vos {closed} autres sessions ouvertes ont été fermées."
     )
-    return _redirect("/app/compte", "Mot de passe changé." + others)
+    return redirect_with_flash("/app/compte", "Mot de passe changé." + others)
 
 
 @router.get("/app/commune", response_class=HTMLResponse)
@@ -273,7 +266,7 @@ def commune_profile_save(
             {"commune": commune, "modules": load_modules(), "errors": exc.message},
             status_code=exc.http_status,
         )
-    return _redirect("/app/commune", "Profil de la commune enregistré.")
+    return redirect_with_flash("/app/commune", "Profil de la commune enregistré.")
 
 
 @router.post("/app/commune/modules")
@@ -286,7 +279,7 @@ def commune_modules_save(
     check_csrf(request, actor, form.get("csrf_token"))
     with write_session() as s:
         communes_lib.set_enabled_modules(s, actor, chosen)
-    return _redirect("/app/commune", "Modules de la commune enregistrés.")
+    return redirect_with_flash("/app/commune", "Modules de la commune enregistrés.")
 
 
 @router.get("/app/services", response_class=HTMLResponse)
@@ -334,7 +327,7 @@ def service_save(
         with write_session() as s:
             if form.get("action") == "supprimer" and sid is not None:
                 communes_lib.delete_service(s, actor, sid)
-                return _redirect("/app/services", "Service supprimé.")
+                return redirect_with_flash("/app/services", "Service supprimé.")
             communes_lib.save_service(
                 s,
                 actor,
@@ -356,7 +349,7 @@ def service_save(
             },
             status_code=exc.http_status,
         )
-    return _redirect("/app/services", "Service enregistré.")
+    return redirect_with_flash("/app/services", "Service enregistré.")
 
 
 class _ServiceDraft:
@@ -407,7 +400,7 @@ def agent_create(
             {"users": items, "roles": users_lib.ROLE_LABELS, "errors": exc.message, "draft": form},
             status_code=exc.http_status,
         )
-    return _redirect("/app/agents", "Compte créé.")
+    return redirect_with_flash("/app/agents", "Compte créé.")
 
 
 @router.post("/app/agents/{user_id}")
@@ -427,7 +420,7 @@ def agent_update(
             active={"1": True, "0": False}.get(form.get("active", "")),
             password=form.get("password") or None,
         )
-    return _redirect("/app/agents", "Compte modifié.")
+    return redirect_with_flash("/app/agents", "Compte modifié.")
 
 
 PAGE_SIZE = 50

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
@@ -21,7 +21,7 @@ from communia.core.formatting import fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
-__all__ = ["templates", "render", "set_flash", "FLASH_COOKIE"]
+__all__ = ["templates", "render", "redirect_with_flash", "FLASH_COOKIE"]
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
@@ -117,6 +117,9 @@ def render(
     return response
 
 
-def set_flash(response, message: str) -> None:
-    """A one-time French confirmation shown on the next page."""
-    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax")
+def redirect_with_flash(url: str, flash: str = "") -> RedirectResponse:
+    """The 303 after a successful form, with an optional one-time confirmation."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:  # shown once, on the next page
+        response.set_cookie(FLASH_COOKIE, quote(flash), max_age=60, httponly=True, samesite="lax")
+    return response

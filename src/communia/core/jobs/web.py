@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from communia.core.users import Actor
 
@@ -16,15 +16,10 @@ __all__ = ["page_router", "api_router", "install"]
 
 def page_router() -> APIRouter:
     from communia.web.forms import form_data
-    from communia.web.rendering import render, set_flash
+    from communia.web.rendering import redirect_with_flash, render
     from communia.web.security import check_csrf, require_actor
 
     router = APIRouter(include_in_schema=False)
-
-    def _redirect(url: str, flash: str) -> RedirectResponse:
-        response = RedirectResponse(url, status_code=303)
-        set_flash(response, flash)
-        return response
 
     @router.get("/app/taches", response_class=HTMLResponse)
     def jobs_page(request: Request, actor: Actor = Depends(require_actor)):
@@ -63,7 +58,7 @@ def page_router() -> APIRouter:
 
         check_csrf(request, actor, form.get("csrf_token"))
         view = cancel(job_id, actor=actor.email, commune_id=actor.commune_id)
-        return _redirect(f"/app/taches/{job_id}", f"Tâche n° {job_id} : {view.message}")
+        return redirect_with_flash(f"/app/taches/{job_id}", f"Tâche n° {job_id} : {view.message}")
 
     @router.post("/app/taches/{job_id}/relancer")
     def job_retry(
@@ -76,7 +71,7 @@ def page_router() -> APIRouter:
 
         check_csrf(request, actor, form.get("csrf_token"))
         retry(job_id, actor=actor.email, commune_id=actor.commune_id)
-        return _redirect(f"/app/taches/{job_id}", f"Tâche n° {job_id} relancée.")
+        return redirect_with_flash(f"/app/taches/{job_id}", f"Tâche n° {job_id} relancée.")
 
     return router
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError
 from communia.core.users import Actor
 from communia.web.forms import form_data
-from communia.web.rendering import render, set_flash
+from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
 
 __all__ = ["router", "public_router", "api_router"]
@@ -266,9 +266,7 @@ def callback_done(
         mark_callback_done(
             s, commune_id=actor.commune_id, callback_id=callback_id, actor=actor.email
         )
-    response = RedirectResponse("/app/assistant", status_code=303)
-    set_flash(response, "Rappel marqué comme fait.")
-    return response
+    return redirect_with_flash("/app/assistant", "Rappel marqué comme fait.")
 
 
 @router.post("/file/{question_id}")
@@ -301,9 +299,7 @@ def answer_from_queue(
             message = "Réponse enregistrée : elle fait désormais partie des connaissances."
     if not form.get("ecarter"):
         reindex(commune_id=actor.commune_id)
-    response = RedirectResponse("/app/assistant", status_code=303)
-    set_flash(response, message)
-    return response
+    return redirect_with_flash("/app/assistant", message)
 
 
 @router.post("/effectifs", response_class=HTMLResponse)

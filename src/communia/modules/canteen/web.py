@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
@@ -13,7 +13,7 @@ from communia.core.formatting import fr_number
 from communia.core.users import Actor
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
-from communia.web.rendering import render, set_flash
+from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
 
 __all__ = ["build_router"]
@@ -188,13 +188,11 @@ def build_router() -> APIRouter:
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
-        response = RedirectResponse("/app/canteen", status_code=303)
-        set_flash(
-            response,
+        return redirect_with_flash(
+            "/app/canteen",
             f"Import accepté : {_days(len(data.attendance))}. Le modèle est "
             f"réentraîné en arrière-plan (tâche n° {job.id}).",
         )
-        return response
 
     @router.get("/modele.xlsx")
     def template(actor: Actor = Depends(require_actor)):
@@ -234,12 +232,10 @@ def build_router() -> APIRouter:
                 delta=delta_value,
                 actor=actor.email,
             )
-        response = RedirectResponse("/app/canteen", status_code=303)
-        set_flash(
-            response,
+        return redirect_with_flash(
+            "/app/canteen",
             "Événement enregistré : il sera pris en compte dans les prochaines prévisions.",
         )
-        return response
 
     @router.post("/feuilles")
     def new_sheet(
@@ -252,11 +248,10 @@ def build_router() -> APIRouter:
             end=form.get("fin", ""),
             service_level=form.get("niveau", "0.95"),
         )
-        response = RedirectResponse(f"/app/taches/{job.id}", status_code=303)
-        set_flash(
-            response, "Calcul des commandes lancé : la feuille sera prête dans quelques instants."
+        return redirect_with_flash(
+            f"/app/taches/{job.id}",
+            "Calcul des commandes lancé : la feuille sera prête dans quelques instants.",
         )
-        return response
 
     @router.get("/feuilles/{run_id}", response_class=HTMLResponse)
     def sheet(request: Request, run_id: int, actor: Actor = Depends(require_actor)):
@@ -294,9 +289,9 @@ def build_router() -> APIRouter:
         check_csrf(request, actor, form.get("csrf_token"))
         with write_session() as s:
             store.validate_run(s, actor.commune_id, run_id=run_id, actor=actor.email)
-        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
-        set_flash(response, "Feuille de commande validée.")
-        return response
+        return redirect_with_flash(
+            f"/app/canteen/feuilles/{run_id}", "Feuille de commande validée."
+        )
 
     @router.post("/feuilles/{run_id}/lignes/{line_id}")
     def override(
@@ -321,9 +316,7 @@ def build_router() -> APIRouter:
                 meals=int(value),
                 actor=actor.email,
             )
-        response = RedirectResponse(f"/app/canteen/feuilles/{run_id}", status_code=303)
-        set_flash(response, "Commande modifiée.")
-        return response
+        return redirect_with_flash(f"/app/canteen/feuilles/{run_id}", "Commande modifiée.")
 
     @router.post("/plats")
     def dish_category(
@@ -343,9 +336,7 @@ def build_router() -> APIRouter:
                 category=form.get("categorie", ""),
                 actor=actor.email,
             )
-        response = RedirectResponse("/app/canteen", status_code=303)
-        set_flash(response, f"Catégorie du plat « {dish} » enregistrée.")
-        return response
+        return redirect_with_flash("/app/canteen", f"Catégorie du plat « {dish} » enregistrée.")
 
     @router.get("/feuilles/{run_id}/export.{fmt}")
     def export(run_id: int, fmt: str, actor: Actor = Depends(require_actor)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, write_session
@@ -12,7 +12,7 @@ from communia.core.users import Actor
 from communia.modules.usecases import service
 from communia.modules.usecases.models import SIZES, STATUSES
 from communia.web.forms import form_data
-from communia.web.rendering import render, set_flash
+from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, optional_actor, require_actor
 
 __all__ = ["router", "public_router"]
@@ -96,12 +96,10 @@ async def import_file(
             },
             status_code=422,
         )
-    response = RedirectResponse("/app/usecases", status_code=303)
-    set_flash(
-        response,
+    return redirect_with_flash(
+        "/app/usecases",
         f"Import terminé : {report['crees']} fiche(s) créée(s), {report['mis_a_jour']} mise(s) à jour.",
     )
-    return response
 
 
 @router.post("/federation")
@@ -111,12 +109,10 @@ def federation(
     check_csrf(request, actor, form.get("csrf_token"))
     with write_session() as s:
         report = service.pull(s, form.get("url", "").strip(), by=actor.email)
-    response = RedirectResponse("/app/usecases", status_code=303)
-    set_flash(
-        response,
+    return redirect_with_flash(
+        "/app/usecases",
         f"Catalogue récupéré : {report['crees']} fiche(s) nouvelle(s), {report['mis_a_jour']} mise(s) à jour.",
     )
-    return response
 
 
 @router.get("/{case_id}", response_class=HTMLResponse)
@@ -156,9 +152,7 @@ def case_save(
             {**_CTX, "case": None, "draft": form, "errors": exc.message},
             status_code=exc.http_status,
         )
-    response = RedirectResponse(f"/app/usecases/{new_id}", status_code=303)
-    set_flash(response, "Cas d'usage enregistré.")
-    return response
+    return redirect_with_flash(f"/app/usecases/{new_id}", "Cas d'usage enregistré.")
 
 
 def _id(value: str) -> int:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
@@ -14,7 +14,7 @@ from communia.core.users import Actor
 from communia.modules.water import service
 from communia.modules.water.models import ALERT_STATUSES
 from communia.web.forms import form_data
-from communia.web.rendering import render, set_flash
+from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
 
 __all__ = ["router"]
@@ -226,9 +226,9 @@ async def upload_scada(
         return job.id
 
     job_id = await run_in_threadpool(_prepare)
-    response = RedirectResponse(f"/app/taches/{job_id}", status_code=303)
-    set_flash(response, "Télérelève reçue : la détection des fuites est lancée.")
-    return response
+    return redirect_with_flash(
+        f"/app/taches/{job_id}", "Télérelève reçue : la détection des fuites est lancée."
+    )
 
 
 @router.post("/alertes/{alert_id}")
@@ -250,9 +250,7 @@ def decide(
             comment=form.get("commentaire", ""),
         )
         label = f"Alerte {alert.pipe} : {ALERT_STATUSES[alert.status].lower()}."
-    response = RedirectResponse("/app/water#alertes", status_code=303)
-    set_flash(response, label)
-    return response
+    return redirect_with_flash("/app/water#alertes", label)
 
 
 @router.get("/alertes.csv")
