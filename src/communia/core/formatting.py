@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["fr_number", "fr_percent", "fr_decimal", "fr_date", "fr_typography"]
+__all__ = ["MONTHS", "fr_number", "fr_percent", "fr_decimal", "fr_date", "fr_typography"]
 
 #: what is left alone: tags (attributes included) and blocks whose text is code or the user's
 #: own text to edit or copy (a textarea's content is sent back as typed)
@@ -41,9 +41,9 @@ MONTHS = (
 )  # fmt: skip
 
 
-def fr_date(value: Any) -> str:
-    """« 1er juillet 2020 » from a date, a datetime or an ISO string; the value as it is when
-    it is not a date (and ``""`` for nothing)."""
+def fr_date(value: Any, *, year: bool = True) -> str:
+    """« 1er juillet 2020 » (« 1er juillet » without ``year``) from a date, a datetime or an
+    ISO string; the value as it is when it is not a date (and ``""`` for nothing)."""
     import datetime as dt
 
     if not value:
@@ -56,7 +56,8 @@ def fr_date(value: Any) -> str:
             return value
     if not isinstance(day, dt.date):
         return str(value)
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+    text = f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
 
 
 def fr_typography(html: str) -> str:

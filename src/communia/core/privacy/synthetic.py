@@ -9,10 +9,12 @@ are not graded on their own dictionary. Same seed, same corpus (``random.Random`
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import unicodedata
 from dataclasses import dataclass, field
 
+from communia.core.formatting import MONTHS, fr_date
 from communia.core.privacy.checksums import (
     LA_POSTE_SIREN,
     iban_check_digits,
@@ -305,20 +307,6 @@ CITIES = (
     ("97400", "Saint-Denis"), ("56100", "Lorient"), ("24000", "Périgueux"),
     ("71100", "Chalon-sur-Saône"), ("04000", "Digne-les-Bains"), ("22300", "Lannion"),
 )  # fmt: skip
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 DOMAINS = ("gmail.com", "orange.fr", "free.fr", "laposte.net", "sfr.fr", "outlook.fr", "yahoo.fr")
 COMPANIES = (
     "Durand BTP", "Espaces Verts de l'Ouest", "Bureau d'études Hydro Conseil", "Menuiserie Moreau",
@@ -487,7 +475,7 @@ class _Gen:
         if style == 0:
             return f"{d:02d}/{m:02d}/{y}"
         if style == 1:
-            return f"{'1er' if d == 1 else d} {MONTHS[m - 1]} {y}"
+            return fr_date(dt.date(y, m, d))
         return f"{d:02d}.{m:02d}.{y}"
 
     def plate(self) -> str:

@@ -213,10 +213,6 @@ def next_slots(
     return found
 
 
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 PHONE_RE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
 CONTACT_ERROR = (
     "Indiquez un numéro de téléphone français (par exemple 06 12 34 56 78) ou une adresse "
@@ -241,12 +237,12 @@ def normalize_contact(contact: str) -> str:
 def slot_text(slot: datetime) -> str:
     """A callback slot in Paris time, in words: ``jeudi 27 novembre à 9 h 30``."""
     from communia.core.communes import PARIS
+    from communia.core.formatting import fr_date
     from communia.modules.assistant.engine import DAYS
 
     local = slot.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
     minutes = f" {local.minute:02d}" if local.minute else ""
-    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} à {local.hour} h{minutes}"
+    return f"{DAYS[local.weekday()]} {fr_date(local, year=False)} à {local.hour} h{minutes}"
 
 
 def book_callback(
