@@ -95,8 +95,8 @@ def _ask(text: str, *, commune_slug: str, channel: str, call: dict) -> dict[str,
     if not offers_callback(result.action, result.service_slug):
         return out
     svc = _service(commune_slug, result.service_slug)
-    if svc is None:
-        return out
+    if svc is None or not any((svc.hours or {}).values()):
+        return out  # no opening hours: no slot to book, the answer gives the contact
     offer = {
         "service": svc.name,
         "phone": svc.phone or "",
@@ -104,8 +104,6 @@ def _ask(text: str, *, commune_slug: str, channel: str, call: dict) -> dict[str,
         "stage": "offer",
         "misses": 0,
     }
-    if not any(svc.hours.get(day) for day in svc.hours or {}):
-        return out  # no opening hours: no slot to book, the answer gives the contact
     call["callback"] = offer
     question = f"{_offer_question(offer)} {ANSWER_YES_NO}"
     if result.action == "route" and svc.phone and call.get("can_transfer"):
