@@ -70,17 +70,34 @@ def test_pseudonymise_without_commune_warns_irreversible():
 def test_scan_keeps_unaccented_headings_and_column_headers(tmp_path):
     """Typed without accents, "Numero" opens a sentence like a surname; snake_case column
     headers are identifiers. Neither is a person; the names next to them still are."""
-    letter = tmp_path / "dossier.txt"
-    letter.write_text(
+    letter = (
         "Numero de dossier : 12345.\nMedecin du dossier : voir la piece jointe.\n"
-        "Fontaine a appelé hier pour Severine.\n",
-        encoding="utf-8",
+        "Fontaine a appelé hier pour Severine.\n"
     )
-    res = CliRunner().invoke(privacy_group, ["scan", str(letter), "--json"])
-    assert res.exit_code == 0, res.output
-    persons = [e["text"] for e in json.loads(res.output)["entites"] if e["type"] == "PERSONNE"]
-    assert persons == ["Fontaine", "Severine"]
+    assert _persons_scanned(tmp_path, letter) == ["Fontaine", "Severine"]
     table = tmp_path / "frequentation.csv"
     table.write_text("Date;Cantine;Repas\n2017-09-04;A;120\n", encoding="utf-8")
     res = CliRunner().invoke(privacy_group, ["scan", str(table)])
     assert res.exit_code == 0 and "Aucune donnée personnelle" in res.output, res.output
+
+
+def test_scan_reads_self_introductions_and_stops_names_at_form_fields(tmp_path):
+    """A citizen introduces herself with a lone given name or in lower case; a name at the
+    end of a line does not swallow the next line's field label (the model reads
+    "Paul Martin\\nAdresse" as one person), but a name wrapped over two lines stays whole."""
+    letter = (
+        "Bonjour, je m'appelle Julie. je m appelle kevin moreau et j'habite ici.\n"
+        "Signé : Paul Martin\nAdresse : 4 rue Haute, 44000 Nantes\n"
+        "Demande transmise par M. Jean\nDupont concernant la voirie.\n"
+    )
+    persons = _persons_scanned(tmp_path, letter)
+    assert persons == ["Julie", "kevin moreau", "Paul Martin", "Jean\nDupont"]
+
+
+def _persons_scanned(tmp_path, text: str) -> list[str]:
+    """The persons ``communia privacy scan --json`` finds in ``text`` saved as a file."""
+    letter = tmp_path / "lettre.txt"
+    letter.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(privacy_group, ["scan", str(letter), "--json"])
+    assert res.exit_code == 0, res.output
+    return [e["text"] for e in json.loads(res.output)["entites"] if e["type"] == "PERSONNE"]

@@ -31,6 +31,7 @@ from communia.core.privacy.lexicon import (
     is_census_surname,
 )
 from communia.core.privacy.recognizers import (
+    INTRODUCTION_SOURCE,
     RULE_RECOGNIZERS,
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
@@ -186,10 +187,12 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
         return e
-    span = _clean_person(text, e.start, e.end, capitalised=e.source != "spacy")
+    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE)
+    span = _clean_person(text, e.start, e.end, capitalised=not lower_ok)
     if span is None:
         return None
     s, end = span
+    end = _cut_at_field_line(text, s, end)
     if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
@@ -257,6 +260,35 @@ def _common_word_opening(text: str, start: int, end: int) -> bool:
         return False
     key = fold(word)
     return key not in GIVEN_NAMES_WIDE and not is_census_surname(word) and is_common_word(word)
+
+
+_FIELD_LABEL = re.compile(r"[^\W\d_]+\.?[ \t\u00a0]*:")
+
+
+def _cut_at_field_line(text: str, start: int, end: int) -> int:
+    """End a name at a line break when the next line opens with a form's field label
+    ("Adresse :", "Tél. :") or a common word (the model reads "Paul Martin\nAdresse" as one
+    person); a name wrapped over two lines of prose ("Jean\nDupont") stays whole."""
+    cut = text.find("\n", start, end)
+    while cut != -1:
+        nxt = cut + 1
+        while nxt < end and text[nxt].isspace():
+            nxt += 1
+        m = re.match(r"[^\W\d_]+", text[nxt:end])
+        if (
+            nxt >= end
+            or _FIELD_LABEL.match(text, nxt)
+            or (m and _common_word_opening(text, nxt, nxt + m.end()))
+        ):
+            return _trim_end(text, start, cut)
+        cut = text.find("\n", nxt, end)
+    return end
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " \t\u00a0\r,;":
+        end -= 1
+    return end
 
 
 _SEPARATORS = (";", "\t", "|", ",")

@@ -28,6 +28,7 @@ from communia.core.privacy.lexicon import (
     ROLE_NOUNS,
     STREET_TYPES,
     fold,
+    is_census_surname,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "find_addresses",
     "find_persons_by_rules",
     "find_persons_in_civility_lists",
+    "find_persons_by_introduction",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -457,6 +459,7 @@ def _title_upper_pair(words: list[str]) -> bool:
 
 
 WIDE_SOURCE = "regle:prenom-large"
+INTRODUCTION_SOURCE = "regle:presentation"  # may be lower case, like the model's persons
 WIDE_INNER_SOURCE = "regle:prenom-large-interne"
 
 
@@ -643,6 +646,49 @@ def find_persons_by_role(text: str) -> list[Entity]:
     return found
 
 
+# "Je m'appelle Julie", "je me nomme julien moreau", "Mon nom est Durand": the name that
+# follows, even a lone given name the model calls something else, or typed in lower case.
+_INTRODUCTION = re.compile(
+    r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)appelle|je[ \u00a0]+me[ \u00a0]+nomme"
+    r"|mon[ \u00a0]+nom[ \u00a0]+est)[ \u00a0]+",
+    re.IGNORECASE,
+)
+_INTRODUCED_WORD = re.compile(rf"[{_UP}{_LOW}]+(?:[-'’][{_UP}{_LOW}]+)*")
+
+
+def find_persons_by_introduction(text: str) -> list[Entity]:
+    """Up to three name words after "je m'appelle", "je me nomme" or "mon nom est", on the
+    same line: capitalised ones, or lower-case ones that are known given names or surnames;
+    a particle counts only before another name word ("Jean de La Fontaine")."""
+    found = []
+    for m in _INTRODUCTION.finditer(text):
+        pos, end, names = m.end(), None, 0
+        while names < 3:
+            w = _INTRODUCED_WORD.match(text, pos)
+            if not w:
+                break
+            word, key = w.group(), fold(w.group())
+            if key in _EDGE_PARTICLES and end is not None:
+                pass  # kept only if a name word follows
+            elif (
+                key in NOT_NAMES
+                or key in _CIVILITY_WORDS
+                or not (word[0].isupper() or key in GIVEN_NAMES_WIDE or is_census_surname(word))
+            ):
+                break
+            else:
+                end, names = w.end(), names + 1
+            gap = re.match(r"[ \u00a0]+", text[w.end() :])
+            if not gap:
+                break
+            pos = w.end() + gap.end()
+        if end is not None:
+            found.append(
+                Entity("PERSONNE", m.end(), end, text[m.end() : end], 0.85, INTRODUCTION_SOURCE)
+            )
+    return found
+
+
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
     find_ibans,
@@ -657,6 +703,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_by_rules,
     find_persons_in_civility_lists,
     find_persons_by_role,
+    find_persons_by_introduction,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values
