@@ -100,8 +100,14 @@ def test_import_retrains_in_background_and_api_serves_sheets(http, two_communes,
     assert _done(r.json()["tache"])["trained"] is False
 
     # Order sheet through the API: a background job, then the lines and the kitchen totals.
-    bad = http.post("/api/v1/canteen/feuilles", json={"debut": "13/10/2017"}, headers=headers)
+    bad = http.post(
+        "/api/v1/canteen/feuilles",
+        json={"debut": "13/10/2017", "fin": "2017-10-13"},
+        headers=headers,
+    )
     assert bad.status_code == 422 and "date invalide" in bad.json()["message"]
+    no_end = http.post("/api/v1/canteen/feuilles", json={"debut": "2017-10-02"}, headers=headers)
+    assert no_end.status_code == 422 and no_end.json()["details"]["champs"] == ["fin"]
     r = http.post(
         "/api/v1/canteen/feuilles",
         json={"debut": "2017-10-02", "fin": "2017-10-13", "niveau": 95},

@@ -145,3 +145,27 @@ def test_public_federation_endpoint_and_pages(http, two_communes):
     login(http, "agent@ville-a.fr")
     assert "Bibliothèque des cas d" in http.get("/app/usecases").text
     assert http.get("/app/usecases/export.csv").text.startswith("uid,title")
+
+
+def test_api_creates_a_case_with_the_exchange_fields(http, two_communes):
+    """POST /api/v1/usecases takes the exchange format's fields (declared, so the API page
+    shows them): numbers are text, a private case stays out of the public catalogue, and a
+    wrong status or a missing title get a French 422."""
+    from communia.core.users import create_api_token
+    from communia.modules.usecases.api import UseCaseIn
+
+    assert set(UseCaseIn.model_fields) == set(service.FIELDS) - {"uid", "source"} | {"public"}
+    with write_session() as s:
+        token = create_api_token(s, _actor("agent@ville-a.fr"), label="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    case = {"title": "Tri des courriers", "cost": 1500, "status": "pilote", "public": False}
+    created = http.post("/api/v1/usecases", json=case, headers=headers)
+    assert created.status_code == 201, created.text
+    with read_session() as s:
+        stored = service.get_case(s, _actor("agent@ville-a.fr"), created.json()["id"])
+        assert (stored.cost, stored.status, stored.public) == ("1500", "pilote", False)
+    assert http.get("/api/v1/usecases/public").json()["usecases"] == []
+    bad = http.post("/api/v1/usecases", json={**case, "status": "fini"}, headers=headers)
+    assert bad.status_code == 422 and "Statut inconnu « fini »" in bad.json()["message"]
+    untitled = http.post("/api/v1/usecases", json={"problem": "x"}, headers=headers)
+    assert untitled.status_code == 422 and "title" in untitled.json()["message"]

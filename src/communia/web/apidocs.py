@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from communia.core.users import Actor
 from communia.web.rendering import render
-from communia.web.security import optional_actor
+from communia.web.security import UNSAFE, optional_actor, read_only_may_write
 
 __all__ = ["router", "describe_api"]
 
@@ -218,6 +218,8 @@ def _operation(path: str, method: str, op: dict[str, Any], components: dict) -> 
         "parameters": params,
         "body": _body(op, components),
         "responses": _responses(op),
+        # the one place that decides it (``deny_read_only_writes``), so the page cannot drift
+        "read_only_may_write": method.upper() in UNSAFE and read_only_may_write(path),
     }
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "check_csrf",
     "LoginRequired",
     "READ_ONLY_ALLOWED",
+    "read_only_may_write",
     "deny_read_only_writes",
 ]
 
@@ -36,10 +37,10 @@ SESSION_COOKIE = "communia_session"
 LOGIN_CSRF_COOKIE = "communia_login_csrf"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
-# Unsafe requests a read-only role may still make (path prefixes): its own session and
-# account, the public citizen pages and API, tools that change no commune data (staffing
-# simulator, the sovereign model's chat, pseudonymising a text; re-identification has its
-# own role check).
+# Unsafe requests a read-only role may still make: its own session and account, the public
+# citizen pages and API, tools that change no commune data (staffing simulator, the sovereign
+# model's chat, pseudonymising a text; never re-identifying one). An entry ending in "/" is a
+# prefix, any other one an exact path.
 READ_ONLY_ALLOWED = (
     "/connexion",
     "/deconnexion",
@@ -51,8 +52,17 @@ READ_ONLY_ALLOWED = (
     "/app/assistant/effectifs",
     "/v1/chat/completions",
     "/app/confidentialite",
-    "/api/v1/privacy/",
+    "/app/confidentialite/telecharger",
+    "/api/v1/privacy/scan",
+    "/api/v1/privacy/pseudonymise",
 )
+_READ_ONLY_EXACT = frozenset(p for p in READ_ONLY_ALLOWED if not p.endswith("/"))
+_READ_ONLY_PREFIXES = tuple(p for p in READ_ONLY_ALLOWED if p.endswith("/"))
+
+
+def read_only_may_write(path: str) -> bool:
+    """Whether a read-only actor may send an unsafe request to ``path``."""
+    return path in _READ_ONLY_EXACT or path.startswith(_READ_ONLY_PREFIXES)
 
 
 class LoginRequired(Exception):
@@ -106,7 +116,7 @@ def _token_actor(request: Request, token: str) -> Actor | None:
 def deny_read_only_writes(request: Request) -> None:
     """App-wide dependency: a read-only actor's unsafe request is refused (403) unless its
     path is on ``READ_ONLY_ALLOWED``. Anonymous requests go on to the route's own checks."""
-    if request.method not in UNSAFE or request.url.path.startswith(READ_ONLY_ALLOWED):
+    if request.method not in UNSAFE or read_only_may_write(request.url.path):
         return
     token = _bearer_token(request)
     actor = _token_actor(request, token) if token else _session_actor(request)

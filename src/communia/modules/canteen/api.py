@@ -9,12 +9,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from communia.core.db import read_session, write_session
 from communia.core.users import Actor
 from communia.web.security import api_actor
 
 __all__ = ["build_api_router"]
+
+
+class SheetRequest(BaseModel):
+    debut: str = Field(
+        description="Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA).", examples=["2026-01-05"]
+    )
+    fin: str = Field(description="Dernier jour, six mois au plus après le premier.")
+    niveau: float = Field(
+        0.95,
+        description="Niveau de service : part des jours sans manque (0.95, « 0,95 » ou 95).",
+    )
 
 
 def _run(run) -> dict[str, Any]:
@@ -93,17 +105,11 @@ def build_api_router() -> APIRouter:
         return {**head, "lignes": lines, "cuisine_centrale": totals, "bilan": after}
 
     @router.post("/feuilles", status_code=202, summary="Calculer une feuille de commande")
-    def new_sheet(body: dict, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-        """Corps : ``{"debut": "AAAA-MM-JJ", "fin": "AAAA-MM-JJ", "niveau": 0.95}``. Le calcul
-        tourne en tâche de fond : suivre ``/api/v1/jobs/{tache}``."""
+    def new_sheet(body: SheetRequest, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+        """Le calcul tourne en tâche de fond : suivre ``/api/v1/jobs/{tache}``."""
         from communia.modules.canteen.tasks import submit_forecast
 
-        job = submit_forecast(
-            actor,
-            start=body.get("debut", ""),
-            end=body.get("fin", ""),
-            service_level=body.get("niveau", 0.95),
-        )
+        job = submit_forecast(actor, start=body.debut, end=body.fin, service_level=body.niveau)
         return {"tache": job.id, "suivi": f"/api/v1/jobs/{job.id}"}
 
     @router.post("/modele", status_code=202, summary="Réentraîner le modèle sur tout l'historique")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from communia.core.db import read_session, write_session
 from communia.core.settings import get_settings
@@ -13,6 +14,27 @@ from communia.web.security import api_actor
 __all__ = ["router"]
 
 router = APIRouter(tags=["cas d'usage"])
+
+
+class UseCaseIn(BaseModel):
+    """The exchange format's fields a commune writes (docs/usecases-schema.md)."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    title: str = Field(description="Titre, 200 caractères au plus.")
+    problem: str | None = Field(None, description="Problème traité.")
+    organisation: str | None = Field(None, description="Collectivité qui porte le cas.")
+    commune_size: str | None = Field(
+        None, description="moins_2000, 2000_20000, 20000_100000 ou plus_100000."
+    )
+    data_needed: str | None = Field(None, description="Données nécessaires.")
+    tool: str | None = Field(None, description="Outil ou méthode.")
+    cost: str | None = Field(None, description="Coût.")
+    results: str | None = Field(None, description="Résultats, chiffrés si possible.")
+    risks: str | None = Field(None, description="Risques et mesures prises.")
+    contact: str | None = Field(None, description="Contact.")
+    status: str | None = Field(None, description="idee, pilote, en_service ou abandonne.")
+    public: bool = Field(True, description="Visible dans le catalogue public (fédération).")
 
 
 @router.get("/public")
@@ -41,9 +63,9 @@ def search(
 
 
 @router.post("", status_code=201)
-def create(body: dict, actor: Actor = Depends(api_actor)) -> dict:
+def create(body: UseCaseIn, actor: Actor = Depends(api_actor)) -> dict:
     """Décrit un cas d'usage de la commune (champs du format d'échange) ; renvoie ``id`` et
     ``uid``."""
     with write_session() as s:
-        case = service.save_case(s, actor, body)
+        case = service.save_case(s, actor, body.model_dump(exclude_unset=True))
         return {"id": case.id, "uid": case.uid}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from communia.core.db import read_session, write_session
 from communia.core.users import Actor
@@ -12,6 +13,14 @@ from communia.web.security import api_actor
 __all__ = ["router"]
 
 router = APIRouter(tags=["eau"])
+
+
+class AlertDecision(BaseModel):
+    decision: str = Field(
+        description="« confirmee » (fuite vue sur le terrain), « rejetee » ou « reparee ».",
+        examples=["confirmee"],
+    )
+    commentaire: str = Field("", description="Note de terrain, 2 000 caractères au plus.")
 
 
 def _alert(a) -> dict:
@@ -41,19 +50,16 @@ def alerts(statut: str = "", actor: Actor = Depends(api_actor)) -> dict:
 
 
 @router.post("/alertes/{alert_id}")
-def decide(alert_id: int, body: dict, actor: Actor = Depends(api_actor)) -> dict:
-    """Décision d'un agent sur une alerte.
-
-    Corps : ``{"decision": "confirmee" | "rejetee" | "reparee", "commentaire": ""}``.
-    """
+def decide(alert_id: int, body: AlertDecision, actor: Actor = Depends(api_actor)) -> dict:
+    """Décision d'un agent sur une alerte ; une fuite réparée est apprise par le détecteur."""
     with write_session() as s:
         alert = service.decide(
             s,
             commune_id=actor.commune_id,
             alert_id=alert_id,
-            status=str(body.get("decision", "")),
+            status=body.decision,
             actor=actor.email,
-            comment=str(body.get("commentaire", "")),
+            comment=body.commentaire,
         )
         return _alert(alert)
 
