@@ -19,6 +19,26 @@ def test_french_dates():
     assert fr_date("") == "" and fr_date("bientôt") == "bientôt"
 
 
+def test_french_clock_times_and_opening_hours():
+    from communia.core.formatting import fr_time
+    from communia.core.speech.spoken import speakable
+    from communia.modules.assistant.engine import opening_text
+
+    assert (fr_time(8, 30), fr_time(12), fr_time(17, 5)) == ("8 h 30", "12 h", "17 h 05")
+    town_hall = [["08:30", "12:00"], ["13:30", "17:00"]]
+    hours = {d: town_hall for d in ("lundi", "mardi", "mercredi", "jeudi")}
+    hours |= {"vendredi": [["08:30", "12:00"]], "samedi": [["09:00", "12:00"]]}
+    text = opening_text(hours)
+    assert text == (
+        "du lundi au jeudi de 8 h 30 à 12 h et de 13 h 30 à 17 h ; "
+        "vendredi de 8 h 30 à 12 h ; samedi de 9 h à 12 h"
+    )
+    assert opening_text({"lundi": town_hall, "mercredi": town_hall}).startswith("lundi de")
+    assert opening_text({"mardi": town_hall, "mercredi": town_hall}).startswith("mardi et mercredi")
+    assert "de 8 heures 30 à 12 heures" in speakable(text)  # the phone reads the same text
+    assert opening_text({}) == "horaires non renseignés"
+
+
 def test_csv_decimal_has_no_grouping():
     from communia.core.formatting import fr_decimal
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MONTHS", "fr_number", "fr_percent", "fr_decimal", "fr_date", "fr_typography"]
+__all__ = [
+    "MONTHS",
+    "fr_number",
+    "fr_percent",
+    "fr_decimal",
+    "fr_date",
+    "fr_time",
+    "fr_typography",
+]
 
 #: what is left alone: tags (attributes included) and blocks whose text is code or the user's
 #: own text to edit or copy (a textarea's content is sent back as typed)
@@ -58,6 +66,11 @@ def fr_date(value: Any, *, year: bool = True) -> str:
         return str(value)
     text = f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]}"
     return f"{text} {day.year}" if year else text
+
+
+def fr_time(hour: int, minute: int = 0) -> str:
+    """« 8 h 30 », « 12 h » (French clock time, as written and as read aloud)."""
+    return f"{hour} h {minute:02d}" if minute else f"{hour} h"
 
 
 def fr_typography(html: str) -> str:

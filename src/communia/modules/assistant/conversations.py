@@ -237,12 +237,11 @@ def normalize_contact(contact: str) -> str:
 def slot_text(slot: datetime) -> str:
     """A callback slot in Paris time, in words: ``jeudi 27 novembre à 9 h 30``."""
     from communia.core.communes import PARIS
-    from communia.core.formatting import fr_date
+    from communia.core.formatting import fr_date, fr_time
     from communia.modules.assistant.engine import DAYS
 
     local = slot.astimezone(PARIS)
-    minutes = f" {local.minute:02d}" if local.minute else ""
-    return f"{DAYS[local.weekday()]} {fr_date(local, year=False)} à {local.hour} h{minutes}"
+    return f"{DAYS[local.weekday()]} {fr_date(local, year=False)} à {fr_time(local.hour, local.minute)}"
 
 
 def book_callback(

@@ -94,11 +94,29 @@ def is_open(hours: dict[str, list[list[str]]], now: datetime, tz: str = "Europe/
 
 
 def opening_text(hours: dict[str, list[list[str]]]) -> str:
+    """« du lundi au jeudi de 8 h 30 à 12 h et de 13 h 30 à 17 h ; vendredi de 8 h 30 à 12 h »:
+    days in a row with the same hours said once, read the same on the page and the phone."""
+    from communia.core.formatting import fr_time
+
+    def clock(hhmm: str) -> str:
+        hour, minute = hhmm.split(":")
+        return fr_time(int(hour), int(minute))
+
+    runs: list[tuple[list[str], list[list[str]]]] = []
+    for i, day in enumerate(DAYS):
+        slots = [list(s) for s in hours.get(day) or []]
+        if not slots:
+            continue
+        if runs and runs[-1][1] == slots and DAYS.index(runs[-1][0][-1]) == i - 1:
+            runs[-1][0].append(day)
+        else:
+            runs.append(([day], slots))
     parts = []
-    for day in DAYS:
-        slots = hours.get(day) or []
-        if slots:
-            parts.append(f"{day} " + " et ".join(f"{a}–{b}" for a, b in slots))
+    for days, slots in runs:
+        when = days[0] if len(days) == 1 else f"du {days[0]} au {days[-1]}"
+        if len(days) == 2:
+            when = f"{days[0]} et {days[1]}"
+        parts.append(when + " " + " et ".join(f"de {clock(a)} à {clock(b)}" for a, b in slots))
     return " ; ".join(parts) if parts else "horaires non renseignés"
 
 
