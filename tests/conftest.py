@@ -56,12 +56,17 @@ def database(_database):
     """A migrated database, emptied before the test (reference data included)."""
     from sqlalchemy import MetaData, delete
 
+    from communia.core.search import clear_cache
+
     meta = MetaData()
     meta.reflect(_database)  # every table, including the modules' ones
     with _database.begin() as conn:
         for table in reversed(meta.sorted_tables):
             if table.name != "alembic_version":
                 conn.execute(delete(table))
+    # SQLite gives the next test's commune the same id and its index the same generation
+    # number: the search's in-memory vectors of the emptied rows would be served again.
+    clear_cache()
     yield _database
 
 

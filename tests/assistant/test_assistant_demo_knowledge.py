@@ -98,10 +98,25 @@ COMMON_QUESTIONS = {
     "J'ai trouvé un chat errant": ("F32338", "Police municipale"),
     "Comment acheter une concession au cimetière ?": ("F12691", "Accueil et état civil"),
 }
-# Requests no fiche answers: the services' descriptions route them.
+# Requests no fiche answers: the services' descriptions route them, also past a merely
+# plausible fiche (the canapé found « Que faire lorsque son animal de compagnie est mort ? »,
+# the traffic light « Troubles de voisinage : bruits de comportement »: both
+# went to the police municipale before the routing index could win).
 ROUTED = {
     "Il y a un nid-de-poule dans ma rue": "Services techniques",
     "Dépôt sauvage de déchets au coin de la rue": "Services techniques",
+    "Je veux jeter un vieux canapé": "Services techniques",
+    "Le feu tricolore du carrefour est en panne": "Services techniques",
+    "Un feu rouge ne fonctionne plus": "Services techniques",
+    "Comment me débarrasser d'une vieille machine à laver ?": "Services techniques",
+}
+# Keywords only (no embedding model): the same rule, while a fiche its neighbours agree on
+# keeps its service (the description of the technical services also says « rue »).
+ROUTED_KEYWORDS = {
+    "Le lampadaire devant chez moi clignote toute la nuit": "Services techniques",
+    "Il y a un nid-de-poule dans ma rue": "Services techniques",
+    "J'ai trouvé un chat abandonné dans ma rue": "Police municipale",
+    "Qui paie l'enterrement ?": "Accueil et état civil",
 }
 
 
@@ -128,3 +143,6 @@ def test_communia_demo_answers_the_common_questions(database):
     for question, service in ROUTED.items():
         a = ask(question, commune_slug=DEMO_SLUG, now=TUESDAY_10H, store=False)
         assert (a.action, a.service) == ("route", service), question
+    for question, service in ROUTED_KEYWORDS.items():
+        a = ask(question, commune_slug=DEMO_SLUG, now=TUESDAY_10H, store=False, embedder="none")
+        assert a.service == service, question

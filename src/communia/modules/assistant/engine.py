@@ -142,11 +142,15 @@ def _excerpt(text: str, limit: int = 600) -> str:
 _QUESTION_TERMS = frozenset(analyze("comment quand pourquoi combien quoi"))
 
 
+def _terms(hit) -> set[str]:
+    return set(analyze(f"{hit.title} {hit.heading} {hit.text}"))
+
+
 def _coverage(query_terms: list[str], hit) -> float:
     query_terms = [t for t in query_terms if t not in _QUESTION_TERMS] or query_terms
     if not query_terms:
         return 0.0
-    terms = set(analyze(f"{hit.title} {hit.heading} {hit.text}"))
+    terms = _terms(hit)
     return sum(1 for t in set(query_terms) if t in terms) / len(set(query_terms))
 
 
@@ -181,6 +185,28 @@ def _vote(hits) -> str | None:
         if slug:
             votes[slug] = votes.get(slug, 0.0) + 1.0 / rank
     return max(votes, key=votes.__getitem__) if votes else None
+
+
+def _routing_beats_fiche(query_terms: list[str], hits, routed, route_slug: str) -> bool:
+    """Does the routing index know better than a merely plausible fiche (confidence between
+    half the threshold and the threshold)? Yes when the routed service's best passage shares
+    a word of the request that neither of the two best fiches contains (« canapé »,
+    « feux tricolores » in the description of the technical services), or is semantically at
+    least as close as the three best fiches; never when four of the five best fiches agree on
+    their service. Chosen on the dev half of benchmarks/data/routing_without_fiche.csv."""
+    fiche_slug = hits[0].metadata.get("service")
+    if sum(h.metadata.get("service") == fiche_slug for h in hits[:5]) >= 4:
+        return False
+    best = next((h for h in routed if h.metadata.get("service") == route_slug), None)
+    if best is None:
+        return False
+    request = set(query_terms) - _QUESTION_TERMS
+    if (request & _terms(best)) - set().union(*(_terms(h) for h in hits[:2])):
+        return True
+    # a fiche passage without a vector (keywords only) counts as not close
+    return best.vector_score is not None and best.vector_score >= max(
+        h.vector_score or 0.0 for h in hits[:3]
+    )
 
 
 def _source(hit) -> dict[str, str]:
@@ -372,9 +398,18 @@ def _answer(
     )
     route_slug = _vote(routed)
     answer_slug = hits[0].metadata.get("service") if hits else None
-    # The curated service of a plausible fiche beats the routing index; the routing index
-    # decides when no knowledge matches (e.g. a request about the street lighting).
+    # The curated service of a plausible fiche beats the routing index, unless the fiche is
+    # merely plausible (no answer) and the routing index matches the request better; the
+    # routing index decides when no knowledge matches (e.g. a request about street lighting).
     plausible = bool(hits) and confidence >= settings.answer_threshold / 2
+    if (
+        plausible
+        and confidence < settings.answer_threshold
+        and route_slug
+        and route_slug != answer_slug
+        and _routing_beats_fiche(terms, hits, routed, route_slug)
+    ):
+        plausible = False
     service_slug = answer_slug if plausible and answer_slug else (route_slug or answer_slug)
     if service_slug not in services:
         service_slug = "accueil" if "accueil" in services else None
