@@ -416,12 +416,15 @@ def fit_calibration(
     )
 
 
-def _reference_directions(departures: pd.DataFrame, count: int = 5) -> list[dict[str, float]]:
-    """Main directions (over the sensors) of the daily mean departures from the profiles."""
+def _reference_directions(
+    departures: pd.DataFrame, count: int = 5, min_days: int = 28
+) -> list[dict[str, float]]:
+    """Main directions (over the sensors) of the daily mean departures from the profiles;
+    none from fewer than ``min_days`` complete days (two weeks give noise, not directions)."""
     import numpy as np
 
     daily = departures.resample("1D").mean()[departures.resample("1D").count().min(axis=1) >= 18]
-    if len(daily) < 2 * count:
+    if len(daily) < max(min_days, 2 * count):
         return []
     _, _, vt = np.linalg.svd(daily.to_numpy(), full_matrices=False)
     return [dict(zip(departures.columns, map(float, v), strict=True)) for v in vt[:count]]
