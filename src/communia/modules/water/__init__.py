@@ -106,7 +106,11 @@ CARD = AlgorithmCard(
         "(toutes les paires de conduites éloignées de plus de 300 m, débits positifs) ; si "
         "une seule fuite en explique au moins la moitié, que la paire laisse nettement moins "
         "d'écart (au plus 65 % de ce qu'une fuite laisse) et que chacune porte au moins 20 % "
-        "du débit, les deux endroits sont signalés. "
+        "du débit, les deux endroits sont signalés. Pour ces fuites du début, les directions "
+        "selon lesquelles les pressions « sans fuite » de la période de calibration "
+        "s'écartaient d'un jour à l'autre de ces références (saison, répartition de la "
+        "consommation) sont mises de côté, comme une hausse uniforme de la demande : elles "
+        "ne désignent pas une fuite. "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
         "et surtout les casses passées de la conduite), comparé à l'âge seul."
@@ -119,7 +123,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-5",
+    model_version="water-6",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",

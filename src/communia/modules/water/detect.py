@@ -262,6 +262,10 @@ class Calibration:
     #: in the order of ``model_flows``): a second reference for leaks already running
     pressure_model: dict[str, list[float]] = field(default_factory=dict)
     model_flows: list[str] = field(default_factory=list)
+    #: area -> directions (sensor -> value, unit norm, strongest first) along which the daily
+    #: mean leak-free pressures moved away from the profiles on the calibration period: the
+    #: reference's own error from one period to the next, set aside like a uniform demand
+    pressure_directions: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -283,6 +287,7 @@ class Calibration:
                 network_digest=raw.get("network_digest", ""),
                 pressure_model=raw.get("pressure_model", {}),
                 model_flows=raw.get("model_flows", []),
+                pressure_directions=raw.get("pressure_directions", {}),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
@@ -317,6 +322,7 @@ def fit_calibration(
     by least squares on :func:`pressure_features` (``Calibration.pressure_model``).
     """
     import numpy as np
+    import pandas as pd
 
     k: dict[str, list[list[float]]] = {}
     sigma: dict[str, float] = {}
@@ -345,6 +351,7 @@ def fit_calibration(
         floor = 0.02 * float(np.nanmean(np.abs(bal.consumption[area].loc[start:end])))
         sigma[area] = max(1.5 * mad, floor, 0.05 * level, 0.1)
     profiles: dict[str, list[list[float]]] = {}
+    departures: dict[str, np.ndarray] = {}
     model: dict[str, list[float]] = {}
     model_flows = sorted(flows.columns) if flows is not None else []
     if pressures is not None and len(pressures.columns):
@@ -380,6 +387,7 @@ def fit_calibration(
                         table[d, h] = float(np.median(col[sel]))
             if np.isfinite(table).all():
                 profiles[sensor] = table.tolist()
+                departures[sensor] = col - table[d_p, h_p]
             if flows is not None and sensor in area_of:
                 x = features.get(area_of[sensor])
                 if x is None:
@@ -390,14 +398,36 @@ def fit_calibration(
                 if rows.sum() >= MODEL_MIN_HOURS:
                     coef = np.linalg.lstsq(x[rows], col[rows], rcond=None)[0]
                     model[sensor] = [float(c) for c in coef]
+    directions = {}
+    if departures:
+        frame = pd.DataFrame(departures, index=hourly_p.index)
+        for area, sensors in bal.area_sensors.items():
+            cols = [s for s in sensors if s in frame]
+            if len(cols) >= 2:
+                directions[area] = _reference_directions(frame[cols])
     return Calibration(
         k=k,
         sigma=sigma,
         source=source,
         pressure=profiles,
+        pressure_directions=directions,
         pressure_model=model,
         model_flows=model_flows if model else [],
     )
+
+
+def _reference_directions(
+    departures: pd.DataFrame, count: int = 5, min_days: int = 28
+) -> list[dict[str, float]]:
+    """Main directions (over the sensors) of the daily mean departures from the profiles;
+    none from fewer than ``min_days`` complete days (two weeks give noise, not directions)."""
+    import numpy as np
+
+    daily = departures.resample("1D").mean()[departures.resample("1D").count().min(axis=1) >= 18]
+    if len(daily) < max(min_days, 2 * count):
+        return []
+    _, _, vt = np.linalg.svd(daily.to_numpy(), full_matrices=False)
+    return [dict(zip(departures.columns, map(float, v), strict=True)) for v in vt[:count]]
 
 
 def pressure_features(
@@ -501,6 +531,9 @@ class BalanceCusumDetector:
     start_pair_min_share: float = 0.2
     start_pair_min_conf: float = 0.3
     start_pair_max_unexplained: float = 0.5
+    #: leaks already running at the start: how many of the calibration's reference-error
+    #: directions (``Calibration.pressure_directions``) are set aside when locating them
+    start_directions: int = 3
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -670,6 +703,7 @@ def detect_leaks(
             if lib is None or len(area_sensors) < 2:
                 return int(candidates[len(candidates) // 2]), 0.0, [], []
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
+            directions = None
             if not history and calibration.pressure:
                 # the leak was already there when the data start: compare with the
                 # leak-free pressures learned on a past period, by hour and day type
@@ -690,6 +724,14 @@ def detect_leaks(
                     changes.append(
                         model_change(data, bal, area, calibration, area_sensors, start, t_end)
                     )
+                # the directions along which these references erred on the calibration period
+                # itself, from day to day, are no evidence of a leak: set aside
+                directions = [
+                    pd.Series(d)
+                    for d in calibration.pressure_directions.get(area, [])[
+                        : detector.start_directions
+                    ]
+                ]
             else:
                 changes = [
                     observed_change(
@@ -706,7 +748,9 @@ def detect_leaks(
             dmat = network.pipe_distances()
             conf = -1.0
             for delta, weights in changes:
-                i, p = locate(delta, weights, lib, network, candidates, flow=use_flow)
+                i, p = locate(
+                    delta, weights, lib, network, candidates, flow=use_flow, directions=directions
+                )
                 c = float(p[dmat[i] <= 300.0].sum())
                 if c > conf:
                     pipe_i, post, conf, chosen = i, p, c, (delta, weights)
@@ -714,14 +758,21 @@ def detect_leaks(
             if not history and detector.start_pair_ratio is not None:
                 # several leaks may be running together: fit two at once on the same change
                 pipe_i, conf, post, extra = start_pair(
-                    *chosen, pipe_i, conf, post, flow, candidates
+                    *chosen, pipe_i, conf, post, flow, candidates, directions
                 )
             if active and min(dmat[pipe_i, j] for j in active) <= 300.0:
                 # the change looks like a leak already reported in the area (growing, or
                 # hiding a new one): set its signature aside and look again elsewhere
                 for delta, weights in changes:
                     i, p = locate(
-                        delta, weights, lib, network, candidates, flow=use_flow, nuisance=active
+                        delta,
+                        weights,
+                        lib,
+                        network,
+                        candidates,
+                        flow=use_flow,
+                        nuisance=active,
+                        directions=directions,
                     )
                     c = float(p[dmat[i] <= 300.0].sum())
                     far = min(dmat[i, j] for j in active) > 300.0
@@ -731,11 +782,11 @@ def detect_leaks(
             top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
             return pipe_i, conf, top, extra
 
-        def start_pair(delta, weights, pipe_i, conf, post, flow, candidates, area=area):
+        def start_pair(delta, weights, pipe_i, conf, post, flow, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
             to report first (the single best place if it is one of the two) and the other
             (pipe, confidence, top, share of the flow)."""
-            fit = fit_two_leaks(delta, weights, lib, network, candidates)
+            fit = fit_two_leaks(delta, weights, lib, network, candidates, directions=directions)
             if fit is None:
                 return pipe_i, conf, post, []
             dmat = network.pipe_distances()

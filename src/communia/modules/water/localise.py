@@ -18,6 +18,12 @@ Several leaks at once (:func:`fit_two_leaks`): the change is fitted by every pai
 more than 300 m apart (non-negative least squares on their two signatures); the detector
 uses it for leaks already running when the data start, where two leaks often leave a change
 whose best single match lies between them.
+
+Reference error set aside (``directions`` of :func:`locate` and :func:`fit_two_leaks`): for a
+leak already running when the data start, the change is read against leak-free references
+learned on a past period, whose error from one period to the next is not a leak; the main
+directions of that error over the sensors (learned on the calibration period,
+``Calibration.pressure_directions``) are projected out with the uniform-demand direction.
 """
 
 from __future__ import annotations
@@ -266,6 +272,7 @@ def locate(
     flow: float | None = None,
     flow_tol: float = 0.5,
     nuisance: list[int] | None = None,
+    directions: list[pd.Series] | None = None,
 ) -> tuple[int, np.ndarray]:
     """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices).
 
@@ -282,7 +289,9 @@ def locate(
     """
     import numpy as np
 
-    obs_p, s_p, ok = _projected(delta, weights, lib, network, scale=scale, nuisance=nuisance)
+    obs_p, s_p, ok = _projected(
+        delta, weights, lib, network, scale=scale, nuisance=nuisance, directions=directions
+    )
     norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
     cos = (s_p @ obs_p) / norms
     cand = np.array([c for c in candidates if ok[c]])
@@ -331,6 +340,7 @@ def fit_two_leaks(
     max_cos: float = 0.98,
     min_sensors: int = 6,
     block_size: int = 2_000_000,
+    directions: list[pd.Series] | None = None,
 ) -> JointFit | None:
     """Best non-negative fit of the change by two leaks more than ``radius_m`` apart.
 
@@ -350,7 +360,7 @@ def fit_two_leaks(
 
     if int(np.isfinite(delta.reindex(lib.sensors)).sum()) < min_sensors:
         return None
-    obs, s_p, ok = _projected(delta, weights, lib, network)
+    obs, s_p, ok = _projected(delta, weights, lib, network, directions=directions)
     cand = np.array([c for c in candidates if ok[c]])
     energy = float(obs @ obs)
     if len(cand) < 2 or not energy > 1e-8:  # nothing left (< 0.1 mm) once demand is set aside
@@ -417,6 +427,7 @@ def _projected(
     *,
     scale: pd.Series | None = None,
     nuisance: list[int] | None = None,
+    directions: list[pd.Series] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The observed change and every pipe's signature (per m³/h, hour-weighted) on the
     sensors that have a value, with the uniform-demand direction and the ``nuisance`` pipes'
@@ -429,12 +440,15 @@ def _projected(
     w = weights[:, None, None]
     s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
     u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
+    names = [lib.sensors[i] for i in cols]
+    extra = [d.reindex(names).fillna(0.0).to_numpy(dtype=float) for d in directions or []]
     if scale is not None:  # whiten: noisy sensors count less
-        inv = 1.0 / np.maximum(scale.reindex([lib.sensors[i] for i in cols]).to_numpy(), 1e-3)
+        inv = 1.0 / np.maximum(scale.reindex(names).to_numpy(), 1e-3)
         inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
         obs, s, u = obs * inv, s * inv[None, :], u * inv
+        extra = [d * inv for d in extra]
     # keep at least 3 directions to rank on (zone C has 3 sensors only)
-    basis = [u, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
+    basis = [u, *extra, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
     q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
     return obs - (obs @ q) @ q.T, s - (s @ q) @ q.T, ok
 
