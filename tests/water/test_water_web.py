@@ -280,3 +280,22 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     http.cookies.clear()
     login(http, two_communes["b"]["users"]["agent"])
     assert "Aucun modèle de réseau" in http.get("/app/water").text
+
+
+def test_a_year_of_telemetry_passes_the_request_size_limit(http, two_communes):
+    """A year of L-Town telemetry is a 30 Mo ZIP: the upload page takes up to its own 200 Mo,
+    while every other page keeps the instance-wide limit (25 Mo by default)."""
+    from communia.core.settings import get_settings
+
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/water")
+    body = b"x" * int((get_settings().max_request_mb + 5) * 1024 * 1024)
+    r = http.post(
+        "/app/water/telereleve",
+        data={"csrf_token": token},
+        files={"fichiers": ("notes.txt", body, "text/plain")},
+    )
+    # The page itself read the file and refused it for what it is, not for its size.
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text, r.text[:300]
+    r = http.post("/app/canteen/plats", data={"csrf_token": token, "plat": body.decode()})
+    assert r.status_code == 413 and "trop volumineux" in r.text

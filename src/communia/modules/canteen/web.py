@@ -11,6 +11,7 @@ from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.formatting import fr_number
 from communia.core.users import Actor
+from communia.modules.canteen import MAX_IMPORT_MB
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
@@ -166,8 +167,8 @@ def build_router() -> APIRouter:
                 raise InvalidInput(
                     f"« {name} » n'est pas un fichier CSV ou XLSX (voir le modèle à remplir)."
                 )
-            if len(raw) > 50 * 1024 * 1024:
-                raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
+            if len(raw) > MAX_IMPORT_MB * 1024 * 1024:
+                raise InvalidInput(f"Fichier trop volumineux ({MAX_IMPORT_MB} Mo au plus).")
             with tempfile.TemporaryDirectory() as tmp:
                 # The manager's own file name, so that error messages name the file they chose
                 # (a single CSV or XLSX is read as the « frequentation » table whatever its name).

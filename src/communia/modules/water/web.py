@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.users import Actor
-from communia.modules.water import service
+from communia.modules.water import MAX_UPLOAD_MB, service
 from communia.modules.water.models import ALERT_STATUSES
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
@@ -92,7 +92,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
 
 
 _SCADA_NAME = re.compile(r"(pressures|flows|levels|demands)\.csv(\.gz)?", re.IGNORECASE)
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 def _collect_upload(
@@ -115,7 +115,9 @@ def _collect_upload(
         base = Path(name).name
         total += len(raw)
         if total > MAX_UPLOAD_BYTES:
-            raise InvalidInput("Télérelève trop volumineuse (200 Mo au plus, décompressée).")
+            raise InvalidInput(
+                f"Télérelève trop volumineuse ({MAX_UPLOAD_MB} Mo au plus, décompressée)."
+            )
         match = _SCADA_NAME.fullmatch(base)
         if match:
             stem = match.group(1).capitalize()
@@ -136,7 +138,9 @@ def _collect_upload(
                     if len(members) > 20:
                         raise InvalidInput("Archive ZIP : 20 fichiers au plus.")
                     if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
-                        raise InvalidInput("Archive ZIP trop volumineuse (200 Mo décompressés).")
+                        raise InvalidInput(
+                            f"Archive ZIP trop volumineuse ({MAX_UPLOAD_MB} Mo décompressés)."
+                        )
                     for member in members:
                         if Path(member.filename).name.startswith((".", "__")):
                             continue  # macOS metadata
