@@ -200,3 +200,39 @@ def test_after_the_fact_never_calls_extra_meals_savings():
     )
     assert "économisés" not in html and "surproduit 177 repas de plus" in html
     assert "Sur 1 jour-cantine passé" in html
+
+
+def _import_slice(commune_slug: str, data) -> int:
+    """Import the Nantes extract (its strike file runs to 2019) into a commune; its id."""
+    from communia.core.communes import commune_by_slug
+    from communia.core.db import write_session
+    from communia.modules.canteen.store import import_data
+
+    with write_session() as s:
+        commune_id = commune_by_slug(s, commune_slug).id
+        import_data(s, commune_id, data, filename="extrait.csv", actor="test")
+    return commune_id
+
+
+def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
+    """The imported strike file runs to 2019: an event the manager enters for an earlier day
+    still heads « Derniers événements saisis » (it was pushed off the 30-line list)."""
+    _import_slice("ville-a", slice_data)
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+    r = http.post(
+        "/app/canteen/evenements",
+        data={
+            "csrf_token": token,
+            "date": "2018-02-09",
+            "type": "sortie",
+            "cantine": "AGENETS",
+            "commentaire": "sortie des CM2 au musée",
+            "ecart": "-45",
+        },
+    )
+    assert r.status_code == 303
+    page = http.get("/app/canteen").text
+    listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
+    first = listed.split("<tr>")[2]  # after the header row
+    assert "09/02/2018" in first and "sortie des CM2 au musée" in first and "-45" in first

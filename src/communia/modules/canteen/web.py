@@ -61,11 +61,13 @@ def _overview(actor: Actor) -> dict:
         names = dict(
             s.execute(select(Canteen.id, Canteen.name).where(Canteen.commune_id == cid)).all()
         )
+        # The latest entered first: an imported strike file reaching years ahead must not
+        # push the event the manager has just typed off the list.
         events = (
             s.execute(
                 select(CanteenEvent)
                 .where(CanteenEvent.commune_id == cid)
-                .order_by(CanteenEvent.day.desc())
+                .order_by(CanteenEvent.id.desc())
                 .limit(30)
             )
             .scalars()
