@@ -138,3 +138,31 @@ def test_exports_of_an_order_sheet(slice_model, slice_data):
     assert f"{kitchen // 1000} {kitchen % 1000:03d}" in printed  # « 1 539 », not « 1539 »
     assert drivers_text([("menu", -9.4), ("grève", 0.1)]) == "menu : -9 repas"
     assert isinstance(pd.read_csv(io.StringIO(csv), sep=";"), pd.DataFrame)
+
+
+def test_after_the_fact_compares_like_with_like_per_canteen_and_in_total():
+    """Meals saved are counted on the days the commune's own order is known, its shortages
+    are shown beside its surplus, and each canteen gets its own line."""
+    import pandas as pd
+
+    from communia.modules.canteen import store
+
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2018-01-08", "2018-01-09", "2018-01-08", "2018-01-09"]),
+            "canteen": ["A", "A", "B", "B"],
+            "forecast": [100.0, 100.0, 50.0, 50.0],
+            "order": [110, 110, 60, 60],
+            # B's order of the 9th is unknown: that day cannot count in the savings
+            "human_order": [120.0, 95.0, 58.0, float("nan")],
+            "served": [100.0, 104.0, 50.0, 40.0],
+        }
+    )
+    after = store.after_the_fact(table)
+    assert after["over_model"] == 10 + 6 + 10 + 20 and after["short_model"] == 0
+    assert after["over_human"] == 20 + 8 and after["short_human"] == 9
+    assert after["saved"] == 28 - (10 + 6 + 10)  # same three days on both sides
+    per = {row["canteen"]: row for row in after["per_canteen"]}
+    assert per["A"]["over_model"] == 16 and per["A"]["over_human"] == 20
+    assert per["A"]["short_human"] == 9 and per["A"]["saved"] == 4
+    assert per["B"]["over_model"] == 30 and per["B"]["saved"] == 8 - 10

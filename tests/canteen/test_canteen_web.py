@@ -116,7 +116,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 303
     page = http.get(run_url).text
-    assert "Après coup" in page
+    assert "Après coup" in page and "Après coup, par cantine" in page
     # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
     assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
     assert not re.search(r"-[\d\u202f]+ repas économisés", page)
@@ -186,20 +186,24 @@ def test_after_the_fact_never_calls_extra_meals_savings():
         status="validee",
     )
     after = {"days": 1, "mae": 3.0, "over_model": 180, "short_model": 0}
+    balance = {**after, "saved": -177, "over_human": 3, "short_human": 40}
     html = (
         _templates()
         .env.get_template("canteen/sheet.html")
         .render(
             run=run,
             actor=SimpleNamespace(can_write=False),
-            after={**after, "saved": -177, "over_human": 3},
+            after={**balance, "per_canteen": [{"canteen": "AGENETS", **balance}]},
             chart="",
             totals=[],
             rows=[],
         )
     )
-    assert "économisés" not in html and "surproduit 177 repas de plus" in html
+    assert "surproduit 177 repas de plus" in html and "manqué 40 repas" in html
+    assert "repas économisés" not in html
     assert "Sur 1 jour-cantine passé" in html
+    # and per canteen, in the same words
+    assert "<td>AGENETS</td>" in html and "aucun (177 surproduits en plus)" in html
 
 
 def _import_slice(commune_slug: str, data) -> int:
