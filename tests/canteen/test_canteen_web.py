@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 from communia_testing import browser_login, csrf_of, login, shot
@@ -172,7 +174,6 @@ def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
 def test_after_the_fact_never_calls_extra_meals_savings():
     """When the model's orders overproduced more than the manager's, the sheet says so
     instead of « -177 repas économisés »."""
-    import datetime as dt
     from types import SimpleNamespace
 
     from communia.web.rendering import _templates
@@ -240,3 +241,56 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
     first = listed.split("<tr>")[2]  # after the header row
     assert "09/02/2018" in first and "sortie des CM2 au musée" in first and "-45" in first
+
+
+def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):
+    """A commune with canteens uploads a CSV: a name written another way (« agenets ») goes to
+    the known canteen, a misspelt one is refused with how to add a canteen, and a new school
+    comes in through the « cantines » sheet of the template, beside the known canteens."""
+    import io
+
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.modules.canteen.models import Attendance, Canteen
+
+    commune_id = _import_slice("ville-a", slice_data.until("2017-07-07"))
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+
+    def upload(name: str, body: bytes):
+        return http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, body, "application/octet-stream")},
+        )
+
+    typo = "date;cantine;repas_servis\n04/09/2017;agenets;250\n04/09/2017;AGENET;240\n"
+    r = upload("septembre.csv", typo.encode("cp1252"))
+    assert r.status_code == 422, r.text
+    assert "ligne 3\u00a0: cantine inconnue «\u00a0AGENET\u00a0»" in r.text
+    assert "feuille «\u00a0cantines\u00a0»" in r.text
+    with read_session() as s:
+        names = set(s.scalars(select(Canteen.name).where(Canteen.commune_id == commune_id)))
+    assert "AGENET" not in names and "agenets" not in names
+
+    book = io.BytesIO()
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame(
+            {"date": ["04/09/2017", "04/09/2017"], "cantine": ["agenets", "Jules Verne"]}
+            | {"repas_servis": [250, 80]}
+        ).to_excel(writer, sheet_name="frequentation", index=False)
+        pd.DataFrame({"cantine": ["Jules Verne"], "type": ["E"], "secteur": ["Sud"]}).to_excel(
+            writer, sheet_name="cantines", index=False
+        )
+    r = upload("rentree.xlsx", book.getvalue())
+    assert r.status_code == 303, r.text
+    with read_session() as s:
+        served = dict(
+            s.execute(
+                select(Canteen.name, Attendance.served)
+                .join(Attendance, Attendance.canteen_id == Canteen.id)
+                .where(Canteen.commune_id == commune_id, Attendance.day == dt.date(2017, 9, 4))
+            ).all()
+        )
+    assert served == {"AGENETS": 250, "Jules Verne": 80}

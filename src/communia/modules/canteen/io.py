@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from communia.core.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     import pandas as pd
 
 __all__ = [
@@ -310,6 +312,7 @@ def validate_attendance(
     ordered_col: str | None,
     report: ImportReport,
     unknown_label: pd.Series | None = None,
+    unknown_hint: str = "",
 ) -> pd.DataFrame:
     """Check rows and aggregate them to one row per canteen and day.
 
@@ -334,7 +337,9 @@ def validate_attendance(
         }
     )
     bad = pd.Series("", index=frame.index, dtype=object)
-    bad[frame["canteen"] == ""] = "cantine inconnue « " + frame["site"].astype(str) + " »"
+    bad[frame["canteen"] == ""] = (
+        "cantine inconnue « " + frame["site"].astype(str) + " »" + unknown_hint
+    )
     bad[(bad == "") & frame["date"].isna()] = (
         "date illisible « " + raw[date_col].astype(str).values + " » "
         "(formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA, JJ/MM/AA)"
@@ -759,13 +764,19 @@ def read_events(
 # --------------------------------------------------------------------------- template
 
 
-def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
+def load_template(
+    path: Path | str, *, strict: bool = True, known_canteens: Iterable[str] = ()
+) -> CanteenData:
     """Read the simple template: one XLSX with sheets named as ``TEMPLATE_COLUMNS``, or a
     folder of CSV files ``frequentation.csv``, ``cantines.csv``, ``effectifs.csv``,
     ``menus.csv``, ``evenements.csv`` (only ``frequentation`` is required).
 
     ``frequentation``: ``date`` (AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA), ``cantine``,
     ``repas_servis`` and optionally ``repas_commandes`` (the order that was placed).
+
+    ``known_canteens``: the commune's canteens. A name written another way (case, accents)
+    is read as the known canteen; with known canteens, a name that is neither known nor in
+    a ``cantines`` sheet is refused (a typo must not become a new canteen).
     """
     import pandas as pd
 
@@ -793,12 +804,15 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
     if freq is None:
         raise InvalidInput("Feuille ou fichier « frequentation » introuvable.")
     _require_columns(freq, ("date", "cantine", "repas_servis"), "frequentation")
+    existing = {_key(c): normalize_name(c) for c in known_canteens if normalize_name(c)}
     canteens_t = sheet("cantines")
     if canteens_t is not None:
         _require_columns(canteens_t, ("cantine",), "cantines")
         canteens = pd.DataFrame(
             {
-                "canteen": canteens_t["cantine"].map(normalize_name),
+                "canteen": canteens_t["cantine"].map(
+                    lambda v: existing.get(_key(v), normalize_name(v))
+                ),
                 "kind": canteens_t.get("type", pd.Series("M/E", index=canteens_t.index)).map(
                     normalize_name
                 ),
@@ -808,14 +822,14 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
             }
         )
         canteens = canteens[canteens["canteen"] != ""].drop_duplicates("canteen")
-        known = set(canteens["canteen"])
-        by_key = {_key(c): c for c in known}
-        canteen_of_row = freq["cantine"].map(lambda v: by_key.get(_key(v), ""))
+    elif existing:
+        canteens = pd.DataFrame({"canteen": sorted(existing.values()), "kind": "", "sector": ""})
     else:
         names = sorted({normalize_name(v) for v in freq["cantine"] if normalize_name(v)})
         canteens = pd.DataFrame({"canteen": names, "kind": "M/E", "sector": ""})
-        known = set(names)
-        canteen_of_row = freq["cantine"].map(normalize_name)
+    by_key = existing | {_key(c): c for c in canteens["canteen"]}
+    known = set(by_key.values())
+    canteen_of_row = freq["cantine"].map(lambda v: by_key.get(_key(v), ""))
     attendance = validate_attendance(
         freq,
         source="frequentation",
@@ -825,6 +839,9 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
         ordered_col="repas_commandes" if "repas_commandes" in freq.columns else None,
         report=report,
         unknown_label=freq["cantine"].map(normalize_name),
+        unknown_hint=" : pour une nouvelle cantine, ajoutez-la à la feuille « cantines » du modèle"
+        if existing
+        else "",
     )
     enrol_t = sheet("effectifs")
     enrolment = pd.DataFrame({"canteen": [], "school_year": [], "pupils": []})
@@ -833,7 +850,7 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
         rows = []
         for i, (c, y, n) in enumerate(enrol_t[["cantine", "annee_scolaire", "effectif"]].values, 2):
             c, year, pupils = (
-                normalize_name(c),
+                by_key.get(_key(c), normalize_name(c)),
                 _school_year_start(y),
                 _to_number(pd.Series([n]))[0],
             )

@@ -41,6 +41,7 @@ __all__ = [
     "create_order_sheet",
     "order_sheet",
     "after_the_fact",
+    "canteen_names",
     "model_path",
     "current_model",
     "train_model",
@@ -57,6 +58,11 @@ def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
         select(Canteen.name, Canteen.id).where(Canteen.commune_id == commune_id)
     ).all()
     return dict(rows)
+
+
+def canteen_names(session: Session, commune_id: int) -> list[str]:
+    """The commune's canteens, by name."""
+    return sorted(_canteen_ids(session, commune_id))
 
 
 def import_data(

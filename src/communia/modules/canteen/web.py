@@ -171,19 +171,20 @@ def build_router() -> APIRouter:
                 )
             if len(raw) > MAX_IMPORT_MB * 1024 * 1024:
                 raise InvalidInput(f"Fichier trop volumineux ({MAX_IMPORT_MB} Mo au plus).")
+            with read_session() as s:
+                known = store.canteen_names(s, actor.commune_id)
             with tempfile.TemporaryDirectory() as tmp:
                 # The manager's own file name, so that error messages name the file they chose
                 # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
                 path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
-                data = load_template(path, strict=True)
+                data = load_template(path, strict=True, known_canteens=known)
             with write_session() as s:
-                known = set(store.commune_data(s, actor.commune_id).canteens["canteen"])
                 store.import_data(s, actor.commune_id, data, filename=name, actor=actor.email)
-            return data, known
+            return data
 
         try:
-            data, _ = await run_in_threadpool(_do)
+            data = await run_in_threadpool(_do)
         except InvalidInput as exc:
             ctx = _overview(actor)
             ctx["errors"] = exc.message.split("\n")[0]
