@@ -299,3 +299,38 @@ def test_a_year_of_telemetry_passes_the_request_size_limit(http, two_communes):
     assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text, r.text[:300]
     r = http.post("/app/canteen/plats", data={"csrf_token": token, "plat": body.decode()})
     assert r.status_code == 413 and "trop volumineux" in r.text
+
+
+def test_a_long_csv_of_measurements_is_analysed_from_the_page(http, two_communes, tmp_path):
+    """The generic long format (sensor,time,value,unit), documented for the communes whose
+    remote reading is not BattLeDIM's, was refused as « Fichier inattendu » by the page."""
+    from communia.core.jobs import wait
+    from communia.modules.water.io import read_scada_dir, write_long_csv
+
+    for name, raw in _net1_scada(tmp_path).items():
+        (tmp_path / name).write_bytes(raw)
+    write_long_csv(read_scada_dir(tmp_path), tmp_path / "export télégestion.csv")
+    long_csv = (tmp_path / "export télégestion.csv").read_bytes()
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/water")
+    assert "sensor,time,value,unit" in http.get("/app/water").text
+
+    def post(parts):
+        return http.post(
+            "/app/water/telereleve",
+            data={"csrf_token": token},
+            files=[("fichiers", (name, raw, "application/octet-stream")) for name, raw in parts],
+        )
+
+    inp = ("Net1.inp", (FIXTURES / "Net1.inp").read_bytes())
+    r = post([("notes.csv", b"date;remarque\n2024-03-01;rien\n"), inp])
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.csv" in r.text
+    assert "sensor,time,value,unit" in r.text
+    r = post([("mesures.csv", long_csv), ("Flows.csv", (tmp_path / "Flows.csv.gz").read_bytes())])
+    assert r.status_code == 422 and "pas les deux" in r.text
+    r = post([("export télégestion.csv", long_csv), inp])
+    assert r.status_code == 303, r.text
+    job = wait(int(r.headers["location"].rsplit("/", 1)[1]), timeout=240)
+    assert job.state == "succeeded", (job.state, job.error)
+    assert job.result["alertes"] >= 1  # the 40 m³/h step of day 11
+    assert "01/03/2024" in http.get("/app/water").text

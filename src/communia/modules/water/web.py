@@ -13,6 +13,7 @@ from communia.core.errors import InvalidInput
 from communia.core.users import Actor
 from communia.modules.water import MAX_UPLOAD_MB, service
 from communia.modules.water.models import ALERT_STATUSES
+from communia.modules.water.tasks import LONG_CSV
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
@@ -91,6 +92,14 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
         return render(request, "water/index.html", context)
 
 
+def _is_long_csv(raw: bytes) -> bool:
+    """Whether a CSV's header is the generic long format's (``sensor,time,value,unit``)."""
+    header = raw[:200].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    return bool(header) and {"sensor", "time", "value", "unit"} <= {
+        c.strip().strip('"').lower() for c in header[0].split(",")
+    }
+
+
 _SCADA_NAME = re.compile(r"(pressures|flows|levels|demands)\.csv(\.gz)?", re.IGNORECASE)
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
@@ -100,7 +109,8 @@ def _collect_upload(
 ) -> tuple[dict[str, bytes], tuple[str, str] | None]:
     """SCADA files (canonical name -> bytes) and the optional ``.inp`` from the uploaded files.
 
-    Accepts the four BattLeDIM files (``.csv`` or ``.csv.gz``) and/or a ZIP holding them; an
+    Accepts the four BattLeDIM files (``.csv`` or ``.csv.gz``), or one CSV in the generic long
+    format (``sensor,time,value,unit``, stored as ``LONG_CSV``), and/or a ZIP holding them; an
     ``.inp`` may come along. Anything else is refused with the list of what is expected.
     """
     import io
@@ -124,10 +134,16 @@ def _collect_upload(
             scada[f"{stem}.csv{'.gz' if match.group(2) else ''}"] = raw
         elif base.lower().endswith(".inp"):
             inp = (base, raw.decode("utf-8", errors="replace"))
+        elif base.lower().endswith(".csv") and _is_long_csv(raw):
+            if LONG_CSV in scada:
+                raise InvalidInput("Un seul fichier de mesures au format long à la fois.")
+            scada[LONG_CSV] = raw
         else:
             raise InvalidInput(
                 f"Fichier inattendu : {base}. Attendus : Pressures, Flows, Levels, Demands "
-                "(.csv ou .csv.gz), éventuellement le modèle .inp, ou une archive ZIP les contenant."
+                "(.csv ou .csv.gz) ou un fichier de mesures CSV au format long "
+                "(colonnes sensor,time,value,unit), éventuellement le modèle .inp, ou une "
+                "archive ZIP les contenant."
             )
 
     for name, raw in files:
@@ -149,6 +165,13 @@ def _collect_upload(
                 raise InvalidInput(f"Archive ZIP illisible : {Path(name).name}.") from exc
         else:
             add(name, raw)
+    if LONG_CSV in scada:
+        if len(scada) > 1:
+            raise InvalidInput(
+                "Déposez soit les fichiers BattLeDIM (Pressures, Flows…), soit un fichier de "
+                "mesures au format long, pas les deux."
+            )
+        return scada, inp
     if not any(k.startswith("Flows") for k in scada):
         raise InvalidInput(
             "Flows.csv (débits) manquant : le bilan d'eau par zone en a besoin. "
