@@ -26,10 +26,17 @@ def drivers_text(drivers) -> str:
     return " ; ".join(parts) or "pas d'effet marqué"
 
 
+def _as_printed(table: pd.DataFrame) -> pd.DataFrame:
+    """The sheet with forecasts in whole meals, as every page and export prints them, so
+    that a day's total is the sum of its printed lines."""
+    return table.assign(forecast=table["forecast"].round(0))
+
+
 def sheet_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The sheet with French column names, one row per canteen and day."""
     import pandas as pd
 
+    table = _as_printed(table)
     out = pd.DataFrame(
         {
             "Date": table["date"].dt.strftime("%d/%m/%Y"),
@@ -51,7 +58,8 @@ def sheet_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def kitchen_totals(table: pd.DataFrame) -> pd.DataFrame:
-    """Central-kitchen total per day."""
+    """Central-kitchen total per day (of the forecasts as printed, in whole meals)."""
+    table = _as_printed(table)
     g = table.groupby("date")
     totals = g.agg(
         forecast=("forecast", "sum"), order=("order", "sum"), canteens=("canteen", "size")
@@ -109,6 +117,7 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
     pdf.set_font("Helvetica", "", 9)
     if subtitle:
         pdf.multi_cell(0, 5, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
+    table = _as_printed(table)
     widths = (80, 28, 28, 28, 26)
     heads = ("Cantine", "Repas prévus", "Commande", "Surplus att.", "Risque %")
     for day, rows in table.groupby("date"):

@@ -540,7 +540,7 @@ def order_sheet(session: Session, commune_id: int, run_id: int) -> tuple[Forecas
     table = table.merge(actual, on=["date", "canteen"], how="left")
     for col in ("served", "human_order"):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
-    table["surplus"] = (table["order"] - table["forecast"]).clip(lower=0).round(0)
+    table["surplus"] = (table["order"] - table["forecast"].round(0)).clip(lower=0)
     return run, table.sort_values(["date", "canteen"]).reset_index(drop=True)
 
 
