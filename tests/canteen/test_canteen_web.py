@@ -294,3 +294,56 @@ def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_commune
             ).all()
         )
     assert served == {"AGENETS": 250, "Jules Verne": 80}
+
+
+def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, nantes_slice):
+    """A commune with Nantes' open-data layout (frequentation by site, mapping files, strikes,
+    menus) had no way in from the page: a ZIP of its folder is now read like
+    ``communia canteen check``, all or nothing, and the lines refused are counted."""
+    import io
+    import zipfile
+
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+    assert ".zip" in http.get("/app/canteen").text
+
+    def upload(name: str, files: dict[str, bytes]):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            for member, raw in files.items():
+                archive.writestr(member, raw)
+        return http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, buf.getvalue(), "application/zip")},
+        )
+
+    folder = {
+        f"nantes/{p.relative_to(nantes_slice)}": p.read_bytes()
+        for p in nantes_slice.rglob("*")
+        if p.is_file()
+    }
+    freq = next(k for k in folder if k.endswith("frequentation.csv"))
+    # The extract as published has three days at an emergency site no mapping file knows:
+    # refused whole, the lines named. Sixty more days there: counted, not listed.
+    lines = folder[freq].decode().splitlines()
+    assert "FOYER MANU (dépannage)" in lines[-1]
+    more = [f"M/E,2017-10-{d:02d},300.0,280.0,FOYER MANU (dépannage)" for d in range(1, 31)]
+    more += [line.replace("2017-10-", "2017-11-") for line in more]
+    r = upload("nantes.zip", {**folder, freq: "\n".join([*lines, *more]).encode()})
+    assert r.status_code == 422 and "Aucun historique" in r.text
+    assert "cantine inconnue «\u00a0FOYER MANU (dépannage) (M/E)\u00a0»" in r.text
+    assert "et 13 autres lignes refusées" in r.text  # 63 refused, 50 listed
+    # a member outside the folder, or nothing usable: refused in French
+    r = upload("piege.zip", {"../frequentation.csv": lines[0].encode()})
+    assert r.status_code == 422 and "piege.zip" in r.text and "chemin" in r.text
+    r = upload("vide.zip", {"notes.txt": b"rien"})
+    assert r.status_code == 422 and "frequentation" in r.text and "/tmp" not in r.text
+
+    # Once the manager has left the emergency site out, the folder comes in whole.
+    kept = [line for line in lines if "dépannage" not in line]
+    r = upload("nantes.zip", {**folder, freq: "\n".join(kept).encode()})
+    assert r.status_code == 303, r.text
+    page = http.get("/app/canteen").text
+    assert "pour 6 cantines" in page and "AGENETS" in page
+    assert "Grève" in page  # the strike files came along

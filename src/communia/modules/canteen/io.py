@@ -32,6 +32,7 @@ __all__ = [
     "RejectedRow",
     "load_nantes",
     "load_template",
+    "load_upload",
     "load_data",
     "parse_dates",
     "read_table",
@@ -890,6 +891,65 @@ def load_template(
         events=events,
         report=report,
     )
+
+
+#: What a ZIP sent to the manager's page may hold once unpacked.
+MAX_ZIP_MEMBERS = 500
+MAX_ZIP_BYTES = 200 * 1024 * 1024
+
+
+def _unzip(path: Path, dest: Path) -> None:
+    """Unpack a ZIP into ``dest``, keeping its folders; refuse in French an unreadable
+    archive, one too large, or a member whose path leaves the folder."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise InvalidInput(
+                    f"Archive « {path.name} » trop volumineuse ({MAX_ZIP_MEMBERS} fichiers et "
+                    f"{MAX_ZIP_BYTES // (1024 * 1024)} Mo décompressés au plus)."
+                )
+            for member in members:
+                parts = Path(member.filename.replace("\\", "/")).parts
+                if not parts or member.filename.startswith("/") or ".." in parts:
+                    raise InvalidInput(
+                        f"Archive « {path.name} » refusée : le chemin « {member.filename} » "
+                        "sort du dossier."
+                    )
+                target = dest.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(member))
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(
+            f"Archive « {path.name} » illisible : ce n'est pas un ZIP valide."
+        ) from exc
+
+
+def load_upload(path: Path | str, *, known_canteens: Iterable[str] = ()) -> CanteenData:
+    """What the manager's page accepts, all or nothing: the template as one CSV or XLSX, or
+    a ZIP of a folder in Nantes' layout or of the template's CSV files.
+
+    ``known_canteens``: the commune's canteens (see :func:`load_template`).
+    """
+    import tempfile
+
+    path = Path(path)
+    if path.suffix.lower() != ".zip":
+        return load_template(path, strict=True, known_canteens=known_canteens)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _unzip(path, root)
+        found = sorted(p for ext in (".csv", ".xlsx") for p in root.rglob(f"frequentation{ext}"))
+        if not found:
+            raise InvalidInput(
+                f"Rien à importer dans « {path.name} » : ni fichier « frequentation.csv » "
+                "(modèle à remplir ou données de Nantes), ni « frequentation.xlsx »."
+            )
+        if any(root.rglob(NANTES_FILES["mapping_sites"])):
+            return load_nantes(root, strict=True)
+        return load_template(found[0].parent, strict=True, known_canteens=known_canteens)
 
 
 def load_data(path: Path | str, *, strict: bool = False) -> CanteenData:

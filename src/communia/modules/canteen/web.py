@@ -155,7 +155,7 @@ def build_router() -> APIRouter:
         from starlette.concurrency import run_in_threadpool
 
         from communia.modules.canteen import store
-        from communia.modules.canteen.io import load_template
+        from communia.modules.canteen.io import load_upload
 
         form = await request.form()
         check_csrf(request, actor, str(form.get("csrf_token", "")))
@@ -165,9 +165,9 @@ def build_router() -> APIRouter:
 
         def _do():
             # Refusals are shown on the canteen page itself, like a rejected line.
-            if suffix not in (".csv", ".xlsx"):
+            if suffix not in (".csv", ".xlsx", ".zip"):
                 raise InvalidInput(
-                    f"« {name} » n'est pas un fichier CSV ou XLSX (voir le modèle à remplir)."
+                    f"« {name} » n'est pas un fichier CSV, XLSX ou ZIP (voir le modèle à remplir)."
                 )
             if len(raw) > MAX_IMPORT_MB * 1024 * 1024:
                 raise InvalidInput(f"Fichier trop volumineux ({MAX_IMPORT_MB} Mo au plus).")
@@ -178,7 +178,7 @@ def build_router() -> APIRouter:
                 # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
                 path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
-                data = load_template(path, strict=True, known_canteens=known)
+                data = load_upload(path, known_canteens=known)
             with write_session() as s:
                 store.import_data(s, actor.commune_id, data, filename=name, actor=actor.email)
             return data
@@ -188,7 +188,8 @@ def build_router() -> APIRouter:
         except InvalidInput as exc:
             ctx = _overview(actor)
             ctx["errors"] = exc.message.split("\n")[0]
-            ctx["rejects"] = exc.details.get("rejected", [])[:50]
+            rejected = exc.details.get("rejected", [])
+            ctx["rejects"], ctx["more_rejects"] = rejected[:50], max(len(rejected) - 50, 0)
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
