@@ -54,7 +54,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
             files={"fichier": (name, body, "application/octet-stream")},
         )
         assert r.status_code == 422 and "Cantines\u00a0: prévision" in r.text, r.text
-        assert f"«\u00a0{name}\u00a0»" in r.text and "zip" not in r.text.lower()
+        assert f"«\u00a0{name}\u00a0»" in r.text and "not a zip file" not in r.text.lower()
 
     r = http.post(
         "/app/canteen/import",
