@@ -108,7 +108,11 @@ def test_water_page_decisions_and_exports(http, two_communes):
         plan[0].startswith("annee;canalisation") and len(plan) == 6
     )  # 5 pipes of 0.5 km, 1 km/year
     assert re.search(r"Sur 5 ans\u00a0: 5 canalisations", http.get("/app/water?km=1").text)
-    assert http.get("/app/water?km=abc").status_code == 422
+    # A mistyped budget: said beside the field on the water page itself, the typing kept.
+    typo = http.get("/app/water?km=1,5km")
+    assert typo.status_code == 422 and 'id="km-erreur"' in typo.text
+    assert "Budget de renouvellement invalide" in typo.text and 'value="1,5km"' in typo.text
+    assert "Plan du réseau" in typo.text and "Sur 5 ans" in typo.text
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     journal = http.get("/app/journal").text

@@ -55,7 +55,12 @@ def _highlight(alerts) -> dict[str, float]:
 
 @router.get("", response_class=HTMLResponse)
 def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
-    budget = _km(km)
+    # A mistyped budget is said beside its field, on the page itself (not on an error page
+    # that loses the map and the alerts); the plan shown meanwhile is the default budget's.
+    try:
+        budget, km_error = _km(km), ""
+    except InvalidInput as exc:
+        budget, km_error = _km(""), exc.message
     with read_session() as s:
         network = service.latest_network(s, actor.commune_id)
         run = service.latest_run(s, actor.commune_id)
@@ -87,9 +92,11 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "n_risks": len(risks),
             "plan": plan,
             "km": budget,
+            "km_typed": km if km_error else None,
+            "km_error": km_error,
             "plan_km": round(sum(r["longueur_m"] for r in plan) / 1000.0, 2),
         }
-        return render(request, "water/index.html", context)
+        return render(request, "water/index.html", context, status_code=422 if km_error else 200)
 
 
 def _is_long_csv(raw: bytes) -> bool:
