@@ -338,3 +338,18 @@ def test_a_long_csv_of_measurements_is_analysed_from_the_page(http, two_communes
     assert job.state == "succeeded", (job.state, job.error)
     assert job.result["alertes"] >= 1  # the 40 m³/h step of day 11
     assert "01/03/2024" in http.get("/app/water").text
+
+
+def test_other_candidates_never_repeat_the_proposed_pipe(http, two_communes):
+    """The proposed pipe gathers the most posterior within 300 m and is not always the top
+    candidate: « p74 — autres : p680 (3 %), p74 (3 %) » named it twice."""
+    from communia.core.db import write_session
+    from communia.modules.water.models import WaterAlert
+
+    alert_id = _seed(two_communes["a"]["commune_id"])
+    with write_session() as s:
+        alert = s.get(WaterAlert, alert_id)
+        alert.pipe = "11"  # the candidates stay [("10", 0.6), ("11", 0.3)]
+    login(http, "agent@ville-a.fr")
+    page = http.get("/app/water").text
+    assert "<strong>11</strong><br><small>autres\u00a0: 10 (60\u00a0%)</small>" in page

@@ -77,6 +77,11 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
         )
         open_alerts = [a for a in alerts if a.status in ("ouverte", "confirmee")]
         evidence = {a.id: service.evidence_svg(a.evidence or {}) for a in open_alerts}
+        # The proposed pipe is the one with most posterior within 300 m, not always the top
+        # candidate: the « autres » are the candidates other than it.
+        others = {
+            a.id: [(p, w) for p, w in (a.candidates or []) if p != a.pipe][:4] for a in open_alerts
+        }
         closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
         context = {
             "network": network,
@@ -85,6 +90,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "charts": charts,
             "open_alerts": open_alerts,
             "evidence": evidence,
+            "others": others,
             "closed_alerts": closed[:30],
             "statuses": ALERT_STATUSES,
             "decisions": _DECISIONS,
