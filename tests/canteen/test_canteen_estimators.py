@@ -261,3 +261,36 @@ def test_orders_widen_for_the_term_forecast_further_ahead():
     # Too few held-out days of a term: the whole year's quantiles are used for it.
     few = _quantile_table(served[:600], pred[:600], dates[:600])
     assert few["by_term"] == {}
+
+
+def test_explain_names_a_strike_on_strike_days_only_and_the_managers_own_delta(slice_model):
+    """« grève : -5 repas » on a day without strike (the canteen's usual strike turnout
+    is a trait of the canteen) misled the manager, and the -45 meals typed for a school trip
+    moved the forecast without a word in « Pourquoi »."""
+    import copy
+    import dataclasses
+
+    ctx = slice_model.context
+    typed = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2017-09-14", "2017-09-15"]),
+            "canteen": ["", "AGENETS"],
+            "kind": ["greve", "sortie"],
+            "comment": ["grève annoncée", "sortie des CM2"],
+            "delta": [np.nan, -45.0],
+        }
+    )
+    model = copy.copy(slice_model)
+    model.context = dataclasses.replace(ctx, events=pd.concat([ctx.events, typed]))
+    canteens = sorted(ctx.canteens["canteen"])
+    days = pd.to_datetime(["2017-09-14", "2017-09-15", "2017-09-18"])
+    keys = pd.DataFrame({"date": np.repeat(days, len(canteens)), "canteen": canteens * len(days)})
+    strikes = set(ctx.events.loc[ctx.events["kind"] == "greve", "date"])
+    assert not strikes & set(days[1:])
+    for (day, canteen), drivers in zip(keys.itertuples(index=False), model.explain(keys)):
+        labels = dict(drivers)
+        assert ("grève" in labels) == (day == days[0]), (day, canteen, drivers)
+        if (day, canteen) == (days[1], "AGENETS"):
+            assert labels["écart saisi par le gestionnaire"] == -45.0
+        else:
+            assert "écart saisi par le gestionnaire" not in labels

@@ -138,3 +138,61 @@ def test_exports_of_an_order_sheet(slice_model, slice_data):
     assert f"{kitchen // 1000} {kitchen % 1000:03d}" in printed  # « 1 539 », not « 1539 »
     assert drivers_text([("menu", -9.4), ("grève", 0.1)]) == "menu : -9 repas"
     assert isinstance(pd.read_csv(io.StringIO(csv), sep=";"), pd.DataFrame)
+
+
+def test_after_the_fact_compares_like_with_like_per_canteen_and_in_total():
+    """Meals saved are counted on the days the commune's own order is known, its shortages
+    are shown beside its surplus, and each canteen gets its own line."""
+    import pandas as pd
+
+    from communia.modules.canteen import store
+
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2018-01-08", "2018-01-09", "2018-01-08", "2018-01-09"]),
+            "canteen": ["A", "A", "B", "B"],
+            "forecast": [100.0, 100.0, 50.0, 50.0],
+            "order": [110, 110, 60, 60],
+            # B's order of the 9th is unknown: that day cannot count in the savings
+            "human_order": [120.0, 95.0, 58.0, float("nan")],
+            "served": [100.0, 104.0, 50.0, 40.0],
+        }
+    )
+    after = store.after_the_fact(table)
+    assert after["over_model"] == 10 + 6 + 10 + 20 and after["short_model"] == 0
+    assert after["over_human"] == 20 + 8 and after["short_human"] == 9
+    assert after["saved"] == 28 - (10 + 6 + 10)  # same three days on both sides
+    per = {row["canteen"]: row for row in after["per_canteen"]}
+    assert per["A"]["over_model"] == 16 and per["A"]["over_human"] == 20
+    assert per["A"]["short_human"] == 9 and per["A"]["saved"] == 4
+    assert per["B"]["over_model"] == 30 and per["B"]["saved"] == 8 - 10
+
+
+def test_kitchen_total_is_the_sum_of_the_lines_as_printed():
+    """Three canteens at 100.4 meals each print 100, 100 and 100: the central kitchen's
+    total is 300, not 301 (the rounded sum of the unrounded forecasts), on the page, in the
+    PDF and in the spreadsheet."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+    import pypdfium2
+
+    from communia.modules.canteen.exports import kitchen_totals, sheet_frame, to_pdf, to_xlsx
+
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2018-01-08"] * 3),
+            "canteen": ["A", "B", "C"],
+            "forecast": [100.4, 100.4, 100.4],
+            "order": [110, 110, 110],
+            "risk": [0.05] * 3,
+            "drivers": [[]] * 3,
+        }
+    )
+    assert kitchen_totals(table)["forecast"].tolist() == [300]
+    assert sheet_frame(table)["Surplus attendu"].tolist() == [10, 10, 10]
+    text = pypdfium2.PdfDocument(to_pdf(table, title="t"))[0].get_textpage().get_text_range()
+    assert " ".join(text.split()).endswith("Total cuisine centrale 300 330 30"), text
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
+    assert book["Cuisine centrale"]["C2"].value == 300

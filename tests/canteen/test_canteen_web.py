@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 from communia_testing import browser_login, csrf_of, login, shot
@@ -52,7 +54,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
             files={"fichier": (name, body, "application/octet-stream")},
         )
         assert r.status_code == 422 and "Cantines\u00a0: prévision" in r.text, r.text
-        assert f"«\u00a0{name}\u00a0»" in r.text and "zip" not in r.text.lower()
+        assert f"«\u00a0{name}\u00a0»" in r.text and "not a zip file" not in r.text.lower()
 
     r = http.post(
         "/app/canteen/import",
@@ -116,7 +118,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 303
     page = http.get(run_url).text
-    assert "Après coup" in page
+    assert "Après coup" in page and "Après coup, par cantine" in page
     # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
     assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
     assert not re.search(r"-[\d\u202f]+ repas économisés", page)
@@ -172,7 +174,6 @@ def test_manager_workflow_in_chromium(page, two_communes, slice_data, tmp_path):
 def test_after_the_fact_never_calls_extra_meals_savings():
     """When the model's orders overproduced more than the manager's, the sheet says so
     instead of « -177 repas économisés »."""
-    import datetime as dt
     from types import SimpleNamespace
 
     from communia.web.rendering import _templates
@@ -186,17 +187,163 @@ def test_after_the_fact_never_calls_extra_meals_savings():
         status="validee",
     )
     after = {"days": 1, "mae": 3.0, "over_model": 180, "short_model": 0}
+    balance = {**after, "saved": -177, "over_human": 3, "short_human": 40}
     html = (
         _templates()
         .env.get_template("canteen/sheet.html")
         .render(
             run=run,
             actor=SimpleNamespace(can_write=False),
-            after={**after, "saved": -177, "over_human": 3},
+            after={**balance, "per_canteen": [{"canteen": "AGENETS", **balance}]},
             chart="",
             totals=[],
             rows=[],
         )
     )
-    assert "économisés" not in html and "surproduit 177 repas de plus" in html
+    assert "surproduit 177 repas de plus" in html and "manqué 40 repas" in html
+    assert "repas économisés" not in html
     assert "Sur 1 jour-cantine passé" in html
+    # and per canteen, in the same words
+    assert "<td>AGENETS</td>" in html and "aucun (177 surproduits en plus)" in html
+
+
+def _import_slice(commune_slug: str, data) -> int:
+    """Import the Nantes extract (its strike file runs to 2019) into a commune; its id."""
+    from communia.core.communes import commune_by_slug
+    from communia.core.db import write_session
+    from communia.modules.canteen.store import import_data
+
+    with write_session() as s:
+        commune_id = commune_by_slug(s, commune_slug).id
+        import_data(s, commune_id, data, filename="extrait.csv", actor="test")
+    return commune_id
+
+
+def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
+    """The imported strike file runs to 2019: an event the manager enters for an earlier day
+    still heads « Derniers événements saisis » (it was pushed off the 30-line list)."""
+    _import_slice("ville-a", slice_data)
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+    r = http.post(
+        "/app/canteen/evenements",
+        data={
+            "csrf_token": token,
+            "date": "2018-02-09",
+            "type": "sortie",
+            "cantine": "AGENETS",
+            "commentaire": "sortie des CM2 au musée",
+            "ecart": "-45",
+        },
+    )
+    assert r.status_code == 303
+    page = http.get("/app/canteen").text
+    listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
+    first = listed.split("<tr>")[2]  # after the header row
+    assert "09/02/2018" in first and "sortie des CM2 au musée" in first and "-45" in first
+
+
+def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):
+    """A commune with canteens uploads a CSV: a name written another way (« agenets ») goes to
+    the known canteen, a misspelt one is refused with how to add a canteen, and a new school
+    comes in through the « cantines » sheet of the template, beside the known canteens."""
+    import io
+
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.modules.canteen.models import Attendance, Canteen
+
+    commune_id = _import_slice("ville-a", slice_data.until("2017-07-07"))
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+
+    def upload(name: str, body: bytes):
+        return http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, body, "application/octet-stream")},
+        )
+
+    typo = "date;cantine;repas_servis\n04/09/2017;agenets;250\n04/09/2017;AGENET;240\n"
+    r = upload("septembre.csv", typo.encode("cp1252"))
+    assert r.status_code == 422, r.text
+    assert "ligne 3\u00a0: cantine inconnue «\u00a0AGENET\u00a0»" in r.text
+    assert "feuille «\u00a0cantines\u00a0»" in r.text
+    with read_session() as s:
+        names = set(s.scalars(select(Canteen.name).where(Canteen.commune_id == commune_id)))
+    assert "AGENET" not in names and "agenets" not in names
+
+    book = io.BytesIO()
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame(
+            {"date": ["04/09/2017", "04/09/2017"], "cantine": ["agenets", "Jules Verne"]}
+            | {"repas_servis": [250, 80]}
+        ).to_excel(writer, sheet_name="frequentation", index=False)
+        pd.DataFrame({"cantine": ["Jules Verne"], "type": ["E"], "secteur": ["Sud"]}).to_excel(
+            writer, sheet_name="cantines", index=False
+        )
+    r = upload("rentree.xlsx", book.getvalue())
+    assert r.status_code == 303, r.text
+    with read_session() as s:
+        served = dict(
+            s.execute(
+                select(Canteen.name, Attendance.served)
+                .join(Attendance, Attendance.canteen_id == Canteen.id)
+                .where(Canteen.commune_id == commune_id, Attendance.day == dt.date(2017, 9, 4))
+            ).all()
+        )
+    assert served == {"AGENETS": 250, "Jules Verne": 80}
+
+
+def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, nantes_slice):
+    """A commune with Nantes' open-data layout (frequentation by site, mapping files, strikes,
+    menus) had no way in from the page: a ZIP of its folder is now read like
+    ``communia canteen check``, all or nothing, and the lines refused are counted."""
+    import io
+    import zipfile
+
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+    assert ".zip" in http.get("/app/canteen").text
+
+    def upload(name: str, files: dict[str, bytes]):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            for member, raw in files.items():
+                archive.writestr(member, raw)
+        return http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": (name, buf.getvalue(), "application/zip")},
+        )
+
+    folder = {
+        f"nantes/{p.relative_to(nantes_slice)}": p.read_bytes()
+        for p in nantes_slice.rglob("*")
+        if p.is_file()
+    }
+    freq = next(k for k in folder if k.endswith("frequentation.csv"))
+    # The extract as published has three days at an emergency site no mapping file knows:
+    # refused whole, the lines named. Sixty more days there: counted, not listed.
+    lines = folder[freq].decode().splitlines()
+    assert "FOYER MANU (dépannage)" in lines[-1]
+    more = [f"M/E,2017-10-{d:02d},300.0,280.0,FOYER MANU (dépannage)" for d in range(1, 31)]
+    more += [line.replace("2017-10-", "2017-11-") for line in more]
+    r = upload("nantes.zip", {**folder, freq: "\n".join([*lines, *more]).encode()})
+    assert r.status_code == 422 and "Aucun historique" in r.text
+    assert "cantine inconnue «\u00a0FOYER MANU (dépannage) (M/E)\u00a0»" in r.text
+    assert "et 13 autres lignes refusées" in r.text  # 63 refused, 50 listed
+    # a member outside the folder, or nothing usable: refused in French
+    r = upload("piege.zip", {"../frequentation.csv": lines[0].encode()})
+    assert r.status_code == 422 and "piege.zip" in r.text and "chemin" in r.text
+    r = upload("vide.zip", {"notes.txt": b"rien"})
+    assert r.status_code == 422 and "frequentation" in r.text and "/tmp" not in r.text
+
+    # Once the manager has left the emergency site out, the folder comes in whole.
+    kept = [line for line in lines if "dépannage" not in line]
+    r = upload("nantes.zip", {**folder, freq: "\n".join(kept).encode()})
+    assert r.status_code == 303, r.text
+    page = http.get("/app/canteen").text
+    assert "pour 6 cantines" in page and "AGENETS" in page
+    assert "Grève" in page  # the strike files came along

@@ -184,3 +184,43 @@ def test_evidence_chart_speaks_french():
     # Readings are on UTC; the chart speaks Paris time like the alerts table (UTC+1 in March).
     assert "<title>Début estimé 05/03/2018 11:00</title>" in chart
     assert ">05/03/2018 09:00</text>" in chart and "2018-03-05" not in chart
+
+
+def test_pdf_report_lists_the_whole_plan_with_french_units():
+    """At 2 km a year the five-year plan has 200 pipes of 50 m: the report listed the first
+    120 and stopped without a word; it also printed « m3/h » and « Eau potable - … »."""
+    import re
+    from types import SimpleNamespace
+
+    import pandas as pd
+    import pypdfium2
+
+    from communia.modules.water import service
+
+    plan = [
+        {
+            "annee": 1 + i // 40,
+            "canalisation": f"p{i}",
+            "materiau": "fonte grise",
+            "pose": 1950,
+            "longueur_m": 50.0,
+            "casses_passees": 1,
+            "casses_attendues": 0.05,
+        }
+        for i in range(200)
+    ]
+    alert = SimpleNamespace(
+        detection_time=pd.Timestamp("2018-03-05 10:00"),
+        area="zone1",
+        pipe="p74",
+        flow_m3h=35.5,
+        volume_m3=248.0,
+        confidence=0.87,
+        status="ouverte",
+    )
+    pdf = service.report_pdf(commune_name="Saint-Eau", alerts=[alert], plan=plan, km_per_year=2.0)
+    doc = pypdfium2.PdfDocument(pdf)
+    text = " ".join(page.get_textpage().get_text_range() for page in doc)
+    assert "Eau potable — Saint-Eau" in text and "35,5" in text and "m³/h" in text
+    assert set(re.findall(r"\bp\d+\b", text)) == {f"p{i}" for i in range(200)} | {"p74"}
+    assert "Année 1 : 40 canalisations, 2,0 km" in " ".join(text.split())

@@ -108,7 +108,11 @@ def test_water_page_decisions_and_exports(http, two_communes):
         plan[0].startswith("annee;canalisation") and len(plan) == 6
     )  # 5 pipes of 0.5 km, 1 km/year
     assert re.search(r"Sur 5 ans\u00a0: 5 canalisations", http.get("/app/water?km=1").text)
-    assert http.get("/app/water?km=abc").status_code == 422
+    # A mistyped budget: said beside the field on the water page itself, the typing kept.
+    typo = http.get("/app/water?km=1,5km")
+    assert typo.status_code == 422 and 'id="km-erreur"' in typo.text
+    assert "Budget de renouvellement invalide" in typo.text and 'value="1,5km"' in typo.text
+    assert "Plan du réseau" in typo.text and "Sur 5 ans" in typo.text
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     journal = http.get("/app/journal").text
@@ -280,3 +284,72 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     http.cookies.clear()
     login(http, two_communes["b"]["users"]["agent"])
     assert "Aucun modèle de réseau" in http.get("/app/water").text
+
+
+def test_a_year_of_telemetry_passes_the_request_size_limit(http, two_communes):
+    """A year of L-Town telemetry is a 30 Mo ZIP: the upload page takes up to its own 200 Mo,
+    while every other page keeps the instance-wide limit (25 Mo by default)."""
+    from communia.core.settings import get_settings
+
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/water")
+    body = b"x" * int((get_settings().max_request_mb + 5) * 1024 * 1024)
+    r = http.post(
+        "/app/water/telereleve",
+        data={"csrf_token": token},
+        files={"fichiers": ("notes.txt", body, "text/plain")},
+    )
+    # The page itself read the file and refused it for what it is, not for its size.
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text, r.text[:300]
+    r = http.post("/app/canteen/plats", data={"csrf_token": token, "plat": body.decode()})
+    assert r.status_code == 413 and "trop volumineux" in r.text
+
+
+def test_a_long_csv_of_measurements_is_analysed_from_the_page(http, two_communes, tmp_path):
+    """The generic long format (sensor,time,value,unit), documented for the communes whose
+    remote reading is not BattLeDIM's, was refused as « Fichier inattendu » by the page."""
+    from communia.core.jobs import wait
+    from communia.modules.water.io import read_scada_dir, write_long_csv
+
+    for name, raw in _net1_scada(tmp_path).items():
+        (tmp_path / name).write_bytes(raw)
+    write_long_csv(read_scada_dir(tmp_path), tmp_path / "export télégestion.csv")
+    long_csv = (tmp_path / "export télégestion.csv").read_bytes()
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/water")
+    assert "sensor,time,value,unit" in http.get("/app/water").text
+
+    def post(parts):
+        return http.post(
+            "/app/water/telereleve",
+            data={"csrf_token": token},
+            files=[("fichiers", (name, raw, "application/octet-stream")) for name, raw in parts],
+        )
+
+    inp = ("Net1.inp", (FIXTURES / "Net1.inp").read_bytes())
+    r = post([("notes.csv", b"date;remarque\n2024-03-01;rien\n"), inp])
+    assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.csv" in r.text
+    assert "sensor,time,value,unit" in r.text
+    r = post([("mesures.csv", long_csv), ("Flows.csv", (tmp_path / "Flows.csv.gz").read_bytes())])
+    assert r.status_code == 422 and "pas les deux" in r.text
+    r = post([("export télégestion.csv", long_csv), inp])
+    assert r.status_code == 303, r.text
+    job = wait(int(r.headers["location"].rsplit("/", 1)[1]), timeout=240)
+    assert job.state == "succeeded", (job.state, job.error)
+    assert job.result["alertes"] >= 1  # the 40 m³/h step of day 11
+    assert "01/03/2024" in http.get("/app/water").text
+
+
+def test_other_candidates_never_repeat_the_proposed_pipe(http, two_communes):
+    """The proposed pipe gathers the most posterior within 300 m and is not always the top
+    candidate: « p74 — autres : p680 (3 %), p74 (3 %) » named it twice."""
+    from communia.core.db import write_session
+    from communia.modules.water.models import WaterAlert
+
+    alert_id = _seed(two_communes["a"]["commune_id"])
+    with write_session() as s:
+        alert = s.get(WaterAlert, alert_id)
+        alert.pipe = "11"  # the candidates stay [("10", 0.6), ("11", 0.3)]
+    login(http, "agent@ville-a.fr")
+    page = http.get("/app/water").text
+    assert "<strong>11</strong><br><small>autres\u00a0: 10 (60\u00a0%)</small>" in page

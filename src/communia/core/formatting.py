@@ -14,6 +14,8 @@ __all__ = [
     "fr_date",
     "fr_time",
     "fr_typography",
+    "french_pdf",
+    "pdf_text",
 ]
 
 #: what is left alone: tags (attributes included) and blocks whose text is code or the user's
@@ -85,3 +87,22 @@ def fr_typography(html: str) -> str:
         return _SPACE_AFTER.sub("«\u00a0", _SPACE_BEFORE.sub("\u00a0\\1", text))
 
     return _HTML_KEEP.sub(fix, html)
+
+
+def french_pdf(**kwargs: Any):
+    """An fpdf2 document whose core fonts (Helvetica…) print French typography: they are
+    encoded in Windows-1252, the code page of their WinAnsi encoding, so « », ’, —, €, œ
+    and ³ print as such (fpdf2's default, Latin-1, has none of the first five)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(**kwargs)
+    pdf.core_fonts_encoding = "windows-1252"
+    return pdf
+
+
+def pdf_text(value: Any) -> str:
+    """Text for :func:`french_pdf`'s core fonts: the narrow no-break space of French numbers
+    becomes a no-break space, the minus sign a hyphen, anything else outside the code page
+    « ? » (never an error in the middle of a report)."""
+    text = str(value).replace("\u202f", "\u00a0").replace("\u2212", "-")
+    return text.encode("cp1252", "replace").decode("cp1252")

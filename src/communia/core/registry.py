@@ -10,7 +10,7 @@ the web app's start must not import pandas, LightGBM, WNTR or a model runtime.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,8 @@ class Module:
     - ``health_checks``: callables run by ``communia doctor``.
     - ``seed``: idempotent loading of reference data, run after every migration.
     - ``seed_demo``: idempotent example data for the demo commune, run by ``communia demo``.
+    - ``upload_limits_mb``: agents' pages that accept a larger request than the instance-wide
+      ``max_request_mb`` (path under ``/app/<name>`` -> Mo), e.g. a year of telemetry.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Module:
     seed: Callable[[Session], object] | None = None  # reference data, after migrations
     seed_demo: Callable[[str], object] | None = None  # example data for the demo commune
     nav_label: str = ""  # French label in the agents' navigation
+    upload_limits_mb: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name.lower() != self.name:

@@ -65,7 +65,10 @@ class Settings(BaseSettings):
     )
     max_request_mb: float = Field(
         25.0,
-        description="Taille maximale d'une requête HTTP ou d'un fichier déposé, en Mo.",
+        description=(
+            "Taille maximale d'une requête HTTP ou d'un fichier déposé, en Mo (les pages qui "
+            "reçoivent de plus gros fichiers, comme la télérelève, ont leur propre limite)."
+        ),
         examples=[50],
     )
     session_hours: float = Field(

@@ -84,7 +84,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(deny_read_only_writes)],
     )
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=int(settings.max_request_mb * 1024 * 1024))
+    mib = 1024 * 1024
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=int(settings.max_request_mb * mib),
+        # A module's page that takes a larger file (a year of telemetry) says so in its contract.
+        paths={
+            f"/app/{m.name}{path}": int(max(mb, settings.max_request_mb) * mib)
+            for m in load_modules()
+            for path, mb in m.upload_limits_mb.items()
+        },
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(CommuniaError)

@@ -18,13 +18,14 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 with a French message when a request body exceeds ``max_bytes``."""
+    """Answer 413 with a French message when a request body exceeds ``max_bytes``, or the
+    limit of ``paths`` (exact path -> bytes) for the few pages that take larger files."""
 
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, paths: dict[str, int] | None = None) -> None:
+        self.app, self.max_bytes, self.paths = app, max_bytes, dict(paths or {})
 
-    async def _reject(self, scope, send) -> None:
-        mb = self.max_bytes / (1024 * 1024)
+    async def _reject(self, scope, send, limit: int) -> None:
+        mb = limit / (1024 * 1024)
         message = f"Envoi trop volumineux : la limite est de {mb:.0f} Mo."
         if scope["path"].startswith(("/api/", "/v1/")):
             body = json.dumps({"error": "trop_volumineux", "message": message}).encode()
@@ -48,10 +49,11 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.paths.get(scope["path"], self.max_bytes)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await self._reject(scope, send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            return await self._reject(scope, send, limit)
         seen = 0
         started = False
 
@@ -60,7 +62,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge()
             return message
 
@@ -74,7 +76,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, send)
+                await self._reject(scope, send, limit)
 
 
 class SecurityHeaders:

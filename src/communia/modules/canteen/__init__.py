@@ -9,7 +9,10 @@ from pathlib import Path
 
 from communia.core.registry import AlgorithmCard, HealthResult, Module
 
-__all__ = ["MODULE"]
+__all__ = ["MAX_IMPORT_MB", "MODULE"]
+
+#: Largest attendance file the manager's page accepts (Nantes' 8 years: about 3 Mo).
+MAX_IMPORT_MB = 50
 
 
 def _cli():
@@ -123,4 +126,5 @@ MODULE = Module(
     health_checks=(_check_libraries,),
     seed_demo=_seed_demo,
     nav_label="Cantines",
+    upload_limits_mb={"/import": MAX_IMPORT_MB},
 )

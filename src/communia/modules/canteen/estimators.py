@@ -174,6 +174,8 @@ DRIVER_GROUPS = {
     ),
     "habitudes de la cantine": ("ref_level", "ref_cv", "canteen_code", "kind_code", "sector_code"),
 }
+#: How « Pourquoi » names the meals the manager added or removed for an event (a trip: -45).
+MANUAL_DELTA_LABEL = "écart saisi par le gestionnaire"
 
 
 def _round_counter(progress, total: int):
@@ -422,24 +424,34 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
 
     def explain(self, X: pd.DataFrame, *, top: int = 3) -> list[list[tuple[str, float]]]:
         """Main drivers of each forecast, in meals, as (French label, meals) pairs, largest
-        first. Contributions are LightGBM's SHAP values, grouped by ``DRIVER_GROUPS``."""
+        first. Contributions are LightGBM's SHAP values, grouped by ``DRIVER_GROUPS``.
+
+        « grève » is named on strike days only, and always there: elsewhere its share (the
+        canteen's usual turnout on strike days) is one of the canteen's habits. A change of
+        meals the manager typed for an event comes first, under its own label.
+        """
         X, _ = _check_xy(X)
         feats = self._features(X)
         contrib = self.booster_.predict(self._matrix(feats), pred_contrib=True)
         level = self._base(feats)
         index = {f: i for i, f in enumerate(self._feature_names())}
+        strike_days = feats["strike"].to_numpy() > 0
+        typed = _manual_deltas(X, self._context())
         out = []
-        for row, lvl in zip(contrib, level, strict=True):
-            groups = [
-                (
-                    label,
-                    float(sum(row[index[f]] for f in names if f in index))
-                    * (lvl if np.isfinite(lvl) else 0),
-                )
+        for row, lvl, strike, delta in zip(contrib, level, strike_days, typed, strict=True):
+            meals = {
+                label: float(sum(row[index[f]] for f in names if f in index))
+                * (lvl if np.isfinite(lvl) else 0)
                 for label, names in DRIVER_GROUPS.items()
-            ]
-            groups.sort(key=lambda g: -abs(g[1]))
-            out.append(groups[:top])
+            }
+            if not strike:
+                meals["habitudes de la cantine"] += meals.pop("grève")
+            groups = sorted(meals.items(), key=lambda g: -abs(g[1]))[:top]
+            if strike and "grève" not in dict(groups):
+                groups = [*groups[: top - 1], ("grève", meals["grève"])]
+            if delta:
+                groups = [(MANUAL_DELTA_LABEL, float(delta)), *groups[: top - 1]]
+            out.append(groups)
         return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_number, french_pdf, pdf_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -26,10 +26,17 @@ def drivers_text(drivers) -> str:
     return " ; ".join(parts) or "pas d'effet marqué"
 
 
+def _as_printed(table: pd.DataFrame) -> pd.DataFrame:
+    """The sheet with forecasts in whole meals, as every page and export prints them, so
+    that a day's total is the sum of its printed lines."""
+    return table.assign(forecast=table["forecast"].round(0))
+
+
 def sheet_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The sheet with French column names, one row per canteen and day."""
     import pandas as pd
 
+    table = _as_printed(table)
     out = pd.DataFrame(
         {
             "Date": table["date"].dt.strftime("%d/%m/%Y"),
@@ -51,7 +58,8 @@ def sheet_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def kitchen_totals(table: pd.DataFrame) -> pd.DataFrame:
-    """Central-kitchen total per day."""
+    """Central-kitchen total per day (of the forecasts as printed, in whole meals)."""
+    table = _as_printed(table)
     g = table.groupby("date")
     totals = g.agg(
         forecast=("forecast", "sum"), order=("order", "sum"), canteens=("canteen", "size")
@@ -92,23 +100,17 @@ def to_xlsx(table: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _latin1(text: str) -> str:
-    text = str(text).replace("\u202f", " ").replace("\u2212", "-").replace("…", "...")
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
     """A printable order sheet: one block per day, canteens and the kitchen total."""
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = french_pdf(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     if subtitle:
-        pdf.multi_cell(0, 5, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf_text(subtitle), new_x="LMARGIN", new_y="NEXT")
+    table = _as_printed(table)
     widths = (80, 28, 28, 28, 26)
     heads = ("Cantine", "Repas prévus", "Commande", "Surplus att.", "Risque %")
     for day, rows in table.groupby("date"):
@@ -119,13 +121,13 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
         pdf.cell(
             0,
             6,
-            _latin1(f"{WEEKDAYS[day.day_of_week].capitalize()} {day:%d/%m/%Y}"),
+            pdf_text(f"{WEEKDAYS[day.day_of_week].capitalize()} {day:%d/%m/%Y}"),
             new_x="LMARGIN",
             new_y="NEXT",
         )
         pdf.set_font("Helvetica", "B", 8)
         for w, h in zip(widths, heads, strict=True):
-            pdf.cell(w, 5, _latin1(h), border=1)
+            pdf.cell(w, 5, pdf_text(h), border=1)
         pdf.ln()
         pdf.set_font("Helvetica", "", 8)
         for r in rows.itertuples(index=False):
@@ -137,7 +139,7 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
                 fr_number(r.risk * 100, 1),
             )
             for w, v in zip(widths, values, strict=True):
-                pdf.cell(w, 4.5, _latin1(v), border=1)
+                pdf.cell(w, 4.5, pdf_text(v), border=1)
             pdf.ln()
         pdf.set_font("Helvetica", "B", 8)
         total = (
@@ -148,6 +150,6 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
             "",
         )
         for w, v in zip(widths, total, strict=True):
-            pdf.cell(w, 5, _latin1(v), border=1)
+            pdf.cell(w, 5, pdf_text(v), border=1)
         pdf.ln()
     return bytes(pdf.output())

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from communia.core.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     import pandas as pd
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "RejectedRow",
     "load_nantes",
     "load_template",
+    "load_upload",
     "load_data",
     "parse_dates",
     "read_table",
@@ -310,6 +313,7 @@ def validate_attendance(
     ordered_col: str | None,
     report: ImportReport,
     unknown_label: pd.Series | None = None,
+    unknown_hint: str = "",
 ) -> pd.DataFrame:
     """Check rows and aggregate them to one row per canteen and day.
 
@@ -334,7 +338,9 @@ def validate_attendance(
         }
     )
     bad = pd.Series("", index=frame.index, dtype=object)
-    bad[frame["canteen"] == ""] = "cantine inconnue « " + frame["site"].astype(str) + " »"
+    bad[frame["canteen"] == ""] = (
+        "cantine inconnue « " + frame["site"].astype(str) + " »" + unknown_hint
+    )
     bad[(bad == "") & frame["date"].isna()] = (
         "date illisible « " + raw[date_col].astype(str).values + " » "
         "(formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA, JJ/MM/AA)"
@@ -759,13 +765,19 @@ def read_events(
 # --------------------------------------------------------------------------- template
 
 
-def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
+def load_template(
+    path: Path | str, *, strict: bool = True, known_canteens: Iterable[str] = ()
+) -> CanteenData:
     """Read the simple template: one XLSX with sheets named as ``TEMPLATE_COLUMNS``, or a
     folder of CSV files ``frequentation.csv``, ``cantines.csv``, ``effectifs.csv``,
     ``menus.csv``, ``evenements.csv`` (only ``frequentation`` is required).
 
     ``frequentation``: ``date`` (AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA), ``cantine``,
     ``repas_servis`` and optionally ``repas_commandes`` (the order that was placed).
+
+    ``known_canteens``: the commune's canteens. A name written another way (case, accents)
+    is read as the known canteen; with known canteens, a name that is neither known nor in
+    a ``cantines`` sheet is refused (a typo must not become a new canteen).
     """
     import pandas as pd
 
@@ -793,12 +805,15 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
     if freq is None:
         raise InvalidInput("Feuille ou fichier « frequentation » introuvable.")
     _require_columns(freq, ("date", "cantine", "repas_servis"), "frequentation")
+    existing = {_key(c): normalize_name(c) for c in known_canteens if normalize_name(c)}
     canteens_t = sheet("cantines")
     if canteens_t is not None:
         _require_columns(canteens_t, ("cantine",), "cantines")
         canteens = pd.DataFrame(
             {
-                "canteen": canteens_t["cantine"].map(normalize_name),
+                "canteen": canteens_t["cantine"].map(
+                    lambda v: existing.get(_key(v), normalize_name(v))
+                ),
                 "kind": canteens_t.get("type", pd.Series("M/E", index=canteens_t.index)).map(
                     normalize_name
                 ),
@@ -808,14 +823,14 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
             }
         )
         canteens = canteens[canteens["canteen"] != ""].drop_duplicates("canteen")
-        known = set(canteens["canteen"])
-        by_key = {_key(c): c for c in known}
-        canteen_of_row = freq["cantine"].map(lambda v: by_key.get(_key(v), ""))
+    elif existing:
+        canteens = pd.DataFrame({"canteen": sorted(existing.values()), "kind": "", "sector": ""})
     else:
         names = sorted({normalize_name(v) for v in freq["cantine"] if normalize_name(v)})
         canteens = pd.DataFrame({"canteen": names, "kind": "M/E", "sector": ""})
-        known = set(names)
-        canteen_of_row = freq["cantine"].map(normalize_name)
+    by_key = existing | {_key(c): c for c in canteens["canteen"]}
+    known = set(by_key.values())
+    canteen_of_row = freq["cantine"].map(lambda v: by_key.get(_key(v), ""))
     attendance = validate_attendance(
         freq,
         source="frequentation",
@@ -825,6 +840,9 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
         ordered_col="repas_commandes" if "repas_commandes" in freq.columns else None,
         report=report,
         unknown_label=freq["cantine"].map(normalize_name),
+        unknown_hint=" : pour une nouvelle cantine, ajoutez-la à la feuille « cantines » du modèle"
+        if existing
+        else "",
     )
     enrol_t = sheet("effectifs")
     enrolment = pd.DataFrame({"canteen": [], "school_year": [], "pupils": []})
@@ -833,7 +851,7 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
         rows = []
         for i, (c, y, n) in enumerate(enrol_t[["cantine", "annee_scolaire", "effectif"]].values, 2):
             c, year, pupils = (
-                normalize_name(c),
+                by_key.get(_key(c), normalize_name(c)),
                 _school_year_start(y),
                 _to_number(pd.Series([n]))[0],
             )
@@ -873,6 +891,65 @@ def load_template(path: Path | str, *, strict: bool = True) -> CanteenData:
         events=events,
         report=report,
     )
+
+
+#: What a ZIP sent to the manager's page may hold once unpacked.
+MAX_ZIP_MEMBERS = 500
+MAX_ZIP_BYTES = 200 * 1024 * 1024
+
+
+def _unzip(path: Path, dest: Path) -> None:
+    """Unpack a ZIP into ``dest``, keeping its folders; refuse in French an unreadable
+    archive, one too large, or a member whose path leaves the folder."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise InvalidInput(
+                    f"Archive « {path.name} » trop volumineuse ({MAX_ZIP_MEMBERS} fichiers et "
+                    f"{MAX_ZIP_BYTES // (1024 * 1024)} Mo décompressés au plus)."
+                )
+            for member in members:
+                parts = Path(member.filename.replace("\\", "/")).parts
+                if not parts or member.filename.startswith("/") or ".." in parts:
+                    raise InvalidInput(
+                        f"Archive « {path.name} » refusée : le chemin « {member.filename} » "
+                        "sort du dossier."
+                    )
+                target = dest.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(member))
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(
+            f"Archive « {path.name} » illisible : ce n'est pas un ZIP valide."
+        ) from exc
+
+
+def load_upload(path: Path | str, *, known_canteens: Iterable[str] = ()) -> CanteenData:
+    """What the manager's page accepts, all or nothing: the template as one CSV or XLSX, or
+    a ZIP of a folder in Nantes' layout or of the template's CSV files.
+
+    ``known_canteens``: the commune's canteens (see :func:`load_template`).
+    """
+    import tempfile
+
+    path = Path(path)
+    if path.suffix.lower() != ".zip":
+        return load_template(path, strict=True, known_canteens=known_canteens)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _unzip(path, root)
+        found = sorted(p for ext in (".csv", ".xlsx") for p in root.rglob(f"frequentation{ext}"))
+        if not found:
+            raise InvalidInput(
+                f"Rien à importer dans « {path.name} » : ni fichier « frequentation.csv » "
+                "(modèle à remplir ou données de Nantes), ni « frequentation.xlsx »."
+            )
+        if any(root.rglob(NANTES_FILES["mapping_sites"])):
+            return load_nantes(root, strict=True)
+        return load_template(found[0].parent, strict=True, known_canteens=known_canteens)
 
 
 def load_data(path: Path | str, *, strict: bool = False) -> CanteenData:

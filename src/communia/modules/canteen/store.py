@@ -41,6 +41,7 @@ __all__ = [
     "create_order_sheet",
     "order_sheet",
     "after_the_fact",
+    "canteen_names",
     "model_path",
     "current_model",
     "train_model",
@@ -57,6 +58,11 @@ def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
         select(Canteen.name, Canteen.id).where(Canteen.commune_id == commune_id)
     ).all()
     return dict(rows)
+
+
+def canteen_names(session: Session, commune_id: int) -> list[str]:
+    """The commune's canteens, by name."""
+    return sorted(_canteen_ids(session, commune_id))
 
 
 def import_data(
@@ -534,34 +540,47 @@ def order_sheet(session: Session, commune_id: int, run_id: int) -> tuple[Forecas
     table = table.merge(actual, on=["date", "canteen"], how="left")
     for col in ("served", "human_order"):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
-    table["surplus"] = (table["order"] - table["forecast"]).clip(lower=0).round(0)
+    table["surplus"] = (table["order"] - table["forecast"].round(0)).clip(lower=0)
     return run, table.sort_values(["date", "canteen"]).reset_index(drop=True)
 
 
 def after_the_fact(table: pd.DataFrame) -> dict[str, Any]:
-    """Error and meals saved against the commune's own orders, on the days that passed."""
+    """Error and meals saved against the commune's own orders, on the days that passed,
+    in total and per canteen (``per_canteen``).
+
+    Savings compare like with like: only the days whose past order is known count, on both
+    sides; the commune's shortages are given beside its surplus.
+    """
     import numpy as np
 
     done = table.dropna(subset=["served"]) if "served" in table else table.iloc[0:0]
     if done.empty:
         return {"days": 0}
-    err = done["forecast"] - done["served"]
-    over_model = float(np.clip(done["order"] - done["served"], 0, None).sum())
-    short_model = float(np.clip(done["served"] - done["order"], 0, None).sum())
-    human = done.dropna(subset=["human_order"])
-    over_human = float(np.clip(human["human_order"] - human["served"], 0, None).sum())
+
+    def balance(rows) -> dict[str, Any]:
+        known = rows.dropna(subset=["human_order"])
+        over_model = float(np.clip(rows["order"] - rows["served"], 0, None).sum())
+        over_human = float(np.clip(known["human_order"] - known["served"], 0, None).sum())
+        over_model_known = float(np.clip(known["order"] - known["served"], 0, None).sum())
+        return {
+            "days": int(len(rows)),
+            "mae": float((rows["forecast"] - rows["served"]).abs().mean()),
+            "served": float(rows["served"].sum()),
+            "order": float(rows["order"].sum()),
+            "over_model": over_model,
+            "short_model": float(np.clip(rows["served"] - rows["order"], 0, None).sum()),
+            "over_human": over_human if len(known) else None,
+            "short_human": float(np.clip(known["served"] - known["human_order"], 0, None).sum())
+            if len(known)
+            else None,
+            "saved": (over_human - over_model_known) if len(known) else None,
+        }
+
     return {
-        "days": int(len(done)),
-        "mae": float(err.abs().mean()),
-        "over_model": over_model,
-        "short_model": short_model,
-        "over_human": over_human if len(human) else None,
-        "saved": (over_human - over_model) if len(human) else None,
-        "per_canteen": done.assign(abs_err=err.abs())
-        .groupby("canteen")
-        .agg(mae=("abs_err", "mean"), served=("served", "sum"), order=("order", "sum"))
-        .reset_index()
-        .to_dict("records"),
+        **balance(done),
+        "per_canteen": [
+            {"canteen": canteen, **balance(rows)} for canteen, rows in done.groupby("canteen")
+        ],
     }
 
 

@@ -11,6 +11,7 @@ from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.formatting import fr_number
 from communia.core.users import Actor
+from communia.modules.canteen import MAX_IMPORT_MB
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
@@ -60,11 +61,13 @@ def _overview(actor: Actor) -> dict:
         names = dict(
             s.execute(select(Canteen.id, Canteen.name).where(Canteen.commune_id == cid)).all()
         )
+        # The latest entered first: an imported strike file reaching years ahead must not
+        # push the event the manager has just typed off the list.
         events = (
             s.execute(
                 select(CanteenEvent)
                 .where(CanteenEvent.commune_id == cid)
-                .order_by(CanteenEvent.day.desc())
+                .order_by(CanteenEvent.id.desc())
                 .limit(30)
             )
             .scalars()
@@ -152,7 +155,7 @@ def build_router() -> APIRouter:
         from starlette.concurrency import run_in_threadpool
 
         from communia.modules.canteen import store
-        from communia.modules.canteen.io import load_template
+        from communia.modules.canteen.io import load_upload
 
         form = await request.form()
         check_csrf(request, actor, str(form.get("csrf_token", "")))
@@ -162,29 +165,31 @@ def build_router() -> APIRouter:
 
         def _do():
             # Refusals are shown on the canteen page itself, like a rejected line.
-            if suffix not in (".csv", ".xlsx"):
+            if suffix not in (".csv", ".xlsx", ".zip"):
                 raise InvalidInput(
-                    f"« {name} » n'est pas un fichier CSV ou XLSX (voir le modèle à remplir)."
+                    f"« {name} » n'est pas un fichier CSV, XLSX ou ZIP (voir le modèle à remplir)."
                 )
-            if len(raw) > 50 * 1024 * 1024:
-                raise InvalidInput("Fichier trop volumineux (50 Mo au plus).")
+            if len(raw) > MAX_IMPORT_MB * 1024 * 1024:
+                raise InvalidInput(f"Fichier trop volumineux ({MAX_IMPORT_MB} Mo au plus).")
+            with read_session() as s:
+                known = store.canteen_names(s, actor.commune_id)
             with tempfile.TemporaryDirectory() as tmp:
                 # The manager's own file name, so that error messages name the file they chose
                 # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
                 path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
-                data = load_template(path, strict=True)
+                data = load_upload(path, known_canteens=known)
             with write_session() as s:
-                known = set(store.commune_data(s, actor.commune_id).canteens["canteen"])
                 store.import_data(s, actor.commune_id, data, filename=name, actor=actor.email)
-            return data, known
+            return data
 
         try:
-            data, _ = await run_in_threadpool(_do)
+            data = await run_in_threadpool(_do)
         except InvalidInput as exc:
             ctx = _overview(actor)
             ctx["errors"] = exc.message.split("\n")[0]
-            ctx["rejects"] = exc.details.get("rejected", [])[:50]
+            rejected = exc.details.get("rejected", [])
+            ctx["rejects"], ctx["more_rejects"] = rejected[:50], max(len(rejected) - 50, 0)
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)

@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field
 
 from communia.core.registry import AlgorithmCard, HealthResult, Module
 
-__all__ = ["MODULE", "WaterSettings"]
+__all__ = ["MAX_UPLOAD_MB", "MODULE", "WaterSettings"]
+
+#: A year of 5-minute telemetry (L-Town: about 30 Mo as a ZIP of .csv.gz), decompressed.
+MAX_UPLOAD_MB = 200
 
 
 class WaterSettings(BaseModel):
@@ -157,4 +160,5 @@ MODULE = Module(
     nav_label="Eau potable",
     health_checks=(_wntr_available,),
     seed_demo=_seed_demo,
+    upload_limits_mb={"/telereleve": MAX_UPLOAD_MB},
 )

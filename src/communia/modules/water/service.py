@@ -576,74 +576,89 @@ def plan_csv(plan: list[dict]) -> str:
 def report_pdf(
     *, commune_name: str, alerts: list[WaterAlert], plan: list[dict], km_per_year: float
 ) -> bytes:
-    """A short PDF report for the water service and the elected officials (fpdf2)."""
-    from fpdf import FPDF
+    """A PDF report for the water service and the elected officials (fpdf2): every alert and
+    the whole renewal plan, in tables, with each year's length and expected breaks."""
+    from itertools import groupby
 
-    def txt(value: Any) -> str:  # core fonts are latin-1
-        return (
-            str(value)
-            .replace("’", "'")
-            .replace("³", "3")
-            .replace("\u202f", " ")
-            .encode("latin-1", "replace")
-            .decode("latin-1")
-        )
+    from communia.core.formatting import french_pdf, pdf_text
 
-    pdf = FPDF()
+    pdf = french_pdf()
+    pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 10, txt(f"Eau potable - {commune_name}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    pdf.cell(
-        0,
-        6,
-        txt(
-            f"Rapport produit par Communia le {utcnow().astimezone(PARIS):%d/%m/%Y à %H:%M}. "
-            "Propositions à valider par le service des eaux."
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+
+    def line(text: str, *, size: float = 9, style: str = "", height: float = 6) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(0, height, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+
+    def table(widths: tuple[int, ...], head: tuple[str, ...], rows) -> None:
+        for style, cells in (("B", [head]), ("", rows)):
+            pdf.set_font("Helvetica", style, 8)
+            for cells_row in cells:
+                for w, v in zip(widths, cells_row, strict=True):
+                    pdf.cell(w, 5, pdf_text(v), border=1)
+                pdf.ln()
+
+    line(f"Eau potable — {commune_name}", size=15, style="B", height=10)
+    line(
+        f"Rapport produit par Communia le {utcnow().astimezone(PARIS):%d/%m/%Y à %H:%M}. "
+        "Propositions à valider par le service des eaux."
     )
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, txt("Alertes de fuite"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    line("Alertes de fuite", size=12, style="B", height=8)
     if not alerts:
-        pdf.cell(0, 6, txt("Aucune alerte."), new_x="LMARGIN", new_y="NEXT")
-    for a in alerts[:60]:
-        pdf.cell(
-            0,
-            5,
-            txt(
-                f"{_paris(a.detection_time):%d/%m/%Y %H:%M}  {a.area}  conduite {a.pipe}  "
-                f"{fr_number(a.flow_m3h, 1)} m3/h  {fr_number(a.volume_m3)} "
-                f"m3 perdus  confiance {fr_percent(a.confidence, 0)}  "
-                f"[{ALERT_STATUSES.get(a.status, a.status)}]"
+        line("Aucune alerte.")
+    else:
+        table(
+            (32, 20, 24, 26, 28, 22, 38),
+            (
+                "Détectée le",
+                "Zone",
+                "Conduite",
+                "Débit (m³/h)",
+                "Volume perdu",
+                "Confiance",
+                "Statut",
             ),
-            new_x="LMARGIN",
-            new_y="NEXT",
+            [
+                (
+                    f"{_paris(a.detection_time):%d/%m/%Y %H:%M}",
+                    a.area,
+                    a.pipe,
+                    fr_number(a.flow_m3h, 1),
+                    f"{fr_number(a.volume_m3)} m³",
+                    fr_percent(a.confidence, 0),
+                    ALERT_STATUSES.get(a.status, a.status),
+                )
+                for a in alerts
+            ],
         )
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(
-        0,
-        8,
-        txt(f"Plan de renouvellement ({km_per_year:g} km par an)"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.set_font("Helvetica", "", 9)
-    for row in plan[:120]:
-        pdf.cell(
-            0,
-            5,
-            txt(
-                f"Année {row['annee']}  conduite {row['canalisation']}  {row['materiau']}  "
-                f"pose {row['pose'] or '?'}  {fr_number(row['longueur_m'], 1)} "
-                f"m  casses passées {row['casses_passees']}  "
-                f"casses attendues {fr_number(row['casses_attendues'], 3)}"
-            ),
-            new_x="LMARGIN",
-            new_y="NEXT",
+    line(f"Plan de renouvellement ({fr_number(km_per_year, 1)} km par an)", size=12, style="B")
+    if not plan:
+        line("Aucun classement des canalisations enregistré.")
+    for year, rows in groupby(plan, key=lambda r: r["annee"]):
+        rows = list(rows)
+        km = sum(r["longueur_m"] for r in rows) / 1000
+        line(
+            f"Année {year} : {len(rows)} canalisations, {fr_number(km, 1)} km, "
+            f"{fr_number(sum(r['casses_attendues'] for r in rows), 2)} casses attendues "
+            "sur ces conduites",
+            style="B",
         )
+        table(
+            (30, 40, 22, 26, 30, 34),
+            ("Conduite", "Matériau", "Pose", "Longueur", "Casses passées", "Casses attendues"),
+            [
+                (
+                    r["canalisation"],
+                    r["materiau"],
+                    r["pose"] or "?",
+                    f"{fr_number(r['longueur_m'], 1)} m",
+                    r["casses_passees"],
+                    fr_number(r["casses_attendues"], 3),
+                )
+                for r in rows
+            ],
+        )
+        pdf.ln(2)
     return bytes(pdf.output())

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from communia.core.jobs import JobCancelled, JobContext, task
 
+#: Name under which the page stores an uploaded CSV in the generic long format.
+LONG_CSV = "mesures-format-long.csv"
+#: Wall-clock time of a long CSV without UTC offset (the commune's own clock).
+LOCAL_TZ = "Europe/Paris"
+
 
 @task("water.detect", title="Détection de fuites sur une télérelève")
 def detect_job(
     ctx: JobContext, *, commune_id: int, folder: str, network_id: int, actor: str
 ) -> dict:
-    """Read the uploaded SCADA folder, detect and locate leaks, store the run and its alerts."""
+    """Read the uploaded SCADA folder (BattLeDIM files or one long CSV), detect and locate
+    leaks, store the run and its alerts."""
     import shutil
     from pathlib import Path
 
@@ -18,7 +24,7 @@ def detect_job(
     from communia.modules.water import service
     from communia.modules.water.cli import calibration_dirs, signature_cache_dir
     from communia.modules.water.detect import detect_leaks, find_calibration
-    from communia.modules.water.io import read_scada_dir
+    from communia.modules.water.io import read_long_csv, read_scada_dir
     from communia.modules.water.models import WaterNetwork
     from communia.modules.water.network import read_network
 
@@ -32,7 +38,8 @@ def detect_job(
         inp = root / "reseau.inp"
         inp.write_text(inp_text, encoding="utf-8")
         ctx.progress(0.05, "Lecture de la télérelève")
-        data = read_scada_dir(root)
+        long_csv = root / LONG_CSV
+        data = read_long_csv(long_csv, tz=LOCAL_TZ) if long_csv.is_file() else read_scada_dir(root)
         net = read_network(inp)
         if ctx.cancelled():
             raise JobCancelled()

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.users import Actor
-from communia.modules.water import service
+from communia.modules.water import MAX_UPLOAD_MB, service
 from communia.modules.water.models import ALERT_STATUSES
+from communia.modules.water.tasks import LONG_CSV
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
@@ -54,7 +55,12 @@ def _highlight(alerts) -> dict[str, float]:
 
 @router.get("", response_class=HTMLResponse)
 def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
-    budget = _km(km)
+    # A mistyped budget is said beside its field, on the page itself (not on an error page
+    # that loses the map and the alerts); the plan shown meanwhile is the default budget's.
+    try:
+        budget, km_error = _km(km), ""
+    except InvalidInput as exc:
+        budget, km_error = _km(""), exc.message
     with read_session() as s:
         network = service.latest_network(s, actor.commune_id)
         run = service.latest_run(s, actor.commune_id)
@@ -71,6 +77,11 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
         )
         open_alerts = [a for a in alerts if a.status in ("ouverte", "confirmee")]
         evidence = {a.id: service.evidence_svg(a.evidence or {}) for a in open_alerts}
+        # The proposed pipe is the one with most posterior within 300 m, not always the top
+        # candidate: the « autres » are the candidates other than it.
+        others = {
+            a.id: [(p, w) for p, w in (a.candidates or []) if p != a.pipe][:4] for a in open_alerts
+        }
         closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
         context = {
             "network": network,
@@ -79,6 +90,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "charts": charts,
             "open_alerts": open_alerts,
             "evidence": evidence,
+            "others": others,
             "closed_alerts": closed[:30],
             "statuses": ALERT_STATUSES,
             "decisions": _DECISIONS,
@@ -86,13 +98,23 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "n_risks": len(risks),
             "plan": plan,
             "km": budget,
+            "km_typed": km if km_error else None,
+            "km_error": km_error,
             "plan_km": round(sum(r["longueur_m"] for r in plan) / 1000.0, 2),
         }
-        return render(request, "water/index.html", context)
+        return render(request, "water/index.html", context, status_code=422 if km_error else 200)
+
+
+def _is_long_csv(raw: bytes) -> bool:
+    """Whether a CSV's header is the generic long format's (``sensor,time,value,unit``)."""
+    header = raw[:200].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    return bool(header) and {"sensor", "time", "value", "unit"} <= {
+        c.strip().strip('"').lower() for c in header[0].split(",")
+    }
 
 
 _SCADA_NAME = re.compile(r"(pressures|flows|levels|demands)\.csv(\.gz)?", re.IGNORECASE)
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 def _collect_upload(
@@ -100,7 +122,8 @@ def _collect_upload(
 ) -> tuple[dict[str, bytes], tuple[str, str] | None]:
     """SCADA files (canonical name -> bytes) and the optional ``.inp`` from the uploaded files.
 
-    Accepts the four BattLeDIM files (``.csv`` or ``.csv.gz``) and/or a ZIP holding them; an
+    Accepts the four BattLeDIM files (``.csv`` or ``.csv.gz``), or one CSV in the generic long
+    format (``sensor,time,value,unit``, stored as ``LONG_CSV``), and/or a ZIP holding them; an
     ``.inp`` may come along. Anything else is refused with the list of what is expected.
     """
     import io
@@ -115,17 +138,25 @@ def _collect_upload(
         base = Path(name).name
         total += len(raw)
         if total > MAX_UPLOAD_BYTES:
-            raise InvalidInput("Télérelève trop volumineuse (200 Mo au plus, décompressée).")
+            raise InvalidInput(
+                f"Télérelève trop volumineuse ({MAX_UPLOAD_MB} Mo au plus, décompressée)."
+            )
         match = _SCADA_NAME.fullmatch(base)
         if match:
             stem = match.group(1).capitalize()
             scada[f"{stem}.csv{'.gz' if match.group(2) else ''}"] = raw
         elif base.lower().endswith(".inp"):
             inp = (base, raw.decode("utf-8", errors="replace"))
+        elif base.lower().endswith(".csv") and _is_long_csv(raw):
+            if LONG_CSV in scada:
+                raise InvalidInput("Un seul fichier de mesures au format long à la fois.")
+            scada[LONG_CSV] = raw
         else:
             raise InvalidInput(
                 f"Fichier inattendu : {base}. Attendus : Pressures, Flows, Levels, Demands "
-                "(.csv ou .csv.gz), éventuellement le modèle .inp, ou une archive ZIP les contenant."
+                "(.csv ou .csv.gz) ou un fichier de mesures CSV au format long "
+                "(colonnes sensor,time,value,unit), éventuellement le modèle .inp, ou une "
+                "archive ZIP les contenant."
             )
 
     for name, raw in files:
@@ -136,7 +167,9 @@ def _collect_upload(
                     if len(members) > 20:
                         raise InvalidInput("Archive ZIP : 20 fichiers au plus.")
                     if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
-                        raise InvalidInput("Archive ZIP trop volumineuse (200 Mo décompressés).")
+                        raise InvalidInput(
+                            f"Archive ZIP trop volumineuse ({MAX_UPLOAD_MB} Mo décompressés)."
+                        )
                     for member in members:
                         if Path(member.filename).name.startswith((".", "__")):
                             continue  # macOS metadata
@@ -145,6 +178,13 @@ def _collect_upload(
                 raise InvalidInput(f"Archive ZIP illisible : {Path(name).name}.") from exc
         else:
             add(name, raw)
+    if LONG_CSV in scada:
+        if len(scada) > 1:
+            raise InvalidInput(
+                "Déposez soit les fichiers BattLeDIM (Pressures, Flows…), soit un fichier de "
+                "mesures au format long, pas les deux."
+            )
+        return scada, inp
     if not any(k.startswith("Flows") for k in scada):
         raise InvalidInput(
             "Flows.csv (débits) manquant : le bilan d'eau par zone en a besoin. "
