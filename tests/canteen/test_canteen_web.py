@@ -307,14 +307,14 @@ def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, na
     token = csrf_of(http, "/app/canteen")
     assert ".zip" in http.get("/app/canteen").text
 
-    def upload(name: str, files: dict[str, bytes]):
+    def upload(name: str, files: dict[str, bytes], **form):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as archive:
             for member, raw in files.items():
                 archive.writestr(member, raw)
         return http.post(
             "/app/canteen/import",
-            data={"csrf_token": token},
+            data={"csrf_token": token, **form},
             files={"fichier": (name, buf.getvalue(), "application/zip")},
         )
 
@@ -334,16 +334,29 @@ def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, na
     assert r.status_code == 422 and "Aucun historique" in r.text
     assert "cantine inconnue «\u00a0FOYER MANU (dépannage) (M/E)\u00a0»" in r.text
     assert "et 13 autres lignes refusées" in r.text  # 63 refused, 50 listed
+    # the refusal says why and how to get in: map the site, or leave such sites out
+    assert "63 lignes viennent de sites absents de la table de correspondance" in r.text
+    assert 'name="sans_sites_absents"' in r.text
+    # leaving them out does not let another error through: still all or nothing
+    broken = [*lines, *more, lines[1].replace("2014-", "2014/13/")]
+    r = upload("nantes.zip", {**folder, freq: "\n".join(broken).encode()}, sans_sites_absents="oui")
+    assert r.status_code == 422 and "date illisible" in r.text and "FOYER MANU" not in r.text
+    assert 'value="oui" checked' in r.text  # the box stays ticked
     # a member outside the folder, or nothing usable: refused in French
     r = upload("piege.zip", {"../frequentation.csv": lines[0].encode()})
     assert r.status_code == 422 and "piege.zip" in r.text and "chemin" in r.text
     r = upload("vide.zip", {"notes.txt": b"rien"})
     assert r.status_code == 422 and "frequentation" in r.text and "/tmp" not in r.text
 
-    # Once the manager has left the emergency site out, the folder comes in whole.
-    kept = [line for line in lines if "dépannage" not in line]
-    r = upload("nantes.zip", {**folder, freq: "\n".join(kept).encode()})
+    # Leaving out the sites absent from the mapping, the folder comes in, and the manager
+    # is told how many lines were left out.
+    r = upload(
+        "nantes.zip",
+        {**folder, freq: "\n".join([*lines, *more]).encode()},
+        sans_sites_absents="oui",
+    )
     assert r.status_code == 303, r.text
     page = http.get("/app/canteen").text
+    assert "63 lignes de 1 site absent de la table de correspondance laissées de côté" in page
     assert "pour 6 cantines" in page and "AGENETS" in page
     assert "Grève" in page  # the strike files came along

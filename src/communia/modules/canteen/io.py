@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterable
@@ -314,12 +315,14 @@ def validate_attendance(
     report: ImportReport,
     unknown_label: pd.Series | None = None,
     unknown_hint: str = "",
+    ignore: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Check rows and aggregate them to one row per canteen and day.
 
     ``canteen_of_row`` holds the mapped canteen name ("" when the site is unknown).
     Rejected: unknown canteen, bad date, negative or absurd counts, conflicting duplicates.
-    Identical duplicates are merged and noted.
+    Identical duplicates are merged and noted. ``ignore`` (booleans, one per row): rows the
+    caller leaves out and reports itself; the others keep their line numbers.
     """
     import numpy as np
     import pandas as pd
@@ -337,6 +340,8 @@ def validate_attendance(
             "served_text": raw[served_col].astype(str).str.strip().values,
         }
     )
+    if ignore is not None:
+        frame, raw = frame[~ignore.values], raw[~ignore.values]
     bad = pd.Series("", index=frame.index, dtype=object)
     bad[frame["canteen"] == ""] = (
         "cantine inconnue « " + frame["site"].astype(str) + " »" + unknown_hint
@@ -389,6 +394,11 @@ def validate_attendance(
     return agg[["date", "canteen", "served", "ordered"]].sort_values(["date", "canteen"])
 
 
+def _some(names: list[str], n: int = 5) -> str:
+    """« a, b, c » and « … » when there are more than ``n``."""
+    return ", ".join(names[:n]) + ("…" if len(names) > n else "")
+
+
 # --------------------------------------------------------------------------- Nantes layout
 
 #: File names of the Nantes layout, and how several copies are combined.
@@ -423,8 +433,14 @@ def _concat_unique(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
-def load_nantes(data_dir: Path | str, *, strict: bool = False) -> CanteenData:
+def load_nantes(
+    data_dir: Path | str, *, strict: bool = False, skip_unmapped: bool = False
+) -> CanteenData:
     """Read a folder with the layout of Nantes' open data (files found at any depth).
+
+    A site of ``frequentation.csv`` that no mapping file names is a rejected row, unless
+    ``skip_unmapped``: then its rows are left out and counted in a note (Nantes' own history
+    holds emergency sites, « FOYER MANU (dépannage) », that its mapping leaves out).
 
     - attendance: ``frequentation.csv`` (``site_type,date,prevision,reel,site_nom``), mapped
       to canteens by every ``mapping_frequentation_cantines.csv`` found (their union: newer
@@ -477,6 +493,15 @@ def load_nantes(data_dir: Path | str, *, strict: bool = False) -> CanteenData:
         [lookup.get((s, t), "") for s, t in zip(site, site_type, strict=True)], index=raw.index
     )
     canteen[~canteen.isin(known)] = ""
+    label = site + " (" + site_type + ")"
+    unmapped = canteen == ""
+    if skip_unmapped and unmapped.any():
+        names = sorted(set(label[unmapped]))
+        report.notes.append(
+            f"frequentation.csv : {fr_number(unmapped.sum())} lignes de "
+            + (f"{len(names)} sites absents" if len(names) > 1 else "1 site absent")
+            + f" de la table de correspondance laissées de côté ({_some(names)})."
+        )
     attendance = validate_attendance(
         raw,
         source="frequentation.csv",
@@ -485,12 +510,21 @@ def load_nantes(data_dir: Path | str, *, strict: bool = False) -> CanteenData:
         served_col="reel",
         ordered_col="prevision",
         report=report,
-        unknown_label=site + " (" + site_type + ")",
+        unknown_label=label,
+        ignore=unmapped if skip_unmapped else None,
     )
     if strict and not report.ok:
-        raise InvalidInput(
-            "Import refusé, rien n'a été enregistré.\n" + report.summary(), details=report.to_dict()
-        )
+        head = "Import refusé, rien n'a été enregistré."
+        if not skip_unmapped and all(
+            r.reason.startswith("cantine inconnue") for r in report.rejected
+        ):
+            head = (
+                f"Import refusé, rien n'a été enregistré : {fr_number(len(report.rejected))} lignes viennent "
+                f"de sites absents de la table de correspondance ({_some(sorted(set(label[unmapped])))}). "
+                "Ajoutez-les à « mapping_frequentation_cantines.csv », ou importez en laissant "
+                "de côté les sites absents de la table."
+            )
+        raise InvalidInput(head + "\n" + report.summary(), details=report.to_dict())
     if attendance.empty:
         raise InvalidInput("Aucune ligne de fréquentation valide : l'historique est vide.")
 
@@ -590,7 +624,7 @@ def _load_nantes_enrolment(root: Path, report: ImportReport) -> pd.DataFrame:
     if unknown:
         report.notes.append(
             f"Effectifs : {len(unknown)} écoles sans cantine connue ignorées "
-            f"({', '.join(sorted(unknown)[:5])}{'…' if len(unknown) > 5 else ''})."
+            f"({_some(sorted(unknown))})."
         )
     frame = pd.DataFrame(rows, columns=["canteen", "school_year", "pupils"])
     frame = frame.groupby(["canteen", "school_year"], as_index=False)["pupils"].sum()
@@ -927,11 +961,14 @@ def _unzip(path: Path, dest: Path) -> None:
         ) from exc
 
 
-def load_upload(path: Path | str, *, known_canteens: Iterable[str] = ()) -> CanteenData:
+def load_upload(
+    path: Path | str, *, known_canteens: Iterable[str] = (), skip_unmapped: bool = False
+) -> CanteenData:
     """What the manager's page accepts, all or nothing: the template as one CSV or XLSX, or
     a ZIP of a folder in Nantes' layout or of the template's CSV files.
 
-    ``known_canteens``: the commune's canteens (see :func:`load_template`).
+    ``known_canteens``: the commune's canteens (see :func:`load_template`);
+    ``skip_unmapped``: see :func:`load_nantes` (the Nantes layout only).
     """
     import tempfile
 
@@ -948,7 +985,7 @@ def load_upload(path: Path | str, *, known_canteens: Iterable[str] = ()) -> Cant
                 "(modèle à remplir ou données de Nantes), ni « frequentation.xlsx »."
             )
         if any(root.rglob(NANTES_FILES["mapping_sites"])):
-            return load_nantes(root, strict=True)
+            return load_nantes(root, strict=True, skip_unmapped=skip_unmapped)
         return load_template(found[0].parent, strict=True, known_canteens=known_canteens)
 
 

@@ -162,6 +162,7 @@ def build_router() -> APIRouter:
         name = Path(fichier.filename or "import.csv").name
         suffix = Path(name).suffix.lower()
         raw = await fichier.read()
+        skip_unmapped = form.get("sans_sites_absents") == "oui"
 
         def _do():
             # Refusals are shown on the canteen page itself, like a rejected line.
@@ -178,7 +179,7 @@ def build_router() -> APIRouter:
                 # (a single CSV or XLSX is read as the « frequentation » table whatever its name).
                 path = Path(tmp) / (name if len(name.encode()) <= 200 else "import" + suffix)
                 path.write_bytes(raw)
-                data = load_upload(path, known_canteens=known)
+                data = load_upload(path, known_canteens=known, skip_unmapped=skip_unmapped)
             with write_session() as s:
                 store.import_data(s, actor.commune_id, data, filename=name, actor=actor.email)
             return data
@@ -188,14 +189,16 @@ def build_router() -> APIRouter:
         except InvalidInput as exc:
             ctx = _overview(actor)
             ctx["errors"] = exc.message.split("\n")[0]
+            ctx["skip_unmapped"] = skip_unmapped
             rejected = exc.details.get("rejected", [])
             ctx["rejects"], ctx["more_rejects"] = rejected[:50], max(len(rejected) - 50, 0)
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
+        left_out = "".join(f" {n}" for n in data.report.notes if "laissées de côté" in n)
         return redirect_with_flash(
             "/app/canteen",
-            f"Import accepté : {_days(len(data.attendance))}. Le modèle est "
+            f"Import accepté : {_days(len(data.attendance))}.{left_out} Le modèle est "
             f"réentraîné en arrière-plan (tâche n° {job.id}).",
         )
 
