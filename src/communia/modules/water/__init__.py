@@ -106,7 +106,8 @@ CARD = AlgorithmCard(
         "mesurés) qui permettent de situer une fuite déjà présente au début de la période "
         "analysée ; la plus sûre des deux références l'emporte. Plusieurs fuites peuvent "
         "déjà courir ensemble : le changement est aussi ajusté par deux fuites à la fois "
-        "(toutes les paires de conduites éloignées de plus de 300 m, débits positifs) ; si "
+        "(toutes les paires de conduites éloignées de plus de 300 m, débits positifs), "
+        "contre chacune des deux références, la plus sûre d'abord ; si "
         "une seule fuite en explique au moins la moitié, que la paire laisse nettement moins "
         "d'écart (au plus 65 % de ce qu'une fuite laisse) et que chacune porte au moins 20 % "
         "du débit, les deux endroits sont signalés. Pour ces fuites du début, les directions "
@@ -126,7 +127,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-6",
+    model_version="water-7",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",

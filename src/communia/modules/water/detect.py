@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from communia.modules.water.io import QualityReport, ScadaData
+    from communia.modules.water.localise import JointFit
     from communia.modules.water.network import Network
 
 __all__ = [
@@ -520,13 +521,15 @@ class BalanceCusumDetector:
     #: new place is kept if it is > 300 m from them with at least this confidence
     joint_min_conf: float = 0.7
     #: leaks already running when the data start: the pressure change is also fitted by two
-    #: leaks at once (:func:`localise.fit_two_leaks`); both places are reported (the single
-    #: best place kept if it is one of them) when the best single leak explains at least
+    #: leaks at once (:func:`localise.fit_two_leaks`), against each leak-free reference
+    #: (profile and flow model, the more confident one first); both places of the first
+    #: pair that passes are reported (the single best place kept if it is one of them). A
+    #: pair passes when the best single leak explains at least
     #: ``1 − start_pair_max_unexplained`` of the change (a change mostly made of reference
     #: error is not fitted further), the pair leaves at most ``start_pair_ratio`` of what
-    #: that single leak leaves, and each of the two carries at least
-    #: ``start_pair_min_share`` of the fitted flow with a confidence of at least
-    #: ``start_pair_min_conf`` (None: off)
+    #: that single leak leaves, each of the two carries at least ``start_pair_min_share`` of
+    #: the fitted flow with a confidence of at least ``start_pair_min_conf``
+    #: (``start_pair_ratio`` None: no pair fit)
     start_pair_ratio: float | None = 0.65
     start_pair_min_share: float = 0.2
     start_pair_min_conf: float = 0.3
@@ -538,6 +541,15 @@ class BalanceCusumDetector:
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
     relocate_margin: float = 0.2
+
+    def accepts_pair(self, fit: JointFit) -> bool:
+        """Whether a two-leak fit at the start is reported (the ``start_pair_*`` rule)."""
+        return not (
+            fit.unexplained_one > self.start_pair_max_unexplained
+            or fit.unexplained_two > self.start_pair_ratio * fit.unexplained_one
+            or min(fit.shares) < self.start_pair_min_share
+            or min(fit.confidence) < self.start_pair_min_conf
+        )
 
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
@@ -756,9 +768,9 @@ def detect_leaks(
                     pipe_i, post, conf, chosen = i, p, c, (delta, weights)
             extra = []
             if not history and detector.start_pair_ratio is not None:
-                # several leaks may be running together: fit two at once on the same change
+                # several leaks may be running together: fit two at once on the changes
                 pipe_i, conf, post, extra = start_pair(
-                    *chosen, pipe_i, conf, post, flow, candidates, directions
+                    changes, chosen, pipe_i, conf, post, candidates, directions
                 )
             if active and min(dmat[pipe_i, j] for j in active) <= 300.0:
                 # the change looks like a leak already reported in the area (growing, or
@@ -782,47 +794,51 @@ def detect_leaks(
             top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
             return pipe_i, conf, top, extra
 
-        def start_pair(delta, weights, pipe_i, conf, post, flow, candidates, directions, area=area):
+        def start_pair(changes, chosen, pipe_i, conf, post, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
             to report first (the single best place if it is one of the two) and the other
-            (pipe, confidence, top, share of the flow)."""
-            fit = fit_two_leaks(delta, weights, lib, network, candidates, directions=directions)
-            if fit is None:
-                return pipe_i, conf, post, []
+            (pipe, confidence, top, share of the flow). Each reference's change is fitted,
+            the chosen one's (``chosen``) first."""
             dmat = network.pipe_distances()
-            log.debug(
-                "%s: pair %s, shares %s, confidence %s, unexplained %.3f -> %.3f (single: %s)",
-                area,
-                [network.pipes[j] for j in fit.pipes],
-                [round(x, 2) for x in fit.shares],
-                [round(x, 2) for x in fit.confidence],
-                fit.unexplained_one,
-                fit.unexplained_two,
-                network.pipes[pipe_i],
-            )
-            if (
-                fit.unexplained_one > detector.start_pair_max_unexplained
-                or fit.unexplained_two > detector.start_pair_ratio * fit.unexplained_one
-                or min(fit.shares) < detector.start_pair_min_share
-                or min(fit.confidence) < detector.start_pair_min_conf
-            ):
-                return pipe_i, conf, post, []
-            members = list(zip(fit.pipes, fit.confidence, fit.shares, strict=True))
-            near = [m for m in members if dmat[pipe_i, m[0]] <= 300.0]
-            if not near:  # the single best place lies between the two: report both
-                (pipe_i, conf, _), *members = members
-                post = np.zeros(len(network.pipes))
-                post[pipe_i] = conf
-            return (
-                pipe_i,
-                conf,
-                post,
-                [
-                    (j, c, [(network.pipes[j], c)], share)
-                    for j, c, share in members
-                    if dmat[pipe_i, j] > 300.0
-                ],
-            )
+            changes = sorted(changes, key=lambda change: change[0] is not chosen[0])
+            fits = [
+                fit_two_leaks(delta, weights, lib, network, candidates, directions=directions)
+                for delta, weights in changes
+            ]
+            for k, fit in enumerate(fits):
+                if fit is None:
+                    continue
+                log.debug(
+                    "%s: pair %s (reference %d), shares %s, confidence %s, unexplained "
+                    "%.3f -> %.3f (single: %s)",
+                    area,
+                    [network.pipes[j] for j in fit.pipes],
+                    k,
+                    [round(x, 2) for x in fit.shares],
+                    [round(x, 2) for x in fit.confidence],
+                    fit.unexplained_one,
+                    fit.unexplained_two,
+                    network.pipes[pipe_i],
+                )
+                if not detector.accepts_pair(fit):
+                    continue
+                members = list(zip(fit.pipes, fit.confidence, fit.shares, strict=True))
+                near = [m for m in members if dmat[pipe_i, m[0]] <= 300.0]
+                if not near:  # the single best place lies between the two: report both
+                    (pipe_i, conf, _), *members = members
+                    post = np.zeros(len(network.pipes))
+                    post[pipe_i] = conf
+                return (
+                    pipe_i,
+                    conf,
+                    post,
+                    [
+                        (j, c, [(network.pipes[j], c)], share)
+                        for j, c, share in members
+                        if dmat[pipe_i, j] > 300.0
+                    ],
+                )
+            return pipe_i, conf, post, []
 
         def send_extra(extra, t, flow, volume, start, level0, series=series, area=area):
             """Alarms for the other leaks of a joint fit; their pipe indices."""

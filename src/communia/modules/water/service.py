@@ -55,7 +55,7 @@ __all__ = [
     "evidence_svg",
 ]
 
-MODEL_VERSION = "water-6"
+MODEL_VERSION = "water-7"
 
 
 def _utc(value: Any) -> datetime:
