@@ -44,7 +44,7 @@ def detect_job(
         net = read_network(inp)
         if ctx.cancelled():
             raise JobCancelled()
-        ctx.progress(0.3, "Calibration et bilans par zone")
+        ctx.progress(0.3, "Calibration et bilans par secteur")
         cal, origin = find_calibration(net, calibration_dirs())
         ctx.progress(0.4, "Détection et localisation")
         alarms, notes = detect_leaks(data, net, calibration=cal, cache_dir=signature_cache_dir())
