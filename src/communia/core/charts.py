@@ -50,11 +50,18 @@ def y_axis_svg(
 
 
 def label_positions(n: int, most: int) -> list[int]:
-    """Indices of at most ``most`` evenly spread labels among ``n`` points, the first and the
-    last included."""
+    """Indices of at most ``most`` labels among ``n`` points, one every so many points, the
+    first and the last included (the last replaces a label too close to it)."""
     if n <= most:
         return list(range(n))
-    return sorted({round(k * (n - 1) / (most - 1)) for k in range(most)})
+    step = math.ceil((n - 1) / (most - 1))
+    indices = list(range(0, n, step))
+    if indices[-1] != n - 1:
+        if n - 1 - indices[-1] < step:
+            indices[-1] = n - 1
+        else:
+            indices.append(n - 1)
+    return indices
 
 
 def date_labels(days: list, most: int) -> list[tuple[int, str]]:
