@@ -91,11 +91,17 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     )
     assert r.status_code == 303 and "/app/taches/" in r.headers["location"]
     result = _wait_job(int(r.headers["location"].rsplit("/", 1)[1]))
+    # The finished job says what it made (it said « Terminée — Terminée. »).
+    job_page = http.get(r.headers["location"]).text
+    assert "Feuille de commande du 11/09/2017 au 22/09/2017 prête à valider." in job_page
     sheet = http.get(result["url"])
     assert sheet.status_code == 200
     assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
-    # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »
-    assert re.search(r"\d\u202f\d{3} repas</text>", sheet.text)
+    chart = sheet.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »; the days
+    # under the x-axis (there were none), the unit above the y-axis values.
+    assert re.search(r">\d\u202f\d{3}</text>", chart) and ">repas</text>" in chart
+    assert ">11 sept. 2017</text>" in chart and ">22 sept.</text>" in chart
     assert re.search(r"<td>\d\u202f\d{3}</td>", sheet.text)
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
         r = http.get(f"{result['url']}/export.{fmt}")
@@ -268,7 +274,8 @@ def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_commune
     typo = "date;cantine;repas_servis\n04/09/2017;agenets;250\n04/09/2017;AGENET;240\n"
     r = upload("septembre.csv", typo.encode("cp1252"))
     assert r.status_code == 422, r.text
-    assert "ligne 3\u00a0: cantine inconnue «\u00a0AGENET\u00a0»" in r.text
+    assert "1 ligne\u00a0: cantine inconnue «\u00a0AGENET\u00a0»" in r.text
+    assert "(frequentation, ligne 3)" in r.text
     assert "feuille «\u00a0cantines\u00a0»" in r.text
     with read_session() as s:
         names = set(s.scalars(select(Canteen.name).where(Canteen.commune_id == commune_id)))
@@ -325,15 +332,19 @@ def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, na
     }
     freq = next(k for k in folder if k.endswith("frequentation.csv"))
     # The extract as published has three days at an emergency site no mapping file knows:
-    # refused whole, the lines named. Sixty more days there: counted, not listed.
+    # refused whole. Sixty more days there: one line for the reason, counted, with a few
+    # line numbers (63 lines of the same refusal were 50 list items).
     lines = folder[freq].decode().splitlines()
     assert "FOYER MANU (dépannage)" in lines[-1]
     more = [f"M/E,2017-10-{d:02d},300.0,280.0,FOYER MANU (dépannage)" for d in range(1, 31)]
     more += [line.replace("2017-10-", "2017-11-") for line in more]
     r = upload("nantes.zip", {**folder, freq: "\n".join([*lines, *more]).encode()})
     assert r.status_code == 422 and "Aucun historique" in r.text
-    assert "cantine inconnue «\u00a0FOYER MANU (dépannage) (M/E)\u00a0»" in r.text
-    assert "et 13 autres lignes refusées" in r.text  # 63 refused, 50 listed
+    assert "63 lignes refusées, par motif" in r.text
+    refusals = r.text.split("par motif", 1)[1].split("</ul>", 1)[0]
+    assert refusals.count("<li>") == 1 and refusals.startswith("\u00a0:</p><ul><li>63 lignes")
+    assert "cantine inconnue «\u00a0FOYER MANU (dépannage) (M/E)\u00a0»" in refusals
+    assert re.search(r"\(frequentation\.csv, lignes \d+, \d+, \d+…\)</li>", refusals)
     # the refusal says why and how to get in: map the site, or leave such sites out
     assert "63 lignes viennent de sites absents de la table de correspondance" in r.text
     assert 'name="sans_sites_absents"' in r.text
@@ -360,3 +371,27 @@ def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, na
     assert "63 lignes de 1 site absent de la table de correspondance laissées de côté" in page
     assert "pour 6 cantines" in page and "AGENETS" in page
     assert "Grève" in page  # the strike files came along
+
+
+def test_refused_lines_are_grouped_by_reason():
+    """A file with 1 250 lines of one unknown site listed them one by one (50 shown, the rest
+    counted): one line per reason, the most frequent first, with a few line numbers."""
+    from communia.modules.canteen.web import grouped_rejects
+
+    unknown = "cantine inconnue « FOYER MANU (dépannage) »"
+    rejected = [
+        {"source": "frequentation.csv", "line": 12 + i, "reason": unknown} for i in range(1250)
+    ]
+    rejected += [
+        {"source": "frequentation.csv", "line": 5, "reason": "nombre de repas servis négatif"}
+    ]
+    rejected += [
+        {"source": "effectifs", "line": n, "reason": f"effectif invalide « x{n} »"}
+        for n in range(2, 20)
+    ]
+    shown, rest = grouped_rejects(rejected, most=3)
+    assert shown[0] == f"1\u202f250 lignes : {unknown} (frequentation.csv, lignes 12, 13, 14…)"
+    assert shown[1] == "1 ligne : nombre de repas servis négatif (frequentation.csv, ligne 5)"
+    assert shown[2] == "1 ligne : effectif invalide « x2 » (effectifs, ligne 2)"
+    assert rest == "… et 17 autres motifs, 17 lignes"
+    assert grouped_rejects([]) == ([], "")

@@ -78,3 +78,17 @@ def test_pages_use_no_break_spaces(http, two_communes):
     text = re.sub(r"<(script|style|textarea)\b.*?</\1>|<[^>]*>", "", page, flags=re.S)
     assert "\u00a0?" in text and "\u00a0:" in text
     assert not re.search(r"\w [:;?!»]", text)
+
+
+def test_chart_axes_round_values_and_french_days():
+    from communia.core.charts import axis_ticks, date_labels, tick_label
+    from communia.core.formatting import fr_date
+
+    assert fr_date("2017-09-04", year=False, short=True) == "4 sept."
+    assert fr_date("2018-02-01", short=True) == "1er févr. 2018"
+    assert axis_ticks(1127, 1782) == ([1000, 1200, 1400, 1600, 1800], 0)
+    ticks, decimals = axis_ticks(0.1, 0.9)
+    assert (ticks[0], ticks[-1], decimals) == (0.0, 1.0, 1) and tick_label(0.2, 1) == "0,2"
+    assert axis_ticks(5, 5)[0][0] <= 5 < axis_ticks(5, 5)[0][-1]  # a flat series still has a scale
+    days = ["2017-12-18", "2017-12-19", "2017-12-20", "2018-01-08", "2018-01-09"]
+    assert date_labels(days, 3) == [(0, "18 déc. 2017"), (2, "20 déc."), (4, "9 janv. 2018")]

@@ -24,6 +24,12 @@ def linked(ctx: JobContext, *, url: str = "/app/journal") -> dict:
     return {"lignes": 3, "url": url}
 
 
+@task("tests.summarised", title="Tâche qui se résume")
+def summarised(ctx: JobContext) -> dict:
+    ctx.progress(0.9, "Enregistrement")
+    return {"lignes": 12, "resume": "12 lignes enregistrées."}
+
+
 @task("tests.fail", title="Tâche qui échoue")
 def fail(ctx: JobContext, *, name: str = "budget.xls") -> None:
     ctx.progress(0.3, "Lecture")

@@ -17,7 +17,7 @@ def test_submit_follow_list_show(worker):
         jobs_group, ["submit", "tests.count", "-p", "steps=4", "-p", "seconds=0.05", "--follow"]
     )
     assert result.exit_code == 0, result.output
-    assert "Comptage de test" in result.output and "100 %  Terminée." in result.output
+    assert "Comptage de test" in result.output and "100 %  Étape 4 sur 4" in result.output
     assert "Terminée" in result.output
     job_id = jobs.list_jobs()[0].id
     listed = runner.invoke(jobs_group, ["list"])

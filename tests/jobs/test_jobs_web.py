@@ -85,3 +85,29 @@ def test_api_retry_and_read_only_role(jobs_http, two_communes):
     conflict = agent.post(f"/api/v1/jobs/{failed.id}/cancel", headers={"x-csrf-token": token})
     assert conflict.status_code in (200, 409)
     agent.close()
+
+
+def test_a_finished_job_says_what_it_did_not_terminee_twice(jobs_http, two_communes):
+    """« Terminée — Terminée. » told the agent nothing: the job's own summary follows the
+    state, else its last progress message, else the state alone."""
+    commune_id = two_communes["a"]["commune_id"]
+    summarised = jobs.submit("tests.summarised", commune_id=commune_id)
+    counted = jobs.submit("tests.count", {"steps": 3}, commune_id=commune_id)
+    quiet = jobs.submit("tests.quiet", {"seconds": 0}, commune_id=commune_id)
+    for job in (summarised, counted, quiet):
+        assert jobs.wait(job.id, timeout=20).state == "succeeded"
+    _login(jobs_http, "agent@ville-a.fr")
+
+    def status(job_id: int) -> str:
+        text = jobs_http.get(f"/app/taches/{job_id}").text
+        block = re.search(r'<p role="status"[^>]*>(.*?)</p>', text, re.S).group(1)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", block)).strip()
+
+    assert status(summarised.id) == "Terminée — 12 lignes enregistrées."
+    assert status(counted.id) == "Terminée — Étape 3 sur 3"
+    assert status(quiet.id) == "Terminée"  # no « — Démarrage… » left behind
+    listing = jobs_http.get("/app/taches").text
+    assert "12 lignes enregistrées." in listing and "Terminée." not in listing
+    assert jobs_http.get(f"/api/v1/jobs/{summarised.id}").json()["message"] == (
+        "12 lignes enregistrées."
+    )

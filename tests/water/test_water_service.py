@@ -184,6 +184,29 @@ def test_evidence_chart_speaks_french():
     # Readings are on UTC; the chart speaks Paris time like the alerts table (UTC+1 in March).
     assert "<title>Début estimé 05/03/2018 11:00</title>" in chart
     assert ">05/03/2018 09:00</text>" in chart and "2018-03-05" not in chart
+    # The y-axis has its values and its unit (it had none: 0.1 or 14 m³/h looked alike).
+    assert ">m³/h</text>" in chart
+    assert all(f">{v}</text>" in chart for v in (0, 5, 10, 15))
+
+
+def test_flow_chart_has_french_days_and_flow_values():
+    from communia.modules.water.service import flow_chart_svg
+
+    days = [f"2018-{m:02d}-{d:02d}" for m in (1, 2) for d in range(1, 29)]
+    chart = flow_chart_svg(
+        {"days": days, "mean": [20.0 + i % 7 for i in range(56)], "night_min": [5.0] * 56}
+    )
+    assert ">m³/h</text>" in chart and ">20</text>" in chart and ">0</text>" in chart
+    assert ">1er janv. 2018</text>" in chart and ">28 févr.</text>" in chart
+    assert "2018-01" not in chart
+
+
+def test_areas_and_methods_read_in_plain_french():
+    from communia.modules.water.service import METHOD_LABELS, area_label
+
+    assert area_label("zone1") == "Secteur\u00a01" and area_label("zone12") == "Secteur\u00a012"
+    assert area_label("Hauts de ville") == "Hauts de ville" and area_label("zone") == "zone"
+    assert METHOD_LABELS["cusum"] == "changement persistant du débit non expliqué"
 
 
 def test_pdf_report_lists_the_whole_plan_with_french_units():

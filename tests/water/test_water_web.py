@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -29,6 +30,12 @@ def _seed(commune_id: int) -> int:
         volume_m3=75.0,
         confidence=0.8,
         candidates=[("10", 0.6), ("11", 0.3)],
+        evidence={
+            "times": [f"2024-03-05 {h:02d}:00" for h in range(2, 11)],
+            "residual_m3h": [0.2, 0.1, 0.3, 0.2, 12.0, 12.6, 12.4, 12.5, 12.3],
+            "reference_m3h": 0.2,
+            "start": "2024-03-05 06:00",
+        },
     )
     daily = {
         "zone1": {
@@ -79,7 +86,12 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert page.status_code == 200
     assert "<svg" in page.text and 'stroke="#c00"' in page.text  # suspected pipe on the map
     assert "Minimum de nuit" in page.text and "12,5 m³/h" in page.text
-    assert ">01/03/2024</text>" in page.text and "2024-03-01" not in page.text  # French dates
+    assert ">1er mars 2024</text>" in page.text and "2024-03-01" not in page.text  # French dates
+    # Agents' words: the area's name and the method in plain French, not « zone1 », « cusum ».
+    assert "<h3>Secteur\u00a01</h3>" in page.text and "<td>Secteur\u00a01</td>" in page.text
+    assert "zone1" not in page.text and "cusum" not in page.text.lower()
+    assert "changement persistant du débit non expliqué" in page.text
+    assert page.text.count(">m³/h</text>") == 2  # flow chart and evidence chart: y-axis unit
     assert "Décision" in page.text and 'value="reparee"' not in page.text  # elu: read only
     token = csrf_of(http, "/app/water")
     denied = http.post(
@@ -142,7 +154,10 @@ def test_water_page_in_a_real_browser(page, two_communes):
     page.wait_for_url("**/app/water")
     assert page.get_by_role("heading", name="Plan du réseau").is_visible()
     assert page.locator("svg.water-map line[stroke='#c00']").count() >= 1
-    assert page.locator("svg.water-chart").count() == 1
+    assert page.locator("svg.water-chart").count() == 2  # the area's flows, an alert's evidence
+    assert page.get_by_role("heading", name="Secteur 1").is_visible()
+    page.get_by_text("Preuve : débit non expliqué").click()
+    assert page.get_by_role("img", name="Débit non expliqué autour de l'alerte, m³/h").is_visible()
     shot(page, "water")
     page.get_by_label("Commentaire").fill("Fuite trouvée sur la conduite 10")
     page.get_by_role("button", name="Confirmée").click()
@@ -353,3 +368,37 @@ def test_other_candidates_never_repeat_the_proposed_pipe(http, two_communes):
     login(http, "agent@ville-a.fr")
     page = http.get("/app/water").text
     assert "<strong>11</strong><br><small>autres\u00a0: 10 (60\u00a0%)</small>" in page
+
+
+def test_a_cut_renewal_plan_says_so(http, two_communes):
+    """The plan showed 60 of its 104 pipes without a word: the page now says how many rows
+    it shows and where the whole list is."""
+    from communia.core.db import write_session
+    from communia.modules.water import service
+
+    a = two_communes["a"]
+    rows = [
+        {
+            "pipe": f"p{i}",
+            "material": "fonte grise",
+            "install_year": 1950,
+            "length_m": 50.0,
+            "n_prev": 0,
+            "risk": 1.0 / (i + 1),
+        }
+        for i in range(104)
+    ]
+    with write_session() as s:
+        service.save_risk(s, commune_id=a["commune_id"], year=2025, rows=rows, actor="cli:test")
+    login(http, a["users"]["agent"])
+    page = html.unescape(http.get("/app/water?km=2").text)
+    plan = page.split('id="plan"', 1)[1]
+    assert plan.count("<td>p") == 60
+    assert (
+        "60 premières lignes sur 104 — la liste complète est dans l'export CSV du plan "
+        "et le rapport PDF." in plan.replace("\u00a0", " ").replace("\u202f", " ")
+    )
+    whole = http.get("/app/water/plan.csv?km=2").content.decode("utf-8-sig").splitlines()
+    assert len(whole) == 105
+    short = http.get("/app/water?km=0,5").text.split('id="plan"', 1)[1]
+    assert "premières lignes" not in short and short.count("<td>p") == 50  # 2.5 km: all shown

@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "MONTHS",
+    "SHORT_MONTHS",
     "fr_number",
     "fr_percent",
     "fr_decimal",
@@ -49,11 +50,17 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
+#: the usual French abbreviations (chart axes, narrow columns)
+SHORT_MONTHS = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+)  # fmt: skip
 
 
-def fr_date(value: Any, *, year: bool = True) -> str:
-    """« 1er juillet 2020 » (« 1er juillet » without ``year``) from a date, a datetime or an
-    ISO string; the value as it is when it is not a date (and ``""`` for nothing)."""
+def fr_date(value: Any, *, year: bool = True, short: bool = False) -> str:
+    """« 1er juillet 2020 » (« 1er juillet » without ``year``, « 4 sept. » when ``short``) from
+    a date, a datetime or an ISO string; the value as it is when it is not a date (and ``""``
+    for nothing)."""
     import datetime as dt
 
     if not value:
@@ -66,7 +73,9 @@ def fr_date(value: Any, *, year: bool = True) -> str:
             return value
     if not isinstance(day, dt.date):
         return str(value)
-    text = f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]}"
+    text = (
+        f"{'1er' if day.day == 1 else day.day} {(SHORT_MONTHS if short else MONTHS)[day.month - 1]}"
+    )
     return f"{text} {day.year}" if year else text
 
 

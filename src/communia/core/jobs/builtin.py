@@ -48,7 +48,11 @@ def extract_documents(ctx: JobContext, *, paths: list[str]) -> dict:
             }
         )
     ctx.progress(1.0, f"{len(paths)} fichier(s) lu(s)")
-    return {"files": files}
+    unread = sum(1 for f in files if "error" in f)
+    summary = f"{len(files) - unread} fichier(s) lu(s)" + (
+        f", {unread} illisible(s)." if unread else "."
+    )
+    return {"files": files, "resume": summary}
 
 
 @task("jobs.demo", title="Tâche de démonstration")
@@ -61,4 +65,4 @@ def demo(ctx: JobContext, *, steps: int = 10, seconds: float = 0.5, fail_at: int
             raise InvalidInput(f"Échec volontaire à l'étape {step + 1} (paramètre fail_at).")
         time.sleep(seconds)
         ctx.progress((step + 1) / steps, f"Étape {step + 1} sur {steps}")
-    return {"steps": steps}
+    return {"steps": steps, "resume": f"{steps} étape(s) effectuée(s)."}

@@ -26,9 +26,8 @@ def _actor() -> str:
 
 def _line(view) -> str:
     when = view.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
-    return (
-        f"n° {view.id:<5} {view.state_label:<11} {view.percent:>3} %  {when}  "
-        f"{view.title}  — {view.message}"
+    return f"n° {view.id:<5} {view.state_label:<11} {view.percent:>3} %  {when}  {view.title}" + (
+        f"  — {view.message}" if view.message else ""
     )
 
 

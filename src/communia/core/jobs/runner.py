@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from communia.core.db import read_session, utcnow, write_session
 from communia.core.errors import CommuniaError
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: The message of a claimed job until its task reports progress.
+STARTING = "Démarrage…"
 
 
 def worker_id() -> str:
@@ -60,7 +62,7 @@ def claim(job_id: int, worker: str) -> bool:
                 attempts=Job.attempts + 1,
                 started_at=now,
                 heartbeat_at=now,
-                message="Démarrage…",
+                message=STARTING,
                 error="",
             )
         )
@@ -170,8 +172,17 @@ def execute(job_id: int, worker: str | None = None) -> str:
         return "failed"
     finally:
         beating.set()
-    _finish(job_id, state="succeeded", progress=1.0, result=result, message="Terminée.")
+    _finish(job_id, state="succeeded", progress=1.0, result=result, message=_outcome(result))
     return "succeeded"
+
+
+def _outcome(result: Any) -> Any:
+    """The message a finished job shows beside « Terminée »: the task's own French summary
+    (``result["resume"]``), else its last progress message; never « Terminée » twice."""
+    summary = result.get("resume") if isinstance(result, dict) else None
+    if isinstance(summary, str) and summary.strip():
+        return summary.strip()
+    return case((Job.message == STARTING, ""), else_=Job.message)
 
 
 def execute_rq(job_id: int) -> str:

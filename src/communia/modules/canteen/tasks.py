@@ -15,9 +15,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @task("canteen.train", title="Réentraînement du modèle de prévision des repas")
 def train_job(ctx: JobContext, *, commune_id: int, actor: str) -> dict:
+    from communia.core.formatting import fr_number
     from communia.modules.canteen.store import train_model
 
-    return train_model(commune_id, actor=actor, progress=ctx.progress)
+    info = train_model(commune_id, actor=actor, progress=ctx.progress)
+    last = dt.date.fromisoformat(info["history_last_date"])
+    state = "réentraîné" if info["trained"] else "déjà à jour"
+    return info | {
+        "resume": f"Modèle {state} : {fr_number(info['history_rows'])} jours-cantines, "
+        f"historique jusqu'au {last:%d/%m/%Y}."
+    }
 
 
 @task("canteen.forecast", title="Prévision des repas des cantines")
@@ -26,15 +33,20 @@ def forecast_job(
 ) -> dict:
     from communia.modules.canteen.store import create_order_sheet
 
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     run_id = create_order_sheet(
         commune_id,
-        start=dt.date.fromisoformat(start),
-        end=dt.date.fromisoformat(end),
+        start=first,
+        end=last,
         service_level=float(service_level),
         actor=actor,
         progress=ctx.progress,
     )
-    return {"run_id": run_id, "url": f"/app/canteen/feuilles/{run_id}"}
+    return {
+        "run_id": run_id,
+        "url": f"/app/canteen/feuilles/{run_id}",
+        "resume": f"Feuille de commande du {first:%d/%m/%Y} au {last:%d/%m/%Y} prête à valider.",
+    }
 
 
 def parse_day(value: Any, label: str) -> dt.date:

@@ -131,11 +131,46 @@ def _model_status(commune_id: int) -> dict:
     return out
 
 
+def grouped_rejects(
+    rejected: list[dict], *, most: int = 15, examples: int = 3
+) -> tuple[list[str], str]:
+    """The refused lines of an import, one line per file and reason, the most frequent first
+    (then in the report's order):
+    « 1 250 lignes : cantine inconnue « X » (frequentation.csv, lignes 12, 57, 98…) »; beyond
+    ``most`` reasons, what is left in one line (« … et 4 autres motifs, 9 lignes »)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row in rejected:
+        groups.setdefault((row["source"], row["reason"]), []).append(row["line"])
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))  # stable: file order
+    shown = []
+    for (source, reason), lines in ordered[:most]:
+        lines = sorted(lines)
+        numbers = ", ".join(str(n) for n in lines[:examples]) + (
+            "…" if len(lines) > examples else ""
+        )
+        where = "ligne" if len(lines) == 1 else "lignes"
+        shown.append(
+            f"{_count(len(lines), 'ligne', 'lignes')} : {reason} ({source}, {where} {numbers})"
+        )
+    left = ordered[most:]
+    rest = ""
+    if left:
+        n_lines = sum(len(lines) for _key, lines in left)
+        rest = (
+            f"… et {_count(len(left), 'autre motif', 'autres motifs')}, "
+            f"{_count(n_lines, 'ligne', 'lignes')}"
+        )
+    return shown, rest
+
+
+def _count(count: int, one: str, many: str) -> str:
+    """« 1 ligne », « 1 250 lignes »."""
+    return f"1 {one}" if count == 1 else f"{fr_number(count)} {many}"
+
+
 def _days(count: int) -> str:
     """« 1 jour-cantine enregistré », « 2 508 jours-cantines enregistrés »."""
-    if count == 1:
-        return "1 jour-cantine enregistré"
-    return f"{fr_number(count)} jours-cantines enregistrés"
+    return _count(count, "jour-cantine enregistré", "jours-cantines enregistrés")
 
 
 def build_router() -> APIRouter:
@@ -191,7 +226,8 @@ def build_router() -> APIRouter:
             ctx["errors"] = exc.message.split("\n")[0]
             ctx["skip_unmapped"] = skip_unmapped
             rejected = exc.details.get("rejected", [])
-            ctx["rejects"], ctx["more_rejects"] = rejected[:50], max(len(rejected) - 50, 0)
+            ctx["n_rejects"] = len(rejected)
+            ctx["rejects"], ctx["more_rejects"] = grouped_rejects(rejected)
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
@@ -381,39 +417,42 @@ def build_router() -> APIRouter:
 
 
 def _chart(totals) -> str:
-    """Inline SVG: forecast, order and meals served per day (city total)."""
+    """Inline SVG: forecast, order and meals served per day (city total), with the days
+    (« 4 sept. ») under the x-axis and meal counts beside the y-axis."""
     import math
+
+    from communia.core.charts import axis_ticks, date_axis_svg, y_axis_svg
 
     if totals is None or totals.empty:
         return ""
-    w, h, pad = 720, 220, 36
+    w, h, left, right, top_pad, bottom_pad = 720, 250, 58, 16, 22, 58
     series = {
         "forecast": ("#1f5fa8", "Repas prévus"),
         "order": ("#c77700", "Commande"),
         "served": ("#2e7d32", "Repas servis"),
     }
     values = [float(v) for col in series if col in totals for v in totals[col] if v == v]
-    top = max(values) * 1.03 if values else 1.0
-    bottom = min(values) * 0.9 if values else 0.0
+    ticks, decimals = axis_ticks(min(values) * 0.95, max(values)) if values else ([0, 1], 0)
+    bottom, top = ticks[0], ticks[-1]
     n = len(totals)
 
-    def xy(i, v):
-        x = pad + (w - 2 * pad) * (i / max(n - 1, 1))
-        y = h - pad - (h - 2 * pad) * ((v - bottom) / max(top - bottom, 1.0))
-        return f"{x:.1f},{y:.1f}"
+    def x(i: int) -> float:
+        return left + (w - left - right) * (i / max(n - 1, 1))
+
+    def y(v: float) -> float:
+        return h - bottom_pad - (h - bottom_pad - top_pad) * ((v - bottom) / (top - bottom))
 
     parts = [
         f'<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title" class="chart">',
         '<title id="chart-title">Total par jour : repas prévus, commandés et servis</title>',
-        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
-        f'<text x="{pad}" y="{pad - 10}" font-size="11">{fr_number(top)} repas</text>',
-        f'<text x="{pad}" y="{h - pad + 14}" font-size="11">{fr_number(bottom)} repas</text>',
+        y_axis_svg(ticks, decimals, y, left=left, right=w - right, size=11, unit="repas"),
     ]
+    parts.append(date_axis_svg(list(totals["date"]), x, axis_y=h - bottom_pad, size=11))
     for k, (col, (color, label)) in enumerate(series.items()):
         if col not in totals:
             continue
         pts = [
-            xy(i, v)
+            f"{x(i):.1f},{y(v):.1f}"
             for i, v in enumerate(totals[col])
             if not (isinstance(v, float) and math.isnan(v))
         ]
@@ -423,7 +462,7 @@ def _chart(totals) -> str:
                 f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>'
             )
             parts.append(
-                f'<text x="{pad + 160 * k}" y="{h - 8}" font-size="12" '
+                f'<text x="{left + 160 * k}" y="{h - 8}" font-size="12" '
                 f'fill="{color}">■ {label}</text>'
             )
     parts.append("</svg>")

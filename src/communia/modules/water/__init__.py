@@ -79,11 +79,11 @@ CARD = AlgorithmCard(
         "Inventaire des canalisations et journal des réparations",
     ),
     logic=(
-        "1) Bilan d'eau par zone : ce qui entre moins ce qui est stocké dans les réservoirs. "
+        "1) Bilan d'eau par secteur : ce qui entre moins ce qui est stocké dans les réservoirs. "
         "2) Consommation attendue : les compteurs communicants indiquent la consommation des "
         "abonnés à chaque heure ; un coefficient par heure et par type de jour (semaine, "
         "week-end ou férié), appris sur une période de calibration, donne la consommation "
-        "attendue de chaque zone. 3) L'écart (débit non expliqué) est suivi par une somme "
+        "attendue de chaque secteur. 3) L'écart (débit non expliqué) est suivi par une somme "
         "cumulée (CUSUM) : un saut brusque déclenche l'alerte en quelques heures, une fuite "
         "qui grossit lentement s'accumule jusqu'au seuil ; après une alerte la référence "
         "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "

@@ -138,7 +138,7 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
             terms.setdefault(area_of[b], []).append(flows[sensor])
             terms.setdefault(area_of[a], []).append(-flows[sensor])
         else:
-            notes.append(f"Débitmètre {sensor} interne à une zone : non utilisé pour le bilan.")
+            notes.append(f"Débitmètre {sensor} interne à un secteur : non utilisé pour le bilan.")
     for tank in data.levels.columns:
         if tank not in wn.node_name_list or wn.get_node(tank).node_type != "Tank":
             notes.append(f"Niveau {tank} : pas de réservoir de ce nom dans le modèle, ignoré.")
@@ -150,7 +150,7 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
     areas = sorted(a for a in terms if any(abs(t).sum() > 0 for t in terms[a]))
     if not areas:
         raise InvalidInput(
-            "Aucun débitmètre exploitable : impossible de faire un bilan d'eau par zone "
+            "Aucun débitmètre exploitable : impossible de faire un bilan d'eau par secteur "
             "(les noms des capteurs doivent correspondre aux conduites du fichier .inp)."
         )
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from communia.core import audit
+from communia.core.charts import axis_ticks, date_axis_svg, y_axis_svg
 from communia.core.communes import PARIS
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
@@ -53,9 +54,23 @@ __all__ = [
     "daily_flows",
     "flow_chart_svg",
     "evidence_svg",
+    "METHOD_LABELS",
+    "area_label",
 ]
 
 MODEL_VERSION = "water-7"
+#: the detection methods (``--method`` of ``communia water detect``), as an agent reads them
+METHOD_LABELS = {
+    "cusum": "changement persistant du débit non expliqué",
+    "mnf": "débit minimum de nuit",
+}
+
+
+def area_label(area: str) -> str:
+    """« Secteur 1 » (no-break space) for the balance area ``zone1`` (the areas between flow meters, numbered
+    from the largest, see ``detect.area_balances``); any other name as it is."""
+    number = area.removeprefix("zone")
+    return f"Secteur\u00a0{number}" if number.isdigit() else area
 
 
 def _utc(value: Any) -> datetime:
@@ -198,7 +213,7 @@ def record_run(
         commune_id=commune_id,
         object_type="water_run",
         object_id=run.id,
-        summary=f"Détection {method} : {len(alarms)} alerte(s)",
+        summary=f"Détection ({METHOD_LABELS.get(method, method)}) : {len(alarms)} alerte(s)",
         model=method,
         model_version=MODEL_VERSION,
     )
@@ -429,9 +444,10 @@ def _fr_stamp(stamp: str) -> str:
 
 
 def flow_chart_svg(
-    series: dict[str, list], *, width: int = 860, height: int = 220, days: int = 120
+    series: dict[str, list], *, width: int = 860, height: int = 230, days: int = 120
 ) -> str:
-    """Daily mean consumption and night minimum of one area (last ``days`` days), as SVG."""
+    """Daily mean consumption and night minimum of one area (last ``days`` days), as SVG,
+    with the days under the x-axis and the flow (m³/h) beside the y-axis."""
     from html import escape
 
     dates = series.get("days", [])[-days:]
@@ -440,41 +456,38 @@ def flow_chart_svg(
     values = [v for v in mean + night if v is not None]
     if len(dates) < 2 or not values:
         return '<p class="muted">Pas encore de données de débit.</p>'
-    lo, hi = min(0.0, min(values)), max(values) * 1.05 or 1.0
-    left, bottom = 48, 24
+    ticks, decimals = axis_ticks(min(0.0, min(values)), max(values))
+    lo, hi = ticks[0], ticks[-1]
+    left, bottom, top = 52, 26, 22
 
-    def xy(i: int, v: float) -> str:
-        x = left + i * (width - left - 10) / (len(dates) - 1)
-        y = height - bottom - (v - lo) * (height - bottom - 10) / (hi - lo)
-        return f"{x:.1f},{y:.1f}"
+    def x(i: int) -> float:
+        return left + i * (width - left - 14) / (len(dates) - 1)
+
+    def y(v: float) -> float:
+        return height - bottom - (v - lo) * (height - bottom - top) / (hi - lo)
 
     def line(vals: list, color: str, label: str) -> str:
-        pts = " ".join(xy(i, v) for i, v in enumerate(vals) if v is not None)
+        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals) if v is not None)
         return (
             f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{pts}">'
             f"<title>{escape(label)}</title></polyline>"
         )
 
-    ticks = "".join(
-        f'<text x="{left - 6}" y="{height - bottom - k * (height - bottom - 10) / 4 + 4:.0f}" '
-        f'text-anchor="end" font-size="10">{lo + k * (hi - lo) / 4:.0f}</text>'
-        for k in range(5)
-    )
+    axis = y_axis_svg(ticks, decimals, y, left=left, right=width - 14, size=10, unit="m³/h")
+    axis += date_axis_svg(dates, x, axis_y=height - bottom, size=10)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Débit journalier moyen et minimum de nuit, m³/h" class="water-chart">'
-        f"{ticks}"
-        f'<text x="{left}" y="{height - 6}" font-size="10">{escape(_fr_stamp(dates[0]))}</text>'
-        f'<text x="{width - 10}" y="{height - 6}" font-size="10" text-anchor="end">'
-        f"{escape(_fr_stamp(dates[-1]))}</text>"
+        f"{axis}"
         + line(mean, "#06c", "Débit moyen du jour (m³/h)")
         + line(night, "#c60", "Minimum de nuit 2 h–5 h (m³/h)")
         + "</svg>"
     )
 
 
-def evidence_svg(evidence: dict, *, width: int = 420, height: int = 120) -> str:
-    """Small chart of the unexplained flow around an alert (the agent's evidence)."""
+def evidence_svg(evidence: dict, *, width: int = 420, height: int = 140) -> str:
+    """Small chart of the unexplained flow around an alert (the agent's evidence), with its
+    values (m³/h) beside the y-axis."""
     from html import escape
 
     values = evidence.get("residual_m3h") or []
@@ -482,29 +495,35 @@ def evidence_svg(evidence: dict, *, width: int = 420, height: int = 120) -> str:
     if len(pts_v) < 2:
         return ""
     ref = float(evidence.get("reference_m3h", 0.0))
-    lo = min(min(v for _i, v in pts_v), ref)
-    hi = max(max(v for _i, v in pts_v), ref) + 1e-6
+    ticks, decimals = axis_ticks(
+        min(min(v for _i, v in pts_v), ref), max(max(v for _i, v in pts_v), ref), 4
+    )
+    lo, hi = ticks[0], ticks[-1]
     n = len(values)
+    left, right, top, bottom = 44, width - 4, 20, 16
+
+    def x(i: int) -> float:
+        return left + i * (right - left) / (n - 1)
 
     def y(v: float) -> float:
-        return height - 14 - (v - lo) * (height - 24) / (hi - lo)
+        return height - bottom - (v - lo) * (height - bottom - top) / (hi - lo)
 
-    pts = " ".join(f"{4 + i * (width - 8) / (n - 1):.1f},{y(v):.1f}" for i, v in pts_v)
+    pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in pts_v)
     times = evidence.get("times") or [""]
     start = evidence.get("start", "")
-    k = times.index(start) if start in times else 0
-    xs = 4 + k * (width - 8) / (n - 1)
+    xs = x(times.index(start) if start in times else 0)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'class="water-chart" aria-label="Débit non expliqué autour de l\'alerte">'
-        f'<line x1="4" x2="{width - 4}" y1="{y(ref):.1f}" y2="{y(ref):.1f}" stroke="#888" '
+        f'class="water-chart" aria-label="Débit non expliqué autour de l\'alerte, m³/h">'
+        + y_axis_svg(ticks, decimals, y, left=left, right=right, size=9, unit="m³/h")
+        + f'<line x1="{left}" x2="{right}" y1="{y(ref):.1f}" y2="{y(ref):.1f}" stroke="#888" '
         f'stroke-dasharray="4 3"><title>Référence {fr_number(ref, 1)} m³/h</title></line>'
-        f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="4" y2="{height - 14}" stroke="#c00" '
+        f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="{top}" y2="{height - bottom}" stroke="#c00" '
         f'stroke-dasharray="2 2"><title>Début estimé {escape(_fr_stamp(start))}</title></line>'
         f'<polyline fill="none" stroke="#06c" stroke-width="1.4" points="{pts}">'
         f"<title>Débit non expliqué (m³/h)</title></polyline>"
-        f'<text x="4" y="{height - 2}" font-size="9">{escape(_fr_stamp(times[0]))}</text>'
-        f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end">'
+        f'<text x="{left}" y="{height - 3}" font-size="9">{escape(_fr_stamp(times[0]))}</text>'
+        f'<text x="{right}" y="{height - 3}" font-size="9" text-anchor="end">'
         f"{escape(_fr_stamp(times[-1]))}</text></svg>"
     )
 
@@ -612,7 +631,7 @@ def report_pdf(
             (32, 20, 24, 26, 28, 22, 38),
             (
                 "Détectée le",
-                "Zone",
+                "Secteur",
                 "Conduite",
                 "Débit (m³/h)",
                 "Volume perdu",
@@ -622,7 +641,7 @@ def report_pdf(
             [
                 (
                     f"{_paris(a.detection_time):%d/%m/%Y %H:%M}",
-                    a.area,
+                    area_label(a.area),
                     a.pipe,
                     fr_number(a.flow_m3h, 1),
                     f"{fr_number(a.volume_m3)} m³",

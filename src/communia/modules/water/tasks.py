@@ -18,6 +18,7 @@ def detect_job(
     leaks, store the run and its alerts."""
     import shutil
     from pathlib import Path
+    from zoneinfo import ZoneInfo
 
     from communia.core.db import read_session, write_session
     from communia.core.errors import InvalidInput
@@ -43,7 +44,7 @@ def detect_job(
         net = read_network(inp)
         if ctx.cancelled():
             raise JobCancelled()
-        ctx.progress(0.3, "Calibration et bilans par zone")
+        ctx.progress(0.3, "Calibration et bilans par secteur")
         cal, origin = find_calibration(net, calibration_dirs())
         ctx.progress(0.4, "Détection et localisation")
         alarms, notes = detect_leaks(data, net, calibration=cal, cache_dir=signature_cache_dir())
@@ -65,10 +66,21 @@ def detect_job(
                 actor=actor,
             )
             run_id = run.id
+            first, last = (
+                t.astimezone(ZoneInfo(LOCAL_TZ)) for t in (run.period_start, run.period_end)
+            )
     except (InvalidInput, JobCancelled):
         shutil.rmtree(root, ignore_errors=True)  # unusable data or cancelled: nothing to retry
         raise
     # An unexpected failure (database down, disk full) keeps the upload so "Relancer" can retry;
     # once the run is stored the telemetry is not kept, only the result.
     shutil.rmtree(root, ignore_errors=True)
-    return {"run_id": run_id, "alertes": len(alarms), "url": "/app/water#alertes"}
+    found = {0: "Aucune fuite détectée", 1: "1 fuite suspectée à vérifier"}.get(
+        len(alarms), f"{len(alarms)} fuites suspectées à vérifier"
+    )
+    return {
+        "run_id": run_id,
+        "alertes": len(alarms),
+        "url": "/app/water#alertes",
+        "resume": f"{found} sur la télérelève du {first:%d/%m/%Y} au {last:%d/%m/%Y}.",
+    }

@@ -92,7 +92,10 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "evidence": evidence,
             "others": others,
             "closed_alerts": closed[:30],
+            "n_closed": len(closed),
             "statuses": ALERT_STATUSES,
+            "methods": service.METHOD_LABELS,
+            "area_label": service.area_label,
             "decisions": _DECISIONS,
             "risks": risks[:30],
             "n_risks": len(risks),
@@ -187,7 +190,7 @@ def _collect_upload(
         return scada, inp
     if not any(k.startswith("Flows") for k in scada):
         raise InvalidInput(
-            "Flows.csv (débits) manquant : le bilan d'eau par zone en a besoin. "
+            "Flows.csv (débits) manquant : le bilan d'eau par secteur en a besoin. "
             "Joignez au moins Flows.csv et, si possible, Pressures, Levels et Demands."
         )
     return scada, inp

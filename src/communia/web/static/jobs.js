@@ -13,7 +13,7 @@
           bar.textContent = job.percent + " %";
           field("percent").textContent = job.percent + " %";
           field("state_label").textContent = job.state_label;
-          field("message").textContent = job.message;
+          field("message").textContent = job.message ? " — " + job.message : "";
           if (job.done) { window.location.reload(); } else { setTimeout(poll, 1000); }
         })
         .catch(function () { setTimeout(poll, 5000); });
