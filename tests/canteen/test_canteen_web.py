@@ -247,6 +247,10 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
     first = listed.split("<tr>")[2]  # after the header row
     assert "09/02/2018" in first and "sortie des CM2 au musée" in first and "-45" in first
+    # the list is cut at 30 and says so (the imported strikes are still in the forecasts)
+    total = len(slice_data.events) + 1
+    assert total > 30
+    assert f"30 derniers événements saisis sur {total}" in page
 
 
 def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):

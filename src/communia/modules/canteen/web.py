@@ -37,6 +37,9 @@ CATEGORY_LABELS = {
 }
 
 
+EVENTS_SHOWN = 30
+
+
 def _overview(actor: Actor) -> dict:
     from sqlalchemy import func, select
 
@@ -68,10 +71,13 @@ def _overview(actor: Actor) -> dict:
                 select(CanteenEvent)
                 .where(CanteenEvent.commune_id == cid)
                 .order_by(CanteenEvent.id.desc())
-                .limit(30)
+                .limit(EVENTS_SHOWN)
             )
             .scalars()
             .all()
+        )
+        events_total = s.scalar(
+            select(func.count()).select_from(CanteenEvent).where(CanteenEvent.commune_id == cid)
         )
         imports = s.scalars(
             select(CanteenImport)
@@ -88,6 +94,8 @@ def _overview(actor: Actor) -> dict:
     return {
         "history": {"first": first, "last": last, "rows": n},
         "canteens": canteens,
+        "events_shown": EVENTS_SHOWN,
+        "events_total": events_total,
         "events": [
             {
                 "day": e.day,
