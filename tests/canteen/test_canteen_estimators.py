@@ -294,3 +294,33 @@ def test_explain_names_a_strike_on_strike_days_only_and_the_managers_own_delta(s
             assert labels["écart saisi par le gestionnaire"] == -45.0
         else:
             assert "écart saisi par le gestionnaire" not in labels
+
+
+def test_strike_day_order_covers_the_canteens_that_serve_as_usual(slice_model):
+    """On a strike day the forecast drops (the usual turnout), but who follows the strike is
+    unknown: the order is at least the one of the same day without strike. Another day, a
+    lower forecast gives a lower order."""
+    import copy
+    import dataclasses
+
+    ctx = slice_model.context
+    day = pd.Timestamp("2017-09-14")
+    announced = pd.DataFrame(
+        {"date": [day], "canteen": [""], "kind": ["greve"], "comment": ["grève annoncée"]}
+    )
+    on_strike = copy.copy(slice_model)
+    on_strike.context = dataclasses.replace(ctx, events=pd.concat([ctx.events, announced]))
+    canteens = sorted(ctx.canteens["canteen"])
+    days = pd.to_datetime([day, "2017-09-15"])
+    keys = pd.DataFrame({"date": np.repeat(days, len(canteens)), "canteen": canteens * 2})
+    strike = (keys["date"] == day).to_numpy()
+    usual = slice_model.predict(keys)  # no strike known
+    calm = on_strike.calm_point(keys)
+    assert np.allclose(calm[strike], usual[strike]) and np.isnan(calm[~strike]).all()
+    usual_order = slice_model.predict_quantile(keys, 0.95, point=usual)
+    assert (usual_order[strike] > usual[strike]).all()
+    lower = usual - 30  # a forecast lowered by 30 meals, on the strike day and the day after
+    order = on_strike.predict_quantile(keys, 0.95, point=lower)
+    assert np.array_equal(order[strike], usual_order[strike])
+    assert (order[~strike] < usual_order[~strike]).all()
+    assert (slice_model.predict_quantile(keys, 0.95, point=lower) < usual_order).all()

@@ -95,7 +95,10 @@ CARD = AlgorithmCard(
         "pour l'automne et le printemps ; cette marge croît comme la racine carrée du nombre "
         "de repas prévus (plus de repas en plus pour une grande cantine, mais moins en "
         "proportion). Au niveau de service 95 %, la cantine ne doit manquer de repas qu'environ "
-        "un jour sur vingt. Le modèle est réentraîné en arrière-plan à chaque nouvel import "
+        "un jour sur vingt. Un jour de grève, la prévision baisse un peu, mais la commande "
+        "n'est jamais inférieure à celle du même jour sans grève : on ne sait pas d'avance "
+        "quelles cantines suivront la grève, et celles qui servent normalement ne doivent "
+        "pas manquer de repas. Le modèle est réentraîné en arrière-plan à chaque nouvel import "
         "de fréquentation. Pour chaque jour, l'écran indique les principaux facteurs de la "
         "prévision (par exemple « menu végétarien : −9 repas »)."
     ),
@@ -108,7 +111,7 @@ CARD = AlgorithmCard(
     model=(
         "Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune"
     ),
-    model_version="canteen-gbm-2",
+    model_version="canteen-gbm-3",
     risks=(
         "Un événement non saisi (grève, sortie) peut provoquer un manque ou un surplus ce jour-là.",
         "Une cantine nouvelle ou profondément modifiée est prévue avec moins de précision.",

@@ -329,7 +329,8 @@ def _score(
     forecast ``point`` and its order at ``service_level``, then ``extra`` methods), the same
     without and on strike days, and the over-production at the humans' total shortage.
     Returns the rows, the equal-shortage figures and the model's orders."""
-    order = model.predict_quantile(keys, service_level, point=point)
+    calm_point = model.calm_point(keys)
+    order = model.predict_quantile(keys, service_level, point=point, calm=calm_point)
     rows = [metrics("Commandes humaines (prevision)", served, human)]
     rows += [metrics(name, served, values) for name, values in baselines]
     rows += [
@@ -338,7 +339,7 @@ def _score(
     ]
     rows += [metrics(name, served, values) for name, values in extra]
     human_short = rows[0].under
-    level, over = _equal_shortage(model, keys, point, served, human_short)
+    level, over = _equal_shortage(model, keys, point, calm_point, served, human_short)
     equal = {
         "human_short": human_short,
         "human_over": rows[0].over,
@@ -351,6 +352,7 @@ def _score(
     calm = ~keys["date"].isin(_city_strikes(data)).to_numpy()
     if calm.sum() and (~calm).sum():
         k2, s2, p2 = keys[calm].reset_index(drop=True), served[calm], point[calm]
+        c2 = calm_point[calm]
         rows += [
             metrics("Hors jours de grève : commandes humaines", s2, human[calm]),
             metrics("Hors jours de grève : modèle, prévision", s2, p2),
@@ -361,14 +363,20 @@ def _score(
         rows += [
             metrics("Jours de grève seulement : commandes humaines", served[~calm], human[~calm]),
             metrics("Jours de grève seulement : modèle, prévision", served[~calm], point[~calm]),
+            metrics(
+                f"Jours de grève seulement : modèle, commande à {service_level:.0%}",
+                served[~calm],
+                order[~calm],
+            ),
         ]
-        lvl2, over2 = _equal_shortage(model, k2, p2, s2, rows[-5].under)
+        calm_humans = rows[-6]
+        lvl2, over2 = _equal_shortage(model, k2, p2, c2, s2, calm_humans.under)
         equal["calm"] = {
-            "human_short": rows[-5].under,
-            "human_over": rows[-5].over,
+            "human_short": calm_humans.under,
+            "human_over": calm_humans.over,
             "model_level": lvl2,
             "model_over": over2,
-            "ratio": over2 / rows[-5].over if rows[-5].over else float("nan"),
+            "ratio": over2 / calm_humans.over if calm_humans.over else float("nan"),
             "strike_days": int(len(set(keys.loc[~calm, "date"]))),
         }
     return rows, equal, order
@@ -491,20 +499,37 @@ def recent_factors(
 
 
 class _ModelPerWeek:
-    """Orders of a weekly replay: each row's from the model its week was forecast with."""
+    """Orders of a weekly replay: each row's from the model its week was forecast with,
+    its strike days' forecast without strike corrected like the forecast (``factors``: per
+    Monday, the canteens' recent-error factors)."""
 
-    def __init__(self, by_monday: dict):
+    def __init__(self, by_monday: dict, factors: dict):
         self.by_monday = by_monday
+        self.factors = factors
 
-    def predict_quantile(self, X: pd.DataFrame, level: float, *, point: np.ndarray):
-        import numpy as np
+    def _weeks(self, X: pd.DataFrame):
         import pandas as pd
 
-        out = np.full(len(X), np.nan)
         mondays = X["date"] - pd.to_timedelta(X["date"].dt.day_of_week, unit="D")
-        for monday, idx in X.groupby(mondays).indices.items():
-            out[idx] = self.by_monday[monday].predict_quantile(
-                X.iloc[idx], level, point=np.asarray(point)[idx]
+        return ((m, self.by_monday[m], idx) for m, idx in X.groupby(mondays).indices.items())
+
+    def calm_point(self, X: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        out = np.full(len(X), np.nan)
+        for monday, model, idx in self._weeks(X):
+            week = X.iloc[idx]
+            factor = week["canteen"].map(self.factors[monday]).fillna(1.0).to_numpy()
+            out[idx] = model.calm_point(week) * factor
+        return out
+
+    def predict_quantile(self, X: pd.DataFrame, level: float, *, point, calm) -> np.ndarray:
+        import numpy as np
+
+        out = np.full(len(X), np.nan)
+        for _, model, idx in self._weeks(X):
+            out[idx] = model.predict_quantile(
+                X.iloc[idx], level, point=np.asarray(point)[idx], calm=np.asarray(calm)[idx]
             )
         return out
 
@@ -552,7 +577,7 @@ def weekly_backtest(
     point = np.full(len(keys), np.nan)
     mondays = keys["date"] - pd.to_timedelta(keys["date"].dt.day_of_week, unit="D")
     weeks = keys.groupby(mondays).indices  # Monday -> row positions
-    by_monday, fit_seconds, predict_seconds = {}, 0.0, 0.0
+    by_monday, factors_by_monday, fit_seconds, predict_seconds = {}, {}, 0.0, 0.0
     for n, (monday, idx) in enumerate(sorted(weeks.items())):
         known = data.until(monday - pd.Timedelta(days=3))  # up to the Friday before
         if refit_every and n % refit_every == 0:
@@ -572,7 +597,7 @@ def weekly_backtest(
         )
         point[idx] = plain[idx] * week["canteen"].map(factors).fillna(1.0).to_numpy()
         predict_seconds += time.perf_counter() - t0
-        by_monday[monday] = model
+        by_monday[monday], factors_by_monday[monday] = model, factors
     ok = np.isfinite(plain)
     keys, served, human = keys[ok].reset_index(drop=True), served[ok], human[ok]
     plain, point = plain[ok], point[ok]
@@ -596,18 +621,19 @@ def weekly_backtest(
         point,
         same_week,
         seconds=(fit_seconds, predict_seconds),
-        orders_model=_ModelPerWeek(by_monday),
+        orders_model=_ModelPerWeek(by_monday, factors_by_monday),
         plain=plain,
     )
 
 
-def _equal_shortage(model, keys, point, served, target_short: float) -> tuple[float, float]:
+def _equal_shortage(model, keys, point, calm, served, target_short: float) -> tuple[float, float]:
     """Service level where the model's orders miss as many meals as the humans did (bisection
-    on the level; the shortage decreases as the level rises)."""
+    on the level; the shortage decreases as the level rises). ``calm``: the strike days'
+    forecast without strike (``calm_point``), computed once."""
     import numpy as np
 
     def short_over(level: float) -> tuple[float, float]:
-        order = model.predict_quantile(keys, level, point=point)
+        order = model.predict_quantile(keys, level, point=point, calm=calm)
         err = order - served
         return float(np.clip(-err, 0, None).sum()), float(np.clip(err, 0, None).sum())
 

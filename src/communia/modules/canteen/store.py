@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
-MODEL_VERSION = "canteen-gbm-2"
+MODEL_VERSION = "canteen-gbm-3"
 
 
 def _canteen_ids(session: Session, commune_id: int) -> dict[str, int]:
