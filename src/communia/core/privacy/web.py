@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from communia.core.errors import InvalidInput, TooLarge
+from communia.core.errors import CommuniaError, InvalidInput, TooLarge
 from communia.core.users import Actor
 
 __all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES", "upload_text"]
@@ -88,7 +88,7 @@ def page_router() -> APIRouter:
         fields, data, filename = await _read_form(request)
         check_csrf(request, actor, fields.get("csrf_token"))
         pasted = fields.get("texte", "")
-        keep = fields.get("reversible") == "1"
+        keep = fields.get("reversible") == "1" and actor.can_write  # a table is commune data
         try:
             # Reading a scanned PDF runs OCR: keep the event loop free.
             raw = pasted if data is None else await run_in_threadpool(upload_text, filename, data)
@@ -151,14 +151,28 @@ def page_router() -> APIRouter:
 
         fields, _, _ = await _read_form(request)
         check_csrf(request, actor, fields.get("csrf_token"))
-        with write_session() as s:
-            restored = reidentify(
-                fields.get("texte", ""),
-                fields.get("correspondance", "").strip(),
-                commune_id=actor.commune_id,
-                session=s,
-                role=actor.role,
-                actor=actor.email,
+        text, mapping_id = fields.get("texte", ""), fields.get("correspondance", "").strip()
+        try:
+            with write_session() as s:
+                restored = reidentify(
+                    text,
+                    mapping_id,
+                    commune_id=actor.commune_id,
+                    session=s,
+                    role=actor.role,
+                    actor=actor.email,
+                )
+        except CommuniaError as exc:  # back to the form, the id and the text kept
+            return render(
+                request,
+                "privacy.html",
+                {
+                    "result": None,
+                    "reid_error": exc.message,
+                    "reid_draft": text,
+                    "reid_id": mapping_id,
+                },
+                status_code=exc.http_status,
             )
         return render(request, "privacy.html", {"result": None, "restored": restored})
 
