@@ -239,3 +239,22 @@ def test_a_wrong_table_id_keeps_the_text_and_an_elu_keeps_no_table(http, two_com
     assert page.status_code == 200 and "pas réversible" in page.text
     with read_session() as s:
         assert s.scalars(select(PrivacyMapping)).all() == []
+
+
+def test_the_ner_model_is_loaded_when_the_app_starts(database):
+    """The first citizen message after a start (« mon père ne respire plus » included) is
+    masked before it is stored: the French NER model is loaded at start-up, in the
+    background, not by that message."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from communia.core.privacy import ner
+    from communia.web.app import create_app
+
+    ner.reset_ner()
+    with TestClient(create_app()):  # runs the app's start-up, no request sent
+        deadline = time.monotonic() + 60
+        while ner._status is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ner._status is not None, "NER model not loaded at start-up"

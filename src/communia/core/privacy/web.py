@@ -10,6 +10,7 @@ Wire it into the app with ``install(app)``. Heavy imports stay in the handlers.
 from __future__ import annotations
 
 import re
+import threading
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from communia.core.errors import CommuniaError, InvalidInput, TooLarge
 from communia.core.users import Actor
 
-__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES", "upload_text"]
+__all__ = ["page_router", "api_router", "install", "warm_up", "MAX_UPLOAD_BYTES", "upload_text"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 #: read as plain text (UTF-8, else Windows-1252: a web form has no encoding field)
@@ -252,6 +253,32 @@ def api_router() -> APIRouter:
     return router
 
 
+def warm_up() -> threading.Thread:
+    """Load the French NER model in a background thread and return that thread.
+
+    Every citizen message has its personal data masked before it is stored, and the first
+    load takes seconds: without this, the first message after a start (an emergency
+    included) waits for it.
+    """
+    from communia.core.privacy.ner import ner_status
+
+    thread = threading.Thread(target=ner_status, name="communia-ner-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def install(app: FastAPI) -> None:
+    """Mount the page and the API; start loading the NER model when the app starts."""
+    from contextlib import asynccontextmanager
+
     app.include_router(page_router())
     app.include_router(api_router())
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application):
+        application.state.ner_warm_up = warm_up()
+        async with inner(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
