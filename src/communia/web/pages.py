@@ -191,14 +191,20 @@ def dashboard(request: Request, actor: Actor = Depends(require_actor)):
     )
 
 
-def _account_page(request: Request, new_token: str | None = None):
-    context = {"new_token": new_token, "password_min_length": PASSWORD_MIN_LENGTH}
+def _account_page(request: Request, actor: Actor, new_token: str | None = None):
+    with read_session() as s:
+        tokens = users_lib.list_api_tokens(s, actor)
+    context = {
+        "new_token": new_token,
+        "tokens": tokens,
+        "password_min_length": PASSWORD_MIN_LENGTH,
+    }
     return render(request, "account.html", context)
 
 
 @router.get("/app/compte", response_class=HTMLResponse)
 def account(request: Request, actor: Actor = Depends(require_actor)):
-    return _account_page(request)
+    return _account_page(request, actor)
 
 
 @router.post("/app/compte/jeton", response_class=HTMLResponse)
@@ -210,7 +216,22 @@ def account_token(
         token = users_lib.create_api_token(
             s, actor, label=form.get("label", "")[:200] or "Jeton web"
         )
-    return _account_page(request, token)
+    return _account_page(request, actor, token)
+
+
+@router.post("/app/compte/jetons/{token_id}/revoquer")
+def account_token_revoke(
+    request: Request,
+    token_id: int,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        label = users_lib.revoke_api_token(s, actor, token_id).label
+    return redirect_with_flash(
+        "/app/compte", f"Jeton « {label} » révoqué : il ne donne plus accès à l'API."
+    )
 
 
 @router.post("/app/compte/mot-de-passe")
