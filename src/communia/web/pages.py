@@ -447,18 +447,44 @@ def agent_update(
 PAGE_SIZE = 50
 
 
+def _audit_filter(request: Request) -> tuple[audit_lib.AuditFilter, dict[str, str], str]:
+    """The journal's filters from the query string, the raw values to show back in the
+    form, and a French error for a date that cannot be read (that filter is then ignored)."""
+    from datetime import date
+
+    raw = {k: request.query_params.get(k, "").strip() for k in ("ia", "q", "du", "au")}
+    days: dict[str, date | None] = {}
+    errors = []
+    for key, label in (("du", "de début"), ("au", "de fin")):
+        try:
+            days[key] = date.fromisoformat(raw[key]) if raw[key] else None
+        except ValueError:
+            days[key] = None
+            errors.append(f"La date {label} « {raw[key]} » n'est pas une date valide.")
+    if days["du"] and days["au"] and days["du"] > days["au"]:
+        errors.append(
+            "La date de début est après la date de fin : aucune ligne ne peut correspondre."
+        )
+    flt = audit_lib.AuditFilter(
+        ai_only=raw["ia"] == "1", text=raw["q"][:200], start=days["du"], end=days["au"]
+    )
+    return flt, raw, " ".join(errors)
+
+
 @router.get("/app/journal", response_class=HTMLResponse)
 def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_actor)):
+    from urllib.parse import urlencode
+
     page = max(page, 1)
+    flt, raw, error = _audit_filter(request)
     with read_session() as s:
-        query = select(AuditEntry).where(AuditEntry.commune_id == actor.commune_id)
+        query = audit_lib.commune_entries(actor.commune_id, flt)
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        entries = s.scalars(
-            query.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        ).all()
+        entries = s.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
         report = (
             audit_lib.verify(s) if actor.is_admin and request.query_params.get("verifier") else None
         )
+    filters = urlencode({k: v for k, v in raw.items() if v})
     return render(
         request,
         "audit.html",
@@ -468,7 +494,29 @@ def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_a
             "pages": max(1, -(-total // PAGE_SIZE)),
             "total": total,
             "report": report,
+            "filters": raw,
+            "filtered": bool(filters),
+            "query": filters,
+            "error": error,
+            "validation_labels": audit_lib.VALIDATION_LABELS,
         },
+    )
+
+
+@router.get("/app/journal.csv")
+def audit_csv_export(request: Request, actor: Actor = Depends(require_actor)):
+    from fastapi.responses import Response
+
+    flt, _, error = _audit_filter(request)
+    if error:
+        raise InvalidInput(error)
+    with read_session() as s:
+        entries = s.scalars(audit_lib.commune_entries(actor.commune_id, flt)).all()
+        text = audit_lib.entries_csv(list(entries))
+    return Response(
+        text.encode("utf-8-sig"),  # the BOM makes Excel read the accents
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="journal-{actor.commune_slug}.csv"'},
     )
 
 
