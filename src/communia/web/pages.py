@@ -256,11 +256,25 @@ def account_password(
 def commune_profile(request: Request, actor: Actor = Depends(require_actor)):
     with read_session() as s:
         commune = communes_lib.get_commune(s, actor)
-    return render(
-        request,
-        "admin_commune.html",
-        {"commune": commune, "modules": load_modules(), "errors": None},
-    )
+    return _commune_page(request, commune)
+
+
+def _commune_page(
+    request: Request, commune, errors: str | None = None, status_code: int = 200, **extra
+):
+    """The administration page: profile, modules, sovereignty policy of the language model."""
+    from communia.core.llm.config import LOCAL_BACKEND, get_llm_settings, policy_from_settings
+
+    context = {
+        "commune": commune,
+        "modules": load_modules(),
+        "errors": errors,
+        "llm_policy": policy_from_settings(commune.settings),
+        "llm_endpoints": get_llm_settings().endpoints,
+        "llm_local": LOCAL_BACKEND,
+        **extra,
+    }
+    return render(request, "admin_commune.html", context, status_code=status_code)
 
 
 @router.post("/app/commune", response_class=HTMLResponse)
@@ -281,12 +295,7 @@ def commune_profile_save(
             commune = communes_lib.get_commune(s, actor)
         for key, value in data.items():  # keep what the user typed
             setattr(commune, key, value)
-        return render(
-            request,
-            "admin_commune.html",
-            {"commune": commune, "modules": load_modules(), "errors": exc.message},
-            status_code=exc.http_status,
-        )
+        return _commune_page(request, commune, exc.message, exc.http_status)
     return redirect_with_flash("/app/commune", "Profil de la commune enregistré.")
 
 
@@ -301,6 +310,36 @@ def commune_modules_save(
     with write_session() as s:
         communes_lib.set_enabled_modules(s, actor, chosen)
     return redirect_with_flash("/app/commune", "Modules de la commune enregistrés.")
+
+
+@router.post("/app/commune/llm", response_class=HTMLResponse)
+def commune_llm_policy_save(
+    request: Request,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+    chosen: list[str] = Depends(form_list("services")),
+):
+    from communia.core.llm.config import describe_policy, set_commune_policy
+
+    check_csrf(request, actor, form.get("csrf_token"))
+    try:
+        with write_session() as s:
+            policy = set_commune_policy(
+                s,
+                actor,
+                policy=form.get("politique", ""),
+                endpoints=chosen,
+                default_backend=form.get("defaut", "local"),
+                audit_text=form.get("journal", "hash"),
+            )
+    except InvalidInput as exc:  # back to the page, the choices kept
+        with read_session() as s:
+            commune = communes_lib.get_commune(s, actor)
+        typed = {"politique": form.get("politique", ""), "services": chosen}
+        return _commune_page(request, commune, None, 422, llm_error=exc.message, llm_typed=typed)
+    return redirect_with_flash(
+        "/app/commune", "Politique de souveraineté enregistrée : " + describe_policy(policy) + "."
+    )
 
 
 @router.get("/app/services", response_class=HTMLResponse)
