@@ -107,3 +107,26 @@ def test_only_an_admin_sets_the_policy(http, two_communes, albert_declared):
     )
     assert refused.status_code == 403 and "administrateurs" in refused.text
     assert _policy(two_communes["a"]["commune_id"]).policy == "local-only"
+
+
+def test_endpoints_declared_as_json_in_the_environment(monkeypatch):
+    """docs/settings.md gives COMMUNIA_MODULES__LLM__ENDPOINTS as JSON: that form works, and
+    broken JSON gets a French configuration error."""
+    from communia.core.errors import ConfigurationError
+    from communia.core.llm.config import get_llm_settings
+    from communia.core.settings import reset_settings
+
+    monkeypatch.setenv(
+        "COMMUNIA_MODULES__LLM__ENDPOINTS",
+        '{"albert": {"base_url": "https://albert.test/v1", "model": "albert-large"}}',
+    )
+    reset_settings()
+    try:
+        assert get_llm_settings().endpoints["albert"].model == "albert-large"
+        monkeypatch.setenv("COMMUNIA_MODULES__LLM__ENDPOINTS", '{"albert": ')
+        reset_settings()
+        with pytest.raises(ConfigurationError, match="Réglages du modèle de langage invalides"):
+            get_llm_settings()
+    finally:
+        monkeypatch.delenv("COMMUNIA_MODULES__LLM__ENDPOINTS")
+        reset_settings()

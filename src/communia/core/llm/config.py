@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from communia.core.errors import ConfigurationError, InvalidInput
 
@@ -126,6 +126,19 @@ class LlmSettings(BaseModel):
         ],
     )
     temperature: float = Field(0.2, description="Température par défaut.", examples=[0.0])
+
+    @field_validator("endpoints", mode="before")
+    @classmethod
+    def _endpoints_from_json(cls, value: Any) -> Any:
+        """``COMMUNIA_MODULES__LLM__ENDPOINTS`` holds the JSON of the reference's example."""
+        if isinstance(value, str):
+            import json
+
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"JSON illisible ({exc.msg}, caractère {exc.pos + 1})") from exc
+        return value
 
 
 class CommunePolicy(BaseModel):
