@@ -322,9 +322,12 @@ def staffing_page(
     from communia.modules.assistant.staffing import staffing_report
 
     check_csrf(request, actor, form.get("csrf_token"))
-    typed = {key: form.get(key, "").strip() for key in STAFFING_FIELDS}
+    # a field left out of the request takes its starting value; one emptied is refused
+    typed = {key: form.get(key, default).strip() for key, (_, default) in STAFFING_FIELDS.items()}
 
     def num(key: str) -> float:
+        if not typed[key]:
+            raise InvalidInput(f"Indiquez une valeur : {STAFFING_FIELDS[key][0]}.")
         try:
             return float(typed[key].replace(",", ".").replace("\u202f", "").replace(" ", ""))
         except ValueError:
