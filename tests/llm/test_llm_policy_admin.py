@@ -92,7 +92,9 @@ def test_admin_allows_a_declared_endpoint_then_goes_back_to_local(
     assert _policy(commune_id).policy == "local-only" and _policy(commune_id).endpoints == []
     with read_session() as s:
         summaries = s.scalars(
-            select(AuditEntry.summary).where(AuditEntry.action == "commune.llm_policy")
+            select(AuditEntry.summary)
+            .where(AuditEntry.action == "commune.llm_policy")
+            .order_by(AuditEntry.seq)
         ).all()
     assert len(summaries) == 2 and "albert" in summaries[0]
 
