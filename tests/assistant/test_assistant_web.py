@@ -288,3 +288,30 @@ def test_widget_api_books_a_callback_once_per_conversation(villebelle):
     assert unknown.status_code == 422 and "Conversation introuvable" in unknown.json()["message"]
     nowhere = http.post("/api/v1/assistant/callback", data={**form, "commune": "nulle-part"})
     assert nowhere.status_code == 404
+
+
+def test_staffing_simulator_keeps_what_was_typed(villebelle):
+    """The figures the report was computed from stay in the form; a value that is not a
+    number, or a share above 100 %, gets a French message on the same page, nothing lost."""
+    http = villebelle
+    login(http, "agent@villebelle.fr")
+    token = csrf_of(http, "/app/assistant")
+    typed = {"appels": "120", "duree": "4,5", "patience": "2", "agents": "3", "bot": "30"}
+    page = http.post("/app/assistant/effectifs", data={"csrf_token": token, **typed, "lignes": "6"})
+    assert page.status_code == 200 and 'role="status"' in page.text
+    for key, value in typed.items():
+        assert f'name="{key}" value="{value}"' in page.text
+    refused = http.post(
+        "/app/assistant/effectifs",
+        data={"csrf_token": token, **typed, "agents": "trois", "lignes": "6"},
+    )
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    assert "n&#39;est pas un nombre (Agents au téléphone)" in refused.text
+    assert (
+        'name="agents" value="trois"' in refused.text and 'name="duree" value="4,5"' in refused.text
+    )
+    share = http.post(
+        "/app/assistant/effectifs",
+        data={"csrf_token": token, **typed, "bot": "150", "lignes": "6"},
+    )
+    assert share.status_code == 422 and "entre 0 et 100" in share.text

@@ -127,6 +127,8 @@ def test_widget_on_a_third_party_page(page, commune_site, live_server):
     alert.wait_for(timeout=30000)
     text = alert.text_content()
     assert "18" in text and "112" in text
+    # the number comes first, before the disclosure, as on the commune's page
+    assert alert.locator("p").first.text_content() == "Urgence : appelez le 18."
     shot(page, "assistant-widget-emergency")
 
     # Both messages belong to one conversation kept by the widget.

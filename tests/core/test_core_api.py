@@ -91,3 +91,37 @@ def test_session_cookie_api_calls_need_csrf_header(http, two_communes):
     token = csrf_of(http)
     ok = http.post("/api/v1/services", json={"name": "Avec jeton"}, headers={"X-CSRF-Token": token})
     assert ok.status_code == 201
+
+
+def test_an_api_token_is_listed_and_revoked_from_the_account_page(http, two_communes):
+    """A leaked token must be revocable by its owner in the browser, not only by
+    deactivating the whole account; another user cannot revoke it."""
+    import re
+
+    from communia_testing import csrf_of, login
+
+    login(http, "agent@ville-a.fr")
+    page = http.post(
+        "/app/compte/jeton",
+        data={"csrf_token": csrf_of(http, "/app/compte"), "label": "Tableau de bord voirie"},
+    )
+    token = re.search(r'<code class="token">([^<]+)</code>', page.text).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert http.get("/api/v1/me", headers=headers).status_code == 200
+    listing = http.get("/app/compte").text
+    assert "Tableau de bord voirie" in listing and "actif" in listing
+    action = re.search(r'action="(/app/compte/jetons/\d+/revoquer)"', listing).group(1)
+
+    http.cookies.clear()
+    login(http, "agent@ville-b.fr")  # another commune's agent: not theirs
+    assert http.post(action, data={"csrf_token": csrf_of(http)}).status_code == 404
+    assert http.get("/api/v1/me", headers=headers).status_code == 200
+
+    http.cookies.clear()
+    login(http, "agent@ville-a.fr")
+    done = http.post(action, data={"csrf_token": csrf_of(http)}, follow_redirects=True)
+    assert done.status_code == 200 and "révoqué" in done.text
+    assert "Révoquer" not in done.text  # nothing left to revoke
+    assert http.get("/api/v1/me", headers=headers).status_code == 401
+    audit = http.get("/app/journal").text
+    assert "API révoqué" in audit and audit.count("Tableau de bord voirie") == 2  # made, revoked

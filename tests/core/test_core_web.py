@@ -160,3 +160,63 @@ def test_user_changes_own_password_and_other_sessions_close(http, two_communes, 
     with read_session() as s:
         entry = s.query(AuditEntry).filter_by(action="user.password").one()
     assert entry.actor == "elu@ville-a.fr" and new not in str(entry.details or "")
+
+
+def test_audit_trail_filters_and_csv_export(http, two_communes):
+    """A person finds the AI outputs, a word or a range of days in the trail and exports
+    what they found; a bad date gets a French message, the filters kept."""
+    import csv
+    import io
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from communia.core import audit
+    from communia.core.communes import PARIS
+    from communia.core.db import read_session, write_session
+    from communia.core.models import AuditEntry
+
+    with write_session() as s:
+        for key, summary in (("a", "Prévision des repas Ville-A"), ("b", "Prévision Ville-B")):
+            audit.record(
+                s,
+                actor="systeme",
+                action="canteen.forecast",
+                commune_id=two_communes[key]["commune_id"],
+                summary=summary,
+                model="LightGBM",
+                model_version="canteen-gbm-2",
+                validation_status="a_valider",
+            )
+    login(http, "elu@ville-a.fr")  # reading the trail is for every role
+    page = http.get("/app/journal", params={"ia": "1"}).text
+    assert "Prévision des repas Ville-A" in page and "1 ligne correspondant" in page
+    assert "Connexion" not in page and "Ville-B" not in page
+    assert 'href="/app/journal.csv?ia=1"' in page
+    page = http.get("/app/journal", params={"q": "connexion"}).text
+    assert "Connexion" in page and "Prévision" not in page
+
+    export = http.get("/app/journal.csv", params={"ia": "1"})
+    assert export.status_code == 200 and export.content.startswith(b"\xef\xbb\xbf")
+    assert "journal-ville-a.csv" in export.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    with read_session() as s:
+        line = s.scalar(
+            select(AuditEntry).where(AuditEntry.summary == "Prévision des repas Ville-A")
+        )
+    assert [r["resume"] for r in rows] == ["Prévision des repas Ville-A"]
+    assert rows[0]["validation_humaine"] == "à valider" and rows[0]["empreinte"] == line.hash
+    assert rows[0]["date"].startswith(line.at.astimezone(PARIS).strftime("%d/%m/%Y "))
+
+    today = datetime.now(PARIS).date()
+    day_before = (today - timedelta(days=1)).isoformat()
+    assert "Prévision des repas" in http.get("/app/journal", params={"du": today.isoformat()}).text
+    page = http.get("/app/journal", params={"au": day_before}).text
+    assert "Aucune ligne ne correspond à ces critères" in page
+
+    page = http.get("/app/journal", params={"du": "2026-13-45", "q": "prévision"})
+    assert page.status_code == 200 and 'role="alert"' in page.text
+    assert "2026-13-45\u00a0» n&#39;est pas une date valide" in page.text
+    assert 'value="2026-13-45"' in page.text and 'value="prévision"' in page.text
+    bad = http.get("/app/journal.csv", params={"au": "demain"})
+    assert bad.status_code == 422 and "pas une date valide" in bad.text

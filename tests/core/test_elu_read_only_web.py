@@ -73,6 +73,7 @@ def test_route_table_is_read_and_the_allow_list_is_reviewed():
         "/connexion",
         "/deconnexion",
         "/app/compte/jeton",
+        "/app/compte/jetons/{token_id}/revoquer",  # an élu revokes their own token
         "/app/compte/mot-de-passe",
         "/c/{commune}/assistant",
         "/c/{commune}/assistant/rappel",

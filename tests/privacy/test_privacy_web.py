@@ -207,3 +207,54 @@ def test_uploaded_csv_keeps_its_column_headers(http, two_communes):
         )
         assert page.status_code == 200, page.text
         assert _textarea(page.text, "resultat-texte") == body  # nothing replaced
+
+
+def test_a_wrong_table_id_keeps_the_text_and_an_elu_keeps_no_table(http, two_communes):
+    """A mistyped or foreign table id is answered on the page itself, the pasted text and
+    the id kept (not a « Page introuvable » that loses them); an élu, who may pseudonymise
+    but never re-identify, is not offered to keep a table, and none is stored for them."""
+    from communia.core.db import read_session
+    from communia.core.privacy.models import PrivacyMapping
+
+    _login(http, "agent@ville-a.fr")
+    token = _csrf(http)
+    draft = "Madame, suite à votre courrier, Personne 1 sera reçue lundi."
+    page = http.post(
+        "/app/confidentialite/reidentifier",
+        data={"csrf_token": token, "correspondance": "0" * 32, "texte": draft},
+    )
+    assert page.status_code == 404
+    assert "<h1>Pseudonymiser un texte</h1>" in page.text and 'role="alert"' in page.text
+    assert "Cette table de correspondance n'existe pas" in html_lib.unescape(page.text)
+    assert _textarea(page.text, "texte-alias") == draft
+    assert 'value="' + "0" * 32 + '"' in page.text
+
+    http.cookies.clear()
+    _login(http, "elu@ville-a.fr")
+    token = _csrf(http)
+    assert 'name="reversible"' not in http.get("/app/confidentialite").text
+    page = http.post(
+        "/app/confidentialite", data={"csrf_token": token, "texte": LETTER, "reversible": "1"}
+    )
+    assert page.status_code == 200 and "pas réversible" in page.text
+    with read_session() as s:
+        assert s.scalars(select(PrivacyMapping)).all() == []
+
+
+def test_the_ner_model_is_loaded_when_the_app_starts(database):
+    """The first citizen message after a start (« mon père ne respire plus » included) is
+    masked before it is stored: the French NER model is loaded at start-up, in the
+    background, not by that message."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from communia.core.privacy import ner
+    from communia.web.app import create_app
+
+    ner.reset_ner()
+    with TestClient(create_app()):  # runs the app's start-up, no request sent
+        deadline = time.monotonic() + 60
+        while ner._status is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ner._status is not None, "NER model not loaded at start-up"

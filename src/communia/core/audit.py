@@ -11,13 +11,15 @@ its audit line are committed together or not at all.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from communia.core.db import utcnow
@@ -30,11 +32,22 @@ __all__ = [
     "set_validation",
     "VerifyReport",
     "VALIDATION_STATUSES",
+    "VALIDATION_LABELS",
+    "AuditFilter",
+    "commune_entries",
+    "entries_csv",
     "GENESIS",
 ]
 
 GENESIS = "0" * 64
 VALIDATION_STATUSES = ("sans_objet", "a_valider", "valide", "rejete", "modifie")
+VALIDATION_LABELS = {
+    "sans_objet": "sans objet",
+    "a_valider": "à valider",
+    "valide": "validé",
+    "rejete": "rejeté",
+    "modifie": "modifié",
+}
 _PG_LOCK_KEY = 7_411_2024
 
 
@@ -189,3 +202,80 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
             "des lignes finales ont été supprimées ou modifiées."
         )
     return VerifyReport(ok=not problems, checked=checked, problems=problems)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a person looks for in the trail: AI outputs only, a word of who or what, and
+    a range of days (inclusive, in the commune's time zone)."""
+
+    ai_only: bool = False
+    text: str = ""
+    start: date | None = None
+    end: date | None = None
+
+
+def commune_entries(commune_id: int, flt: AuditFilter = AuditFilter()) -> Select:
+    """The commune's lines matching ``flt``, most recent first."""
+    from communia.core.communes import PARIS
+
+    query = select(AuditEntry).where(AuditEntry.commune_id == commune_id)
+    if flt.ai_only:
+        query = query.where(AuditEntry.model != "")
+    words = flt.text.strip()
+    if words:
+        pattern = f"%{words}%"
+        query = query.where(
+            or_(
+                AuditEntry.actor.ilike(pattern),
+                AuditEntry.summary.ilike(pattern),
+                AuditEntry.action.ilike(pattern),
+                AuditEntry.model.ilike(pattern),
+            )
+        )
+    if flt.start is not None:
+        query = query.where(AuditEntry.at >= datetime.combine(flt.start, time(), PARIS))
+    if flt.end is not None:
+        after = datetime.combine(flt.end + timedelta(days=1), time(), PARIS)
+        query = query.where(AuditEntry.at < after)
+    return query.order_by(AuditEntry.seq.desc())
+
+
+CSV_FIELDS = (
+    "numero",
+    "date",
+    "qui",
+    "action",
+    "resume",
+    "modele",
+    "version_modele",
+    "validation_humaine",
+    "empreinte_entrees",
+    "empreinte",
+)
+
+
+def entries_csv(entries: list[AuditEntry]) -> str:
+    """The lines as a CSV a spreadsheet opens (``;``, French dates in the commune's time
+    zone); the hashes are kept whole, so an export can be checked against the trail."""
+    from communia.core.communes import PARIS
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for e in entries:
+        writer.writerow(
+            (
+                e.seq,
+                e.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
+                e.actor,
+                e.action,
+                e.summary,
+                e.model,
+                e.model_version,
+                VALIDATION_LABELS.get(e.validation_status, e.validation_status),
+                e.inputs_hash,
+                e.hash,
+            )
+        )
+    return buffer.getvalue()

@@ -20,6 +20,7 @@ from communia.core.errors import (
     AuthenticationFailed,
     Conflict,
     InvalidInput,
+    NotFound,
     PermissionDenied,
     RateLimited,
 )
@@ -54,6 +55,8 @@ __all__ = [
     "actor_from_session",
     "close_session",
     "create_api_token",
+    "list_api_tokens",
+    "revoke_api_token",
     "actor_from_api_token",
     "actor_by_email",
     "require_write",
@@ -329,6 +332,36 @@ def create_api_token(session: Session, actor: Actor, *, label: str = "") -> str:
         summary=f"Jeton d'API créé : {label[:80]}",
     )
     return token
+
+
+def list_api_tokens(session: Session, actor: Actor) -> list[ApiToken]:
+    """The actor's own API tokens, newest first (revoked ones included, marked)."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == actor.user_id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of the actor's own tokens: the software using it is refused from now on."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != actor.user_id:
+        raise NotFound("Ce jeton n'existe pas ou n'est pas l'un des vôtres.")
+    if not row.revoked:
+        row.revoked = True
+        audit.record(
+            session,
+            actor=actor.email,
+            action="api_token.revoke",
+            commune_id=actor.commune_id,
+            object_type="user",
+            object_id=actor.user_id,
+            summary=f"Jeton d'API révoqué : {row.label[:80]}",
+        )
+    return row
 
 
 def actor_from_api_token(session: Session, token: str) -> Actor | None:

@@ -191,14 +191,20 @@ def dashboard(request: Request, actor: Actor = Depends(require_actor)):
     )
 
 
-def _account_page(request: Request, new_token: str | None = None):
-    context = {"new_token": new_token, "password_min_length": PASSWORD_MIN_LENGTH}
+def _account_page(request: Request, actor: Actor, new_token: str | None = None):
+    with read_session() as s:
+        tokens = users_lib.list_api_tokens(s, actor)
+    context = {
+        "new_token": new_token,
+        "tokens": tokens,
+        "password_min_length": PASSWORD_MIN_LENGTH,
+    }
     return render(request, "account.html", context)
 
 
 @router.get("/app/compte", response_class=HTMLResponse)
 def account(request: Request, actor: Actor = Depends(require_actor)):
-    return _account_page(request)
+    return _account_page(request, actor)
 
 
 @router.post("/app/compte/jeton", response_class=HTMLResponse)
@@ -210,7 +216,22 @@ def account_token(
         token = users_lib.create_api_token(
             s, actor, label=form.get("label", "")[:200] or "Jeton web"
         )
-    return _account_page(request, token)
+    return _account_page(request, actor, token)
+
+
+@router.post("/app/compte/jetons/{token_id}/revoquer")
+def account_token_revoke(
+    request: Request,
+    token_id: int,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+):
+    check_csrf(request, actor, form.get("csrf_token"))
+    with write_session() as s:
+        label = users_lib.revoke_api_token(s, actor, token_id).label
+    return redirect_with_flash(
+        "/app/compte", f"Jeton « {label} » révoqué : il ne donne plus accès à l'API."
+    )
 
 
 @router.post("/app/compte/mot-de-passe")
@@ -235,11 +256,25 @@ def account_password(
 def commune_profile(request: Request, actor: Actor = Depends(require_actor)):
     with read_session() as s:
         commune = communes_lib.get_commune(s, actor)
-    return render(
-        request,
-        "admin_commune.html",
-        {"commune": commune, "modules": load_modules(), "errors": None},
-    )
+    return _commune_page(request, commune)
+
+
+def _commune_page(
+    request: Request, commune, errors: str | None = None, status_code: int = 200, **extra
+):
+    """The administration page: profile, modules, sovereignty policy of the language model."""
+    from communia.core.llm.config import LOCAL_BACKEND, get_llm_settings, policy_from_settings
+
+    context = {
+        "commune": commune,
+        "modules": load_modules(),
+        "errors": errors,
+        "llm_policy": policy_from_settings(commune.settings),
+        "llm_endpoints": get_llm_settings().endpoints,
+        "llm_local": LOCAL_BACKEND,
+        **extra,
+    }
+    return render(request, "admin_commune.html", context, status_code=status_code)
 
 
 @router.post("/app/commune", response_class=HTMLResponse)
@@ -260,12 +295,7 @@ def commune_profile_save(
             commune = communes_lib.get_commune(s, actor)
         for key, value in data.items():  # keep what the user typed
             setattr(commune, key, value)
-        return render(
-            request,
-            "admin_commune.html",
-            {"commune": commune, "modules": load_modules(), "errors": exc.message},
-            status_code=exc.http_status,
-        )
+        return _commune_page(request, commune, exc.message, exc.http_status)
     return redirect_with_flash("/app/commune", "Profil de la commune enregistré.")
 
 
@@ -280,6 +310,36 @@ def commune_modules_save(
     with write_session() as s:
         communes_lib.set_enabled_modules(s, actor, chosen)
     return redirect_with_flash("/app/commune", "Modules de la commune enregistrés.")
+
+
+@router.post("/app/commune/llm", response_class=HTMLResponse)
+def commune_llm_policy_save(
+    request: Request,
+    actor: Actor = Depends(require_actor),
+    form: dict = Depends(form_data),
+    chosen: list[str] = Depends(form_list("services")),
+):
+    from communia.core.llm.config import describe_policy, set_commune_policy
+
+    check_csrf(request, actor, form.get("csrf_token"))
+    try:
+        with write_session() as s:
+            policy = set_commune_policy(
+                s,
+                actor,
+                policy=form.get("politique", ""),
+                endpoints=chosen,
+                default_backend=form.get("defaut", "local"),
+                audit_text=form.get("journal", "hash"),
+            )
+    except InvalidInput as exc:  # back to the page, the choices kept
+        with read_session() as s:
+            commune = communes_lib.get_commune(s, actor)
+        typed = {"politique": form.get("politique", ""), "services": chosen}
+        return _commune_page(request, commune, None, 422, llm_error=exc.message, llm_typed=typed)
+    return redirect_with_flash(
+        "/app/commune", "Politique de souveraineté enregistrée : " + describe_policy(policy) + "."
+    )
 
 
 @router.get("/app/services", response_class=HTMLResponse)
@@ -426,18 +486,44 @@ def agent_update(
 PAGE_SIZE = 50
 
 
+def _audit_filter(request: Request) -> tuple[audit_lib.AuditFilter, dict[str, str], str]:
+    """The journal's filters from the query string, the raw values to show back in the
+    form, and a French error for a date that cannot be read (that filter is then ignored)."""
+    from datetime import date
+
+    raw = {k: request.query_params.get(k, "").strip() for k in ("ia", "q", "du", "au")}
+    days: dict[str, date | None] = {}
+    errors = []
+    for key, label in (("du", "de début"), ("au", "de fin")):
+        try:
+            days[key] = date.fromisoformat(raw[key]) if raw[key] else None
+        except ValueError:
+            days[key] = None
+            errors.append(f"La date {label} « {raw[key]} » n'est pas une date valide.")
+    if days["du"] and days["au"] and days["du"] > days["au"]:
+        errors.append(
+            "La date de début est après la date de fin : aucune ligne ne peut correspondre."
+        )
+    flt = audit_lib.AuditFilter(
+        ai_only=raw["ia"] == "1", text=raw["q"][:200], start=days["du"], end=days["au"]
+    )
+    return flt, raw, " ".join(errors)
+
+
 @router.get("/app/journal", response_class=HTMLResponse)
 def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_actor)):
+    from urllib.parse import urlencode
+
     page = max(page, 1)
+    flt, raw, error = _audit_filter(request)
     with read_session() as s:
-        query = select(AuditEntry).where(AuditEntry.commune_id == actor.commune_id)
+        query = audit_lib.commune_entries(actor.commune_id, flt)
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        entries = s.scalars(
-            query.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        ).all()
+        entries = s.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
         report = (
             audit_lib.verify(s) if actor.is_admin and request.query_params.get("verifier") else None
         )
+    filters = urlencode({k: v for k, v in raw.items() if v})
     return render(
         request,
         "audit.html",
@@ -447,7 +533,29 @@ def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_a
             "pages": max(1, -(-total // PAGE_SIZE)),
             "total": total,
             "report": report,
+            "filters": raw,
+            "filtered": bool(filters),
+            "query": filters,
+            "error": error,
+            "validation_labels": audit_lib.VALIDATION_LABELS,
         },
+    )
+
+
+@router.get("/app/journal.csv")
+def audit_csv_export(request: Request, actor: Actor = Depends(require_actor)):
+    from fastapi.responses import Response
+
+    flt, _, error = _audit_filter(request)
+    if error:
+        raise InvalidInput(error)
+    with read_session() as s:
+        entries = s.scalars(audit_lib.commune_entries(actor.commune_id, flt)).all()
+        text = audit_lib.entries_csv(list(entries))
+    return Response(
+        text.encode("utf-8-sig"),  # the BOM makes Excel read the accents
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="journal-{actor.commune_slug}.csv"'},
     )
 
 

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from communia.core.errors import ConfigurationError
+from communia.core.errors import ConfigurationError, InvalidInput
 
 __all__ = [
     "EndpointConfig",
@@ -26,6 +26,8 @@ __all__ = [
     "LOCAL_BACKEND",
     "get_llm_settings",
     "policy_from_settings",
+    "set_commune_policy",
+    "describe_policy",
 ]
 
 LOCAL_BACKEND = "local"
@@ -125,6 +127,19 @@ class LlmSettings(BaseModel):
     )
     temperature: float = Field(0.2, description="Température par défaut.", examples=[0.0])
 
+    @field_validator("endpoints", mode="before")
+    @classmethod
+    def _endpoints_from_json(cls, value: Any) -> Any:
+        """``COMMUNIA_MODULES__LLM__ENDPOINTS`` holds the JSON of the reference's example."""
+        if isinstance(value, str):
+            import json
+
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"JSON illisible ({exc.msg}, caractère {exc.pos + 1})") from exc
+        return value
+
 
 class CommunePolicy(BaseModel):
     """A commune's sovereignty policy (``Commune.settings["llm"]``)."""
@@ -159,3 +174,71 @@ def policy_from_settings(commune_settings: dict[str, Any] | None) -> CommunePoli
             "La politique de souveraineté de la commune (réglage « llm ») est invalide : "
             f"{exc.errors()[0]['msg']}"
         ) from exc
+
+
+def describe_policy(policy: CommunePolicy) -> str:
+    """The policy in a few French words (audit trail, confirmation)."""
+    if policy.policy == "local-only":
+        where = "modèle local uniquement"
+    else:
+        where = f"modèle local et services autorisés : {', '.join(policy.endpoints)}"
+        if policy.default_backend != LOCAL_BACKEND:
+            where += f" (par défaut : {policy.default_backend})"
+    kept = "empreinte seule" if policy.audit_text == "hash" else "texte en clair"
+    return f"{where} ; journal : {kept}"
+
+
+def set_commune_policy(
+    session,
+    actor,
+    *,
+    policy: str,
+    endpoints: list[str],
+    default_backend: str = LOCAL_BACKEND,
+    audit_text: str = "hash",
+) -> CommunePolicy:
+    """Set the actor's commune's sovereignty policy (administrators only): which of the
+    endpoints declared for the instance its people may use, and what the audit trail keeps."""
+    from communia.core import audit
+    from communia.core.communes import get_commune
+    from communia.core.users import require_admin
+
+    require_admin(actor)
+    declared = get_llm_settings().endpoints
+    endpoints = list(dict.fromkeys(endpoints))
+    unknown = [e for e in endpoints if e not in declared]
+    if unknown:
+        raise InvalidInput(
+            "Service(s) distant(s) non déclaré(s) pour cette instance : " + ", ".join(unknown) + "."
+        )
+    if policy == "local-only":
+        endpoints, default_backend = [], LOCAL_BACKEND
+    elif policy == "allowed" and not endpoints:
+        raise InvalidInput(
+            "Cochez au moins un service distant, ou choisissez « Modèle local uniquement »."
+        )
+    if default_backend not in (LOCAL_BACKEND, *endpoints):
+        raise InvalidInput(
+            "Le modèle proposé par défaut doit être le modèle local ou un service autorisé."
+        )
+    try:
+        new = CommunePolicy(
+            policy=policy,
+            endpoints=endpoints,
+            default_backend=default_backend,
+            audit_text=audit_text,
+        )
+    except ValidationError as exc:
+        raise InvalidInput("Politique de souveraineté invalide : choix inconnu.") from exc
+    commune = get_commune(session, actor)
+    commune.settings = {**(commune.settings or {}), "llm": new.model_dump()}
+    audit.record(
+        session,
+        actor=actor.email,
+        action="commune.llm_policy",
+        commune_id=commune.id,
+        object_type="commune",
+        object_id=commune.id,
+        summary="Politique de souveraineté : " + describe_policy(new),
+    )
+    return new

@@ -10,15 +10,16 @@ Wire it into the app with ``install(app)``. Heavy imports stay in the handlers.
 from __future__ import annotations
 
 import re
+import threading
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from communia.core.errors import InvalidInput, TooLarge
+from communia.core.errors import CommuniaError, InvalidInput, TooLarge
 from communia.core.users import Actor
 
-__all__ = ["page_router", "api_router", "install", "MAX_UPLOAD_BYTES", "upload_text"]
+__all__ = ["page_router", "api_router", "install", "warm_up", "MAX_UPLOAD_BYTES", "upload_text"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 #: read as plain text (UTF-8, else Windows-1252: a web form has no encoding field)
@@ -88,7 +89,7 @@ def page_router() -> APIRouter:
         fields, data, filename = await _read_form(request)
         check_csrf(request, actor, fields.get("csrf_token"))
         pasted = fields.get("texte", "")
-        keep = fields.get("reversible") == "1"
+        keep = fields.get("reversible") == "1" and actor.can_write  # a table is commune data
         try:
             # Reading a scanned PDF runs OCR: keep the event loop free.
             raw = pasted if data is None else await run_in_threadpool(upload_text, filename, data)
@@ -151,14 +152,28 @@ def page_router() -> APIRouter:
 
         fields, _, _ = await _read_form(request)
         check_csrf(request, actor, fields.get("csrf_token"))
-        with write_session() as s:
-            restored = reidentify(
-                fields.get("texte", ""),
-                fields.get("correspondance", "").strip(),
-                commune_id=actor.commune_id,
-                session=s,
-                role=actor.role,
-                actor=actor.email,
+        text, mapping_id = fields.get("texte", ""), fields.get("correspondance", "").strip()
+        try:
+            with write_session() as s:
+                restored = reidentify(
+                    text,
+                    mapping_id,
+                    commune_id=actor.commune_id,
+                    session=s,
+                    role=actor.role,
+                    actor=actor.email,
+                )
+        except CommuniaError as exc:  # back to the form, the id and the text kept
+            return render(
+                request,
+                "privacy.html",
+                {
+                    "result": None,
+                    "reid_error": exc.message,
+                    "reid_draft": text,
+                    "reid_id": mapping_id,
+                },
+                status_code=exc.http_status,
             )
         return render(request, "privacy.html", {"result": None, "restored": restored})
 
@@ -238,6 +253,32 @@ def api_router() -> APIRouter:
     return router
 
 
+def warm_up() -> threading.Thread:
+    """Load the French NER model in a background thread and return that thread.
+
+    Every citizen message has its personal data masked before it is stored, and the first
+    load takes seconds: without this, the first message after a start (an emergency
+    included) waits for it.
+    """
+    from communia.core.privacy.ner import ner_status
+
+    thread = threading.Thread(target=ner_status, name="communia-ner-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def install(app: FastAPI) -> None:
+    """Mount the page and the API; start loading the NER model when the app starts."""
+    from contextlib import asynccontextmanager
+
     app.include_router(page_router())
     app.include_router(api_router())
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application):
+        application.state.ner_warm_up = warm_up()
+        async with inner(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan

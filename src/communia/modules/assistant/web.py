@@ -224,6 +224,17 @@ async def api_callback(request: Request):
 # ------------------------------------------------------------------ agents
 
 
+#: the simulator's fields: label and the value the form starts with
+STAFFING_FIELDS = {
+    "appels": ("Appels par heure", "53"),
+    "duree": ("Durée moyenne d'un appel (min)", "3"),
+    "patience": ("Patience moyenne avant de raccrocher (min)", "1"),
+    "agents": ("Agents au téléphone", "2"),
+    "bot": ("Part des appels résolus par l'assistant (%)", "0"),
+    "lignes": ("Lignes téléphoniques", "4"),
+}
+
+
 def _dashboard_ctx(commune_id: int) -> dict:
     from communia.modules.assistant.conversations import (
         dashboard,
@@ -242,6 +253,7 @@ def _dashboard_ctx(commune_id: int) -> dict:
             "review": due_for_review(s, commune_id=commune_id),
             "action_labels": ACTION_LABELS,
             "slot_text": slot_text,
+            "staffing_fields": STAFFING_FIELDS,
         }
 
 
@@ -306,25 +318,43 @@ def answer_from_queue(
 def staffing_page(
     request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
 ):
+    from communia.core.errors import InvalidInput
     from communia.modules.assistant.staffing import staffing_report
 
     check_csrf(request, actor, form.get("csrf_token"))
+    # a field left out of the request takes its starting value; one emptied is refused
+    typed = {key: form.get(key, default).strip() for key, (_, default) in STAFFING_FIELDS.items()}
 
-    def num(key: str, default: float) -> float:
+    def num(key: str) -> float:
+        if not typed[key]:
+            raise InvalidInput(f"Indiquez une valeur : {STAFFING_FIELDS[key][0]}.")
         try:
-            return float(str(form.get(key, default)).replace(",", "."))
+            return float(typed[key].replace(",", ".").replace("\u202f", "").replace(" ", ""))
         except ValueError:
-            return -1.0
+            raise InvalidInput(
+                f"« {typed[key]} » n'est pas un nombre ({STAFFING_FIELDS[key][0]})."
+            ) from None
 
-    report = staffing_report(
-        calls_per_hour=num("appels", 53),
-        handle_min=num("duree", 3),
-        patience_min=num("patience", 1),
-        agents=int(num("agents", 2)),
-        bot_rate=num("bot", 0) / 100,
-        lines=int(num("lignes", 4)),
-        simulate=True,
-    )
+    try:
+        bot = num("bot")
+        if not 0 <= bot <= 100:
+            raise InvalidInput(
+                "La part des appels résolus par l'assistant doit être entre 0 et 100 %."
+            )
+        report = staffing_report(
+            calls_per_hour=num("appels"),
+            handle_min=num("duree"),
+            patience_min=num("patience"),
+            agents=int(num("agents")),
+            bot_rate=bot / 100,
+            lines=int(num("lignes")),
+            simulate=True,
+        )
+    except InvalidInput as exc:  # back to the simulator, what was typed kept
+        context = {**_dashboard_ctx(actor.commune_id), "staffing": typed, "staffing_error": exc}
+        return render(request, "assistant/dashboard.html", context, status_code=422)
     return render(
-        request, "assistant/dashboard.html", {**_dashboard_ctx(actor.commune_id), "report": report}
+        request,
+        "assistant/dashboard.html",
+        {**_dashboard_ctx(actor.commune_id), "report": report, "staffing": typed},
     )

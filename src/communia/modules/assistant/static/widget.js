@@ -2,7 +2,8 @@
    Add to the commune's site: <script src="__BASE__/c/__COMMUNE__/assistant/widget.js" defer></script>
    Keyboard: the launcher opens the dialog and focuses the question; Enter sends (Shift+Enter
    adds a line); Escape or "Fermer" closes it and gives the focus back to the launcher.
-   Answers are appended to a live region (role=log); an emergency answer is an alert.
+   Answers are appended to a live region (role=log); an emergency answer is an alert
+   that starts with « Urgence : appelez le 15. ».
    An answer that sends the citizen to a service offers "Être rappelé par le service": one
    field (French phone number or e-mail address) posted to the instance, which books the
    service's next free slot and says when; a refused contact keeps what was typed. */
@@ -41,7 +42,11 @@
   panel.appendChild(form);
   function add(who, role, text, sources, urgent) {
     var block = el("div", {"data-role": role, "style": "margin:.5rem 0" + (urgent ? ";border:2px solid #ce0500;padding:.4rem;background:#fee" : "")});
-    if (urgent) { block.setAttribute("role", "alert"); }
+    if (urgent) {
+      /* the number first, before the disclosure and the explanations (as on the page) */
+      block.setAttribute("role", "alert");
+      block.appendChild(el("p", {"style": "margin:0 0 .3rem;font-weight:700;font-size:1.1rem"}, "Urgence : appelez le " + urgent + "."));
+    }
     block.appendChild(el("strong", {}, who + " : "));
     text.split("\n").forEach(function (line) {
       /* the sources are listed below as links: no raw "Source : https://..." line */
@@ -124,7 +129,7 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (data.conversation) { conversation = data.conversation; }
-        add("Assistant", "assistant", data.answer || data.message || "Erreur.", data.sources, !!data.emergency);
+        add("Assistant", "assistant", data.answer || data.message || "Erreur.", data.sources, data.emergency ? data.emergency.number : "");
         if (data.offer_callback && data.conversation) { offerCallback(log); }
       })
       .catch(function () { add("Assistant", "assistant", "Le service est momentanément indisponible. Appelez la mairie. En cas d'urgence, appelez le 112."); })
