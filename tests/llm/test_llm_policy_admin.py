@@ -50,11 +50,14 @@ def test_admin_allows_a_declared_endpoint_then_goes_back_to_local(
 
     # « allowed » without any endpoint ticked: French error, the choice kept, nothing saved.
     refused = http.post(
-        "/app/commune/llm", data={"csrf_token": token, "politique": "allowed", "journal": "hash"}
+        "/app/commune/llm",
+        data={"csrf_token": token, "politique": "allowed", "defaut": "albert", "journal": "clear"},
     )
     assert refused.status_code == 422 and 'role="alert"' in refused.text
     assert "Cochez au moins un service distant" in refused.text
     assert re.search(r'id="llm-allowed"[^>]*checked', refused.text)
+    assert re.search(r'id="llm-clear"[^>]*checked', refused.text)  # every choice kept
+    assert re.search(r'<option value="albert" selected', refused.text)
     assert _policy(commune_id).policy == "local-only"
 
     saved = http.post(

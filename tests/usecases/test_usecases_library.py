@@ -169,3 +169,20 @@ def test_api_creates_a_case_with_the_exchange_fields(http, two_communes):
     assert bad.status_code == 422 and "Statut inconnu « fini »" in bad.json()["message"]
     untitled = http.post("/api/v1/usecases", json={"problem": "x"}, headers=headers)
     assert untitled.status_code == 422 and "title" in untitled.json()["message"]
+
+
+def test_an_elu_reads_the_communes_cases_and_is_not_offered_a_blank_form(http, two_communes):
+    """An élu reading a case of their own commune is told their account only reads (not that
+    another body wrote it), and the « nouveau » form is refused in French instead of shown
+    empty without a button."""
+    from communia_testing import login
+
+    with write_session() as s:
+        case = service.save_case(s, _actor("agent@ville-a.fr"), {"title": "Tri du courrier"})
+        case_id = case.id
+    login(http, "elu@ville-a.fr")
+    page = http.get(f"/app/usecases/{case_id}").text
+    assert "votre compte consulte sans modifier" in page
+    assert "une autre collectivité" not in page
+    blank = http.get("/app/usecases/nouveau")
+    assert blank.status_code == 403 and "lecture seule" in blank.text

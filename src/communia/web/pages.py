@@ -335,7 +335,12 @@ def commune_llm_policy_save(
     except InvalidInput as exc:  # back to the page, the choices kept
         with read_session() as s:
             commune = communes_lib.get_commune(s, actor)
-        typed = {"politique": form.get("politique", ""), "services": chosen}
+        typed = {
+            "politique": form.get("politique", ""),
+            "services": chosen,
+            "defaut": form.get("defaut", "local"),
+            "journal": form.get("journal", "hash"),
+        }
         return _commune_page(request, commune, None, 422, llm_error=exc.message, llm_typed=typed)
     return redirect_with_flash(
         "/app/commune", "Politique de souveraineté enregistrée : " + describe_policy(policy) + "."

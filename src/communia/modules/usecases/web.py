@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError, InvalidInput
-from communia.core.users import Actor
+from communia.core.users import Actor, require_write
 from communia.modules.usecases import service
 from communia.modules.usecases.models import SIZES, STATUSES
 from communia.web.forms import form_data
@@ -118,7 +118,9 @@ def federation(
 @router.get("/{case_id}", response_class=HTMLResponse)
 def case_form(request: Request, case_id: str, actor: Actor = Depends(require_actor)):
     case = None
-    if case_id != "nouveau":
+    if case_id == "nouveau":
+        require_write(actor)  # an élu would find an empty form with no button
+    else:
         with read_session() as s:
             case = service.get_case(s, actor, _id(case_id))
     return render(request, "usecases/form.html", {**_CTX, "case": case, "errors": None})
