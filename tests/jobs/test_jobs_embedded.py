@@ -207,3 +207,19 @@ def test_a_silent_task_keeps_its_heartbeat_and_is_not_taken_twice(worker, monkey
     finally:
         monkeypatch.delenv("COMMUNIA_MODULES__JOBS__HEARTBEAT_S")
         reset_settings()
+
+
+def test_the_process_worker_outlives_a_second_app_stopping(database):
+    """Two apps in one process (a live server and an app started and stopped by a test, or
+    an embedding program) share the embedded worker: the second one stopping must not leave
+    the first without a worker (its jobs stayed queued for ever)."""
+    from communia.core.jobs import embedded
+
+    first = embedded.start_embedded_worker()
+    assert embedded.start_embedded_worker() is first  # the second app
+    embedded.stop_embedded_worker()  # the second app stops
+    assert embedded._global is first and all(t.is_alive() for t in first._threads)
+    job = jobs.submit("tests.summarised", {})
+    assert jobs.wait(job.id, timeout=60).state == "succeeded"
+    embedded.stop_embedded_worker()  # the first app stops: now the worker does
+    assert embedded._global is None and not first._threads

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _workers: set[EmbeddedWorker] = set()
 _global: EmbeddedWorker | None = None
 _global_lock = threading.Lock()
+_users = 0  # apps of this process that started the worker and have not stopped
 
 
 def notify() -> None:
@@ -153,8 +154,12 @@ class EmbeddedWorker:
 
 
 def start_embedded_worker() -> EmbeddedWorker | None:
-    """Start the process-wide worker when ``jobs_backend = embedded`` (web app start-up)."""
-    global _global
+    """Start the process-wide worker when ``jobs_backend = embedded`` (web app start-up).
+
+    Every app started in the process shares it: it stops when the last one stops (a second
+    app started and stopped in the same process must not leave the first without a worker).
+    """
+    global _global, _users
     from communia.core.settings import get_settings
 
     if get_settings().jobs_backend != "embedded":
@@ -162,12 +167,15 @@ def start_embedded_worker() -> EmbeddedWorker | None:
     with _global_lock:
         if _global is None:
             _global = EmbeddedWorker().start()
+        _users += 1
         return _global
 
 
 def stop_embedded_worker() -> None:
-    global _global
+    """One app stops: the worker stops with the last app that started it."""
+    global _global, _users
     with _global_lock:
-        if _global is not None:
+        _users = max(_users - 1, 0)
+        if _global is not None and _users == 0:
             _global.stop()
             _global = None
