@@ -20,7 +20,7 @@ from communia.core.security import PASSWORD_MIN_LENGTH, new_token
 from communia.core.settings import get_settings
 from communia.core.users import Actor
 from communia.web.forms import form_data, form_list
-from communia.web.rendering import redirect_with_flash, render
+from communia.web.rendering import csv_download, redirect_with_flash, render
 from communia.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -549,19 +549,13 @@ def audit_page(request: Request, page: int = 1, actor: Actor = Depends(require_a
 
 @router.get("/app/journal.csv")
 def audit_csv_export(request: Request, actor: Actor = Depends(require_actor)):
-    from fastapi.responses import Response
-
     flt, _, error = _audit_filter(request)
     if error:
         raise InvalidInput(error)
     with read_session() as s:
         entries = s.scalars(audit_lib.commune_entries(actor.commune_id, flt)).all()
         text = audit_lib.entries_csv(list(entries))
-    return Response(
-        text.encode("utf-8-sig"),  # the BOM makes Excel read the accents
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="journal-{actor.commune_slug}.csv"'},
-    )
+    return csv_download(text, f"journal-{actor.commune_slug}.csv")
 
 
 # ---------------------------------------------------------------- algorithm register (public)

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
@@ -21,7 +21,7 @@ from communia.core.formatting import fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
-__all__ = ["templates", "render", "redirect_with_flash", "FLASH_COOKIE"]
+__all__ = ["templates", "render", "redirect_with_flash", "csv_download", "FLASH_COOKIE"]
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
@@ -123,3 +123,13 @@ def redirect_with_flash(url: str, flash: str = "") -> RedirectResponse:
     if flash:  # shown once, on the next page
         response.set_cookie(FLASH_COOKIE, quote(flash), max_age=60, httponly=True, samesite="lax")
     return response
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A CSV file to download for a spreadsheet: UTF-8 with a BOM, which makes Excel read
+    the accents."""
+    return Response(
+        text.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

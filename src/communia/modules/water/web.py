@@ -15,7 +15,7 @@ from communia.modules.water import MAX_UPLOAD_MB, service
 from communia.modules.water.models import ALERT_STATUSES
 from communia.modules.water.tasks import LONG_CSV
 from communia.web.forms import form_data
-from communia.web.rendering import redirect_with_flash, render
+from communia.web.rendering import csv_download, redirect_with_flash, render
 from communia.web.security import check_csrf, require_actor
 
 __all__ = ["router"]
@@ -300,11 +300,7 @@ def decide(
 def alerts_csv(actor: Actor = Depends(require_actor)):
     with read_session() as s:
         body = service.alerts_csv(service.list_alerts(s, actor.commune_id))
-    return Response(
-        body.encode("utf-8-sig"),  # the BOM makes Excel read the accents (comments, statuses)
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="alertes-fuites.csv"'},
-    )
+    return csv_download(body, "alertes-fuites.csv")
 
 
 @router.get("/plan.csv")
@@ -312,11 +308,7 @@ def plan_csv(km: str = "", actor: Actor = Depends(require_actor)):
     budget = _km(km)
     with read_session() as s:
         plan = service.renewal_plan_rows(service.risk_rows(s, actor.commune_id), km_per_year=budget)
-    return Response(
-        service.plan_csv(plan).encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="plan-renouvellement.csv"'},
-    )
+    return csv_download(service.plan_csv(plan), "plan-renouvellement.csv")
 
 
 @router.get("/rapport.pdf")
