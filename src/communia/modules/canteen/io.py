@@ -75,6 +75,12 @@ class ImportReport:
     accepted: dict[str, int] = field(default_factory=dict)
     rejected: list[RejectedRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the notes on rows left out on purpose, which the manager is told at once
+    left_out: list[str] = field(default_factory=list)
+
+    def leave_out(self, note: str) -> None:
+        self.left_out.append(note)
+        self.notes.append(note)
 
     def reject(self, source: str, line: int, reason: str) -> None:
         self.rejected.append(RejectedRow(source, line, reason))
@@ -497,7 +503,7 @@ def load_nantes(
     unmapped = canteen == ""
     if skip_unmapped and unmapped.any():
         names = sorted(set(label[unmapped]))
-        report.notes.append(
+        report.leave_out(
             f"frequentation.csv : {fr_number(unmapped.sum())} lignes de "
             + (f"{len(names)} sites absents" if len(names) > 1 else "1 site absent")
             + f" de la table de correspondance laissées de côté ({_some(names)})."

@@ -239,7 +239,7 @@ def build_router() -> APIRouter:
             return render(request, "canteen/home.html", ctx, status_code=422)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
-        left_out = "".join(f" {n}" for n in data.report.notes if "laissées de côté" in n)
+        left_out = "".join(f" {n}" for n in data.report.left_out)
         return redirect_with_flash(
             "/app/canteen",
             f"Import accepté : {_days(len(data.attendance))}.{left_out} Le modèle est "
