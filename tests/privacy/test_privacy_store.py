@@ -195,3 +195,29 @@ def test_purge_old_mappings_only_for_the_commune(communes):
         assert {m.id for m in s.scalars(select(PrivacyMapping))} == {recent, other}
     with write_session() as s, pytest.raises(NotFound):
         reidentify("Personne 1", old, commune_id=a, session=s, role="agent")
+
+
+def test_initials_and_signatures_keep_the_persons_alias():
+    from communia.core.privacy.aliases import AliasTable
+
+    table = AliasTable()
+    names = [
+        "Sophie Lefèvre-Garnier",
+        "S. Lefèvre-Garnier",
+        "Lefèvre-Garnier",
+        "M. Jean Dupont",
+        "J. Dupont",
+        "Marie Dupont",
+        "M. Dupont",
+    ]
+    aliases = [table.alias_for("PERSONNE", n) for n in names]
+    assert aliases == [
+        "Personne 1",
+        "Personne 1",
+        "Personne 1",
+        "Personne 2",
+        "Personne 2",
+        "Personne 3",  # "Marie Dupont" is not "J. Dupont"
+        "Personne 2",
+    ]
+    assert table.alias_for("PERSONNE", "P. Lefèvre-Garnier") == "Personne 4"

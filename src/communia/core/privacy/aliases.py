@@ -55,6 +55,31 @@ def normalise_value(kind: str, value: str) -> str:
     return " ".join(words)
 
 
+def _same_person(a: str, b: str) -> bool:
+    """Whether two person keys name the same person: "Dupont" or "M. Jean Dupont" after
+    "Jean Dupont" (the full words of one are a subset of the other's), and "J. Dupont" or
+    "S. Lefèvre-Garnier" after "Jean Dupont" or "Sophie Lefèvre-Garnier" (an initial stands for
+    a word of the other that starts with it; "J. Dupont" is not "Marie Dupont")."""
+    a_words, b_words = _name_words(a), _name_words(b)
+    a_full = {w for w in a_words if len(w) > 1}
+    b_full = {w for w in b_words if len(w) > 1}
+    if not a_full or not b_full:
+        return False
+    if a_full <= b_full:
+        short, short_full, long_words = a_words, a_full, b_words
+    elif b_full <= a_full:
+        short, short_full, long_words = b_words, b_full, a_words
+    else:
+        return False
+    spare = [w for w in long_words if w not in short_full]
+    return all(any(w.startswith(i) for w in spare) for i in short if len(i) == 1)
+
+
+def _name_words(key: str) -> list[str]:
+    words = key.split()
+    return words[1:] if words[:1] == ["m"] else words  # "M." is "Monsieur", not an initial
+
+
 @dataclass
 class AliasEntry:
     alias: str
@@ -77,14 +102,9 @@ class AliasTable:
             if key in entry.keys:
                 return entry
         if kind == "PERSONNE":
-            # "Dupont" or "M. Jean Dupont" after "Jean Dupont": the words of one are a
-            # subset of the other's.
-            words = set(key.split())
             for entry in same_type:
-                for k in entry.keys:
-                    other = set(k.split())
-                    if words and other and (words <= other or other <= words):
-                        return entry
+                if any(_same_person(key, k) for k in entry.keys):
+                    return entry
         return None
 
     def alias_for(self, kind: str, value: str) -> str:
