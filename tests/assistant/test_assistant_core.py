@@ -140,6 +140,11 @@ def test_emergency_answer_gives_numbers_and_on_call(demo):
     assert "112" in a.answer and "06 12 34 56 78" in a.answer  # commune on-call duty
     w = ask("La canalisation a éclaté, la rue est inondée", commune_slug="villebelle")
     assert w.emergency["number"] == "06 12 34 56 78"
+    # a burst main is the commune's on-call duty first; the firefighters where someone is in danger
+    assert w.answer.split("Je suis un assistant")[0].endswith(
+        "Pour une fuite d'eau importante ou une inondation, appelez l'astreinte de la mairie "
+        "au 06 12 34 56 78, de jour comme de nuit. Si une personne est en danger, appelez le 18. "
+    )
 
 
 def test_route_in_hours_ticket_out_of_hours(demo):

@@ -109,6 +109,8 @@ ROUTED = {
     "Le feu tricolore du carrefour est en panne": "Services techniques",
     "Un feu rouge ne fonctionne plus": "Services techniques",
     "Comment me débarrasser d'une vieille machine à laver ?": "Services techniques",
+    "Il y a des rodéos de motos tous les soirs dans mon quartier": "Police municipale",
+    "Je voudrais réserver une case au columbarium pour mes parents": "Accueil et état civil",
 }
 # Keywords only (no embedding model): the same rule, while a fiche its neighbours agree on
 # keeps its service (the description of the technical services also says « rue »).

@@ -49,7 +49,8 @@ _SERVICES = (
      "Actes de naissance, mariage et décès, déclaration de naissance ou de décès, mariage "
      "et Pacs, reconnaissance d'enfant, livret de famille, changement de prénom, recensement "
      "citoyen à 16 ans, cartes d'identité et passeports sur rendez-vous, attestations "
-     "d'accueil, légalisation de signature, cimetière et concessions funéraires.",
+     "d'accueil, légalisation de signature, cimetière, columbarium et concessions "
+     "funéraires.",
      "02 40 00 10 01", "etat-civil@saint-exemple.fr", _OFFICE),
     ("Urbanisme",
      "Permis de construire, déclarations préalables de travaux (clôture, abri de jardin, "
@@ -79,9 +80,9 @@ _SERVICES = (
      "02 40 00 10 05", "ccas@saint-exemple.fr",
      "lundi 09:00-12:00 14:00-17:00\nmercredi 09:00-12:00\njeudi 14:00-17:00"),
     ("Police municipale",
-     "Tranquillité publique, bruit et troubles de voisinage, stationnement gênant, "
-     "animaux errants, chiens dangereux, fourrière, objets trouvés, opération tranquillité "
-     "vacances.",
+     "Tranquillité publique, bruit et troubles de voisinage, rodéos de motos et vitesse "
+     "excessive, stationnement gênant, animaux errants, chiens dangereux, fourrière, objets "
+     "trouvés, opération tranquillité vacances.",
      "02 40 00 10 17", "police@saint-exemple.fr",
      "lundi 08:00-19:00\nmardi 08:00-19:00\nmercredi 08:00-19:00\njeudi 08:00-19:00\n"
      "vendredi 08:00-19:00\nsamedi 09:00-13:00"),

@@ -179,7 +179,7 @@ _RULES: list[tuple[str, str, tuple[str, ...], str, list[str]]] = [
         "eau",
         "astreinte",
         ("18",),
-        "fuite d'eau importante ou inondation",
+        "fuite d'eau importante ou une inondation",
         [
             r"\b(canalisation|conduite|tuyau|colonne)\w* (d eau )?(a |qui )?(eclate|explose|cass|perce)\w*",
             r"\b(fuite|jet|geyser) d eau (enorme|importante|dans la rue|sur la (route|chaussee))",

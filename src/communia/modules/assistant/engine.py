@@ -239,12 +239,22 @@ def _emergency_answer(found, commune: Commune) -> tuple[str, dict[str, str]]:
         lines.append(f"• Astreinte de la mairie de {commune.name} : {commune.on_call_phone}")
     first = found[0]
     primary = first.number
-    if primary == "astreinte":
-        primary = commune.on_call_phone or "112"
+    if primary == "astreinte" and commune.on_call_phone:
+        # a municipal emergency (a burst main): the commune's on-call duty comes first, the
+        # emergency services only where a person is in danger
+        primary = commune.on_call_phone
+        danger = next(n for n in (*first.also, "112") if n != "astreinte")
+        lead = (
+            f"Pour une {first.reason}, appelez l'astreinte de la mairie au {primary}, "
+            f"de jour comme de nuit. Si une personne est en danger, appelez le {danger}. "
+        )
+    else:
+        if primary == "astreinte":
+            primary = "112"
+        lead = f"Si une personne est en danger, appelez immédiatement le {primary}. "
     text = (
-        f"Si une personne est en danger, appelez immédiatement le {primary}. "
-        "Je suis un assistant automatique : je ne peux pas évaluer la situation ni alerter les "
-        "secours à votre place. Numéros utiles :\n" + "\n".join(lines)
+        lead + "Je suis un assistant automatique : je ne peux pas évaluer la situation ni "
+        "alerter les secours à votre place. Numéros utiles :\n" + "\n".join(lines)
     )
     if "114" not in numbers:
         text += "\n• 114 : par SMS si vous ne pouvez pas parler ou entendre."
