@@ -64,3 +64,64 @@ def embedded_llm_model(request, tmp_path_factory) -> Path:
         if os.environ.get("COMMUNIA_REQUIRE_LLM") == "1":
             raise
         pytest.skip(f"extra « llm » absent : {exc.message}")
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    """A ZIP (Deflate) holding ``members`` (path -> bytes)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, raw in members.items():
+            archive.writestr(name, raw)
+    return buf.getvalue()
+
+
+def lying_zip(name: str, *, real_bytes: int, declared_bytes: int = 1000) -> bytes:
+    """A ZIP bomb whose headers lie: ``name`` holds ``real_bytes`` zeros while its local and
+    central headers declare ``declared_bytes``, so a check of the declared sizes lets it in."""
+    import struct
+
+    data = bytearray(zip_of({name: b"\0" * real_bytes}))
+    lie = struct.pack("<I", declared_bytes)
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + 22 : local + 26] = lie  # uncompressed size, local file header
+    data[central + 24 : central + 28] = lie  # uncompressed size, central directory
+    return bytes(data)
+
+
+def zip_bomb_cases(member: str, archive: str, *, max_members: int) -> list[tuple[bytes, int, str]]:
+    """What every page that takes a ZIP must refuse, as (archive, HTTP status, French words of
+    the refusal, no-break spaces as plain ones): a header that lies about ``member``'s size,
+    ``member`` compressed about a thousand times (150 Mo, below the pages' 200 Mo), a
+    password-protected archive, and one file more than ``max_members``."""
+    protected = Path(__file__).parent / "documents" / "fixtures" / "protege.zip"
+    return [
+        (
+            lying_zip(member, real_bytes=150 * 1024 * 1024),
+            422,
+            f"« {member} » est endommagé dans l'archive « {archive} » "
+            "(contenu altéré ou taille annoncée fausse)",
+        ),
+        (
+            zip_of({member: b"\0" * (150 * 1024 * 1024)}),
+            413,
+            f"L'archive « {archive} » est refusée : « {member} » est compressé plus de "
+            "100 fois (protection contre les bombes ZIP)",
+        ),
+        (protected.read_bytes(), 422, "protégée par un mot de passe"),
+        (
+            zip_of({f"f{i}.csv": b"x" for i in range(max_members + 1)}),
+            413,
+            f"elle contient {max_members + 1} fichiers (limite {max_members})",
+        ),
+    ]
+
+
+def page_text(response) -> str:
+    """A page's text as people read it: entities decoded, no-break spaces as plain ones."""
+    import html
+
+    return html.unescape(response.text).replace("\u00a0", " ").replace("\u202f", " ")

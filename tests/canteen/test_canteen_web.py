@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from communia_testing import browser_login, csrf_of, login, shot
+from communia_testing import browser_login, csrf_of, login, page_text, shot
 
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
 
@@ -28,6 +28,15 @@ def _wait_job(job_id: int) -> dict:
     job = wait(job_id, timeout=240)
     assert job.state == "succeeded", (job.state, job.error)
     return job.result
+
+
+def _wait_training(http, response) -> str:
+    """An accepted import retrains in the background: wait for that job, so that it does not
+    outlive the test (the next test's emptied database would give its id to another job).
+    Returns the page the import led to, as people read it."""
+    page = page_text(http.get(response.headers["location"]))
+    _wait_job(int(re.search(r"tâche n° (\d+)", page).group(1)))
+    return page
 
 
 def test_manager_workflow_over_http(http, two_communes, slice_data):
@@ -371,10 +380,37 @@ def test_nantes_open_data_imported_from_the_page_as_a_zip(http, two_communes, na
         sans_sites_absents="oui",
     )
     assert r.status_code == 303, r.text
-    page = http.get("/app/canteen").text
+    page = _wait_training(http, r)
     assert "63 lignes de 1 site absent de la table de correspondance laissées de côté" in page
     assert "pour 6 cantines" in page and "AGENETS" in page
     assert "Grève" in page  # the strike files came along
+
+
+def test_zip_bombs_are_refused_on_the_canteen_page(http, two_communes, slice_data):
+    """A ZIP whose header lies about a member's size, a member compressed a thousand times,
+    a password-protected archive or too many files: refused on the page in French, before
+    anything is written to disk at full size, and nothing is imported."""
+    from communia_testing import zip_bomb_cases, zip_of
+
+    login(http, "agent@ville-a.fr")
+    token = csrf_of(http, "/app/canteen")
+    for body, status, words in zip_bomb_cases("frequentation.csv", "bombe.zip", max_members=500):
+        r = http.post(
+            "/app/canteen/import",
+            data={"csrf_token": token},
+            files={"fichier": ("bombe.zip", body, "application/zip")},
+        )
+        text = page_text(r)
+        assert r.status_code == status and words in text, text.split("notice error")[-1][:600]
+        assert "Cantines : prévision" in text and "Aucun historique" in text
+    # the same page still takes a sound ZIP of the template
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": token},
+        files={"fichier": ("ok.zip", zip_of({"frequentation.csv": _template_csv(slice_data)}))},
+    )
+    assert r.status_code == 303, r.text[:2000]
+    _wait_training(http, r)
 
 
 def test_refused_lines_are_grouped_by_reason():

@@ -13,9 +13,13 @@ import csv
 import io
 import shutil
 import subprocess
+import sys
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests/ helpers
+from communia_testing import zip_of  # noqa: E402
 
 HERE = Path(__file__).parent / "fixtures"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -325,14 +329,6 @@ def build_eml(docx_bytes: bytes, csv_bytes: bytes) -> bytes:
     return message.as_bytes()
 
 
-def build_zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
 def build_bomb() -> bytes:
     buf = io.BytesIO()
     with (
@@ -349,7 +345,7 @@ def build_nested(depth: int) -> bytes:
     data = b"Le fond de l'archive."
     name = "fond.txt"
     for level in range(depth):
-        data = build_zip({name: data})
+        data = zip_of({name: data})
         name = f"niveau{level}.zip"
     return data
 
@@ -374,7 +370,7 @@ def main() -> None:
     eml = build_eml(docx_bytes, csv_bytes)
     (HERE / "offre.eml").write_bytes(eml)
     (HERE / "dossier.zip").write_bytes(
-        build_zip(
+        zip_of(
             {
                 "cctp.pdf": pdf,
                 "courriels/offre.eml": eml,

@@ -19,7 +19,9 @@ TOKEN = "jeton-de-test-0123456789"
 
 @pytest.fixture
 def api(make_commune, monkeypatch, remote_settings):
-    from communia.core.db import write_session
+    from datetime import timedelta
+
+    from communia.core.db import utcnow, write_session
     from communia.core.models import ApiToken, User
 
     commune_id = make_commune(
@@ -35,7 +37,14 @@ def api(make_commune, monkeypatch, remote_settings):
         )
         s.add(user)
         s.flush()
-        s.add(ApiToken(token_hash=hashlib.sha256(TOKEN.encode()).hexdigest(), user_id=user.id))
+        s.add(
+            ApiToken(
+                token_hash=hashlib.sha256(TOKEN.encode()).hexdigest(),
+                user_id=user.id,
+                label="outil",
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
     monkeypatch.setattr("communia.core.llm.gateway.get_llm_settings", lambda: remote_settings)
     monkeypatch.setattr("communia.core.llm.gateway.default_pseudonymiser", RegexPseudonymiser)
     app = FastAPI()
@@ -54,6 +63,22 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def test_token_is_required(api):
     assert api.get("/v1/models").status_code == 401
     assert api.get("/v1/models", headers={"Authorization": "Bearer faux"}).status_code == 401
+
+
+def test_an_expired_token_is_refused_in_french(api):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from communia.core.db import utcnow, write_session
+    from communia.core.models import ApiToken
+
+    assert api.get("/v1/models", headers=AUTH).status_code == 200
+    with write_session() as s:
+        s.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    r = api.get("/v1/models", headers=AUTH)
+    assert r.status_code == 401
+    assert r.json()["message"].startswith("Jeton d'API « outil » expiré depuis le ")
 
 
 def test_models_lists_what_the_commune_may_use(api):

@@ -264,7 +264,7 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     r = post([*files.items(), ("notes.txt", b"x")])
     assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text
     r = post([("telereleve.zip", b"not a zip")])
-    assert r.status_code == 422 and "Archive ZIP illisible" in r.text
+    assert r.status_code == 422 and "telereleve.zip\u00a0» est illisible" in r.text
     assert list_jobs(commune_id=a["commune_id"]) == []  # nothing half-done
 
     # a ZIP with the files and the model: a job detects, the run and its alerts are stored
@@ -299,6 +299,34 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     http.cookies.clear()
     login(http, two_communes["b"]["users"]["agent"])
     assert "Aucun modèle de réseau" in http.get("/app/water").text
+
+
+def test_zip_bombs_are_refused_by_the_telemetry_upload(http, two_communes):
+    """The telemetry page takes 200 Mo: a ZIP whose header lies about a member's size, one
+    compressed a thousand times, protected by a password, holding too many files or a path
+    out of the folder is refused in French before any network, file or job is stored."""
+    from communia.core.jobs import list_jobs
+    from communia_testing import page_text, zip_bomb_cases, zip_of
+
+    a = two_communes["a"]
+    login(http, a["users"]["agent"])
+    token = csrf_of(http, "/app/water")
+    inp = (FIXTURES / "Net1.inp").read_bytes()
+    cases = zip_bomb_cases("Flows.csv", "telereleve.zip", max_members=20)
+    cases.append((zip_of({"../Flows.csv": b"x"}), 422, "le chemin « ../Flows.csv » sort du"))
+    for body, status, words in cases:
+        r = http.post(
+            "/app/water/telereleve",
+            data={"csrf_token": token},
+            files=[
+                ("fichiers", ("telereleve.zip", body, "application/zip")),
+                ("fichiers", ("Net1.inp", inp, "application/octet-stream")),
+            ],
+        )
+        text = page_text(r)
+        assert r.status_code == status and words in text, (r.status_code, text[-3000:])
+    assert list_jobs(commune_id=a["commune_id"]) == []
+    assert "Aucun modèle de réseau" in http.get("/app/water").text  # not even the .inp
 
 
 def test_a_year_of_telemetry_passes_the_request_size_limit(http, two_communes):

@@ -265,16 +265,101 @@ def users_show(user_id: int, as_email: str, as_json: bool) -> None:
     )
 
 
-@users.command("token", help=t("Crée un jeton d'API pour ce compte.", "Create an API token."))
+@users.command(
+    "token",
+    help=t(
+        "Crée un jeton d'API pour ce compte (affiché une seule fois).",
+        "Create an API token (shown once).",
+    ),
+)
 @as_option
-@click.option("--label", default="Jeton CLI")
-def users_token(as_email: str, label: str) -> None:
+@click.option("--label", default="Jeton CLI", help=t("Usage du jeton.", "What it is for."))
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help=t(
+        "Validité en jours (par défaut le réglage api_token_days, 90).",
+        "Validity in days (default: the api_token_days setting, 90).",
+    ),
+)
+def users_token(as_email: str, label: str, days: int | None) -> None:
     from communia.core.db import write_session
     from communia.core.users import create_api_token
 
     actor = _actor(as_email)
     with write_session() as s:
-        click.echo(create_api_token(s, actor, label=label))
+        click.echo(create_api_token(s, actor, label=label, days=days))
+
+
+def _token_row(token) -> dict:
+    from communia.core.formatting import fr_datetime
+
+    state = "révoqué" if token.revoked else "expiré" if token.expired else "actif"
+    return {
+        "id": token.id,
+        "label": token.label,
+        "created": fr_datetime(token.created_at),
+        "expires": fr_datetime(token.expires_at),
+        "last_used": fr_datetime(token.last_used_at) if token.last_used_at else None,
+        "state": state,
+    }
+
+
+@users.command(
+    "tokens",
+    help=t(
+        "Liste vos jetons d'API : usage, création, expiration, dernière utilisation.",
+        "List your API tokens: label, created, expires, last used.",
+    ),
+)
+@as_option
+@json_option
+def users_tokens(as_email: str, as_json: bool) -> None:
+    from communia.core.db import read_session
+    from communia.core.users import list_api_tokens
+
+    actor = _actor(as_email)
+    with read_session() as s:
+        data = [_token_row(token) for token in list_api_tokens(s, actor)]
+    if as_json:
+        _echo_json(data)
+        return
+    if not data:
+        click.echo("Aucun jeton d'API pour ce compte.")
+        return
+    click.echo(
+        f"{'n°':>5}  {'créé le':18}  {'expire le':18}  {'dernier usage':18}  {'état':8}  usage"
+    )
+    for row in data:
+        click.echo(
+            f"{row['id']:>5}  {row['created']:18}  {row['expires']:18}  "
+            f"{row['last_used'] or 'jamais':18}  {row['state']:8}  {row['label']}"
+        )
+
+
+@users.command(
+    "revoke-token",
+    help=t(
+        "Révoque l'un de vos jetons d'API, par numéro (--id) ou par usage (--label).",
+        "Revoke one of your API tokens, by number (--id) or label (--label).",
+    ),
+)
+@as_option
+@click.option("--id", "token_id", type=int, default=None, help=t("Numéro du jeton.", "Token id."))
+@click.option("--label", default=None, help=t("Usage du jeton.", "Token label."))
+def users_revoke_token(as_email: str, token_id: int | None, label: str | None) -> None:
+    from communia.core.db import write_session
+    from communia.core.users import revoke_api_token
+
+    if (token_id is None) == (label is None):
+        raise click.UsageError("Désignez le jeton par --id ou par --label (l'un des deux).")
+    actor = _actor(as_email)
+    with write_session() as s:
+        token = revoke_api_token(s, actor, token_id, label=label)
+        click.echo(
+            f"Jeton n° {token.id} « {token.label} » révoqué : il ne donne plus accès à l'API."
+        )
 
 
 @click.group(help=t("Communes hébergées et leurs services.", "Hosted communes and their services."))

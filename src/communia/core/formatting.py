@@ -13,6 +13,7 @@ __all__ = [
     "fr_percent",
     "fr_decimal",
     "fr_date",
+    "fr_datetime",
     "fr_time",
     "fr_typography",
     "french_pdf",
@@ -77,6 +78,16 @@ def fr_date(value: Any, *, year: bool = True, short: bool = False) -> str:
         f"{'1er' if day.day == 1 else day.day} {(SHORT_MONTHS if short else MONTHS)[day.month - 1]}"
     )
     return f"{text} {day.year}" if year else text
+
+
+def fr_datetime(value: Any) -> str:
+    """``26/11/2026 à 17:05`` in the commune's time (Paris) from a UTC-aware datetime; ``—``
+    for nothing."""
+    from communia.core.communes import PARIS
+
+    if value is None:
+        return "—"
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
 def fr_time(hour: int, minute: int = 0) -> str:

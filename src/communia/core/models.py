@@ -112,8 +112,16 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: refused from then on (every token has an end: ``api_token_days`` by default)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when it last authenticated a request, noted at most once an hour
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= utcnow()
 
 
 class LoginAttempt(Base):

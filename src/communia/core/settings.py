@@ -74,6 +74,16 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         8.0, description="Durée de vie d'une session d'agent, en heures.", examples=[12]
     )
+    api_token_days: int = Field(
+        90,
+        gt=0,
+        le=3650,
+        description=(
+            "Durée de validité par défaut d'un jeton d'API, en jours (la commande "
+            "`communia users token --days` en choisit une autre)."
+        ),
+        examples=[30],
+    )
     login_max_attempts: int = Field(
         5,
         description="Tentatives de connexion échouées tolérées par compte et par adresse IP avant blocage temporaire.",

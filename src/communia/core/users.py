@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from communia.core import audit
@@ -24,6 +24,7 @@ from communia.core.errors import (
     PermissionDenied,
     RateLimited,
 )
+from communia.core.formatting import fr_date
 from communia.core.models import ROLES, ApiToken, User, UserSession
 from communia.core.security import (
     DUMMY_HASH,
@@ -57,7 +58,7 @@ __all__ = [
     "create_api_token",
     "list_api_tokens",
     "revoke_api_token",
-    "actor_from_api_token",
+    "api_token_actor",
     "actor_by_email",
     "require_write",
     "require_admin",
@@ -318,10 +319,36 @@ def close_session(session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
 
 
-def create_api_token(session: Session, actor: Actor, *, label: str = "") -> str:
-    """A bearer token for the JSON API, shown once; only its hash is kept."""
+#: the longest validity a token may be given, in days (ten years)
+API_TOKEN_MAX_DAYS = 3650
+#: how precisely a token's last use is noted: at most one write per token and per hour
+API_TOKEN_USE_PRECISION = timedelta(hours=1)
+
+
+def _local_date(when: datetime) -> str:
+    from communia.core.communes import PARIS  # communes imports this module
+
+    return fr_date(when.astimezone(PARIS))
+
+
+def create_api_token(
+    session: Session, actor: Actor, *, label: str = "", days: int | None = None
+) -> str:
+    """A bearer token for the JSON API, shown once; only its hash is kept. It is valid for
+    ``days`` days (``api_token_days`` by default), then refused."""
+    days = get_settings().api_token_days if days is None else days
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise InvalidInput(
+            f"Durée de validité invalide : {days} jours (entre 1 et {API_TOKEN_MAX_DAYS})."
+        )
     token = new_token()
-    session.add(ApiToken(token_hash=token_digest(token), user_id=actor.user_id, label=label[:200]))
+    row = ApiToken(
+        token_hash=token_digest(token),
+        user_id=actor.user_id,
+        label=label[:200],
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    session.add(row)
     audit.record(
         session,
         actor=actor.email,
@@ -329,13 +356,13 @@ def create_api_token(session: Session, actor: Actor, *, label: str = "") -> str:
         commune_id=actor.commune_id,
         object_type="user",
         object_id=actor.user_id,
-        summary=f"Jeton d'API créé : {label[:80]}",
+        summary=f"Jeton d'API créé : {label[:80]} (valable jusqu'au {_local_date(row.expires_at)})",
     )
     return token
 
 
 def list_api_tokens(session: Session, actor: Actor) -> list[ApiToken]:
-    """The actor's own API tokens, newest first (revoked ones included, marked)."""
+    """The actor's own API tokens, newest first (revoked and expired ones included, marked)."""
     return list(
         session.scalars(
             select(ApiToken)
@@ -345,11 +372,30 @@ def list_api_tokens(session: Session, actor: Actor) -> list[ApiToken]:
     )
 
 
-def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    """Revoke one of the actor's own tokens: the software using it is refused from now on."""
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != actor.user_id:
-        raise NotFound("Ce jeton n'existe pas ou n'est pas l'un des vôtres.")
+def _own_token(session: Session, actor: Actor, token_id: int | None, label: str | None) -> ApiToken:
+    if label is None:
+        row = session.get(ApiToken, token_id) if token_id is not None else None
+        if row is None or row.user_id != actor.user_id:
+            raise NotFound("Ce jeton n'existe pas ou n'est pas l'un des vôtres.")
+        return row
+    rows = [t for t in list_api_tokens(session, actor) if t.label == label and not t.revoked]
+    if not rows:
+        raise NotFound(f"Aucun de vos jetons non révoqués ne porte le libellé « {label} ».")
+    if len(rows) > 1:
+        numbers = ", ".join(f"n° {t.id}" for t in rows)
+        raise Conflict(
+            f"{len(rows)} de vos jetons portent le libellé « {label} » ({numbers}) : "
+            "désignez-le par son numéro."
+        )
+    return rows[0]
+
+
+def revoke_api_token(
+    session: Session, actor: Actor, token_id: int | None = None, *, label: str | None = None
+) -> ApiToken:
+    """Revoke one of the actor's own tokens, by number or by label (the only one not revoked
+    with that label): the software using it is refused from now on."""
+    row = _own_token(session, actor, token_id, label)
     if not row.revoked:
         row.revoked = True
         audit.record(
@@ -364,11 +410,33 @@ def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return row
 
 
-def actor_from_api_token(session: Session, token: str) -> Actor | None:
+def _valid_api_token(session: Session, token: str) -> ApiToken:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked or not row.user.active:
-        return None
-    return actor_for(row.user)
+        raise AuthenticationFailed("Jeton d'API invalide ou révoqué.")
+    if row.expired:
+        raise AuthenticationFailed(
+            f"Jeton d'API « {row.label} » expiré depuis le {_local_date(row.expires_at)} : "
+            "créez-en un nouveau (page « Mon compte » ou commande « communia users token »)."
+        )
+    return row
+
+
+def api_token_actor(token: str) -> Actor:
+    """The actor behind a bearer token, for every API; ``AuthenticationFailed`` (401, in
+    French) when it is unknown, revoked, expired or its account closed. One read, and the
+    token's last use noted in a short write of its own at most once an hour (a busy
+    integration does not write on every call)."""
+    from communia.core.db import read_session, write_session
+
+    with read_session() as s:
+        row = _valid_api_token(s, token)
+        actor, token_id = actor_for(row.user), row.id
+        stale = row.last_used_at is None or row.last_used_at < utcnow() - API_TOKEN_USE_PRECISION
+    if stale:
+        with write_session() as s:
+            s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    return actor
 
 
 def actor_by_email(session: Session, email: str) -> Actor:

@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Communia",
         version=__version__,
         description="API JSON de Communia. Authentification : `Authorization: Bearer <jeton>` "
-        "(jeton créé dans « Mon compte » ou par `communia users token`).",
+        "(jeton créé dans « Mon compte » ou par `communia users token`, valable 90 jours par "
+        "défaut ; un jeton expiré reçoit une erreur 401).",
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # the Swagger UI would load scripts from a CDN: see web/apidocs.py
         redoc_url=None,

@@ -197,6 +197,8 @@ def _account_page(request: Request, actor: Actor, new_token: str | None = None):
     context = {
         "new_token": new_token,
         "tokens": tokens,
+        "token_days": get_settings().api_token_days,
+        "token_max_days": users_lib.API_TOKEN_MAX_DAYS,
         "password_min_length": PASSWORD_MIN_LENGTH,
     }
     return render(request, "account.html", context)
@@ -212,9 +214,15 @@ def account_token(
     request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
 ):
     check_csrf(request, actor, form.get("csrf_token"))
+    days = form.get("jours", "").strip()
+    if days and not days.isdigit():
+        raise InvalidInput(f"Durée de validité invalide : « {days} » (un nombre de jours).")
     with write_session() as s:
         token = users_lib.create_api_token(
-            s, actor, label=form.get("label", "")[:200] or "Jeton web"
+            s,
+            actor,
+            label=form.get("label", "")[:200] or "Jeton web",
+            days=int(days) if days else None,
         )
     return _account_page(request, actor, token)
 

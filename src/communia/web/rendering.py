@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
-from communia.core.formatting import fr_number, fr_percent, fr_typography
+from communia.core.formatting import fr_datetime, fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
 
@@ -39,14 +39,6 @@ def _actor_label(value: Any) -> str:
     return ACTOR_LABELS.get(str(value), str(value))
 
 
-def _fr_datetime(value: Any) -> str:
-    from communia.core.communes import PARIS
-
-    if value is None:
-        return "—"
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
-
-
 @lru_cache(maxsize=1)
 def _templates() -> Jinja2Templates:
     import communia.modules
@@ -62,7 +54,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["nombre"] = fr_number
     env.filters["pourcent"] = fr_percent
-    env.filters["date_heure"] = _fr_datetime
+    env.filters["date_heure"] = fr_datetime
     env.filters["acteur"] = _actor_label
     env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__

@@ -18,7 +18,7 @@ from fastapi import Request
 
 from communia.core.db import read_session
 from communia.core.errors import AuthenticationFailed, PermissionDenied
-from communia.core.users import Actor, actor_from_api_token, actor_from_session, require_write
+from communia.core.users import Actor, actor_from_session, api_token_actor, require_write
 
 __all__ = [
     "SESSION_COOKIE",
@@ -106,10 +106,16 @@ def _bearer_token(request: Request) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def _token_actor(request: Request, token: str) -> Actor | None:
+def _token_actor(request: Request, token: str) -> Actor:
+    """The bearer token's actor, looked up once per request; ``AuthenticationFailed`` (unknown,
+    revoked or expired token) is kept and raised again."""
     if not hasattr(request.state, "token_actor"):
-        with read_session() as s:
-            request.state.token_actor = actor_from_api_token(s, token)
+        try:
+            request.state.token_actor = api_token_actor(token)
+        except AuthenticationFailed as exc:
+            request.state.token_actor = exc
+    if isinstance(request.state.token_actor, AuthenticationFailed):
+        raise request.state.token_actor
     return request.state.token_actor
 
 
@@ -119,7 +125,13 @@ def deny_read_only_writes(request: Request) -> None:
     if request.method not in UNSAFE or read_only_may_write(request.url.path):
         return
     token = _bearer_token(request)
-    actor = _token_actor(request, token) if token else _session_actor(request)
+    if token:
+        try:
+            actor: Actor | None = _token_actor(request, token)
+        except AuthenticationFailed:
+            return  # the route's own check answers 401
+    else:
+        actor = _session_actor(request)
     if actor is not None:
         require_write(actor)
 
@@ -127,10 +139,7 @@ def deny_read_only_writes(request: Request) -> None:
 def api_actor(request: Request) -> Actor:
     token = _bearer_token(request)
     if token:
-        actor = _token_actor(request, token)
-        if actor is None:
-            raise AuthenticationFailed("Jeton d'API invalide ou révoqué.")
-        return actor
+        return _token_actor(request, token)
     actor = _session_actor(request)
     if actor is None:
         raise AuthenticationFailed(

@@ -23,12 +23,15 @@ _EXPORTS = {
     "FORMATS": "pipeline",
     "ProtectedDocument": "pipeline",
     "STEPS": "pipeline",
+    "SafeZip": "safezip",
     "UnreadableDocument": "pipeline",
     "UnsupportedFormat": "pipeline",
+    "ZipLimits": "safezip",
     "extract": "pipeline",
     "extract_bytes": "pipeline",
     "get_limits": "limits",
     "sniff_format": "pipeline",
+    "unzip": "safezip",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

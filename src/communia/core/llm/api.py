@@ -5,12 +5,11 @@ A commune's other tools (a chat front-end, a script, an office add-in) point the
 request then goes through the gateway under that user's commune policy, with the same
 system prompt, queue and audit trail. Authentication is a dependency: pass the web
 layer's (``communia.web.security.api_actor``) to ``openai_router``; without it, a Bearer
-check against the core ``ApiToken`` table is used (same SHA-256 digest of the token).
+check of the core API tokens is used (``communia.core.users.api_token_actor``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -36,22 +35,15 @@ class TokenActor:
 
 
 def bearer_actor(request: Request) -> TokenActor:
-    """Fallback auth: ``Authorization: Bearer <token>`` looked up in ``api_tokens``."""
-    from sqlalchemy import select
-
-    from communia.core.db import read_session
-    from communia.core.models import ApiToken
+    """Fallback auth: ``Authorization: Bearer <token>``, an API token of ``api_tokens``
+    (refused when unknown, revoked or expired, like on the JSON API)."""
+    from communia.core.users import api_token_actor
 
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise AuthenticationFailed("Jeton d'API requis (en-tête Authorization: Bearer …).")
-    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-    with read_session() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-        if row is None or row.revoked or not row.user.active:
-            raise AuthenticationFailed("Jeton d'API invalide ou révoqué.")
-        user = row.user
-        return TokenActor(user.id, user.email, user.role, user.commune_id)
+    actor = api_token_actor(header[7:].strip())
+    return TokenActor(actor.user_id, actor.email, actor.role, actor.commune_id)
 
 
 class _Message(BaseModel):

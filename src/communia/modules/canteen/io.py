@@ -939,32 +939,20 @@ MAX_ZIP_BYTES = 200 * 1024 * 1024
 
 
 def _unzip(path: Path, dest: Path) -> None:
-    """Unpack a ZIP into ``dest``, keeping its folders; refuse in French an unreadable
-    archive, one too large, or a member whose path leaves the folder."""
-    import zipfile
+    """Unpack a ZIP into ``dest``, keeping its folders, through the core's safe ZIP reader
+    (real decompressed volume, member count, ZIP bombs, passwords, paths leaving the folder:
+    refused in French)."""
+    from communia.core.documents import ZipLimits, get_limits, unzip
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise InvalidInput(
-                    f"Archive « {path.name} » trop volumineuse ({MAX_ZIP_MEMBERS} fichiers et "
-                    f"{MAX_ZIP_BYTES // (1024 * 1024)} Mo décompressés au plus)."
-                )
-            for member in members:
-                parts = Path(member.filename.replace("\\", "/")).parts
-                if not parts or member.filename.startswith("/") or ".." in parts:
-                    raise InvalidInput(
-                        f"Archive « {path.name} » refusée : le chemin « {member.filename} » "
-                        "sort du dossier."
-                    )
-                target = dest.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(member))
-    except zipfile.BadZipFile as exc:
-        raise InvalidInput(
-            f"Archive « {path.name} » illisible : ce n'est pas un ZIP valide."
-        ) from exc
+    limits = ZipLimits(
+        max_members=MAX_ZIP_MEMBERS,
+        max_unpacked_bytes=MAX_ZIP_BYTES,
+        max_ratio=get_limits().max_compression_ratio,
+    )
+    for name, data in unzip(path, name=path.name, limits=limits):
+        target = dest.joinpath(*name.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def load_upload(

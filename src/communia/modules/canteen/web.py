@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from communia.core.db import read_session, write_session
-from communia.core.errors import InvalidInput
+from communia.core.errors import InvalidInput, TooLarge
 from communia.core.formatting import fr_number
 from communia.core.users import Actor
 from communia.modules.canteen import MAX_IMPORT_MB
@@ -229,14 +229,14 @@ def build_router() -> APIRouter:
 
         try:
             data = await run_in_threadpool(_do)
-        except InvalidInput as exc:
+        except (InvalidInput, TooLarge) as exc:  # TooLarge: a ZIP bomb
             ctx = _overview(actor)
             ctx["errors"] = exc.message.split("\n")[0]
             ctx["skip_unmapped"] = skip_unmapped
             rejected = exc.details.get("rejected", [])
             ctx["n_rejects"] = len(rejected)
             ctx["rejects"], ctx["more_rejects"] = grouped_rejects(rejected)
-            return render(request, "canteen/home.html", ctx, status_code=422)
+            return render(request, "canteen/home.html", ctx, status_code=exc.http_status)
         # New history: the model retrains in the background (progress on the job's page).
         job = submit_training(actor)
         left_out = "".join(f" {n}" for n in data.report.left_out)

@@ -118,6 +118,7 @@ def _is_long_csv(raw: bytes) -> bool:
 
 _SCADA_NAME = re.compile(r"(pressures|flows|levels|demands)\.csv(\.gz)?", re.IGNORECASE)
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_ZIP_MEMBERS = 20
 
 
 def _collect_upload(
@@ -129,9 +130,13 @@ def _collect_upload(
     format (``sensor,time,value,unit``, stored as ``LONG_CSV``), and/or a ZIP holding them; an
     ``.inp`` may come along. Anything else is refused with the list of what is expected.
     """
-    import io
-    import zipfile
+    from communia.core.documents import ZipLimits, get_limits, unzip
 
+    limits = ZipLimits(
+        max_members=MAX_ZIP_MEMBERS,
+        max_unpacked_bytes=MAX_UPLOAD_BYTES,
+        max_ratio=get_limits().max_compression_ratio,
+    )
     scada: dict[str, bytes] = {}
     inp: tuple[str, str] | None = None
     total = 0
@@ -164,21 +169,8 @@ def _collect_upload(
 
     for name, raw in files:
         if name.lower().endswith(".zip"):
-            try:
-                with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                    members = [m for m in archive.infolist() if not m.is_dir()]
-                    if len(members) > 20:
-                        raise InvalidInput("Archive ZIP : 20 fichiers au plus.")
-                    if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
-                        raise InvalidInput(
-                            f"Archive ZIP trop volumineuse ({MAX_UPLOAD_MB} Mo décompressés)."
-                        )
-                    for member in members:
-                        if Path(member.filename).name.startswith((".", "__")):
-                            continue  # macOS metadata
-                        add(member.filename, archive.read(member))
-            except zipfile.BadZipFile as exc:
-                raise InvalidInput(f"Archive ZIP illisible : {Path(name).name}.") from exc
+            for member, data in unzip(raw, name=Path(name).name, limits=limits):
+                add(member, data)
         else:
             add(name, raw)
     if LONG_CSV in scada:

@@ -1,9 +1,7 @@
-"""ZIP folders: every member is extracted in turn, with limits against ZIP bombs."""
+"""ZIP folders: every member is extracted in turn, within the limits of the safe ZIP reader
+(:mod:`communia.core.documents.safezip`) and one volume budget shared by all nesting levels."""
 
 from __future__ import annotations
-
-import io
-import zipfile
 
 from communia.core.documents.pipeline import (
     Context,
@@ -11,73 +9,35 @@ from communia.core.documents.pipeline import (
     UnreadableDocument,
     UnsupportedFormat,
 )
-from communia.core.errors import TooLarge
+from communia.core.documents.safezip import SafeZip, ZipLimits
 
 __all__ = ["parse_zip"]
-
-_RATIO_FLOOR = 1_000_000  # tiny files may compress a lot without being suspicious
-
-
-def _bomb(ctx: Context, why: str) -> TooLarge:
-    return TooLarge(
-        f"L'archive « {ctx.name} » est refusée : {why} (protection contre les bombes ZIP)."
-    )
-
-
-def _skipped(name: str) -> bool:
-    base = name.rsplit("/", 1)[-1]
-    return (
-        name.endswith("/")
-        or name.startswith("__MACOSX/")
-        or base.startswith(".")
-        or base == "Thumbs.db"
-    )
 
 
 def parse_zip(ctx: Context) -> None:
     limits = ctx.limits
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(ctx.data))
-    except zipfile.BadZipFile as exc:
-        raise UnreadableDocument(f"L'archive « {ctx.name} » est endommagée ou tronquée.") from exc
-    with archive:
-        members = [info for info in archive.infolist() if not _skipped(info.filename)]
-        if len(members) > limits.max_archive_members:
-            raise _bomb(
-                ctx, f"elle contient {len(members)} fichiers (limite {limits.max_archive_members})"
-            )
-        if any(info.flag_bits & 0x1 for info in members):
-            raise ProtectedDocument(
-                f"L'archive « {ctx.name} » est protégée par un mot de passe : "
-                "déposez une archive sans mot de passe."
-            )
-        declared = sum(info.file_size for info in members)
-        if ctx.budget.unpacked + declared > limits.max_unpacked_bytes:
-            raise _bomb(ctx, f"elle se décompresse en plus de {limits.max_unpacked_mb:g} Mo")
-        for info in members:
-            if (
-                info.file_size > _RATIO_FLOOR
-                and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
-            ):
-                ratio = limits.max_compression_ratio
-                raise _bomb(ctx, f"« {info.filename} » est compressé plus de {ratio:g} fois")
+    zip_limits = ZipLimits(
+        max_members=limits.max_archive_members,
+        max_unpacked_bytes=limits.max_unpacked_bytes,
+        max_ratio=limits.max_compression_ratio,
+    )
+    with SafeZip(ctx.data, name=ctx.name, limits=zip_limits, unpacked=ctx.budget.unpacked) as zf:
+        members = zf.members
         assert ctx.document is not None
         ctx.document.pages = None
         for position, info in enumerate(members):
             if info.file_size > limits.max_file_bytes:
                 ctx.warn(f"« {info.filename} » ignoré : plus de {limits.max_file_mb:g} Mo.")
                 continue
-            # Never trust the declared size: read at most one byte more than the budget.
             remaining = limits.max_unpacked_bytes - ctx.budget.unpacked
             try:
-                with archive.open(info) as handle:
-                    data = handle.read(min(remaining, limits.max_file_bytes) + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                ctx.warn(f"« {info.filename} » ignoré : fichier endommagé dans l'archive ({exc}).")
+                data = zf.read(info, at_most=min(remaining, limits.max_file_bytes))
+            except UnreadableDocument as exc:
+                ctx.warn(f"« {info.filename} » ignoré : {exc.message}")
                 continue
             ctx.budget.unpacked += len(data)
             if len(data) > remaining:
-                raise _bomb(ctx, f"elle se décompresse en plus de {limits.max_unpacked_mb:g} Mo")
+                raise zf.too_big()
             if len(data) > limits.max_file_bytes:
                 ctx.warn(f"« {info.filename} » ignoré : plus de {limits.max_file_mb:g} Mo.")
                 continue
