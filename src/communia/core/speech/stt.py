@@ -59,7 +59,7 @@ class Transcriber:
         cpu_threads: int = 2,
         compute_type: str = "int8",
         vad: bool = True,
-        beam_size: int = 1,
+        beam_size: int = 5,
     ) -> None:
         self.model_dir = model_dir
         self.language = language
