@@ -40,7 +40,7 @@ class AlgorithmCard:
     model: str = "Règles et statistiques, sans modèle d'IA générative"
     model_version: str = ""
     risks: tuple[str, ...] = ()
-    contact: str = "Le délégué à la protection des données de la commune"
+    contact: str = "La personne déléguée à la protection des données de la commune"
     affects_people: bool = False  # outputs that affect a person (CRPA L311-3-1 notice)
     citizen_facing: bool = False  # citizens interact with it (AI Act art. 50 disclosure)
 

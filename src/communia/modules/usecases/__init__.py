@@ -49,12 +49,13 @@ MODULE = Module(
         purpose="Mutualiser les expériences entre communes, comme le recommande le rapport du Sénat "
         "n° 447 (2025), et favoriser les solutions souveraines et sobres.",
         data_used=(
-            "Fiches rédigées par les agents des communes",
+            "Fiches rédigées par le personnel des communes",
             "Catalogues publics d'autres instances Communia (fédération)",
         ),
         logic="Aucun traitement automatique : recherche plein texte et filtres sur les fiches. "
         "Chaque fiche importée d'une autre instance garde la mention de sa provenance.",
-        human_oversight="Les fiches sont rédigées et publiées par les agents ; rien n'est publié sans eux.",
+        human_oversight="Les fiches sont rédigées et publiées par le personnel des communes ; rien "
+        "n'est publié sans lui.",
         model="Aucun modèle d'IA",
     ),
     web_router=_web,
