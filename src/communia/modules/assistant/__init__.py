@@ -55,6 +55,8 @@ def _seed_demo(slug: str) -> None:
 MODULE = Module(
     name="assistant",
     nav_label="Accueil des usagers",
+    web_action="Voir les questions des habitants et les rappels",
+    public_action="Poser une question à l'accueil de la mairie",
     card=AlgorithmCard(
         title="Assistant d'accueil des usagers",
         summary=(

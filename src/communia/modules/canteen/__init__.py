@@ -124,6 +124,7 @@ CARD = AlgorithmCard(
 MODULE = Module(
     name="canteen",
     card=CARD,
+    web_action="Voir les prévisions de repas et les commandes",
     cli=_cli,
     web_router=_web,
     api_router=_api,

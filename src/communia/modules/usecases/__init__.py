@@ -42,6 +42,8 @@ def _cli():
 MODULE = Module(
     name="usecases",
     nav_label="Cas d'usage",
+    web_action="Consulter ou décrire un cas d'usage",
+    public_action="Consulter les cas d'usage des communes",
     card=AlgorithmCard(
         title="Bibliothèque des cas d'usage",
         summary="Catalogue partagé des usages de l'IA par les collectivités : problème traité, taille de "

@@ -157,6 +157,7 @@ def _seed_demo(slug: str) -> None:
 MODULE = Module(
     name="water",
     card=CARD,
+    web_action="Voir les alertes de fuite et le risque de casse",
     settings=WaterSettings,
     cli=_cli,
     web_router=_web,
