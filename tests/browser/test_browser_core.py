@@ -52,7 +52,7 @@ def test_agent_sees_modules_but_not_admin_forms(page, two_communes):
     browser_login(page, "agent@ville-a.fr")
     assert page.get_by_role("heading", name="Tableau de bord — Ville-A").is_visible()
     page.goto("/app/commune")
-    assert page.get_by_text("Seuls les administrateurs").is_visible()
+    assert page.get_by_text("Seule l'administration de la commune").is_visible()
     assert page.get_by_role("button", name="Enregistrer le profil").count() == 0
     shot(page, "agent-commune-readonly")
 

@@ -222,4 +222,4 @@ def test_an_elu_reads_the_communes_cases_and_is_not_offered_a_blank_form(http, t
     assert "votre compte consulte sans modifier" in page
     assert "une autre collectivité" not in page
     blank = http.get("/app/usecases/nouveau")
-    assert blank.status_code == 403 and "lecture seule" in blank.text
+    assert blank.status_code == 403 and "donne accès en lecture seule" in blank.text
