@@ -251,7 +251,7 @@ def test_callbacks_stay_in_their_commune_and_elu_only_reads(http, two_communes):
     r = http.post(
         f"/app/assistant/rappels/{mine}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
     )
-    assert r.status_code == 403 and "lecture seule" in r.text
+    assert r.status_code == 403 and "donne accès en lecture seule" in r.text
     http.cookies.clear()
     login(http, "admin@ville-a.fr")
     r = http.post(

@@ -52,7 +52,7 @@ def test_agent_sees_modules_but_not_admin_forms(page, two_communes):
     browser_login(page, "agent@ville-a.fr")
     assert page.get_by_role("heading", name="Tableau de bord — Ville-A").is_visible()
     page.goto("/app/commune")
-    assert page.get_by_text("Seuls les administrateurs").is_visible()
+    assert page.get_by_text("Seule l'administration de la commune").is_visible()
     assert page.get_by_role("button", name="Enregistrer le profil").count() == 0
     shot(page, "agent-commune-readonly")
 
@@ -145,8 +145,8 @@ def test_a_malformed_address_is_a_french_404(page, two_communes):
 
 
 def test_dashboard_cards_fold_how_each_module_works(page, two_communes):
-    """Each module card shows its summary and « Ouvrir »; the long explanation (a page for
-    the water module) opens on demand."""
+    """Each module card shows its summary and a button that says what opens; the long
+    explanation (a page for the water module) opens on demand."""
     from communia.core.communes import set_enabled_modules
     from communia.core.db import read_session, write_session
     from communia.core.users import actor_by_email
@@ -157,11 +157,32 @@ def test_dashboard_cards_fold_how_each_module_works(page, two_communes):
         set_enabled_modules(s, admin, ["water", "canteen", "assistant", "usecases"])
     browser_login(page, "agent@ville-a.fr")
     card = page.get_by_role("article", name="Eau potable")
-    assert card.get_by_role("link", name="Ouvrir").is_visible()
+    assert card.get_by_role("link", name="Voir les alertes de fuite").is_visible()
     assert not card.get_by_text("Qui valide").is_visible()
     assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was 3 775 px
     card.get_by_text("Comment ça marche").click()
     assert card.get_by_text("Qui valide").is_visible()
+
+
+def test_public_cards_say_what_each_button_opens(page, two_communes):
+    """On the commune's public page, a citizen reads « Poser une question à l'accueil de la
+    mairie », not a row of identical « Ouvrir »."""
+    from communia.core.communes import set_enabled_modules
+    from communia.core.db import read_session, write_session
+    from communia.core.registry import load_modules
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin = actor_by_email(s, "admin@ville-a.fr")
+    with write_session() as s:
+        set_enabled_modules(s, admin, [m.name for m in load_modules()])
+    page.goto("/c/ville-a")
+    buttons = page.locator("section:has(#algos) a.button")
+    labels = [b.text_content().strip() for b in buttons.all()]
+    expected = [m.public_action for m in load_modules() if m.public_router]
+    assert labels == expected and "Ouvrir" not in labels
+    page.get_by_role("link", name="Poser une question à l'accueil de la mairie").click()
+    page.wait_for_url("**/c/ville-a/assistant")
 
 
 def test_assistant_figures_without_messages_say_so(page, two_communes):

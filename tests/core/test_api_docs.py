@@ -44,14 +44,14 @@ def test_reference_lists_every_operation_of_the_schema(http):
         for param in op.get("parameters", []):
             assert f"<td><code>{param['name']}</code></td>" in article, (path, param["name"])
         # what an élu may write is marked from the allow-list the app enforces
-        marked = "Ouverte au compte élu" in article
+        marked = "Ouverte au conseil municipal" in article
         assert marked == (method != "get" and read_only_may_write(path)), (method, path)
-    assert "Ouverte au compte élu" in _article(
+    assert "Ouverte au conseil municipal" in _article(
         page, schema.json()["paths"]["/api/v1/assistant/ask"]["post"]["operationId"]
     )
     for path, method in (("/api/v1/commune", "patch"), ("/api/v1/privacy/reidentify", "post")):
         op = schema.json()["paths"][path][method]
-        assert "Ouverte au compte élu" not in _article(page, op["operationId"])
+        assert "Ouverte au conseil municipal" not in _article(page, op["operationId"])
 
 
 def test_request_bodies_are_resolved_to_their_fields(http):

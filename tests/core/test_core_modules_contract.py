@@ -47,6 +47,10 @@ def test_registry_rejects_bad_names():
     )
     with pytest.raises(ValueError):
         Module(name="Bad-Name", card=card)
+    # A page opened from the module's card needs a button that says what opens, not « Ouvrir ».
+    with pytest.raises(ValueError, match="public_action"):
+        Module(name="pages", card=card, public_router=lambda: None)
+    Module(name="pages", card=card, public_router=lambda: None, public_action="Poser une question")
 
 
 def test_importing_modules_and_web_app_stays_light():

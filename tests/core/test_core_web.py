@@ -23,7 +23,7 @@ def test_login_logout_and_session_cookie_flags(http, two_communes):
     dashboard = http.get("/app")
     assert dashboard.status_code == 200 and "Tableau de bord" in dashboard.text
     # people see the commune's name, not its URL slug
-    assert "Agent · Ville-A</span>" in dashboard.text
+    assert "Personnel municipal · Ville-A</span>" in dashboard.text
     assert "<li>Commune\u00a0: Ville-A</li>" in http.get("/app/compte").text
     token = csrf_of(http)
     assert http.post("/deconnexion", data={"csrf_token": token}).status_code == 303

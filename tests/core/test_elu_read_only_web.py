@@ -30,14 +30,16 @@ def test_elu_cannot_post_module_forms(http, two_communes, path, data):
     login(http, "elu@ville-a.fr")
     r = http.post(path, data={**data, "csrf_token": csrf_of(http)})
     assert r.status_code == 403, (r.status_code, r.headers.get("location"))
-    assert "lecture seule" in r.text
+    assert (
+        "donne accès en lecture seule" in r.text
+    )  # the refusal (the header says « lecture seule »)
 
 
 @pytest.mark.parametrize(("path", "body", "name"), UPLOADS, ids=[p for p, _, _ in UPLOADS])
 def test_elu_cannot_upload_module_files(http, two_communes, path, body, name):
     login(http, "elu@ville-a.fr")
     r = http.post(path, data={"csrf_token": csrf_of(http)}, files={"fichier": (name, body)})
-    assert r.status_code == 403 and "lecture seule" in r.text
+    assert r.status_code == 403 and "donne accès en lecture seule" in r.text
     assert http.get("/app/journal").status_code == 200  # reading stays allowed
 
 
@@ -103,7 +105,7 @@ def test_every_write_route_refuses_an_elu_by_default(http, two_communes, method,
     token = csrf_of(http)
     r = http.request(method, url, data={"csrf_token": token}, headers={"X-CSRF-Token": token})
     assert r.status_code == 403, (r.status_code, r.text[:200])
-    assert "lecture seule" in r.text
+    assert "donne accès en lecture seule" in r.text
     if url.startswith(("/api/", "/v1/")):
         with write_session() as s:
             bearer = create_api_token(s, actor_by_email(s, "elu@ville-a.fr"), label="test")
@@ -115,11 +117,12 @@ def test_every_write_route_refuses_an_elu_by_default(http, two_communes, method,
 def test_an_elu_keeps_the_allowed_actions(http, two_communes):
     login(http, "elu@ville-a.fr")
     r = http.post("/app/compte/jeton", data={"csrf_token": csrf_of(http), "label": "tableau"})
-    assert r.status_code in (200, 303) and "lecture seule" not in r.text
+    # the refusal's words (the header names the role « Conseil municipal (lecture seule) »)
+    assert r.status_code in (200, 303) and "donne accès en lecture seule" not in r.text
     r = http.post(
         "/app/assistant/effectifs",
         data={"csrf_token": csrf_of(http), "appels": "120", "duree": "4", "attente": "60"},
     )
-    assert r.status_code == 200 and "lecture seule" not in r.text
+    assert r.status_code == 200 and "donne accès en lecture seule" not in r.text
     r = http.post("/deconnexion", data={"csrf_token": csrf_of(http)})
     assert r.status_code == 303

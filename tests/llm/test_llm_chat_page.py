@@ -68,3 +68,17 @@ def test_empty_message_is_refused_in_french(page, two_communes):
     page.evaluate("document.getElementById('message').removeAttribute('required')")
     page.get_by_role("button", name="Envoyer").click()
     assert page.locator("#chat-etat").text_content() == "Écrivez un message."
+
+
+def test_the_conversation_box_shows_only_once_there_is_a_message(page, two_communes):
+    """Before the first message the page showed an empty bordered box, read as broken."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/llm")
+    box = page.locator("#conversation")
+    expect(box).to_be_hidden()
+    page.get_by_label("Votre message").fill("Bonjour")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(box).to_be_visible()
+    expect(box.locator(".chat-user")).to_have_text("Vous : Bonjour")
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(box).to_be_hidden()

@@ -110,7 +110,7 @@ def test_only_an_admin_sets_the_policy(http, two_communes, albert_declared):
         "/app/commune/llm",
         data={"csrf_token": csrf_of(http), "politique": "allowed", "services": "albert"},
     )
-    assert refused.status_code == 403 and "administrateurs" in refused.text
+    assert refused.status_code == 403 and "Cette action est réservée" in refused.text
     assert _policy(two_communes["a"]["commune_id"]).policy == "local-only"
 
 

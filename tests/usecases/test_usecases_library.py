@@ -66,6 +66,43 @@ def test_export_import_round_trip_json_and_csv(seeded, tmp_path):
     assert {r["uid"] for r in csv_records} == {c["uid"] for c in exported["usecases"]}
 
 
+def test_csv_import_reads_french_headers_and_labels(database):
+    """A spreadsheet saved by hand in French (Latin-1, « ; ») imports like the English export."""
+    text = (
+        "Titre;Problème traité;COLLECTIVITE;taille de la collectivite;Statut;Coût;Identifiant\n"
+        "Tri des courriers;Courriers mal orientés;Ville-A;Moins de 2 000 habitants;"
+        "En service;1 200 euros par an;ville-a-courriers\n"
+    )
+    records = service.parse_import(text.encode("latin-1"), filename="cas.csv")
+    with write_session() as s:
+        assert service.import_records(s, records, source="tableur", by="test")["crees"] == 1
+    with read_session() as s:
+        (case,) = service.search(s, None, query="courriers")
+        assert (case.uid, case.problem, case.organisation, case.cost) == (
+            "ville-a-courriers",
+            "Courriers mal orientés",
+            "Ville-A",
+            "1 200 euros par an",
+        )
+        assert (case.status, case.commune_size) == ("en_service", "moins_2000")
+    both = b"title,Titre\nA,B\n"
+    with pytest.raises(InvalidInput, match="en double.*« Titre »"):
+        service.parse_import(both, filename="cas.csv")
+    with pytest.raises(InvalidInput, match="« Titre »"):  # neither name of the title column
+        service.parse_import("Intitulé;Statut\nA;idee\n".encode(), filename="cas.csv")
+
+
+def test_schema_doc_lists_every_french_header():
+    from pathlib import Path
+
+    from communia.modules.usecases.models import FIELD_LABELS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "usecases-schema.md").read_text()
+    for field, label in FIELD_LABELS.items():
+        assert f"| `{field}` | {label} |" in doc, field
+    assert set(FIELD_LABELS) == {*service.FIELDS, "updated_at"}
+
+
 def test_import_is_all_or_nothing_with_french_report(database):
     records = [
         {"uid": "ok-1", "title": "Valide"},
@@ -185,4 +222,4 @@ def test_an_elu_reads_the_communes_cases_and_is_not_offered_a_blank_form(http, t
     assert "votre compte consulte sans modifier" in page
     assert "une autre collectivité" not in page
     blank = http.get("/app/usecases/nouveau")
-    assert blank.status_code == 403 and "lecture seule" in blank.text
+    assert blank.status_code == 403 and "donne accès en lecture seule" in blank.text

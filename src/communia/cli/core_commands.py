@@ -183,7 +183,11 @@ def audit_list(as_email: str, limit: int, as_json: bool) -> None:
         )
 
 
-@click.group(help=t("Comptes des agents et des élus.", "Agents' and elected officials' accounts."))
+@click.group(
+    help=t(
+        "Comptes du personnel et du conseil municipal.", "Agents' and elected officials' accounts."
+    )
+)
 def users() -> None:
     pass
 

@@ -1,13 +1,15 @@
 """Public register of the algorithms a commune uses (CRPA L312-1-3, L311-3-1; AI Act art. 50).
 
-Built from the cards of the modules the commune has enabled, so the register can never
-drift from what actually runs. Exported as a web page, CSV and JSON (open data), and
+Built from the cards of the modules the commune has enabled and of the core services every
+commune uses (the LLM gateway, pseudonymisation), so the register can never drift from what
+actually runs. Exported as a web page, CSV and JSON (open data), and
 used to write the plain-language notice attached to any decision that used an algorithm.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from dataclasses import asdict, dataclass
 
@@ -23,8 +25,16 @@ __all__ = [
     "decision_notice",
     "AI_DISCLOSURE",
     "REGISTER_FIELDS",
+    "CORE_SERVICE_CARDS",
+    "algorithm_cards",
 ]
 
+# Core services that process text with AI for every commune, whatever modules it enabled:
+# name -> "module:attribute" of their card, declared beside the service like a module's.
+CORE_SERVICE_CARDS: dict[str, str] = {
+    "llm": "communia.core.llm.card:CARD",
+    "privacy": "communia.core.privacy.card:CARD",
+}
 AI_DISCLOSURE = "Vous échangez avec une intelligence artificielle."
 REGISTER_FIELDS = (
     "collectivite", "siret", "module", "titre", "finalite", "resume", "donnees", "fonctionnement",
@@ -80,9 +90,18 @@ def _entry(commune: Commune, name: str, card: AlgorithmCard) -> RegisterEntry:
     )
 
 
+def algorithm_cards(enabled: set[str] | None = None) -> list[tuple[str, AlgorithmCard]]:
+    """(name, card) of the modules (only the ``enabled`` ones, if given), then the core services."""
+    cards = [(m.name, m.card) for m in load_modules() if enabled is None or m.name in enabled]
+    for name, target in CORE_SERVICE_CARDS.items():
+        path, _, attr = target.partition(":")
+        cards.append((name, getattr(importlib.import_module(path), attr)))
+    return cards
+
+
 def register_for(commune: Commune) -> list[RegisterEntry]:
     enabled = set(commune.enabled_modules or [])
-    return [_entry(commune, m.name, m.card) for m in load_modules() if m.name in enabled]
+    return [_entry(commune, name, card) for name, card in algorithm_cards(enabled)]
 
 
 def register_csv(entries: list[RegisterEntry]) -> str:
@@ -107,7 +126,7 @@ def decision_notice(commune: Commune, module_name: str, *, decision: str, contri
     ``decision`` says what was decided; ``contribution`` how far the algorithm contributed
     (e.g. "le classement proposé par l'outil a été revu et modifié par un agent").
     """
-    card = next((m.card for m in load_modules() if m.name == module_name), None)
+    card = dict(algorithm_cards()).get(module_name)
     if card is None:
         raise ValueError(f"unknown module {module_name!r}")
     return (
@@ -120,5 +139,6 @@ def decision_notice(commune: Commune, module_name: str, *, decision: str, contri
         "Vous pouvez demander à la commune de vous communiquer les règles de ce traitement et les "
         "principales caractéristiques de sa mise en œuvre (article L311-3-1 du code des relations "
         f"entre le public et l'administration) en écrivant à {commune.email or 'la mairie'}. "
-        "Aucune décision vous concernant n'est prise par une machine seule : un agent l'a validée."
+        "Aucune décision vous concernant n'est prise par une machine seule : une personne de la "
+        "mairie l'a validée."
     )

@@ -40,7 +40,7 @@ class AlgorithmCard:
     model: str = "Règles et statistiques, sans modèle d'IA générative"
     model_version: str = ""
     risks: tuple[str, ...] = ()
-    contact: str = "Le délégué à la protection des données de la commune"
+    contact: str = "La personne déléguée à la protection des données de la commune"
     affects_people: bool = False  # outputs that affect a person (CRPA L311-3-1 notice)
     citizen_facing: bool = False  # citizens interact with it (AI Act art. 50 disclosure)
 
@@ -68,6 +68,9 @@ class Module:
     - ``health_checks``: callables run by ``communia doctor``.
     - ``seed``: idempotent loading of reference data, run after every migration.
     - ``seed_demo``: idempotent example data for the demo commune, run by ``communia demo``.
+    - ``web_action`` / ``public_action``: French label of the button that opens the agents'
+      page or the citizens' page from the module's card, saying what opens (« Poser une
+      question à l'accueil »); required with ``web_router`` / ``public_router``.
     - ``upload_limits_mb``: agents' pages that accept a larger request than the instance-wide
       ``max_request_mb`` (path under ``/app/<name>`` -> Mo), e.g. a year of telemetry.
     """
@@ -84,11 +87,19 @@ class Module:
     seed: Callable[[Session], object] | None = None  # reference data, after migrations
     seed_demo: Callable[[str], object] | None = None  # example data for the demo commune
     nav_label: str = ""  # French label in the agents' navigation
+    web_action: str = ""  # French label of the card's button to the agents' page
+    public_action: str = ""  # French label of the card's button to the citizens' page
     upload_limits_mb: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name.lower() != self.name:
             raise ValueError(f"module name must be a lowercase identifier: {self.name!r}")
+        for router, label in (
+            (self.web_router, "web_action"),
+            (self.public_router, "public_action"),
+        ):
+            if router is not None and not getattr(self, label).strip():
+                raise ValueError(f"module {self.name!r}: a page needs its {label} (button label)")
 
 
 _cache: dict[str, Module] = {}

@@ -64,7 +64,13 @@ __all__ = [
     "require_admin",
 ]
 
-ROLE_LABELS = {"admin": "Administrateur", "agent": "Agent", "elu": "Élu (lecture seule)"}
+# Roles are named by their function, in words that are neither masculine nor feminine
+# (docs/architecture.md, « Interface : écriture des rôles »).
+ROLE_LABELS = {
+    "admin": "Administration",
+    "agent": "Personnel municipal",
+    "elu": "Conseil municipal (lecture seule)",
+}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -94,12 +100,12 @@ class Actor:
 
 def require_write(actor: Actor) -> None:
     if not actor.can_write:
-        raise PermissionDenied("Votre rôle (élu) donne accès en lecture seule.")
+        raise PermissionDenied("Votre rôle (conseil municipal) donne accès en lecture seule.")
 
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Cette action est réservée aux administrateurs de la commune.")
+        raise PermissionDenied("Cette action est réservée à l'administration de la commune.")
 
 
 def actor_for(user: User, *, session_id: int | None = None, csrf_token: str = "") -> Actor:
@@ -182,7 +188,9 @@ def update_user(
         if role not in ROLES:
             raise InvalidInput(f"Rôle inconnu : « {role} ».")
         if user.id == actor.user_id and role != "admin":
-            raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+            raise InvalidInput(
+                "Vous ne pouvez pas retirer le rôle Administration à votre propre compte."
+            )
         changes["role"] = role
         user.role = role
     if active is not None:

@@ -164,7 +164,7 @@ def commune(actor: Actor = Depends(api_actor)):
 
 @router.patch("/commune", response_model=CommuneOut)
 def commune_update(body: CommuneUpdate, actor: Actor = Depends(api_actor)):
-    """Modifie la fiche de la commune (administrateurs) ; seuls les champs envoyés changent."""
+    """Modifie la fiche de la commune (administration) ; seuls les champs envoyés changent."""
     data = body.model_dump(exclude_none=True, exclude={"version"})
     with write_session() as s:
         commune = communes_lib.update_profile(s, actor, data, expected_version=body.version)
@@ -202,7 +202,7 @@ def services(actor: Actor = Depends(api_actor)):
 
 @router.post("/services", response_model=ServiceOut, status_code=201)
 def service_create(body: ServiceIn, actor: Actor = Depends(api_actor)):
-    """Crée un service (administrateurs)."""
+    """Crée un service (administration)."""
     with write_session() as s:
         service = communes_lib.save_service(s, actor, body.model_dump(exclude_none=True))
         return ServiceOut.model_validate(service)
@@ -217,7 +217,7 @@ def service(service_id: int, actor: Actor = Depends(api_actor)):
 
 @router.patch("/services/{service_id}", response_model=ServiceOut)
 def service_update(service_id: int, body: ServiceIn, actor: Actor = Depends(api_actor)):
-    """Modifie un service (administrateurs) ; seuls les champs envoyés changent."""
+    """Modifie un service (administration) ; seuls les champs envoyés changent."""
     with write_session() as s:
         service = communes_lib.save_service(
             s,
@@ -231,7 +231,7 @@ def service_update(service_id: int, body: ServiceIn, actor: Actor = Depends(api_
 
 @router.delete("/services/{service_id}", status_code=204)
 def service_delete(service_id: int, actor: Actor = Depends(api_actor)) -> None:
-    """Supprime un service (administrateurs)."""
+    """Supprime un service (administration)."""
     with write_session() as s:
         communes_lib.delete_service(s, actor, service_id)
 
@@ -245,7 +245,7 @@ def users(actor: Actor = Depends(api_actor)):
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def user_create(body: UserIn, actor: Actor = Depends(api_actor)):
-    """Crée un compte dans la commune (administrateurs).
+    """Crée un compte dans la commune (administration).
 
     ``role`` : ``admin``, ``agent`` ou ``elu`` (lecture seule)."""
     with write_session() as s:
@@ -271,7 +271,7 @@ def user(user_id: int, actor: Actor = Depends(api_actor)):
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def user_update(user_id: int, body: UserPatch, actor: Actor = Depends(api_actor)):
-    """Change le rôle, active ou désactive un compte, ou fixe son mot de passe (administrateurs)."""
+    """Change le rôle, active ou désactive un compte, ou fixe son mot de passe (administration)."""
     with write_session() as s:
         user = users_lib.update_user(
             s, actor, user_id, role=body.role, active=body.active, password=body.password

@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request,
             500,
             "Une erreur inattendue s'est produite. Rien n'a été enregistré à moitié ; "
-            "réessayez, et si le problème persiste, signalez-le à l'administrateur.",
+            "réessayez, et si le problème persiste, signalez-le à l'administration de la commune.",
         )
 
     from communia.web import api, apidocs, pages

@@ -169,7 +169,7 @@ def logout(
     check_csrf(request, actor, form.get("csrf_token"))
     with write_session() as s:
         users_lib.close_session(s, request.cookies.get(SESSION_COOKIE, ""))
-    response = redirect_with_flash("/", "Vous êtes déconnecté(e).")
+    response = redirect_with_flash("/", "Déconnexion effectuée.")
     response.delete_cookie(SESSION_COOKIE)
     return response
 

@@ -20,6 +20,7 @@ from communia import __version__
 from communia.core.formatting import fr_datetime, fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
+from communia.core.users import ROLE_LABELS
 
 __all__ = ["templates", "render", "redirect_with_flash", "csv_download", "FLASH_COOKIE"]
 
@@ -58,6 +59,7 @@ def _templates() -> Jinja2Templates:
     env.filters["acteur"] = _actor_label
     env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__
+    env.globals["role_labels"] = ROLE_LABELS
     return Jinja2Templates(env=env)
 
 

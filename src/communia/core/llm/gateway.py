@@ -195,7 +195,7 @@ def _make_backend(name: str, policy: CommunePolicy, settings: LlmSettings) -> Ba
         raise PermissionDenied(
             f"La politique de souveraineté de la commune interdit d'envoyer des données "
             f"à « {name} » "
-            "(seul le modèle local est autorisé). Un administrateur peut modifier cette politique."
+            "(seul le modèle local est autorisé). L'administration de la commune peut modifier cette politique."
         )
     if name == LOCAL_BACKEND:
         return EmbeddedBackend(settings)
@@ -203,7 +203,7 @@ def _make_backend(name: str, policy: CommunePolicy, settings: LlmSettings) -> Ba
     if config is None:
         raise ConfigurationError(
             f"Le service de langage « {name} » est autorisé par la commune mais n'est pas "
-            "déclaré par l'administrateur (réglage modules.llm.endpoints)."
+            "déclaré dans les réglages de l'instance (modules.llm.endpoints)."
         )
     return OpenAICompatibleBackend(name, config)
 

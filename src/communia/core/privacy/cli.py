@@ -201,7 +201,7 @@ def pseudonymise_cmd(
     "reidentify",
     help=t(
         "Rétablit les données d'origine à la place des alias "
-        "(agents et administrateurs de la commune).",
+        "(personnel et administration de la commune).",
         "Restore the original values (agents and administrators only).",
     ),
 )

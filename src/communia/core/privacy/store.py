@@ -120,7 +120,7 @@ def check_role(role: str) -> None:
     if role not in REIDENTIFY_ROLES:
         raise PermissionDenied(
             "Votre rôle ne permet pas de ré-identifier un texte pseudonymisé "
-            "(réservé aux agents et administrateurs de la commune)."
+            "(réservé au personnel et à l'administration de la commune)."
         )
 
 

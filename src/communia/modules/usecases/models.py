@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from communia.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["UseCase", "STATUSES", "SIZES"]
+__all__ = ["UseCase", "STATUSES", "SIZES", "FIELD_LABELS"]
 
 STATUSES = {
     "idee": "Idée",
@@ -22,6 +22,24 @@ SIZES = {
     "2000_20000": "2 000 à 20 000 habitants",
     "20000_100000": "20 000 à 100 000 habitants",
     "plus_100000": "Plus de 100 000 habitants",
+}
+# French name of each exchange field: the editor's labels and the French CSV headers that the
+# import accepts beside the English ones (docs/usecases-schema.md).
+FIELD_LABELS = {
+    "uid": "Identifiant",
+    "title": "Titre",
+    "problem": "Problème traité",
+    "organisation": "Collectivité",
+    "commune_size": "Taille de la collectivité",
+    "data_needed": "Données nécessaires",
+    "tool": "Outil",
+    "cost": "Coût",
+    "results": "Résultats chiffrés",
+    "risks": "Risques et mesures",
+    "contact": "Contact",
+    "status": "Statut",
+    "source": "Provenance",
+    "updated_at": "Dernière modification",
 }
 
 

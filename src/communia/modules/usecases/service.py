@@ -20,7 +20,7 @@ from communia.core import audit
 from communia.core.db import check_version, flush_versioned
 from communia.core.errors import InvalidInput, NotFound, Unavailable
 from communia.core.users import Actor, require_write
-from communia.modules.usecases.models import SIZES, STATUSES, UseCase
+from communia.modules.usecases.models import FIELD_LABELS, SIZES, STATUSES, UseCase
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -49,6 +49,15 @@ MAX_IMPORT = 5000
 def fold(text: str) -> str:
     """Lowercase without accents, for accent-insensitive search."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+# A CSV column is found by its English field name or its French label, in any case and with or
+# without accents; a status or a size by its code or its French label.
+_HEADER_FIELDS = {
+    fold(key): field for field, label in FIELD_LABELS.items() for key in (field, label)
+}
+_STATUS_CODES = {fold(key): code for code, label in STATUSES.items() for key in (code, label)}
+_SIZE_CODES = {fold(key): code for code, label in SIZES.items() for key in (code, label)}
 
 
 def _search_text(case: UseCase) -> str:
@@ -94,8 +103,14 @@ def _clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
             continue
         value = str(data[field] or "").strip()
         if len(value) > _TEXT_LIMIT:
-            raise InvalidInput(f"Le champ « {field} » dépasse {_TEXT_LIMIT} caractères.")
+            raise InvalidInput(
+                f"Le champ « {FIELD_LABELS[field]} » dépasse {_TEXT_LIMIT} caractères."
+            )
         out[field] = value
+    if out.get("status"):
+        out["status"] = _STATUS_CODES.get(fold(out["status"]), out["status"])
+    if out.get("commune_size"):
+        out["commune_size"] = _SIZE_CODES.get(fold(out["commune_size"]), out["commune_size"])
     if not partial and not out.get("title"):
         raise InvalidInput("Le titre du cas d'usage est obligatoire.")
     if out.get("status") and out["status"] not in STATUSES:
@@ -210,12 +225,25 @@ def parse_import(raw: bytes, *, filename: str = "") -> list[dict[str, Any]]:
         sample = text[:2000]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-        if not reader.fieldnames or "title" not in reader.fieldnames:
-            raise InvalidInput("CSV inattendu : la colonne « title » est obligatoire.")
+        reader.fieldnames = _csv_fields(reader.fieldnames or [])
         records = list(reader)
     if len(records) > MAX_IMPORT:
         raise InvalidInput(f"Trop de fiches ({len(records)}) : {MAX_IMPORT} au plus par import.")
     return records
+
+
+def _csv_fields(headers: list[str]) -> list[str]:
+    """The exchange field of each CSV column, whether the header is English or French."""
+    fields = [_HEADER_FIELDS.get(fold(h.strip()), h) for h in headers]
+    if "title" not in fields:
+        raise InvalidInput("CSV inattendu : la colonne « title » (ou « Titre ») est obligatoire.")
+    twice = sorted({f for f in fields if f in FIELD_LABELS and fields.count(f) > 1})
+    if twice:
+        names = ", ".join(f"« {FIELD_LABELS[f]} »" for f in twice)
+        raise InvalidInput(
+            f"CSV inattendu : colonne en double, en anglais et en français : {names}."
+        )
+    return fields
 
 
 def import_records(

@@ -10,7 +10,7 @@ from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError, InvalidInput
 from communia.core.users import Actor, require_write
 from communia.modules.usecases import service
-from communia.modules.usecases.models import SIZES, STATUSES
+from communia.modules.usecases.models import FIELD_LABELS, SIZES, STATUSES
 from communia.web.forms import form_data
 from communia.web.rendering import redirect_with_flash, render
 from communia.web.security import check_csrf, optional_actor, require_actor
@@ -19,7 +19,7 @@ __all__ = ["router", "public_router"]
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
-_CTX = {"statuses": STATUSES, "sizes": SIZES}
+_CTX = {"statuses": STATUSES, "sizes": SIZES, "labels": FIELD_LABELS}
 
 
 @router.get("", response_class=HTMLResponse)

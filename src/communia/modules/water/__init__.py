@@ -73,9 +73,10 @@ CARD = AlgorithmCard(
     ),
     purpose="Réduire les pertes d'eau et cibler le renouvellement des canalisations.",
     data_used=(
-        "Télérelève du réseau (débits d'entrée, pressions, niveau des réservoirs), pas de 5 min",
+        "Mesures envoyées à distance par le réseau (débits d'entrée, pressions, niveau des "
+        "réservoirs), toutes les 5 minutes",
         "Consommations des compteurs communicants (agrégées, aucune donnée nominative)",
-        "Modèle hydraulique EPANET (.inp) du réseau",
+        "Plan hydraulique du réseau, au format du logiciel public de simulation EPANET",
         "Inventaire des canalisations et journal des réparations",
     ),
     logic=(
@@ -88,7 +89,7 @@ CARD = AlgorithmCard(
         "qui grossit lentement s'accumule jusqu'au seuil ; après une alerte la référence "
         "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "
         "4) Localisation : le changement des pressions mesurées est comparé aux signatures de "
-        "fuites simulées sur chaque nœud du modèle EPANET ; la conduite proposée est celle qui "
+        "fuites simulées en chaque point du plan EPANET ; la conduite proposée est celle qui "
         "maximise la probabilité que la fuite soit à moins de 300 m ; le changement est mesuré "
         "par rapport à des instants postérieurs à la fuite ou à la réparation précédente de la "
         "zone ; si l'endroit trouvé est celui d'une fuite déjà signalée dans la zone (elle "
@@ -116,21 +117,24 @@ CARD = AlgorithmCard(
         "consommation) sont mises de côté, comme une hausse uniforme de la demande : elles "
         "ne désignent pas une fuite. "
         "Méthode de référence comparée : le débit minimum de nuit. "
-        "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
-        "et surtout les casses passées de la conduite), comparé à l'âge seul."
+        "Risque de casse : un modèle statistique qui compte les casses (de type LEYP, courant "
+        "pour les réseaux d'eau) tient compte de l'âge, du matériau, du diamètre, de la "
+        "longueur et surtout des casses passées de la conduite ; il est comparé à l'âge seul."
     ),
     human_oversight=(
-        "Une alerte est une proposition : l'agent la confirme, la rejette ou la déclare "
-        "réparée après recherche sur le terrain ; le plan de renouvellement est une aide à la "
-        "décision du service des eaux et des élus."
+        "Une alerte est une proposition : le service des eaux la confirme, la rejette ou la "
+        "déclare réparée après recherche sur le terrain ; le plan de renouvellement est une aide "
+        "à la décision du service des eaux et du conseil municipal."
     ),
     model=(
-        "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
+        "Calculs statistiques sur les mesures du réseau (bilan d'eau, régression, somme cumulée "
+        "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
+        "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
     model_version="water-7",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
-        "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
+        "apprise sur une période passée dont les fuites sont connues (étape de calibration).",
         "Localisation moins précise pour les petites fuites (< 8 m³/h) et les zones peu "
         "instrumentées.",
         "Écarts entre le modèle EPANET et le réseau réel (rugosités, diamètres) : sur des années "
@@ -153,6 +157,7 @@ def _seed_demo(slug: str) -> None:
 MODULE = Module(
     name="water",
     card=CARD,
+    web_action="Voir les alertes de fuite et le risque de casse",
     settings=WaterSettings,
     cli=_cli,
     web_router=_web,
