@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from communia.core.errors import InvalidInput
+from communia.core.errors import InvalidInput, TooLarge
 
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
@@ -132,6 +132,23 @@ def test_bad_scada_file_french_error(tmp_path, content):
     with pytest.raises(InvalidInput) as err:
         read_scada_file(path)
     assert "Fichier" in err.value.message or "Timestamp" in err.value.message
+
+
+def test_gzip_bomb_is_refused_while_read(tmp_path):
+    """A ``.csv.gz`` kept compressed by the upload is read later by the detection job: 64 Mo
+    of one repeated line in a file of a few dozen kilobytes is refused before it fills the
+    memory; a real year (ratio 2.5 to 6) reads."""
+    line = b"2018-01-01 00:00;1,0\n"
+    path = tmp_path / "Flows.csv.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"Timestamp;PUMP_1\n")
+        for _ in range(64):
+            fh.write(line * ((1 << 20) // len(line)))  # 1 Mo
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(TooLarge, match="Flows.csv.gz.*bombes de décompression"):
+        read_scada_file(path)
+    with pytest.raises(TooLarge):
+        read_long_csv(path)
 
 
 def test_missing_flows_file(tmp_path):

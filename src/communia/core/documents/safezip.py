@@ -1,5 +1,6 @@
 """The one safe way to read a ZIP sent by someone: the document reader's archives, the canteen
-import and the water telemetry upload all go through it.
+import and the water telemetry upload all go through it (and :func:`open_gzip`, for the
+``.csv.gz`` files the water telemetry keeps compressed).
 
 What it guarantees, whatever the archive's headers say:
 
@@ -17,6 +18,7 @@ Refusals are ``CommuniaError`` subclasses with French messages that name the arc
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ from communia.core.documents.pipeline import ProtectedDocument, UnreadableDocume
 from communia.core.errors import TooLarge
 from communia.core.formatting import fr_number
 
-__all__ = ["ZipLimits", "SafeZip", "unzip"]
+__all__ = ["ZipLimits", "SafeZip", "open_gzip", "unzip"]
 
 #: below this many bytes a member may compress a lot without being suspicious
 RATIO_FLOOR = 1_000_000
@@ -182,3 +184,39 @@ def unzip(source: bytes | Path, *, name: str, limits: ZipLimits) -> Iterator[tup
             if left < 0:
                 raise archive.too_big()
             yield archive.paths[member.filename], data
+
+
+class _BoundedGzip(io.RawIOBase):
+    """A gzip file's decompressed bytes, refused past ``max_ratio`` times its compressed size."""
+
+    def __init__(self, path: Path, max_ratio: float) -> None:
+        self._name = path.name
+        self._budget = max(RATIO_FLOOR, int(max_ratio * max(path.stat().st_size, 1)))
+        self._max_ratio = max_ratio
+        self._seen = 0
+        self._inner = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._inner.readinto(buffer)
+        self._seen += n
+        if self._seen > self._budget:
+            raise TooLarge(
+                f"Le fichier « {self._name} » est refusé : il se décompresse plus de "
+                f"{fr_number(self._max_ratio)} fois (protection contre les bombes de "
+                "décompression)."
+            )
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def open_gzip(path: Path, *, max_ratio: float) -> io.BufferedReader:
+    """A ``.gz`` file opened for reading, whose decompressed bytes are bounded by ``max_ratio``
+    times its size on disk (beyond a small floor): a gzip bomb raises ``TooLarge`` while being
+    read instead of filling memory or the disk."""
+    return io.BufferedReader(_BoundedGzip(Path(path), max_ratio))

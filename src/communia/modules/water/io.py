@@ -101,7 +101,11 @@ class ScadaData:
 
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+        from communia.core.documents import get_limits
+        from communia.core.documents.safezip import open_gzip
+
+        raw = open_gzip(path, max_ratio=get_limits().max_compression_ratio)
+        return io.TextIOWrapper(raw, encoding="utf-8")
     return open(path, encoding="utf-8")  # noqa: SIM115 - closed by caller
 
 
