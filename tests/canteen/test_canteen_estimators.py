@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from communia.modules.canteen.estimators import (
     PreviousYearBaseline,
     SameWeekdayBaseline,
 )
-from communia.modules.canteen.evaluate import forecast_period, service_rows
+from communia.modules.canteen.evaluate import fit_model, forecast_period, service_rows
 
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
 
@@ -141,6 +143,25 @@ def test_new_canteen_from_enrolment(slice_data, slice_model):
     rows = pd.DataFrame({"date": pd.to_datetime(["2017-09-12"]), "canteen": ["NOUVELLE"]})
     pred = model.predict(rows)[0]
     assert 100 < pred < 300  # 300 pupils, most of whom eat at the canteen
+
+
+def test_a_canteen_back_after_a_year_of_works_is_forecast(slice_data):
+    """AGENETS served nothing in 2016-17 (closed for works) but has pupils enrolled for
+    2017-18: it is forecast again, from its 2015-16 level and the enrolment change; a canteen
+    without pupils for the period and without service in the latest year is not."""
+    data = slice_data.until("2017-07-07")
+    att = data.attendance
+    closed = (att["canteen"] == "AGENETS") & (att["date"] >= "2016-08-01")
+    data.attendance = att[~closed].reset_index(drop=True)
+    rows = service_rows(data, dt.date(2017, 9, 11), dt.date(2017, 9, 15))
+    assert "AGENETS" in set(rows["canteen"])
+    model = fit_model(data, n_estimators=40)
+    forecast = forecast_period(data, "2017-09-11", "2017-09-15", model=model)
+    back = forecast[forecast["canteen"] == "AGENETS"]
+    assert len(back) == 4 and (back["forecast"] > 0).all()
+    data.enrolment = data.enrolment[data.enrolment["canteen"] != "AGENETS"]
+    rows = service_rows(data, dt.date(2017, 9, 11), dt.date(2017, 9, 15))
+    assert "AGENETS" not in set(rows["canteen"])
 
 
 def test_forecast_uses_nothing_after_history(slice_data):

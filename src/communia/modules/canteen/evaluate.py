@@ -121,8 +121,9 @@ def _parse_day(value, label: str) -> dt.date:
 def service_rows(data: CanteenData, start: dt.date, end: dt.date) -> pd.DataFrame:
     """(date, canteen) rows to forecast: school days of the calendar (Wednesdays when the
     canteen served on Wednesdays in its latest school year), for canteens that served in the
-    latest school year of history, plus new canteens with enrolment for the period.
-    Days a canteen is declared closed are left out."""
+    latest school year of history, plus canteens with enrolment for the period that did not
+    (new ones, and ones reopening after a year closed for works: forecast from their last
+    year and the enrolment change). Days a canteen is declared closed are left out."""
     import pandas as pd
 
     from communia.modules.canteen.calendar import SchoolCalendar
@@ -145,10 +146,10 @@ def service_rows(data: CanteenData, start: dt.date, end: dt.date) -> pd.DataFram
     wednesday_canteens = set(wed[wed >= 0.5 * n_weeks].index)
     period_years = {d.year if d.month >= 8 else d.year - 1 for d in days}
     enrol = data.enrolment
-    new = set(
+    enrolled = set(
         enrol.loc[enrol["school_year"].isin(period_years) & (enrol["pupils"] > 0), "canteen"]
-    ) - set(att["canteen"])
-    canteens = sorted((active | new) & set(data.canteens["canteen"]))
+    )
+    canteens = sorted((active | enrolled) & set(data.canteens["canteen"]))
     rows = [
         (pd.Timestamp(d), c)
         for d in days
