@@ -114,7 +114,10 @@ CARD = AlgorithmCard(
         "selon lesquelles les pressions « sans fuite » de la période de calibration "
         "s'écartaient d'un jour à l'autre de ces références (saison, répartition de la "
         "consommation) sont mises de côté, comme une hausse uniforme de la demande : elles "
-        "ne désignent pas une fuite. "
+        "ne désignent pas une fuite. Pour une fuite qui apparaît pendant la période, "
+        "comparée aux semaines d'avant, ces mêmes directions comptent moins à proportion "
+        "de l'erreur qu'elles portaient d'un jour à l'autre (une direction à peine plus "
+        "grande que le bruit reste presque entière). "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : modèle de Poisson de type LEYP (âge, matériau, diamètre, longueur "
         "et surtout les casses passées de la conduite), comparé à l'âge seul."
@@ -127,7 +130,7 @@ CARD = AlgorithmCard(
     model=(
         "Bilan hydraulique, régression et CUSUM ; simulation EPANET (WNTR) ; régression de Poisson"
     ),
-    model_version="water-7",
+    model_version="water-8",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (commande « calibrate »).",
