@@ -460,18 +460,29 @@ def test_calibration_learns_the_directions_its_reference_errs_along(year, net, t
     cal = calibrate(part, net)
     learned = np.array([pd.Series(d)[sensors] for d in cal.pressure_directions["zone1"]])
     assert len(learned) == 5 and np.linalg.norm(learned, axis=1) == pytest.approx(1.0)
+    # how large the error is along each (the swing has a standard deviation of 1 m) and
+    # along all the others
+    rms, floor = cal.pressure_direction_rms["zone1"], cal.pressure_error_floor["zone1"]
+    assert rms[0] == pytest.approx(float(np.sqrt(np.mean(swing**2))), rel=0.1)
+    assert list(rms) == sorted(rms, reverse=True) and floor < rms[-1]
     # the pattern is the first direction (the leaks of those weeks, not removed here, blur
     # it a little) and lies in the span of the five
     assert abs(float(learned[0] @ pattern)) > 0.9
     assert np.linalg.norm(learned @ pattern.to_numpy()) > 0.97
     again = Calibration.load(cal.save(tmp_path / "cal.json"))
     assert again.pressure_directions == cal.pressure_directions
+    assert again.pressure_direction_rms == cal.pressure_direction_rms
+    assert again.pressure_error_floor == cal.pressure_error_floor
     raw = json.loads((tmp_path / "cal.json").read_text(encoding="utf-8"))
-    del raw["pressure_directions"]
+    for name in ("pressure_directions", "pressure_direction_rms", "pressure_error_floor"):
+        del raw[name]
     (tmp_path / "old.json").write_text(json.dumps(raw), encoding="utf-8")
-    assert Calibration.load(tmp_path / "old.json").pressure_directions == {}
+    old = Calibration.load(tmp_path / "old.json")
+    assert old.pressure_directions == old.pressure_direction_rms == {}
+    assert old.pressure_error_floor == {}
     short = calibrate(_slice(year, "2018-01-01", "2018-01-14 23:55"), net)
     assert short.pressure and not any(short.pressure_directions.values())
+    assert not any(short.pressure_direction_rms.values()) and not short.pressure_error_floor
 
 
 @pytest.mark.slow
@@ -498,3 +509,31 @@ def test_localisation_sets_the_reference_error_directions_aside(net, year, sig_c
     assert dist[best, leak] <= 300 and post[near].sum() > 3 * post0[near].sum()
     fit = fit_two_leaks(obs, weights, lib, net, cands, directions=[error])
     assert dist[fit.pipes[0], leak] <= 300 and fit.unexplained_one < 0.05
+
+
+def test_localisation_weighs_the_reference_error_directions_by_their_size(net, year, sig_cache):
+    """The same leak on p634 with a large reference error along a far leak's shape (rms
+    0.3 m) and a second learned direction that happens to be the leak's own shape, but whose
+    error is no larger than the floor (1 cm): set aside, the two directions take the leak
+    with them; weighed by their size, the large one is set aside (nearly) and the small one
+    barely, and the leak is found again."""
+    from communia.modules.water.localise import HOURS, locate
+
+    lib, cands, sensors, cols = _area_of(net, year, sig_cache)
+    sig, _ok = lib.pipe_signatures(net)
+    weights = np.ones(len(HOURS)) / len(HOURS)
+    leak, far = net.pipe_index["p634"], net.pipe_index["p176"]
+    dist = net.pipe_distances()
+    error = pd.Series(sig[:, far, cols].mean(axis=0), index=sensors)
+    error /= np.linalg.norm(error)
+    own = pd.Series(sig[:, leak, cols].mean(axis=0), index=sensors)
+    own -= (own @ error) * error
+    own /= np.linalg.norm(own)
+    obs = pd.Series(10.0 * sig[:, leak, cols].mean(axis=0), index=sensors) + 0.3 * error
+    near = dist[leak] <= 300
+    best, post0 = locate(obs, weights, lib, net, cands, directions=[error, own])
+    assert dist[best, leak] > 300
+    best, post = locate(
+        obs, weights, lib, net, cands, directions=[0.3 * error, 0.01 * own], floor=0.01
+    )
+    assert dist[best, leak] <= 300 and post[near].sum() > 3 * post0[near].sum()

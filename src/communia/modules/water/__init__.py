@@ -115,7 +115,10 @@ CARD = AlgorithmCard(
         "selon lesquelles les pressions « sans fuite » de la période de calibration "
         "s'écartaient d'un jour à l'autre de ces références (saison, répartition de la "
         "consommation) sont mises de côté, comme une hausse uniforme de la demande : elles "
-        "ne désignent pas une fuite. "
+        "ne désignent pas une fuite. Pour une fuite qui apparaît pendant la période, "
+        "comparée aux semaines d'avant, ces mêmes directions comptent moins à proportion "
+        "de l'erreur qu'elles portaient d'un jour à l'autre (une direction à peine plus "
+        "grande que le bruit reste presque entière). "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : un modèle statistique qui compte les casses (de type LEYP, courant "
         "pour les réseaux d'eau) tient compte de l'âge, du matériau, du diamètre, de la "
@@ -131,7 +134,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-7",
+    model_version="water-8",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

@@ -24,6 +24,7 @@ the lowest of the last 10 comparable nights (weekday vs weekend/holiday).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -267,6 +268,12 @@ class Calibration:
     #: mean leak-free pressures moved away from the profiles on the calibration period: the
     #: reference's own error from one period to the next, set aside like a uniform demand
     pressure_directions: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    #: area -> rms (m) of those daily departures along each of its directions, and the rms
+    #: per direction left along all the others (the error floor): how much of a change along
+    #: each direction the reference's error alone explains (absent: learned before water-8,
+    #: or from fewer than 28 days)
+    pressure_direction_rms: dict[str, list[float]] = field(default_factory=dict)
+    pressure_error_floor: dict[str, float] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -289,6 +296,8 @@ class Calibration:
                 pressure_model=raw.get("pressure_model", {}),
                 model_flows=raw.get("model_flows", []),
                 pressure_directions=raw.get("pressure_directions", {}),
+                pressure_direction_rms=raw.get("pressure_direction_rms", {}),
+                pressure_error_floor=raw.get("pressure_error_floor", {}),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"Fichier de calibration illisible ({path}) : {exc}.") from exc
@@ -399,19 +408,23 @@ def fit_calibration(
                 if rows.sum() >= MODEL_MIN_HOURS:
                     coef = np.linalg.lstsq(x[rows], col[rows], rcond=None)[0]
                     model[sensor] = [float(c) for c in coef]
-    directions = {}
+    directions, rms, floors = {}, {}, {}
     if departures:
         frame = pd.DataFrame(departures, index=hourly_p.index)
         for area, sensors in bal.area_sensors.items():
             cols = [s for s in sensors if s in frame]
             if len(cols) >= 2:
-                directions[area] = _reference_directions(frame[cols])
+                directions[area], rms[area], floor = _reference_directions(frame[cols])
+                if floor is not None:
+                    floors[area] = floor
     return Calibration(
         k=k,
         sigma=sigma,
         source=source,
         pressure=profiles,
         pressure_directions=directions,
+        pressure_direction_rms=rms,
+        pressure_error_floor=floors,
         pressure_model=model,
         model_flows=model_flows if model else [],
     )
@@ -419,16 +432,24 @@ def fit_calibration(
 
 def _reference_directions(
     departures: pd.DataFrame, count: int = 5, min_days: int = 28
-) -> list[dict[str, float]]:
-    """Main directions (over the sensors) of the daily mean departures from the profiles;
-    none from fewer than ``min_days`` complete days (two weeks give noise, not directions)."""
+) -> tuple[list[dict[str, float]], list[float], float | None]:
+    """Main directions (over the sensors) of the daily mean departures from the profiles,
+    the rms of the departures along each, and the rms per direction along all the others
+    (None when the area has no more sensors than directions); none from fewer than
+    ``min_days`` complete days (two weeks give noise, not directions)."""
     import numpy as np
 
     daily = departures.resample("1D").mean()[departures.resample("1D").count().min(axis=1) >= 18]
     if len(daily) < max(min_days, 2 * count):
-        return []
-    _, _, vt = np.linalg.svd(daily.to_numpy(), full_matrices=False)
-    return [dict(zip(departures.columns, map(float, v), strict=True)) for v in vt[:count]]
+        return [], [], None
+    _, sv, vt = np.linalg.svd(daily.to_numpy(), full_matrices=False)
+    rms = sv / np.sqrt(len(daily))
+    rest = rms[count:]
+    return (
+        [dict(zip(departures.columns, map(float, v), strict=True)) for v in vt[:count]],
+        [float(r) for r in rms[:count]],
+        float(np.sqrt(np.mean(rest**2))) if len(rest) else None,
+    )
 
 
 def pressure_features(
@@ -537,6 +558,11 @@ class BalanceCusumDetector:
     #: leaks already running at the start: how many of the calibration's reference-error
     #: directions (``Calibration.pressure_directions``) are set aside when locating them
     start_directions: int = 3
+    #: leaks that start within the period (read against the weeks before): every one of
+    #: those directions is weighed down by how much of it the references' error explains
+    #: (its rms against the error floor, ``Calibration.pressure_direction_rms``), not set
+    #: aside: the same day-to-day moves blur a week-to-week change (False: not used)
+    later_directions: bool = True
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -715,7 +741,7 @@ def detect_leaks(
             if lib is None or len(area_sensors) < 2:
                 return int(candidates[len(candidates) // 2]), 0.0, [], []
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
-            directions = None
+            directions, floor = None, None
             if not history and calibration.pressure:
                 # the leak was already there when the data start: compare with the
                 # leak-free pressures learned on a past period, by hour and day type
@@ -745,6 +771,8 @@ def detect_leaks(
                     ]
                 ]
             else:
+                if detector.later_directions:
+                    directions, floor = _weighed_directions(calibration, area)
                 changes = [
                     observed_change(
                         data.pressures[area_sensors],
@@ -756,13 +784,19 @@ def detect_leaks(
                         since=since,
                     )
                 ]
-            use_flow = flow if detector.loc_use_flow else None
+            place = functools.partial(
+                locate,
+                lib=lib,
+                network=network,
+                candidates=candidates,
+                flow=flow if detector.loc_use_flow else None,
+                directions=directions,
+                floor=floor,
+            )
             dmat = network.pipe_distances()
             conf = -1.0
             for delta, weights in changes:
-                i, p = locate(
-                    delta, weights, lib, network, candidates, flow=use_flow, directions=directions
-                )
+                i, p = place(delta, weights)
                 c = float(p[dmat[i] <= 300.0].sum())
                 if c > conf:
                     pipe_i, post, conf, chosen = i, p, c, (delta, weights)
@@ -776,16 +810,7 @@ def detect_leaks(
                 # the change looks like a leak already reported in the area (growing, or
                 # hiding a new one): set its signature aside and look again elsewhere
                 for delta, weights in changes:
-                    i, p = locate(
-                        delta,
-                        weights,
-                        lib,
-                        network,
-                        candidates,
-                        flow=use_flow,
-                        nuisance=active,
-                        directions=directions,
-                    )
+                    i, p = place(delta, weights, nuisance=active)
                     c = float(p[dmat[i] <= 300.0].sum())
                     far = min(dmat[i, j] for j in active) > 300.0
                     if far and c >= detector.joint_min_conf:
@@ -994,6 +1019,21 @@ def detect_leaks(
             active += issued + issued_extra
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
+
+
+def _weighed_directions(cal: Calibration, area: str) -> tuple[list[pd.Series] | None, float | None]:
+    """The calibration's reference-error directions of ``area``, each scaled by its rms, and
+    the error floor (:func:`localise.locate`'s ``directions`` and ``floor``); (None, None)
+    when the calibration has no rms for the area."""
+    import pandas as pd
+
+    floor = cal.pressure_error_floor.get(area)
+    rms = cal.pressure_direction_rms.get(area, [])
+    if floor is None or not rms:
+        return None, None
+    return [
+        pd.Series(d) * r for d, r in zip(cal.pressure_directions[area], rms, strict=True)
+    ], floor
 
 
 def _alarm(area, pipe, t_det, cleaning_lag, start, flow, volume, confidence, top, series, level0):

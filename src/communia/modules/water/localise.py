@@ -24,6 +24,10 @@ leak already running when the data start, the change is read against leak-free r
 learned on a past period, whose error from one period to the next is not a leak; the main
 directions of that error over the sensors (learned on the calibration period,
 ``Calibration.pressure_directions``) are projected out with the uniform-demand direction.
+A leak that starts within the period is read against the weeks before it, whose day-to-day
+moves are the same kind of error: there every direction is weighed down by its rms against
+the error floor (``floor`` of :func:`locate`, ``Calibration.pressure_direction_rms``) rather
+than projected out (water-8).
 """
 
 from __future__ import annotations
@@ -273,6 +277,7 @@ def locate(
     flow_tol: float = 0.5,
     nuisance: list[int] | None = None,
     directions: list[pd.Series] | None = None,
+    floor: float | None = None,
 ) -> tuple[int, np.ndarray]:
     """Return the proposed pipe index and the posterior over ``candidates`` (pipe indices).
 
@@ -286,11 +291,22 @@ def locate(
     ``nuisance``: pipe indices of other leaks that may have changed over the window (leaks
     already reported in the area and still running); whatever the change shares with their
     signatures is set aside, like the uniform-demand direction, before ranking.
+
+    ``directions``: directions over the sensors along which the reference errs, set aside
+    too; with ``floor`` (m) each is instead weighed down by its norm (the error's rms along
+    it) against that floor (the error's rms along any other direction).
     """
     import numpy as np
 
     obs_p, s_p, ok = _projected(
-        delta, weights, lib, network, scale=scale, nuisance=nuisance, directions=directions
+        delta,
+        weights,
+        lib,
+        network,
+        scale=scale,
+        nuisance=nuisance,
+        directions=directions,
+        floor=floor,
     )
     norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
     cos = (s_p @ obs_p) / norms
@@ -428,10 +444,13 @@ def _projected(
     scale: pd.Series | None = None,
     nuisance: list[int] | None = None,
     directions: list[pd.Series] | None = None,
+    floor: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The observed change and every pipe's signature (per m³/h, hour-weighted) on the
     sensors that have a value, with the uniform-demand direction and the ``nuisance`` pipes'
-    signatures projected out. Returns (change, signatures (pipes, sensors), validity mask)."""
+    signatures projected out, and the ``directions`` projected out too, or with ``floor``
+    weighed down by their size (see :func:`locate`). Returns (change, signatures (pipes,
+    sensors), validity mask)."""
     import numpy as np
 
     sig, ok = lib.pipe_signatures(network)
@@ -447,6 +466,20 @@ def _projected(
         inv = np.where(np.isfinite(inv), inv, np.nanmedian(inv))
         obs, s, u = obs * inv, s * inv[None, :], u * inv
         extra = [d * inv for d in extra]
+    if floor is not None:
+        # weighed down, not set aside: along each direction (its norm: the references'
+        # error rms along it) a change counts floor / √(floor² + rms²) of its size, as if
+        # the error's covariance were whitened; a direction no larger than the floor
+        # keeps most of what it carries (a leak that happens to lie along it)
+        for d in extra:
+            rms = float(np.linalg.norm(d))
+            if rms > 0:
+                v = d / rms
+                cut = 1.0 - floor / np.hypot(floor, rms)
+                obs = obs - cut * (obs @ v) * v
+                s = s - cut * np.outer(s @ v, v)
+                u = u - cut * (u @ v) * v
+        extra = []
     # keep at least 3 directions to rank on (zone C has 3 sensors only)
     basis = [u, *extra, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
     q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
