@@ -137,8 +137,9 @@ def test_cli_creates_lists_and_revokes_tokens_with_an_audit_trail(two_communes):
         "users", "token", "--as", "agent@ville-a.fr", "--label", "Export SIG", "--days", "7"
     )
     assert made.exit_code == 0, made.output
-    token = made.output.strip()
+    token = made.stdout.strip()
     assert re.fullmatch(r"\S{20,}", token)  # the token alone on stdout, for scripts
+    assert "Jeton « Export SIG » créé, valable 7 jours" in made.stderr
     _run("users", "token", "--as", "agent@ville-a.fr", "--label", "Double")
     _run("users", "token", "--as", "agent@ville-a.fr", "--label", "Double")
     _token("agent@ville-b.fr", label="Export SIG")  # another commune's, never listed nor revoked

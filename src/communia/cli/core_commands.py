@@ -289,11 +289,19 @@ def users_show(user_id: int, as_email: str, as_json: bool) -> None:
 )
 def users_token(as_email: str, label: str, days: int | None) -> None:
     from communia.core.db import write_session
+    from communia.core.settings import get_settings
     from communia.core.users import create_api_token
 
     actor = _actor(as_email)
     with write_session() as s:
-        click.echo(create_api_token(s, actor, label=label, days=days))
+        token = create_api_token(s, actor, label=label, days=days)
+    click.echo(token)  # alone on stdout, for scripts; what to know about it on stderr
+    valid = get_settings().api_token_days if days is None else days
+    click.echo(
+        f"Jeton « {label} » créé, valable {valid} jours : notez-le, il ne sera plus affiché "
+        "(communia users tokens liste vos jetons et leur date d'expiration).",
+        err=True,
+    )
 
 
 def _token_row(token) -> dict:
