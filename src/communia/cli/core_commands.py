@@ -289,16 +289,15 @@ def users_show(user_id: int, as_email: str, as_json: bool) -> None:
 )
 def users_token(as_email: str, label: str, days: int | None) -> None:
     from communia.core.db import write_session
-    from communia.core.settings import get_settings
-    from communia.core.users import create_api_token
+    from communia.core.users import api_token_validity, create_api_token
 
     actor = _actor(as_email)
+    days = api_token_validity(days)
     with write_session() as s:
         token = create_api_token(s, actor, label=label, days=days)
     click.echo(token)  # alone on stdout, for scripts; what to know about it on stderr
-    valid = get_settings().api_token_days if days is None else days
     click.echo(
-        f"Jeton « {label} » créé, valable {valid} jours : notez-le, il ne sera plus affiché "
+        f"Jeton « {label} » créé, valable {days} jours : notez-le, il ne sera plus affiché "
         "(communia users tokens liste vos jetons et leur date d'expiration).",
         err=True,
     )

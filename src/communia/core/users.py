@@ -55,6 +55,7 @@ __all__ = [
     "open_session",
     "actor_from_session",
     "close_session",
+    "api_token_validity",
     "create_api_token",
     "list_api_tokens",
     "revoke_api_token",
@@ -339,16 +340,24 @@ def _local_date(when: datetime) -> str:
     return fr_date(when.astimezone(PARIS))
 
 
-def create_api_token(
-    session: Session, actor: Actor, *, label: str = "", days: int | None = None
-) -> str:
-    """A bearer token for the JSON API, shown once; only its hash is kept. It is valid for
-    ``days`` days (``api_token_days`` by default), then refused."""
+def api_token_validity(days: int | None = None) -> int:
+    """How many days a new token lasts: ``days``, or the ``api_token_days`` setting; refused
+    in French outside 1 to ``API_TOKEN_MAX_DAYS``."""
     days = get_settings().api_token_days if days is None else days
     if not 1 <= days <= API_TOKEN_MAX_DAYS:
         raise InvalidInput(
             f"Durée de validité invalide : {days} jours (entre 1 et {API_TOKEN_MAX_DAYS})."
         )
+    return days
+
+
+def create_api_token(
+    session: Session, actor: Actor, *, label: str = "", days: int | None = None
+) -> str:
+    """A bearer token for the JSON API, shown once; only its hash is kept. It is valid for
+    ``days`` days (``api_token_days`` by default, see :func:`api_token_validity`), then
+    refused."""
+    days = api_token_validity(days)
     token = new_token()
     row = ApiToken(
         token_hash=token_digest(token),
