@@ -125,3 +125,15 @@ def test_an_api_token_is_listed_and_revoked_from_the_account_page(http, two_comm
     assert http.get("/api/v1/me", headers=headers).status_code == 401
     audit = http.get("/app/journal").text
     assert "API révoqué" in audit and audit.count("Tableau de bord voirie") == 2  # made, revoked
+
+
+def test_modules_lists_module_cards_and_the_core_services(http, two_communes):
+    headers = {"Authorization": f"Bearer {_token('admin@ville-a.fr')}"}
+    cards = {c["name"]: c for c in http.get("/api/v1/modules", headers=headers).json()}
+    # The core services process text for every commune: listed, always enabled, never a module.
+    assert cards["llm"]["kind"] == cards["privacy"]["kind"] == "service"
+    assert cards["llm"]["enabled"] and cards["privacy"]["enabled"]
+    assert "pseudonymisation" in cards["privacy"]["title"]
+    modules = [c for c in cards.values() if c["kind"] == "module"]
+    assert {"assistant", "canteen", "water"} <= {c["name"] for c in modules}
+    assert all(c["title"] and c["logic"] and c["human_oversight"] for c in cards.values())

@@ -6,8 +6,9 @@ Objects of another commune answer 404.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from communia.core import communes as communes_lib
 from communia.core import users as users_lib
 from communia.core.db import read_session, write_session
 from communia.core.models import AuditEntry
-from communia.core.registry import load_modules
+from communia.core.register import CORE_SERVICE_CARDS, algorithm_cards
 from communia.core.users import Actor
 from communia.web.security import api_actor
 
@@ -135,6 +136,7 @@ class ModuleCardOut(BaseModel):
     logic: str
     human_oversight: str
     model: str
+    kind: Literal["module", "service"]
     enabled: bool
 
 
@@ -173,21 +175,20 @@ def commune_update(body: CommuneUpdate, actor: Actor = Depends(api_actor)):
 
 @router.get("/modules", response_model=list[ModuleCardOut])
 def modules(actor: Actor = Depends(api_actor)):
-    """Modules de l'instance, leur fiche de transparence et s'ils sont activés pour la commune."""
+    """Modules de l'instance et services communs (modèle de langage, pseudonymisation) : leur fiche
+    de transparence, et s'ils sont activés pour la commune (un service commun l'est toujours)."""
     with read_session() as s:
         enabled = set(communes_lib.get_commune(s, actor).enabled_modules or [])
     return [
-        ModuleCardOut(
-            name=m.name,
-            title=m.card.title,
-            summary=m.card.summary,
-            data_used=list(m.card.data_used),
-            logic=m.card.logic,
-            human_oversight=m.card.human_oversight,
-            model=m.card.model,
-            enabled=m.name in enabled,
+        ModuleCardOut.model_validate(
+            {
+                **asdict(card),  # the card's other fields (purpose, risks…) are not in the schema
+                "name": name,
+                "kind": "service" if name in CORE_SERVICE_CARDS else "module",
+                "enabled": name in CORE_SERVICE_CARDS or name in enabled,
+            }
         )
-        for m in load_modules()
+        for name, card in algorithm_cards()
     ]
 
 
