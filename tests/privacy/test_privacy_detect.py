@@ -247,3 +247,20 @@ def test_every_name_of_a_list_after_a_plural_civility():
     )
     found = {t for k, t in kinds(detect(text, use_ner=False)) if k == "PERSONNE"}
     assert found == {"Dupont", "Durand", "Le Goff", "Martin", "Petit", "Baugé", "Becmeur"}
+
+
+def test_mistyped_identifier_is_masked_when_its_label_precedes_it():
+    """A wrong key is a typo, not a reason to leave a person's number in clear."""
+    text = (
+        "Mon numéro de sécurité sociale : 2 84 03 44 109 112 46.\n"
+        "IBAN FR76 3000 6000 0112 3456 7890 188\n"
+        "SIRET : 123 456 789 00012\n"
+        "Référence du dossier : 2 84 03 44 109 112 46, facture FR76 3000 6000 0112 3456 7890 188."
+    )
+    found = [(e.type, e.start) for e in detect(text, use_ner=False)]
+    assert ("NIR", text.index("2 84")) in found
+    assert ("IBAN", text.index("FR76")) in found
+    assert ("SIRET", text.index("123 456")) in found
+    # The same numbers without their label, on another line: the wrong key says "not one".
+    last = text.rindex("\n")
+    assert not [e for e in found if e[1] > last]

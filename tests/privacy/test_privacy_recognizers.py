@@ -21,21 +21,29 @@ def test_phones_all_french_formats():
     assert r.find_phones("0612345678901") == []  # too long
 
 
-def test_nir_needs_valid_key():
+def test_nir_needs_valid_key_or_its_label():
     assert texts(r.find_nirs("NIR : 2 55 08 14 168 025 38.")) == ["2 55 08 14 168 025 38"]
     assert texts(r.find_nirs("NIR : 255081416802538")) == ["255081416802538"]
-    assert r.find_nirs("NIR : 2 55 08 14 168 025 39.") == []
+    assert texts(r.find_nirs("Dossier 2 55 08 14 168 025 38.")) == ["2 55 08 14 168 025 38"]
+    assert r.find_nirs("Dossier 2 55 08 14 168 025 39.") == []
+    # A wrong key after its label is a typo: still masked, with a lower score.
+    assert [e.score for e in r.find_nirs("NIR : 2 55 08 14 168 025 39.")] == [0.85]
+    assert r.find_nirs("NIR :\nDossier 2 55 08 14 168 025 39.") == []  # label on another line
 
 
 def test_iban_stops_at_country_length():
     found = r.find_ibans("IBAN FR76 3000 6000 0112 3456 7890 189 BIC AGRIFRPP")
     assert texts(found) == ["FR76 3000 6000 0112 3456 7890 189"]
     assert r.find_ibans("FR76 3000 6000 0112 3456 7890 188") == []
+    assert texts(r.find_ibans("RIB : FR76 3000 6000 0112 3456 7890 188")) == [
+        "FR76 3000 6000 0112 3456 7890 188"
+    ]
 
 
 def test_siret_and_siren_context():
     assert texts(r.find_sirets("SIRET 732 829 320 00074")) == ["732 829 320 00074"]
-    assert r.find_sirets("SIRET 732 829 320 00075") == []
+    assert r.find_sirets("Commande 732 829 320 00075") == []
+    assert texts(r.find_sirets("SIRET 732 829 320 00075")) == ["732 829 320 00075"]  # a typo
     assert texts(r.find_sirets("La Poste 35600000000001")) == ["35600000000001"]
     assert texts(r.find_sirens("RCS Paris 732 829 320")) == ["732 829 320"]
     assert texts(r.find_sirens("732 829 320 RCS Paris")) == ["732 829 320"]

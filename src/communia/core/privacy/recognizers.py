@@ -1,8 +1,10 @@
 """Rule-based recognisers of French personal data (no dependency beyond ``re``).
 
 Each recogniser is a function ``text -> list[Entity]``. Identifiers with a key (NIR, IBAN,
-SIRET/SIREN) are reported only when the key is right; contextual ones (dates of birth,
-old-style plates, SIREN, cadastral parcels) need a nearby cue word.
+SIRET/SIREN) are reported when the key is right, and also with a wrong key when their label
+precedes them on the same line (« N° de sécurité sociale : … »): a mistyped number still
+identifies its holder. Contextual ones (dates of birth, old-style plates, SIREN, cadastral
+parcels) need a nearby cue word.
 """
 
 from __future__ import annotations
@@ -90,12 +92,32 @@ _NIR = re.compile(
 )
 
 
+_NIR_CUE = re.compile(
+    r"(?i)(?:s[ée]curit[ée]\s+sociale|\bs[ée]cu\b|\bNIR\b|\bN°\s*SS\b|\bINSEE\b|"
+    r"carte\s+vitale|\bassur[ée]e?\s+social)"
+)
+_IBAN_CUE = re.compile(r"(?i)(?:\bIBAN\b|\bRIB\b|compte\s+bancaire|coordonn[ée]es\s+bancaires)")
+_SIRET_CUE = re.compile(r"(?i)\bSIRET\b")
+
+
+def _labelled(text: str, start: int, cue: re.Pattern) -> bool:
+    """Whether ``cue`` is among the 40 characters before ``start``, on the same line."""
+    return bool(cue.search(text[max(0, start - 40) : start].rsplit("\n", 1)[-1]))
+
+
+def _keyed(kind, matches, text, is_valid, cue, source) -> list[Entity]:
+    """Identifiers whose key is right, or whose label precedes them (a mistyped key)."""
+    found = []
+    for m in matches:
+        if is_valid(m.group()):
+            found.append(Entity(kind, m.start(), m.end(), m.group(), 1.0, source))
+        elif _labelled(text, m.start(), cue):
+            found.append(Entity(kind, m.start(), m.end(), m.group(), 0.85, "regex:libelle"))
+    return found
+
+
 def find_nirs(text: str) -> list[Entity]:
-    return [
-        Entity("NIR", m.start(), m.end(), m.group(), 1.0, "regex:nir+cle")
-        for m in _NIR.finditer(text)
-        if nir_is_valid(m.group())
-    ]
+    return _keyed("NIR", _NIR.finditer(text), text, nir_is_valid, _NIR_CUE, "regex:nir+cle")
 
 
 # --- IBAN ------------------------------------------------------------------------------
@@ -127,6 +149,8 @@ def find_ibans(text: str) -> list[Entity]:
         value = text[m.start() : end]
         if iban_is_valid(value):
             found.append(Entity("IBAN", m.start(), end, value, 1.0, "regex:iban+mod97"))
+        elif _labelled(text, m.start(), _IBAN_CUE):
+            found.append(Entity("IBAN", m.start(), end, value, 0.85, "regex:libelle"))
     return found
 
 
@@ -137,11 +161,9 @@ _SIREN_CUE = re.compile(r"(?i)\b(?:siren|rcs|r\.c\.s\.|immatricul\w*|n°\s*d'ide
 
 
 def find_sirets(text: str) -> list[Entity]:
-    return [
-        Entity("SIRET", m.start(), m.end(), m.group(), 1.0, "regex:siret+luhn")
-        for m in _SIRET.finditer(text)
-        if siret_is_valid(m.group())
-    ]
+    return _keyed(
+        "SIRET", _SIRET.finditer(text), text, siret_is_valid, _SIRET_CUE, "regex:siret+luhn"
+    )
 
 
 def find_sirens(text: str) -> list[Entity]:
