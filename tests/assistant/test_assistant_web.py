@@ -167,6 +167,7 @@ def test_callback_from_the_chat_page_to_the_agents(villebelle):
     journal = http.get("/app/journal")
     assert journal.status_code == 200 and "12 34 56" not in journal.text
 
+    assert 'class="waiting">1 rappel à faire' in http.get("/app").text  # the dashboard card
     page = http.get("/app/assistant")
     assert "Rappels à faire" in page.text and "06 12 34 56 78" in page.text
     assert "nid-de-poule" in page.text  # the question of the conversation
@@ -176,6 +177,7 @@ def test_callback_from_the_chat_page_to_the_agents(villebelle):
     assert done.status_code == 303
     page = http.get("/app/assistant")
     assert "06 12 34 56 78" not in page.text and "Aucun rappel à faire" in page.text
+    assert "rappel à faire" not in http.get("/app").text
     with read_session() as s:
         cb = s.get(Callback, cb.id)
         assert cb.status == "fait" and cb.done_by == "agent@villebelle.fr" and cb.done_at

@@ -92,3 +92,12 @@ def test_chart_axes_round_values_and_french_days():
     assert axis_ticks(5, 5)[0][0] <= 5 < axis_ticks(5, 5)[0][-1]  # a flat series still has a scale
     days = ["2017-12-18", "2017-12-19", "2017-12-20", "2018-01-08", "2018-01-09"]
     assert date_labels(days, 3) == [(0, "18 déc. 2017"), (2, "20 déc."), (4, "9 janv. 2018")]
+
+
+def test_fr_count_agrees_from_two():
+    from communia.core.formatting import fr_count
+
+    assert fr_count(0, "alerte", "alertes") == "0 alerte"
+    assert fr_count(1, "alerte", "alertes") == "1 alerte"
+    assert fr_count(2, "alerte", "alertes") == "2 alertes"
+    assert fr_count(1234, "alerte", "alertes") == "1\u202f234 alertes"

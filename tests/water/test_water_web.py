@@ -79,9 +79,16 @@ def _seed(commune_id: int) -> int:
 
 
 def test_water_page_decisions_and_exports(http, two_communes):
+    from communia.core.db import write_session
+    from communia.core.models import Commune
+
     a = two_communes["a"]
     alert_id = _seed(a["commune_id"])
+    with write_session() as s:
+        s.get(Commune, a["commune_id"]).enabled_modules = ["water"]
     login(http, a["users"]["elu"])
+    # The dashboard's water card says what awaits the staff.
+    assert '<p class="waiting">1 alerte de fuite à vérifier</p>' in http.get("/app").text
     page = http.get("/app/water")
     assert page.status_code == 200
     assert "<svg" in page.text and 'stroke="#c00"' in page.text  # suspected pipe on the map
@@ -113,6 +120,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert ok.status_code == 303
     page = http.get("/app/water")
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
+    assert 'class="waiting"' not in http.get("/app").text  # nothing left to check
     alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
     assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")
     plan = http.get("/app/water/plan.csv?km=1").content.decode("utf-8-sig").splitlines()

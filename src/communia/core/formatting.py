@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "fr_count",
     "MONTHS",
     "SHORT_MONTHS",
     "fr_number",
@@ -35,6 +36,11 @@ def fr_number(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def fr_count(n: int, singular: str, plural: str) -> str:
+    """« 1 alerte », « 2 alertes », « 1 234 alertes » (French plural from 2)."""
+    return f"{fr_number(n)} {singular if abs(n) < 2 else plural}"
 
 
 def fr_percent(share: float, digits: int = 1) -> str:

@@ -68,6 +68,8 @@ class Module:
     - ``health_checks``: callables run by ``communia doctor``.
     - ``seed``: idempotent loading of reference data, run after every migration.
     - ``seed_demo``: idempotent example data for the demo commune, run by ``communia demo``.
+    - ``attention``: ``(session, commune_id) -> str``, what awaits the staff in French
+      (« 5 alertes de fuite à vérifier »), ``""`` when nothing; shown on the dashboard card.
     - ``web_action`` / ``public_action``: French label of the button that opens the agents'
       page or the citizens' page from the module's card, saying what opens (« Poser une
       question à l'accueil »); required with ``web_router`` / ``public_router``.
@@ -90,6 +92,7 @@ class Module:
     web_action: str = ""  # French label of the card's button to the agents' page
     public_action: str = ""  # French label of the card's button to the citizens' page
     upload_limits_mb: Mapping[str, float] = field(default_factory=dict)
+    attention: Callable[[Session, int], str] | None = None  # what awaits the staff, in French
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name.lower() != self.name:

@@ -180,6 +180,7 @@ def dashboard(request: Request, actor: Actor = Depends(require_actor)):
     with read_session() as s:
         commune = communes_lib.get_commune(s, actor)
         modules = _modules_for(commune)
+        attention = {m.name: m.attention(s, commune.id) for m in modules if m.attention}
         recent = s.scalars(
             select(AuditEntry)
             .where(AuditEntry.commune_id == actor.commune_id)
@@ -187,7 +188,9 @@ def dashboard(request: Request, actor: Actor = Depends(require_actor)):
             .limit(8)
         ).all()
     return render(
-        request, "dashboard.html", {"commune": commune, "modules": modules, "recent": recent}
+        request,
+        "dashboard.html",
+        {"commune": commune, "modules": modules, "attention": attention, "recent": recent},
     )
 
 

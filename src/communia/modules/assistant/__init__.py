@@ -46,6 +46,24 @@ def _health_embedder() -> HealthResult:
     )
 
 
+def _attention(session, commune_id: int) -> str:
+    from sqlalchemy import func, select
+
+    from communia.core.formatting import fr_count
+    from communia.modules.assistant.models import Callback, UnansweredQuestion
+
+    def count(model, status: str) -> int:
+        query = select(func.count()).select_from(model)
+        return session.scalar(query.where(model.commune_id == commune_id, model.status == status))
+
+    callbacks, questions = count(Callback, "a_faire"), count(UnansweredQuestion, "ouverte")
+    parts = [
+        fr_count(callbacks, "rappel à faire", "rappels à faire") if callbacks else "",
+        fr_count(questions, "question sans réponse", "questions sans réponse") if questions else "",
+    ]
+    return " ; ".join(p for p in parts if p)
+
+
 def _seed_demo(slug: str) -> None:
     from communia.modules.assistant.knowledge import seed_demo
 
@@ -104,6 +122,7 @@ MODULE = Module(
     settings=AssistantSettings,
     cli=_cli,
     seed_demo=_seed_demo,
+    attention=_attention,
     web_router=_web,
     public_router=_public,
     api_router=_api,

@@ -151,6 +151,14 @@ CARD = AlgorithmCard(
 )
 
 
+def _attention(session, commune_id: int) -> str:
+    from communia.core.formatting import fr_count
+    from communia.modules.water.service import list_alerts
+
+    n = len(list_alerts(session, commune_id, status="ouverte"))
+    return fr_count(n, "alerte de fuite à vérifier", "alertes de fuite à vérifier") if n else ""
+
+
 def _seed_demo(slug: str) -> None:
     from communia.modules.water.demo import seed_demo
 
@@ -169,5 +177,6 @@ MODULE = Module(
     nav_label="Eau potable",
     health_checks=(_wntr_available,),
     seed_demo=_seed_demo,
+    attention=_attention,
     upload_limits_mb={"/telereleve": MAX_UPLOAD_MB},
 )
