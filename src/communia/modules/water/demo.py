@@ -3,7 +3,7 @@ simulated break history.
 
 L-Town (BattLeDIM 2020, EUPL-1.2) is a real-size small-town network (905 pipes, 43 km). The
 demo runs the real leak detection on two months of simulated L-Town telemetry (``demo_data/
-telereleve-2018-01-02``, see its LISEZMOI), so the page opens on alerts to review. No open
+telereleve_2018_01_02``, see its LISEZMOI), so the page opens on alerts to review. No open
 French break history exists, so the pipes get materials, ages and breaks from the documented
 generator of :mod:`communia.modules.water.risk`; the page then shows the map and the risk list.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 __all__ = ["NETWORK_FILE", "seed_demo"]
 
 NETWORK_FILE = Path(__file__).parent / "demo_data" / "L-TOWN.inp.gz"
-TELEMETRY_DIR = Path(__file__).parent / "demo_data" / "telereleve-2018-01-02"
+TELEMETRY_DIR = Path(__file__).parent / "demo_data" / "telereleve_2018_01_02"
 NETWORK_NAME = "L-Town (réseau d'exemple BattLeDIM)"
 RISK_YEAR = 2025
 SEED = 2024
