@@ -60,6 +60,7 @@ def demo() -> None:
     from communia.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
     from communia.core.migrate import upgrade
     from communia.core.registry import load_modules
+    from communia.core.users import ROLE_LABELS
 
     upgrade()
     with write_session() as s:
@@ -71,7 +72,7 @@ def demo() -> None:
     click.echo(f"Commune de démonstration prête : {name}.")
     click.echo(f"Comptes (mot de passe « {DEMO_PASSWORD} ») :")
     for email, full_name, role in DEMO_ACCOUNTS:
-        click.echo(f"  {email:28} {full_name} ({role})")
+        click.echo(f"  {email:28} {full_name} ({ROLE_LABELS[role]})")
 
 
 @click.command(help=t("Démarre le serveur web.", "Start the web server."))
