@@ -83,6 +83,17 @@ class SignatureLibrary:
                 ok[j] = True
         return out, ok
 
+    def node_signature(self, node: str, weights: np.ndarray) -> np.ndarray | None:
+        """Change at every sensor per m³/h drawn at ``node``, hour-weighted by ``weights``
+        (one per signature hour); None when the node has no signature (not a junction)."""
+        import numpy as np
+
+        if node not in self.node_names:
+            return None
+        j = self.node_names.index(node)
+        per_unit = self.node_sig[:, j, :] / np.maximum(self.leak_flow[:, j, None], 1e-6)
+        return (per_unit * np.asarray(weights)[:, None]).sum(axis=0)
+
 
 def build_signatures(
     network: Network, sensors: list[str], *, hours=HOURS, leak_m3h: float = 10.0
