@@ -1090,7 +1090,11 @@ def outflow_pressure_effect(
         since=since,
     )
     for link, node in links:
-        per_unit = lib.node_signature(node, weights)
+        # a pump runs or stops: its own signature (running against stopped, per m³/h); any
+        # other metered link: extra water drawn at its inlet node
+        per_unit = lib.pump_signature(link, weights)
+        if per_unit is None:
+            per_unit = lib.node_signature(node, weights)
         dq = float(change.get(link, np.nan))
         if per_unit is None or not np.isfinite(dq):
             continue
