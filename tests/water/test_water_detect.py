@@ -404,6 +404,14 @@ def test_pressure_change_references_stay_after_the_previous_change():
     assert slow["a"] == pytest.approx(0.0) and slow["b"] == pytest.approx(-0.5, abs=0.01)
 
 
+def _abrupt(*leaks):
+    """Abrupt leaks (pipe, start, hole diameter in m) for the generator, still running on
+    2020-03-01."""
+    from communia.modules.water.scenarios import LeakSpec
+
+    return [LeakSpec(p, p, t, "2020-03-01 00:00", t, "abrupt", d) for p, t, d in leaks]
+
+
 @pytest.mark.slow
 def test_two_leaks_running_at_the_start_are_both_reported(ltown, net, sig_cache, tmp_path):
     """End to end on simulated days (EPANET, with the generator's model mismatch): two weeks
@@ -411,16 +419,11 @@ def test_two_leaks_running_at_the_start_are_both_reported(ltown, net, sig_cache,
     zone A (p634 ≈ 28 m³/h, p468 ≈ 17 m³/h). The single best place lies between them (both
     missed); the joint fit reports both, each within 300 m."""
     from communia.modules.water.detect import calibrate
-    from communia.modules.water.scenarios import LeakSpec, generate, sensors_from
+    from communia.modules.water.scenarios import generate, sensors_from
 
     sensors = sensors_from(ltown)
     generate(ltown / "L-TOWN.inp", tmp_path / "cal", sensors=sensors, year=2019, days=14, leaks=[])
-    leaks = [
-        LeakSpec("p634", "p634", "2019-12-01 00:00", "2020-03-01 00:00", "2019-12-01 00:00",
-                 "abrupt", 0.020),
-        LeakSpec("p468", "p468", "2019-12-10 00:00", "2020-03-01 00:00", "2019-12-10 00:00",
-                 "abrupt", 0.016),
-    ]  # fmt: skip
+    leaks = _abrupt(("p634", "2019-12-01 00:00", 0.020), ("p468", "2019-12-10 00:00", 0.016))
     generate(
         ltown / "L-TOWN.inp", tmp_path / "run", sensors=sensors, year=2020, days=4, leaks=leaks
     )
@@ -549,14 +552,9 @@ def test_the_pumped_outflow_is_taken_off_the_pressure_change(ltown, net, sig_cac
     found within 300 m; left in, the place falls near the pump, far from the leak."""
     from communia.modules.water.detect import outflow_pressure_effect
     from communia.modules.water.localise import load_or_build_signatures, locate, observed_change
-    from communia.modules.water.scenarios import LeakSpec, generate, sensors_from
+    from communia.modules.water.scenarios import generate, sensors_from
 
-    leaks = [
-        LeakSpec("p312", "p312", "2020-01-16 06:00", "2020-03-01 00:00", "2020-01-16 06:00",
-                 "abrupt", 0.018),
-        LeakSpec("p778", "p778", "2020-01-17 06:00", "2020-03-01 00:00", "2020-01-17 06:00",
-                 "abrupt", 0.013),
-    ]  # fmt: skip
+    leaks = _abrupt(("p312", "2020-01-16 06:00", 0.018), ("p778", "2020-01-17 06:00", 0.013))
     generate(
         ltown / "L-TOWN.inp", tmp_path / "run", sensors=sensors_from(ltown), year=2020,
         days=19, leaks=leaks,

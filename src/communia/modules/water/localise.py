@@ -4,7 +4,10 @@ The signature library is computed once per network with the EPANET 2.2 engine sh
 WNTR (toolkit API, ~2 ms per steady-state solve on L-Town): for a few hours of a typical
 day, the pressure at every sensor without leak, with a uniform +5 % demand (the direction
 along which ordinary day-to-day demand variations move the pressures) and with a
-~10 m³/h emitter at each junction. A pipe's signature is the mean of its two end nodes'.
+~10 m³/h emitter at each junction, and with each pump running against stopped (per m³/h it
+pumps: a pump runs or stops, and head losses grow with the square of the flow, so this is not
+the marginal effect of a small draw at its inlet). A pipe's signature is the mean of its two
+end nodes'.
 The library is cached as ``.npz`` under ``<data_dir>/water/signatures/`` keyed by the
 ``.inp`` digest and the sensor list.
 
