@@ -118,7 +118,11 @@ CARD = AlgorithmCard(
         "ne désignent pas une fuite. Pour une fuite qui apparaît pendant la période, "
         "comparée aux semaines d'avant, ces mêmes directions comptent moins à proportion "
         "de l'erreur qu'elles portaient d'un jour à l'autre (une direction à peine plus "
-        "grande que le bruit reste presque entière). "
+        "grande que le bruit reste presque entière). Quand une pompe mesurée emporte l'eau "
+        "d'une zone vers une autre (une zone alimentée par un réservoir), la variation de son "
+        "débit (une fuite en aval : la pompe tourne plus longtemps pour remplir le réservoir) "
+        "baisse les pressions de la zone près de la pompe ; cet effet, calculé par la "
+        "simulation de la pompe en marche et à l'arrêt, est retiré avant de situer la fuite. "
         "Méthode de référence comparée : le débit minimum de nuit. "
         "Risque de casse : un modèle statistique qui compte les casses (de type LEYP, courant "
         "pour les réseaux d'eau) tient compte de l'âge, du matériau, du diamètre, de la "
@@ -134,7 +138,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-8",
+    model_version="water-9",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

@@ -57,6 +57,7 @@ __all__ = [
     "calibrate",
     "find_calibration",
     "leak_flows_by_area",
+    "outflow_pressure_effect",
     "residuals",
 ]
 
@@ -94,6 +95,9 @@ class Balances:
     area_sensors: dict[str, list[str]]  # pressure sensors per area
     tank_sensors: dict[str, str]  # pressure sensor -> tank level column, for tank-fed zones
     notes: list[str] = field(default_factory=list)
+    #: area -> metered links that carry water out of it into another area (a pump feeding a
+    #: tank-fed zone), with the node they draw from: (link, node)
+    outflows: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _day_type(index: pd.DatetimeIndex) -> np.ndarray:
@@ -124,6 +128,7 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
     notes: list[str] = []
     flows = data.flows
     terms: dict[str, list[pd.Series]] = {}
+    outflows: dict[str, list[tuple[str, str]]] = {}
     for sensor in flows.columns:
         if sensor not in wn.link_name_list:
             notes.append(f"Débitmètre {sensor} absent du modèle réseau : ignoré.")
@@ -138,6 +143,7 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
         elif area_of[a] != area_of[b]:
             terms.setdefault(area_of[b], []).append(flows[sensor])
             terms.setdefault(area_of[a], []).append(-flows[sensor])
+            outflows.setdefault(area_of[a], []).append((sensor, a))
         else:
             notes.append(f"Débitmètre {sensor} interne à un secteur : non utilisé pour le bilan.")
     for tank in data.levels.columns:
@@ -200,6 +206,7 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
         area_sensors=area_sensors,
         tank_sensors=tank_sensors,
         notes=notes,
+        outflows={a: v for a, v in outflows.items() if a in areas},
     )
 
 
@@ -563,6 +570,11 @@ class BalanceCusumDetector:
     #: (its rms against the error floor, ``Calibration.pressure_direction_rms``), not set
     #: aside: the same day-to-day moves blur a week-to-week change (False: not used)
     later_directions: bool = True
+    #: leaks that start within the period: the pressure change the area's sensors owe to the
+    #: change of its metered outflows (a pump feeding another area) over the same windows,
+    #: each drawn at the pump's inlet node (its signature per m³/h), is taken off the change
+    #: before it is located (False: not taken off)
+    outflow_effect: bool = True
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -773,17 +785,33 @@ def detect_leaks(
             else:
                 if detector.later_directions:
                     directions, floor = _weighed_directions(calibration, area)
-                changes = [
-                    observed_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
+                delta, weights = observed_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    start,
+                    t_end,
+                    post_days=detector.post_days,
+                    since=since,
+                )
+                if detector.outflow_effect:
+                    # more (or less) water pumped out of the area, measured (e.g. a leak in
+                    # the tank-fed area it feeds, whose tank the pump refills): not a leak
+                    # of this area, taken off the change
+                    effect = outflow_pressure_effect(
+                        data,
+                        bal,
+                        area,
+                        lib,
+                        delta.index,
+                        weights,
                         start,
                         t_end,
                         post_days=detector.post_days,
                         since=since,
                     )
-                ]
+                    delta = delta - effect
+                changes = [(delta, weights)]
             place = functools.partial(
                 locate,
                 lib=lib,
@@ -1019,6 +1047,59 @@ def detect_leaks(
             active += issued + issued_extra
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
+
+
+def outflow_pressure_effect(
+    data: ScadaData,
+    bal: Balances,
+    area: str,
+    lib,
+    sensors: pd.Index,
+    weights: np.ndarray,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    post_days: int,
+    since: pd.Timestamp | None,
+) -> pd.Series:
+    """Pressure change at ``sensors`` explained by the change of the area's metered outflows.
+
+    A pump that carries water out of the area (into a tank-fed area) draws it at its inlet
+    node: when it pumps more on average (a leak or more use downstream: the tank is refilled
+    over the day), the area's pressures fall as if that node leaked the extra flow. The
+    simulated signatures cannot show it (the tank is a fixed head in a steady state), but the
+    flow is metered: its change is measured over the same windows as the pressure change
+    (:func:`localise.observed_change`) and turned into pressure with the inlet node's
+    signature per m³/h. Zero where the area has no metered outflow."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import observed_change
+
+    effect = pd.Series(0.0, index=sensors)
+    links = [(link, node) for link, node in bal.outflows.get(area, []) if link in data.flows]
+    if not links:
+        return effect
+    change, _ = observed_change(
+        data.flows[[link for link, _ in links]],
+        data.levels,
+        {},
+        start,
+        end,
+        post_days=post_days,
+        since=since,
+    )
+    for link, node in links:
+        # a pump runs or stops: its own signature (running against stopped, per m³/h); any
+        # other metered link: extra water drawn at its inlet node
+        per_unit = lib.pump_signature(link, weights)
+        if per_unit is None:
+            per_unit = lib.node_signature(node, weights)
+        dq = float(change.get(link, np.nan))
+        if per_unit is None or not np.isfinite(dq):
+            continue
+        effect = effect + dq * pd.Series(per_unit, index=lib.sensors).reindex(sensors).fillna(0.0)
+    return effect
 
 
 def _weighed_directions(cal: Calibration, area: str) -> tuple[list[pd.Series] | None, float | None]:

@@ -4,7 +4,10 @@ The signature library is computed once per network with the EPANET 2.2 engine sh
 WNTR (toolkit API, ~2 ms per steady-state solve on L-Town): for a few hours of a typical
 day, the pressure at every sensor without leak, with a uniform +5 % demand (the direction
 along which ordinary day-to-day demand variations move the pressures) and with a
-~10 m³/h emitter at each junction. A pipe's signature is the mean of its two end nodes'.
+~10 m³/h emitter at each junction, and with each pump running against stopped (per m³/h it
+pumps: a pump runs or stops, and head losses grow with the square of the flow, so this is not
+the marginal effect of a small draw at its inlet). A pipe's signature is the mean of its two
+end nodes'.
 The library is cached as ``.npz`` under ``<data_dir>/water/signatures/`` keyed by the
 ``.inp`` digest and the sensor list.
 
@@ -32,7 +35,7 @@ than projected out (water-8).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +58,7 @@ __all__ = [
 ]
 
 HOURS = (0, 3, 6, 9, 12, 15, 18, 21)
-LIB_VERSION = 1
+LIB_VERSION = 2
 
 
 @dataclass
@@ -67,6 +70,10 @@ class SignatureLibrary:
     uniform: np.ndarray  # (hours, sensors) change for +5 % demand everywhere
     node_sig: np.ndarray  # (hours, nodes, sensors) change for the emitter at each node
     leak_flow: np.ndarray  # (hours, nodes) simulated leak outflow (m³/h)
+    pump_names: list[str] = field(default_factory=list)  # pumps with a signature
+    #: (hours, pumps, sensors) change for the pump running against it stopped, per m³/h of
+    #: the flow it then pumps
+    pump_sig: np.ndarray | None = None
 
     def pipe_signatures(self, network: Network) -> tuple[np.ndarray, np.ndarray]:
         """(hours, pipes, sensors) signatures per unit leak flow, and a validity mask."""
@@ -82,6 +89,27 @@ class SignatureLibrary:
                 out[:, j, :] = per_unit[:, idx, :].mean(axis=1)
                 ok[j] = True
         return out, ok
+
+    def node_signature(self, node: str, weights: np.ndarray) -> np.ndarray | None:
+        """Change at every sensor per m³/h drawn at ``node``, hour-weighted by ``weights``
+        (one per signature hour); None when the node has no signature (not a junction)."""
+        import numpy as np
+
+        if node not in self.node_names:
+            return None
+        j = self.node_names.index(node)
+        per_unit = self.node_sig[:, j, :] / np.maximum(self.leak_flow[:, j, None], 1e-6)
+        return (per_unit * np.asarray(weights)[:, None]).sum(axis=0)
+
+    def pump_signature(self, pump: str, weights: np.ndarray) -> np.ndarray | None:
+        """Change at every sensor when ``pump`` runs rather than stops, per m³/h it pumps,
+        hour-weighted; None when the library has none for it."""
+        import numpy as np
+
+        if self.pump_sig is None or pump not in self.pump_names:
+            return None
+        j = self.pump_names.index(pump)
+        return (self.pump_sig[:, j, :] * np.asarray(weights)[:, None]).sum(axis=0)
 
 
 def build_signatures(
@@ -102,6 +130,8 @@ def build_signatures(
             kinds = [en.ENgetnodetype(i) for i in range(1, n_nodes + 1)]  # 0 = junction
             sensor_idx = [names.index(s) + 1 for s in sensors]
             junctions = [i + 1 for i, k in enumerate(kinds) if k == 0]
+            pump_names = list(network.wn.pump_name_list)
+            pumps = [en.ENgetlinkindex(name) for name in pump_names]
             en.ENopenH()
 
             def set_demand_mult(value: float) -> None:  # EN_DEMANDMULT, not wrapped by WNTR
@@ -121,6 +151,15 @@ def build_signatures(
             uniform = np.zeros_like(base)
             node_sig = np.zeros((len(hours), len(junctions), len(sensors)))
             leak_flow = np.zeros((len(hours), len(junctions)))
+            pump_sig = np.zeros((len(hours), len(pumps), len(sensors)))
+
+            def pump_run(link: int, speed: float) -> tuple[np.ndarray, float]:
+                """Pressures and the pump's flow with the pump forced on (speed) or off (0)."""
+                en.ENsetlinkvalue(link, 4, float(speed > 0))  # EN_INITSTATUS
+                en.ENsetlinkvalue(link, 5, speed)  # EN_INITSETTING
+                p = solve()
+                return p, float(en.ENgetlinkvalue(link, 8))  # EN_FLOW
+
             day = 2 * 86400  # a weekday of the weekly patterns
             for h_i, hour in enumerate(hours):
                 en.ENsettimeparam(4, day + hour * 3600)  # EN_PATTERNSTART
@@ -136,6 +175,17 @@ def build_signatures(
                     en.ENsetnodevalue(node, 3, 0.0)
                     node_sig[h_i, j] = p[np.array(sensor_idx) - 1] - base[h_i]
                     leak_flow[h_i, j] = coeff * np.sqrt(max(p[node - 1], 0.0))
+                # a pump runs or stops (controls on its tank's level): its effect on the
+                # pressures, per m³/h pumped (not the marginal effect of a small extra
+                # draw: head losses grow with the square of the flow)
+                for k, link in enumerate(pumps):
+                    status, setting = en.ENgetlinkvalue(link, 4), en.ENgetlinkvalue(link, 5)
+                    p_on, q_on = pump_run(link, setting if setting > 0 else 1.0)
+                    p_off, _ = pump_run(link, 0.0)
+                    en.ENsetlinkvalue(link, 4, status)
+                    en.ENsetlinkvalue(link, 5, setting)
+                    if q_on > 1e-3:
+                        pump_sig[h_i, k] = (p_on - p_off)[np.array(sensor_idx) - 1] / q_on
             en.ENcloseH()
         finally:
             en.ENclose()
@@ -147,6 +197,8 @@ def build_signatures(
         uniform=uniform,
         node_sig=node_sig,
         leak_flow=leak_flow,
+        pump_names=pump_names,
+        pump_sig=pump_sig,
     )
 
 
@@ -174,6 +226,8 @@ def load_or_build_signatures(
                 uniform=z["uniform"],
                 node_sig=z["node_sig"],
                 leak_flow=z["leak_flow"],
+                pump_names=[str(s) for s in z["pump_names"]],
+                pump_sig=z["pump_sig"],
             )
         except (OSError, KeyError, ValueError):
             pass  # unreadable cache: rebuild
@@ -190,6 +244,8 @@ def load_or_build_signatures(
             uniform=lib.uniform,
             node_sig=lib.node_sig,
             leak_flow=lib.leak_flow,
+            pump_names=np.array(lib.pump_names, dtype=str),
+            pump_sig=lib.pump_sig,
         )
         tmp.replace(path)
     return lib

@@ -58,7 +58,7 @@ __all__ = [
     "area_label",
 ]
 
-MODEL_VERSION = "water-8"
+MODEL_VERSION = "water-9"
 #: the detection methods (``--method`` of ``communia water detect``), as an agent reads them
 METHOD_LABELS = {
     "cusum": "changement persistant du débit non expliqué",
