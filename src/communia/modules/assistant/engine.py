@@ -172,7 +172,11 @@ def _confidence(query_terms: list[str], hits) -> float:
     return round(min(1.0, 0.5 * vec + 0.4 * cov + agree), 3)
 
 
-ROUTING_NEIGHBOURS = 10
+# A wide vote: on the Paris examples (each title of the dev part left out in turn), 10
+# neighbours gave 61.0 % (hybrid), 20 gave 64.1 %, 30 gave 65.6 %, 40 gave 65.1 %; it changes
+# nothing where the index holds only the services' descriptions (one passage each).
+ROUTING_NEIGHBOURS = 30
+ROUTING_DEPTH = 50  # candidates of each list (keywords, vectors) before the fusion
 
 
 def _vote(hits) -> str | None:
@@ -405,6 +409,7 @@ def _answer(
         module=ROUTING_MODULE,
         one_per_document=False,
         embedder=embedder,
+        depth=ROUTING_DEPTH,
     )
     route_slug = _vote(routed)
     answer_slug = hits[0].metadata.get("service") if hits else None
