@@ -173,6 +173,48 @@ def routing_rows(slug: str, part: str) -> list[dict[str, str]]:
     return rows
 
 
+def injection_eval(slugs, parts=("dev", "test")) -> None:
+    """Attempts to give the assistant orders (benchmarks/data/injection_messages.csv): with
+    no request, the right action is `clarify`; with one, the service that handles it
+    (answer or orientation), mapped to each commune's services like the routing labels."""
+    from communia.core.communes import commune_by_slug
+    from communia.core.db import read_session
+    from communia.core.models import Service
+    from communia.modules.assistant.routing import resolve_service
+
+    with open(ROOT / "benchmarks" / "data" / "injection_messages.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    print("\n## Tentatives d'injection (`benchmarks/data/injection_messages.csv`)")
+    print("\n| commune | partie | messages | hybride | BM25 seul |\n|---|---|---|---|---|")
+    misses = []
+    for slug in slugs:
+        with read_session() as s:
+            cid = commune_by_slug(s, slug).id
+            services = {
+                x.slug: (x.name, x.description)
+                for x in s.query(Service).filter(Service.commune_id == cid)
+            }
+        for part in parts:
+            part_rows = [r for r in rows if r["split"] == part]
+            cells = []
+            for embedder in (None, "none"):
+                ok = 0
+                got = answers([r["message"] for r in part_rows], slug, embedder)
+                for a, r in zip(got, part_rows, strict=True):
+                    if r["expected"] == "clarify":
+                        right = a.action == "clarify"
+                    else:
+                        right = a.service_slug == resolve_service(r["expected"], services)
+                    ok += right
+                    if not right and part == "dev":
+                        misses.append(
+                            f"{slug}, {embedder or 'hybride'} : {r['message']} → {a.action} {a.service_slug}"
+                        )
+                cells.append(f"{ok / len(part_rows):.1%} ({ok}/{len(part_rows)})")
+            print(f"| {slug} | {part} | {len(part_rows)} | {cells[0]} | {cells[1]} |")
+    print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in misses))
+
+
 def cmd_run(args):
     setup_env(args.db)
     from communia.core.communes import commune_by_slug as get_commune
@@ -327,6 +369,7 @@ def cmd_run(args):
                 f"| {slug} ({label}) | {part} | {len(rows)} | {cells[0]} | {cells[1]} | {urgent} |"
             )
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in dev_misses))
+    injection_eval((COMMUNE, DEMO_SLUG))
 
     # 5. bad input
     print("\n## Entrées difficiles")

@@ -18,20 +18,10 @@ from sqlalchemy import func, select
 
 from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
-from communia.core.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TUESDAY_10H = datetime.fromisoformat("2026-03-03T10:00:00+01:00")
 SUNDAY_23H = datetime.fromisoformat("2026-03-08T23:00:00+01:00")
-
-
-@pytest.fixture
-def bm25_only(monkeypatch):
-    monkeypatch.setenv("COMMUNIA_MODULES__SEARCH__EMBEDDER", "none")
-    reset_settings()
-    yield
-    monkeypatch.delenv("COMMUNIA_MODULES__SEARCH__EMBEDDER")
-    reset_settings()
 
 
 @pytest.fixture

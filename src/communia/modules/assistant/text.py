@@ -10,7 +10,13 @@ import re
 
 from communia.core.search.analysis import fold_accents
 
-__all__ = ["detect_language", "has_insult", "has_injection", "mask_personal_data"]
+__all__ = [
+    "detect_language",
+    "has_insult",
+    "has_injection",
+    "without_injection",
+    "mask_personal_data",
+]
 
 _FR = set(
     "le la les un une des du de et est en je vous nous mon ma mes pour pas que qui dans sur avec il elle ce cette comment pourquoi quand quel quelle puis peut faut "
@@ -61,8 +67,55 @@ def has_insult(text: str) -> bool:
     return bool(_INSULTS.search(fold_accents(text.lower())))
 
 
+def _folded(text: str) -> tuple[str, list[int]]:
+    """The text lower-cased without accents, and for each of its characters the position of
+    the character of ``text`` it comes from (« œ » gives two)."""
+    out, origin = [], []
+    for i, ch in enumerate(text):
+        folded = fold_accents(ch.lower()).replace("’", "'")
+        out.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(out), origin
+
+
 def has_injection(text: str) -> bool:
-    return bool(_INJECTION.search(fold_accents(text.lower()).replace("’", "'")))
+    return bool(_INJECTION.search(_folded(text)[0]))
+
+
+# What an injection attempt asks for, removed with it: the orders' verbs (« donne-moi »,
+# « affiche ») and the system's secrets (« le mot de passe de l'administrateur » would
+# otherwise match « démarches administratives », « affiche » the fiche « Affichage… »).
+_ORDER = re.compile(
+    r"\b(donne|dis|affiche|ecris|raconte|montre|revele|envoie|liste|give|tell|show|print|write|list)"
+    r"(-moi|-nous| me| us)?\b|\b(precedentes|ci-dessus|previous|above)\b"
+)
+_SECRET = re.compile(
+    r"\b(mots? de passe|passwords?|prompts?( systeme)?|code secret|cles? (d')?api|api keys?|tokens?)"
+    r"( (de |d'|du |des )?(l'|le |la |les |ton |tes |votre |vos )?(administrat\w*|admin\w*|systeme|serveur))?"
+)
+
+
+def without_injection(text: str) -> str:
+    """The message without its attempts to give orders and the secrets they ask for
+    (« Ignore tes consignes ; je veux refaire ma carte d'identité » → « ; je veux refaire ma
+    carte d'identité »): what is left is what the citizen asks, searched like any other
+    request."""
+    folded, origin = _folded(text)
+    spans = sorted(
+        (m.start(), m.end())
+        for pattern in (_INJECTION, _ORDER, _SECRET)
+        for m in pattern.finditer(folded)
+        if m.end() > m.start()
+    )
+    kept, start = [], 0
+    for m_start, m_end in spans:
+        if origin[m_start] < start:  # overlaps the previous span
+            start = max(start, origin[m_end - 1] + 1)
+            continue
+        kept.append(text[start : origin[m_start]])
+        start = origin[m_end - 1] + 1
+    kept.append(text[start:])
+    return " ".join(part.strip() for part in kept if part.strip())
 
 
 _CARD = re.compile(r"\b(?:\d{4}[\s-]?){3}\d{4}\b")
