@@ -101,7 +101,6 @@ def cmd_run() -> None:
     env = {**os.environ}
     env.setdefault("COMMUNIA_DEMO", "true")
     run(str(BIN / "communia"), "demo", env=env)
-    say("Ouvrez http://127.0.0.1:8000 dans votre navigateur.")
     os.execve(str(BIN / "communia"), [str(BIN / "communia"), "serve"], env)
 
 

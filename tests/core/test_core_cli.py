@@ -152,7 +152,7 @@ def test_demo_seed_is_idempotent(database):
     first = _run("demo")
     second = _run("demo")
     assert first.exit_code == second.exit_code == 0
-    assert "Claire Martin (Administration)" in first.output  # the role's name, not its code
+    assert "Claire Martin — Administration" in first.output  # the role's name, not its code
     listing = json.loads(_run("communes", "list", "--json").output)
     assert [c["slug"] for c in listing] == ["saint-exemple-sur-loire"]
 

@@ -72,7 +72,7 @@ def demo() -> None:
     click.echo(f"Commune de démonstration prête : {name}.")
     click.echo(f"Comptes (mot de passe « {DEMO_PASSWORD} ») :")
     for email, full_name, role in DEMO_ACCOUNTS:
-        click.echo(f"  {email:28} {full_name} ({ROLE_LABELS[role]})")
+        click.echo(f"  {email:28} {full_name} — {ROLE_LABELS[role]}")
 
 
 @click.command(help=t("Démarre le serveur web.", "Start the web server."))
