@@ -64,6 +64,10 @@ def test_the_script_regenerates_the_shipped_bundle_byte_for_byte(tmp_path):
 # question → (fiche or FAQ cited first, service of the demo commune Saint-Exemple-sur-Loire)
 COMMON_QUESTIONS = {
     "Comment refaire ma carte d'identité ?": ("faq:carte-identite", "Accueil et état civil"),
+    "Quels sont les horaires de la mairie le samedi ?": (
+        "faq:horaires-mairie",
+        "Accueil et état civil",
+    ),
     "Je dois renouveler mon passeport": ("faq:passeport", "Accueil et état civil"),
     "Comment obtenir un acte de naissance ?": ("F1427", "Accueil et état civil"),
     "Je voudrais une copie de mon acte de mariage": ("F1432", "Accueil et état civil"),
@@ -142,6 +146,11 @@ def test_communia_demo_answers_the_common_questions(database):
         if got[q] != (source, service, "answer")
     }  # fmt: skip
     assert wrong == {}
+    # The FAQ speaks of the commune it was seeded in, with its own opening hours.
+    hours = ask("Quels sont les horaires de la mairie ?", commune_slug=DEMO_SLUG, store=False)
+    assert "La mairie de Saint-Exemple-sur-Loire est ouverte" in hours.answer
+    assert "mercredi de 8 h 30 à 12 h ; " in hours.answer and "samedi de 9 h à 12 h" in hours.answer
+    assert "Villebelle" not in hours.answer
     for question, service in ROUTED.items():
         a = ask(question, commune_slug=DEMO_SLUG, now=TUESDAY_10H, store=False)
         assert (a.action, a.service) == ("route", service), question
