@@ -98,6 +98,7 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "<h3>Secteur\u00a01</h3>" in page.text and "<td>Secteur\u00a01</td>" in page.text
     assert "zone1" not in page.text and "cusum" not in page.text.lower()
     assert "changement persistant du débit non expliqué" in page.text
+    assert "Confiance</abbr> (fuite à moins de 300 m)" in page.text  # what it measures
     assert page.text.count(">m³/h</text>") == 2  # flow chart and evidence chart: y-axis unit
     assert "Décision" in page.text and 'value="reparee"' not in page.text  # elu: read only
     token = csrf_of(http, "/app/water")
