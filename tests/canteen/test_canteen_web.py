@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from communia_testing import browser_login, csrf_of, login, page_text, shot
+from communia_testing import browser_login, csrf_of, login, page_text, pdf_text, shot
 
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
 
@@ -115,6 +115,13 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
         r = http.get(f"{result['url']}/export.{fmt}")
         assert r.status_code == 200 and r.content.startswith(magic)
+    # The printed sheet, as the kitchen reads it: French dates (it said « 11/09/2017 »), the
+    # commune, that a model proposed it and a person must validate it, numbered pages.
+    printed = pdf_text(http.get(f"{result['url']}/export.pdf").content)
+    assert "Commandes de repas du 11 septembre 2017 au 22 septembre 2017" in printed
+    assert "Lundi 11 septembre 2017" in printed and "/09/2017" not in printed
+    assert "intelligence artificielle" in printed and "valider par le gestionnaire" in printed
+    assert re.search(r"page 1 sur \d", printed) and "feuille n°" in printed
 
     # The manager changes one order and validates the sheet.
     run_url = result["url"]
@@ -123,6 +130,9 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
     assert "Feuille validée" in page and "(proposé\u00a0:" in page
+    assert "Feuille validée par le gestionnaire" in pdf_text(
+        http.get(f"{run_url}/export.pdf").content
+    )
     # Then what was served arrives: error and meals saved against the past orders.
     later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
     tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]

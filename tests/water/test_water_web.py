@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from pathlib import Path
 
@@ -123,6 +125,10 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert 'class="waiting"' not in http.get("/app").text  # nothing left to check
     alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
     assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")
+    # the area as the agents name it too (the CSV said only « zone1 », the page « Secteur 1 »);
+    # the ``zone`` column keeps its code for programs, as documented
+    rows = list(csv.DictReader(io.StringIO(alerts.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["zone"] == "zone1" and rows[0]["secteur"] == "Secteur 1"
     plan = http.get("/app/water/plan.csv?km=1").content.decode("utf-8-sig").splitlines()
     assert (
         plan[0].startswith("annee;canalisation") and len(plan) == 6

@@ -7,9 +7,9 @@ import datetime as dt
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from communia.core.db import read_session, write_session
+from communia.core.db import read_session, utcnow, write_session
 from communia.core.errors import InvalidInput, TooLarge
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_date, fr_datetime, fr_number
 from communia.core.users import Actor
 from communia.modules.canteen import MAX_IMPORT_MB
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
@@ -406,10 +406,20 @@ def build_router() -> APIRouter:
         elif fmt == "pdf":
             body = exports.to_pdf(
                 table,
-                title=f"Commandes de repas du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y}",
+                title=f"Commandes de repas du {fr_date(run.start)} au {fr_date(run.end)}",
                 subtitle=(
-                    f"Niveau de service {100 * run.service_level:.0f} % ; historique jusqu'au "
-                    f"{run.history_last_date:%d/%m/%Y}. Proposition à valider par le gestionnaire."
+                    f"{actor.commune_name}. Niveau de service {fr_number(100 * run.service_level)}"
+                    f" % ; historique jusqu'au {fr_date(run.history_last_date) or '?'}. "
+                    + (
+                        "Feuille validée par le gestionnaire."
+                        if run.status == "validee"
+                        else "Proposition calculée par un modèle statistique (intelligence "
+                        "artificielle), à vérifier et valider par le gestionnaire avant commande."
+                    )
+                ),
+                footer=(
+                    f"{actor.commune_name} — commandes de repas, feuille n° {run_id} — "
+                    f"Communia, le {fr_datetime(utcnow())}"
                 ),
             )
             media = "application/pdf"

@@ -547,6 +547,7 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
             "statut",
             "decide_par",
             "commentaire",
+            "secteur",  # the area as agents name it; ``zone`` keeps the code for programs
         ]
     )
     for a in alerts:
@@ -563,6 +564,7 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
                 ALERT_STATUSES.get(a.status, a.status),
                 a.decided_by,
                 a.comment,
+                area_label(a.area).replace("\u00a0", " "),
             ]
         )
     return buf.getvalue()
@@ -599,35 +601,29 @@ def report_pdf(
     the whole renewal plan, in tables, with each year's length and expected breaks."""
     from itertools import groupby
 
-    from communia.core.formatting import french_pdf, pdf_text
+    from communia.core.formatting import fr_datetime, french_pdf, pdf_table, pdf_text
 
-    pdf = french_pdf()
-    pdf.set_auto_page_break(auto=True, margin=12)
+    made = fr_datetime(utcnow())
+    pdf = french_pdf(footer=f"{commune_name} — rapport eau potable — Communia, le {made}")
     pdf.add_page()
 
     def line(text: str, *, size: float = 9, style: str = "", height: float = 6) -> None:
         pdf.set_font("Helvetica", style, size)
         pdf.multi_cell(0, height, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
 
-    def table(widths: tuple[int, ...], head: tuple[str, ...], rows) -> None:
-        for style, cells in (("B", [head]), ("", rows)):
-            pdf.set_font("Helvetica", style, 8)
-            for cells_row in cells:
-                for w, v in zip(widths, cells_row, strict=True):
-                    pdf.cell(w, 5, pdf_text(v), border=1)
-                pdf.ln()
-
     line(f"Eau potable — {commune_name}", size=15, style="B", height=10)
     line(
-        f"Rapport produit par Communia le {utcnow().astimezone(PARIS):%d/%m/%Y à %H:%M}. "
-        "Propositions à valider par le service des eaux."
+        f"Rapport produit par Communia le {made}. Alertes et classement calculés "
+        "automatiquement par un algorithme inscrit au registre public des algorithmes de la "
+        "commune : propositions à vérifier et valider par le service des eaux."
     )
     pdf.ln(3)
     line("Alertes de fuite", size=12, style="B", height=8)
     if not alerts:
         line("Aucune alerte.")
     else:
-        table(
+        pdf_table(
+            pdf,
             (32, 20, 24, 26, 28, 22, 38),
             (
                 "Détectée le",
@@ -658,13 +654,16 @@ def report_pdf(
     for year, rows in groupby(plan, key=lambda r: r["annee"]):
         rows = list(rows)
         km = sum(r["longueur_m"] for r in rows) / 1000
+        if pdf.get_y() + 30 > pdf.page_break_trigger:  # a year's title never ends a page
+            pdf.add_page()
         line(
             f"Année {year} : {len(rows)} canalisations, {fr_number(km, 1)} km, "
             f"{fr_number(sum(r['casses_attendues'] for r in rows), 2)} casses attendues "
             "sur ces conduites",
             style="B",
         )
-        table(
+        pdf_table(
+            pdf,
             (30, 40, 22, 26, 30, 34),
             ("Conduite", "Matériau", "Pose", "Longueur", "Casses passées", "Casses attendues"),
             [
