@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -122,6 +124,12 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert "Lundi 11 septembre 2017" in printed and "/09/2017" not in printed
     assert "intelligence artificielle" in printed and "valider par le gestionnaire" in printed
     assert re.search(r"page 1 sur \d", printed) and "feuille n°" in printed
+    # The workbook says the same on a sheet of its own (it said nothing of where it came
+    # from), and its tables keep their header in view and their filters.
+    book = openpyxl.load_workbook(io.BytesIO(http.get(f"{result['url']}/export.xlsx").content))
+    about = " ".join(str(row[0].value) for row in book["À propos"].iter_rows())
+    assert "11 septembre 2017" in about and "intelligence artificielle" in about
+    assert book["Commandes"].freeze_panes == "A2" and book["Commandes"].auto_filter.ref
 
     # The manager changes one order and validates the sheet.
     run_url = result["url"]

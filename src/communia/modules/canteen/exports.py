@@ -80,7 +80,10 @@ def to_csv(table: pd.DataFrame) -> bytes:
     return sheet_frame(table).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
-def to_xlsx(table: pd.DataFrame) -> bytes:
+def to_xlsx(table: pd.DataFrame, *, about: tuple[str, ...] = ()) -> bytes:
+    """The sheet per canteen and the central kitchen's totals, with real dates and numbers,
+    the header row frozen and filters on; ``about`` (what the sheet is, who made it, whether
+    it is validated) goes on a last sheet « À propos », so the tables stay plain tables."""
     import pandas as pd
 
     buf = io.BytesIO()
@@ -99,11 +102,20 @@ def to_xlsx(table: pd.DataFrame) -> bytes:
         orders.to_excel(writer, sheet_name="Commandes", index=False)
         totals_fr.to_excel(writer, sheet_name="Cuisine centrale", index=False)
         for sheet in writer.sheets.values():
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
             for cell in sheet["A"][1:]:
                 cell.number_format = "DD/MM/YYYY"
             for column in sheet.columns:  # wide enough to read the headers and the values
                 width = max(len(str(c.value)) for c in column if c.value is not None)
                 sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 60)
+        if about:
+            notes = writer.book.create_sheet("À propos")
+            for line in about:
+                notes.append([line])
+            notes.column_dimensions["A"].width = 110
+            writer.book.properties.title = about[0]
+        writer.book.properties.creator = "Communia"
     return buf.getvalue()
 
 

@@ -398,30 +398,27 @@ def build_router() -> APIRouter:
             run, table = store.order_sheet(s, actor.commune_id, run_id)
         if table.empty:
             raise InvalidInput("Feuille vide : rien à exporter.")
+        title = f"Commandes de repas du {fr_date(run.start)} au {fr_date(run.end)}"
+        subtitle = (
+            f"{actor.commune_name}. Niveau de service {fr_number(100 * run.service_level)} % ; "
+            f"historique jusqu'au {fr_date(run.history_last_date) or '?'}. "
+            + (
+                "Feuille validée par le gestionnaire."
+                if run.status == "validee"
+                else "Proposition calculée par un modèle statistique (intelligence "
+                "artificielle), à vérifier et valider par le gestionnaire avant commande."
+            )
+        )
+        made = f"{actor.commune_name} — commandes de repas, feuille n° {run_id} — " + (
+            f"Communia, le {fr_datetime(utcnow())}"
+        )
         if fmt == "csv":
             body, media = exports.to_csv(table), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
-            body = exports.to_xlsx(table)
+            body = exports.to_xlsx(table, about=(title, subtitle, made))
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         elif fmt == "pdf":
-            body = exports.to_pdf(
-                table,
-                title=f"Commandes de repas du {fr_date(run.start)} au {fr_date(run.end)}",
-                subtitle=(
-                    f"{actor.commune_name}. Niveau de service {fr_number(100 * run.service_level)}"
-                    f" % ; historique jusqu'au {fr_date(run.history_last_date) or '?'}. "
-                    + (
-                        "Feuille validée par le gestionnaire."
-                        if run.status == "validee"
-                        else "Proposition calculée par un modèle statistique (intelligence "
-                        "artificielle), à vérifier et valider par le gestionnaire avant commande."
-                    )
-                ),
-                footer=(
-                    f"{actor.commune_name} — commandes de repas, feuille n° {run_id} — "
-                    f"Communia, le {fr_datetime(utcnow())}"
-                ),
-            )
+            body = exports.to_pdf(table, title=title, subtitle=subtitle, footer=made)
             media = "application/pdf"
         else:
             raise InvalidInput("Format d'export inconnu (csv, xlsx ou pdf).")
