@@ -257,3 +257,6 @@ def test_pdf_report_lists_the_whole_plan_with_french_units():
         first_pipe = re.search(r"\bp\d+\b", page).start()
         assert "Conduite Matériau Pose Longueur" in page[:first_pipe], page[:200]
     assert "valider par le service des eaux" in pages[0] and "Secteur 1" in pages[0]
+    # its title and language for a screen reader or a file list (they were empty)
+    assert doc.get_metadata_dict()["Title"] == "Eau potable — Saint-Eau"
+    assert b"/Lang (fr-FR)" in pdf

@@ -116,13 +116,15 @@ def fr_typography(html: str) -> str:
     return _HTML_KEEP.sub(fix, html)
 
 
-def french_pdf(*, footer: str = "", **kwargs: Any):
+def french_pdf(*, title: str = "", footer: str = "", **kwargs: Any):
     """An fpdf2 document whose core fonts (Helvetica…) print French typography: they are
     encoded in Windows-1252, the code page of their WinAnsi encoding, so « », ’, —, €, œ
     and ³ print as such (fpdf2's default, Latin-1, has none of the first five).
 
     Every page ends with ``footer`` (what the document is, who made it and when) and its
-    number, « page 2 sur 3 », so that a printed page that got loose can be put back."""
+    number, « page 2 sur 3 », so that a printed page that got loose can be put back. The
+    file says its ``title``, its language (French, for screen readers) and that Communia
+    made it."""
     from fpdf import FPDF
 
     class _FrenchPDF(FPDF):
@@ -139,6 +141,10 @@ def french_pdf(*, footer: str = "", **kwargs: Any):
     pdf = _FrenchPDF(**kwargs)
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_lang("fr-FR")
+    pdf.set_creator("Communia")
+    if title:
+        pdf.set_title(title)
     return pdf
 
 

@@ -122,7 +122,7 @@ def to_xlsx(table: pd.DataFrame, *, about: tuple[str, ...] = ()) -> bytes:
 def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "", footer: str = "") -> bytes:
     """A printable order sheet: one block per day, canteens and the kitchen total; a day is
     never cut across two pages, and each page ends with ``footer`` and its number."""
-    pdf = french_pdf(orientation="P", unit="mm", format="A4", footer=footer)
+    pdf = french_pdf(orientation="P", unit="mm", format="A4", title=title, footer=footer)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.multi_cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")

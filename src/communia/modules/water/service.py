@@ -604,7 +604,10 @@ def report_pdf(
     from communia.core.formatting import fr_datetime, french_pdf, pdf_table, pdf_text
 
     made = fr_datetime(utcnow())
-    pdf = french_pdf(footer=f"{commune_name} — rapport eau potable — Communia, le {made}")
+    pdf = french_pdf(
+        title=f"Eau potable — {commune_name}",
+        footer=f"{commune_name} — rapport eau potable — Communia, le {made}",
+    )
     pdf.add_page()
 
     def line(text: str, *, size: float = 9, style: str = "", height: float = 6) -> None:
