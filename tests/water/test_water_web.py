@@ -12,7 +12,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from communia_testing import browser_login, csrf_of, login  # noqa: E402
+from communia_testing import browser_login, csrf_of, login, pdf_text  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -141,6 +141,11 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "Plan du réseau" in typo.text and "Sur 5 ans" in typo.text
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    # what the figures come from: the period and method analysed, the ranking's year
+    printed = pdf_text(pdf.content)
+    assert "analyse des mesures : du 01/03/2024 à 11:00 au 05/03/2024 à 11:00" in printed
+    assert "changement persistant du débit non expliqué" in printed
+    assert "Classement du risque de casse 2025" in printed
     journal = http.get("/app/journal").text
     assert "eau.alerte.reparee" in journal or "Réparée" in journal or "réparée" in journal
 

@@ -595,10 +595,18 @@ def plan_csv(plan: list[dict]) -> str:
 
 
 def report_pdf(
-    *, commune_name: str, alerts: list[WaterAlert], plan: list[dict], km_per_year: float
+    *,
+    commune_name: str,
+    alerts: list[WaterAlert],
+    plan: list[dict],
+    km_per_year: float,
+    run: WaterRun | None = None,
+    risk_year: int | None = None,
 ) -> bytes:
     """A PDF report for the water service and the elected officials (fpdf2): every alert and
-    the whole renewal plan, in tables, with each year's length and expected breaks."""
+    the whole renewal plan, in tables, with each year's length and expected breaks; the
+    period and method of the latest detection ``run`` and the ranking's ``risk_year`` say
+    what the figures come from."""
     from itertools import groupby
 
     from communia.core.formatting import fr_datetime, french_pdf, pdf_table, pdf_text
@@ -622,6 +630,12 @@ def report_pdf(
     )
     pdf.ln(3)
     line("Alertes de fuite", size=12, style="B", height=8)
+    if run is not None:
+        line(
+            f"Dernière analyse des mesures : du {fr_datetime(run.period_start)} au "
+            f"{fr_datetime(run.period_end)} "
+            f"(méthode : {METHOD_LABELS.get(run.method, run.method)})."
+        )
     if not alerts:
         line("Aucune alerte.")
     else:
@@ -654,6 +668,11 @@ def report_pdf(
     line(f"Plan de renouvellement ({fr_number(km_per_year, 1)} km par an)", size=12, style="B")
     if not plan:
         line("Aucun classement des canalisations enregistré.")
+    elif risk_year is not None:
+        line(
+            f"Classement du risque de casse {risk_year} : « casses attendues » est le nombre "
+            "de casses que le modèle prévoit sur la conduite en un an."
+        )
     for year, rows in groupby(plan, key=lambda r: r["annee"]):
         rows = list(rows)
         km = sum(r["longueur_m"] for r in rows) / 1000
