@@ -147,6 +147,8 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "changement persistant du débit non expliqué" in printed
     assert "Classement du risque de casse 2025" in printed
     journal = http.get("/app/journal").text
+    # the detection's model by its name (« CUSUM », in the register), not the option « cusum »
+    assert "CUSUM water-" in journal and "cusum" not in journal
     assert "eau.alerte.reparee" in journal or "Réparée" in journal or "réparée" in journal
 
     # another commune sees nothing of it

@@ -66,6 +66,10 @@ METHOD_LABELS = {
 }
 
 
+#: the methods as the audit trail names the model behind an alert (the register's names)
+METHOD_MODELS = {"cusum": "CUSUM", "mnf": "débit minimum de nuit"}
+
+
 def area_label(area: str) -> str:
     """« Secteur 1 » (no-break space) for the balance area ``zone1`` (the areas between flow meters, numbered
     from the largest, see ``detect.area_balances``); any other name as it is."""
@@ -201,7 +205,7 @@ def record_run(
             object_id=alert.id,
             summary=f"Fuite suspectée près de {a.pipe} ({fr_number(a.flow_m3h, 1)} m³/h)",
             details={"pipe": a.pipe, "area": a.area, "confidence": a.confidence},
-            model=method,
+            model=METHOD_MODELS.get(method, method),
             model_version=MODEL_VERSION,
             validation_status="a_valider",
         )
@@ -214,7 +218,7 @@ def record_run(
         object_type="water_run",
         object_id=run.id,
         summary=f"Détection ({METHOD_LABELS.get(method, method)}) : {len(alarms)} alerte(s)",
-        model=method,
+        model=METHOD_MODELS.get(method, method),
         model_version=MODEL_VERSION,
     )
     return run
