@@ -149,26 +149,34 @@ def french_pdf(*, title: str = "", footer: str = "", **kwargs: Any):
 
 
 def pdf_table(
-    pdf: Any, widths: tuple[float, ...], head: tuple[str, ...], rows: Any, *, height: float = 5
+    pdf: Any,
+    widths: tuple[float, ...],
+    head: tuple[str, ...],
+    rows: Any,
+    *,
+    height: float = 5,
+    total: bool = False,
 ) -> None:
     """A bordered table on a :func:`french_pdf`: the header row in bold is printed again at
     the top of each new page, and cells holding a number (« 1 234 », « 4,5 % », « 982 m³ »)
-    are aligned on the right, as numbers are read in columns."""
+    are aligned on the right, as numbers are read in columns; with ``total`` the last row
+    (a total) is in bold too."""
 
-    def row(cells: Any, style: str) -> None:
+    def row(cells: Any, style: str, *, numbers_right: bool = True) -> None:
         pdf.set_font("Helvetica", style, 8)
         for w, v in zip(widths, cells, strict=True):
             text = pdf_text(v)
-            align = "R" if style == "" and _NUMBER_CELL.match(text) else "L"
+            align = "R" if numbers_right and _NUMBER_CELL.match(text) else "L"
             pdf.cell(w, height, text, border=1, align=align)
         pdf.ln()
 
-    row(head, "B")
-    for cells in rows:
+    row(head, "B", numbers_right=False)
+    rows = list(rows)
+    for i, cells in enumerate(rows):
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
-            row(head, "B")
-        row(cells, "")
+            row(head, "B", numbers_right=False)
+        row(cells, "B" if total and i == len(rows) - 1 else "")
 
 
 #: a table cell that is a number, possibly signed, with a unit or a percent after it

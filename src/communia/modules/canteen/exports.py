@@ -164,5 +164,5 @@ def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "", footer: str =
                 "",
             )
         )
-        pdf_table(pdf, widths, heads, lines)
+        pdf_table(pdf, widths, heads, lines, total=True)
     return bytes(pdf.output())
