@@ -125,3 +125,11 @@ def page_text(response) -> str:
     import html
 
     return html.unescape(response.text).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, as one line with single spaces (pdfium reads it)."""
+    import pypdfium2
+
+    pages = pypdfium2.PdfDocument(pdf)
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pages)

@@ -172,6 +172,7 @@ def test_kitchen_total_is_the_sum_of_the_lines_as_printed():
     """Three canteens at 100.4 meals each print 100, 100 and 100: the central kitchen's
     total is 300, not 301 (the rounded sum of the unrounded forecasts), on the page, in the
     PDF and in the spreadsheet."""
+    import ctypes
     import io
 
     import openpyxl
@@ -193,6 +194,17 @@ def test_kitchen_total_is_the_sum_of_the_lines_as_printed():
     assert kitchen_totals(table)["forecast"].tolist() == [300]
     assert sheet_frame(table)["Surplus attendu"].tolist() == [10, 10, 10]
     text = pypdfium2.PdfDocument(to_pdf(table, title="t"))[0].get_textpage().get_text_range()
-    assert " ".join(text.split()).endswith("Total cuisine centrale 300 330 30"), text
+    assert "Total cuisine centrale 300 330 30 " in " ".join(text.split()), text
+    # the total stands out, in bold (it was printed like a canteen's line)
+    page = pypdfium2.PdfDocument(to_pdf(table, title="t"))[0].get_textpage()
+
+    def font(index: int) -> bytes:
+        name = ctypes.create_string_buffer(64)
+        pypdfium2.raw.FPDFText_GetFontInfo(page.raw, index, name, 64, None)
+        return name.value
+
+    text = page.get_text_range()
+    assert font(text.index("Total cuisine")) == b"Helvetica-Bold"
+    assert font(text.index("B ")) == b"Helvetica"  # canteen B's line
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
     assert book["Cuisine centrale"]["C2"].value == 300

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pandas as pd
 import pytest
 
-from communia_testing import browser_login, csrf_of, login, page_text, shot
+from communia_testing import browser_login, csrf_of, login, page_text, pdf_text, shot
 
 pytest_plugins = ["canteen_fixtures"]  # shared fixtures (see canteen_fixtures.py)
 
@@ -115,6 +117,19 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "Date;Jour".encode("utf-8-sig"))):
         r = http.get(f"{result['url']}/export.{fmt}")
         assert r.status_code == 200 and r.content.startswith(magic)
+    # The printed sheet, as the kitchen reads it: French dates (it said « 11/09/2017 »), the
+    # commune, that a model proposed it and a person must validate it, numbered pages.
+    printed = pdf_text(http.get(f"{result['url']}/export.pdf").content)
+    assert "Commandes de repas du 11 septembre 2017 au 22 septembre 2017" in printed
+    assert "Lundi 11 septembre 2017" in printed and "/09/2017" not in printed
+    assert "intelligence artificielle" in printed and "valider par le gestionnaire" in printed
+    assert re.search(r"page 1 sur \d", printed) and "feuille n°" in printed
+    # The workbook says the same on a sheet of its own (it said nothing of where it came
+    # from), and its tables keep their header in view and their filters.
+    book = openpyxl.load_workbook(io.BytesIO(http.get(f"{result['url']}/export.xlsx").content))
+    about = " ".join(str(row[0].value) for row in book["À propos"].iter_rows())
+    assert "11 septembre 2017" in about and "intelligence artificielle" in about
+    assert book["Commandes"].freeze_panes == "A2" and book["Commandes"].auto_filter.ref
 
     # The manager changes one order and validates the sheet.
     run_url = result["url"]
@@ -123,6 +138,9 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
     assert "Feuille validée" in page and "(proposé\u00a0:" in page
+    assert "Feuille validée par le gestionnaire" in pdf_text(
+        http.get(f"{run_url}/export.pdf").content
+    )
     # Then what was served arrives: error and meals saved against the past orders.
     later = _template_csv(slice_data, until="2017-09-29").decode("cp1252").splitlines()
     tail = [later[0]] + [row for row in later[1:] if row[6:10] == "2017" and row[3:5] == "09"]

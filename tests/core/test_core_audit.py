@@ -95,3 +95,12 @@ def test_concurrent_appends_keep_a_valid_chain(database):
 def test_hash_inputs_is_stable_and_order_independent_for_dicts():
     assert audit.hash_inputs({"a": 1, "b": 2}) == audit.hash_inputs({"b": 2, "a": 1})
     assert audit.hash_inputs("x") != audit.hash_inputs("y")
+
+
+def test_actors_are_named_as_people_read_them():
+    """The trail's page and its CSV name the automatic actors in words, one mapping."""
+    from communia.core.audit import actor_label
+
+    assert actor_label("systeme") == "Communia (automatique)"
+    assert actor_label("cli:admin@ville.fr") == "ligne de commande (admin@ville.fr)"
+    assert actor_label("agent@ville.fr") == "agent@ville.fr"

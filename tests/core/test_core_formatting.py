@@ -101,3 +101,26 @@ def test_fr_count_agrees_from_two():
     assert fr_count(1, "alerte", "alertes") == "1 alerte"
     assert fr_count(2, "alerte", "alertes") == "2 alertes"
     assert fr_count(1234, "alerte", "alertes") == "1\u202f234 alertes"
+
+
+def test_pdf_table_repeats_its_header_numbers_its_pages_and_aligns_numbers():
+    """A long table on a French PDF: each page begins with the header and ends with « page
+    n sur N » and the footer; a number's last digit sits at its column's right edge."""
+    import pypdfium2
+
+    from communia.core.formatting import fr_number, french_pdf, pdf_table
+
+    pdf = french_pdf(title="Essai", footer="Ville-A — essai")
+    pdf.add_page()
+    rows = [(f"cantine {i}", fr_number(100 + i)) for i in range(120)]
+    pdf_table(pdf, (40, 40), ("Nom", "Repas"), rows)
+    doc = pypdfium2.PdfDocument(bytes(pdf.output()))
+    assert len(doc) > 1
+    for number, page in enumerate(doc, start=1):
+        text = " ".join(page.get_textpage().get_text_range().split())
+        assert text.startswith("Nom Repas cantine"), text[:40]
+        assert text.endswith(f"Ville-A — essai page {number} sur {len(doc)}"), text[-60:]
+    textpage = doc[0].get_textpage()
+    last_digit = textpage.get_text_range().index("100") + 2  # « cantine 0 100 »
+    right_mm = textpage.get_charbox(last_digit)[2] / 72 * 25.4
+    assert abs(right_mm - (pdf.l_margin + 80)) < 3, right_mm

@@ -3,13 +3,14 @@ import io
 import re
 import tomllib
 from dataclasses import astuple
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from communia.core.communes import commune_by_slug, set_enabled_modules
+from communia.core.communes import PARIS, commune_by_slug, set_enabled_modules
 from communia.core.db import read_session, write_session
-from communia.core.formatting import fr_typography
+from communia.core.formatting import fr_date, fr_typography
 from communia.core.register import (
     AI_DISCLOSURE,
     CORE_SERVICE_CARDS,
@@ -40,6 +41,10 @@ def test_register_lists_enabled_modules_with_open_data_exports(http, two_commune
     assert {r["module"] for r in rows} == {m.name for m in load_modules()} | {"llm", "privacy"}
     data = http.get("/c/ville-a/algorithmes.json").json()
     assert data["collectivite"] == "Ville-A" and len(data["algorithmes"]) == len(rows)
+    # dated, as a published register must be (it had no date)
+    today = datetime.now(PARIS).date()
+    assert data["mise_a_jour"] == today.isoformat()
+    assert f"Registre à jour au {fr_date(today)}" in page.text.replace("\u00a0", " ")
     # Ville-B enabled no module: its register lists only the core services every commune uses.
     ville_b = http.get("/c/ville-b/algorithmes.json").json()["algorithmes"]
     assert [e["module"] for e in ville_b] == ["llm", "privacy"]

@@ -206,6 +206,8 @@ def test_audit_trail_filters_and_csv_export(http, two_communes):
         )
     assert [r["resume"] for r in rows] == ["Prévision des repas Ville-A"]
     assert rows[0]["validation_humaine"] == "à valider" and rows[0]["empreinte"] == line.hash
+    # who, as the page says it (the CSV said « systeme »)
+    assert rows[0]["qui"] == "Communia (automatique)"
     assert rows[0]["date"].startswith(line.at.astimezone(PARIS).strftime("%d/%m/%Y "))
 
     today = datetime.now(PARIS).date()

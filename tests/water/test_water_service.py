@@ -247,3 +247,16 @@ def test_pdf_report_lists_the_whole_plan_with_french_units():
     assert "Eau potable — Saint-Eau" in text and "35,5" in text and "m³/h" in text
     assert set(re.findall(r"\bp\d+\b", text)) == {f"p{i}" for i in range(200)} | {"p74"}
     assert "Année 1 : 40 canalisations, 2,0 km" in " ".join(text.split())
+    # Five pages a printed copy can be put back in order: each numbered, each with the
+    # table's header (page 2 began with bare rows), the date and the validation to come.
+    pages = [" ".join(page.get_textpage().get_text_range().split()) for page in doc]
+    assert len(pages) > 2
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} sur {len(pages)}" in page and "Saint-Eau" in page
+    for page in pages[1:]:
+        first_pipe = re.search(r"\bp\d+\b", page).start()
+        assert "Conduite Matériau Pose Longueur" in page[:first_pipe], page[:200]
+    assert "valider par le service des eaux" in pages[0] and "Secteur 1" in pages[0]
+    # its title and language for a screen reader or a file list (they were empty)
+    assert doc.get_metadata_dict()["Title"] == "Eau potable — Saint-Eau"
+    assert b"/Lang (fr-FR)" in pdf

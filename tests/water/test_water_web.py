@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from communia_testing import browser_login, csrf_of, login  # noqa: E402
+from communia_testing import browser_login, csrf_of, login, pdf_text  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -124,6 +126,10 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert 'class="waiting"' not in http.get("/app").text  # nothing left to check
     alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
     assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")
+    # the area as the agents name it too (the CSV said only « zone1 », the page « Secteur 1 »);
+    # the ``zone`` column keeps its code for programs, as documented
+    rows = list(csv.DictReader(io.StringIO(alerts.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["zone"] == "zone1" and rows[0]["secteur"] == "Secteur 1"
     plan = http.get("/app/water/plan.csv?km=1").content.decode("utf-8-sig").splitlines()
     assert (
         plan[0].startswith("annee;canalisation") and len(plan) == 6
@@ -136,7 +142,14 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert "Plan du réseau" in typo.text and "Sur 5 ans" in typo.text
     pdf = http.get("/app/water/rapport.pdf?km=2")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    # what the figures come from: the period and method analysed, the ranking's year
+    printed = pdf_text(pdf.content)
+    assert "analyse des mesures : du 01/03/2024 à 11:00 au 05/03/2024 à 11:00" in printed
+    assert "changement persistant du débit non expliqué" in printed
+    assert "Classement du risque de casse 2025" in printed
     journal = http.get("/app/journal").text
+    # the detection's model by its name (« CUSUM », in the register), not the option « cusum »
+    assert "CUSUM water-" in journal and "cusum" not in journal
     assert "eau.alerte.reparee" in journal or "Réparée" in journal or "réparée" in journal
 
     # another commune sees nothing of it

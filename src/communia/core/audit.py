@@ -36,6 +36,8 @@ __all__ = [
     "AuditFilter",
     "commune_entries",
     "entries_csv",
+    "actor_label",
+    "ACTOR_LABELS",
     "GENESIS",
 ]
 
@@ -48,7 +50,23 @@ VALIDATION_LABELS = {
     "rejete": "rejeté",
     "modifie": "modifié",
 }
+#: the actors that are not a person's e-mail, as people read them
+ACTOR_LABELS = {
+    "systeme": "Communia (automatique)",
+    "citoyen": "un usager",
+    "cli": "ligne de commande",
+}
 _PG_LOCK_KEY = 7_411_2024
+
+
+def actor_label(value: Any) -> str:
+    """« Communia (automatique) » for ``systeme``, « ligne de commande (x@y.fr) » for
+    ``cli:x@y.fr``; an e-mail as it is."""
+    text = str(value)
+    kind, _, who = text.partition(":")
+    if who and kind in ACTOR_LABELS:
+        return f"{ACTOR_LABELS[kind]} ({who})"
+    return ACTOR_LABELS.get(text, text)
 
 
 def hash_inputs(*parts: Any) -> str:
@@ -268,7 +286,7 @@ def entries_csv(entries: list[AuditEntry]) -> str:
             (
                 e.seq,
                 e.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
-                e.actor,
+                actor_label(e.actor),
                 e.action,
                 e.summary,
                 e.model,

@@ -18,6 +18,7 @@ __all__ = [
     "fr_time",
     "fr_typography",
     "french_pdf",
+    "pdf_table",
     "pdf_text",
 ]
 
@@ -115,15 +116,71 @@ def fr_typography(html: str) -> str:
     return _HTML_KEEP.sub(fix, html)
 
 
-def french_pdf(**kwargs: Any):
+def french_pdf(*, title: str = "", footer: str = "", **kwargs: Any):
     """An fpdf2 document whose core fonts (Helvetica…) print French typography: they are
     encoded in Windows-1252, the code page of their WinAnsi encoding, so « », ’, —, €, œ
-    and ³ print as such (fpdf2's default, Latin-1, has none of the first five)."""
+    and ³ print as such (fpdf2's default, Latin-1, has none of the first five).
+
+    Every page ends with ``footer`` (what the document is, who made it and when) and its
+    number, « page 2 sur 3 », so that a printed page that got loose can be put back. The
+    file says its ``title``, its language (French, for screen readers) and that Communia
+    made it."""
     from fpdf import FPDF
 
-    pdf = FPDF(**kwargs)
+    class _FrenchPDF(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font("Helvetica", "", 7)
+            self.set_text_color(90)
+            if footer:
+                self.cell(0, 4, pdf_text(footer), align="L")
+                self.set_x(self.l_margin)
+            self.cell(0, 4, f"page {self.page_no()} sur {{nb}}", align="R")
+            self.set_text_color(0)
+
+    pdf = _FrenchPDF(**kwargs)
     pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_lang("fr-FR")
+    pdf.set_creator("Communia")
+    if title:
+        pdf.set_title(title)
     return pdf
+
+
+def pdf_table(
+    pdf: Any,
+    widths: tuple[float, ...],
+    head: tuple[str, ...],
+    rows: Any,
+    *,
+    height: float = 5,
+    total: bool = False,
+) -> None:
+    """A bordered table on a :func:`french_pdf`: the header row in bold is printed again at
+    the top of each new page, and cells holding a number (« 1 234 », « 4,5 % », « 982 m³ »)
+    are aligned on the right, as numbers are read in columns; with ``total`` the last row
+    (a total) is in bold too."""
+
+    def row(cells: Any, style: str, *, numbers_right: bool = True) -> None:
+        pdf.set_font("Helvetica", style, 8)
+        for w, v in zip(widths, cells, strict=True):
+            text = pdf_text(v)
+            align = "R" if numbers_right and _NUMBER_CELL.match(text) else "L"
+            pdf.cell(w, height, text, border=1, align=align)
+        pdf.ln()
+
+    row(head, "B", numbers_right=False)
+    rows = list(rows)
+    for i, cells in enumerate(rows):
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            row(head, "B", numbers_right=False)
+        row(cells, "B" if total and i == len(rows) - 1 else "")
+
+
+#: a table cell that is a number, possibly signed, with a unit or a percent after it
+_NUMBER_CELL = re.compile(r"^[-+]?\d[\d\u00a0\u202f ]*(,\d+)?(\u00a0| )?(%|m³(/h)?|m|km|€|repas)?$")
 
 
 def pdf_text(value: Any) -> str:

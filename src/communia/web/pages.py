@@ -572,12 +572,26 @@ def audit_csv_export(request: Request, actor: Actor = Depends(require_actor)):
 # ---------------------------------------------------------------- algorithm register (public)
 @router.get("/c/{slug}/algorithmes", response_class=HTMLResponse)
 def register_page(request: Request, slug: str, actor: Actor | None = Depends(optional_actor)):
+    from communia.core.formatting import fr_date
     from communia.core.register import register_for
 
     with read_session() as s:
         commune = communes_lib.commune_by_slug(s, slug)
         entries = register_for(commune)
-    return render(request, "register.html", {"commune": commune, "entries": entries})
+    return render(
+        request,
+        "register.html",
+        {"commune": commune, "entries": entries, "as_of": fr_date(_register_date())},
+    )
+
+
+def _register_date():
+    """The register is built from the tools running now: it is up to date today (Paris)."""
+    from datetime import datetime
+
+    from communia.core.communes import PARIS
+
+    return datetime.now(PARIS).date()
 
 
 @router.get("/c/{slug}/algorithmes.csv")
@@ -605,4 +619,11 @@ def register_json_export(slug: str):
     with read_session() as s:
         commune = communes_lib.commune_by_slug(s, slug)
         data = register_json(register_for(commune))
-    return JSONResponse({"collectivite": commune.name, "siret": commune.siret, "algorithmes": data})
+    return JSONResponse(
+        {
+            "collectivite": commune.name,
+            "siret": commune.siret,
+            "mise_a_jour": _register_date().isoformat(),
+            "algorithmes": data,
+        }
+    )

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from communia import __version__
+from communia.core.audit import actor_label
 from communia.core.formatting import fr_datetime, fr_number, fr_percent, fr_typography
 from communia.core.register import enumeration
 from communia.core.registry import load_modules
@@ -26,18 +27,6 @@ __all__ = ["templates", "render", "redirect_with_flash", "csv_download", "FLASH_
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
-
-
-#: audit and job actors that are not a person's e-mail, as people read them
-ACTOR_LABELS = {
-    "systeme": "Communia (automatique)",
-    "citoyen": "un usager",
-    "cli": "ligne de commande",
-}
-
-
-def _actor_label(value: Any) -> str:
-    return ACTOR_LABELS.get(str(value), str(value))
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +45,7 @@ def _templates() -> Jinja2Templates:
     env.filters["nombre"] = fr_number
     env.filters["pourcent"] = fr_percent
     env.filters["date_heure"] = fr_datetime
-    env.filters["acteur"] = _actor_label
+    env.filters["acteur"] = actor_label
     env.filters["enumeration"] = enumeration
     env.globals["version"] = __version__
     env.globals["role_labels"] = ROLE_LABELS

@@ -5,7 +5,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from communia.core.formatting import fr_number, french_pdf, pdf_text
+from communia.core.formatting import (
+    fr_date,
+    fr_number,
+    fr_percent,
+    french_pdf,
+    pdf_table,
+    pdf_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -73,7 +80,10 @@ def to_csv(table: pd.DataFrame) -> bytes:
     return sheet_frame(table).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
-def to_xlsx(table: pd.DataFrame) -> bytes:
+def to_xlsx(table: pd.DataFrame, *, about: tuple[str, ...] = ()) -> bytes:
+    """The sheet per canteen and the central kitchen's totals, with real dates and numbers,
+    the header row frozen and filters on; ``about`` (what the sheet is, who made it, whether
+    it is validated) goes on a last sheet « À propos », so the tables stay plain tables."""
     import pandas as pd
 
     buf = io.BytesIO()
@@ -92,64 +102,67 @@ def to_xlsx(table: pd.DataFrame) -> bytes:
         orders.to_excel(writer, sheet_name="Commandes", index=False)
         totals_fr.to_excel(writer, sheet_name="Cuisine centrale", index=False)
         for sheet in writer.sheets.values():
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
             for cell in sheet["A"][1:]:
                 cell.number_format = "DD/MM/YYYY"
             for column in sheet.columns:  # wide enough to read the headers and the values
                 width = max(len(str(c.value)) for c in column if c.value is not None)
                 sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 60)
+        if about:
+            notes = writer.book.create_sheet("À propos")
+            for line in about:
+                notes.append([line])
+            notes.column_dimensions["A"].width = 110
+            writer.book.properties.title = about[0]
+        writer.book.properties.creator = "Communia"
     return buf.getvalue()
 
 
-def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "") -> bytes:
-    """A printable order sheet: one block per day, canteens and the kitchen total."""
-    pdf = french_pdf(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
+def to_pdf(table: pd.DataFrame, *, title: str, subtitle: str = "", footer: str = "") -> bytes:
+    """A printable order sheet: one block per day, canteens and the kitchen total; a day is
+    never cut across two pages, and each page ends with ``footer`` and its number."""
+    pdf = french_pdf(orientation="P", unit="mm", format="A4", title=title, footer=footer)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     if subtitle:
         pdf.multi_cell(0, 5, pdf_text(subtitle), new_x="LMARGIN", new_y="NEXT")
     table = _as_printed(table)
-    widths = (80, 28, 28, 28, 26)
-    heads = ("Cantine", "Repas prévus", "Commande", "Surplus att.", "Risque %")
+    widths = (78, 26, 26, 30, 30)
+    heads = ("Cantine", "Repas prévus", "Commande", "Surplus attendu", "Risque de manque")
     for day, rows in table.groupby("date"):
-        if pdf.get_y() > 250:
+        block = 2 + 6 + 5 * (len(rows) + 2)  # gap, day, header, canteens and total
+        if pdf.get_y() + block > pdf.page_break_trigger:
             pdf.add_page()
         pdf.ln(2)
         pdf.set_font("Helvetica", "B", 10)
         pdf.cell(
             0,
             6,
-            pdf_text(f"{WEEKDAYS[day.day_of_week].capitalize()} {day:%d/%m/%Y}"),
+            pdf_text(f"{WEEKDAYS[day.day_of_week].capitalize()} {fr_date(day)}"),
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        pdf.set_font("Helvetica", "B", 8)
-        for w, h in zip(widths, heads, strict=True):
-            pdf.cell(w, 5, pdf_text(h), border=1)
-        pdf.ln()
-        pdf.set_font("Helvetica", "", 8)
-        for r in rows.itertuples(index=False):
-            values = (
+        lines = [
+            (
                 r.canteen,
                 fr_number(r.forecast),
                 fr_number(r.order),
                 fr_number(max(r.order - r.forecast, 0)),
-                fr_number(r.risk * 100, 1),
+                fr_percent(r.risk, 1),
             )
-            for w, v in zip(widths, values, strict=True):
-                pdf.cell(w, 4.5, pdf_text(v), border=1)
-            pdf.ln()
-        pdf.set_font("Helvetica", "B", 8)
-        total = (
-            "Total cuisine centrale",
-            fr_number(rows["forecast"].sum()),
-            fr_number(rows["order"].sum()),
-            fr_number((rows["order"] - rows["forecast"]).clip(lower=0).sum()),
-            "",
+            for r in rows.itertuples(index=False)
+        ]
+        lines.append(
+            (
+                "Total cuisine centrale",
+                fr_number(rows["forecast"].sum()),
+                fr_number(rows["order"].sum()),
+                fr_number((rows["order"] - rows["forecast"]).clip(lower=0).sum()),
+                "",
+            )
         )
-        for w, v in zip(widths, total, strict=True):
-            pdf.cell(w, 5, pdf_text(v), border=1)
-        pdf.ln()
+        pdf_table(pdf, widths, heads, lines, total=True)
     return bytes(pdf.output())

@@ -7,9 +7,9 @@ import datetime as dt
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from communia.core.db import read_session, write_session
+from communia.core.db import read_session, utcnow, write_session
 from communia.core.errors import InvalidInput, TooLarge
-from communia.core.formatting import fr_number
+from communia.core.formatting import fr_date, fr_datetime, fr_number
 from communia.core.users import Actor
 from communia.modules.canteen import MAX_IMPORT_MB
 from communia.modules.canteen.tasks import parse_day, submit_forecast, submit_training
@@ -398,20 +398,27 @@ def build_router() -> APIRouter:
             run, table = store.order_sheet(s, actor.commune_id, run_id)
         if table.empty:
             raise InvalidInput("Feuille vide : rien à exporter.")
+        title = f"Commandes de repas du {fr_date(run.start)} au {fr_date(run.end)}"
+        subtitle = (
+            f"{actor.commune_name}. Niveau de service {fr_number(100 * run.service_level)} % ; "
+            f"historique jusqu'au {fr_date(run.history_last_date) or '?'}. "
+            + (
+                "Feuille validée par le gestionnaire."
+                if run.status == "validee"
+                else "Proposition calculée par un modèle statistique (intelligence "
+                "artificielle), à vérifier et valider par le gestionnaire avant commande."
+            )
+        )
+        made = f"{actor.commune_name} — commandes de repas, feuille n° {run_id} — " + (
+            f"Communia, le {fr_datetime(utcnow())}"
+        )
         if fmt == "csv":
             body, media = exports.to_csv(table), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
-            body = exports.to_xlsx(table)
+            body = exports.to_xlsx(table, about=(title, subtitle, made))
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         elif fmt == "pdf":
-            body = exports.to_pdf(
-                table,
-                title=f"Commandes de repas du {run.start:%d/%m/%Y} au {run.end:%d/%m/%Y}",
-                subtitle=(
-                    f"Niveau de service {100 * run.service_level:.0f} % ; historique jusqu'au "
-                    f"{run.history_last_date:%d/%m/%Y}. Proposition à valider par le gestionnaire."
-                ),
-            )
+            body = exports.to_pdf(table, title=title, subtitle=subtitle, footer=made)
             media = "application/pdf"
         else:
             raise InvalidInput("Format d'export inconnu (csv, xlsx ou pdf).")

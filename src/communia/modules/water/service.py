@@ -66,6 +66,10 @@ METHOD_LABELS = {
 }
 
 
+#: the methods as the audit trail names the model behind an alert (the register's names)
+METHOD_MODELS = {"cusum": "CUSUM", "mnf": "débit minimum de nuit"}
+
+
 def area_label(area: str) -> str:
     """« Secteur 1 » (no-break space) for the balance area ``zone1`` (the areas between flow meters, numbered
     from the largest, see ``detect.area_balances``); any other name as it is."""
@@ -201,7 +205,7 @@ def record_run(
             object_id=alert.id,
             summary=f"Fuite suspectée près de {a.pipe} ({fr_number(a.flow_m3h, 1)} m³/h)",
             details={"pipe": a.pipe, "area": a.area, "confidence": a.confidence},
-            model=method,
+            model=METHOD_MODELS.get(method, method),
             model_version=MODEL_VERSION,
             validation_status="a_valider",
         )
@@ -214,7 +218,7 @@ def record_run(
         object_type="water_run",
         object_id=run.id,
         summary=f"Détection ({METHOD_LABELS.get(method, method)}) : {len(alarms)} alerte(s)",
-        model=method,
+        model=METHOD_MODELS.get(method, method),
         model_version=MODEL_VERSION,
     )
     return run
@@ -547,6 +551,7 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
             "statut",
             "decide_par",
             "commentaire",
+            "secteur",  # the area as agents name it; ``zone`` keeps the code for programs
         ]
     )
     for a in alerts:
@@ -563,6 +568,7 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
                 ALERT_STATUSES.get(a.status, a.status),
                 a.decided_by,
                 a.comment,
+                area_label(a.area).replace("\u00a0", " "),
             ]
         )
     return buf.getvalue()
@@ -593,41 +599,52 @@ def plan_csv(plan: list[dict]) -> str:
 
 
 def report_pdf(
-    *, commune_name: str, alerts: list[WaterAlert], plan: list[dict], km_per_year: float
+    *,
+    commune_name: str,
+    alerts: list[WaterAlert],
+    plan: list[dict],
+    km_per_year: float,
+    run: WaterRun | None = None,
+    risk_year: int | None = None,
 ) -> bytes:
     """A PDF report for the water service and the elected officials (fpdf2): every alert and
-    the whole renewal plan, in tables, with each year's length and expected breaks."""
+    the whole renewal plan, in tables, with each year's length and expected breaks; the
+    period and method of the latest detection ``run`` and the ranking's ``risk_year`` say
+    what the figures come from."""
     from itertools import groupby
 
-    from communia.core.formatting import french_pdf, pdf_text
+    from communia.core.formatting import fr_datetime, french_pdf, pdf_table, pdf_text
 
-    pdf = french_pdf()
-    pdf.set_auto_page_break(auto=True, margin=12)
+    made = fr_datetime(utcnow())
+    pdf = french_pdf(
+        title=f"Eau potable — {commune_name}",
+        footer=f"{commune_name} — rapport eau potable — Communia, le {made}",
+    )
     pdf.add_page()
 
     def line(text: str, *, size: float = 9, style: str = "", height: float = 6) -> None:
         pdf.set_font("Helvetica", style, size)
         pdf.multi_cell(0, height, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
 
-    def table(widths: tuple[int, ...], head: tuple[str, ...], rows) -> None:
-        for style, cells in (("B", [head]), ("", rows)):
-            pdf.set_font("Helvetica", style, 8)
-            for cells_row in cells:
-                for w, v in zip(widths, cells_row, strict=True):
-                    pdf.cell(w, 5, pdf_text(v), border=1)
-                pdf.ln()
-
     line(f"Eau potable — {commune_name}", size=15, style="B", height=10)
     line(
-        f"Rapport produit par Communia le {utcnow().astimezone(PARIS):%d/%m/%Y à %H:%M}. "
-        "Propositions à valider par le service des eaux."
+        f"Rapport produit par Communia le {made}. Alertes et classement calculés "
+        "automatiquement par un algorithme inscrit au registre public des algorithmes de la "
+        "commune : propositions à vérifier et valider par le service des eaux."
     )
     pdf.ln(3)
     line("Alertes de fuite", size=12, style="B", height=8)
+    if run is not None:
+        line(
+            f"Dernière analyse des mesures : du {fr_datetime(run.period_start)} au "
+            f"{fr_datetime(run.period_end)} "
+            f"(méthode : {METHOD_LABELS.get(run.method, run.method)})."
+        )
     if not alerts:
         line("Aucune alerte.")
     else:
-        table(
+        pdf_table(
+            pdf,
             (32, 20, 24, 26, 28, 22, 38),
             (
                 "Détectée le",
@@ -655,16 +672,24 @@ def report_pdf(
     line(f"Plan de renouvellement ({fr_number(km_per_year, 1)} km par an)", size=12, style="B")
     if not plan:
         line("Aucun classement des canalisations enregistré.")
+    elif risk_year is not None:
+        line(
+            f"Classement du risque de casse {risk_year} : « casses attendues » est le nombre "
+            "de casses que le modèle prévoit sur la conduite en un an."
+        )
     for year, rows in groupby(plan, key=lambda r: r["annee"]):
         rows = list(rows)
         km = sum(r["longueur_m"] for r in rows) / 1000
+        if pdf.get_y() + 30 > pdf.page_break_trigger:  # a year's title never ends a page
+            pdf.add_page()
         line(
             f"Année {year} : {len(rows)} canalisations, {fr_number(km, 1)} km, "
             f"{fr_number(sum(r['casses_attendues'] for r in rows), 2)} casses attendues "
             "sur ces conduites",
             style="B",
         )
-        table(
+        pdf_table(
+            pdf,
             (30, 40, 22, 26, 30, 34),
             ("Conduite", "Matériau", "Pose", "Longueur", "Casses passées", "Casses attendues"),
             [

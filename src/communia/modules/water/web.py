@@ -316,6 +316,8 @@ def report(km: str = "", actor: Actor = Depends(require_actor)):
             alerts=service.list_alerts(s, actor.commune_id),
             plan=service.renewal_plan_rows(risks, km_per_year=budget) if risks else [],
             km_per_year=budget,
+            run=service.latest_run(s, actor.commune_id),
+            risk_year=risks[0].year if risks else None,
         )
     return Response(
         pdf,
