@@ -36,7 +36,9 @@ def test_register_lists_enabled_modules_with_open_data_exports(http, two_commune
     assert page.status_code == 200 and "Registre des algorithmes de Ville-A" in page.text
     for module in load_modules():
         assert fr_typography(module.card.title.split("'")[0]) in page.text  # no-break spaces
-    rows = list(csv.DictReader(io.StringIO(http.get("/c/ville-a/algorithmes.csv").text)))
+    raw = http.get("/c/ville-a/algorithmes.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: a spreadsheet reads the accents
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert tuple(rows[0].keys()) == REGISTER_FIELDS
     assert {r["module"] for r in rows} == {m.name for m in load_modules()} | {"llm", "privacy"}
     data = http.get("/c/ville-a/algorithmes.json").json()
@@ -57,7 +59,9 @@ def test_llm_chat_and_pseudonymisation_are_in_every_register(http, two_communes)
     assert "Masquage des données personnelles (pseudonymisation)" in page
     rows = {
         r["module"]: r
-        for r in csv.DictReader(io.StringIO(http.get("/c/ville-b/algorithmes.csv").text))
+        for r in csv.DictReader(
+            io.StringIO(http.get("/c/ville-b/algorithmes.csv").content.decode("utf-8-sig"))
+        )
     }
     for name in ("llm", "privacy"):
         row = rows[name]

@@ -596,18 +596,12 @@ def _register_date():
 
 @router.get("/c/{slug}/algorithmes.csv")
 def register_csv_export(slug: str):
-    from fastapi.responses import Response
-
     from communia.core.register import register_csv, register_for
 
     with read_session() as s:
         commune = communes_lib.commune_by_slug(s, slug)
         text = register_csv(register_for(commune))
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="algorithmes-{slug}.csv"'},
-    )
+    return csv_download(text, f"algorithmes-{slug}.csv")
 
 
 @router.get("/c/{slug}/algorithmes.json")
