@@ -141,3 +141,11 @@ def test_xlsx_template_round_trip(tmp_path):
     assert data.attendance["served"].tolist() == [182]
     assert data.enrolment["pupils"].tolist() == [240]
     assert data.events["kind"].tolist() == ["greve"]
+    assert str(data.attendance["date"].iloc[0])[:10] == "2024-09-02"
+    # What the manager sees in the spreadsheet: a date cell shown the French way, a
+    # readable column, the header kept in view.
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path)["frequentation"]
+    assert sheet["A2"].is_date and sheet["A2"].number_format == "DD/MM/YYYY"
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["A"].width >= 14

@@ -992,20 +992,32 @@ def load_data(path: Path | str, *, strict: bool = False) -> CanteenData:
 
 
 def write_template(path: Path | str) -> Path:
-    """Write an empty XLSX template with one sheet per table and an example row."""
+    """Write an empty XLSX template with one sheet per table and an example row: dates are
+    date cells shown « 02/09/2024 », columns wide enough to read their header, header frozen."""
+    from datetime import date
+
     import pandas as pd
+    from openpyxl.utils import get_column_letter
 
     path = Path(path)
     examples = {
-        "frequentation": [("2024-09-02", "Jules Ferry", 182, 190)],
+        "frequentation": [(date(2024, 9, 2), "Jules Ferry", 182, 190)],
         "cantines": [("Jules Ferry", "M/E", "Nord")],
         "effectifs": [("Jules Ferry", "2024-2025", 240)],
-        "menus": [("2024-09-02", "Filet de poisson meunière")],
-        "evenements": [("2024-10-10", "", "greve", "grève nationale annoncée")],
+        "menus": [(date(2024, 9, 2), "Filet de poisson meunière")],
+        "evenements": [(date(2024, 10, 10), "", "greve", "grève nationale annoncée")],
     }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, cols in TEMPLATE_COLUMNS.items():
             pd.DataFrame(examples[name], columns=list(cols)).to_excel(
                 writer, sheet_name=name, index=False
             )
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, (col, value) in enumerate(zip(cols, examples[name][0], strict=True), 1):
+                letter = get_column_letter(i)
+                sheet.column_dimensions[letter].width = max(14, len(col) + 4, len(str(value)) + 2)
+                if isinstance(value, date):
+                    for cell in sheet[letter][1:]:
+                        cell.number_format = "DD/MM/YYYY"
     return path
