@@ -452,3 +452,43 @@ def test_a_cut_renewal_plan_says_so(http, two_communes):
     assert len(whole) == 105
     short = http.get("/app/water?km=0,5").text.split('id="plan"', 1)[1]
     assert "premières lignes" not in short and short.count("<td>p") == 50  # 2.5 km: all shown
+
+
+def test_agents_name_the_areas_and_every_output_uses_the_names(http, two_communes):
+    a = two_communes["a"]
+    _seed(a["commune_id"])
+    login(http, a["users"]["elu"])
+    page = http.get("/app/water").text
+    assert 'action="/app/water/secteurs"' not in page  # read only: no form
+    denied = http.post(
+        "/app/water/secteurs",
+        data={"csrf_token": csrf_of(http, "/app/water"), "nom_zone1": "Centre"},
+    )
+    assert denied.status_code == 403
+    http.cookies.clear()
+
+    login(http, a["users"]["agent"])
+    token = csrf_of(http, "/app/water")
+    named = http.post(
+        "/app/water/secteurs", data={"csrf_token": token, "nom_zone1": "  Centre-bourg  "}
+    )
+    assert named.status_code == 303
+    page = http.get("/app/water").text
+    assert "<h3>Centre-bourg</h3>" in page and "<td>Centre-bourg</td>" in page
+    assert 'value="Centre-bourg"' in page and "Secteur\u00a01</h3>" not in page
+    csv_rows = http.get("/app/water/alertes.csv").content.decode("utf-8-sig").splitlines()
+    assert csv_rows[1].endswith(";Centre-bourg") and ";zone1;" in csv_rows[1]  # code kept
+    journal = http.get("/app/journal").text
+    assert "Noms des secteurs" in journal and "Secteur\u00a01 = Centre-bourg" in journal
+    # Clear French refusals, nothing changed.
+    for data, message in (
+        ({"nom_zone1": "x" * 61}, "60 caractères au plus"),
+        ({"nom_zone1": "Nord", "nom_zone2": "Nord"}, "le même nom"),
+        ({"nom_../etc": "Nord"}, "Secteur inconnu"),
+    ):
+        refused = http.post("/app/water/secteurs", data={"csrf_token": token, **data})
+        assert refused.status_code == 422 and message in refused.text
+    assert "<h3>Centre-bourg</h3>" in http.get("/app/water").text
+    # An empty name gives the number back; another commune never sees the names.
+    http.post("/app/water/secteurs", data={"csrf_token": token, "nom_zone1": ""})
+    assert "<h3>Secteur\u00a01</h3>" in http.get("/app/water").text

@@ -11,6 +11,8 @@ import csv
 import hashlib
 import io
 import math
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +58,8 @@ __all__ = [
     "evidence_svg",
     "METHOD_LABELS",
     "area_label",
+    "area_names",
+    "rename_areas",
 ]
 
 MODEL_VERSION = "water-9"
@@ -70,11 +74,63 @@ METHOD_LABELS = {
 METHOD_MODELS = {"cusum": "CUSUM", "mnf": "débit minimum de nuit"}
 
 
-def area_label(area: str) -> str:
-    """« Secteur 1 » (no-break space) for the balance area ``zone1`` (the areas between flow meters, numbered
-    from the largest, see ``detect.area_balances``); any other name as it is."""
+def area_label(area: str, names: Mapping[str, str] | None = None) -> str:
+    """The name the commune gave the balance area ``zone1`` (``names``, see
+    :func:`rename_areas`), else « Secteur 1 » (no-break space; the areas between flow meters
+    are numbered from the largest, see ``detect.area_balances``); any other code as it is."""
+    if names and names.get(area):
+        return names[area]
     number = area.removeprefix("zone")
     return f"Secteur\u00a0{number}" if number.isdigit() else area
+
+
+#: where a commune's names of its balance areas live (``Commune.settings``)
+AREA_NAMES = "water_area_names"
+_AREA_CODE = re.compile(r"zone\d{1,3}")
+
+
+def area_names(session: Session, commune_id: int) -> dict[str, str]:
+    """The commune's names of its balance areas: ``{"zone1": "Centre-bourg"}``."""
+    from communia.core.models import Commune
+
+    commune = session.get(Commune, commune_id)
+    return dict(((commune.settings or {}) if commune else {}).get(AREA_NAMES) or {})
+
+
+def rename_areas(
+    session: Session, *, commune_id: int, names: Mapping[str, str], actor: str
+) -> dict[str, str]:
+    """Name the balance areas as the water service knows them (« Centre-bourg », « Les
+    Hauts »); an empty name gives back « Secteur N ». Audited. The numbering follows the
+    network model: after a new model, the names are to be checked."""
+    from communia.core.models import Commune
+
+    clean: dict[str, str] = {}
+    for area, name in names.items():
+        if not _AREA_CODE.fullmatch(area):
+            raise InvalidInput(f"Secteur inconnu : « {area} ».")
+        name = " ".join(str(name).split())
+        if len(name) > 60:
+            raise InvalidInput(
+                f"Nom de secteur trop long : 60 caractères au plus (« {name[:60]}… »)."
+            )
+        if name:
+            clean[area] = name
+    if len(set(clean.values())) < len(clean):
+        raise InvalidInput("Deux secteurs ne peuvent pas porter le même nom.")
+    commune = session.get(Commune, commune_id)
+    commune.settings = {**(commune.settings or {}), AREA_NAMES: clean}
+    audit.record(
+        session,
+        actor=actor,
+        action="eau.secteurs.noms",
+        commune_id=commune_id,
+        object_type="commune",
+        object_id=commune_id,
+        summary="Noms des secteurs : "
+        + (", ".join(f"{area_label(a)} = {n}" for a, n in sorted(clean.items())) or "aucun"),
+    )
+    return clean
 
 
 def _utc(value: Any) -> datetime:
@@ -535,7 +591,7 @@ def evidence_svg(evidence: dict, *, width: int = 420, height: int = 140) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-def alerts_csv(alerts: list[WaterAlert]) -> str:
+def alerts_csv(alerts: list[WaterAlert], names: Mapping[str, str] | None = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";")
     writer.writerow(
@@ -568,7 +624,7 @@ def alerts_csv(alerts: list[WaterAlert]) -> str:
                 ALERT_STATUSES.get(a.status, a.status),
                 a.decided_by,
                 a.comment,
-                area_label(a.area).replace("\u00a0", " "),
+                area_label(a.area, names).replace("\u00a0", " "),
             ]
         )
     return buf.getvalue()
@@ -606,6 +662,7 @@ def report_pdf(
     km_per_year: float,
     run: WaterRun | None = None,
     risk_year: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> bytes:
     """A PDF report for the water service and the elected officials (fpdf2): every alert and
     the whole renewal plan, in tables, with each year's length and expected breaks; the
@@ -658,7 +715,7 @@ def report_pdf(
             [
                 (
                     f"{_paris(a.detection_time):%d/%m/%Y %H:%M}",
-                    area_label(a.area),
+                    area_label(a.area, names),
                     a.pipe,
                     fr_number(a.flow_m3h, 1),
                     f"{fr_number(a.volume_m3)} m³",

@@ -83,6 +83,7 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             a.id: [(p, w) for p, w in (a.candidates or []) if p != a.pipe][:4] for a in open_alerts
         }
         closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
+        names = service.area_names(s, actor.commune_id)
         context = {
             "network": network,
             "run": run,
@@ -95,7 +96,9 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "n_closed": len(closed),
             "statuses": ALERT_STATUSES,
             "methods": service.METHOD_LABELS,
-            "area_label": service.area_label,
+            "area_label": lambda area: service.area_label(area, names),
+            "area_names": names,
+            "numbered_label": service.area_label,
             "decisions": _DECISIONS,
             "risks": risks[:30],
             "n_risks": len(risks),
@@ -288,10 +291,25 @@ def decide(
     return redirect_with_flash("/app/water#alertes", label)
 
 
+@router.post("/secteurs")
+def rename_areas(
+    request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
+):
+    """Name the balance areas as the water service knows them."""
+    check_csrf(request, actor, form.get("csrf_token"))
+    names = {
+        key.removeprefix("nom_"): value for key, value in form.items() if key.startswith("nom_")
+    }
+    with write_session() as s:
+        service.rename_areas(s, commune_id=actor.commune_id, names=names, actor=actor.email)
+    return redirect_with_flash("/app/water#debits", "Noms des secteurs enregistrés.")
+
+
 @router.get("/alertes.csv")
 def alerts_csv(actor: Actor = Depends(require_actor)):
     with read_session() as s:
-        body = service.alerts_csv(service.list_alerts(s, actor.commune_id))
+        names = service.area_names(s, actor.commune_id)
+        body = service.alerts_csv(service.list_alerts(s, actor.commune_id), names)
     return csv_download(body, "alertes-fuites.csv")
 
 
@@ -318,6 +336,7 @@ def report(km: str = "", actor: Actor = Depends(require_actor)):
             km_per_year=budget,
             run=service.latest_run(s, actor.commune_id),
             risk_year=risks[0].year if risks else None,
+            names=service.area_names(s, actor.commune_id),
         )
     return Response(
         pdf,
