@@ -204,6 +204,7 @@ def test_water_api(http, two_communes):
     login(http, a["users"]["agent"])
     body = http.get("/api/v1/water/alertes?statut=ouverte").json()
     assert [x["canalisation"] for x in body["alertes"]] == ["10"]
+    assert body["alertes"][0]["zone"] == "zone1" and body["alertes"][0]["secteur"] == "Secteur 1"
     risk = http.get("/api/v1/water/risque?km=1").json()
     assert len(risk["canalisations"]) == 5 and risk["plan"][0]["annee"] == 1
     # with a session, a POST needs the CSRF token; programs use an API token
@@ -489,6 +490,7 @@ def test_agents_name_the_areas_and_every_output_uses_the_names(http, two_commune
         refused = http.post("/app/water/secteurs", data={"csrf_token": token, **data})
         assert refused.status_code == 422 and message in refused.text
     assert "<h3>Centre-bourg</h3>" in http.get("/app/water").text
-    # An empty name gives the number back; another commune never sees the names.
+    assert http.get("/api/v1/water/alertes").json()["alertes"][0]["secteur"] == "Centre-bourg"
+    # An empty name gives the number back.
     http.post("/app/water/secteurs", data={"csrf_token": token, "nom_zone1": ""})
     assert "<h3>Secteur\u00a01</h3>" in http.get("/app/water").text

@@ -23,10 +23,11 @@ class AlertDecision(BaseModel):
     commentaire: str = Field("", description="Note de terrain, 2 000 caractères au plus.")
 
 
-def _alert(a) -> dict:
+def _alert(a, names: dict[str, str]) -> dict:
     return {
         "id": a.id,
         "zone": a.area,
+        "secteur": service.area_label(a.area, names).replace("\u00a0", " "),
         "canalisation": a.pipe,
         "detection": a.detection_time.isoformat(),
         "debut_estime": a.start_estimate.isoformat(),
@@ -44,9 +45,9 @@ def _alert(a) -> dict:
 def alerts(statut: str = "", actor: Actor = Depends(api_actor)) -> dict:
     """Alertes de fuite de la commune (propositions à vérifier sur le terrain)."""
     with read_session() as s:
-        return {
-            "alertes": [_alert(a) for a in service.list_alerts(s, actor.commune_id, status=statut)]
-        }
+        names = service.area_names(s, actor.commune_id)
+        alerts = service.list_alerts(s, actor.commune_id, status=statut)
+        return {"alertes": [_alert(a, names) for a in alerts]}
 
 
 @router.post("/alertes/{alert_id}")
@@ -61,7 +62,7 @@ def decide(alert_id: int, body: AlertDecision, actor: Actor = Depends(api_actor)
             actor=actor.email,
             comment=body.commentaire,
         )
-        return _alert(alert)
+        return _alert(alert, service.area_names(s, actor.commune_id))
 
 
 @router.get("/risque")
