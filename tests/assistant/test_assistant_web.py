@@ -124,6 +124,31 @@ def test_feedback_from_the_chat_page(villebelle):
     assert bad.status_code == 422
 
 
+def test_the_chat_page_shows_the_conversation_so_far(villebelle):
+    """A follow-up question keeps the earlier exchanges in view (a clarification makes no
+    sense without them), as the town hall keeps them: contact details masked."""
+    http = villebelle
+    first = http.post(
+        "/c/villebelle/assistant",
+        data={"question": "Bonjour, je suis joignable au 06 12 34 56 78 pour un souci"},
+    )
+    assert "Vos questions précédentes" not in first.text
+    token = re.search(r'name="conversation" value="([^"]+)"', first.text).group(1)
+    second = http.post(
+        "/c/villebelle/assistant",
+        data={"question": "Comment inscrire mon enfant à la cantine ?", "conversation": token},
+    )
+    assert "Vos questions précédentes" in second.text
+    earlier = second.text.split("Vos questions précédentes")[1].split("reponse-titre")[0]
+    assert "joignable au" in earlier and "06 12 34 56 78" not in earlier  # masked
+    assert "Vous échangez avec une intelligence artificielle" not in earlier  # said once above
+    # A made-up token shows nobody's questions.
+    other = http.post(
+        "/c/villebelle/assistant", data={"question": "Et la piscine ?", "conversation": "x" * 32}
+    )
+    assert other.status_code == 200 and "Vos questions précédentes" not in other.text
+
+
 def _routed_question(http) -> str:
     """Ask the chat page a question the assistant cannot answer: it sends the citizen to a
     service (or passes the request on out of hours) and offers a callback."""

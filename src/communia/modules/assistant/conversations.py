@@ -34,6 +34,7 @@ __all__ = [
     "offers_callback",
     "callback_message",
     "conversation_by_token",
+    "earlier_exchanges",
     "pending_callbacks",
     "mark_callback_done",
     "slot_text",
@@ -303,6 +304,28 @@ def conversation_by_token(session: Session, *, commune_id: int, token: str) -> C
             Conversation.token == token, Conversation.commune_id == commune_id
         )
     )
+
+
+def earlier_exchanges(
+    session: Session, *, commune_id: int, token: str, limit: int = 5
+) -> list[tuple[str, str]]:
+    """The last ``limit`` (question, answer) pairs of a citizen's conversation, oldest first,
+    for the chat page to show above the new answer: the question as kept (personal data
+    masked), the answer without the AI disclosure that the page already shows."""
+    from communia.core.register import AI_DISCLOSURE
+
+    conv = conversation_by_token(session, commune_id=commune_id, token=token) if token else None
+    if conv is None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    question = None
+    for message in conv.messages:
+        if message.role == "citoyen":
+            question = message.text
+        elif question is not None:
+            pairs.append((question, message.text.removeprefix(AI_DISCLOSURE).strip()))
+            question = None
+    return pairs[-limit:]
 
 
 def _last_message(session: Session, conversation_id: int, role: str) -> Message | None:

@@ -50,17 +50,19 @@ def chat_post(
     conversation: str = Form(""),
 ):
     from communia.core.communes import commune_by_slug
-    from communia.modules.assistant.conversations import offers_callback
+    from communia.modules.assistant.conversations import earlier_exchanges, offers_callback
     from communia.modules.assistant.engine import ask
 
     with read_session() as s:
         commune_obj = commune_by_slug(s, commune)
+        history = earlier_exchanges(s, commune_id=commune_obj.id, token=conversation)
     result = ask(question, commune_slug=commune, conversation=conversation or None, channel="web")
     return render(
         request,
         "assistant/chat.html",
         {
             "commune": commune_obj,
+            "history": history,
             "exchange": {"question": question[:2000], "answer": result},
             "token": result.conversation or "",
             "offer_callback": offers_callback(result.action, result.service_slug),
