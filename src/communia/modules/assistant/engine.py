@@ -29,6 +29,7 @@ from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, utcnow, write_session
 from communia.core.formatting import fr_date
 from communia.core.models import Commune, Service
+from communia.core.register import AI_DISCLOSURE
 from communia.core.search import analyze, search
 from communia.modules.assistant.conversations import conversation_by_token
 from communia.modules.assistant.emergency import NUMBERS, detect_emergency
@@ -45,7 +46,7 @@ from communia.modules.assistant.text import (
 
 __all__ = ["Answer", "ask", "ACTION_LABELS", "DISCLOSURE", "grounded", "is_open", "opening_text"]
 
-DISCLOSURE = "Vous échangez avec une intelligence artificielle."
+DISCLOSURE = AI_DISCLOSURE  # the register's wording (AI Act art. 50), one for every channel
 # French wording of Answer.action (and of a queued question's reason) for the agents' pages
 ACTION_LABELS = {
     "answer": "réponse",
