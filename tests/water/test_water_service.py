@@ -260,3 +260,67 @@ def test_pdf_report_lists_the_whole_plan_with_french_units():
     # its title and language for a screen reader or a file list (they were empty)
     assert doc.get_metadata_dict()["Title"] == "Eau potable — Saint-Eau"
     assert b"/Lang (fr-FR)" in pdf
+
+
+def _two_area_inp(low: int, high: int) -> str:
+    """A reservoir feeding ``low`` junctions, a pump lifting to ``high`` junctions and a tank
+    (``high`` = 0: no pump and no tank)."""
+    junctions = [f"L{i} 10 1" for i in range(1, low + 1)] + [
+        f"H{i} 30 1" for i in range(1, high + 1)
+    ]
+    chain = ["R1"] + [f"L{i}" for i in range(1, low + 1)]
+    pipes = [f"PL{i} {a} {b} 100 200 100 0 Open" for i, (a, b) in enumerate(zip(chain, chain[1:]))]
+    sections = ["[RESERVOIRS]\nR1 100", "[OPTIONS]\nUnits LPS"]
+    if high:
+        tower = [f"H{i}" for i in range(1, high + 1)] + ["T1"]
+        pipes += [
+            f"PH{i} {a} {b} 100 200 100 0 Open" for i, (a, b) in enumerate(zip(tower, tower[1:]))
+        ]
+        sections += ["[TANKS]\nT1 40 5 0 10 20 0", f"[PUMPS]\nPU1 L{low} H1 POWER 10"]
+    return "\n".join(["[JUNCTIONS]", *junctions, "[PIPES]", *pipes, *sections, "[END]"]) + "\n"
+
+
+def test_area_names_follow_their_areas_to_a_new_network_model(commune):
+    """Areas are numbered by size: a new model where the pumped area has grown swaps the
+    numbers, and the names stay on the areas the water service gave them to."""
+    from communia.core.db import read_session, write_session
+    from communia.core.models import AuditEntry
+    from communia.modules.water import service
+
+    cid, _ = commune
+    with write_session() as s:
+        service.save_network(
+            s, commune_id=cid, name="v1.inp", inp_text=_two_area_inp(5, 2), actor="a@x.fr"
+        )
+        service.rename_areas(
+            s,
+            commune_id=cid,
+            names={"zone1": "Bas service", "zone2": "Haut service"},
+            actor="a@x.fr",
+        )
+    assert service.area_keys(_two_area_inp(5, 2)) == {
+        "zone1": "R1",
+        "zone2": "T1",
+    }
+    with write_session() as s:
+        service.save_network(
+            s, commune_id=cid, name="v2.inp", inp_text=_two_area_inp(5, 8), actor="a@x.fr"
+        )
+    with read_session() as s:
+        assert service.area_names(s, cid) == {"zone1": "Haut service", "zone2": "Bas service"}
+        journal = s.query(AuditEntry).filter_by(action="eau.secteurs.noms").all()
+        assert journal[-1].summary == (
+            "Noms des secteurs suivis sur le nouveau modèle réseau : "
+            "Secteur\u00a01 = Haut service, Secteur\u00a02 = Bas service"
+        )
+    # A model without the pumped area: its name goes, the other stays.
+    with write_session() as s:
+        service.save_network(
+            s, commune_id=cid, name="v3.inp", inp_text=_two_area_inp(5, 0), actor="a@x.fr"
+        )
+    with read_session() as s:
+        assert service.area_names(s, cid) == {"zone1": "Bas service"}
+        last = s.query(AuditEntry).filter_by(action="eau.secteurs.noms").all()[-1]
+        assert last.summary.endswith(
+            "Secteur\u00a01 = Bas service ; retirés (secteur absent du nouveau modèle) : Haut service"
+        )

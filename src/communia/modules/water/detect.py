@@ -29,7 +29,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from communia.core.errors import InvalidInput
 
@@ -47,6 +47,7 @@ __all__ = [
     "Alarm",
     "Balances",
     "area_balances",
+    "area_of_nodes",
     "BalanceCusumDetector",
     "detect_mnf",
     "detect_leaks",
@@ -108,13 +109,11 @@ def _day_type(index: pd.DatetimeIndex) -> np.ndarray:
     return weekend.astype(int)
 
 
-def area_balances(data: ScadaData, network: Network) -> Balances:
-    """Build hourly consumption per balance area from the metered links and tanks."""
+def area_of_nodes(wn: Any) -> dict[str, str]:
+    """The balance area of every node: the parts of the network that pumps separate,
+    numbered from the largest (``zone1``)."""
     import networkx as nx
-    import numpy as np
-    import pandas as pd
 
-    wn = network.wn
     graph = nx.Graph()
     graph.add_nodes_from(wn.node_name_list)
     for _name, link in wn.links():
@@ -125,6 +124,16 @@ def area_balances(data: ScadaData, network: Network) -> Balances:
     for i, comp in enumerate(comps):
         for node in comp:
             area_of[node] = f"zone{i + 1}"
+    return area_of
+
+
+def area_balances(data: ScadaData, network: Network) -> Balances:
+    """Build hourly consumption per balance area from the metered links and tanks."""
+    import numpy as np
+    import pandas as pd
+
+    wn = network.wn
+    area_of = area_of_nodes(wn)
     notes: list[str] = []
     flows = data.flows
     terms: dict[str, list[pd.Series]] = {}

@@ -58,6 +58,7 @@ __all__ = [
     "evidence_svg",
     "METHOD_LABELS",
     "area_label",
+    "area_keys",
     "area_names",
     "rename_areas",
 ]
@@ -101,10 +102,8 @@ def rename_areas(
     session: Session, *, commune_id: int, names: Mapping[str, str], actor: str
 ) -> dict[str, str]:
     """Name the balance areas as the water service knows them (« Centre-bourg », « Les
-    Hauts »); an empty name gives back « Secteur N ». Audited. The numbering follows the
-    network model: after a new model, the names are to be checked."""
-    from communia.core.models import Commune
-
+    Hauts »); an empty name gives back « Secteur N ». Audited. A new network model that
+    numbers the areas differently carries the names over (:func:`save_network`)."""
     clean: dict[str, str] = {}
     for area, name in names.items():
         if not _AREA_CODE.fullmatch(area):
@@ -118,8 +117,18 @@ def rename_areas(
             clean[area] = name
     if len(set(clean.values())) < len(clean):
         raise InvalidInput("Deux secteurs ne peuvent pas porter le même nom.")
+    _store_area_names(session, commune_id, clean, actor, "Noms des secteurs : {names}")
+    return clean
+
+
+def _store_area_names(
+    session: Session, commune_id: int, names: dict[str, str], actor: str, summary: str
+) -> None:
+    from communia.core.models import Commune
+
     commune = session.get(Commune, commune_id)
-    commune.settings = {**(commune.settings or {}), AREA_NAMES: clean}
+    commune.settings = {**(commune.settings or {}), AREA_NAMES: names}
+    listed = ", ".join(f"{area_label(a)} = {n}" for a, n in sorted(names.items()))
     audit.record(
         session,
         actor=actor,
@@ -127,10 +136,8 @@ def rename_areas(
         commune_id=commune_id,
         object_type="commune",
         object_id=commune_id,
-        summary="Noms des secteurs : "
-        + (", ".join(f"{area_label(a)} = {n}" for a, n in sorted(clean.items())) or "aucun"),
+        summary=summary.replace("{names}", listed or "aucun"),
     )
-    return clean
 
 
 def _utc(value: Any) -> datetime:
@@ -162,6 +169,7 @@ def save_network(
     existing = session.scalar(scoped(WaterNetwork, commune_id).where(WaterNetwork.digest == digest))
     if existing is not None:
         return existing
+    previous = latest_network(session, commune_id)
     net = WaterNetwork(commune_id=commune_id, name=name[:200], digest=digest, inp_text=inp_text)
     session.add(net)
     session.flush()
@@ -175,7 +183,58 @@ def save_network(
         summary=f"Modèle réseau importé : {name}",
         inputs_hash=digest,
     )
+    if previous is not None:
+        _carry_area_names(session, commune_id, previous.inp_text, inp_text, actor)
     return net
+
+
+def area_keys(inp_text: str) -> dict[str, str]:
+    """What identifies each balance area from one version of the network model to the next,
+    whatever its number: the tanks and reservoirs it holds (« R1 + R2 »); without any, the
+    pumps that feed or drain it (« PUMP_1 (arrivée) »); without either, its first node."""
+    from communia.modules.water.detect import area_of_nodes
+    from communia.modules.water.network import network_file, read_network
+
+    with network_file(inp_text) as path:
+        wn = read_network(path).wn
+    area_of = area_of_nodes(wn)
+    storage: dict[str, list[str]] = {}
+    pumps: dict[str, list[str]] = {}
+    for node, area in sorted(area_of.items()):
+        if wn.get_node(node).node_type in ("Tank", "Reservoir"):
+            storage.setdefault(area, []).append(node)
+    for pump, link in sorted(wn.pumps()):
+        pumps.setdefault(area_of[link.start_node_name], []).append(f"{pump} (départ)")
+        pumps.setdefault(area_of[link.end_node_name], []).append(f"{pump} (arrivée)")
+    first = {area: node for node, area in sorted(area_of.items(), reverse=True)}
+    return {
+        area: " + ".join(storage.get(area) or pumps.get(area) or [first[area]])
+        for area in set(area_of.values())
+    }
+
+
+def _carry_area_names(
+    session: Session, commune_id: int, old_inp: str, new_inp: str, actor: str
+) -> None:
+    """Keep the commune's area names on the same areas when a new network model numbers them
+    differently (areas are numbered by size); a name whose area is gone is dropped. Audited."""
+    names = area_names(session, commune_id)
+    if not names:
+        return
+    old_keys, new_keys = area_keys(old_inp), area_keys(new_inp)
+    new_area = {key: area for area, key in new_keys.items()}
+    carried = {
+        new_area[old_keys[area]]: name
+        for area, name in names.items()
+        if old_keys.get(area) in new_area
+    }
+    if carried == names:
+        return
+    dropped = [name for area, name in names.items() if old_keys.get(area) not in new_area]
+    summary = "Noms des secteurs suivis sur le nouveau modèle réseau : {names}"
+    if dropped:
+        summary += " ; retirés (secteur absent du nouveau modèle) : " + ", ".join(dropped)
+    _store_area_names(session, commune_id, carried, actor, summary)
 
 
 def latest_network(session: Session, commune_id: int) -> WaterNetwork | None:
