@@ -101,3 +101,41 @@ def _persons_scanned(tmp_path, text: str) -> list[str]:
     res = CliRunner().invoke(privacy_group, ["scan", str(letter), "--json"])
     assert res.exit_code == 0, res.output
     return [e["text"] for e in json.loads(res.output)["entites"] if e["type"] == "PERSONNE"]
+
+
+def test_verbs_and_possessives_opening_a_sentence_are_not_persons(tmp_path):
+    """The model calls « Mon RIB », « Écrivez » (of « Écrivez-moi ») and « Appelez » persons
+    after a full stop; a surname that looks like them (« Lopez », « Ma Long ») stays one."""
+    letter = (
+        "Vous pouvez me joindre à jb.lefevre@orange.fr. Mon RIB : FR76 3000 6000 0112 3456 "
+        "7890 189.\nÉcrivez-moi à paul@free.fr. Mon IBAN : FR76 3000 6000 0112 3456 7890 189.\n"
+        "Appelez le 06 12 34 56 78. Je joins mon dossier. Mon RIB est en pièce jointe.\n"
+        "Ma Long a gagné le tournoi. Lopez a appelé hier.\n"
+    )
+    assert _persons_scanned(tmp_path, letter) == ["Ma Long", "Lopez"]
+
+
+def test_pseudonymise_reads_a_word_document(tmp_path):
+    """A DOCX goes through the documents service, as on the agents' page (it was refused as
+    « binaire »), tables included."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("Je soussigné Jean-Baptiste Lefèvre, joignable au 06 23 45 67 89.")
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Nom", "Téléphone"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Amélie Nguyen", "02 40 12 34 56"
+    path = tmp_path / "courrier.docx"
+    doc.save(path)
+    res = CliRunner().invoke(privacy_group, ["pseudonymise", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "Je soussigné Personne 1, joignable au Téléphone 1." in res.stdout
+    assert "Personne 2 | Téléphone 2" in res.stdout
+    assert "Lefèvre" not in res.stdout and "Nguyen" not in res.stdout
+    from communia.cli.main import cli
+
+    cli.add_command(privacy_group)
+    broken = tmp_path / "abime.docx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    res = CliRunner().invoke(cli, ["privacy", "pseudonymise", str(broken)])
+    assert res.exit_code == 2 and "« abime.docx » est illisible" in res.output

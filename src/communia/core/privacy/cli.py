@@ -18,7 +18,11 @@ __all__ = ["privacy_group"]
 
 
 def _read(source: str, encoding: str | None) -> str:
-    from communia.core.privacy.pipeline import ensure_text
+    """A text file as text (``--encodage``); a document (PDF, DOCX, ODT, scan...) read by the
+    documents service, as the agents' page does with an uploaded file."""
+    from pathlib import Path
+
+    from communia.core.privacy.pipeline import document_text, ensure_text
 
     if source == "-":
         raw = sys.stdin.buffer.read()
@@ -30,6 +34,8 @@ def _read(source: str, encoding: str | None) -> str:
             raise InvalidInput(
                 f"Impossible de lire le fichier « {source} » : {exc.strerror}."
             ) from exc
+    if b"\x00" in raw[:8192] or raw.lstrip()[:5] == b"%PDF-":
+        return document_text(Path(source).name if source != "-" else "document", raw)
     return ensure_text(raw, encoding=encoding)
 
 

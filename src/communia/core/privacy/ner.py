@@ -131,6 +131,15 @@ def is_common_word(word: str) -> bool:
     return best < limit and best * COMMON_WORD_RATIO < ranks.get(word, absent)
 
 
+def is_plural_imperative(word: str) -> bool:
+    """Whether a capitalised ``word`` ending in "-ez" is mostly written in lower case: a verb
+    opening a sentence ("Appelez le 06…", "Contactez-nous"), not a surname ("Lopez" is
+    written capitalised; the census surnames are checked by the caller)."""
+    ranks, _ = _word_ranks()
+    lower = word.lower()
+    return lower.endswith("ez") and ranks.get(lower, len(ranks)) < ranks.get(word, len(ranks))
+
+
 def _chunks(text: str):
     """Split on paragraph or line boundaries into pieces of at most ``_CHUNK`` characters."""
     start = 0

@@ -38,7 +38,7 @@ from communia.core.privacy.recognizers import (
     _strip_not_names,
 )
 
-__all__ = ["ScanResult", "scan", "detect", "ensure_text", "MAX_CHARS"]
+__all__ = ["ScanResult", "scan", "detect", "ensure_text", "document_text", "MAX_CHARS"]
 
 MAX_CHARS = 2_000_000  # about 600 pages of text
 
@@ -93,6 +93,23 @@ def ensure_text(
             "Découpez-le en plusieurs parties.".replace(",", "\u202f")
         )
     return value
+
+
+def document_text(name: str, data: bytes) -> str:
+    """The text of a document (PDF text layer or OCR, DOCX, ODT, spreadsheet, e-mail...) read
+    by the documents service, within its size limits; French errors for what cannot be read."""
+    from communia.core.documents import extract_bytes, get_limits
+
+    limits = get_limits()
+    if len(data) > limits.max_file_bytes:
+        raise TooLarge(f"Fichier trop volumineux ({limits.max_file_mb:g} Mo au plus).")
+    text = extract_bytes(name, data, limits=limits).text
+    if not text.strip():
+        raise InvalidInput(
+            f"Aucun texte n'a pu être lu dans « {name} » (document vide, ou image sans texte "
+            "reconnaissable)."
+        )
+    return text
 
 
 def _clean_person(
@@ -197,7 +214,11 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None
-    if e.source == "spacy" and _common_word_opening(text, s, end):
+    if e.source == "spacy" and (
+        _common_word_opening(text, s, end)
+        or _CLITIC_AFTER.match(text, end)
+        or _possessive_thing(text, s, end)
+    ):
         return None
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
@@ -253,13 +274,51 @@ def _common_word_opening(text: str, start: int, end: int) -> bool:
     no known given name or surname: the model calls the unaccented "Numero", "Telephone",
     "Reference" a person there ("Numero de dossier : 12345."). The word's spelling in the
     model's vocabulary decides (``ner.is_common_word``), accents restored."""
-    from communia.core.privacy.ner import is_common_word
+    from communia.core.privacy.ner import is_common_word, is_plural_imperative
 
     word = text[start:end]
     if not word.isalpha() or not _OPENING.search(text[max(0, start - 20) : start]):
         return False
     key = fold(word)
-    return key not in GIVEN_NAMES_WIDE and not is_census_surname(word) and is_common_word(word)
+    return (
+        key not in GIVEN_NAMES_WIDE
+        and not is_census_surname(word)
+        and (is_common_word(word) or is_plural_imperative(word))
+    )
+
+
+#: a verb's pronoun joined by a hyphen: "Écrivez-moi", "Contactez-nous", "Appelle-le"
+_CLITIC_AFTER = re.compile(r"-(?:t-)?(?:moi|toi|nous|vous|le|la|les|lui|leur|y|en|il|elle|on)\b")
+_POSSESSIVES = frozenset(
+    [
+        "mon",
+        "ma",
+        "mes",
+        "ton",
+        "ta",
+        "tes",
+        "son",
+        "sa",
+        "ses",
+        "notre",
+        "votre",
+        "nos",
+        "vos",
+        "leur",
+        "leurs",
+    ]
+)
+
+
+def _possessive_thing(text: str, start: int, end: int) -> bool:
+    """A span the model calls a person that opens with a possessive and goes on with an
+    acronym or a common noun: "Mon RIB", "Votre CCAS", "Mon dossier" ("Ma Long", a
+    possessive-looking surname followed by a capitalised word, stays a name)."""
+    words = text[start:end].split()
+    if len(words) < 2 or fold(words[0]) not in _POSSESSIVES:
+        return False
+    rest = words[1:]
+    return rest[0][:1].islower() or (len(rest) == 1 and rest[0].strip(",.;:").isupper())
 
 
 _FIELD_LABEL = re.compile(r"[^\W\d_]+\.?[ \t\u00a0]*:")

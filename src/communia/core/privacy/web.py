@@ -42,7 +42,7 @@ async def _read_form(request: Request) -> tuple[dict[str, str], bytes | None, st
 def upload_text(name: str, data: bytes) -> str:
     """The text of an uploaded file: text files decoded, documents read by the documents
     service (PDF text layer or OCR, DOCX, ODT...). French errors for what cannot be read."""
-    from communia.core.documents import extract_bytes, get_limits
+    from communia.core.privacy.pipeline import document_text
 
     if name.lower().endswith(_TEXT_TYPES) and b"\x00" not in data[:8192]:
         if len(data) > MAX_UPLOAD_BYTES:
@@ -53,16 +53,7 @@ def upload_text(name: str, data: bytes) -> str:
             except UnicodeDecodeError:
                 continue
         return data.decode("latin-1")
-    limits = get_limits()
-    if len(data) > limits.max_file_bytes:
-        raise TooLarge(f"Fichier trop volumineux ({limits.max_file_mb:g} Mo au plus).")
-    text = extract_bytes(name, data, limits=limits).text
-    if not text.strip():
-        raise InvalidInput(
-            f"Aucun texte n'a pu être lu dans « {name} » (document vide, ou image sans texte "
-            "reconnaissable)."
-        )
-    return text
+    return document_text(name, data)
 
 
 def _download_name(name: str) -> str:
