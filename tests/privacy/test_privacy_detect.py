@@ -264,3 +264,32 @@ def test_mistyped_identifier_is_masked_when_its_label_precedes_it():
     # The same numbers without their label, on another line: the wrong key says "not one".
     last = text.rindex("\n")
     assert not [e for e in found if e[1] > last]
+
+
+def test_personal_reference_numbers_are_masked_after_their_label():
+    """CAF, tax, passport, identity-card, licence, INE, France Travail and residence-permit
+    numbers carry no key: their label, on the same line, says what they are. A sum of money
+    after « la CAF a versé » or a building-permit number is none of them."""
+    from communia.core.privacy import pseudonymise_detailed
+
+    text = (
+        "Numéro allocataire CAF : 1234567. Mon numéro fiscal est le 30 12 345 678 901.\n"
+        "Passeport n° 18AB12345 ; carte d'identité n° 123456789012 ; permis de conduire "
+        "12AB34567.\nIdentifiant France Travail : 1234567A. Numéro INE 123456789AB. "
+        "Titre de séjour : 9912345678.\n"
+        "La CAF a versé 12500 euros. Le permis de construire n° PC04410924Z0012 est accordé.\n"
+    )
+    found = [e.text for e in detect(text, use_ner=False) if e.type == "IDENTIFIANT"]
+    assert found == [
+        "1234567",
+        "30 12 345 678 901",
+        "18AB12345",
+        "123456789012",
+        "12AB34567",
+        "1234567A",
+        "123456789AB",
+        "9912345678",
+    ]
+    out = pseudonymise_detailed(text, commune_id=None, session=None, use_ner=False).text
+    assert out.startswith("Numéro allocataire CAF : Identifiant 1. Mon numéro fiscal est le ")
+    assert "12500 euros" in out and "PC04410924Z0012" in out

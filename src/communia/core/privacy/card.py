@@ -37,9 +37,10 @@ CARD = AlgorithmCard(
     logic=(
         "Deux méthodes se complètent. Des règles reconnaissent les données qui ont une forme "
         "fixe : numéros de téléphone, adresses électroniques et postales, dates de naissance, "
-        "plaques d'immatriculation, parcelles du cadastre ; pour le numéro de sécurité sociale, "
-        "le compte bancaire (IBAN) et le numéro d'entreprise (SIRET), le chiffre de contrôle "
-        "est vérifié. Les noms de personnes sont repérés par un modèle d'analyse de la langue "
+        "plaques d'immatriculation, parcelles du cadastre, et les numéros d'allocataire, "
+        "fiscal, de passeport, de carte d'identité ou de France Travail écrits après leur nom ; "
+        "pour le numéro de sécurité sociale, le compte bancaire (IBAN) et le numéro "
+        "d'entreprise (SIRET), le chiffre de contrôle est vérifié. Les noms de personnes sont repérés par un modèle d'analyse de la langue "
         "française, qui a appris sur des articles de presse à reconnaître les noms propres, "
         "complété par des règles (« M. », « Mme », prénoms courants). Chaque donnée trouvée est "
         "remplacée par un alias, le même pour toutes les mentions d'une même personne. Aucun "

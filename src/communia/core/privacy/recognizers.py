@@ -44,6 +44,7 @@ __all__ = [
     "find_birth_dates",
     "find_plates",
     "find_parcels",
+    "find_personal_ids",
     "find_addresses",
     "find_persons_by_rules",
     "find_persons_in_civility_lists",
@@ -250,6 +251,65 @@ def find_parcels(text: str) -> list[Entity]:
         Entity("PARCELLE", m.start("ref"), m.end("ref"), m.group("ref"), 0.9, "regex:parcelle")
         for m in _PARCEL.finditer(text)
     ]
+
+
+# --- other personal reference numbers (after their label) ------------------------------
+# A citizen writes her CAF, tax, passport or France Travail number next to its name; no key
+# proves it, so only the label does, on the same line.
+_ID_LABEL = (
+    r"allocataire|\bCAF\b|\bMSA\b|fiscal|\bSPI\b|passeport|carte\s+(?:nationale\s+)?"
+    r"d['’]\s?identit[ée]|\bCNI\b|permis(?:\s+de\s+conduire)?|\bINE\b|France\s+Travail|"
+    r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b"
+)
+_PERSONAL_ID = re.compile(
+    rf"(?i)(?:{_ID_LABEL})(?P<gap>[^\n\d]{{0,30}}?)"
+    r"(?P<ref>(?<![\w-])(?-i:[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24})(?![\w-]))"
+)
+#: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
+_ID_GAP_WORDS = frozenset(
+    [
+        "n",
+        "no",
+        "num",
+        "numero",
+        "est",
+        "le",
+        "la",
+        "l",
+        "de",
+        "d",
+        "du",
+        "mon",
+        "ma",
+        "son",
+        "sa",
+        "caf",
+        "msa",
+        "allocataire",
+        "fiscal",
+        "identifiant",
+        "unique",
+        "conduire",
+        "emploi",
+        "travail",
+    ]
+)
+
+
+def find_personal_ids(text: str) -> list[Entity]:
+    """CAF or MSA, tax (SPI), passport, identity card, driving licence, student (INE), France
+    Travail and residence-permit numbers: 5 to 25 characters holding 4 digits or more, after
+    their label on the same line, with only words like « n° », « : », « est le » between
+    (« N° allocataire CAF : 1234567 »; not « la CAF a versé 12500 euros »)."""
+    found = []
+    for m in _PERSONAL_ID.finditer(text):
+        gap = {fold(w) for w in re.findall(r"[^\W\d_]+", m.group("gap"))}
+        if gap <= _ID_GAP_WORDS and sum(c.isdigit() for c in m.group("ref")) >= 4:
+            ref = m.group("ref")
+            found.append(
+                Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), ref, 0.85, "regex:libelle")
+            )
+    return found
 
 
 # --- street addresses ------------------------------------------------------------------
@@ -720,6 +780,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_phones,
     find_plates,
     find_parcels,
+    find_personal_ids,
     find_birth_dates,
     find_addresses,
     find_persons_by_rules,
