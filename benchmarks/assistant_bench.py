@@ -56,20 +56,26 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold_accents(text.lower())).strip("-")[:80]
 
 
-def blind_emergencies(ask):
-    """The held-out set written by someone who never saw the rules (never tuned on)."""
-    with open(ROOT / "benchmarks" / "data" / "emergency_blind.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    pos = [r for r in rows if r["emergency"] == "1"]
-    neg = [r for r in rows if r["emergency"] == "0"]
+def emergency_recall(ask, rows) -> tuple[int, int]:
+    """(messages answered as an emergency, of which with an acceptable first number)."""
     hits = right = 0
-    for r in pos:
+    for r in rows:
         a = ask(r["message"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False)
         if a.action == "emergency":
             hits += 1
             expected = r["numbers"].split()
             number = a.emergency["number"]
             right += number in expected or ("astreinte" in expected and number not in ("15", "17"))
+    return hits, right
+
+
+def blind_emergencies(ask):
+    """The held-out set written by someone who never saw the rules (never tuned on)."""
+    with open(ROOT / "benchmarks" / "data" / "emergency_blind.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pos = [r for r in rows if r["emergency"] == "1"]
+    neg = [r for r in rows if r["emergency"] == "0"]
+    hits, right = emergency_recall(ask, pos)
     false = [
         r["message"]
         for r in neg
@@ -317,16 +323,7 @@ def cmd_run(args):
         em = list(csv.DictReader(fh))
     pos = [r for r in em if r["emergency"] == "1"]
     neg = [r["message"] for r in em if r["emergency"] == "0"]
-    recall_hits, right_number = 0, 0
-    for r in pos:
-        a = ask(r["message"], commune_slug=COMMUNE, now=OFFICE_HOURS, store=False)
-        if a.action == "emergency":
-            recall_hits += 1
-            expected = r["numbers"].split()
-            number = a.emergency["number"]
-            right_number += number in expected or (
-                "astreinte" in expected and number not in ("15", "17")
-            )
+    recall_hits, right_number = emergency_recall(ask, pos)
     rows = paris_rows()
     informative = {
         "Comment alerter les secours (Samu ou pompiers) en cas d'urgence ?",
