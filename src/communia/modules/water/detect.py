@@ -592,6 +592,13 @@ class BalanceCusumDetector:
             or min(fit.confidence) < self.start_pair_min_conf
         )
 
+    def sets_aside(self, sent: list[pd.Timestamp], start: pd.Timestamp) -> bool:
+        """Whether an event that began at ``start``, placed within 300 m of leaks whose alarms
+        were sent at ``sent``, is searched again with their signatures set aside (the
+        ``joint_min_conf`` rule). Not when one of those alarms left after the event began:
+        its window already held the event's change, which is that leak itself."""
+        return bool(sent) and max(sent) < start
+
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
     ) -> list[dict]:
@@ -837,11 +844,9 @@ def detect_leaks(
                 pipe_i, conf, post, extra = start_pair(
                     changes, chosen, pipe_i, conf, post, candidates, directions
                 )
-            # leaks reported in the area (since its last repair) within 300 m of the place
+            # alarms sent in the area (since its last repair) within 300 m of the place
             near = [t for j, t in (active or {}).items() if dmat[pipe_i, j] <= 300.0]
-            if near and max(near) >= start:
-                # that report was sent after this change began: its window already held the
-                # change, which is the reported leak itself, not a new leak it hides
+            if near and not detector.sets_aside(near, start):
                 log.debug(
                     "%s: %s, the reported leak itself (sent %s)",
                     area,
