@@ -316,6 +316,22 @@ def test_the_start_pair_rule_on_gen24s_two_references(net):
         assert not det.accepts_pair(weak)
 
 
+def test_a_reported_leak_is_set_aside_only_for_events_that_began_after_its_alarm():
+    """gen95, zone A (v10): an event that began on 01-28 waited, too small to be located,
+    until p744 (18 m³/h, abrupt) started on 02-04 07:20; it was then sent at p776, 50 m from
+    p744, at 02-04 14:55. p744's own event (start 02-04 07h) fell within 300 m of that
+    alarm; v9 set p776's signature aside and sent the rest of the change to p124, a false
+    alarm. The alarm left after the event began: the event is that leak itself, the place
+    stands. A later event near it (a growing leak, or one it hides) is searched again."""
+    det = BalanceCusumDetector()
+    sent = pd.Timestamp("2115-02-04 14:55")
+    assert not det.sets_aside([sent], pd.Timestamp("2115-02-04 07:00"))
+    assert det.sets_aside([sent], pd.Timestamp("2115-02-12 07:00"))
+    # one alarm nearby that left after the start is enough
+    assert not det.sets_aside([pd.Timestamp("2115-01-20"), sent], pd.Timestamp("2115-02-04"))
+    assert not det.sets_aside([], pd.Timestamp("2115-02-04"))
+
+
 @pytest.mark.slow
 def test_joint_fit_of_a_single_leak_gives_no_second_leak(net, year, sig_cache):
     """One 20 m³/h leak on p673: one signature explains it all, the pair's second leak gets

@@ -555,7 +555,10 @@ class BalanceCusumDetector:
     #: a new event whose place falls within 300 m of a leak already reported in the area
     #: (since its last repair) is most often that leak growing, or a new leak hidden by it:
     #: the reported leaks' signatures are then set aside and the place searched again; the
-    #: new place is kept if it is > 300 m from them with at least this confidence
+    #: new place is kept if it is > 300 m from them with at least this confidence. Not when
+    #: that leak's alarm was sent after the new event began (an event that waited to be
+    #: located until a leak started, and that leak's own event): the event is the reported
+    #: leak itself, and the place stands
     joint_min_conf: float = 0.7
     #: leaks already running when the data start: the pressure change is also fitted by two
     #: leaks at once (:func:`localise.fit_two_leaks`), against each leak-free reference
@@ -597,6 +600,13 @@ class BalanceCusumDetector:
             or min(fit.shares) < self.start_pair_min_share
             or min(fit.confidence) < self.start_pair_min_conf
         )
+
+    def sets_aside(self, sent: list[pd.Timestamp], start: pd.Timestamp) -> bool:
+        """Whether an event that began at ``start``, placed within 300 m of leaks whose alarms
+        were sent at ``sent``, is searched again with their signatures set aside (the
+        ``joint_min_conf`` rule). Not when one of those alarms left after the event began:
+        its window already held the event's change, which is that leak itself."""
+        return bool(sent) and max(sent) < start
 
     def run(
         self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
@@ -843,11 +853,20 @@ def detect_leaks(
                 pipe_i, conf, post, extra = start_pair(
                     changes, chosen, pipe_i, conf, post, candidates, directions
                 )
-            if active and min(dmat[pipe_i, j] for j in active) <= 300.0:
+            # alarms sent in the area (since its last repair) within 300 m of the place
+            near = [t for j, t in (active or {}).items() if dmat[pipe_i, j] <= 300.0]
+            if near and not detector.sets_aside(near, start):
+                log.debug(
+                    "%s: %s, the reported leak itself (sent %s)",
+                    area,
+                    network.pipes[pipe_i],
+                    max(near),
+                )
+            elif near:
                 # the change looks like a leak already reported in the area (growing, or
                 # hiding a new one): set its signature aside and look again elsewhere
                 for delta, weights in changes:
-                    i, p = place(delta, weights, nuisance=active)
+                    i, p = place(delta, weights, nuisance=list(active))
                     c = float(p[dmat[i] <= 300.0].sum())
                     far = min(dmat[i, j] for j in active) > 300.0
                     if far and c >= detector.joint_min_conf:
@@ -903,7 +922,7 @@ def detect_leaks(
             return pipe_i, conf, post, []
 
         def send_extra(extra, t, flow, volume, start, level0, series=series, area=area):
-            """Alarms for the other leaks of a joint fit; their pipe indices."""
+            """Alarms for the other leaks of a joint fit."""
             for j, c, top, share in extra:
                 alarms.append(
                     _alarm(
@@ -920,7 +939,6 @@ def detect_leaks(
                         level0,
                     )
                 )
-            return [j for j, *_ in extra]
 
         def window_flow(start, t_end, level0, series=series):
             """Leak flow over the window the pressure change is measured on."""
@@ -931,11 +949,13 @@ def detect_leaks(
                 part = series.loc[start:t_end]
             return float(max(part.mean() - level0, 0.0)) if len(part) else 0.0
 
-        active: list[int] = []  # places reported in the area since its last repair
+        # places reported in the area since its last repair, with the time of their alarm
+        active: dict[int, pd.Timestamp] = {}
         for n_ev, ev in enumerate(events):
             if ev["kind"] != "leak":
-                active = []
+                active = {}
                 continue
+            n_sent = len(alarms)
             level0 = float(ev["base"])  # the CUSUM base: residual level before the leak
             # the area's previous change (leak or repair): pressure references stay after it
             since = events[n_ev - 1]["time"] if n_ev else None
@@ -990,13 +1010,11 @@ def detect_leaks(
                         level0,
                     )
                 )
-                issued_extra = send_extra(extra, t_det, flow, volume, start, level0)
+                send_extra(extra, t_det, flow, volume, start, level0)
             # growing leak: re-locate as it grows; a second alarm on another pipe only when
             # the leak has grown enough and the new place is clearly more likely
             nxt = next((e["time"] for e in events[n_ev + 1 :]), last_time)
             issued = [] if pending else [pipe_i]
-            if pending:
-                issued_extra = []
             loc_flow = flow
             t_chk = t_det
             dmat = network.pipe_distances()
@@ -1052,8 +1070,9 @@ def detect_leaks(
                     )
                 )
                 if len(issued) == 1:  # the held alarm just sent: with its joint-fit partner
-                    issued_extra = send_extra(extra, t_chk, now, lost, start, level0)
-            active += issued + issued_extra
+                    send_extra(extra, t_chk, now, lost, start, level0)
+            for alarm in alarms[n_sent:]:
+                active.setdefault(network.pipe_index[alarm.pipe], alarm.detection_time)
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
 
