@@ -453,3 +453,20 @@ def test_refused_lines_are_grouped_by_reason():
     assert shown[2] == "1 ligne : effectif invalide « x2 » (effectifs, ligne 2)"
     assert rest == "… et 17 autres motifs, 17 lignes"
     assert grouped_rejects([]) == ([], "")
+
+
+def test_template_sent_back_unchanged_is_refused(http, two_communes):
+    """The downloaded template, imported as is, would add a canteen « Jules Ferry » to the
+    order sheets: refused, saying which rows are the examples; nothing saved."""
+    login(http, "agent@ville-a.fr")
+    template = http.get("/app/canteen/modele.xlsx")
+    assert template.status_code == 200
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": csrf_of(http, "/app/canteen")},
+        files={"fichier": ("modele.xlsx", template.content, "application/octet-stream")},
+    )
+    text = page_text(r)
+    assert r.status_code == 422 and "Rien n'a été enregistré" in text, text
+    assert "ligne d'exemple du modèle" in text and "frequentation" in text
+    assert "Aucun historique" in http.get("/app/canteen").text
