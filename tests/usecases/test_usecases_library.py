@@ -171,7 +171,7 @@ def test_federation_pulls_another_instance_over_http(database):
 
 
 def test_public_federation_endpoint_and_pages(http, two_communes):
-    from communia_testing import login
+    from communia_testing import csrf_of, login, page_text
 
     with write_session() as s:
         service.seed(s)
@@ -181,7 +181,26 @@ def test_public_federation_endpoint_and_pages(http, two_communes):
     assert page.status_code == 200 and "Saint-Savin" in page.text
     login(http, "agent@ville-a.fr")
     assert "Bibliothèque des cas d" in http.get("/app/usecases").text
-    assert http.get("/app/usecases/export.csv").text.startswith("uid,title")
+    # with a BOM, like every CSV download: a spreadsheet reads « Bibliothèque », not « BibliothÃ¨que »
+    exported = http.get("/app/usecases/export.csv").content
+    assert exported.startswith(b"\xef\xbb\xbfuid,title")
+    token = csrf_of(http, "/app/usecases")
+    # the export imports back as it is
+    back = http.post(
+        "/app/usecases/import",
+        data={"csrf_token": token},
+        files={"fichier": ("cas-usage.csv", exported, "text/csv")},
+    )
+    assert back.status_code == 303
+    # a workbook is not read as a CSV missing its « title » column
+    workbook = http.post(
+        "/app/usecases/import",
+        data={"csrf_token": token},
+        files={"fichier": ("cas.xlsx", b"PK\x03\x04 classeur", "application/octet-stream")},
+    )
+    said = page_text(workbook)
+    assert workbook.status_code == 422 and "« cas.xlsx » n'est pas un fichier JSON ou CSV" in said
+    assert "title" not in said.split("n'est pas un fichier JSON ou CSV")[1][:200]
 
 
 def test_api_creates_a_case_with_the_exchange_fields(http, two_communes):

@@ -11,6 +11,7 @@ import io
 import json
 import unicodedata
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -203,6 +204,13 @@ def parse_import(raw: bytes, *, filename: str = "") -> list[dict[str, Any]]:
     """Records from a JSON export or a CSV file (UTF-8 or Latin-1), with French errors."""
     if not raw.strip():
         raise InvalidInput("Le fichier est vide.")
+    suffix = Path(filename).suffix.lower()
+    if suffix and suffix not in (".json", ".csv", ".txt"):
+        # a workbook or a PDF read as CSV would be refused for a missing « title » column
+        raise InvalidInput(
+            f"« {Path(filename).name} » n'est pas un fichier JSON ou CSV : importez l'export "
+            "JSON ou CSV d'une bibliothèque des cas d'usage (un classeur s'enregistre en CSV)."
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
