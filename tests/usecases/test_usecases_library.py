@@ -61,7 +61,15 @@ def test_export_import_round_trip_json_and_csv(seeded, tmp_path):
     records = service.parse_import(json.dumps(exported).encode(), filename="x.json")
     with write_session() as s:
         report = service.import_records(s, records, source="test", by="test")
-    assert report == {"crees": 0, "mis_a_jour": 8, "ignores": 0}
+    # the same catalogue again changes nothing, and says so (it said « 8 mises à jour »)
+    assert report == {"crees": 0, "mis_a_jour": 0, "inchanges": 8, "ignores": 0}
+    assert service.import_summary(report) == (
+        "0 fiche créée, 0 fiche mise à jour, 8 fiches déjà à jour"
+    )
+    exported["usecases"][0]["cost"] = "12 000 € par an"
+    with write_session() as s:
+        report = service.import_records(s, exported["usecases"], source="test", by="test")
+    assert report == {"crees": 0, "mis_a_jour": 1, "inchanges": 7, "ignores": 0}
     csv_records = service.parse_import(csv_text.encode("latin-1", "replace"), filename="x.csv")
     assert {r["uid"] for r in csv_records} == {c["uid"] for c in exported["usecases"]}
 
@@ -192,6 +200,8 @@ def test_public_federation_endpoint_and_pages(http, two_communes):
         files={"fichier": ("cas-usage.csv", exported, "text/csv")},
     )
     assert back.status_code == 303
+    flash = page_text(http.get("/app/usecases"))
+    assert "Import terminé : 0 fiche créée, 0 fiche mise à jour, 8 fiches déjà à jour." in flash
     # a workbook is not read as a CSV missing its « title » column
     workbook = http.post(
         "/app/usecases/import",

@@ -98,7 +98,7 @@ async def import_file(
         )
     return redirect_with_flash(
         "/app/usecases",
-        f"Import terminé : {report['crees']} fiche(s) créée(s), {report['mis_a_jour']} mise(s) à jour.",
+        f"Import terminé : {service.import_summary(report)}.",
     )
 
 
@@ -111,7 +111,7 @@ def federation(
         report = service.pull(s, form.get("url", "").strip(), by=actor.email)
     return redirect_with_flash(
         "/app/usecases",
-        f"Catalogue récupéré : {report['crees']} fiche(s) nouvelle(s), {report['mis_a_jour']} mise(s) à jour.",
+        f"Catalogue récupéré : {service.import_summary(report)}.",
     )
 
 
