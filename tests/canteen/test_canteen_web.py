@@ -278,6 +278,32 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     total = len(slice_data.events) + 1
     assert total > 30
     assert f"30 derniers événements saisis sur {total}" in page
+    # The same form sent twice (double click, reload after the POST): one event, said so.
+    again = http.post(
+        "/app/canteen/evenements",
+        data={
+            "csrf_token": token,
+            "date": "2018-02-09",
+            "type": "sortie",
+            "cantine": "AGENETS",
+            "commentaire": "sortie des CM2 au musée",
+            "ecart": "-45",
+        },
+    )
+    assert again.status_code == 303
+    page = page_text(http.get("/app/canteen"))
+    assert "Cet événement était déjà enregistré" in page
+    assert f"30 derniers événements saisis sur {total}" in page
+    assert page.count("sortie des CM2 au musée") == 1
+    # A change of meals applies to one canteen: for « Toutes les cantines » the forecast
+    # ignored it; refused, saying what to do.
+    everywhere = http.post(
+        "/app/canteen/evenements",
+        data={"csrf_token": token, "date": "2018-02-12", "type": "sortie", "ecart": "-45"},
+    )
+    assert everywhere.status_code == 422
+    assert "Un écart de repas se saisit pour une cantine" in page_text(everywhere)
+    assert f"30 derniers événements saisis sur {total}" in page_text(http.get("/app/canteen"))
 
 
 def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):
