@@ -138,6 +138,12 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
     assert "Feuille validée" in page and "(proposé\u00a0:" in page
+    # The sheet's page opened before the validation (another tab) sends a change: refused,
+    # the validated order stays and the refusal says what was typed.
+    late = http.post(line, data={"csrf_token": token, "commande": "90"})
+    assert late.status_code == 422
+    assert "déjà validée" in page_text(late) and "les 90 repas saisis" in page_text(late)
+    assert "123" in http.get(run_url).text and "(proposé\u00a0:" in http.get(run_url).text
     assert "Feuille validée par le gestionnaire" in pdf_text(
         http.get(f"{run_url}/export.pdf").content
     )

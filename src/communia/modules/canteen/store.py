@@ -615,6 +615,13 @@ def set_manual_order(
         raise NotFound("Ligne de commande introuvable.")
     if not 0 <= meals <= 5000:
         raise InvalidInput("Commande invalide : entre 0 et 5 000 repas.")
+    if session.get(ForecastRun, run_id).status == "validee":
+        # a page opened before the validation must not change what was validated
+        raise InvalidInput(
+            f"Cette feuille de commande est déjà validée : ses commandes ne se modifient plus "
+            f"(les {meals} repas saisis n'ont pas été enregistrés). Pour changer une commande, "
+            "calculez une nouvelle feuille pour la période."
+        )
     line.manual_order = int(meals)
     record(
         session,
