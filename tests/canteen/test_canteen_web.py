@@ -264,17 +264,15 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     _import_slice("ville-a", slice_data)
     login(http, "agent@ville-a.fr")
     token = csrf_of(http, "/app/canteen")
-    r = http.post(
-        "/app/canteen/evenements",
-        data={
-            "csrf_token": token,
-            "date": "2018-02-09",
-            "type": "sortie",
-            "cantine": "AGENETS",
-            "commentaire": "sortie des CM2 au musée",
-            "ecart": "-45",
-        },
-    )
+    trip = {
+        "csrf_token": token,
+        "date": "2018-02-09",
+        "type": "sortie",
+        "cantine": "AGENETS",
+        "commentaire": "sortie des CM2 au musée",
+        "ecart": "-45",
+    }
+    r = http.post("/app/canteen/evenements", data=trip)
     assert r.status_code == 303
     page = http.get("/app/canteen").text
     listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
@@ -285,17 +283,7 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     assert total > 30
     assert f"30 derniers événements saisis sur {total}" in page
     # The same form sent twice (double click, reload after the POST): one event, said so.
-    again = http.post(
-        "/app/canteen/evenements",
-        data={
-            "csrf_token": token,
-            "date": "2018-02-09",
-            "type": "sortie",
-            "cantine": "AGENETS",
-            "commentaire": "sortie des CM2 au musée",
-            "ecart": "-45",
-        },
-    )
+    again = http.post("/app/canteen/evenements", data=trip)
     assert again.status_code == 303
     page = page_text(http.get("/app/canteen"))
     assert "Cet événement était déjà enregistré" in page
