@@ -7,7 +7,7 @@ import re
 import pytest
 
 from communia.core.settings import reset_settings
-from communia_testing import PASSWORD, csrf_of, login
+from communia_testing import PASSWORD, csrf_of, login, page_text
 
 
 @pytest.fixture
@@ -149,6 +149,28 @@ def test_the_chat_page_shows_the_conversation_so_far(villebelle):
     assert other.status_code == 200 and "Vos questions précédentes" not in other.text
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Mon voisin est tombé dans l'escalier, il ne répond plus !",
+        "ma mère ne réagit plus",
+    ],
+)
+def test_someone_unresponsive_is_an_emergency_on_the_chat_page(villebelle, message):
+    """A person who fell and no longer answers gets the SAMU's number at once, not a
+    « transmise au service » ticket for the next opening hours."""
+    page = page_text(villebelle.post("/c/villebelle/assistant", data={"question": message}))
+    assert "appelez immédiatement le 15" in page, page
+    assert "Je n'ai pas de réponse sûre" not in page
+    # not an emergency: the town hall's phone line not answering
+    calm = page_text(
+        villebelle.post(
+            "/c/villebelle/assistant", data={"question": "la mairie ne répond plus au téléphone"}
+        )
+    )
+    assert "appelez immédiatement" not in calm
+
+
 def _routed_question(http) -> str:
     """Ask the chat page a question the assistant cannot answer: it sends the citizen to a
     service (or passes the request on out of hours) and offers a callback."""
@@ -163,7 +185,10 @@ def _routed_question(http) -> str:
 
 
 def test_callback_from_the_chat_page_to_the_agents(villebelle):
+    from sqlalchemy import select
+
     from communia.core.db import read_session
+    from communia.core.models import Service
     from communia.modules.assistant.models import Callback
 
     http = villebelle
@@ -196,6 +221,13 @@ def test_callback_from_the_chat_page_to_the_agents(villebelle):
     page = http.get("/app/assistant")
     assert "Rappels à faire" in page.text and "06 12 34 56 78" in page.text
     assert "nid-de-poule" in page.text  # the question of the conversation
+    # the callback and the queued question name the service, never its slug
+    with read_session() as s:
+        service = s.scalar(select(Service).where(Service.slug == cb.service_slug))
+    assert service.slug != service.name
+    rows = page_text(page).split("Questions sans réponse")
+    assert service.name in rows[0] and service.name in rows[1]
+    assert service.slug not in page_text(page)
     done = http.post(
         f"/app/assistant/rappels/{cb.id}/fait", data={"csrf_token": csrf_of(http, "/app/assistant")}
     )

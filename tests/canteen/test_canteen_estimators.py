@@ -345,3 +345,26 @@ def test_strike_day_order_covers_the_canteens_that_serve_as_usual(slice_model):
     assert np.array_equal(order[strike], usual_order[strike])
     assert (order[~strike] < usual_order[~strike]).all()
     assert (slice_model.predict_quantile(keys, 0.95, point=lower) < usual_order).all()
+
+
+def test_first_days_of_a_new_school_year_do_not_flatten_the_orders(slice_data, slice_model):
+    """Imported in September, a few days of the new school year are too few errors to
+    calibrate the orders on (one row left every service level with the same order and
+    every shortage risk at 0 %): the year before calibrates them, as before the import."""
+    from communia.modules.canteen.estimators import shortage_risk
+
+    data = slice_data.until("2017-09-08")  # the first week of 2017-18
+    assert 0 < (data.attendance["date"] > "2017-08-01").sum() < 100
+    model = fit_model(data, n_estimators=60)
+    np.testing.assert_allclose(
+        model.residual_quantiles_["quantiles"], slice_model.residual_quantiles_["quantiles"]
+    )
+    rows = service_rows(data, dt.date(2017, 9, 11), dt.date(2017, 9, 15))
+    point = model.predict(rows)
+    low, high = (
+        model.predict_quantile(rows, 0.8, point=point),
+        model.predict_quantile(rows, 0.99, point=point),
+    )
+    assert (high > low).mean() > 0.9
+    risk = shortage_risk(model, rows, point, low)
+    assert 0.05 < risk.mean() < 0.35  # about one day in five at the 80 % level

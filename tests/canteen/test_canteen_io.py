@@ -136,16 +136,30 @@ def test_empty_and_missing_files(tmp_path):
 
 
 def test_xlsx_template_round_trip(tmp_path):
-    path = write_template(tmp_path / "modele.xlsx")
-    data = load_template(path)
-    assert data.attendance["served"].tolist() == [182]
-    assert data.enrolment["pupils"].tolist() == [240]
-    assert data.events["kind"].tolist() == ["greve"]
-    assert str(data.attendance["date"].iloc[0])[:10] == "2024-09-02"
-    # What the manager sees in the spreadsheet: a date cell shown the French way, a
-    # readable column, the header kept in view.
     from openpyxl import load_workbook
 
+    path = write_template(tmp_path / "modele.xlsx")
+    # What the manager sees in the spreadsheet: a date cell shown the French way, a
+    # readable column, the header kept in view.
     sheet = load_workbook(path)["frequentation"]
     assert sheet["A2"].is_date and sheet["A2"].number_format == "DD/MM/YYYY"
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["A"].width >= 14
+    # Sent back unchanged, its example rows would make a canteen « Jules Ferry », a day of
+    # attendance and a strike that never were: refused, each sheet's example named.
+    with pytest.raises(InvalidInput, match="ligne d'exemple du modèle") as refused:
+        load_template(path)
+    rejected = {(r["source"], r["line"]) for r in refused.value.details["rejected"]}
+    assert {s for s, _ in rejected} >= {"frequentation", "cantines", "effectifs", "menus"}
+    # The manager types over the examples: read as typed.
+    book = load_workbook(path)
+    book["frequentation"]["B2"] = book["cantines"]["A2"] = book["effectifs"]["A2"] = "Pasteur"
+    book["frequentation"]["C2"] = 175
+    book["menus"]["B2"] = "Hachis parmentier"
+    book["evenements"]["D2"] = "grève des agents"
+    book.save(path)
+    data = load_template(path)
+    assert data.attendance["served"].tolist() == [175]
+    assert data.attendance["canteen"].tolist() == ["Pasteur"]
+    assert data.enrolment["pupils"].tolist() == [240]
+    assert data.events["kind"].tolist() == ["greve"]
+    assert str(data.attendance["date"].iloc[0])[:10] == "2024-09-02"

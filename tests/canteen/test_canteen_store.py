@@ -76,6 +76,9 @@ def test_import_round_trip_and_order_sheet(commune, slice_data, tmp_path, monkey
         with pytest.raises(InvalidInput, match="entre 0 et 5 000"):
             store.set_manual_order(s, commune, run_id=run_id, line_id=line_id, meals=-1, actor="g")
         store.validate_run(s, commune, run_id=run_id, actor="g")
+    # A page opened before the validation (another tab, a colleague) cannot change it after.
+    with write_session() as s, pytest.raises(InvalidInput, match="déjà validée.*les 170 repas"):
+        store.set_manual_order(s, commune, run_id=run_id, line_id=line_id, meals=170, actor="g")
     # What was served arrives afterwards: error and meals saved against the human orders.
     with write_session() as s:
         store.import_data(

@@ -138,6 +138,12 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert http.post(f"{run_url}/valider", data={"csrf_token": token}).status_code == 303
     page = http.get(run_url).text
     assert "Feuille validée" in page and "(proposé\u00a0:" in page
+    # The sheet's page opened before the validation (another tab) sends a change: refused,
+    # the validated order stays and the refusal says what was typed.
+    late = http.post(line, data={"csrf_token": token, "commande": "90"})
+    assert late.status_code == 422
+    assert "déjà validée" in page_text(late) and "les 90 repas saisis" in page_text(late)
+    assert "123" in http.get(run_url).text and "(proposé\u00a0:" in http.get(run_url).text
     assert "Feuille validée par le gestionnaire" in pdf_text(
         http.get(f"{run_url}/export.pdf").content
     )
@@ -258,17 +264,15 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     _import_slice("ville-a", slice_data)
     login(http, "agent@ville-a.fr")
     token = csrf_of(http, "/app/canteen")
-    r = http.post(
-        "/app/canteen/evenements",
-        data={
-            "csrf_token": token,
-            "date": "2018-02-09",
-            "type": "sortie",
-            "cantine": "AGENETS",
-            "commentaire": "sortie des CM2 au musée",
-            "ecart": "-45",
-        },
-    )
+    trip = {
+        "csrf_token": token,
+        "date": "2018-02-09",
+        "type": "sortie",
+        "cantine": "AGENETS",
+        "commentaire": "sortie des CM2 au musée",
+        "ecart": "-45",
+    }
+    r = http.post("/app/canteen/evenements", data=trip)
     assert r.status_code == 303
     page = http.get("/app/canteen").text
     listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
@@ -278,6 +282,22 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     total = len(slice_data.events) + 1
     assert total > 30
     assert f"30 derniers événements saisis sur {total}" in page
+    # The same form sent twice (double click, reload after the POST): one event, said so.
+    again = http.post("/app/canteen/evenements", data=trip)
+    assert again.status_code == 303
+    page = page_text(http.get("/app/canteen"))
+    assert "Cet événement était déjà enregistré" in page
+    assert f"30 derniers événements saisis sur {total}" in page
+    assert page.count("sortie des CM2 au musée") == 1
+    # A change of meals applies to one canteen: for « Toutes les cantines » the forecast
+    # ignored it; refused, saying what to do.
+    everywhere = http.post(
+        "/app/canteen/evenements",
+        data={"csrf_token": token, "date": "2018-02-12", "type": "sortie", "ecart": "-45"},
+    )
+    assert everywhere.status_code == 422
+    assert "Un écart de repas se saisit pour une cantine" in page_text(everywhere)
+    assert f"30 derniers événements saisis sur {total}" in page_text(http.get("/app/canteen"))
 
 
 def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):
@@ -453,3 +473,20 @@ def test_refused_lines_are_grouped_by_reason():
     assert shown[2] == "1 ligne : effectif invalide « x2 » (effectifs, ligne 2)"
     assert rest == "… et 17 autres motifs, 17 lignes"
     assert grouped_rejects([]) == ([], "")
+
+
+def test_template_sent_back_unchanged_is_refused(http, two_communes):
+    """The downloaded template, imported as is, would add a canteen « Jules Ferry » to the
+    order sheets: refused, saying which rows are the examples; nothing saved."""
+    login(http, "agent@ville-a.fr")
+    template = http.get("/app/canteen/modele.xlsx")
+    assert template.status_code == 200
+    r = http.post(
+        "/app/canteen/import",
+        data={"csrf_token": csrf_of(http, "/app/canteen")},
+        files={"fichier": ("modele.xlsx", template.content, "application/octet-stream")},
+    )
+    text = page_text(r)
+    assert r.status_code == 422 and "Rien n'a été enregistré" in text, text
+    assert "ligne d'exemple du modèle" in text and "frequentation" in text
+    assert "Aucun historique" in http.get("/app/canteen").text

@@ -54,6 +54,14 @@ def until_cancelled(ctx: JobContext, *, marker: str = "") -> None:
         time.sleep(0.02)
 
 
+@task("tests.progress_only", title="Tâche qui ne fait que dire où elle en est")
+def progress_only(ctx: JobContext, *, steps: int = 1000) -> dict:
+    for step in range(steps):
+        ctx.progress(step / steps, f"Tour {step + 1}")
+        time.sleep(0.02)
+    return {"tours": steps}
+
+
 @task("tests.flaky", title="Tâche capricieuse")
 def flaky(ctx: JobContext, *, flag: str) -> dict:
     path = Path(flag)

@@ -73,6 +73,19 @@ def test_cancel_a_running_job(worker):
         jobs.cancel(view.id, actor="a@b.fr")
 
 
+def test_cancel_stops_a_task_that_only_reports_progress(worker):
+    """The canteen's order sheet reported progress but never asked whether it was cancelled:
+    « Annuler la tâche » changed nothing and the sheet was made. Each progress report before
+    the end is a cancellation point."""
+    worker()
+    view = jobs.submit("tests.progress_only")
+    wait_for(lambda: jobs.get(view.id).progress > 0)
+    jobs.cancel(view.id, actor="a@b.fr")
+    final = jobs.wait(view.id, timeout=10)
+    assert final.state == "cancelled" and final.message == "Annulée à la demande."
+    assert final.progress < 0.5 and final.result is None
+
+
 def test_cancel_a_queued_job_before_any_worker(database, worker):
     view = jobs.submit("tests.count")
     cancelled = jobs.cancel(view.id, actor="a@b.fr")

@@ -61,7 +61,15 @@ def test_export_import_round_trip_json_and_csv(seeded, tmp_path):
     records = service.parse_import(json.dumps(exported).encode(), filename="x.json")
     with write_session() as s:
         report = service.import_records(s, records, source="test", by="test")
-    assert report == {"crees": 0, "mis_a_jour": 8, "ignores": 0}
+    # the same catalogue again changes nothing, and says so (it said « 8 mises à jour »)
+    assert report == {"crees": 0, "mis_a_jour": 0, "inchanges": 8, "ignores": 0}
+    assert service.import_summary(report) == (
+        "0 fiche créée, 0 fiche mise à jour, 8 fiches déjà à jour"
+    )
+    exported["usecases"][0]["cost"] = "12 000 € par an"
+    with write_session() as s:
+        report = service.import_records(s, exported["usecases"], source="test", by="test")
+    assert report == {"crees": 0, "mis_a_jour": 1, "inchanges": 7, "ignores": 0}
     csv_records = service.parse_import(csv_text.encode("latin-1", "replace"), filename="x.csv")
     assert {r["uid"] for r in csv_records} == {c["uid"] for c in exported["usecases"]}
 
@@ -171,7 +179,7 @@ def test_federation_pulls_another_instance_over_http(database):
 
 
 def test_public_federation_endpoint_and_pages(http, two_communes):
-    from communia_testing import login
+    from communia_testing import csrf_of, login, page_text
 
     with write_session() as s:
         service.seed(s)
@@ -181,7 +189,28 @@ def test_public_federation_endpoint_and_pages(http, two_communes):
     assert page.status_code == 200 and "Saint-Savin" in page.text
     login(http, "agent@ville-a.fr")
     assert "Bibliothèque des cas d" in http.get("/app/usecases").text
-    assert http.get("/app/usecases/export.csv").text.startswith("uid,title")
+    # with a BOM, like every CSV download: a spreadsheet reads « Bibliothèque », not « BibliothÃ¨que »
+    exported = http.get("/app/usecases/export.csv").content
+    assert exported.startswith(b"\xef\xbb\xbfuid,title")
+    token = csrf_of(http, "/app/usecases")
+    # the export imports back as it is
+    back = http.post(
+        "/app/usecases/import",
+        data={"csrf_token": token},
+        files={"fichier": ("cas-usage.csv", exported, "text/csv")},
+    )
+    assert back.status_code == 303
+    flash = page_text(http.get("/app/usecases"))
+    assert "Import terminé : 0 fiche créée, 0 fiche mise à jour, 8 fiches déjà à jour." in flash
+    # a workbook is not read as a CSV missing its « title » column
+    workbook = http.post(
+        "/app/usecases/import",
+        data={"csrf_token": token},
+        files={"fichier": ("cas.xlsx", b"PK\x03\x04 classeur", "application/octet-stream")},
+    )
+    said = page_text(workbook)
+    assert workbook.status_code == 422 and "« cas.xlsx » n'est pas un fichier JSON ou CSV" in said
+    assert "title" not in said.split("n'est pas un fichier JSON ou CSV")[1][:200]
 
 
 def test_api_creates_a_case_with_the_exchange_fields(http, two_communes):

@@ -12,7 +12,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from communia_testing import browser_login, csrf_of, login, pdf_text  # noqa: E402
+from communia_testing import browser_login, csrf_of, login, page_text, pdf_text  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -123,6 +123,19 @@ def test_water_page_decisions_and_exports(http, two_communes):
     assert ok.status_code == 303
     page = http.get("/app/water")
     assert "Aucune alerte ouverte" in page.text and "Joint changé" in page.text
+    # A second page left open on the alert (a colleague, another tab) decides after it was
+    # closed: refused, saying who closed it and when, and the notes typed there given back.
+    late = http.post(
+        f"/app/water/alertes/{alert_id}",
+        data={"csrf_token": token, "decision": "rejetee", "commentaire": "vu avec Paul : rien"},
+    )
+    said = page_text(late)
+    assert late.status_code == 422
+    assert re.search(
+        r"L'alerte \S+ est déjà close : réparée, par agent@ville-a\.fr le \d\d/\d\d/\d{4} à ",
+        said,
+    ), said
+    assert "Votre commentaire n'a pas été enregistré : « vu avec Paul : rien »" in said
     assert 'class="waiting"' not in http.get("/app").text  # nothing left to check
     alerts = http.get("/app/water/alertes.csv").content  # with a BOM, as Excel reads accents
     assert alerts.startswith(b"\xef\xbb\xbfid;") and "Réparée" in alerts.decode("utf-8-sig")

@@ -123,9 +123,14 @@ class JobContext:
         self._cancelled = False
 
     def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress; before the end (``fraction < 1``) it is also a cancellation
+        point: a task that only reports progress stops there when someone cancels it, instead
+        of finishing its work behind a page that says « Annulation demandée… »."""
         from communia.core.jobs.runner import write_progress
 
         fraction = min(max(float(fraction), 0.0), 1.0)
+        if fraction < 1.0:
+            self.check_cancelled()
         now = time.monotonic()
         if (
             now - self._last_write < self._min_interval

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from communia.core.communes import list_services
 from communia.core.db import read_session, write_session
 from communia.core.errors import CommuniaError
 from communia.core.users import Actor
@@ -249,6 +250,8 @@ def _dashboard_ctx(commune_id: int) -> dict:
 
     with read_session() as s:
         return {
+            # the agents read the services' names, never their slugs
+            "service_names": {svc.slug: svc.name for svc in list_services(s, commune_id)},
             "figures": dashboard(s, commune_id=commune_id),
             "queue": open_questions(s, commune_id=commune_id, limit=50),
             "callbacks": pending_callbacks(s, commune_id=commune_id),

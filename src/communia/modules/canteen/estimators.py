@@ -349,17 +349,17 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         ctx = self._context()
         self.codes_ = make_codes(ctx.canteens)
         years = school_year_series(X["date"])
-        last_year = int(years[np.isfinite(y)].max())
+        held_year = _held_out_year(years, y)
         self.residual_quantiles_ = None
-        calibrating = self.calibrate and len(set(years)) >= 3
+        calibrating = self.calibrate and len(set(years[years <= held_year])) >= 3
         tick = _round_counter(
             progress, (2 if calibrating else 1) * len(self._objectives()) * self.n_estimators
         )
         if calibrating:
             # Out-of-time errors: fit without the last school year, score it.
-            past = (years < last_year).to_numpy()
+            past = (years < held_year).to_numpy()
             booster, stats, recent = self._train(X.loc[past], y[past], self.codes_, tick)
-            hold = ~past & np.isfinite(y) & (y > 0)
+            hold = (years == held_year).to_numpy() & np.isfinite(y) & (y > 0)
             feats = build_features(
                 X.loc[hold, ["date", "canteen"]],
                 stats,
@@ -532,6 +532,22 @@ _QUANTILE_GRID = np.round(
 )
 _SCALE_POWER = 0.5  # error spread grows like the square root of the expected meals
 _MIN_TERM_ROWS = 500  # held-out canteen-days needed for a term's own error quantiles
+
+
+_MIN_HELD_OUT_ROWS = 100  # the 95 % quantile of fewer errors rests on fewer than 5 of them
+
+
+def _held_out_year(years: pd.Series, y: np.ndarray) -> int:
+    """The school year whose errors calibrate the orders: the last one, unless it has fewer
+    than ``_MIN_HELD_OUT_ROWS`` canteen-days served (the first days of September imported),
+    then the one before. Its error quantiles would be nearly flat: every service level would
+    give the same order, and every shortage risk would read 0 %."""
+    served = pd.Series(years.to_numpy()[np.isfinite(y) & (y > 0)])
+    counts = served.value_counts().sort_index()
+    last = int(counts.index.max())
+    if counts[last] >= _MIN_HELD_OUT_ROWS or len(counts) < 2:
+        return last
+    return int(counts.index[-2])
 
 
 def _spread(point: np.ndarray) -> np.ndarray:

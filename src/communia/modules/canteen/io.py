@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,16 @@ TEMPLATE_COLUMNS = {
     "effectifs": ("cantine", "annee_scolaire", "effectif"),
     "menus": ("date", "plat"),
     "evenements": ("date", "cantine", "type", "commentaire"),
+}
+
+#: The template's example row of each sheet (« Jules Ferry »): left unchanged in an upload,
+#: it would become a canteen, a day of attendance and a strike that never were; refused.
+TEMPLATE_EXAMPLES = {
+    "frequentation": [(date(2024, 9, 2), "Jules Ferry", 182, 190)],
+    "cantines": [("Jules Ferry", "M/E", "Nord")],
+    "effectifs": [("Jules Ferry", "2024-2025", 240)],
+    "menus": [(date(2024, 9, 2), "Filet de poisson meunière")],
+    "evenements": [(date(2024, 10, 10), "", "greve", "grève nationale annoncée")],
 }
 
 EVENT_KINDS = {
@@ -297,6 +308,32 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], source: str)
             f"Colonnes manquantes dans « {source} » : {', '.join(missing)} "
             f"(colonnes trouvées : {', '.join(map(str, frame.columns))})."
         )
+
+
+def _examples(frame: pd.DataFrame, name: str, source: str, report: ImportReport) -> pd.Series:
+    """Which rows of ``frame`` are the template's example row of sheet ``name`` (booleans, one
+    per row), each one refused in ``report``: a strict import is refused and says why."""
+    import pandas as pd
+
+    same = pd.Series(True, index=frame.index)
+    for col, value in zip(TEMPLATE_COLUMNS[name], TEMPLATE_EXAMPLES[name][0], strict=True):
+        if col not in frame.columns:
+            if normalize_name(value):
+                return pd.Series(False, index=frame.index)
+        elif isinstance(value, date):
+            same &= parse_dates(frame[col]).dt.date == value
+        elif isinstance(value, int):
+            same &= _to_number(frame[col]) == value
+        else:
+            same &= frame[col].map(_key) == _key(value)
+    for i in frame.index[same]:
+        report.reject(
+            source,
+            int(i) + 2,
+            "ligne d'exemple du modèle (« Jules Ferry ») : remplacez-la par vos données "
+            "ou supprimez-la",
+        )
+    return same
 
 
 def _school_year_start(label: Any) -> int | None:
@@ -774,11 +811,14 @@ def read_events(
         t["cantine"] = ""
     if "commentaire" not in t.columns:
         t["commentaire"] = ""
+    example = _examples(t, "evenements", Path(path).name, report)
     dates = parse_dates(t["date"])
     rows = []
     for i, (d, c, kind, comment) in enumerate(
         zip(dates, t["cantine"], t["type"], t["commentaire"], strict=True), start=2
     ):
+        if example.iloc[i - 2]:
+            continue
         c, kind = normalize_name(c), _key(kind).lower().replace(" ", "_")
         kind = {"greve": "greve", "grve": "greve"}.get(kind, kind)
         if pd.isna(d):
@@ -845,10 +885,12 @@ def load_template(
     if freq is None:
         raise InvalidInput("Feuille ou fichier « frequentation » introuvable.")
     _require_columns(freq, ("date", "cantine", "repas_servis"), "frequentation")
+    freq_example = _examples(freq, "frequentation", "frequentation", report)
     existing = {_key(c): normalize_name(c) for c in known_canteens if normalize_name(c)}
     canteens_t = sheet("cantines")
     if canteens_t is not None:
         _require_columns(canteens_t, ("cantine",), "cantines")
+        canteens_t = canteens_t[~_examples(canteens_t, "cantines", "cantines", report)]
         canteens = pd.DataFrame(
             {
                 "canteen": canteens_t["cantine"].map(
@@ -883,13 +925,17 @@ def load_template(
         unknown_hint=" : pour une nouvelle cantine, ajoutez-la à la feuille « cantines » du modèle"
         if existing
         else "",
+        ignore=freq_example,
     )
     enrol_t = sheet("effectifs")
     enrolment = pd.DataFrame({"canteen": [], "school_year": [], "pupils": []})
     if enrol_t is not None:
         _require_columns(enrol_t, ("cantine", "annee_scolaire", "effectif"), "effectifs")
         rows = []
+        example = _examples(enrol_t, "effectifs", "effectifs", report)
         for i, (c, y, n) in enumerate(enrol_t[["cantine", "annee_scolaire", "effectif"]].values, 2):
+            if example.iloc[i - 2]:
+                continue
             c, year, pupils = (
                 by_key.get(_key(c), normalize_name(c)),
                 _school_year_start(y),
@@ -908,6 +954,7 @@ def load_template(
     menus = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "dish": []})
     if menus_t is not None:
         _require_columns(menus_t, ("date", "plat"), "menus")
+        menus_t = menus_t[~_examples(menus_t, "menus", "menus", report)]
         menus = pd.DataFrame({"date": parse_dates(menus_t["date"]), "dish": menus_t["plat"]})
         for i in menus.index[menus["date"].isna()]:
             report.reject("menus", int(i) + 2, f"date illisible « {menus_t['date'][i]} »")
@@ -994,27 +1041,18 @@ def load_data(path: Path | str, *, strict: bool = False) -> CanteenData:
 def write_template(path: Path | str) -> Path:
     """Write an empty XLSX template with one sheet per table and an example row: dates are
     date cells shown « 02/09/2024 », columns wide enough to read their header, header frozen."""
-    from datetime import date
-
     import pandas as pd
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
-    examples = {
-        "frequentation": [(date(2024, 9, 2), "Jules Ferry", 182, 190)],
-        "cantines": [("Jules Ferry", "M/E", "Nord")],
-        "effectifs": [("Jules Ferry", "2024-2025", 240)],
-        "menus": [(date(2024, 9, 2), "Filet de poisson meunière")],
-        "evenements": [(date(2024, 10, 10), "", "greve", "grève nationale annoncée")],
-    }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, cols in TEMPLATE_COLUMNS.items():
-            pd.DataFrame(examples[name], columns=list(cols)).to_excel(
+            pd.DataFrame(TEMPLATE_EXAMPLES[name], columns=list(cols)).to_excel(
                 writer, sheet_name=name, index=False
             )
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"
-            for i, (col, value) in enumerate(zip(cols, examples[name][0], strict=True), 1):
+            for i, (col, value) in enumerate(zip(cols, TEMPLATE_EXAMPLES[name][0], strict=True), 1):
                 letter = get_column_letter(i)
                 sheet.column_dimensions[letter].width = max(14, len(col) + 4, len(str(value)) + 2)
                 if isinstance(value, date):

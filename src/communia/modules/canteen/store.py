@@ -262,8 +262,9 @@ def add_event(
     canteen: str = "",
     comment: str = "",
     delta: float | None = None,
-) -> CanteenEvent:
-    """A strike, closure, school trip... entered by the manager."""
+) -> CanteenEvent | None:
+    """A strike, closure, school trip... entered by the manager; ``None`` when the very same
+    event is already entered (a form sent twice), which is not entered again."""
     if kind not in EVENT_KINDS:
         raise InvalidInput(f"Type d'événement inconnu « {kind} ».")
     canteen_id = None
@@ -273,12 +274,33 @@ def add_event(
             raise InvalidInput(f"Cantine inconnue « {canteen} ».")
     if delta is not None and abs(delta) > 5000:
         raise InvalidInput("Écart de repas absurde (plus de 5 000).")
+    if delta is not None and canteen_id is None:
+        # the forecast applies a typed change of meals to one canteen: for all, it was ignored
+        raise InvalidInput(
+            "Un écart de repas se saisit pour une cantine : choisissez la cantine concernée "
+            "(pour toutes les cantines, saisissez la grève ou la fermeture sans écart)."
+        )
+    comment = comment[:2000]
+    same = session.scalar(
+        select(CanteenEvent.id).where(
+            CanteenEvent.commune_id == commune_id,
+            CanteenEvent.day == day,
+            CanteenEvent.canteen_id.is_(None)
+            if canteen_id is None
+            else CanteenEvent.canteen_id == canteen_id,
+            CanteenEvent.kind == kind,
+            CanteenEvent.comment == comment,
+            CanteenEvent.delta.is_(None) if delta is None else CanteenEvent.delta == delta,
+        )
+    )
+    if same is not None:
+        return None
     event = CanteenEvent(
         commune_id=commune_id,
         day=day,
         canteen_id=canteen_id,
         kind=kind,
-        comment=comment[:2000],
+        comment=comment,
         delta=delta,
         actor=actor,
     )
@@ -593,6 +615,13 @@ def set_manual_order(
         raise NotFound("Ligne de commande introuvable.")
     if not 0 <= meals <= 5000:
         raise InvalidInput("Commande invalide : entre 0 et 5 000 repas.")
+    if session.get(ForecastRun, run_id).status == "validee":
+        # a page opened before the validation must not change what was validated
+        raise InvalidInput(
+            f"Cette feuille de commande est déjà validée : ses commandes ne se modifient plus "
+            f"(les {meals} repas saisis n'ont pas été enregistrés). Pour changer une commande, "
+            "calculez une nouvelle feuille pour la période."
+        )
     line.manual_order = int(meals)
     record(
         session,

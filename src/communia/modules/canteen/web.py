@@ -274,7 +274,7 @@ def build_router() -> APIRouter:
         except ValueError as exc:
             raise InvalidInput(f"Écart de repas invalide « {delta} ».") from exc
         with write_session() as s:
-            store.add_event(
+            event = store.add_event(
                 s,
                 actor.commune_id,
                 day=parse_day(form.get("date", ""), "Date de l'événement"),
@@ -286,7 +286,9 @@ def build_router() -> APIRouter:
             )
         return redirect_with_flash(
             "/app/canteen",
-            "Événement enregistré : il sera pris en compte dans les prochaines prévisions.",
+            "Événement enregistré : il sera pris en compte dans les prochaines prévisions."
+            if event is not None
+            else "Cet événement était déjà enregistré : il n'a pas été ajouté une seconde fois.",
         )
 
     @router.post("/feuilles")

@@ -67,9 +67,7 @@ def import_cmd(path: Path) -> None:
     records = service.parse_import(path.read_bytes(), filename=path.name)
     with write_session() as s:
         report = service.import_records(s, records, source=f"fichier {path.name}", by="cli")
-    click.echo(
-        f"Import terminé : {report['crees']} créé(s), {report['mis_a_jour']} mis à jour, {report['ignores']} ignoré(s)."
-    )
+    click.echo(f"Import terminé : {service.import_summary(report)}.")
 
 
 @group.command(
@@ -85,6 +83,4 @@ def pull_cmd(url: str) -> None:
 
     with write_session() as s:
         report = service.pull(s, url, by="cli")
-    click.echo(
-        f"Catalogue de {url} : {report['crees']} nouveau(x), {report['mis_a_jour']} mis à jour."
-    )
+    click.echo(f"Catalogue de {url} : {service.import_summary(report)}.")

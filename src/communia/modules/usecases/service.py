@@ -11,6 +11,7 @@ import io
 import json
 import unicodedata
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.db import check_version, flush_versioned
 from communia.core.errors import InvalidInput, NotFound, Unavailable
+from communia.core.formatting import fr_count
 from communia.core.users import Actor, require_write
 from communia.modules.usecases.models import FIELD_LABELS, SIZES, STATUSES, UseCase
 
@@ -31,6 +33,7 @@ __all__ = [
     "save_case",
     "export_json",
     "export_csv",
+    "import_summary",
     "parse_import",
     "import_records",
     "pull",
@@ -203,6 +206,13 @@ def parse_import(raw: bytes, *, filename: str = "") -> list[dict[str, Any]]:
     """Records from a JSON export or a CSV file (UTF-8 or Latin-1), with French errors."""
     if not raw.strip():
         raise InvalidInput("Le fichier est vide.")
+    suffix = Path(filename).suffix.lower()
+    if suffix and suffix not in (".json", ".csv", ".txt"):
+        # a workbook or a PDF read as CSV would be refused for a missing « title » column
+        raise InvalidInput(
+            f"« {Path(filename).name} » n'est pas un fichier JSON ou CSV : importez l'export "
+            "JSON ou CSV d'une bibliothèque des cas d'usage (un classeur s'enregistre en CSV)."
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -272,7 +282,7 @@ def import_records(
             f"Import refusé : {len(rejected)} fiche(s) invalide(s), rien n'a été importé.",
             details={"rejets": rejected[:50]},
         )
-    created = updated = skipped = 0
+    created = updated = unchanged = skipped = 0
     for uid, values, record_source in cleaned:
         case = session.scalar(select(UseCase).where(UseCase.uid == uid))
         if case is not None and case.commune_id is not None:
@@ -283,22 +293,45 @@ def import_records(
             case = UseCase(uid=uid, commune_id=commune_id, source=origin, public=True, **values)
             session.add(case)
             created += 1
+        elif all(getattr(case, key) == value for key, value in values.items()):
+            unchanged += 1  # the same catalogue pulled twice changes nothing
+            continue
         else:
             for key, value in values.items():
                 setattr(case, key, value)
             updated += 1
         case.search_text = _search_text(case)
     session.flush()
+    report = {"crees": created, "mis_a_jour": updated, "inchanges": unchanged, "ignores": skipped}
     audit.record(
         session,
         actor=by,
         action="usecase.import",
         commune_id=commune_id,
         object_type="usecase",
-        summary=f"Import de cas d'usage depuis {source} : {created} créés, {updated} mis à jour",
-        details={"crees": created, "mis_a_jour": updated, "ignores": skipped},
+        summary=f"Import de cas d'usage depuis {source} : {import_summary(report)}",
+        details=report,
     )
-    return {"crees": created, "mis_a_jour": updated, "ignores": skipped}
+    return report
+
+
+def import_summary(report: dict[str, int]) -> str:
+    """« 2 fiches créées, 1 fiche mise à jour, 8 fiches déjà à jour » (French, for people)."""
+    parts = [
+        fr_count(report["crees"], "fiche créée", "fiches créées"),
+        fr_count(report["mis_a_jour"], "fiche mise à jour", "fiches mises à jour"),
+    ]
+    if report["inchanges"]:
+        parts.append(fr_count(report["inchanges"], "fiche déjà à jour", "fiches déjà à jour"))
+    if report["ignores"]:
+        parts.append(
+            fr_count(
+                report["ignores"],
+                "fiche de la commune laissée telle quelle",
+                "fiches de la commune laissées telles quelles",
+            )
+        )
+    return ", ".join(parts)
 
 
 def pull(session: Session, base_url: str, *, by: str, timeout: float = 20.0) -> dict[str, Any]:

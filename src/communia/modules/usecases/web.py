@@ -12,7 +12,7 @@ from communia.core.users import Actor, require_write
 from communia.modules.usecases import service
 from communia.modules.usecases.models import FIELD_LABELS, SIZES, STATUSES
 from communia.web.forms import form_data
-from communia.web.rendering import redirect_with_flash, render
+from communia.web.rendering import csv_download, redirect_with_flash, render
 from communia.web.security import check_csrf, optional_actor, require_actor
 
 __all__ = ["router", "public_router"]
@@ -43,13 +43,13 @@ def catalogue(
 def export(fmt: str, actor: Actor = Depends(require_actor)):
     with read_session() as s:
         cases = service.search(s, actor, limit=100_000)
+        if fmt == "csv":  # with a BOM, like every CSV download, so a spreadsheet reads accents
+            return csv_download(service.export_csv(cases), "cas-usage.csv")
         if fmt == "json":
             import json
 
             body = json.dumps(service.export_json(cases), ensure_ascii=False, indent=2).encode()
             media = "application/json"
-        elif fmt == "csv":
-            body, media = service.export_csv(cases).encode("utf-8"), "text/csv; charset=utf-8"
         else:
             raise InvalidInput("Format d'export inconnu (json ou csv).")
     return Response(
@@ -98,7 +98,7 @@ async def import_file(
         )
     return redirect_with_flash(
         "/app/usecases",
-        f"Import terminé : {report['crees']} fiche(s) créée(s), {report['mis_a_jour']} mise(s) à jour.",
+        f"Import terminé : {service.import_summary(report)}.",
     )
 
 
@@ -111,7 +111,7 @@ def federation(
         report = service.pull(s, form.get("url", "").strip(), by=actor.email)
     return redirect_with_flash(
         "/app/usecases",
-        f"Catalogue récupéré : {report['crees']} fiche(s) nouvelle(s), {report['mis_a_jour']} mise(s) à jour.",
+        f"Catalogue récupéré : {service.import_summary(report)}.",
     )
 
 

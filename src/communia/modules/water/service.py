@@ -24,7 +24,7 @@ from communia.core.charts import axis_ticks, date_axis_svg, y_axis_svg
 from communia.core.communes import PARIS
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
-from communia.core.formatting import fr_decimal, fr_number, fr_percent
+from communia.core.formatting import fr_datetime, fr_decimal, fr_number, fr_percent
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -362,7 +362,11 @@ def decide(
         raise InvalidInput("Décision inconnue : confirmee, rejetee ou reparee.")
     alert = get_scoped(session, WaterAlert, alert_id, commune_id)
     if alert.status in ("rejetee", "reparee"):
-        raise InvalidInput("Cette alerte est déjà close.")
+        # another page left open (a colleague, a second tab) closed it meanwhile: say who, when
+        raise InvalidInput(
+            f"L'alerte {alert.pipe} est déjà close : {ALERT_STATUSES[alert.status].lower()}, "
+            f"par {audit.actor_label(alert.decided_by)} le {fr_datetime(alert.decided_at)}."
+        )
     comment = comment.strip()
     if len(comment) > 2000:
         raise InvalidInput("Commentaire trop long : 2 000 caractères au plus.")

@@ -278,16 +278,25 @@ def decide(
 ):
     check_csrf(request, actor, form.get("csrf_token"))
     decision = form.get("decision", "")
-    with write_session() as s:
-        alert = service.decide(
-            s,
-            commune_id=actor.commune_id,
-            alert_id=alert_id,
-            status=decision,
-            actor=actor.email,
-            comment=form.get("commentaire", ""),
-        )
-        label = f"Alerte {alert.pipe} : {ALERT_STATUSES[alert.status].lower()}."
+    comment = str(form.get("commentaire", ""))
+    try:
+        with write_session() as s:
+            alert = service.decide(
+                s,
+                commune_id=actor.commune_id,
+                alert_id=alert_id,
+                status=decision,
+                actor=actor.email,
+                comment=comment,
+            )
+            label = f"Alerte {alert.pipe} : {ALERT_STATUSES[alert.status].lower()}."
+    except InvalidInput as exc:
+        if not comment.strip():
+            raise
+        # the field notes typed for a refused decision are given back, not lost
+        raise InvalidInput(
+            f"{exc.message} Votre commentaire n'a pas été enregistré : « {comment.strip()} »."
+        ) from exc
     return redirect_with_flash("/app/water#alertes", label)
 
 
