@@ -41,7 +41,7 @@ from communia.modules.assistant.text import (
     has_injection,
     has_insult,
     mask_personal_data,
-    topic_terms,
+    topic_words,
     typed_at_random,
     without_injection,
 )
@@ -415,7 +415,18 @@ def _answer(
             "Je comprends que la situation puisse agacer ; je fais de mon mieux pour vous aider. "
         )
 
-    def no_topic() -> Answer:
+    # A message with no topic gets a question back, not the nearest service (which always
+    # exists): nothing left once its personal data and small talk are set aside (« Bonjour,
+    # j'ai une question », a phone number), or only letters typed at random that the
+    # commune's knowledge does not use (« qsdfgh »; « Une bagagerie pour les sans-abris »
+    # shares no word with the demo's descriptions but is routed by its meaning)
+    terms = analyze(query)
+    words = topic_words(query)
+    if (
+        not terms
+        or not words
+        or (typed_at_random(words) and not _known_terms(s, commune.id, analyze(" ".join(words))))
+    ):
         notes.append("sans_sujet")
         return Answer(
             answer=f"{DISCLOSURE} {prefix}Pouvez-vous préciser votre demande en quelques mots "
@@ -426,20 +437,6 @@ def _answer(
             action="clarify",
             confidence=0.0,
         )
-
-    # A message with no topic gets a question back, not the nearest service (which always
-    # exists): nothing left once its personal data and small talk are set aside (« Bonjour,
-    # j'ai une question », a phone number), or only letters typed at random that the
-    # commune's knowledge does not use (« qsdfgh »; « Une bagagerie pour les sans-abris »
-    # shares no word with the demo's descriptions but is routed by its meaning)
-    terms = analyze(query)
-    topic = topic_terms(query)
-    if (
-        not terms
-        or not topic
-        or (typed_at_random(query) and not _known_terms(s, commune.id, topic))
-    ):
-        return no_topic()
 
     hits = search(
         s,

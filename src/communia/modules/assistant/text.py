@@ -16,7 +16,7 @@ __all__ = [
     "has_injection",
     "without_injection",
     "mask_personal_data",
-    "topic_terms",
+    "topic_words",
     "typed_at_random",
 ]
 
@@ -206,20 +206,14 @@ def _typed_at_random(word: str) -> bool:
     )
 
 
-def typed_at_random(text: str) -> bool:
-    """Does every word of the message that may name a topic look typed at random?"""
-    words = [
-        w
-        for w in re.findall(r"\w+", _folded(_replace_personal_data(text, lambda kind: " "))[0])
-        if analyze(w) and analyze(w)[0] not in _SMALL_TALK
-    ]
-    return bool(words) and all(_typed_at_random(w.strip("'")) for w in words)
+def topic_words(text: str) -> list[str]:
+    """The words of a message that may name its topic (lower case): not its personal data
+    (a name, a phone number, an e-mail address), not its greetings and politeness
+    (« Bonjour, j'ai une question », « rappelez-moi »), not its stop words."""
+    words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ").lower())
+    return [w for w in words if (terms := analyze(w)) and terms[0] not in _SMALL_TALK]
 
 
-def topic_terms(text: str) -> list[str]:
-    """The terms of a message that may name its topic: not its personal data (a name, a
-    phone number, an e-mail address), not its greetings and politeness (« Bonjour, j'ai une
-    question », « rappelez-moi »)."""
-    return [
-        t for t in analyze(_replace_personal_data(text, lambda kind: " ")) if t not in _SMALL_TALK
-    ]
+def typed_at_random(words: list[str]) -> bool:
+    """Does every one of ``words`` look typed at random?"""
+    return bool(words) and all(_typed_at_random(fold_accents(w)) for w in words)
