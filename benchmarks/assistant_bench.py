@@ -5,6 +5,7 @@ answers, answer time, bad input, concurrency.
 
     python benchmarks/assistant_bench.py setup   # demo services + 174 fiches, Paris routing, `communia demo`
     python benchmarks/assistant_bench.py run     # figures (Markdown) on the labelled sets
+    python benchmarks/assistant_bench.py run --parts dev   # tuning: no held-out set scored
     python benchmarks/assistant_bench.py http    # 20 simultaneous chats against `communia serve`
     python benchmarks/assistant_bench.py llm     # answer time with the embedded LLM rephrasing
 
@@ -206,19 +207,28 @@ def routing_rows(slug: str, part: str) -> list[dict[str, str]]:
     return rows
 
 
-def injection_eval(slugs, parts=("dev", "test")) -> None:
-    """Attempts to give the assistant orders (benchmarks/data/injection_messages.csv): with
-    no request, the right action is `clarify`; with one, the service that handles it
-    (answer or orientation), mapped to each commune's services like the routing labels."""
+def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> None:
+    """Messages labelled with the right outcome in each commune: `clarify` where the message
+    asks nothing the commune can route, else the service that handles its request (answer
+    or orientation), mapped to each commune's services like the routing labels. Rows of
+    ``injection_messages.csv`` also say whether the message is an injection attempt
+    (`injection`, 1 or 0) and in which lot it was written (`lot`, 1: 26 Nov., 6th session;
+    2: 26 Nov., 8th session): the flag the agents see is scored on them (hybrid run)."""
     from communia.core.communes import commune_by_slug
     from communia.core.db import read_session
     from communia.core.models import Service
     from communia.modules.assistant.routing import resolve_service
 
-    with open(ROOT / "benchmarks" / "data" / "injection_messages.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    print("\n## Tentatives d'injection (`benchmarks/data/injection_messages.csv`)")
-    print("\n| commune | partie | messages | hybride | BM25 seul |\n|---|---|---|---|---|")
+    with open(ROOT / "benchmarks" / "data" / filename, encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] in parts]
+    groups = sorted({(r["split"], r.get("lot", "")) for r in rows})
+    flagged = "injection" in rows[0]
+    print(f"\n## {title} (`benchmarks/data/{filename}`)")
+    extra = " | injections signalées | faux signalements |" if flagged else " |"
+    print(
+        f"\n| commune | partie | messages | hybride | BM25 seul{extra}\n|---|---|---|---|---"
+        + ("|---|---|" if flagged else "|")
+    )
     misses = []
     for slug in slugs:
         with read_session() as s:
@@ -227,8 +237,8 @@ def injection_eval(slugs, parts=("dev", "test")) -> None:
                 x.slug: (x.name, x.description)
                 for x in s.query(Service).filter(Service.commune_id == cid)
             }
-        for part in parts:
-            part_rows = [r for r in rows if r["split"] == part]
+        for part, lot in groups:
+            part_rows = [r for r in rows if (r["split"], r.get("lot", "")) == (part, lot)]
             cells = []
             for embedder in (None, "none"):
                 ok = 0
@@ -244,8 +254,44 @@ def injection_eval(slugs, parts=("dev", "test")) -> None:
                             f"{slug}, {embedder or 'hybride'} : {r['message']} → {a.action} {a.service_slug}"
                         )
                 cells.append(f"{ok / len(part_rows):.1%} ({ok}/{len(part_rows)})")
-            print(f"| {slug} | {part} | {len(part_rows)} | {cells[0]} | {cells[1]} |")
+                if flagged and embedder is None:
+                    seen = [
+                        r["injection"]
+                        for a, r in zip(got, part_rows, strict=True)
+                        if "injection" in a.notes
+                    ]
+                    attempts = sum(r["injection"] == "1" for r in part_rows)
+                    hits, false = seen.count("1"), seen.count("0")
+                    flags = f" {hits}/{attempts} | {false}/{len(part_rows) - attempts} |"
+            label = f"{part}, lot {lot}" if lot else part
+            print(
+                f"| {slug} | {label} | {len(part_rows)} | {cells[0]} | {cells[1]} |"
+                + (flags if flagged else "")
+            )
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in misses))
+
+
+def paris_eval(rows) -> None:
+    """Routing of the held-out third of the Paris titles (the rest are routing examples)."""
+    test = [r for r in rows if r["split"] == "test"]
+    train = [r for r in rows if r["split"] == "train"]
+    majority = Counter(slugify(r["direction_pilote_projet"]) for r in train).most_common(1)[0][0]
+    res = {}
+    for mode_name, embedder in (("hybride", None), ("BM25 seul", "none")):
+        got = answers([r["titre_projet_gagnant"] for r in test], PARIS, embedder)
+        ok = sum(
+            a.service_slug == slugify(r["direction_pilote_projet"])
+            for a, r in zip(got, test, strict=True)
+        )
+        res[mode_name] = ok / len(test)
+    base = sum(slugify(r["direction_pilote_projet"]) == majority for r in test) / len(test)
+    print(
+        f"\n## Orientation — budget participatif de Paris ({len(test)} titres tenus à l'écart, {len(train)} exemples)"
+    )
+    print(
+        f"- bonne direction : hybride **{res['hybride']:.1%}**, BM25 seul {res['BM25 seul']:.1%}, "
+        f"classe majoritaire {base:.1%} ({len({r['direction_pilote_projet'] for r in rows})} directions)"
+    )
 
 
 def cmd_run(args):
@@ -257,7 +303,9 @@ def cmd_run(args):
     from communia.modules.assistant.emergency import detect_emergency
     from communia.modules.assistant.engine import ask
     from communia.modules.assistant.routing import service_for_breadcrumb
+    from communia.modules.assistant.text import has_injection
 
+    parts = args.parts.split(",")
     with read_session() as s:
         cid = get_commune(s, COMMUNE).id
         available = {x.slug for x in s.query(Service).filter(Service.commune_id == cid)}
@@ -345,28 +393,22 @@ def cmd_run(args):
     )
     if false_alarms:
         print("  - " + " | ".join(false_alarms[:8]))
-    blind_emergencies(ask)
+    with open(ROOT / "benchmarks" / "data" / "routing_without_fiche.csv", encoding="utf-8") as fh:
+        benign = [t for t in negatives + [r["message"] for r in em if r["emergency"] == "1"]]
+        benign += [r["request"] for r in csv.DictReader(fh)]
+    flagged = [t for t in benign if has_injection(t)]
+    print(
+        f"- messages ordinaires signalés comme tentatives d'injection : {len(flagged)}/{len(benign)} "
+        "(questions de fiches, titres parisiens, messages d'urgence et pièges, demandes sans fiche)"
+    )
+    if flagged:
+        print("  - " + " | ".join(flagged[:8]))
+    if "test" in parts:
+        blind_emergencies(ask)  # the held-out emergency set: never read while tuning
 
-    # 3. Paris routing on the held-out third
-    test = [r for r in rows if r["split"] == "test"]
-    train = [r for r in rows if r["split"] == "train"]
-    majority = Counter(slugify(r["direction_pilote_projet"]) for r in train).most_common(1)[0][0]
-    res = {}
-    for mode_name, embedder in (("hybride", None), ("BM25 seul", "none")):
-        got = answers([r["titre_projet_gagnant"] for r in test], PARIS, embedder)
-        ok = sum(
-            a.service_slug == slugify(r["direction_pilote_projet"])
-            for a, r in zip(got, test, strict=True)
-        )
-        res[mode_name] = ok / len(test)
-    base = sum(slugify(r["direction_pilote_projet"]) == majority for r in test) / len(test)
-    print(
-        f"\n## Orientation — budget participatif de Paris ({len(test)} titres tenus à l'écart, {len(train)} exemples)"
-    )
-    print(
-        f"- bonne direction : hybride **{res['hybride']:.1%}**, BM25 seul {res['BM25 seul']:.1%}, "
-        f"classe majoritaire {base:.1%} ({len({r['direction_pilote_projet'] for r in rows})} directions)"
-    )
+    # 3. Paris routing on the held-out third (never seen: left out of a dev run)
+    if "test" in parts:
+        paris_eval(rows)
 
     # 4. requests no fiche answers (local matters), labelled with the service that handles them
     print("\n## Orientation des demandes sans fiche (`benchmarks/data/routing_without_fiche.csv`)")
@@ -375,7 +417,7 @@ def cmd_run(args):
     )
     dev_misses: list[str] = []
     for slug, label in ((COMMUNE, "12 services, 174 fiches"), (DEMO_SLUG, "démo, 7 services")):
-        for part in ("dev", "test"):
+        for part in parts:
             rows = routing_rows(slug, part)
             cells, urgent = [], 0
             for embedder in (None, "none"):
@@ -394,7 +436,8 @@ def cmd_run(args):
                 f"| {slug} ({label}) | {part} | {len(rows)} | {cells[0]} | {cells[1]} | {urgent} |"
             )
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in dev_misses))
-    injection_eval((COMMUNE, DEMO_SLUG))
+    labelled_eval((COMMUNE, DEMO_SLUG), "injection_messages.csv", "Tentatives d'injection", parts)
+    labelled_eval((COMMUNE, DEMO_SLUG), "no_topic_messages.csv", "Messages sans sujet", parts)
 
     # 5. bad input
     print("\n## Entrées difficiles")
@@ -621,6 +664,11 @@ def main():
     )
     p.add_argument("cmd", choices=["setup", "run", "http", "llm"])
     p.add_argument("--db", default=None)
+    p.add_argument(
+        "--parts",
+        default="dev,test",
+        help="run : dev pour régler sans voir les jeux tenus à l'écart",
+    )
     p.add_argument("--model", default=None, help="llm : chemin du modèle GGUF")
     p.add_argument("-n", type=int, default=12, help="llm : nombre de questions")
     args = p.parse_args()

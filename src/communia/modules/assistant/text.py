@@ -1,14 +1,14 @@
 # ruff: noqa: E501, SIM905 - word lists and regular expressions read better on one line
-"""Light text checks on citizen messages: language, insults, injection attempts, and masking
-of personal data before a message is stored (through the core pseudonymisation service, plus
-card numbers).
+"""Light text checks on citizen messages: language, insults, injection attempts, the words
+that may name a topic, and masking of personal data before a message is stored (through the
+core pseudonymisation service, plus card numbers).
 """
 
 from __future__ import annotations
 
 import re
 
-from communia.core.search.analysis import fold_accents
+from communia.core.search.analysis import analyze, fold_accents
 
 __all__ = [
     "detect_language",
@@ -16,6 +16,8 @@ __all__ = [
     "has_injection",
     "without_injection",
     "mask_personal_data",
+    "topic_words",
+    "typed_at_random",
 ]
 
 _FR = set(
@@ -38,10 +40,46 @@ _INSULTS = re.compile(
     r"\b(con|conne|connard|connasse|salope|salaud|pute|putain|encule|enfoire|merde|abruti|debile|"
     r"cretin|idiot|imbecile|batard|ta gueule|fdp|ntm|nique|incompetent|incapable|nuls|nul a chier)s?\b"
 )
+# Attempts to give the assistant orders, written the way they circulate (« ignore all
+# previous instructions » and its translations, role play, requests for the hidden prompt),
+# matched on the text lower-cased without accents. An order starts a clause: « Mon voisin
+# ignore les règles du stationnement » or « J'ai oublié les consignes du tri » is not one.
+_CLAUSE = r"(?:^|[.;:!?,\n\"«(]\s*|['’]|\b(?:et|puis|alors|maintenant|donc|mais|please|now|and|then|so|bitte|und|jetzt|y|e|ahora|ora|agora|en|i|teraz|а|и|теперь)\s+)"
+_IGNORE = (  # imperative of « ignore », « forget », « override » in the languages of Europe
+    r"ignore|ignorez|ignorer|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|"
+    r"fais abstraction|faites abstraction|passe outre|passez outre|contourne|contournez|"
+    r"outrepasse|outrepassez|desobeis|desobeissez|disregard|forget|override|bypass|"
+    r"ignoriere|ignorieren sie|vergiss|vergessen sie|missachte|ignora|ignoren|olvida|olvide|"
+    r"haz caso omiso|omite|dimentica|dimenticate|trascura|esqueca|esquece|desconsidere|"
+    r"negeer|vergeet|zignoruj|ignoruj|zapomnij|игнорируи|проигнорируи|забудь|не обращаи внимания"
+)
+_RULES = (  # what the orders are about: the assistant's instructions, rules, prompt
+    r"instructions?|consignes?|regles?|directives?|restrictions?|prompts?|programmation|"
+    r"tout ce qu|tout ce qui precede|rules|guidelines|everything|the above|"
+    r"anweisung\w*|regeln|vorgaben|instruktion\w*|alles|instruccion\w*|reglas|indicaciones|"
+    r"normas|todo|istruzion\w*|regole|tutto|instruc\w*|regras|tudo|instructies|regels|"
+    r"instrukcj\w*|polecen\w*|zasad\w*|wszystko|инструкци\w*|правил\w*|промпт\w*|все"
+)
 _INJECTION = re.compile(
-    r"(ignore|oublie|oubliez|ignorez|ne tiens pas compte)\w* (tes|vos|les|toutes? les|all|your|previous)"
-    r"\s*(\w+\s){0,2}(instructions|consignes|regles|rules|prompt)|system prompt|jailbreak|"
-    r"tu es maintenant|you are now|agis comme|act as"
+    rf"{_CLAUSE}(?:{_IGNORE})\b[^.?!;\n]{{0,40}}?\b(?:{_RULES})\b"
+    # role play: « tu es maintenant un pirate », « act as an administrator »
+    r"|\b(?:tu es|vous etes) (?:maintenant|desormais|a present|dorenavant)(?: (?:un|une|le|la|l'|mon|ma|ton|ta|votre)?\s*[\w-]+)?"
+    r"|\b(?:a partir de maintenant|a partir d'aujourd'hui|desormais|dorenavant|from now on),? (?:tu|vous|you)\b"
+    rf"|{_CLAUSE}(?:agis|agissez|comporte-toi|comportez-vous|joue|jouez|incarne|incarnez|fais semblant d'etre|faites semblant d'etre|fais comme si tu etais|faites comme si vous etiez|act as|acting as|pretend to be|pretend you are|pretend you're|roleplay as|actua como|actue como|finge ser|finja ser|aja como|fingi di essere|comportati come|tu so als waerst|verhalte dich wie)\b(?:\s*(?:comme|le role d'|le role de|un|une|le|la|l'|mon|ma|a|an|the|un|una|uno|um|uma|ein|eine|einen)\b)*\s*[\w-]+"
+    r"|\b(?:you are|you're|du bist|ahora eres|ora sei|agora (?:voce e|es)|je bent|jestes|ты) (?:now|jetzt|nun|ab sofort|teraz|nu|теперь)\b"
+    # the hidden instructions asked for, the system impersonated
+    r"|\b(?:ton|tes|votre|your) (?:prompt|instructions|configuration|programmation)"
+    r"|\b(?:prompt|instructions?) (?:systeme|initiales?|exactes?|d'origine|system|initial|original)"
+    r"|\bsystem prompt|\bjailbreak|\bdo anything now\b|\bmode (?:developpeur|developer|dan|sans filtre)\b|\bdeveloper mode\b"
+    r"|\b(?:repete|recopie|repeat|print)\b[^.?!;\n]{0,30}\b(?:mot pour mot|ci-dessus|au-dessus|verbatim|above|instructions)[^.?!;\n]*"
+    r"|\bsans (?:aucun\w* )?(?:filtre|restriction|censure|limite)s?\b|\bn'as plus (?:aucune? )?(?:limite|regle|restriction|filtre)s?"
+    r"|\bnouvelles? (?:consignes?|instructions?) ?:|\bnew instructions? ?:"
+    r"|^\W*(?:systeme|system|admin|administrateur|developpeur|developer)\s*:|\[(?:system|systeme|inst)\]|<\|im_start\|>"
+    # scripts with no word boundaries, and languages that put the verb last
+    r"|(?:忽略|无视|忘记|忘掉|不要理会).{0,12}?(?:指令|指示|提示|规则|设定)|你现在是"
+    r"|(?:指示|命令|ルール).{0,10}?(?:無視|忘れ)|지시.{0,10}?무시"
+    r"|(?:تجاهل|انس).{0,30}?(?:التعليمات|تعليمات|القواعد|الأوامر|الاوامر)"
+    r"|\b(?:talimat|kural)\w*\b[^.?!;\n]{0,25}?\b(?:yok say|gormezden gel|unut)"
 )
 
 
@@ -121,12 +159,61 @@ def without_injection(text: str) -> str:
 _CARD = re.compile(r"\b(?:\d{4}[\s-]?){3}\d{4}\b")
 
 
-def mask_personal_data(text: str) -> str:
-    """Replace the personal data found by ``communia.core.privacy`` (rules for identifiers,
-    phones, e-mails and addresses; the French NER model for names when installed) and card
-    numbers by bracketed French labels, before a message is stored."""
-    from communia.core.privacy import LABELS, scan
+def _replace_personal_data(text: str, label) -> str:
+    """``text`` with each piece of personal data found by ``communia.core.privacy`` (rules
+    for identifiers, phones, e-mails and addresses; the French NER model for names when
+    installed) and each card number replaced by ``label(entity type)``."""
+    from communia.core.privacy import scan
 
     for entity in sorted(scan(text).entities, key=lambda e: e.start, reverse=True):
-        text = f"{text[: entity.start]}[{LABELS[entity.type]}]{text[entity.end :]}"
-    return _CARD.sub("[numéro de carte]", text)
+        text = f"{text[: entity.start]}{label(entity.type)}{text[entity.end :]}"
+    return _CARD.sub(label("CARTE"), text)
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace personal data and card numbers by bracketed French labels, before a message
+    is stored."""
+    from communia.core.privacy import LABELS
+
+    return _replace_personal_data(text, lambda kind: f"[{LABELS.get(kind, 'numéro de carte')}]")
+
+
+# Words that open, close or announce a message but say nothing of what it is about.
+_SMALL_TALK = frozenset(
+    analyze(
+        "bonjour bonsoir salut coucou allô hello hey madame monsieur mademoiselle mme mr mlle "
+        "merci beaucoup svp stp please thanks question questions petite renseignement "
+        "renseignements information informations aide aider aidez help besoin problème "
+        "souci soucis rappeler rappelez contacter joindre répondre ok okay oui non yes no "
+        "accord revoir bonne journée soirée test essai lol appelle nom prénom numéro adresse "
+        "mail courriel email voudrais veux souhaite souhaiterais pouvez pouvoir peux savoir"
+    )
+)
+
+
+_KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_REPEATED = re.compile(r"^(\w{1,4})\1+\w{0,3}$")
+
+
+def _typed_at_random(word: str) -> bool:
+    """« xkcd », « qsdfgh », « blablabla », « 123456 »: no vowel, a run of keys of one row
+    of the keyboard, a short pattern repeated, or digits only."""
+    return (
+        word.isdigit()
+        or not re.search(r"[aeiouy]", word)
+        or (len(word) >= 4 and any(word in row or word[::-1] in row for row in _KEYBOARD_ROWS))
+        or (len(word) >= 6 and bool(_REPEATED.match(word)))
+    )
+
+
+def topic_words(text: str) -> list[str]:
+    """The words of a message that may name its topic (lower case): not its personal data
+    (a name, a phone number, an e-mail address), not its greetings and politeness
+    (« Bonjour, j'ai une question », « rappelez-moi »), not its stop words."""
+    words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ").lower())
+    return [w for w in words if (terms := analyze(w)) and terms[0] not in _SMALL_TALK]
+
+
+def typed_at_random(words: list[str]) -> bool:
+    """Does every one of ``words`` look typed at random?"""
+    return bool(words) and all(_typed_at_random(fold_accents(w)) for w in words)
