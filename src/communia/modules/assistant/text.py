@@ -159,13 +159,15 @@ def without_injection(text: str) -> str:
 _CARD = re.compile(r"\b(?:\d{4}[\s-]?){3}\d{4}\b")
 
 
-def _replace_personal_data(text: str, label) -> str:
+def _replace_personal_data(text: str, label, keep: tuple[str, ...] = ()) -> str:
     """``text`` with each piece of personal data found by ``communia.core.privacy`` (rules
     for identifiers, phones, e-mails and addresses; the French NER model for names when
-    installed) and each card number replaced by ``label(entity type)``."""
+    installed), but the types in ``keep``, and each card number replaced by
+    ``label(entity type)``."""
     from communia.core.privacy import scan
 
-    for entity in sorted(scan(text).entities, key=lambda e: e.start, reverse=True):
+    found = [e for e in scan(text).entities if e.type not in keep]
+    for entity in sorted(found, key=lambda e: e.start, reverse=True):
         text = f"{text[: entity.start]}{label(entity.type)}{text[entity.end :]}"
     return _CARD.sub(label("CARTE"), text)
 
@@ -212,6 +214,41 @@ def topic_words(text: str) -> list[str]:
     (« Bonjour, j'ai une question », « rappelez-moi »), not its stop words."""
     words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ").lower())
     return [w for w in words if (terms := analyze(w)) and terms[0] not in _SMALL_TALK]
+
+
+_GREETING = re.compile(
+    r"^\W*(?:(?:bonjour|bonsoir|salut|coucou|hello|madame|monsieur|mesdames|messieurs|"
+    r"mademoiselle|ou|et)\b\W*)+",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"\W*(?:(?:merci|d['’]avance|par avance|beaucoup|bien|cordialement|bonne journée|"
+    r"bonne soirée|bonne fin de journée)\b\W*)+$",
+    re.IGNORECASE,
+)
+_INTRODUCTION = re.compile(
+    r"\b(?:je m['’]\s?appelle|je me nomme|mon nom est|j['’]\s?habite)\b[^,.;!?\n]{0,60}[,.;!?\n]"
+    r"|\bje suis(?-i:(?:\s+[A-ZÀ-Ý][\w'’-]*){0,3})\s*[,.;]"  # « je suis Marie Martin, … »
+    r"|(?<=[,.;])\s*[,;]"  # the commas left around a phone number set aside
+    # « j'ai une question sur … », « je voudrais un renseignement concernant … »: the topic
+    # follows; « question » itself would match whichever fiche asks one
+    r"|\b(?:j['’]\s?ai|j['’]\s?aurais) une (?:petite )?question\b"
+    r"|\bje (?:voudrais|souhaiterais|souhaite) (?:un |des )?(?:renseignements?|informations?)\b",
+    re.IGNORECASE,
+)
+
+
+def request_text(text: str) -> str:
+    """What a message asks, to be searched: its identifiers, phone numbers, e-mail and postal
+    addresses, its opening greeting, its closing thanks and the writer's introduction
+    (« je m'appelle …, j'habite …, ») set aside; the message itself when nothing is left."""
+    # names stay: a name the model wrongly sees (« un Pacs ») may be the topic itself, and
+    # the writer's own name goes with the introduction that announces it
+    cleaned = _INTRODUCTION.sub(" ", _replace_personal_data(text, lambda kind: " ", ("PERSONNE",)))
+    cleaned = " ".join(_CLOSING.sub("", _GREETING.sub("", cleaned)).split())
+    if not cleaned or cleaned == " ".join(text.split()):
+        return text
+    return cleaned[:1].upper() + cleaned[1:]
 
 
 def typed_at_random(words: list[str]) -> bool:
