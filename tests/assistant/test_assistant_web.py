@@ -127,6 +127,29 @@ def test_agents_see_an_injection_attempt_flagged(villebelle):
     assert "tentative de donner des ordres à l&#39;assistant (ignorée)" in queue
 
 
+def test_a_possible_emergency_is_an_alert_above_the_answer(villebelle):
+    """The numbers that open the answer of a message reading like an emergency are shown as
+    an alert, as the rules' emergencies are, not lost in the answer's first line."""
+    import html
+
+    from communia.modules.assistant.emergency import POSSIBLE_DANGER
+
+    page = villebelle.post(
+        "/c/villebelle/assistant",
+        data={"question": "mon grand-père est par terre dans le jardin et il ne parle plus"},
+    )
+    # the pages put a no-break space before « ; » (French typography)
+    text = html.unescape(page.text).replace("\xa0", " ")
+    assert f'<p class="notice error" role="alert"><strong>{POSSIBLE_DANGER}</strong></p>' in text
+    assert text.count("Si une personne est en danger") == 1  # not repeated in the answer
+    calm = html.unescape(
+        villebelle.post(
+            "/c/villebelle/assistant", data={"question": "Quand a lieu le marché ?"}
+        ).text
+    )
+    assert "Si une personne est en danger" not in calm
+
+
 def test_feedback_from_the_chat_page(villebelle):
     http = villebelle
     page = http.post("/c/villebelle/assistant", data={"question": "Quand a lieu le marché ?"})

@@ -52,6 +52,7 @@ def chat_post(
 ):
     from communia.core.communes import commune_by_slug
     from communia.modules.assistant.conversations import earlier_exchanges, offers_callback
+    from communia.modules.assistant.emergency import POSSIBLE_DANGER
     from communia.modules.assistant.engine import ask
 
     with read_session() as s:
@@ -67,6 +68,7 @@ def chat_post(
             "exchange": {"question": question[:2000], "answer": result},
             "token": result.conversation or "",
             "offer_callback": offers_callback(result.action, result.service_slug),
+            "possible_danger": POSSIBLE_DANGER if "urgence_possible" in result.notes else "",
         },
     )
 
