@@ -308,7 +308,9 @@ def test_area_names_follow_their_areas_to_a_new_network_model(commune):
         )
     with read_session() as s:
         assert service.area_names(s, cid) == {"zone1": "Haut service", "zone2": "Bas service"}
-        journal = s.query(AuditEntry).filter_by(action="eau.secteurs.noms").all()
+        journal = (
+            s.query(AuditEntry).filter_by(action="eau.secteurs.noms").order_by(AuditEntry.seq).all()
+        )
         assert journal[-1].summary == (
             "Noms des secteurs suivis sur le nouveau modèle réseau : "
             "Secteur\u00a01 = Haut service, Secteur\u00a02 = Bas service"
@@ -320,7 +322,12 @@ def test_area_names_follow_their_areas_to_a_new_network_model(commune):
         )
     with read_session() as s:
         assert service.area_names(s, cid) == {"zone1": "Bas service"}
-        last = s.query(AuditEntry).filter_by(action="eau.secteurs.noms").all()[-1]
+        last = (
+            s.query(AuditEntry)
+            .filter_by(action="eau.secteurs.noms")
+            .order_by(AuditEntry.seq)
+            .all()[-1]
+        )
         assert last.summary.endswith(
             "Secteur\u00a01 = Bas service ; retirés (secteur absent du nouveau modèle) : Haut service"
         )
