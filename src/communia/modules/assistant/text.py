@@ -16,6 +16,7 @@ __all__ = [
     "has_injection",
     "without_injection",
     "mask_personal_data",
+    "request_text",
     "topic_words",
     "typed_at_random",
 ]
