@@ -117,19 +117,10 @@ class _Limiter:
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
         self._sem = threading.BoundedSemaphore(self.size)
-        self._lock = threading.Lock()
-        self.waiting = 0
 
     def acquire(self, timeout_s: float, label: str) -> float:
         started = time.perf_counter()
-        with self._lock:
-            self.waiting += 1
-        try:
-            ok = self._sem.acquire(timeout=max(0.0, timeout_s))
-        finally:
-            with self._lock:
-                self.waiting -= 1
-        if not ok:
+        if not self._sem.acquire(timeout=max(0.0, timeout_s)):
             raise Unavailable(
                 f"Le modèle de langage ({label}) est occupé : la demande a attendu "
                 f"{timeout_s:.0f} s dans la file sans être traitée. Réessayez dans un instant."

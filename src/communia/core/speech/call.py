@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from communia.core.speech.audio import frames
@@ -59,7 +58,6 @@ class CallSession:
         self._playback: asyncio.Task | None = None
         self._failed = 0
         self._closed = False
-        self.last_speech_end: float | None = None
 
     def feed(self, frame: bytes) -> None:
         """Caller audio (mono 16-bit PCM at ``sample_rate``), any length."""
@@ -139,7 +137,6 @@ class CallSession:
 
     async def _answer(self, utterance) -> None:
         loop = asyncio.get_running_loop()
-        self.last_speech_end = time.perf_counter()
         self.on_event("utterance", {"kind": utterance.kind, "speech_ms": utterance.speech_ms})
         if (
             utterance.kind == "no_input"

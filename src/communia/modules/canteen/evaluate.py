@@ -60,9 +60,6 @@ class Metrics:
     under: float
     short_days: int
 
-    def as_row(self) -> dict:
-        return self.__dict__.copy()
-
 
 @dataclass
 class BacktestResult:

@@ -46,9 +46,6 @@ class Network:
     def pipe_index(self) -> dict[str, int]:
         return {p: i for i, p in enumerate(self.pipes)}
 
-    def pipe_zone(self, pipe: str) -> int:
-        return self.node_zone[self.pipe_nodes[self.pipe_index[pipe]][0]]
-
     def node_distances(self) -> tuple[list[str], np.ndarray]:
         """All-pairs shortest path length (m) between nodes along pipes only."""
         import numpy as np
