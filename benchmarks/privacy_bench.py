@@ -11,6 +11,9 @@ Datasets:
   (fixed seed, valid checksums); every entity type.
 - ``manuel``: ``privacy_handwritten.txt``, sentences written by hand with formats the
   generator does not produce (labelled inline).
+- ``aveugle``: ``privacy_blind.txt``, 150 town-hall documents written by someone who had not
+  seen the recognisers, the generator or the hand-written set (same inline labels); cut into
+  halves like the real corpora (``--split``).
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -79,10 +82,10 @@ def synthetic_docs(n: int, seed: int) -> list[Doc]:
 _MARK = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]", re.DOTALL)
 
 
-def handwritten_docs(limit: int | None) -> list[Doc]:
-    """Hand-written sentences of ``privacy_handwritten.txt``, labelled inline."""
+def inline_docs(filename: str, limit: int | None) -> list[Doc]:
+    """Documents of a file next to this script, one a line, labelled inline as ``[[TYPE:value]]``."""
     docs = []
-    path = Path(__file__).with_name("privacy_handwritten.txt")
+    path = Path(__file__).with_name(filename)
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -369,7 +372,7 @@ def run_one(name, docs, types, ours_sys, base_sys, results) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="synthetic,manuel,wikineural,hipe,enp")
+    ap.add_argument("--only", default="synthetic,manuel,aveugle,wikineural,hipe,enp")
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
     ap.add_argument("--seed", type=int, default=20241125)
@@ -390,7 +393,13 @@ def main(argv=None):
         if name == "synthetic":
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
-            docs, types = handwritten_docs(args.limit), ENTITY_TYPES
+            docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
+        elif name == "aveugle":
+            every = inline_docs("privacy_blind.txt", args.limit)
+            for part in args.split.split(","):
+                label = f"aveugle-{part}" if part != "all" else "aveugle"
+                run_one(label, split(every, part), ENTITY_TYPES, ours_sys, base_sys, results)
+            continue
         else:
             if not DATA.is_dir():
                 print(f"(corpus {name} absent : {DATA})")

@@ -293,3 +293,92 @@ def test_personal_reference_numbers_are_masked_after_their_label():
     out = pseudonymise_detailed(text, commune_id=None, session=None, use_ner=False).text
     assert out.startswith("Numéro allocataire CAF : Identifiant 1. Mon numéro fiscal est le ")
     assert "12500 euros" in out and "PC04410924Z0012" in out
+
+
+def _found(text: str, kind: str) -> list[str]:
+    return [e.text for e in detect(text, use_ner=False) if e.type == kind]
+
+
+def test_addresses_keep_their_complements_places_and_postal_boxes():
+    """What the blind set showed the street rule missed: the flat and building around a
+    street address, places with no number (lieu-dit, hamlet, farm, industrial estate), postal
+    boxes, and OCR spacing. A cemetery plot or a venue named in prose is no address."""
+    text = (
+        "Nouvelle adresse : 2 imp. des Merles, Bât. A, Appt 5, 59650 Villeneuve-d’Ascq\n"
+        "Apt 3, 27 rue de la Fontaine, 57000 Metz\n"
+        "RESIDENCE LES GLYCINES BAT C APPT 32, 12 AVENUE DE LA LIBERATION, 63100 CLERMONT-FERRAND\n"
+        "Adresse : Chemin de la Punta, villa Les Oliviers, 20167 Alata\n"
+        "Thierry Gaudin\nLa Ferme du Bois Guérin, 53400 Craon\n"
+        "Le chêne est situé en limite de ma propriété, Lieu-dit La Croix Blanche, 86130 Jaunay-Marigny.\n"
+        "Les habitants du hameau de La Ville-Ès-Brets demandent un abribus.\n"
+        "Service des marchés\nBP 4021, 31029 Toulouse CEDEX 4\n"
+        "Adresse d envoi : 3 , Rue  du Calvaire   29600 MORLAIX\n"
+        "Le véhicule est à la fourrière, ZI des Trois Moulins, 77000 Melun.\n"
+        "La fête aura lieu place de la République, salle Jean Moulin.\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "2 imp. des Merles, Bât. A, Appt 5, 59650 Villeneuve-d’Ascq",
+        "Apt 3, 27 rue de la Fontaine, 57000 Metz",
+        "RESIDENCE LES GLYCINES BAT C APPT 32, 12 AVENUE DE LA LIBERATION, 63100 CLERMONT-FERRAND",
+        "Chemin de la Punta, villa Les Oliviers, 20167 Alata",
+        "La Ferme du Bois Guérin, 53400 Craon",
+        "Lieu-dit La Croix Blanche, 86130 Jaunay-Marigny",
+        "hameau de La Ville-Ès-Brets",
+        "BP 4021, 31029 Toulouse CEDEX 4",
+        "3 , Rue  du Calvaire   29600 MORLAIX",
+        "ZI des Trois Moulins, 77000 Melun",
+    ]
+
+
+def test_more_personal_numbers_and_foreign_phones_are_found():
+    """Label wordings the blind set used, a number after a first failed label on the same line,
+    codes of letters and digits (new identity card, ANTS), and foreign phone numbers; the
+    household's taxable income and a building permit stay in clear."""
+    text = (
+        "Je n'ai plus de carte d'identité, seulement un passeport n° 21CX48712.\n"
+        "Passeport irlandais n° PA1234567. Mon titre de séjour porte le numéro 3701452289.\n"
+        "Inscrit à France Travail sous l'identifiant 4512378K ; numéro INE c est 0912345678F.\n"
+        "Carte d'identité n° T7GH2K9LP ; pré-demande ANTS : MNP4T7R2XB.\n"
+        "Numéro unique départemental : 0781125R04567\n"
+        "Revenu fiscal de référence : 28 450 €. Permis de construire n° PC04410924Z0012.\n"
+        "Téléphone : +34 612 34 56 78, +351 912 345 678, +44 7700 900461.\n"
+    )
+    assert _found(text, "IDENTIFIANT") == [
+        "21CX48712",
+        "PA1234567",
+        "3701452289",
+        "4512378K",
+        "0912345678F",
+        "T7GH2K9LP",
+        "MNP4T7R2XB",
+        "0781125R04567",
+    ]
+    assert _found(text, "TELEPHONE") == ["+34 612 34 56 78", "+351 912 345 678", "+44 7700 900461"]
+
+
+def test_names_in_form_fields_and_after_je_suis():
+    """A form's name field gives its value, not its label; « je suis » introduces a name after
+    a civility or when the word is a known given name, not an adjective."""
+    text = (
+        "Demandeur : Mme Kadiatou Traoré\n"
+        "Déclarant 1 : BOUZID KARIM  N° fiscal : 30 12 345 678 901\n"
+        "Titulaire du compte : M CHARLES PETIT\n"
+        "JE SUIS MME FATIMA ZAHRA BENALI ET J HABITE ICI.\n"
+        "Je suis Javier Martínez García. Je suis Française et je suis perdue.\n"
+    )
+    assert _found(text, "PERSONNE") == [
+        "Kadiatou Traoré",
+        "BOUZID KARIM",
+        "CHARLES PETIT",
+        "FATIMA ZAHRA BENALI",
+        "Javier Martínez García",
+    ]
+
+
+def test_a_signature_keeps_its_name_above_a_place_line():
+    """The model reads « Goulven Kervella\\nKerlann » as one person; the place line below is an
+    address, which wins the overlap: the name on the first line must stay masked."""
+    text = "Merci.\nGoulven Kervella\nKerlann, 29260 Lesneven\n02 98 83 07 41"
+    found = [(e.type, e.text) for e in detect(text)]
+    assert ("PERSONNE", "Goulven Kervella") in found
+    assert ("ADRESSE", "Kerlann, 29260 Lesneven") in found

@@ -36,6 +36,7 @@ from communia.core.privacy.recognizers import (
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
     _strip_not_names,
+    is_name_field_label,
 )
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "document_text", "MAX_CHARS"]
@@ -210,6 +211,8 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         return None
     s, end = span
     end = _cut_at_field_line(text, s, end)
+    if is_name_field_label(text, s, end):
+        return None  # « Demandeur : », « Défunte : »: the field, not its value
     if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
@@ -449,10 +452,21 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     kept: list[Entity] = []
     taken = _Intervals()
     for cand in ordered:
-        if not taken.overlaps(cand.start, cand.end):
-            taken.add(cand.start, cand.end)
-            kept.append(cand)
+        if taken.overlaps(cand.start, cand.end):
+            cand = _first_line(cand)
+            if cand is None or taken.overlaps(cand.start, cand.end):
+                continue
+        taken.add(cand.start, cand.end)
+        kept.append(cand)
     return sorted(kept, key=lambda e: e.start)
+
+
+def _first_line(e: Entity) -> Entity | None:
+    """A person read over a line break (« Goulven Kervella\nKerlann ») cut at the break, for
+    when the next line is something else (« Kerlann, 29260 Lesneven », an address)."""
+    cut = e.text.find("\n")
+    name = e.text[:cut].rstrip() if cut > 0 and e.type == "PERSONNE" else ""
+    return Entity(e.type, e.start, e.start + len(name), name, e.score, e.source) if name else None
 
 
 _SURE_SOURCES = frozenset({"regle:civilite", "regle:fonction"})

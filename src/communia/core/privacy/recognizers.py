@@ -46,6 +46,9 @@ __all__ = [
     "find_parcels",
     "find_personal_ids",
     "find_addresses",
+    "find_persons_in_fields",
+    "is_name_field_label",
+    "find_places",
     "find_persons_by_rules",
     "find_persons_in_civility_lists",
     "find_persons_by_introduction",
@@ -79,8 +82,17 @@ _PHONE = re.compile(
 )
 
 
+# Other countries' numbers, written with their "+" and country code (« +351 912 345 678 »).
+_PHONE_ABROAD = re.compile(
+    r"(?<![\w+])\+(?!33)[1-9]\d{0,2}(?:[ .\-\u00a0]?\(?\d{1,4}\)?){2,5}(?!\d)"
+)
+
+
 def find_phones(text: str) -> list[Entity]:
-    return _entities("TELEPHONE", _PHONE.finditer(text), "regex:telephone", 0.95)
+    abroad = [
+        m for m in _PHONE_ABROAD.finditer(text) if 9 <= sum(c.isdigit() for c in m.group()) <= 15
+    ]
+    return _entities("TELEPHONE", [*_PHONE.finditer(text), *abroad], "regex:telephone", 0.95)
 
 
 # --- NIR (numéro d'inscription au répertoire, "numéro de sécurité sociale") --------------
@@ -258,12 +270,16 @@ def find_parcels(text: str) -> list[Entity]:
 # proves it, so only the label does, on the same line.
 _ID_LABEL = (
     r"allocataire|\bCAF\b|\bMSA\b|fiscal|\bSPI\b|passeport|carte\s+(?:nationale\s+)?"
-    r"d['’]\s?identit[ée]|\bCNI\b|permis(?:\s+de\s+conduire)?|\bINE\b|France\s+Travail|"
-    r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b"
+    r"d['’]\s?identit[ée]|\bCNI\b|\bINE\b|France\s+Travail|"
+    r"permis(?!\s+(?:de\s+|d['’]\s?)(?:construire|d[ée]molir|am[ée]nager|lotir))"
+    r"(?:\s+de\s+conduire)?|"
+    r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
+    r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b"
 )
-_PERSONAL_ID = re.compile(
-    rf"(?i)(?:{_ID_LABEL})(?P<gap>[^\n\d]{{0,30}}?)"
-    r"(?P<ref>(?<![\w-])(?-i:[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24})(?![\w-]))"
+_ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
+_ID_AFTER_LABEL = re.compile(
+    r"(?P<gap>[^\n\d]{0,30}?)"
+    r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
 )
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
 _ID_GAP_WORDS = frozenset(
@@ -292,8 +308,18 @@ _ID_GAP_WORDS = frozenset(
         "conduire",
         "emploi",
         "travail",
+        "porte",
+        "sous",
+        "c",
+        "is",
+        "national",
+        "demande",
+        "departemental",
     ]
 )
+#: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
+#: irlandais n° », « titre de séjour porte le numéro »)
+_ID_NUMBER_WORDS = frozenset(["n", "no", "num", "numero"])
 
 
 def find_personal_ids(text: str) -> list[Entity]:
@@ -302,14 +328,23 @@ def find_personal_ids(text: str) -> list[Entity]:
     their label on the same line, with only words like « n° », « : », « est le » between
     (« N° allocataire CAF : 1234567 »; not « la CAF a versé 12500 euros »)."""
     found = []
-    for m in _PERSONAL_ID.finditer(text):
-        gap = {fold(w) for w in re.findall(r"[^\W\d_]+", m.group("gap"))}
-        if gap <= _ID_GAP_WORDS and sum(c.isdigit() for c in m.group("ref")) >= 4:
-            ref = m.group("ref")
+    for label in _ID_LABEL_RE.finditer(text):
+        m = _ID_AFTER_LABEL.match(text, label.end())
+        if not m:
+            continue
+        gap = [fold(w) for w in re.findall(r"[^\W\d_]+", m.group("gap"))]
+        unknown = [w for w in gap if w not in _ID_GAP_WORDS]
+        if len(unknown) > 1 or unknown and not _ID_NUMBER_WORDS.intersection(gap):
+            continue
+        ref = m.group("ref")
+        digits = sum(c.isdigit() for c in ref)
+        # a code of letters and digits (new identity card, ANTS) may hold fewer digits
+        code = re.sub(r"[ .\-]", "", ref)
+        if digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum():
             found.append(
                 Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), ref, 0.85, "regex:libelle")
             )
-    return found
+    return list({(e.start, e.end): e for e in found}.values())
 
 
 # --- street addresses ------------------------------------------------------------------
@@ -321,7 +356,7 @@ def _street_types_regex() -> str:
 _STREET_TYPE = _street_types_regex()
 _NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?"
 _STREET_START = re.compile(
-    rf"(?<![\w,.])(?P<num>{_NUMBER}),?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
+    rf"(?<![\w,.])(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
 )
 _ADDRESS_CUE = re.compile(
     rf"(?i)\b(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
@@ -437,14 +472,73 @@ _STOP_WORDS = frozenset(
 )
 
 
+# What completes a street address inside a building: « Appt 7 », « bât. A », « esc 2 »,
+# « Résidence Les Glycines » — before the number or after the street name, comma-separated.
+_COMPLEMENT_WORD = (
+    r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
+    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|entr[ée]e|tour|villa)"
+)
+_COMPLEMENT = (
+    rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
+    rf"(?:{_WORD_CAP}(?:[ \u00a0]+{_WORD_CAP}){{1,3}}|[^\s,;:]{{1,8}})"
+)
+_COMPLEMENT_AFTER = re.compile(rf"[ \u00a0]*,[ \u00a0]*{_COMPLEMENT}(?![\w])")
+_COMPLEMENT_BEFORE = re.compile(
+    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT})"
+    rf"[ \u00a0]*,[ \u00a0]*)+$"
+)
+
+
 def _address_at(text: str, start: int, name_pos: int, score: float, source: str) -> Entity | None:
     end = _street_name_end(text, name_pos)
     if end is None:
         return None
+    while more := _COMPLEMENT_AFTER.match(text, end):
+        end = more.end()
     city = _POSTCODE_CITY.match(text, end)
     if city:
         end = city.end()
+    line_start = text.rfind("\n", 0, start) + 1
+    before = _COMPLEMENT_BEFORE.search(text[line_start:start])
+    if before:
+        start = line_start + before.start()
     return Entity("ADRESSE", start, end, text[start:end], score, source)
+
+
+# Places with no street number: a lieu-dit or hamlet named as such, a postal box, or a
+# place name written alone before its postcode and town at the start of a line
+# (« La Ferme du Bois Guérin, 53400 Craon »).
+_PLACE_LINK = (
+    r"(?:(?:de|du|des|sur|sous|en|à|aux)(?:[ \u00a0]+(?:la|le|les|l['’]))?|la|le|les|d['’]|l['’])"
+)
+_PLACE_NAME = (
+    rf"{_WORD_CAP}(?:[ \u00a0\-](?:{_WORD_CAP}|[{_UP}]{{2,}}|{_PLACE_LINK}(?=[ \u00a0\-]?[{_UP}])))"
+    r"{0,6}"
+)
+_NAMED_PLACE = re.compile(
+    rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit)[ \u00a0]+|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
+    rf"|(?:ZI|ZA|ZAC|ZAE|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
+    rf"[ \u00a0]+(?:(?:de|du|des|d['’])[ \u00a0]*)?)(?P<name>{_PLACE_NAME})"
+)
+_POSTAL_BOX = re.compile(r"(?<![\w])(?:BP|B\.P\.|CS|TSA)[ \u00a0]?\d{2,5}(?![\w])")
+_PLACE_LINE = re.compile(
+    rf"(?m)(?:^|(?<=:)[ \u00a0]*|(?<=\bhabite)[ \u00a0]+|(?<=\bhabitons)[ \u00a0]+)"
+    rf"(?P<place>{_PLACE_NAME})(?=[ \u00a0]*,[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
+)
+
+
+def find_places(text: str) -> list[Entity]:
+    """Addresses with no street number (see ``_NAMED_PLACE``, ``_POSTAL_BOX``, ``_PLACE_LINE``)."""
+    found = []
+    spans = [(m.start(), m.end()) for m in _NAMED_PLACE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
+    spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
+    for start, end in spans:
+        city = _POSTCODE_CITY.match(text, end)
+        if city:
+            end = city.end()
+        found.append(Entity("ADRESSE", start, end, text[start:end], 0.8, "regex:lieu"))
+    return found
 
 
 def find_addresses(text: str) -> list[Entity]:
@@ -730,12 +824,14 @@ def find_persons_by_role(text: str) -> list[Entity]:
 
 # "Je m'appelle Julie", "je me nomme julien moreau", "Mon nom est Durand": the name that
 # follows, even a lone given name the model calls something else, or typed in lower case.
+# a civility before a name typed in a form or after « je suis » (« M », « MME », « Madame »)
+_FIELD_CIVILITY = re.compile(r"(?i)(?:m\.|mme|mlle|mr|m|monsieur|madame)[ \u00a0]+")
 _INTRODUCTION = re.compile(
     r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)appelle|je[ \u00a0]+me[ \u00a0]+nomme"
-    r"|mon[ \u00a0]+nom[ \u00a0]+est)[ \u00a0]+",
+    r"|mon[ \u00a0]+nom[ \u00a0]+est|(?P<suis>je[ \u00a0]+suis))[ \u00a0]+",
     re.IGNORECASE,
 )
-_INTRODUCED_WORD = re.compile(rf"[{_UP}{_LOW}]+(?:[-'’][{_UP}{_LOW}]+)*")
+_INTRODUCED_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
 def find_persons_by_introduction(text: str) -> list[Entity]:
@@ -745,6 +841,12 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
     found = []
     for m in _INTRODUCTION.finditer(text):
         pos, end, names = m.end(), None, 0
+        # « je suis » introduces a name only after a civility (« je suis Mme Benali ») or
+        # when the capitalised word is a known name (« Je suis Javier Martínez »; not « Je
+        # suis Française »)
+        strict = bool(m.group("suis"))
+        if strict and (civility := _FIELD_CIVILITY.match(text, pos)):
+            pos, strict = civility.end(), False
         while names < 3:
             w = _INTRODUCED_WORD.match(text, pos)
             if not w:
@@ -756,6 +858,11 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
                 key in NOT_NAMES
                 or key in _CIVILITY_WORDS
                 or not (word[0].isupper() or key in GIVEN_NAMES_WIDE or is_census_surname(word))
+                or m.group("suis")
+                and not word[0].isupper()
+                or strict
+                and names == 0
+                and key not in GIVEN_NAMES_WIDE
             ):
                 break
             else:
@@ -767,6 +874,45 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
         if end is not None:
             found.append(
                 Entity("PERSONNE", m.end(), end, text[m.end() : end], 0.85, INTRODUCTION_SOURCE)
+            )
+    return found
+
+
+# A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
+# compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
+_NAME_FIELD = re.compile(
+    r"(?im)^[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
+    r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)))?"
+    r"(?:[ \u00a0]+et[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
+    r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
+    r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
+    r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?)[ \t\u00a0]*:[ \t\u00a0]*"
+)
+_FIELD_VALUE = re.compile(
+    rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0])"
+)
+
+
+def is_name_field_label(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies in the label of a form's name field (« Demandeur : »)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _NAME_FIELD.match(text, line_start)
+    return bool(m) and end <= m.end()
+
+
+def find_persons_in_fields(text: str) -> list[Entity]:
+    """The value of a form's name field, when it is made of name words only."""
+    found = []
+    for m in _NAME_FIELD.finditer(text):
+        pos = m.end()
+        civility = _FIELD_CIVILITY.match(text, pos)
+        if civility:
+            pos = civility.end()
+        value = _FIELD_VALUE.match(text, pos)
+        if value and not any(fold(w) in NOT_NAMES for w in value.group().split()):
+            found.append(
+                Entity("PERSONNE", value.start(), value.end(), value.group(), 0.8, "regle:champ")
             )
     return found
 
@@ -783,10 +929,12 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_personal_ids,
     find_birth_dates,
     find_addresses,
+    find_places,
     find_persons_by_rules,
     find_persons_in_civility_lists,
     find_persons_by_role,
     find_persons_by_introduction,
+    find_persons_in_fields,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values
