@@ -382,3 +382,18 @@ def test_a_signature_keeps_its_name_above_a_place_line():
     found = [(e.type, e.text) for e in detect(text)]
     assert ("PERSONNE", "Goulven Kervella") in found
     assert ("ADRESSE", "Kerlann, 29260 Lesneven") in found
+
+
+def test_parcel_lists_plates_after_a_plate_and_scanned_birth_dates():
+    """Every parcel of a list, an old-format plate right after a new one, and a birth date
+    read by OCR (O for 0, l for 1); a date of death after a date of birth is not one."""
+    text = (
+        "Accès à mes parcelles ZK 58 et ZK 59. Sa parcelle est la AC 214, la mienne la AC 215.\n"
+        "La voiture de ma femme BN-774-QD et mon ancien Partner 3478 WK 49.\n"
+        "Je soussigné Mohamed Ouattara ne le 12/0l/1968 a Abidjan\n"
+        "Date de naissance : O4 / 07 / 1952\n"
+        "Mme Morin, née le 11/02/1931, décédée le 02/03/2025.\n"
+    )
+    assert _found(text, "PARCELLE") == ["ZK 58", "ZK 59", "AC 214", "AC 215"]
+    assert _found(text, "PLAQUE") == ["BN-774-QD", "3478 WK 49"]
+    assert _found(text, "DATE_NAISSANCE") == ["12/0l/1968", "O4 / 07 / 1952", "11/02/1931"]

@@ -202,9 +202,19 @@ _DATE = re.compile(
     rf"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?!\d)",
     re.IGNORECASE,
 )
-_BIRTH_CUE = re.compile(
-    r"(?i)(?:\bnée?s?\b|\bné\(e\)|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*|\bnaiss\.)"
+# A scanned form's date, with O for 0 and l or I for 1 and spaces around the slashes
+# (« O4 / 07 / 1952 », « 12/0l/1968 »); taken only right after a birth cue.
+_D = "[0-9OIl]"
+_OCR_DATE = re.compile(
+    rf"(?<![\w/]){_D}{_D}?[ ]?[/.][ ]?{_D}{_D}?[ ]?[/.][ ]?(?:19|20){_D}{_D}(?![\w/])"
 )
+_BIRTH_WORDS = (
+    r"(?:\bnée?s?\b|\bné\(e\)|\bne\s+le\b|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*"
+    r"|\bnaiss\.)"
+)
+_BIRTH_CUE = re.compile(_BIRTH_WORDS, re.IGNORECASE)
+_BIRTH_CUE_JUST_BEFORE = re.compile(rf"{_BIRTH_WORDS}(?:\s+le)?\W*$", re.IGNORECASE)
+_DEATH_CUE = re.compile(r"(?i)\bd[ée]c[ée]d[ée]e?s?\s+le\s*$")
 
 
 def find_birth_dates(text: str) -> list[Entity]:
@@ -213,8 +223,12 @@ def find_birth_dates(text: str) -> list[Entity]:
         window = text[max(0, m.start() - 45) : m.start()]
         # The cue must be in the same sentence/line as the date.
         window = re.split(r"[\n;]|\.\s", window)[-1]
-        if _BIRTH_CUE.search(window):
+        if _BIRTH_CUE.search(window) and not _DEATH_CUE.search(window):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.9, "regex:ddn"))
+    for m in _OCR_DATE.finditer(text):
+        before = text[max(0, m.start() - 25) : m.start()]
+        if not _DATE.fullmatch(m.group()) and _BIRTH_CUE_JUST_BEFORE.search(before):
+            found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.8, "regex:ddn"))
     return found
 
 
@@ -241,7 +255,8 @@ def find_plates(text: str) -> list[Entity]:
             if (m.start(), m.end()) in found:
                 continue
             window = text[max(0, m.start() - 80) : m.start()]
-            if _PLATE_CUE.search(window):
+            # a cue word, or another plate just before (« BN-774-QD et mon ancien Partner … »)
+            if _PLATE_CUE.search(window) or _SIV_STRICT.search(window):
                 cued.append(m)
     result = [Entity("PLAQUE", s, e, m.group(), 1.0, "regex:siv") for (s, e), m in found.items()]
     result += [
@@ -258,11 +273,27 @@ _PARCEL = re.compile(
 )
 
 
+# Further parcels of the same sentence: « parcelles ZK 58 et ZK 59 », « la AC 214, la
+# mienne la AC 215 ».
+_MORE_PARCEL = re.compile(
+    r"(?P<gap>[^.\n\d]{1,20}?)(?P<ref>(?<![\w-])(?:\d{3}\s?)?[A-Z]{1,2}\s*(?:n[°o]\.?\s*)?\d{1,4})\b"
+)
+
+
 def find_parcels(text: str) -> list[Entity]:
-    return [
-        Entity("PARCELLE", m.start("ref"), m.end("ref"), m.group("ref"), 0.9, "regex:parcelle")
-        for m in _PARCEL.finditer(text)
-    ]
+    found = []
+    for m in _PARCEL.finditer(text):
+        found.append(
+            Entity("PARCELLE", m.start("ref"), m.end("ref"), m.group("ref"), 0.9, "regex:parcelle")
+        )
+        end = m.end()
+        while (more := _MORE_PARCEL.match(text, end)) and not re.search(r"[A-Z]", more["gap"]):
+            ref = more["ref"]
+            found.append(
+                Entity("PARCELLE", more.start("ref"), more.end(), ref, 0.85, "regex:parcelle")
+            )
+            end = more.end()
+    return found
 
 
 # --- other personal reference numbers (after their label) ------------------------------
