@@ -397,3 +397,8 @@ def test_parcel_lists_plates_after_a_plate_and_scanned_birth_dates():
     assert _found(text, "PARCELLE") == ["ZK 58", "ZK 59", "AC 214", "AC 215"]
     assert _found(text, "PLAQUE") == ["BN-774-QD", "3478 WK 49"]
     assert _found(text, "DATE_NAISSANCE") == ["12/0l/1968", "O4 / 07 / 1952", "11/02/1931"]
+
+
+def test_foreign_company_forms_are_organisations():
+    text = "Société : Arredo Urbano Italia SRL, représentée par Giulia Bianchi."
+    assert [(e.type, e.text) for e in detect(text)] == [("PERSONNE", "Giulia Bianchi")]
