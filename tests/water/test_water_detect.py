@@ -622,3 +622,18 @@ def test_signature_library_has_each_pump_running_against_stopped(tmp_path):
     assert lib.pump_signature("no-such-pump", weights) is None
     again = load_or_build_signatures(net1, sensors, cache_dir=tmp_path)
     assert again.pump_names == ["9"] and np.allclose(again.pump_signature("9", weights), pump)
+
+
+def test_the_first_weeks_spread_raises_sigma_only_up_to_a_cap():
+    """gen114, zone A (water-11): p823 (21 m³/h) and p514 (16 m³/h), two abrupt leaks, start
+    on days 2 and 3; the first week's spread of the smoothed residual, 5.40 m³/h, was read as
+    noise, three times the floor (1 % of 164 m³/h), and every event of the period came later
+    (p823 after 24 h instead of 20, p116 and p188 three days later). The spread now
+    raises sigma up to 2 % of the consumption; below the floor, as on most periods, nothing
+    changes."""
+    det = BalanceCusumDetector()
+    assert det.cusum_sigma(5.40, 164.4) == pytest.approx(3.288)
+    assert det.cusum_sigma(0.95, 191.0) == pytest.approx(1.91)  # the floor
+    assert det.cusum_sigma(2.5, 164.4) == pytest.approx(2.5)  # between the two: the spread
+    assert det.cusum_sigma(0.01, 0.0) == pytest.approx(0.05)
+    assert BalanceCusumDetector(sigma_max_rel=None).cusum_sigma(5.40, 164.4) == 5.40

@@ -87,7 +87,9 @@ CARD = AlgorithmCard(
         "attendue de chaque secteur. 3) L'écart (débit non expliqué) est suivi par une somme "
         "cumulée (CUSUM) : un saut brusque déclenche l'alerte en quelques heures, une fuite "
         "qui grossit lentement s'accumule jusqu'au seuil ; après une alerte la référence "
-        "intègre la fuite, et une baisse durable (réparation) la fait redescendre. "
+        "intègre la fuite, et une baisse durable (réparation) la fait redescendre. Le bruit "
+        "de l'écart est mesuré sur la première semaine des données, compté entre 1 % et 2 % "
+        "de la consommation du secteur : au-delà, c'est une fuite qui commence, pas du bruit. "
         "4) Localisation : le changement des pressions mesurées est comparé aux signatures de "
         "fuites simulées en chaque point du plan EPANET ; la conduite proposée est celle qui "
         "maximise la probabilité que la fuite soit à moins de 300 m ; le changement est mesuré "
@@ -138,7 +140,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-10",
+    model_version="water-11",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

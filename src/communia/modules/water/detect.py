@@ -526,6 +526,9 @@ class BalanceCusumDetector:
     holdoff_hours: int = 24
     track_factor: float = 4.0
     sigma_rel: float = 0.01
+    #: the first week's spread raises sigma up to this share of the area's consumption only:
+    #: a larger spread is a leak starting in that week, not the residual's noise (None: no cap)
+    sigma_max_rel: float | None = 0.02
     loc_min_flow_m3h: float = 4.0
     loc_min_flow_rel: float = 0.05
     max_wait_days: float = 7.0
@@ -591,6 +594,13 @@ class BalanceCusumDetector:
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
     relocate_margin: float = 0.2
+
+    def cusum_sigma(self, spread: float, scale: float) -> float:
+        """The CUSUM's sigma (m³/h) from the smoothed residual's spread over the first week
+        and the area's mean consumption ``scale`` (the ``sigma_rel``/``sigma_max_rel`` rule)."""
+        if self.sigma_max_rel is not None:
+            spread = min(spread, self.sigma_max_rel * abs(scale))
+        return max(spread, self.sigma_rel * abs(scale), 0.05)
 
     def accepts_pair(self, fit: JointFit) -> bool:
         """Whether a two-leak fit at the start is reported (the ``start_pair_*`` rule)."""
@@ -750,7 +760,7 @@ def detect_leaks(
         )
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
         spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
-        sigma = max(spread, detector.sigma_rel * abs(scale), 0.05)
+        sigma = detector.cusum_sigma(spread, scale)
         events = detector.run(smooth, sigma, first=first, scale_m3h=scale)
         series = res[area]
         candidates = bal.area_pipes[area]
