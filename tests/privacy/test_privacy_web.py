@@ -160,6 +160,24 @@ def test_a_docx_letter_is_read_and_pseudonymised(http, two_communes, tmp_path):
     assert "courrier-pseudonymise.txt" in page.text
 
 
+@pytest.mark.slow  # the full pipeline, spaCy included
+def test_a_double_spaced_pdf_letter_leaves_no_iban_in_clear(http, two_communes):
+    """A PDF letter typed with double line spacing, its IBAN cut at the end of a line: the
+    IBAN is read whole and replaced, not left in two pieces that no rule recognises."""
+    from communia_testing import spaced_letter_pdf
+
+    _login(http, "agent@ville-a.fr")
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": _csrf(http)},
+        files={"fichier": ("courrier.pdf", spaced_letter_pdf(), "application/pdf")},
+    )
+    assert page.status_code == 200, page.text
+    result = _textarea(page.text, "resultat-texte")
+    assert "IBAN IBAN 1" in result
+    assert "FR76" not in result and "7890" not in result and "Lefèvre" not in result
+
+
 def _token(email):
     from communia.core.db import read_session, write_session
     from communia.core.users import actor_by_email, create_api_token
