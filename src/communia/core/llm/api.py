@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from communia.core.errors import AuthenticationFailed, CommuniaError, InvalidInput
 
-__all__ = ["openai_router", "ChatCompletionBody", "bearer_actor", "TokenActor"]
+__all__ = ["openai_router", "openai_error", "ChatCompletionBody", "bearer_actor", "TokenActor"]
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,16 @@ def _schema_from(response_format: dict[str, Any] | None) -> dict[str, Any] | Non
     raise InvalidInput(f"response_format « {kind} » non pris en charge.")
 
 
-def _error(exc: CommuniaError) -> JSONResponse:
+def openai_error(status: int, message: str, code: str) -> JSONResponse:
+    """An error in the shape OpenAI's clients read (``error.message``, ``error.type``): every
+    refusal under ``/v1``, a missing token or an invalid body included, has this shape."""
     return JSONResponse(
-        status_code=exc.http_status,
-        content={"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}},
+        status_code=status, content={"error": {"message": message, "type": code, "code": status}}
     )
+
+
+def _error(exc: CommuniaError) -> JSONResponse:
+    return openai_error(exc.http_status, exc.message, exc.code)
 
 
 def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRouter:
