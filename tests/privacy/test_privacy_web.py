@@ -85,6 +85,15 @@ def test_paste_upload_download_and_reidentify(http, two_communes):
     )
     assert page.status_code == 200
     assert _textarea(page.text, "texte-restaure") == "Répondre à Gwenaëlle Kerboul."
+    # as wide as the other fields (it was a narrow box), in a styled form section
+    assert '<section aria-labelledby="reidentifie" class="form">' in page.text
+    # the file field names every kind of file the page reads, and their size limit
+    from communia.core.documents import get_limits
+
+    label = re.search(r'<label for="fichier">(.*?)</label>', page.text, re.DOTALL).group(1)
+    limit = f"{get_limits().max_file_mb:g} Mo au plus"
+    for kind in ("PDF", "DOCX", "ODT", "XLSX", "page numérisée", "ZIP", limit):
+        assert kind in label, kind
 
 
 def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
