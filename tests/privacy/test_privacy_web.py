@@ -215,6 +215,20 @@ def test_json_api_rules_path_and_roles(http, two_communes, no_spacy):
     assert back.json() == {"texte": "Écrire à Gwenaëlle Kerboul"}
     refused = http.post("/api/v1/privacy/reidentify", json=body, headers=elu)
     assert refused.status_code == 403 and refused.json()["error"] == "acces_refuse"
+    # An élu pseudonymises, but keeps no table (commune data), as on the page: it was stored.
+    from communia.core.db import read_session
+    from communia.core.privacy.models import PrivacyMapping
+
+    with read_session() as s:
+        tables = len(s.scalars(select(PrivacyMapping)).all())
+    kept = http.post(
+        "/api/v1/privacy/pseudonymise", json={"texte": LETTER, "reversible": True}, headers=elu
+    )
+    assert kept.status_code == 403 and "lecture seule" in kept.json()["message"]
+    plain = http.post("/api/v1/privacy/pseudonymise", json={"texte": LETTER}, headers=elu)
+    assert plain.status_code == 200 and plain.json()["correspondance"] is None
+    with read_session() as s:
+        assert len(s.scalars(select(PrivacyMapping)).all()) == tables
     schema = http.get("/api/v1/openapi.json").json()
     assert "/api/v1/privacy/pseudonymise" in schema["paths"]
 

@@ -179,7 +179,9 @@ def page_router() -> APIRouter:
 class TextIn(BaseModel):
     texte: str = Field(description="Texte à analyser (UTF-8).", examples=["M. Jean Dupont"])
     reversible: bool = Field(
-        False, description="Conserver la table de correspondance chiffrée (pseudonymise)."
+        False,
+        description="Conserver la table de correspondance chiffrée (pseudonymise ; refusé au "
+        "conseil municipal, en lecture seule).",
     )
 
 
@@ -212,6 +214,10 @@ def api_router() -> APIRouter:
     async def pseudonymise_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
         from communia.core.db import write_session
         from communia.core.privacy import pseudonymise_detailed
+        from communia.core.users import require_write
+
+        if body.reversible:
+            require_write(actor)  # a table is commune data: not for an élu, as on the page
 
         def work():
             if not body.reversible:
