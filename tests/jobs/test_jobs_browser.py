@@ -58,3 +58,27 @@ def test_a_finished_job_links_to_what_it_made(browser, jobs_http, two_communes):
         assert page.get_by_role("link", name="Voir le résultat").count() == 0
     finally:
         context.close()
+
+
+def test_the_list_updates_its_rows_in_place_without_reloading(browser, jobs_http, two_communes):
+    """The list reloaded itself every 5 seconds while a job ran, sending a keyboard or
+    screen-reader user back to the top of the page (RGAA 13.1); its running rows now follow
+    their job in place, up to « Terminée »."""
+    from communia_testing import browser_login
+
+    job = jobs.submit(
+        "tests.slow", {"steps": 24, "seconds": 0.25}, commune_id=two_communes["a"]["commune_id"]
+    )
+    context = browser.new_context(base_url=str(jobs_http.base_url), locale="fr-FR")
+    page = context.new_page()
+    try:
+        browser_login(page, "agent@ville-a.fr")
+        page.goto("/app/taches")
+        page.evaluate("window.__same_page = true")  # lost if the page reloads
+        row = page.locator(f"tr[data-job-id='{job.id}']")
+        row.locator("[data-field='state_label']").get_by_text("Terminée").wait_for(timeout=45_000)
+        assert row.locator("progress").evaluate("p => p.value") == 100
+        assert row.locator("[data-field='percent']").text_content() == "100 %"
+        assert page.evaluate("window.__same_page") is True
+    finally:
+        context.close()
