@@ -13,24 +13,6 @@ from communia_testing import browser_login, shot
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture
-def real_model(llm_model_path, monkeypatch):
-    """Point the served application's gateway at the real model, with short answers."""
-    from communia.core.llm.gateway import reset_gateway
-    from communia.core.settings import reset_settings
-
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MODEL_PATH", str(llm_model_path))
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MAX_TOKENS", "24")
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__TEMPERATURE", "0")
-    reset_settings()
-    yield
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MODEL_PATH")
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MAX_TOKENS")
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__TEMPERATURE")
-    reset_settings()
-    reset_gateway()
-
-
 def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_communes, real_model):
     browser_login(page, "agent@ville-a.fr")
     page.get_by_role("link", name="Modèle de langage").click()

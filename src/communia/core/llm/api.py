@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,13 +186,16 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
                 return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
+            pieces = iter(result)
             try:
-                for piece in result:
+                for piece in pieces:
                     yield chunk({"content": piece})
             except CommuniaError as exc:
                 err = {"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}}
                 yield f"data: {json.dumps(err, ensure_ascii=False)}\n\n"
                 return
+            finally:
+                pieces.close()  # stops the generation and frees the model's slot
             final = result.result
             usage = None
             if final is not None:
@@ -204,6 +207,18 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
             yield chunk({}, (final.finish_reason if final else "") or "stop", usage=usage)
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        async def closing(source: Iterator[str]) -> AsyncIterator[str]:
+            """``source`` pulled in a worker thread, and closed when the client goes away (a
+            tab closed mid-answer): left to the garbage collector, the abandoned answer kept
+            the local model's only slot for minutes, and the next requests got « occupé »."""
+            import anyio
+
+            try:
+                while (event := await anyio.to_thread.run_sync(next, source, None)) is not None:
+                    yield event
+            finally:
+                source.close()
+
+        return StreamingResponse(closing(events()), media_type="text/event-stream")
 
     return router
