@@ -133,3 +133,29 @@ def pdf_text(pdf: bytes) -> str:
 
     pages = pypdfium2.PdfDocument(pdf)
     return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pages)
+
+
+#: A letter typed with wide line spacing, as ``spaced_letter_pdf`` lays it out: one list of
+#: lines per paragraph; the IBAN and the address are cut at the end of a line.
+SPACED_LETTER = (
+    ["Je soussigné Jean-Pierre Lefèvre, demeurant 14 rue des Tilleuls,", "44000 Nantes, demande"],
+    ["le remboursement de la cantine sur mon compte IBAN FR76 3000 6000 0112", "3456 7890 189."],
+    ["Veuillez agréer mes salutations distinguées."],
+)
+
+
+def spaced_letter_pdf(pitch_mm: float = 8.0, paragraph_mm: float = 5.0) -> bytes:
+    """``SPACED_LETTER`` as a PDF written by fpdf2: 11 pt text, lines ``pitch_mm`` apart (8 mm
+    is 2 times the font size, as with double line spacing), ``paragraph_mm`` more between
+    paragraphs."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.set_font("DejaVu", "", 11)
+    pdf.add_page()
+    for paragraph in SPACED_LETTER:
+        for line in paragraph:
+            pdf.cell(0, pitch_mm, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(paragraph_mm)
+    return bytes(pdf.output())

@@ -140,7 +140,8 @@ def test_cli_creates_lists_and_revokes_tokens_with_an_audit_trail(two_communes):
     token = made.stdout.strip()
     assert re.fullmatch(r"\S{20,}", token)  # the token alone on stdout, for scripts
     assert "Jeton « Export SIG » créé, valable 7 jours" in made.stderr
-    _run("users", "token", "--as", "agent@ville-a.fr", "--label", "Double")
+    one_day = _run("users", "token", "--as", "agent@ville-a.fr", "--label", "Double", "--days", "1")
+    assert "valable 1 jour :" in one_day.stderr  # not « 1 jours »
     _run("users", "token", "--as", "agent@ville-a.fr", "--label", "Double")
     _token("agent@ville-b.fr", label="Export SIG")  # another commune's, never listed nor revoked
 

@@ -132,20 +132,29 @@ def test_doctor_flags_unreachable_database(database, tmp_path):
     assert "Impossible de se connecter à la base" in out.stdout
 
 
-def test_production_refuses_placeholder_secret(tmp_path):
-    env = {
-        **os.environ,
-        "COMMUNIA_ENV": "production",
-        "COMMUNIA_SECRET_KEY": "a-changer-en-production",
-    }
-    out = subprocess.run(
+def _serve_refused(**env: str) -> subprocess.CompletedProcess:
+    """``communia serve`` with ``env``: expected to stop before binding its port."""
+    return subprocess.run(
         [sys.executable, "-m", "communia", "serve", "--port", "1"],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, **env},
     )
+
+
+def test_production_refuses_placeholder_secret(tmp_path):
+    out = _serve_refused(COMMUNIA_ENV="production", COMMUNIA_SECRET_KEY="a-changer-en-production")
     assert out.returncode == 8
     assert "Démarrage refusé en production" in out.stderr
+
+
+def test_serve_on_a_database_not_yet_created_says_what_to_run(tmp_path):
+    """A first ``communia serve`` before ``communia migrate`` stopped on a traceback that
+    blamed a busy database; it now names the command to run."""
+    out = _serve_refused(COMMUNIA_DATA_DIR=str(tmp_path), COMMUNIA_DATABASE_URL="")
+    assert out.returncode == 8
+    assert "lancez « communia migrate »" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_demo_seed_is_idempotent(database):

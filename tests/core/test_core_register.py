@@ -50,6 +50,10 @@ def test_register_lists_enabled_modules_with_open_data_exports(http, two_commune
     # Ville-B enabled no module: its register lists only the core services every commune uses.
     ville_b = http.get("/c/ville-b/algorithmes.json").json()["algorithmes"]
     assert [e["module"] for e in ville_b] == ["llm", "privacy"]
+    # A program asking for the register of an unknown commune reads JSON, not an HTML page.
+    missing = http.get("/c/inconnue/algorithmes.json")
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Commune inconnue : « inconnue »."
 
 
 def test_llm_chat_and_pseudonymisation_are_in_every_register(http, two_communes):

@@ -13,6 +13,11 @@ def test_public_pages_need_no_login(http, two_communes):
     assert page.status_code == 200 and "Urbanisme Ville-A" in page.text
     assert http.get("/c/inconnue").status_code == 404
     assert http.get("/app").status_code == 303  # agents' side redirects to login
+    # A skip link leads somewhere: « Aller au menu » only where the page has a menu.
+    assert 'href="#navigation"' not in page.text and 'id="navigation"' not in page.text
+    login(http, "agent@ville-a.fr")
+    dashboard = http.get("/app").text
+    assert 'href="#navigation"' in dashboard and 'id="navigation"' in dashboard
 
 
 def test_login_logout_and_session_cookie_flags(http, two_communes):

@@ -72,6 +72,20 @@ def test_text_pdf_keeps_pages_and_numbered_sections():
     assert "reconduit trois fois" in duration.text
 
 
+def test_wide_line_spacing_keeps_lines_of_a_paragraph_together():
+    """A letter typed with double line spacing: its lines are further apart than 1.8 times
+    the font size, yet one paragraph stays one block (the IBAN cut at the end of a line is read
+    whole), and the wider gap between paragraphs still separates them."""
+    from communia_testing import SPACED_LETTER, spaced_letter_pdf
+
+    doc = extract_bytes("courrier.pdf", spaced_letter_pdf())
+    assert [b.text for b in doc.blocks] == [" ".join(lines) for lines in SPACED_LETTER]
+    assert "FR76 3000 6000 0112 3456 7890 189" in doc.blocks[1].text
+    # The same letter single-spaced is read the same way.
+    single = extract_bytes("courrier.pdf", spaced_letter_pdf(pitch_mm=4.5, paragraph_mm=4.0))
+    assert [b.text for b in single.blocks] == [b.text for b in doc.blocks]
+
+
 @needs_ocr
 def test_scanned_image_is_read_by_ocr():
     doc = extract(FIXTURES / "arrete_scan.png")

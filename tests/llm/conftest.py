@@ -187,3 +187,21 @@ def local_settings(llm_model_path):
     from communia.core.llm.config import LlmSettings
 
     return LlmSettings(model_path=llm_model_path, n_ctx=4096, max_tokens=128, temperature=0.0)
+
+
+@pytest.fixture
+def real_model(llm_model_path, monkeypatch):
+    """Point the served application's gateway at the real model, with short answers."""
+    from communia.core.llm.gateway import reset_gateway
+    from communia.core.settings import reset_settings
+
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MODEL_PATH", str(llm_model_path))
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MAX_TOKENS", "24")
+    monkeypatch.setenv("COMMUNIA_MODULES__LLM__TEMPERATURE", "0")
+    reset_settings()
+    yield
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MODEL_PATH")
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MAX_TOKENS")
+    monkeypatch.delenv("COMMUNIA_MODULES__LLM__TEMPERATURE")
+    reset_settings()
+    reset_gateway()

@@ -13,24 +13,6 @@ from communia_testing import browser_login, shot
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture
-def real_model(llm_model_path, monkeypatch):
-    """Point the served application's gateway at the real model, with short answers."""
-    from communia.core.llm.gateway import reset_gateway
-    from communia.core.settings import reset_settings
-
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MODEL_PATH", str(llm_model_path))
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__MAX_TOKENS", "24")
-    monkeypatch.setenv("COMMUNIA_MODULES__LLM__TEMPERATURE", "0")
-    reset_settings()
-    yield
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MODEL_PATH")
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__MAX_TOKENS")
-    monkeypatch.delenv("COMMUNIA_MODULES__LLM__TEMPERATURE")
-    reset_settings()
-    reset_gateway()
-
-
 def test_agent_chats_with_the_local_model_and_the_call_is_audited(page, two_communes, real_model):
     browser_login(page, "agent@ville-a.fr")
     page.get_by_role("link", name="Modèle de langage").click()
@@ -82,3 +64,19 @@ def test_the_conversation_box_shows_only_once_there_is_a_message(page, two_commu
     expect(box.locator(".chat-user")).to_have_text("Vous : Bonjour")
     page.get_by_role("button", name="Nouvelle conversation").click()
     expect(box).to_be_hidden()
+
+
+def test_a_closed_session_is_told_in_french_not_as_an_http_code(page, two_communes):
+    """The script reads OpenAI's ``error.message``: a refusal under /v1 (here the session
+    closed in another tab) showed « Erreur 401 »; it shows the French message. The
+    conversation is marked busy while the answer is written (read once, not word by word)."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/llm")
+    page.context.clear_cookies()
+    page.get_by_label("Votre message").fill("Bonjour")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator("#chat-etat")).to_have_text(
+        "Authentification requise : jeton d'API (en-tête Authorization: Bearer …) ou session "
+        "ouverte."
+    )
+    expect(page.locator("#conversation")).to_have_attribute("aria-busy", "false")

@@ -215,3 +215,37 @@ def test_router_plugs_into_the_web_app_with_its_auth(
     )
     assert resp.status_code == 200
     assert resp.json()["choices"][0]["message"]["content"] == "Reçu : Salut"
+
+
+def test_every_refusal_under_v1_has_the_openai_error_shape(make_commune):
+    """OpenAI's clients, and the chat page's script, read ``error.message``: a missing token,
+    a body that is not JSON or lacks its messages get that shape too, in French."""
+    from communia.web.app import create_app
+
+    make_commune()
+    client = TestClient(create_app())
+    cases = {
+        "no token": client.get("/v1/models"),
+        "not JSON": client.post(
+            "/v1/chat/completions",
+            headers={"Authorization": "Bearer faux", "Content-Type": "application/json"},
+            content=b'{"model":',
+        ),
+    }
+    for name, resp in cases.items():
+        assert set(resp.json()) == {"error"}, name
+        assert isinstance(resp.json()["error"]["message"], str), name
+    assert cases["no token"].status_code == 401
+    assert cases["no token"].json()["error"]["type"] == "authentification_requise"
+    assert cases["not JSON"].status_code == 422
+    assert cases["not JSON"].json()["error"] == {
+        "message": "Le corps de la requête n'est pas du JSON valide.",
+        "type": "donnees_invalides",
+        "code": 422,
+    }
+    # The rest of the JSON API keeps its own shape, with the same plain message.
+    resp = client.post(
+        "/api/v1/privacy/scan", headers={"Content-Type": "application/json"}, content=b"{"
+    )
+    assert resp.status_code == 422
+    assert resp.json()["message"] == "Le corps de la requête n'est pas du JSON valide."

@@ -85,6 +85,15 @@ def test_paste_upload_download_and_reidentify(http, two_communes):
     )
     assert page.status_code == 200
     assert _textarea(page.text, "texte-restaure") == "Répondre à Gwenaëlle Kerboul."
+    # as wide as the other fields (it was a narrow box), in a styled form section
+    assert '<section aria-labelledby="reidentifie" class="form">' in page.text
+    # the file field names every kind of file the page reads, and their size limit
+    from communia.core.documents import get_limits
+
+    label = re.search(r'<label for="fichier">(.*?)</label>', page.text, re.DOTALL).group(1)
+    limit = f"{get_limits().max_file_mb:g} Mo au plus"
+    for kind in ("PDF", "DOCX", "ODT", "XLSX", "page numérisée", "ZIP", limit):
+        assert kind in label, kind
 
 
 def test_roles_tenancy_csrf_and_bad_files(http, two_communes):
@@ -160,6 +169,24 @@ def test_a_docx_letter_is_read_and_pseudonymised(http, two_communes, tmp_path):
     assert "courrier-pseudonymise.txt" in page.text
 
 
+@pytest.mark.slow  # the full pipeline, spaCy included
+def test_a_double_spaced_pdf_letter_leaves_no_iban_in_clear(http, two_communes):
+    """A PDF letter typed with double line spacing, its IBAN cut at the end of a line: the
+    IBAN is read whole and replaced, not left in two pieces that no rule recognises."""
+    from communia_testing import spaced_letter_pdf
+
+    _login(http, "agent@ville-a.fr")
+    page = http.post(
+        "/app/confidentialite",
+        data={"csrf_token": _csrf(http)},
+        files={"fichier": ("courrier.pdf", spaced_letter_pdf(), "application/pdf")},
+    )
+    assert page.status_code == 200, page.text
+    result = _textarea(page.text, "resultat-texte")
+    assert "IBAN IBAN 1" in result
+    assert "FR76" not in result and "7890" not in result and "Lefèvre" not in result
+
+
 def _token(email):
     from communia.core.db import read_session, write_session
     from communia.core.users import actor_by_email, create_api_token
@@ -188,6 +215,20 @@ def test_json_api_rules_path_and_roles(http, two_communes, no_spacy):
     assert back.json() == {"texte": "Écrire à Gwenaëlle Kerboul"}
     refused = http.post("/api/v1/privacy/reidentify", json=body, headers=elu)
     assert refused.status_code == 403 and refused.json()["error"] == "acces_refuse"
+    # An élu pseudonymises, but keeps no table (commune data), as on the page: it was stored.
+    from communia.core.db import read_session
+    from communia.core.privacy.models import PrivacyMapping
+
+    with read_session() as s:
+        tables = len(s.scalars(select(PrivacyMapping)).all())
+    kept = http.post(
+        "/api/v1/privacy/pseudonymise", json={"texte": LETTER, "reversible": True}, headers=elu
+    )
+    assert kept.status_code == 403 and "lecture seule" in kept.json()["message"]
+    plain = http.post("/api/v1/privacy/pseudonymise", json={"texte": LETTER}, headers=elu)
+    assert plain.status_code == 200 and plain.json()["correspondance"] is None
+    with read_session() as s:
+        assert len(s.scalars(select(PrivacyMapping)).all()) == tables
     schema = http.get("/api/v1/openapi.json").json()
     assert "/api/v1/privacy/pseudonymise" in schema["paths"]
 

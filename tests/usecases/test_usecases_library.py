@@ -164,7 +164,8 @@ def test_federation_pulls_another_instance_over_http(database):
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         with write_session() as s:
-            report = service.pull(s, url, by="test")
+            # the address of one of its pages, as an agent copies it from the browser
+            report = service.pull(s, url + "/c/autre-ville/usecases?q=eau", by="test")
         assert report["crees"] == 1
         with read_session() as s:
             (case,) = service.search(s, None, query="mediatheque")
@@ -176,6 +177,44 @@ def test_federation_pulls_another_instance_over_http(database):
         service.pull(s, url, by="test")  # the remote is gone: clear French error
     assert "la connexion a échoué" in info.value.message
     assert "Error" not in info.value.message  # not the HTTP library's « ConnectError »
+
+
+@pytest.mark.parametrize(
+    ("typed", "root"),
+    [
+        ("https://communia.autre.fr", "https://communia.autre.fr"),
+        ("https://communia.autre.fr/", "https://communia.autre.fr"),
+        ("https://communia.autre.fr/app/usecases?q=eau", "https://communia.autre.fr"),
+        ("http://10.0.0.5:8000/c/autre-ville/usecases", "http://10.0.0.5:8000"),
+        ("https://site.fr/communia/api/v1/usecases/public", "https://site.fr/communia"),
+        ("https://site.fr/communia/", "https://site.fr/communia"),
+        ("https://site.fr/capitale", "https://site.fr/capitale"),  # « /c » only as a segment
+    ],
+)
+def test_instance_root_from_any_page_address(typed, root):
+    assert service.instance_root(typed) == root
+
+
+def test_federation_refusal_stays_next_to_the_form(http, two_communes):
+    """An unreachable instance: the catalogue page again, the message beside the address
+    field and the address kept, not a bare error page to go back from."""
+    import socket
+
+    from communia_testing import csrf_of, login
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    login(http, "agent@ville-a.fr")
+    url = f"http://127.0.0.1:{port}/app/usecases"
+    page = http.post(
+        "/app/usecases/federation", data={"csrf_token": csrf_of(http, "/app/usecases"), "url": url}
+    )
+    assert page.status_code == 503
+    assert "Bibliothèque des cas d" in page.text  # the catalogue, with its forms
+    form = page.text.split('action="/app/usecases/federation"')[1].split("</form>")[0]
+    assert "la connexion a échoué" in form
+    assert f'value="{url}"' in form and 'aria-invalid="true"' in form
 
 
 def test_public_federation_endpoint_and_pages(http, two_communes):

@@ -84,11 +84,18 @@ def demo() -> None:
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
+    from communia.core.errors import ConfigurationError
+    from communia.core.migrate import pending_heads
     from communia.core.settings import get_settings
     from communia.web.app import create_app
 
     settings = get_settings()
     create_app(settings)  # fail fast (e.g. placeholder secret in production) before binding
+    if pending_heads():  # else every page, and the worker at start, would fail on missing tables
+        raise ConfigurationError(
+            "La base de données n'est pas créée ou pas à jour : lancez « communia migrate » "
+            "(ou « communia demo » pour la commune de démonstration), puis « communia serve »."
+        )
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.workers
     click.echo(f"Communia est servi sur http://{host}:{port} (Ctrl+C pour arrêter).")
@@ -290,6 +297,7 @@ def users_show(user_id: int, as_email: str, as_json: bool) -> None:
 )
 def users_token(as_email: str, label: str, days: int | None) -> None:
     from communia.core.db import write_session
+    from communia.core.formatting import fr_count
     from communia.core.users import api_token_validity, create_api_token
 
     actor = _actor(as_email)
@@ -298,7 +306,8 @@ def users_token(as_email: str, label: str, days: int | None) -> None:
         token = create_api_token(s, actor, label=label, days=days)
     click.echo(token)  # alone on stdout, for scripts; what to know about it on stderr
     click.echo(
-        f"Jeton « {label} » créé, valable {days} jours : notez-le, il ne sera plus affiché "
+        f"Jeton « {label} » créé, valable {fr_count(days, 'jour', 'jours')} : notez-le, il ne "
+        "sera plus affiché "
         "(communia users tokens liste vos jetons et leur date d'expiration).",
         err=True,
     )

@@ -45,11 +45,16 @@ _STATUS_TEXT = {
 
 
 def _wants_json(request: Request) -> bool:
+    """The API, and the files a program downloads (``/c/<commune>/algorithmes.json``)."""
     path = request.url.path
-    return path.startswith("/api/") or path.startswith("/v1/")
+    return path.startswith(("/api/", "/v1/")) or path.endswith(".json")
 
 
 def _error(request: Request, status: int, message: str, code: str = "erreur") -> Response:
+    if request.url.path.startswith("/v1/"):  # the OpenAI-compatible API: its clients' shape
+        from communia.core.llm.api import openai_error
+
+        return openai_error(status, message, code)
     if _wants_json(request):
         return JSONResponse({"error": code, "message": message}, status_code=status)
     return render(
@@ -111,6 +116,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _validation(request: Request, exc: RequestValidationError):
         fields = [".".join(str(p) for p in err["loc"][1:]) or "corps" for err in exc.errors()]
         message = "Données invalides ou incomplètes : " + ", ".join(dict.fromkeys(fields)) + "."
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            fields = ["corps"]  # pydantic names the position of the error, not a field
+            message = "Le corps de la requête n'est pas du JSON valide."
+        if request.url.path.startswith("/v1/"):
+            return _error(request, 422, message, "donnees_invalides")
         if _wants_json(request):
             return JSONResponse(
                 {"error": "donnees_invalides", "message": message, "details": {"champs": fields}},

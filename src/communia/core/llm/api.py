@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from communia.core.errors import AuthenticationFailed, CommuniaError, InvalidInput
 
-__all__ = ["openai_router", "ChatCompletionBody", "bearer_actor", "TokenActor"]
+__all__ = ["openai_router", "openai_error", "ChatCompletionBody", "bearer_actor", "TokenActor"]
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,16 @@ def _schema_from(response_format: dict[str, Any] | None) -> dict[str, Any] | Non
     raise InvalidInput(f"response_format « {kind} » non pris en charge.")
 
 
-def _error(exc: CommuniaError) -> JSONResponse:
+def openai_error(status: int, message: str, code: str) -> JSONResponse:
+    """An error in the shape OpenAI's clients read (``error.message``, ``error.type``): every
+    refusal under ``/v1``, a missing token or an invalid body included, has this shape."""
     return JSONResponse(
-        status_code=exc.http_status,
-        content={"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}},
+        status_code=status, content={"error": {"message": message, "type": code, "code": status}}
     )
+
+
+def _error(exc: CommuniaError) -> JSONResponse:
+    return openai_error(exc.http_status, exc.message, exc.code)
 
 
 def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRouter:
@@ -181,13 +186,16 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
                 return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
+            pieces = iter(result)
             try:
-                for piece in result:
+                for piece in pieces:
                     yield chunk({"content": piece})
             except CommuniaError as exc:
                 err = {"error": {"message": exc.message, "type": exc.code, "code": exc.http_status}}
                 yield f"data: {json.dumps(err, ensure_ascii=False)}\n\n"
                 return
+            finally:
+                pieces.close()  # stops the generation and frees the model's slot
             final = result.result
             usage = None
             if final is not None:
@@ -199,6 +207,18 @@ def openai_router(actor_dependency: Callable[..., Any] | None = None) -> APIRout
             yield chunk({}, (final.finish_reason if final else "") or "stop", usage=usage)
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        async def closing(source: Iterator[str]) -> AsyncIterator[str]:
+            """``source`` pulled in a worker thread, and closed when the client goes away (a
+            tab closed mid-answer): left to the garbage collector, the abandoned answer kept
+            the local model's only slot for minutes, and the next requests got « occupé »."""
+            import anyio
+
+            try:
+                while (event := await anyio.to_thread.run_sync(next, source, None)) is not None:
+                    yield event
+            finally:
+                source.close()
+
+        return StreamingResponse(closing(events()), media_type="text/event-stream")
 
     return router

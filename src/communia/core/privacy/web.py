@@ -63,15 +63,23 @@ def _download_name(name: str) -> str:
     return f"{stem or 'texte'}-pseudonymise.txt"
 
 
-def page_router() -> APIRouter:
+def _page(request: Request, context: dict, status_code: int = 200) -> HTMLResponse:
+    """The page, with the size limit its file field announces."""
+    from communia.core.documents import get_limits
     from communia.web.rendering import render
+
+    limits = {"max_file_mb": get_limits().max_file_mb}
+    return render(request, "privacy.html", {**limits, **context}, status_code=status_code)
+
+
+def page_router() -> APIRouter:
     from communia.web.security import check_csrf, require_actor
 
     router = APIRouter(include_in_schema=False)
 
     @router.get("/app/confidentialite", response_class=HTMLResponse)
     def privacy_page(request: Request, actor: Actor = Depends(require_actor)):
-        return render(request, "privacy.html", {"result": None})
+        return _page(request, {"result": None})
 
     @router.post("/app/confidentialite", response_class=HTMLResponse)
     async def privacy_submit(request: Request, actor: Actor = Depends(require_actor)):
@@ -92,11 +100,10 @@ def page_router() -> APIRouter:
                 )
             return await _pseudonymise_and_render(request, actor, raw, filename, keep)
         except (InvalidInput, TooLarge) as exc:  # back to the form, the pasted text kept
-            return render(
+            return _page(
                 request,
-                "privacy.html",
                 {"result": None, "error": exc.message, "draft": pasted, "keep": keep},
-                status_code=exc.http_status,
+                exc.http_status,
             )
 
     async def _pseudonymise_and_render(request, actor, raw, filename, keep):
@@ -115,9 +122,8 @@ def page_router() -> APIRouter:
 
         result = await run_in_threadpool(work)  # spaCy is CPU-bound: keep the loop free
         counts = [(LABELS[k], v) for k, v in sorted(result.counts.items())]
-        return render(
+        return _page(
             request,
-            "privacy.html",
             {
                 "result": result,
                 "counts": counts,
@@ -155,18 +161,17 @@ def page_router() -> APIRouter:
                     actor=actor.email,
                 )
         except CommuniaError as exc:  # back to the form, the id and the text kept
-            return render(
+            return _page(
                 request,
-                "privacy.html",
                 {
                     "result": None,
                     "reid_error": exc.message,
                     "reid_draft": text,
                     "reid_id": mapping_id,
                 },
-                status_code=exc.http_status,
+                exc.http_status,
             )
-        return render(request, "privacy.html", {"result": None, "restored": restored})
+        return _page(request, {"result": None, "restored": restored})
 
     return router
 
@@ -174,7 +179,9 @@ def page_router() -> APIRouter:
 class TextIn(BaseModel):
     texte: str = Field(description="Texte à analyser (UTF-8).", examples=["M. Jean Dupont"])
     reversible: bool = Field(
-        False, description="Conserver la table de correspondance chiffrée (pseudonymise)."
+        False,
+        description="Conserver la table de correspondance chiffrée (pseudonymise ; refusé au "
+        "conseil municipal, en lecture seule).",
     )
 
 
@@ -207,6 +214,10 @@ def api_router() -> APIRouter:
     async def pseudonymise_endpoint(body: TextIn, actor: Actor = Depends(api_actor)) -> dict:
         from communia.core.db import write_session
         from communia.core.privacy import pseudonymise_detailed
+        from communia.core.users import require_write
+
+        if body.reversible:
+            require_write(actor)  # a table is commune data: not for an élu, as on the page
 
         def work():
             if not body.reversible:

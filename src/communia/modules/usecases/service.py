@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 import uuid
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "import_summary",
     "parse_import",
     "import_records",
+    "instance_root",
     "pull",
     "seed",
 ]
@@ -334,13 +336,25 @@ def import_summary(report: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
+def instance_root(url: str) -> str:
+    """The address of an instance from the address of any of its pages (what an agent copies
+    from the browser: ``…/c/autre-ville/usecases``, ``…/app/usecases?q=x``), query removed;
+    an instance served under a path (``https://site.fr/communia``) keeps that path."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    path = re.split(r"/(?:app|c|api|v1)(?:/|$)", parts.path, maxsplit=1)[0]
+    return f"{parts.scheme}://{parts.netloc}{path}".rstrip("/")
+
+
 def pull(session: Session, base_url: str, *, by: str, timeout: float = 20.0) -> dict[str, Any]:
     """Federation: fetch another instance's public catalogue over HTTP and import it."""
     import httpx
 
     if not base_url.startswith(("http://", "https://")):
         raise InvalidInput("Adresse invalide : elle doit commencer par http:// ou https://.")
-    url = base_url.rstrip("/") + "/api/v1/usecases/public"
+    base_url = instance_root(base_url)
+    url = base_url + "/api/v1/usecases/public"
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
     except httpx.TimeoutException:
@@ -351,7 +365,10 @@ def pull(session: Session, base_url: str, *, by: str, timeout: float = 20.0) -> 
             "erroné, instance arrêtée ou pare-feu)."
         ) from None
     if response.status_code != 200:
-        raise Unavailable(f"L'instance {base_url} a répondu {response.status_code}.")
+        raise Unavailable(
+            f"L'adresse {base_url} n'a pas donné de catalogue de cas d'usage (réponse "
+            f"{response.status_code}) : est-ce bien l'adresse d'une instance Communia ?"
+        )
     if len(response.content) > 20 * 1024 * 1024:
         raise InvalidInput("Catalogue distant trop volumineux (plus de 20 Mo).")
     records = parse_import(response.content, filename="catalogue.json")

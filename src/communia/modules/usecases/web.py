@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from communia.core.communes import commune_by_slug
 from communia.core.db import read_session, write_session
-from communia.core.errors import CommuniaError, InvalidInput
+from communia.core.errors import CommuniaError, InvalidInput, Unavailable
 from communia.core.users import Actor, require_write
 from communia.modules.usecases import service
 from communia.modules.usecases.models import FIELD_LABELS, SIZES, STATUSES
@@ -36,6 +36,18 @@ def catalogue(
         request,
         "usecases/list.html",
         {**_CTX, "cases": cases, "q": q, "statut": statut, "taille": taille, "public": False},
+    )
+
+
+def _catalogue_refusal(request: Request, actor: Actor, status_code: int, **context):
+    """The catalogue again, with what was refused (a file, another instance's address)."""
+    with read_session() as s:
+        cases = service.search(s, actor)
+    return render(
+        request,
+        "usecases/list.html",
+        {**_CTX, "cases": cases, "q": "", "statut": "", "taille": "", "public": False, **context},
+        status_code=status_code,
     )
 
 
@@ -79,22 +91,12 @@ async def import_file(
     try:
         report = await run_in_threadpool(_do)
     except InvalidInput as exc:
-        with read_session() as s:
-            cases = service.search(s, actor)
-        return render(
+        return _catalogue_refusal(
             request,
-            "usecases/list.html",
-            {
-                **_CTX,
-                "cases": cases,
-                "q": "",
-                "statut": "",
-                "taille": "",
-                "public": False,
-                "errors": exc.message,
-                "rejects": exc.details.get("rejets", []),
-            },
-            status_code=422,
+            actor,
+            422,
+            errors=exc.message,
+            rejects=exc.details.get("rejets", []),
         )
     return redirect_with_flash(
         "/app/usecases",
@@ -107,8 +109,14 @@ def federation(
     request: Request, actor: Actor = Depends(require_actor), form: dict = Depends(form_data)
 ):
     check_csrf(request, actor, form.get("csrf_token"))
-    with write_session() as s:
-        report = service.pull(s, form.get("url", "").strip(), by=actor.email)
+    url = form.get("url", "").strip()
+    try:
+        with write_session() as s:
+            report = service.pull(s, url, by=actor.email)
+    except (InvalidInput, Unavailable) as exc:  # next to the form, the address kept
+        return _catalogue_refusal(
+            request, actor, exc.http_status, federation_error=exc.message, federation_url=url
+        )
     return redirect_with_flash(
         "/app/usecases",
         f"Catalogue récupéré : {service.import_summary(report)}.",

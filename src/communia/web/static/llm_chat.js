@@ -40,6 +40,7 @@
     input.value = "";
     var out = bubble("assistant", "");
     send.disabled = true;
+    log.setAttribute("aria-busy", "true"); // read once written, not at every word
     state.textContent = "Le modèle rédige sa réponse…";
     var answer = "";
     var failed = false;
@@ -83,6 +84,6 @@
     }).catch(function (err) {
       messages.pop();
       state.textContent = err.message;
-    }).then(function () { send.disabled = false; input.focus(); });
+    }).then(function () { send.disabled = false; log.setAttribute("aria-busy", "false"); input.focus(); });
   });
 })();

@@ -11,6 +11,7 @@ from communia.core.documents.layout import (
     body_size,
     heading_key,
     heading_sizes,
+    line_pitch,
     lines_to_blocks,
 )
 from communia.core.documents.pipeline import Context, OcrTask, ProtectedDocument, UnreadableDocument
@@ -119,6 +120,7 @@ def _parse_pdf(ctx: Context) -> None:
     all_lines = [line for _, lines in per_page for line in lines if line.text.strip()]
     body = body_size(all_lines)
     sizes = heading_sizes(all_lines, body)
+    pitch = line_pitch(all_lines, body)
     outline = _outline(pdf)
     for number, lines in per_page:
         ctx.blocks.extend(
@@ -128,6 +130,7 @@ def _parse_pdf(ctx: Context) -> None:
                 body=body,
                 heading_sizes=sizes,
                 outline=outline.get(number - 1),
+                pitch=pitch,
             )
         )
 
