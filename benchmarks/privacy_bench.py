@@ -14,6 +14,8 @@ Datasets:
 - ``aveugle``: ``privacy_blind.txt``, 150 town-hall documents written by someone who had not
   seen the recognisers, the generator or the hand-written set (same inline labels); cut into
   halves like the real corpora (``--split``).
+- ``aveugle2``: ``privacy_blind2.txt``, 120 documents written the same way by another helper,
+  who had not seen the first set either; scored whole, never used to tune anything.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -372,7 +374,7 @@ def run_one(name, docs, types, ours_sys, base_sys, results) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="synthetic,manuel,aveugle,wikineural,hipe,enp")
+    ap.add_argument("--only", default="synthetic,manuel,aveugle,aveugle2,wikineural,hipe,enp")
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
     ap.add_argument("--seed", type=int, default=20241125)
@@ -394,6 +396,8 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
+        elif name == "aveugle2":
+            docs, types = inline_docs("privacy_blind2.txt", args.limit), ENTITY_TYPES
         elif name == "aveugle":
             every = inline_docs("privacy_blind.txt", args.limit)
             for part in args.split.split(","):

@@ -402,3 +402,31 @@ def test_parcel_lists_plates_after_a_plate_and_scanned_birth_dates():
 def test_foreign_company_forms_are_organisations():
     text = "Société : Arredo Urbano Italia SRL, représentée par Giulia Bianchi."
     assert [(e.type, e.text) for e in detect(text)] == [("PERSONNE", "Giulia Bianchi")]
+
+
+def test_field_labels_are_not_persons_but_speakers_are():
+    """« Instructrice : » labels a field; « Martin : » and « Mme Oyelaran : » name a speaker."""
+    text = (
+        "Instructrice : Agnès Pottier, service urbanisme.\n"
+        "Martin : je suis contre.\nMme Oyelaran : je m'abstiens.\n"
+        "Le conseil prend acte ; EHPAD Les Jardins, 2 rue de l’Hôpital, 14100 Lisieux.\n"
+        "Nous, locataires de la résidence Les Hauts de Seine, bâtiment F, escalier 3, écrivons.\n"
+        "Notre numéro fiscal de référence : 0212345678901 ; revenu fiscal de référence : 28 450.\n"
+        "Mon identifiant national élève est 071234567AB. Carte mobilité inclusion n° CMI-S-2023-0871245.\n"
+        "Adresse : 11 chem. des Sables, 17000 La Rochelle ; 12 cite des Fleurs, 95200 Sarcelles.\n"
+    )
+    found = [(e.type, e.text) for e in detect(text)]
+    persons = [t for k, t in found if k == "PERSONNE"]
+    assert "Instructrice" not in persons
+    assert {"Agnès Pottier", "Martin", "Oyelaran"} <= set(persons)
+    assert [t for k, t in found if k == "ADRESSE"] == [
+        "EHPAD Les Jardins, 2 rue de l’Hôpital, 14100 Lisieux",
+        "résidence Les Hauts de Seine, bâtiment F, escalier 3",
+        "11 chem. des Sables, 17000 La Rochelle",
+        "12 cite des Fleurs, 95200 Sarcelles",
+    ]
+    assert [t for k, t in found if k == "IDENTIFIANT"] == [
+        "0212345678901",
+        "071234567AB",
+        "CMI-S-2023-0871245",
+    ]

@@ -811,6 +811,8 @@ STREET_TYPES: tuple[str, ...] = (
     "esplanade", "montée", "côte", "parvis", "traverse", "villa", "domaine", "mail",
     "venelle", "clos", "carrefour", "quartier", "cami", "chemin rural", "grande rue",
     "grand-rue", "rocade", "levée", "digue", "sente", "cour", "plateau", "port",
+    # typed without accents or abbreviated
+    "chem.", "allee", "allees", "cite", "chaussee", "montee", "cote", "levee", "imp", "pl",
 )  # fmt: skip
 
 NAME_PARTICLES: frozenset[str] = frozenset(

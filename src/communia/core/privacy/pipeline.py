@@ -211,8 +211,8 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         return None
     s, end = span
     end = _cut_at_field_line(text, s, end)
-    if is_name_field_label(text, s, end):
-        return None  # « Demandeur : », « Défunte : »: the field, not its value
+    if is_name_field_label(text, s, end) or _field_label_word(text, s, end):
+        return None  # « Demandeur : », « Montant : »: the field, not its value
     if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
@@ -287,6 +287,25 @@ def _common_word_opening(text: str, start: int, end: int) -> bool:
         key not in GIVEN_NAMES_WIDE
         and not is_census_surname(word)
         and (is_common_word(word) or is_plural_imperative(word))
+    )
+
+
+_LABEL_COLON = re.compile(r"[ \t\u00a0]*:(?![:\d])")
+_CIVILITY_BEFORE = re.compile(
+    r"(?:\bM\.?|\bMM\.?|\bMmes?|\bMlle|\bMonsieur|\bMadame|\bDr\.?|\bMe)[ \t\u00a0]*$"
+)
+
+
+def _field_label_word(text: str, start: int, end: int) -> bool:
+    """A lone word before a colon that is no known name, with no civility before it: a form's
+    field (« Instructrice : », « Montant : »), not a speaker (« M. Oyelaran : », « Martin : »)."""
+    word = text[start:end]
+    return (
+        word.isalpha()
+        and bool(_LABEL_COLON.match(text, end))
+        and not _CIVILITY_BEFORE.search(text[max(0, start - 12) : start])
+        and fold(word) not in GIVEN_NAMES_WIDE
+        and not is_census_surname(word)
     )
 
 

@@ -300,12 +300,13 @@ def find_parcels(text: str) -> list[Entity]:
 # A citizen writes her CAF, tax, passport or France Travail number next to its name; no key
 # proves it, so only the label does, on the same line.
 _ID_LABEL = (
-    r"allocataire|\bCAF\b|\bMSA\b|fiscal|\bSPI\b|passeport|carte\s+(?:nationale\s+)?"
+    r"allocataire|\bCAF\b|\bMSA\b|(?<!revenu\s)fiscal|\bSPI\b|passeport|carte\s+(?:nationale\s+)?"
     r"d['’]\s?identit[ée]|\bCNI\b|\bINE\b|France\s+Travail|"
     r"permis(?!\s+(?:de\s+|d['’]\s?)(?:construire|d[ée]molir|am[ée]nager|lotir))"
     r"(?:\s+de\s+conduire)?|"
     r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
-    r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b"
+    r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
+    r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
@@ -346,6 +347,8 @@ _ID_GAP_WORDS = frozenset(
         "national",
         "demande",
         "departemental",
+        "reference",
+        "eleve",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -507,7 +510,8 @@ _STOP_WORDS = frozenset(
 # « Résidence Les Glycines » — before the number or after the street name, comma-separated.
 _COMPLEMENT_WORD = (
     r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
-    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|entr[ée]e|tour|villa)"
+    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|entr[ée]e|tour|villa|EHPAD"
+    r"|foyer)"
 )
 _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
@@ -547,7 +551,8 @@ _PLACE_NAME = (
     r"{0,6}"
 )
 _NAMED_PLACE = re.compile(
-    rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit)[ \u00a0]+|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
+    rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit|r[ée]sidence)[ \u00a0]+"
+    rf"|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
     rf"|(?:ZI|ZA|ZAC|ZAE|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
     rf"[ \u00a0]+(?:(?:de|du|des|d['’])[ \u00a0]*)?)(?P<name>{_PLACE_NAME})"
 )
@@ -565,6 +570,8 @@ def find_places(text: str) -> list[Entity]:
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
     spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
     for start, end in spans:
+        while more := _COMPLEMENT_AFTER.match(text, end):
+            end = more.end()
         city = _POSTCODE_CITY.match(text, end)
         if city:
             end = city.end()
