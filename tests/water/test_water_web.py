@@ -301,6 +301,8 @@ def test_scada_upload_runs_detection_as_a_background_job(http, two_communes, tmp
     assert r.status_code == 422 and "Fichier inattendu\u00a0: notes.txt" in r.text
     r = post([("telereleve.zip", b"not a zip")])
     assert r.status_code == 422 and "telereleve.zip\u00a0» est illisible" in r.text
+    # said beside the upload field, on the water page itself (the map and alerts stay)
+    assert 'id="fichiers-erreur"' in r.text and 'action="/app/water/telereleve"' in r.text
     assert list_jobs(commune_id=a["commune_id"]) == []  # nothing half-done
 
     # a ZIP with the files and the model: a job detects, the run and its alerts are stored
@@ -507,3 +509,51 @@ def test_agents_name_the_areas_and_every_output_uses_the_names(http, two_commune
     # An empty name gives the number back.
     http.post("/app/water/secteurs", data={"csrf_token": token, "nom_zone1": ""})
     assert "<h3>Secteur\u00a01</h3>" in http.get("/app/water").text
+
+
+def test_a_cancelled_detection_can_be_run_again(http, two_communes, tmp_path):
+    """« Annuler » then « Relancer » on the jobs page: the cancelled detection keeps its
+    upload, so the retry runs; telemetry already deleted (refused data) gets a French message
+    instead of « Erreur inattendue (FileNotFoundError) »."""
+    import shutil
+
+    from communia.core.db import read_session
+    from communia.core.errors import InvalidInput
+    from communia.core.jobs import JobCancelled, JobContext, wait
+    from communia.modules.water import service
+    from communia.modules.water.tasks import detect_job
+
+    a = two_communes["a"]
+    files = _net1_scada(tmp_path)
+    login(http, a["users"]["agent"])
+    token = csrf_of(http, "/app/water")
+    r = http.post(
+        "/app/water/telereleve",
+        data={"csrf_token": token},
+        files=[
+            *[("fichiers", (n, raw, "application/octet-stream")) for n, raw in files.items()],
+            ("fichiers", ("Net1.inp", (FIXTURES / "Net1.inp").read_bytes(), "text/plain")),
+        ],
+    )
+    assert r.status_code == 303, r.text
+    assert wait(int(r.headers["location"].rsplit("/", 1)[1]), timeout=240).state == "succeeded"
+    with read_session() as s:
+        network_id = service.latest_network(s, a["commune_id"]).id
+
+    class CancelledAtOnce(JobContext):  # the agent pressed « Annuler la tâche »
+        def cancelled(self) -> bool:
+            return True
+
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    for name, raw in files.items():
+        (folder / name).write_bytes(raw)
+    args = dict(commune_id=a["commune_id"], network_id=network_id, actor="agent")
+    ctx = CancelledAtOnce(0, commune_id=a["commune_id"], created_by="agent")
+    with pytest.raises(JobCancelled):
+        detect_job(ctx, folder=str(folder), **args)
+    assert folder.is_dir() and set(files) <= {p.name for p in folder.iterdir()}
+
+    shutil.rmtree(folder)
+    with pytest.raises(InvalidInput, match="ne sont plus disponibles"):
+        detect_job(ctx, folder=str(folder), **args)

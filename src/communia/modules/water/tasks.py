@@ -24,6 +24,11 @@ def detect_job(
     from communia.core.errors import InvalidInput
 
     root = Path(folder)
+    if not root.is_dir():
+        raise InvalidInput(
+            "Les fichiers de cette télérelève ne sont plus disponibles (données refusées "
+            "lors d'un essai précédent) : déposez-les à nouveau depuis la page Eau."
+        )
     try:
         summary = analyse_folder(
             root,
@@ -33,11 +38,12 @@ def detect_job(
             progress=ctx.progress,
             cancelled=ctx.cancelled,
         )
-    except (InvalidInput, JobCancelled):
-        shutil.rmtree(root, ignore_errors=True)  # unusable data or cancelled: nothing to retry
+    except InvalidInput:
+        shutil.rmtree(root, ignore_errors=True)  # unusable data: nothing to retry
         raise
-    # An unexpected failure (database down, disk full) keeps the upload so "Relancer" can retry;
-    # once the run is stored the telemetry is not kept, only the result.
+    # A cancelled job or an unexpected failure (database down, disk full) keeps the upload so
+    # that « Relancer » can run it again; once the run is stored the telemetry is not kept,
+    # only the result.
     shutil.rmtree(root, ignore_errors=True)
     return summary
 

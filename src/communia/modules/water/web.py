@@ -55,8 +55,13 @@ def _highlight(alerts) -> dict[str, float]:
 
 @router.get("", response_class=HTMLResponse)
 def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
-    # A mistyped budget is said beside its field, on the page itself (not on an error page
-    # that loses the map and the alerts); the plan shown meanwhile is the default budget's.
+    return _water_page(request, actor, km=km)
+
+
+def _water_page(request: Request, actor: Actor, *, km: str = "", upload_error: str = ""):
+    """The water page; a mistyped budget or a refused telemetry upload is said beside its
+    field, on the page itself (not on an error page that loses the map and the alerts); the
+    plan shown meanwhile is the default budget's."""
     try:
         budget, km_error = _km(km), ""
     except InvalidInput as exc:
@@ -106,9 +111,11 @@ def page(request: Request, km: str = "", actor: Actor = Depends(require_actor)):
             "km": budget,
             "km_typed": km if km_error else None,
             "km_error": km_error,
+            "upload_error": upload_error,
             "plan_km": round(sum(r["longueur_m"] for r in plan) / 1000.0, 2),
         }
-        return render(request, "water/index.html", context, status_code=422 if km_error else 200)
+        failed = km_error or upload_error
+        return render(request, "water/index.html", context, status_code=422 if failed else 200)
 
 
 def _is_long_csv(raw: bytes) -> bool:
@@ -210,7 +217,9 @@ async def upload_scada(
     check_csrf(request, actor, str(form.get("csrf_token", "")))
     files = [(f.filename or "", await f.read()) for f in fichiers if f.filename]
     if not files:
-        raise InvalidInput("Aucun fichier reçu : choisissez la télérelève à analyser.")
+        return _water_page(
+            request, actor, upload_error="Aucun fichier reçu : choisissez la télérelève à analyser."
+        )
 
     def _prepare() -> int:
         scada, inp = _collect_upload(files)
@@ -263,7 +272,10 @@ async def upload_scada(
             raise
         return job.id
 
-    job_id = await run_in_threadpool(_prepare)
+    try:
+        job_id = await run_in_threadpool(_prepare)
+    except InvalidInput as exc:
+        return _water_page(request, actor, upload_error=exc.message)
     return redirect_with_flash(
         f"/app/taches/{job_id}", "Télérelève reçue : la détection des fuites est lancée."
     )
