@@ -740,13 +740,14 @@ def _store(
             question = f"{result.topic} — suite : {masked}"
         possible_danger = "urgence_possible" in result.notes
         if (result.action in ("route", "ticket", "clarify") or possible_danger) and masked.strip():
-            # a possible emergency is marked as such (the queue lists it first), an attempt
-            # to give orders too, not as a question
+            # an attempt to give orders is shown as such, not as a question (nor as a call for
+            # help: the backstop reads some of them so); a possible emergency is marked (the
+            # queue lists it first)
             reason = result.action
-            if possible_danger:
-                reason = "urgence_possible"
-            elif "injection" in result.notes:
+            if "injection" in result.notes:
                 reason = "injection"
+            elif possible_danger:
+                reason = "urgence_possible"
             s.add(
                 UnansweredQuestion(
                     commune_id=commune_id,
