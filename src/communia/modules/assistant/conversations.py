@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from communia.core import audit
@@ -35,6 +35,7 @@ __all__ = [
     "callback_message",
     "conversation_by_token",
     "earlier_exchanges",
+    "earlier_request",
     "pending_callbacks",
     "mark_callback_done",
     "slot_text",
@@ -57,7 +58,12 @@ def open_questions(
             .where(
                 UnansweredQuestion.commune_id == commune_id, UnansweredQuestion.status == "ouverte"
             )
-            .order_by(UnansweredQuestion.created_at.desc())
+            # a possible emergency first: someone should read it now
+            .order_by(
+                case((UnansweredQuestion.reason == "urgence_possible", 0), else_=1),
+                UnansweredQuestion.created_at.desc(),
+                UnansweredQuestion.id.desc(),
+            )
             .limit(limit)
         )
     )
@@ -326,6 +332,31 @@ def earlier_exchanges(
             pairs.append((question, message.text.removeprefix(AI_DISCLOSURE).strip()))
             question = None
     return pairs[-limit:]
+
+
+def earlier_request(
+    session: Session, *, commune_id: int, token: str | None, look_back: int = 3
+) -> tuple[str, str] | None:
+    """The topic searched for the latest request of a citizen's conversation and the service
+    it was sent to (« » when none), among its last ``look_back`` answers: a follow-up
+    (« Et ça prend combien de temps ? ») is searched with it. None for a new conversation,
+    or when those answers searched nothing (greetings, emergencies)."""
+    conv = conversation_by_token(session, commune_id=commune_id, token=token) if token else None
+    if conv is None:
+        return None
+    answers = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conv.id, Message.role == "assistant")
+        .order_by(Message.id.desc())
+        .limit(look_back)
+    )
+    for message in answers:
+        if message.action == "emergency":
+            return None  # what came before is no longer the subject
+        topic = (message.payload or {}).get("topic")
+        if topic:
+            return topic, message.payload.get("service_slug") or ""
+    return None
 
 
 def _last_message(session: Session, conversation_id: int, role: str) -> Message | None:

@@ -16,6 +16,9 @@ __all__ = [
     "has_injection",
     "without_injection",
     "mask_personal_data",
+    "personal_data",
+    "own_topic_words",
+    "refers_back",
     "request_text",
     "topic_words",
     "typed_at_random",
@@ -160,25 +163,35 @@ def without_injection(text: str) -> str:
 _CARD = re.compile(r"\b(?:\d{4}[\s-]?){3}\d{4}\b")
 
 
-def _replace_personal_data(text: str, label, keep: tuple[str, ...] = ()) -> str:
-    """``text`` with each piece of personal data found by ``communia.core.privacy`` (rules
-    for identifiers, phones, e-mails and addresses; the French NER model for names when
-    installed), but the types in ``keep``, and each card number replaced by
-    ``label(entity type)``."""
+def personal_data(text: str) -> list:
+    """The pieces of personal data of ``text`` found by ``communia.core.privacy`` (rules for
+    identifiers, phones, e-mails and addresses; the French NER model for names when
+    installed): scanned once per message, then passed to ``topic_words``, ``request_text``
+    and ``mask_personal_data``."""
     from communia.core.privacy import scan
 
-    found = [e for e in scan(text).entities if e.type not in keep]
-    for entity in sorted(found, key=lambda e: e.start, reverse=True):
+    return list(scan(text).entities)
+
+
+def _replace_personal_data(text: str, label, keep: tuple[str, ...] = (), found=None) -> str:
+    """``text`` with each piece of personal data (``found``, else scanned), but the types in
+    ``keep``, and each card number replaced by ``label(entity type)``."""
+    found = personal_data(text) if found is None else found
+    for entity in sorted(
+        (e for e in found if e.type not in keep), key=lambda e: e.start, reverse=True
+    ):
         text = f"{text[: entity.start]}{label(entity.type)}{text[entity.end :]}"
     return _CARD.sub(label("CARTE"), text)
 
 
-def mask_personal_data(text: str) -> str:
+def mask_personal_data(text: str, found=None) -> str:
     """Replace personal data and card numbers by bracketed French labels, before a message
-    is stored."""
+    is stored (``found``: the message's ``personal_data``, when already scanned)."""
     from communia.core.privacy import LABELS
 
-    return _replace_personal_data(text, lambda kind: f"[{LABELS.get(kind, 'numéro de carte')}]")
+    return _replace_personal_data(
+        text, lambda kind: f"[{LABELS.get(kind, 'numéro de carte')}]", found=found
+    )
 
 
 # Words that open, close or announce a message but say nothing of what it is about.
@@ -209,11 +222,11 @@ def _typed_at_random(word: str) -> bool:
     )
 
 
-def topic_words(text: str) -> list[str]:
+def topic_words(text: str, found=None) -> list[str]:
     """The words of a message that may name its topic (lower case): not its personal data
     (a name, a phone number, an e-mail address), not its greetings and politeness
     (« Bonjour, j'ai une question », « rappelez-moi »), not its stop words."""
-    words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ").lower())
+    words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ", found=found).lower())
     return [w for w in words if (terms := analyze(w)) and terms[0] not in _SMALL_TALK]
 
 
@@ -239,17 +252,48 @@ _INTRODUCTION = re.compile(
 )
 
 
-def request_text(text: str) -> str:
+def request_text(text: str, found=None, keep: tuple[str, ...] = ("PERSONNE",)) -> str:
     """What a message asks, to be searched: its identifiers, phone numbers, e-mail and postal
     addresses, its opening greeting, its closing thanks and the writer's introduction
     (« je m'appelle …, j'habite …, ») set aside; the message itself when nothing is left."""
     # names stay: a name the model wrongly sees (« un Pacs ») may be the topic itself, and
     # the writer's own name goes with the introduction that announces it
-    cleaned = _INTRODUCTION.sub(" ", _replace_personal_data(text, lambda kind: " ", ("PERSONNE",)))
+    cleaned = _INTRODUCTION.sub(" ", _replace_personal_data(text, lambda kind: " ", keep, found))
     cleaned = " ".join(_CLOSING.sub("", _GREETING.sub("", cleaned)).split())
     if not cleaned or cleaned == " ".join(text.split()):
         return text
     return cleaned[:1].upper() + cleaned[1:]
+
+
+# Words that ask about a request without naming it: how long, how much, where, for whom, how
+# it works (« Et ça prend combien de temps ? », « Et pour mon fils ? », « C'est où ? »,
+# « Comment ça marche ? »). Compared as written, accents included: « marché » names a topic.
+_FOLLOW_UP = frozenset(
+    "et aussi encore alors sinon pareil même ça ca cela ceci c ce est où ou quand comment "
+    "pourquoi combien quoi quel quelle quels quelles lequel laquelle temps longtemps délai "
+    "délais durée jours jour semaines semaine mois heure heures coûte coûtent coût coûts prix "
+    "tarif tarifs payant payante gratuit gratuite cher chère marche marcher marchent "
+    "fonctionne fonctionner passe passer prend prendre prennent faut faudrait faire fait fais "
+    "dois doit doivent peut peux puis aller vais venir viens vient obtenir avoir moi lui elle "
+    "eux toi fils fille filles enfant enfants bébé mari femme épouse époux conjoint conjointe "
+    "compagnon compagne père mère parents grand grands petit petite petits frère sœur soeur "
+    "pour jusqu jusque papiers papier documents document pièces pièce justificatifs âge ans "
+    "deuxième second seconde autre".split()
+)
+
+
+def own_topic_words(words: list[str]) -> list[str]:
+    """Those of a message's ``topic_words`` that name a topic of their own, not only how
+    long, how much, where or for whom."""
+    return [w for w in words if w not in _FOLLOW_UP]
+
+
+def refers_back(text: str) -> bool:
+    """Does a message ask about something (« combien », « où », « pour mon fils ») rather
+    than only greet, thank or agree (« Merci », « D'accord »)?"""
+    return any(
+        w in _FOLLOW_UP and w not in ("et", "pour") for w in re.findall(r"\w+", text.lower())
+    )
 
 
 def typed_at_random(words: list[str]) -> bool:
