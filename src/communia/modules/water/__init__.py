@@ -100,7 +100,9 @@ CARD = AlgorithmCard(
         "Si cette probabilité reste sous 50 %, l'alerte attend une demi-journée au plus (une "
         "fuite brusque est signalée moins de 24 h après son début estimé) et la "
         "localisation est refaite ; une hausse qui n'atteint jamais 1 m³/h "
-        "n'est pas signalée. Une fuite qui grossit est relocalisée chaque semaine : une seconde "
+        "n'est pas signalée, ni une hausse restée trop faible pour être localisée dont "
+        "aucune fuite simulée n'explique au moins le quart du changement des pressions (la "
+        "dérive du bilan, pas une fuite). Une fuite qui grossit est relocalisée chaque semaine : une seconde "
         "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
         "300 m, devient nettement plus probable. "
         "Une calibration apprise sur une période passée dont les fuites sont connues retire "
@@ -140,7 +142,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-11",
+    model_version="water-12",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

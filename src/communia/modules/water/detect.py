@@ -535,6 +535,12 @@ class BalanceCusumDetector:
     post_days: int = 3
     #: an alarm whose leak never reached ``loc_min_flow`` is dropped below this flow (m³/h)
     min_alarm_flow_m3h: float = 1.0
+    #: ... and when the best single leak explains less than this share of the area's pressure
+    #: change (squared cosine of its signature with the change): a small rise of the balance
+    #: that never grew and that the pressures do not show as a leak is the balance's own
+    #: wander (demand not metered), not a leak; its place is wherever that wander happens to
+    #: point (water-12). None: not checked
+    min_explained: float | None = 0.25
     #: localisation also uses the balance's leak flow (size of the pressure change); off by
     #: default: better on the tuning periods, worse on the unseen generated ones
     #: (docs/benchmarks/water.md)
@@ -601,6 +607,12 @@ class BalanceCusumDetector:
         if self.sigma_max_rel is not None:
             spread = min(spread, self.sigma_max_rel * abs(scale))
         return max(spread, self.sigma_rel * abs(scale), 0.05)
+
+    def drops_unexplained(self, big_enough: bool, explained: float) -> bool:
+        """Whether an event is dropped, unsent: its leak never became big enough to be
+        located and the best single leak explains only ``explained`` of the pressure change
+        (the ``min_explained`` rule)."""
+        return not big_enough and self.min_explained is not None and explained < self.min_explained
 
     def accepts_pair(self, fit: JointFit) -> bool:
         """Whether a two-leak fit at the start is reported (the ``start_pair_*`` rule)."""
@@ -722,6 +734,7 @@ def detect_leaks(
     import pandas as pd
 
     from communia.modules.water.localise import (
+        explained_share,
         fit_two_leaks,
         load_or_build_signatures,
         locate,
@@ -776,11 +789,13 @@ def detect_leaks(
             area_sensors=area_sensors,
             candidates=candidates,
         ):
-            """Proposed pipe index, confidence (posterior within 300 m), top candidates, and
-            the other leak a joint fit finds for a leak already running when the data start
-            (pipe, confidence, top, share of the flow)."""
+            """Proposed pipe index, confidence (posterior within 300 m), top candidates, the
+            other leak a joint fit finds for a leak already running when the data start
+            (pipe, confidence, top, share of the flow), and the share of the pressure change
+            the best single leak explains (:func:`localise.explained_share`; 1 when the
+            area cannot be located)."""
             if lib is None or len(area_sensors) < 2:
-                return int(candidates[len(candidates) // 2]), 0.0, [], []
+                return int(candidates[len(candidates) // 2]), 0.0, [], [], 1.0
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
             directions, floor = None, None
             if not history and calibration.pressure:
@@ -857,6 +872,9 @@ def detect_leaks(
                 c = float(p[dmat[i] <= 300.0].sum())
                 if c > conf:
                     pipe_i, post, conf, chosen = i, p, c, (delta, weights)
+            explained = explained_share(
+                *chosen, lib, network, candidates, directions=directions, floor=floor
+            )
             extra = []
             if not history and detector.start_pair_ratio is not None:
                 # several leaks may be running together: fit two at once on the changes
@@ -883,7 +901,7 @@ def detect_leaks(
                         pipe_i, post, conf = i, p, c
             order = np.argsort(-post)[:10]
             top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
-            return pipe_i, conf, top, extra
+            return pipe_i, conf, top, extra, explained
 
         def start_pair(changes, chosen, pipe_i, conf, post, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
@@ -992,9 +1010,12 @@ def detect_leaks(
                 # consumption, not worth sending a crew
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
-            pipe_i, confidence, top, extra = localise(
+            pipe_i, confidence, top, extra, explained = localise(
                 start, t_det, window_flow(start, t_det, level0), since, active
             )
+            if detector.drops_unexplained(big_enough, explained):
+                log.debug("%s: event of %s, %.2f of the change explained", area, start, explained)
+                continue
             # too uncertain a place: no crew sent yet; re-located after ``hold`` (half a day,
             # less for an abrupt leak), then sent (or dropped at the next event in the area)
             pending = confidence < detector.min_alarm_conf
@@ -1037,7 +1058,7 @@ def detect_leaks(
                 if pending:
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
-                    new_i, new_conf, new_top, extra = localise(
+                    new_i, new_conf, new_top, extra, _ = localise(
                         start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
                     if new_conf < detector.min_alarm_conf and t_chk - t_det < hold:
@@ -1047,7 +1068,7 @@ def detect_leaks(
                 else:
                     if not now >= detector.relocate_growth * max(loc_flow, loc_min_flow):
                         continue
-                    new_i, new_conf, new_top, _ = localise(
+                    new_i, new_conf, new_top, _, _ = localise(
                         start, t_chk, window_flow(start, t_chk, level0), since, active
                     )
                     loc_flow = now

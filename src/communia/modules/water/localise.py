@@ -50,6 +50,7 @@ __all__ = [
     "SignatureLibrary",
     "fit_two_leaks",
     "build_signatures",
+    "explained_share",
     "hour_weights",
     "load_or_build_signatures",
     "locate",
@@ -364,8 +365,7 @@ def locate(
         directions=directions,
         floor=floor,
     )
-    norms = np.linalg.norm(s_p, axis=1) * (np.linalg.norm(obs_p) + 1e-12) + 1e-12
-    cos = (s_p @ obs_p) / norms
+    cos = _cosines(obs_p, s_p)
     cand = np.array([c for c in candidates if ok[c]])
     if flow is not None and flow > 0:
         # magnitude-aware fit, turned into a cosine-like score so that the posterior below
@@ -386,6 +386,34 @@ def locate(
     full = np.zeros(len(network.pipes))
     full[cand] = shown / shown.sum()
     return best, full
+
+
+def explained_share(
+    delta: pd.Series,
+    weights: np.ndarray,
+    lib: SignatureLibrary,
+    network: Network,
+    candidates: np.ndarray,
+    *,
+    directions: list[pd.Series] | None = None,
+    floor: float | None = None,
+) -> float:
+    """Share of the pressure change (as :func:`locate` reads it) that the best single leak
+    among ``candidates`` explains: the squared cosine of its signature with the change
+    (0 when no candidate matches it at all)."""
+    obs_p, s_p, ok = _projected(delta, weights, lib, network, directions=directions, floor=floor)
+    cand = [c for c in candidates if ok[c]]
+    if not cand:
+        return 0.0
+    return float(max(_cosines(obs_p, s_p)[cand].max(), 0.0) ** 2)
+
+
+def _cosines(obs: np.ndarray, sigs: np.ndarray) -> np.ndarray:
+    """Cosine of the change ``obs`` with each signature (rows of ``sigs``)."""
+    import numpy as np
+
+    norms = np.linalg.norm(sigs, axis=1) * (np.linalg.norm(obs) + 1e-12) + 1e-12
+    return (sigs @ obs) / norms
 
 
 @dataclass
