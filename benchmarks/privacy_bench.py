@@ -15,7 +15,10 @@ Datasets:
   seen the recognisers, the generator or the hand-written set (same inline labels); cut into
   halves like the real corpora (``--split``).
 - ``aveugle2``: ``privacy_blind2.txt``, 120 documents written the same way by another helper,
-  who had not seen the first set either; scored whole, never used to tune anything.
+  who had not seen the first set either; scored whole (its misses were read after its second
+  scoring).
+- ``aveugle3``: ``privacy_blind3.txt``, 100 documents by a third helper, heavy on addresses and
+  names; scored whole, never used to tune anything.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -396,8 +399,9 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
-        elif name == "aveugle2":
-            docs, types = inline_docs("privacy_blind2.txt", args.limit), ENTITY_TYPES
+        elif name in ("aveugle2", "aveugle3"):
+            docs = inline_docs(f"privacy_blind{name[-1]}.txt", args.limit)
+            types = ENTITY_TYPES
         elif name == "aveugle":
             every = inline_docs("privacy_blind.txt", args.limit)
             for part in args.split.split(","):

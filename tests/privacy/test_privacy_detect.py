@@ -382,6 +382,12 @@ def test_a_signature_keeps_its_name_above_a_place_line():
     found = [(e.type, e.text) for e in detect(text)]
     assert ("PERSONNE", "Goulven Kervella") in found
     assert ("ADRESSE", "Kerlann, 29260 Lesneven") in found
+    # a surname is no house name: « Le Goff, 3 place du Marché » is a person, then an address
+    text = "Madame Nolwenn Le Goff, 3 place du Marché, 29000 Quimper, écrit."
+    assert [(e.type, e.text) for e in detect(text)] == [
+        ("PERSONNE", "Nolwenn Le Goff"),
+        ("ADRESSE", "3 place du Marché, 29000 Quimper"),
+    ]
 
 
 def test_parcel_lists_plates_after_a_plate_and_scanned_birth_dates():
@@ -429,4 +435,28 @@ def test_field_labels_are_not_persons_but_speakers_are():
         "0212345678901",
         "071234567AB",
         "CMI-S-2023-0871245",
+    ]
+
+
+def test_addresses_abroad_in_pieces_and_with_a_house_name():
+    """Shapes of the second blind set: addresses abroad (number after the street, four-digit
+    postcode, country), pieces on one line, a floor, a house named before its street, a
+    place after « demeurant » or a comma, a dash before the postcode."""
+    text = (
+        "Mon adresse principale : Rue de la Station 45 bte 3, 4000 Liège, Belgique.\n"
+        "Adresse à l'étranger : Via Garibaldi 14, 10122 Torino, Italia\n"
+        "le siège est situé 14 rue de l'Industrie, BP 207, 57200 Sarreguemines CEDEX.\n"
+        "Nuisances provenant du 19 rue Voltaire, 2e étage gauche.\n"
+        "M. Alain Favre, domicilié Chalet Le Vieux Sapin, 42 impasse des Loyers, 74310 Les Houches.\n"
+        "pension CARSAT 04621938755, demeurant Le Bourg, 19160 Neuvic.\n"
+        "Permis B — véhiculée\n23, rue Émile Zola — 42000 Saint-Étienne\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "Rue de la Station 45 bte 3, 4000 Liège, Belgique",
+        "Via Garibaldi 14, 10122 Torino, Italia",
+        "14 rue de l'Industrie, BP 207, 57200 Sarreguemines CEDEX",
+        "19 rue Voltaire, 2e étage gauche",
+        "Chalet Le Vieux Sapin, 42 impasse des Loyers, 74310 Les Houches",
+        "Le Bourg, 19160 Neuvic",
+        "23, rue Émile Zola — 42000 Saint-Étienne",
     ]

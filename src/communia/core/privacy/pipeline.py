@@ -458,6 +458,11 @@ class _Intervals:
             return True
         return i < len(self.starts) and self.starts[i] < end
 
+    def next_start(self, pos: int) -> int | None:
+        """Start of the first interval that starts at ``pos`` or after."""
+        i = bisect.bisect_left(self.starts, pos)
+        return self.starts[i] if i < len(self.starts) else None
+
     def add(self, start: int, end: int) -> None:
         i = bisect.bisect_right(self.starts, start)
         self.starts.insert(i, start)
@@ -472,7 +477,7 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     taken = _Intervals()
     for cand in ordered:
         if taken.overlaps(cand.start, cand.end):
-            cand = _first_line(cand)
+            cand = _free_start(cand, taken)
             if cand is None or taken.overlaps(cand.start, cand.end):
                 continue
         taken.add(cand.start, cand.end)
@@ -480,11 +485,15 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def _first_line(e: Entity) -> Entity | None:
-    """A person read over a line break (« Goulven Kervella\nKerlann ») cut at the break, for
-    when the next line is something else (« Kerlann, 29260 Lesneven », an address)."""
-    cut = e.text.find("\n")
-    name = e.text[:cut].rstrip() if cut > 0 and e.type == "PERSONNE" else ""
+def _free_start(e: Entity, taken: _Intervals) -> Entity | None:
+    """The words of a person before a stronger entity it runs into: « Goulven Kervella » of
+    « Goulven Kervella\nKerlann » when « Kerlann, 29260 Lesneven » is an address, « Nolwenn »
+    when a rule took « Le Goff, 3 place du Marché » for one. None for any other type, or when
+    nothing is left before it."""
+    cut = taken.next_start(e.start)
+    if e.type != "PERSONNE" or cut is None or not e.start < cut < e.end:
+        return None
+    name = e.text[: cut - e.start].rstrip(" \t\u00a0\n,;-")
     return Entity(e.type, e.start, e.start + len(name), name, e.score, e.source) if name else None
 
 
@@ -523,17 +532,25 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     ]
 
 
+#: what may join two pieces of one address on a line (« route de Sartène, hameau de Pila »,
+#: « 14 rue de l'Industrie, BP 207, 57200 … »)
+_ADDRESS_JOIN = re.compile(r"[ \t\u00a0]*(?:,|[—–])?[ \t\u00a0]*")
+
+
 def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
+    """One entity for a name split in two (« Jean » « Dupont ») or an address in pieces."""
     merged: list[Entity] = []
     for e in entities:
         prev = merged[-1] if merged else None
-        if (
-            prev is not None
-            and prev.type == e.type == "PERSONNE"
-            and text[prev.end : e.start] in (" ", "\u00a0", "-")
+        gap = text[prev.end : e.start] if prev is not None else ""
+        if prev is not None and (
+            prev.type == e.type == "PERSONNE"
+            and gap in (" ", "\u00a0", "-")
+            or prev.type == e.type == "ADRESSE"
+            and _ADDRESS_JOIN.fullmatch(gap)
         ):
             merged[-1] = Entity(
-                "PERSONNE",
+                e.type,
                 prev.start,
                 e.end,
                 text[prev.start : e.end],

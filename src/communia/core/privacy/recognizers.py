@@ -206,7 +206,7 @@ _DATE = re.compile(
 # (« O4 / 07 / 1952 », « 12/0l/1968 »); taken only right after a birth cue.
 _D = "[0-9OIl]"
 _OCR_DATE = re.compile(
-    rf"(?<![\w/]){_D}{_D}?[ ]?[/.][ ]?{_D}{_D}?[ ]?[/.][ ]?(?:19|20){_D}{_D}(?![\w/])"
+    rf"(?<![\w/]){_D}{_D}?[ ]?[/.][ ]?{_D}{_D}?[ ]?[/.][ ]?(?:[1lI]9|2[0O]){_D}{_D}(?![\w/])"
 )
 _BIRTH_WORDS = (
     r"(?:\bnée?s?\b|\bné\(e\)|\bne\s+le\b|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*"
@@ -276,7 +276,8 @@ _PARCEL = re.compile(
 # Further parcels of the same sentence: « parcelles ZK 58 et ZK 59 », « la AC 214, la
 # mienne la AC 215 ».
 _MORE_PARCEL = re.compile(
-    r"(?P<gap>[^.\n\d]{1,20}?)(?P<ref>(?<![\w-])(?:\d{3}\s?)?[A-Z]{1,2}\s*(?:n[°o]\.?\s*)?\d{1,4})\b"
+    r"(?P<gap>[^.\n\d]{1,20}?)"
+    r"(?P<ref>(?<![\w-])(?:section\s+)?(?:\d{3}\s?)?[A-Z]{1,2}\s*(?:n[°o]\.?\s*)?\d{1,4})\b"
 )
 
 
@@ -306,7 +307,8 @@ _ID_LABEL = (
     r"(?:\s+de\s+conduire)?|"
     r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
     r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
-    r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b"
+    r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
+    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
@@ -424,9 +426,15 @@ _CITY = (
     rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})"
     rf"(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|{_CITY_LINK}(?=[ \-]?[{_UP}])))*"
 )
+# a country written after the town (« 1000 Bruxelles, Belgique »)
+_COUNTRY = (
+    r"(?:[ \u00a0]*,?[ \u00a0]*\(?(?:Belgique|Suisse|Luxembourg|Allemagne|Italie|Espagne|Portugal"
+    r"|Maroc|Algérie|Tunisie|Sénégal|Royaume-Uni|Irlande|Pays-Bas|Pologne|Roumanie|Italia|España"
+    r"|Deutschland|België|Schweiz)\)?(?![\w-]))?"
+)
 _POSTCODE_CITY = re.compile(
-    rf"[ \u00a0]*,?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
-    rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?"
+    rf"[ \u00a0]*(?:,|[—–])?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
+    rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY}"
 )
 _TOKEN = re.compile(r"[^\s]+")
 
@@ -517,9 +525,15 @@ _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
     rf"(?:{_WORD_CAP}(?:[ \u00a0]+{_WORD_CAP}){{1,3}}|[^\s,;:]{{1,8}})"
 )
-_COMPLEMENT_AFTER = re.compile(rf"[ \u00a0]*,[ \u00a0]*{_COMPLEMENT}(?![\w])")
+_FLOOR = r"\d{1,2}(?:e|er|ème|è)[ \u00a0]+(?i:étage|etage)(?:[ \u00a0]+(?i:gauche|droite|face|porte[ \u00a0]+\w+))?"
+_COMPLEMENT_AFTER = re.compile(rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])")
+# a house or estate named before its street (« Chalet Le Vieux Sapin, 42 impasse des Loyers »)
+_HOUSE_NAME = (
+    rf"(?:Chalet|Villa|Maison|Mas|Domaine|Ferme|Château|Moulin|Manoir)"
+    rf"(?:[ \u00a0](?:{_WORD_CAP}|[{_UP}]{{2,}}|(?:de|du|des|de la|d['’])(?=[ \u00a0]?[{_UP}]))){{1,5}}"
+)
 _COMPLEMENT_BEFORE = re.compile(
-    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT})"
+    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT}|{_HOUSE_NAME})"
     rf"[ \u00a0]*,[ \u00a0]*)+$"
 )
 
@@ -553,19 +567,46 @@ _PLACE_NAME = (
 _NAMED_PLACE = re.compile(
     rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit|r[ée]sidence)[ \u00a0]+"
     rf"|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
-    rf"|(?:ZI|ZA|ZAC|ZAE|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
+    rf"|(?:ZI|ZA|ZAC|ZAE|Z\.[AI]\.|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
     rf"[ \u00a0]+(?:(?:de|du|des|d['’])[ \u00a0]*)?)(?P<name>{_PLACE_NAME})"
 )
 _POSTAL_BOX = re.compile(r"(?<![\w])(?:BP|B\.P\.|CS|TSA)[ \u00a0]?\d{2,5}(?![\w])")
+_PLACE_CUES = (
+    "habite",
+    "habitons",
+    "demeurant",
+    "domicilié",
+    "domiciliée",
+    "sis",
+    "sise",
+    "réside",
+)
 _PLACE_LINE = re.compile(
-    rf"(?m)(?:^|(?<=:)[ \u00a0]*|(?<=\bhabite)[ \u00a0]+|(?<=\bhabitons)[ \u00a0]+)"
+    r"(?m)(?:^|(?<=[:,—])[ \u00a0]*|"
+    + "|".join(rf"(?<=\b{cue})[ \u00a0]+" for cue in _PLACE_CUES)
+    + ")"
     rf"(?P<place>{_PLACE_NAME})(?=[ \u00a0]*,[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
 )
 
 
+# Abroad the number follows the street, and the postcode may have four digits (« Rue des
+# Tanneurs 58, 1000 Bruxelles », « Via Garibaldi 14, 10122 Torino », « Calle Mayor 12 »).
+_FOREIGN_STREET = re.compile(
+    r"(?<![\w])(?:Rue|Via|Viale|Piazza|Calle|Plaza|Rua|Avenida|Avenue|Chaussée|Boulevard"
+    r"|Strasse|Straße|Platz|Weg)[ \u00a0]+"
+    rf"(?:(?:{_WORD_CAP}|de|des|du|la|le|del|de la|da|do|dos|der|von)[ \u00a0]+){{1,5}}"
+    r"\d{1,4}[a-z]?(?:[ \u00a0]*,?[ \u00a0]*(?:bte|bus|boîte)[ \u00a0]*\d{1,4})?"
+    rf"[ \u00a0]*,[ \u00a0]*(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ \u00a0]+{_CITY}{_COUNTRY}"
+)
+
+
 def find_places(text: str) -> list[Entity]:
-    """Addresses with no street number (see ``_NAMED_PLACE``, ``_POSTAL_BOX``, ``_PLACE_LINE``)."""
-    found = []
+    """Addresses with no street number (see ``_NAMED_PLACE``, ``_POSTAL_BOX``, ``_PLACE_LINE``)
+    and addresses abroad (``_FOREIGN_STREET``)."""
+    found = [
+        Entity("ADRESSE", m.start(), m.end(), m.group(), 0.8, "regex:adresse-etranger")
+        for m in _FOREIGN_STREET.finditer(text)
+    ]
     spans = [(m.start(), m.end()) for m in _NAMED_PLACE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
     spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
