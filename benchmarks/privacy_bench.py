@@ -377,7 +377,9 @@ def run_one(name, docs, types, ours_sys, base_sys, results) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="synthetic,manuel,aveugle,aveugle2,wikineural,hipe,enp")
+    ap.add_argument(
+        "--only", default="synthetic,manuel,aveugle,aveugle2,aveugle3,wikineural,hipe,enp"
+    )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
     ap.add_argument("--seed", type=int, default=20241125)
