@@ -538,15 +538,20 @@ _COMPLEMENT_BEFORE = re.compile(
 )
 
 
+def _address_tail_end(text: str, end: int) -> int:
+    """End of an address once its complements (« , appt 12 », « , 2e étage ») and its postcode
+    and town, when they follow ``end``, are taken in."""
+    while more := _COMPLEMENT_AFTER.match(text, end):
+        end = more.end()
+    city = _POSTCODE_CITY.match(text, end)
+    return city.end() if city else end
+
+
 def _address_at(text: str, start: int, name_pos: int, score: float, source: str) -> Entity | None:
     end = _street_name_end(text, name_pos)
     if end is None:
         return None
-    while more := _COMPLEMENT_AFTER.match(text, end):
-        end = more.end()
-    city = _POSTCODE_CITY.match(text, end)
-    if city:
-        end = city.end()
+    end = _address_tail_end(text, end)
     line_start = text.rfind("\n", 0, start) + 1
     before = _COMPLEMENT_BEFORE.search(text[line_start:start])
     if before:
@@ -611,11 +616,7 @@ def find_places(text: str) -> list[Entity]:
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
     spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
     for start, end in spans:
-        while more := _COMPLEMENT_AFTER.match(text, end):
-            end = more.end()
-        city = _POSTCODE_CITY.match(text, end)
-        if city:
-            end = city.end()
+        end = _address_tail_end(text, end)
         found.append(Entity("ADRESSE", start, end, text[start:end], 0.8, "regex:lieu"))
     return found
 
