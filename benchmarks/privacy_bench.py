@@ -19,6 +19,8 @@ Datasets:
   scoring).
 - ``aveugle3``: ``privacy_blind3.txt``, 100 documents by a third helper, heavy on addresses and
   names; scored whole, never used to tune anything.
+- ``aveugle4``: ``privacy_blind4.txt``, 150 documents by a fourth helper (every kind of
+  town-hall document, people of every origin); scored once, after round 8's rules were frozen.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -378,7 +380,7 @@ def run_one(name, docs, types, ours_sys, base_sys, results) -> None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--only", default="synthetic,manuel,aveugle,aveugle2,aveugle3,wikineural,hipe,enp"
+        "--only", default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,wikineural,hipe,enp"
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
@@ -401,7 +403,7 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
-        elif name in ("aveugle2", "aveugle3"):
+        elif name in ("aveugle2", "aveugle3", "aveugle4"):
             docs = inline_docs(f"privacy_blind{name[-1]}.txt", args.limit)
             types = ENTITY_TYPES
         elif name == "aveugle":

@@ -460,3 +460,53 @@ def test_addresses_abroad_in_pieces_and_with_a_house_name():
         "Le Bourg, 19160 Neuvic",
         "23, rue Émile Zola — 42000 Saint-Étienne",
     ]
+
+
+def test_address_fields_postal_blocks_and_more_foreign_shapes():
+    """Round 8: the whole value of a person's « Adresse : » field (a host « chez … » left
+    out), a postal block written line by line (a farm, a road, an OCR-read postcode), house
+    numbers as ranges or words, a door code, a lower-case town, and addresses in Portugal,
+    Spain, Morocco, the United Kingdom and Canada. A business's address field is not taken."""
+    text = (
+        "Adresse du demandeur : Village de Kaweni 3, rue des Manguiers, 97600 Mamoudzou\n"
+        "Adresse actuelle : chez M. Karim Haddad, 8 allée des Tilleuls, 31200 Toulouse\n"
+        "adresse : la grange basse 12130 espalion\n"
+        "Adresse de l'entreprise : 4 rue de l'Usine, 69100 Villeurbanne\n"
+        "Isabelle Marchand\nDomaine des Trois Chênes\nroute de Sarlat\n24200 Carsac\n"
+        "M. Paul Girard\nLE PEYRAT\n19OOO TULLE\n"
+        "Il habite au cinq rue des Forges, ses voisins au 10-12 rue Pasteur 59000 Lille.\n"
+        "Nouveau domicile : 9 bd Carnot, 2e étage, code 1234A, 21000 Dijon\n"
+        "Ma mère vit à Rua das Flores 22, 1º Dto., 1200-195 Lisboa, Portugal.\n"
+        "Hébergé chez Calle Real 8, 2º izq., 28013 Madrid (Madrid), España.\n"
+        "Père domicilié Rue Al Fath n° 7, quartier Maârif, Casablanca, Maroc.\n"
+        "Her home is 3 Station Road, Ashford TN23 1PP, United Kingdom now.\n"
+        "Adresse postale : 220 rue Principale, Gatineau (Québec) J8X 2R2, Canada\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "Village de Kaweni 3, rue des Manguiers, 97600 Mamoudzou",
+        "8 allée des Tilleuls, 31200 Toulouse",
+        "la grange basse 12130 espalion",
+        "4 rue de l'Usine, 69100 Villeurbanne",  # the street rule's, as before
+        "Domaine des Trois Chênes",
+        "route de Sarlat\n24200 Carsac",
+        "LE PEYRAT",
+        "19OOO TULLE",
+        "cinq rue des Forges",
+        "10-12 rue Pasteur 59000 Lille",
+        "9 bd Carnot, 2e étage, code 1234A, 21000 Dijon",
+        "Rua das Flores 22, 1º Dto., 1200-195 Lisboa, Portugal",
+        "Calle Real 8, 2º izq., 28013 Madrid (Madrid), España",
+        "Rue Al Fath n° 7, quartier Maârif, Casablanca, Maroc",
+        "3 Station Road, Ashford TN23 1PP, United Kingdom",
+        "220 rue Principale, Gatineau (Québec) J8X 2R2, Canada",
+    ]
+    assert "Karim Haddad" in _found(text, "PERSONNE")
+
+
+def test_given_names_alone_in_lists_of_people_or_with_an_age():
+    text = (
+        "Inscrits à l'atelier : Inès, Kylian, Manon B., Théo et Zoé\n"
+        "Enfants du foyer : Hugo (8 ans), Jade, 5 ans\n"
+        "Villes jumelées : Florence, Nancy, Lorient et Vannes\n"
+    )
+    assert _found(text, "PERSONNE") == ["Inès", "Kylian", "Manon B", "Théo", "Zoé", "Hugo", "Jade"]

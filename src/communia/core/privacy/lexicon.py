@@ -15,6 +15,7 @@ __all__ = [
     "NAMED_PLACES",
     "GIVEN_NAMES",
     "GIVEN_NAMES_WIDE",
+    "GIVEN_NAMES_LISTED",
     "is_census_surname",
     "ROLE_NOUNS",
     "ORG_MARKERS",
@@ -322,6 +323,11 @@ def _read_names(filename: str) -> frozenset[str]:
 # says how common French words were removed). Names of people born abroad, and of people
 # named in the press or in sport and culture, are often outside the French list.
 GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | _read_names("given_names_census1990.txt")
+
+
+# Given names of many countries (Faker's person providers, MIT licence; see
+# scripts/build_given_names.py), only for a given name written alone in a list of people.
+GIVEN_NAMES_LISTED: frozenset[str] = GIVEN_NAMES_WIDE | _read_names("given_names_faker.txt")
 
 
 @functools.cache
@@ -813,7 +819,7 @@ STREET_TYPES: tuple[str, ...] = (
     "grand-rue", "rocade", "levée", "digue", "sente", "cour", "plateau", "port",
     # typed without accents or abbreviated
     "chem.", "allee", "allees", "cite", "chaussee", "montee", "cote", "levee", "imp", "pl",
-    "rés.", "res.",
+    "rés.", "res.", "chem",
 )  # fmt: skip
 
 NAME_PARTICLES: frozenset[str] = frozenset(

@@ -32,6 +32,7 @@ from communia.core.privacy.lexicon import (
 )
 from communia.core.privacy.recognizers import (
     INTRODUCTION_SOURCE,
+    LISTED_SOURCE,
     RULE_RECOGNIZERS,
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
@@ -188,7 +189,10 @@ def _after_place_noun(text: str, start: int) -> bool:
     except in two idioms where the noun names no place: "à ce stade Ekaterina Alexandrova"
     (at this point) and the adjective "maison" after a noun ("l'attaquant maison Youssef
     Adnane": the club's own forward)."""
-    before = re.findall(r"[\w'’-]+", text[max(0, start - 40) : start])
+    window = text[max(0, start - 40) : start]
+    before = re.findall(r"[\w'’-]+", window)
+    if before and window.rstrip().endswith(":"):
+        return False  # « Enfants du foyer : Hugo »: a field's label, not a place
     parts = [p for p in re.split(r"['’]", before[-1]) if p] if before else []
     if not parts or fold(parts[-1]) not in NAMED_PLACES | STREET_WORDS:
         return False
@@ -237,14 +241,17 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     others = [(a, b) for a, b, label in spans if label != "PER"]
 
     def vetoed(e: Entity) -> bool:
-        if e.source == WIDE_INNER_SOURCE:  # any overlapping place/organisation/title
+        if e.source in (
+            WIDE_INNER_SOURCE,
+            LISTED_SOURCE,
+        ):  # any overlapping place/organisation/title
             return any(a < e.end and e.start < b for a, b in others)
         return any(a < e.end and e.start < b and a >= e.start for a, b in others)
 
     return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
 
 
-_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE})
+_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE, LISTED_SOURCE})
 
 
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
@@ -494,7 +501,9 @@ def _free_start(e: Entity, taken: _Intervals) -> Entity | None:
     if e.type != "PERSONNE" or cut is None or not e.start < cut < e.end:
         return None
     name = e.text[: cut - e.start].rstrip(" \t\u00a0\n,;-")
-    return Entity(e.type, e.start, e.start + len(name), name, e.score, e.source) if name else None
+    if not name or name.endswith(":"):  # « Adresse : » before the address is its label
+        return None
+    return Entity(e.type, e.start, e.start + len(name), name, e.score, e.source)
 
 
 _SURE_SOURCES = frozenset({"regle:civilite", "regle:fonction"})

@@ -24,6 +24,7 @@ from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
+    GIVEN_NAMES_LISTED,
     GIVEN_NAMES_WIDE,
     NOT_NAMES,
     ORG_MARKERS,
@@ -46,12 +47,14 @@ __all__ = [
     "find_parcels",
     "find_personal_ids",
     "find_addresses",
+    "find_addresses_in_fields",
     "find_persons_in_fields",
     "is_name_field_label",
     "find_places",
     "find_persons_by_rules",
     "find_persons_in_civility_lists",
     "find_persons_by_introduction",
+    "find_given_names_in_lists",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -390,14 +393,19 @@ def _street_types_regex() -> str:
 
 
 _STREET_TYPE = _street_types_regex()
-_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?"
+_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?(?:[ \u00a0]?[-–/][ \u00a0]?\d{1,4}\b)?"
+# a house number written as a word, only right after a cue (« j'habite au quatre rue du Calvaire »)
+_NUMBER_WORD = (
+    r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize"
+    r"|dix-sept|dix-huit|dix-neuf|vingt|trente|quarante|cinquante)[ \u00a0]+"
+)
 _STREET_START = re.compile(
     rf"(?<![\w,.])(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
 )
 _ADDRESS_CUE = re.compile(
     rf"(?i)\b(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
     rf"situé\(?e?\)?|sis|sise|au|à)[ \u00a0]+(?:au[ \u00a0]+|à[ \u00a0]+|:[ \u00a0]*)?"
-    rf"(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
+    rf"(?P<num>{_NUMBER_WORD})?(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
 _PARTICLES = frozenset(
@@ -427,13 +435,16 @@ _CITY = (
     rf"(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|{_CITY_LINK}(?=[ \-]?[{_UP}])))*"
 )
 # a country written after the town (« 1000 Bruxelles, Belgique »)
-_COUNTRY = (
-    r"(?:[ \u00a0]*,?[ \u00a0]*\(?(?:Belgique|Suisse|Luxembourg|Allemagne|Italie|Espagne|Portugal"
-    r"|Maroc|Algérie|Tunisie|Sénégal|Royaume-Uni|Irlande|Pays-Bas|Pologne|Roumanie|Italia|España"
-    r"|Deutschland|België|Schweiz)\)?(?![\w-]))?"
+_COUNTRIES = (
+    r"(?:Belgique|Suisse|Luxembourg|Allemagne|Italie|Espagne|Portugal|Maroc|Algérie|Tunisie"
+    r"|Sénégal|Mali|Côte d['’]Ivoire|Cameroun|Comores|Turquie|Pologne|Roumanie|Royaume-Uni"
+    r"|Irlande|Pays-Bas|Canada|Italia|España|Deutschland|België|Schweiz|United Kingdom|UK"
+    r"|BELGIQUE|SUISSE|ESPAGNE|PORTUGAL|MAROC|ALGÉRIE|TUNISIE)(?![\w-])"
 )
+_COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*\(?{_COUNTRIES}\)?)?"
 _POSTCODE_CITY = re.compile(
-    rf"[ \u00a0]*(?:,|[—–])?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+{_CITY}"
+    rf"[ \u00a0]*(?:,|[—–])?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+"
+    rf"(?:{_CITY}|(?!(?:euros?|habitants|hab|m2|m²|ha)\b)[{_LOW}]{{3,}}(?:-[{_LOW}]+)*)"
     rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY}"
 )
 _TOKEN = re.compile(r"[^\s]+")
@@ -518,8 +529,8 @@ _STOP_WORDS = frozenset(
 # « Résidence Les Glycines » — before the number or after the street name, comma-separated.
 _COMPLEMENT_WORD = (
     r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
-    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|entr[ée]e|tour|villa|EHPAD"
-    r"|foyer)"
+    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|imm\.|entr[ée]e|tour|villa|EHPAD"
+    r"|foyer|chambre|lot\.|lotissement|village|HLM|code|digicode|case)"
 )
 _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
@@ -532,9 +543,25 @@ _HOUSE_NAME = (
     rf"(?:Chalet|Villa|Maison|Mas|Domaine|Ferme|Château|Moulin|Manoir)"
     rf"(?:[ \u00a0](?:{_WORD_CAP}|[{_UP}]{{2,}}|(?:de|du|des|de la|d['’])(?=[ \u00a0]?[{_UP}]))){{1,5}}"
 )
+# a place led by an article before its street (« Les Hauts de Bellevue, 3 allée des Mésanges »):
+# two words or more, or a place noun, so that « Le Goff, 3 place du Marché » stays a person
+_PLACE_NOUN = (
+    r"(?:Bourg|Granges?|Hauts?|Bas|Moulins?|Bois|Prés?|Champs?|Vignes?|Chênes?|Sources?|Landes?"
+    r"|Rochers?|Fontaines?|Côteaux?|Coteaux?|Jardins?|Vergers?|Terrasses?|Hameaux?|Métairies?)"
+)
+_ARTICLE_PLACE = (
+    rf"(?:Le|La|Les|L['’])[ \u00a0]?(?:{_PLACE_NOUN}(?![\w])"
+    rf"|{_WORD_CAP}(?:[ \u00a0](?:{_WORD_CAP}|(?:de|du|des|de la|d['’]|aux?)(?=[ \u00a0]?[{_UP}]))){{1,4}})"
+)
 _COMPLEMENT_BEFORE = re.compile(
-    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT}|{_HOUSE_NAME})"
+    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT}|{_HOUSE_NAME}"
+    rf"|{_FLOOR}|{_ARTICLE_PLACE})"
     rf"[ \u00a0]*,[ \u00a0]*)+$"
+)
+
+
+_COMPLEMENT_WORD_BEFORE = re.compile(
+    rf"(?<![\w])(?i:{_COMPLEMENT_WORD})[ \u00a0]+(?:n°[ \u00a0]*)?$"
 )
 
 
@@ -543,7 +570,7 @@ def _address_tail_end(text: str, end: int) -> int:
     and town, when they follow ``end``, are taken in."""
     while more := _COMPLEMENT_AFTER.match(text, end):
         end = more.end()
-    city = _POSTCODE_CITY.match(text, end)
+    city = _POSTCODE_CITY.match(text, end) or _CITY_ABROAD.match(text, end)
     return city.end() if city else end
 
 
@@ -553,6 +580,10 @@ def _address_at(text: str, start: int, name_pos: int, score: float, source: str)
         return None
     end = _address_tail_end(text, end)
     line_start = text.rfind("\n", 0, start) + 1
+    # « porte 42, cité des Francs-Moisins »: the number was the complement's
+    word = _COMPLEMENT_WORD_BEFORE.search(text[line_start:start])
+    if word:
+        start = line_start + word.start()
     before = _COMPLEMENT_BEFORE.search(text[line_start:start])
     if before:
         start = line_start + before.start()
@@ -566,7 +597,8 @@ _PLACE_LINK = (
     r"(?:(?:de|du|des|sur|sous|en|à|aux)(?:[ \u00a0]+(?:la|le|les|l['’]))?|la|le|les|d['’]|l['’])"
 )
 _PLACE_NAME = (
-    rf"{_WORD_CAP}(?:[ \u00a0\-](?:{_WORD_CAP}|[{_UP}]{{2,}}|{_PLACE_LINK}(?=[ \u00a0\-]?[{_UP}])))"
+    rf"{_WORD_CAP}(?:[ \u00a0\-](?:{_WORD_CAP}|[{_UP}]{{2,}}"
+    rf"|{_PLACE_LINK}(?=[ \u00a0\-]?[{_UP}])(?![ \u00a0\-]?(?:M|MM|Mme|Mlle|Mr|Dr)\.?[ \u00a0])))"
     r"{0,6}"
 )
 _NAMED_PLACE = re.compile(
@@ -580,29 +612,103 @@ _PLACE_CUES = (
     "habite",
     "habitons",
     "demeurant",
+    "demeure",
+    "demeurent",
+    "désormais",
     "domicilié",
     "domiciliée",
+    "domiciliés",
+    "domiciliées",
     "sis",
     "sise",
     "réside",
+    "résident",
+    "vit",
+    "vivent",
 )
 _PLACE_LINE = re.compile(
-    r"(?m)(?:^|(?<=[:,—])[ \u00a0]*|"
+    rf"(?m)(?:^|(?<=[ \u00a0])(?=(?:Le|La|Les|L['’])[ \u00a0]?[{_UP}])|(?<=[:,—])[ \u00a0]*|"
     + "|".join(rf"(?<=\b{cue})[ \u00a0]+" for cue in _PLACE_CUES)
     + ")"
-    rf"(?P<place>{_PLACE_NAME})(?=[ \u00a0]*,[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
+    rf"(?P<place>{_PLACE_NAME})(?=[ \u00a0]*,?[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
 )
 
 
 # Abroad the number follows the street, and the postcode may have four digits (« Rue des
-# Tanneurs 58, 1000 Bruxelles », « Via Garibaldi 14, 10122 Torino », « Calle Mayor 12 »).
-_FOREIGN_STREET = re.compile(
-    r"(?<![\w])(?:Rue|Via|Viale|Piazza|Calle|Plaza|Rua|Avenida|Avenue|Chaussée|Boulevard"
-    r"|Strasse|Straße|Platz|Weg)[ \u00a0]+"
-    rf"(?:(?:{_WORD_CAP}|de|des|du|la|le|del|de la|da|do|dos|der|von)[ \u00a0]+){{1,5}}"
-    r"\d{1,4}[a-z]?(?:[ \u00a0]*,?[ \u00a0]*(?:bte|bus|boîte)[ \u00a0]*\d{1,4})?"
-    rf"[ \u00a0]*,[ \u00a0]*(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ \u00a0]+{_CITY}{_COUNTRY}"
+# Tanneurs 58, 1000 Bruxelles », « Via Garibaldi 14, 10122 Torino », « Rua da Boavista 145, 2º
+# Esq., 4050-107 Porto »), or the town and country come with no postcode (« Rue Ibn Batouta
+# n° 12, quartier Hassan, Rabat, Maroc »).
+_FOREIGN_TYPE = (
+    rf"(?:{_STREET_TYPE}|Via|Viale|Piazza|Calle|Plaza|Rua|Avenida|Travessa|Largo|Strasse|Straße"
+    r"|Platz|Weg|Gasse|Straat|Laan|Plein)"
 )
+_FOREIGN_WORD = (
+    rf"(?:{_WORD_CAP}|[{_UP}]{{2,}}"
+    r"|(?i:de|des|du|la|le|les|del|de la|da|do|dos|das|der|von|van|d['’]|l['’]))"
+)
+_PARENTHESIS = r"(?:[ \u00a0]*\([^()\n]{2,30}\))?"
+_FOREIGN_STREET = re.compile(
+    rf"(?<![\w])(?i:{_FOREIGN_TYPE})[ \u00a0]+(?:{_FOREIGN_WORD}[ \u00a0]*){{1,5}}"
+    r"(?:n°[ \u00a0]*)?\d{1,4}[a-z]?(?:[ \u00a0]*,?[ \u00a0]*(?:bte|bus|boîte)[ \u00a0]*\d{1,4})?"
+    r"(?:[ \u00a0]*,[ \u00a0]*\d{1,2}[º°ª][ \u00a0]*[^\W\d]{0,5}\.?)?"  # a floor: « 2º Esq. »
+    r"[ \u00a0]*,[ \u00a0]*"
+    rf"(?:(?:[A-Z]{{1,2}}-)?(?:\d{{4}}-\d{{3}}|\d{{4,5}})[ \u00a0]+{_CITY}{_PARENTHESIS}{_COUNTRY}"
+    rf"|(?:[^,\n]{{2,30}},[ \u00a0]*)?{_CITY}{_PARENTHESIS}[ \u00a0]*,[ \u00a0]*{_COUNTRIES})"
+)
+# Numbered first, with an English street type (« 14 Kingsway Road, Cheltenham GL50 2QT »,
+# « 12 Main Street, Kinsale, Co. Cork »).
+_ENGLISH_STREET = re.compile(
+    rf"(?<![\w])\d{{1,4}}[ \u00a0]+(?:{_WORD_CAP}[ \u00a0]+){{1,3}}"
+    r"(?:Road|Street|Lane|Avenue|Drive|Close|Crescent|Way|Gardens|Terrace|Square|Row|Hill|Park)"
+    r"(?:[ \u00a0]*,[ \u00a0]*(?:Co\.[ \u00a0]+)?[A-Z][a-z'’\-]+(?:[ \u00a0]+[A-Z][a-z'’\-]+)?"
+    r"(?:[ \u00a0]+[A-Z]{1,2}\d[A-Z\d]?[ \u00a0]?\d[A-Z]{2})?){0,3}"
+    rf"{_COUNTRY}"
+)
+# a town abroad written after the street with its own kind of postcode (« 1450 rue Sherbrooke
+# Ouest, Montréal (Québec) H3G 1K4 »)
+_CITY_ABROAD = re.compile(
+    rf"[ \u00a0]*,[ \u00a0]*{_CITY}{_PARENTHESIS}[ \u00a0]+"
+    r"(?:[A-Z]\d[A-Z][ \u00a0]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ \u00a0]?\d[A-Z]{2})(?![\w])"
+    rf"{_COUNTRY}"
+)
+
+
+# A postal block written line by line (« Ferme du Haut Bois⏎route départementale 938⏎86200
+# Loudun »): a line that is only a postcode and a town (OCR may read 0 as O and 1 as l), and
+# the place lines right above it — a street, a house or farm name, a postal box, a complement,
+# a place led by an article (« La Grange aux Moines ») or a single word (« Kerguen »).
+_POSTCODE_LINE = re.compile(
+    rf"(?m)^[ \t\u00a0]*(?P<line>(?:F-)?(?=[\dOl]{{5}}[ \u00a0])(?=(?:[Ol]*\d){{2}})[\dOl]{{5}}"
+    rf"[ \u00a0]+{_CITY}(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY})[ \t\u00a0]*$"
+)
+_BLOCK_LINE = re.compile(
+    rf"(?:(?i:{_STREET_TYPE})[ \u00a0]|{_HOUSE_NAME}$|(?:BP|B\.P\.|CS|TSA)[ \u00a0]?\d"
+    rf"|(?i:{_COMPLEMENT_WORD})[ \u00a0]|{_NUMBER}[ \u00a0,]|(?=[Ol]*\d)[\dOl]{{1,4}}[ \u00a0]+(?i:{_STREET_TYPE})"
+    rf"|(?:Le|La|Les|L['’]|LE|LA|LES)[ \u00a0]?[{_UP}][^\n]{{0,40}}$|[{_UP}][{_LOW}{_UP}'’\-]+$)"
+)
+_NOT_BLOCK_LINE = re.compile(
+    r"(?i)(?:^(?:m|mme|mlle|mr|dr|me)\.?[ \u00a0]|\b(?:mairie|commune|ville|h[ôo]tel de ville|service"
+    r"|pr[ée]fecture|centre|[ée]cole|objet|madame|monsieur)\b|[:@])"
+)
+
+
+def _postal_blocks(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _POSTCODE_LINE.finditer(text):
+        spans.append((m.start("line"), m.end("line")))
+        end = m.start()
+        for _ in range(3):  # at most three lines above
+            if end == 0:
+                break
+            start = text.rfind("\n", 0, end - 1) + 1
+            line = text[start : end - 1] if text[end - 1] == "\n" else text[start:end]
+            value = line.strip(" \t\u00a0,")
+            if not value or _NOT_BLOCK_LINE.search(value) or not _BLOCK_LINE.match(value):
+                break
+            first = start + line.index(value)
+            spans.append((first, first + len(value)))
+            end = start
+    return spans
 
 
 def find_places(text: str) -> list[Entity]:
@@ -610,14 +716,73 @@ def find_places(text: str) -> list[Entity]:
     and addresses abroad (``_FOREIGN_STREET``)."""
     found = [
         Entity("ADRESSE", m.start(), m.end(), m.group(), 0.8, "regex:adresse-etranger")
-        for m in _FOREIGN_STREET.finditer(text)
+        for pattern in (_FOREIGN_STREET, _ENGLISH_STREET)
+        for m in pattern.finditer(text)
     ]
     spans = [(m.start(), m.end()) for m in _NAMED_PLACE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
     spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
+    spans += _postal_blocks(text)
     for start, end in spans:
         end = _address_tail_end(text, end)
         found.append(Entity("ADRESSE", start, end, text[start:end], 0.8, "regex:lieu"))
+    return found
+
+
+# The value of an address field (« Adresse de domiciliation : CCAS, 10 rue Jean Moulin, … »,
+# « Logement : Le Bourg, 2 place de l'Église », « adresse : la métairie neuve 41120 sambin »):
+# the whole value, up to the end of the line or the next separator, when it has a postcode, a
+# street or a place word. Fields of a business or a public body are left to the other rules.
+_ADDRESS_FIELD = re.compile(
+    r"(?im)(?:^[ \t\u00a0]*(?:[-•*][ \t\u00a0]*)?|(?<=[lL]['’])|"
+    + "|".join(
+        rf"(?<=\b{w}[ \u00a0])" for w in ("mon", "ma", "notre", "votre", "son", "sa", "leur")
+    )
+    + r")(?:(?:nouvelle|ancienne|nouveau|ancien)[ \u00a0]+)?"
+    r"(?:adresse|domicile|domiciliation|lieu[ \u00a0]+de[ \u00a0]+r[ée]sidence|logement"
+    r"|point[ \u00a0]+de[ \u00a0]+livraison)(?P<qualifier>[^:\n.,;]{0,40}?)[ \t\u00a0]*:[ \t\u00a0]*"
+    r"(?P<value>[^\n]{3,160})"
+)
+_NOT_PERSONAL_FIELD = re.compile(
+    r"(?i)\b(?:[ée]tablissement|entreprise|soci[ée]t[ée]|si[èe]ge|mairie|service|chantier"
+    r"|[ée]lectronique|e-?mail|courriel|mail|ip|web|site|internet|agence|employeur|bureau"
+    r"|[ée]cole|coll[èe]ge|lyc[ée]e|association|commerce|magasin|cabinet)\b"
+)
+_FIELD_VALUE_END = re.compile(
+    rf"[ \t\u00a0]+[-–—|][ \t\u00a0]|[;\t]|[ \t\u00a0,]+(?i:t[ée]l|mail|courriel)\b|\.[ \u00a0]+[{_UP}]"
+)
+_ADDRESS_SIGN = re.compile(
+    rf"(?<![\w])(?:[\dOl]{{5}}|\d{{4}}(?:-\d{{3}})?|\d{{1,4}})(?![\w])"
+    rf"|(?i:(?<![\w]){_STREET_TYPE}(?![\w]))"
+    rf"|(?i:(?<![\w])(?:lieu-?dit|hameau|bourg|village|ferme|moulin|ch[âa]teau|mas|domaine"
+    rf"|r[ée]sidence|lotissement|HLM|cit[ée])(?![\w]))"
+)
+
+
+def find_addresses_in_fields(text: str) -> list[Entity]:
+    """The value of an « Adresse : » field of a person (see ``_ADDRESS_FIELD``)."""
+    found = []
+    for m in _ADDRESS_FIELD.finditer(text):
+        if _NOT_PERSONAL_FIELD.search(m.group("qualifier")):
+            continue
+        start, value = m.start("value"), m.group("value")
+        cut = _FIELD_VALUE_END.search(value)
+        if cut:
+            value = value[: cut.start()]
+        value = value.rstrip(" \t\u00a0.,;:")
+        if (
+            value[:5].lower() == "chez "
+        ):  # « chez Mme Awa Traoré, 32 avenue … »: the host is a person
+            comma = value.find(",")
+            if comma < 0:
+                continue
+            skip = comma + 1 + len(value[comma + 1 :]) - len(value[comma + 1 :].lstrip())
+            start, value = start + skip, value[skip:]
+        if len(value) < 3 or "@" in value or "://" in value or not _ADDRESS_SIGN.search(value):
+            continue
+        found.append(
+            Entity("ADRESSE", start, start + len(value), value, 0.85, "regex:champ-adresse")
+        )
     return found
 
 
@@ -631,7 +796,8 @@ def find_addresses(text: str) -> list[Entity]:
     for m in _ADDRESS_CUE.finditer(text):
         t = _CUED_TYPE.match(text, m.end())
         if t:
-            entity = _address_at(text, m.end(), t.end(), 0.75, "regex:adresse+contexte")
+            start = m.start("num") if m.group("num") else m.end()
+            entity = _address_at(text, start, t.end(), 0.75, "regex:adresse+contexte")
             if entity:
                 found.append(entity)
     return found
@@ -717,6 +883,7 @@ def _title_upper_pair(words: list[str]) -> bool:
 WIDE_SOURCE = "regle:prenom-large"
 INTRODUCTION_SOURCE = "regle:presentation"  # may be lower case, like the model's persons
 WIDE_INNER_SOURCE = "regle:prenom-large-interne"
+LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 
 
 def find_persons_by_rules(text: str) -> list[Entity]:
@@ -997,6 +1164,55 @@ def find_persons_in_fields(text: str) -> list[Entity]:
     return found
 
 
+# Given names written alone where only people are listed: with an age (« Moussa, 12 ans »,
+# « Maël (7 ans) »), or as items of a list in which at least two items are known given names
+# (« Présents : Adam, Louna, Timéo, Nathan B. », « Lundi : Josette (mairie), Fatima (école) »).
+_GIVEN_ITEM = re.compile(rf"(?P<name>{_WORD_CAP})(?:[ \u00a0](?P<initial>[{_UP}])\.)?")
+_AGE_AFTER = re.compile(
+    r"[ \u00a0]*(?:\(|,)[ \u00a0]*\d{1,2}[ \u00a0]*ans\b(?![ \u00a0]+(?:plus|apr[èe]s|avant|de|d['’]))"
+)
+_ITEM_SEPARATOR = re.compile(r"[ \u00a0]*(?:[,;—–]|(?<=[ \u00a0])et(?=[ \u00a0]))[ \u00a0]*")
+_ITEM_NOISE = re.compile(
+    r"^[^:\n]{0,25}:[ \u00a0]*|[ \u00a0]*\([^()\n]*\)?$|[ \u00a0]*\d{1,2}[ \u00a0]*ans$"
+)
+
+
+def _is_listed_given_name(word: str) -> bool:
+    folded = fold(word)
+    return folded in GIVEN_NAMES_LISTED and folded not in NOT_NAMES
+
+
+def find_given_names_in_lists(text: str) -> list[Entity]:
+    found: list[Entity] = []
+    for line in re.finditer(r"[^\n]+", text):
+        items = []  # (start, end, is a known given name) of each one-word item
+        pos = line.start()
+        for part in [*_ITEM_SEPARATOR.split(line.group()), None]:
+            if part is None:
+                break
+            start = text.find(part, pos) if part else pos
+            pos = start + len(part)
+            core, offset = part, 0
+            while (noise := _ITEM_NOISE.search(core)) and noise.group():
+                if noise.start() == 0:
+                    offset += noise.end()
+                    core = core[noise.end() :]
+                else:
+                    core = core[: noise.start()]
+            m = _GIVEN_ITEM.fullmatch(core)
+            if m:
+                s = start + offset
+                items.append((s, s + len(core), _is_listed_given_name(m.group("name"))))
+        known = [(s, e) for s, e, ok in items if ok]
+        listed = len(known) >= 2 and len(known) * 2 > len(items)
+        for s, e in known:
+            if _AGE_AFTER.match(text, e):
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:prenom-age"))
+            elif listed:
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, LISTED_SOURCE))
+    return found
+
+
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
     find_ibans,
@@ -1009,12 +1225,14 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_personal_ids,
     find_birth_dates,
     find_addresses,
+    find_addresses_in_fields,
     find_places,
     find_persons_by_rules,
     find_persons_in_civility_lists,
     find_persons_by_role,
     find_persons_by_introduction,
     find_persons_in_fields,
+    find_given_names_in_lists,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values
