@@ -510,3 +510,59 @@ def test_given_names_alone_in_lists_of_people_or_with_an_age():
         "Villes jumelées : Florence, Nancy, Lorient et Vannes\n"
     )
     assert _found(text, "PERSONNE") == ["Inès", "Kylian", "Manon B", "Théo", "Zoé", "Hugo", "Jade"]
+
+
+def test_columns_of_a_pasted_table_keep_their_kind():
+    """A header names the column (« date_naissance »), or two cells already found say what the
+    column holds: the other cells with the right shape are taken too."""
+    text = (
+        "Export des inscrits\n"
+        "id;nom;prenom;date_naissance;commune\n"
+        "7;Garnier;Lison;2014-05-02;Vertou\n"
+        "8;Barbier;Malo;2013-11-30;Rezé\n"
+        "\n"
+        "Dépôts de la semaine\n"
+        "PC 2026-0101 | Hervé Lucas | 4 rue des Ormes | AK 12\n"
+        "DP 2026-0102 | Nadia Colin | 18 avenue Foch | AK 13, AK 14\n"
+        "DP 2026-0103 | Paul Roy | Résidence du Parc, bât. C | B 7\n"
+    )
+    found = {(e.type, e.text) for e in detect(text, use_ner=False)}
+    assert {("DATE_NAISSANCE", "2014-05-02"), ("DATE_NAISSANCE", "2013-11-30")} <= found
+    assert {("PARCELLE", p) for p in ("AK 12", "AK 13", "AK 14", "B 7")} <= found
+    assert ("ADRESSE", "Résidence du Parc, bât. C") in found
+    assert not {t for k, t in found if t in ("Vertou", "Rezé", "PC 2026-0101")}
+
+
+def test_parcels_keep_section_and_more_personal_number_labels():
+    text = (
+        "Terrain cadastré section BK n° 214 ; terrain AC 312.\n"
+        "Matricule agent : A973-01247. Numéro de redevable : 00874512.\n"
+        "Mon numéro de famille sur le portail est le F-004512.\n"
+        "Dossier 26-415 : Mme Awa Diallo\n"
+        "Référence du dossier : 2 84 03 44 109 112 46\n"
+    )
+    found = [(e.type, e.text) for e in detect(text, use_ner=False) if e.type != "PERSONNE"]
+    assert found == [
+        ("PARCELLE", "section BK n° 214"),
+        ("PARCELLE", "AC 312"),
+        ("IDENTIFIANT", "A973-01247"),
+        ("IDENTIFIANT", "00874512"),
+        ("IDENTIFIANT", "F-004512"),
+        ("IDENTIFIANT", "26-415"),
+    ]
+
+
+def test_married_names_surnames_in_capitals_first_and_more_name_fields():
+    text = (
+        "Concession accordée à Mme Odile Kieffer née Ortlieb ;\n"
+        "10:15 BEN SAID Yasmine passeport\n"
+        "Enfant : Tiago Ferreira\n"
+        "Nom : LY – Prénom : Awa\n"
+    )
+    found = [e.text for e in detect(text) if e.type == "PERSONNE"]
+    assert found == ["Odile Kieffer née Ortlieb", "BEN SAID Yasmine", "Tiago Ferreira", "LY", "Awa"]
+
+
+def test_a_heading_in_capitals_is_no_surname():
+    found = [e.text for e in detect("COMPTE RENDU Marie a signé.") if e.type == "PERSONNE"]
+    assert "COMPTE RENDU Marie" not in found

@@ -75,7 +75,7 @@ def test_cadastral_parcels():
 def test_street_addresses():
     cases = {
         "demeurant 12 bis rue des Lilas, 93100 Montreuil.": "12 bis rue des Lilas, 93100 Montreuil",
-        "habite 3 avenue du 8 Mai 1945 à Lyon": "3 avenue du 8 Mai 1945",
+        "habite 3 avenue du 8 Mai 1945 à Lyon": "3 avenue du 8 Mai 1945 à Lyon",
         "au 12 rue de la gare pour signaler": "12 rue de la gare",
         "12 RUE DES LILAS\n75011 PARIS CEDEX 11": "12 RUE DES LILAS\n75011 PARIS CEDEX 11",
         "48 TER ROUTE DE LA MAIRIE, 56100 LORIENT": "48 TER ROUTE DE LA MAIRIE, 56100 LORIENT",

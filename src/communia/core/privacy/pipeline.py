@@ -31,14 +31,17 @@ from communia.core.privacy.lexicon import (
     is_census_surname,
 )
 from communia.core.privacy.recognizers import (
+    FIELD_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
     RULE_RECOGNIZERS,
+    UPPER_FIRST_SOURCE,
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
     _strip_not_names,
     is_name_field_label,
 )
+from communia.core.privacy.tables import column_entities
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "document_text", "MAX_CHARS"]
 
@@ -115,12 +118,13 @@ def document_text(name: str, data: bytes) -> str:
 
 
 def _clean_person(
-    text: str, start: int, end: int, *, capitalised: bool = True
+    text: str, start: int, end: int, *, capitalised: bool = True, short_ok: bool = False
 ) -> tuple[int, int] | None:
     """Trim civility prefixes, roles, particles and punctuation off a person span.
 
     ``capitalised=False`` for the statistical model's persons: citizens do write
-    "julien moreau" in lower case, and the model still finds it.
+    "julien moreau" in lower case, and the model still finds it. ``short_ok`` for the value
+    of a name field, where « SOW » or « LY » is a surname, not an acronym.
     """
     m = _CIVILITY_PREFIX.match(text[start:end])
     if m:
@@ -142,7 +146,9 @@ def _clean_person(
     if any(w in ORG_MARKERS for w in words):
         return None  # "Menuiserie Moreau", "Durand BTP": an organisation
     letters = [c for c in value if c.isalpha()]
-    if len(letters) < 2 or (len(words) == 1 and value.isupper() and len(letters) <= 3):
+    if len(letters) < 2 or (
+        len(words) == 1 and value.isupper() and len(letters) <= 3 and not short_ok
+    ):
         return None  # "N", "HT", "BTP"
     return s, e
 
@@ -210,7 +216,9 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     if e.type != "PERSONNE":
         return e
     lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE)
-    span = _clean_person(text, e.start, e.end, capitalised=not lower_ok)
+    span = _clean_person(
+        text, e.start, e.end, capitalised=not lower_ok, short_ok=e.source == FIELD_SOURCE
+    )
     if span is None:
         return None
     s, end = span
@@ -249,6 +257,16 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
         return any(a < e.end and e.start < b and a >= e.start for a, b in others)
 
     return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
+
+
+def _common_words_in_capitals(e: Entity) -> bool:
+    """« COMPTE RENDU Marie »: a heading in capitals before a given name is no surname."""
+    from communia.core.privacy.ner import is_common_word
+
+    if e.source != UPPER_FIRST_SOURCE:
+        return False
+    words = re.findall(r"[^\W\d_]{3,}", e.text)
+    return any(w.isupper() and is_common_word(w.capitalize()) for w in words)
 
 
 _WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE, LISTED_SOURCE})
@@ -476,6 +494,28 @@ class _Intervals:
         self.ends.insert(i, end)
 
 
+def _union_addresses(candidates: list[Entity], text: str) -> list[Entity]:
+    """Overlapping pieces of one address as one (« route départementale 178 » and « 178,
+    lieu-dit La Basse-Haie, 35500 Vitré »)."""
+    others = [c for c in candidates if c.type != "ADRESSE"]
+    merged: list[Entity] = []
+    for c in sorted((c for c in candidates if c.type == "ADRESSE"), key=lambda e: e.start):
+        last = merged[-1] if merged else None
+        if last is not None and c.start < last.end:
+            end = max(last.end, c.end)
+            merged[-1] = Entity(
+                "ADRESSE",
+                last.start,
+                end,
+                text[last.start : end],
+                max(last.score, c.score),
+                last.source,
+            )
+        else:
+            merged.append(c)
+    return others + merged
+
+
 def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     ordered = sorted(
         candidates, key=lambda e: (PRIORITY[e.type], -(e.end - e.start), -e.score, e.start)
@@ -546,6 +586,10 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
 _ADDRESS_JOIN = re.compile(r"[ \t\u00a0]*(?:,|[—–])?[ \t\u00a0]*")
 
 
+#: between two names of one person (« Nathalie Delmas née Ferrand », « Simone Lafon épouse Delmon »)
+_MARRIED_NAME = re.compile(r"[ \u00a0]+(?:née|épouse|ép\.|veuve|dit|dite)[ \u00a0]+")
+
+
 def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
     """One entity for a name split in two (« Jean » « Dupont ») or an address in pieces."""
     merged: list[Entity] = []
@@ -554,7 +598,7 @@ def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
         gap = text[prev.end : e.start] if prev is not None else ""
         if prev is not None and (
             prev.type == e.type == "PERSONNE"
-            and gap in (" ", "\u00a0", "-")
+            and (gap in (" ", "\u00a0", "-") or _MARRIED_NAME.fullmatch(gap))
             or prev.type == e.type == "ADRESSE"
             and _ADDRESS_JOIN.fullmatch(gap)
         ):
@@ -604,6 +648,7 @@ def scan(
             result.ner_used, result.ner_model = True, status.model
             candidates.extend(_ner_persons(text, spans))
             candidates = _veto_wide(candidates, spans)
+            candidates = [c for c in candidates if not _common_words_in_capitals(c)]
 
     candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
     candidates = _drop_column_headers(text, candidates)
@@ -613,7 +658,8 @@ def scan(
         aliases.add(m.start(), m.end())
     if aliases.starts:
         candidates = [c for c in candidates if not aliases.overlaps(c.start, c.end)]
-    entities = _resolve(candidates)
+    entities = _resolve(_union_addresses(candidates, text))
+    entities = _resolve(entities + column_entities(text, entities))
     entities = _resolve(entities + _propagate(text, entities))
     entities = _merge_adjacent(entities, text)
     result.entities = [e for e in entities if e.type in wanted]

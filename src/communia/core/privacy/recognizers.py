@@ -55,6 +55,7 @@ __all__ = [
     "find_persons_in_civility_lists",
     "find_persons_by_introduction",
     "find_given_names_in_lists",
+    "find_persons_upper_surname_first",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -270,7 +271,7 @@ def find_plates(text: str) -> list[Entity]:
 
 # --- cadastral parcels -----------------------------------------------------------------
 _PARCEL = re.compile(
-    r"(?i)\b(?:parcelles?|cadastr[ée]es?|cadastre|section)\b[^.\n]{0,40}?"
+    r"(?i)\b(?:parcelles?|cadastr[ée]e?s?|cadastre|section|terrains?)\b[^.\n]{0,40}?"
     r"(?P<ref>(?:section\s+)?(?-i:(?:\d{3}\s?)?[A-Z]{1,2}|0[A-Z])\s*(?:n[°o]\.?\s*|numéros?\s*)?"
     r"\d{1,4}(?:\s*(?:,|et)\s*\d{1,4})*)\b"
 )
@@ -284,11 +285,19 @@ _MORE_PARCEL = re.compile(
 )
 
 
+_SECTION_BEFORE = re.compile(r"(?i)\bsection[ \u00a0]+$")
+
+
 def find_parcels(text: str) -> list[Entity]:
     found = []
     for m in _PARCEL.finditer(text):
+        start = m.start("ref")
+        if section := _SECTION_BEFORE.search(text, max(0, start - 12), start):
+            start = section.start()  # « section BK n° 214 »: the word was the cue
         found.append(
-            Entity("PARCELLE", m.start("ref"), m.end("ref"), m.group("ref"), 0.9, "regex:parcelle")
+            Entity(
+                "PARCELLE", start, m.end("ref"), text[start : m.end("ref")], 0.9, "regex:parcelle"
+            )
         )
         end = m.end()
         while (more := _MORE_PARCEL.match(text, end)) and not re.search(r"[A-Z]", more["gap"]):
@@ -311,12 +320,17 @@ _ID_LABEL = (
     r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
     r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
-    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que"
+    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|matricule|redevable|"
+    r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
+    r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
+    r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
+    r"contrat(?=\s+n)"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
     r"(?P<gap>[^\n\d]{0,30}?)"
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
+    r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"  # « RSA 1 042 € »: an amount
 )
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
 _ID_GAP_WORDS = frozenset(
@@ -354,6 +368,15 @@ _ID_GAP_WORDS = frozenset(
         "departemental",
         "reference",
         "eleve",
+        "famille",
+        "portail",
+        "sur",
+        "agent",
+        "avis",
+        "rsa",
+        "dossier",
+        "contrat",
+        "client",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -400,7 +423,8 @@ _NUMBER_WORD = (
     r"|dix-sept|dix-huit|dix-neuf|vingt|trente|quarante|cinquante)[ \u00a0]+"
 )
 _STREET_START = re.compile(
-    rf"(?<![\w,.])(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?i:{_STREET_TYPE})[ \u00a0]+"
+    rf"(?<![\w,.])(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?:(?:de[ \u00a0]la|du|de[ \u00a0]l['’])[ \u00a0]*)?"
+    rf"(?i:{_STREET_TYPE})[ \u00a0]+"
 )
 _ADDRESS_CUE = re.compile(
     rf"(?i)\b(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
@@ -455,8 +479,8 @@ def _street_name_end(text: str, pos: int) -> int | None:
     end, prev_particle, named = pos, False, False
     for accepted, m in enumerate(_TOKEN.finditer(text, pos)):
         gap = text[end : m.start()]
-        if "\n" in gap or accepted >= 8:
-            break
+        if accepted >= 8 or any(c in gap for c in "\n\t|;"):
+            break  # a new line or a table's next cell
         raw = m.group()
         word = raw.rstrip(',;:)»"')
         stop_after = word != raw
@@ -471,6 +495,8 @@ def _street_name_end(text: str, pos: int) -> int | None:
         elif (
             word[0].isupper()
             or re.fullmatch(r"\d{1,4}(?:er|e)?", word)
+            or folded in ("bis", "ter")
+            and re.search(r"\d$", text[pos:end])
             or prev_particle
             and len(word) >= 3
             and word.isalpha()
@@ -536,8 +562,17 @@ _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
     rf"(?:{_WORD_CAP}(?:[ \u00a0]+{_WORD_CAP}){{1,3}}|[^\s,;:]{{1,8}})"
 )
-_FLOOR = r"\d{1,2}(?:e|er|ème|è)[ \u00a0]+(?i:étage|etage)(?:[ \u00a0]+(?i:gauche|droite|face|porte[ \u00a0]+\w+))?"
-_COMPLEMENT_AFTER = re.compile(rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])")
+_FLOOR = (
+    r"\d{1,2}(?:e|er|ème|è)[ \u00a0]+(?:(?i:étage|etage)(?:[ \u00a0]+(?i:gauche|droite|face|porte[ \u00a0]+\w+))?"
+    r"|(?i:gauche|droite|face))"
+)
+_COMPLEMENT_AFTER = re.compile(
+    rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])"
+    rf"|[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|esc\.?|escalier)[ \u00a0]*[A-Z0-9]{{1,4}}(?![\w])"
+)
+# « 5 rue des Pêcheurs à Collioure »; « lotissement les chênes n°7 »
+_TOWN_AFTER = re.compile(rf"[ \u00a0]+à[ \u00a0]+{_CITY}")
+_NUMBER_AFTER = re.compile(r"[ \u00a0]*,?[ \u00a0]*n°[ \u00a0]*\d{1,4}(?![\w])")
 # a house or estate named before its street (« Chalet Le Vieux Sapin, 42 impasse des Loyers »)
 _HOUSE_NAME = (
     rf"(?:Chalet|Villa|Maison|Mas|Domaine|Ferme|Château|Moulin|Manoir)"
@@ -565,12 +600,20 @@ _COMPLEMENT_WORD_BEFORE = re.compile(
 )
 
 
-def _address_tail_end(text: str, end: int) -> int:
+def _address_tail_end(text: str, end: int, town: bool = True) -> int:
     """End of an address once its complements (« , appt 12 », « , 2e étage ») and its postcode
     and town, when they follow ``end``, are taken in."""
+    if number := _NUMBER_AFTER.match(text, end):
+        end = number.end()
     while more := _COMPLEMENT_AFTER.match(text, end):
         end = more.end()
-    city = _POSTCODE_CITY.match(text, end) or _CITY_ABROAD.match(text, end)
+    if not town:
+        return end
+    city = (
+        _POSTCODE_CITY.match(text, end)
+        or _CITY_ABROAD.match(text, end)
+        or _TOWN_AFTER.match(text, end)
+    )
     return city.end() if city else end
 
 
@@ -630,7 +673,7 @@ _PLACE_LINE = re.compile(
     rf"(?m)(?:^|(?<=[ \u00a0])(?=(?:Le|La|Les|L['’])[ \u00a0]?[{_UP}])|(?<=[:,—])[ \u00a0]*|"
     + "|".join(rf"(?<=\b{cue})[ \u00a0]+" for cue in _PLACE_CUES)
     + ")"
-    rf"(?P<place>{_PLACE_NAME})(?=[ \u00a0]*,?[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
+    rf"(?P<place>(?:(?:la|le|les)[ \u00a0]|l['’])?{_PLACE_NAME})(?=[ \u00a0]*,?[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
 )
 
 
@@ -678,7 +721,7 @@ _CITY_ABROAD = re.compile(
 # the place lines right above it — a street, a house or farm name, a postal box, a complement,
 # a place led by an article (« La Grange aux Moines ») or a single word (« Kerguen »).
 _POSTCODE_LINE = re.compile(
-    rf"(?m)^[ \t\u00a0]*(?P<line>(?:F-)?(?=[\dOl]{{5}}[ \u00a0])(?=(?:[Ol]*\d){{2}})[\dOl]{{5}}"
+    rf"(?m)^[ \t\u00a0]*(?P<line>(?:[A-Z]{{1,2}}-\d{{4,5}}|(?:F-)?(?=[\dOl]{{5}}[ \u00a0])(?=(?:[Ol]*\d){{2}})[\dOl]{{5}})"
     rf"[ \u00a0]+{_CITY}(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY})[ \t\u00a0]*$"
 )
 _BLOCK_LINE = re.compile(
@@ -692,10 +735,15 @@ _NOT_BLOCK_LINE = re.compile(
 )
 
 
+_COUNTRY_LINE = re.compile(rf"\n[ \t\u00a0]*(?P<country>{_COUNTRIES})[ \t\u00a0]*(?=\n|$)")
+
+
 def _postal_blocks(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in _POSTCODE_LINE.finditer(text):
         spans.append((m.start("line"), m.end("line")))
+        if country := _COUNTRY_LINE.match(text, m.end()):
+            spans.append((country.start("country"), country.end("country")))
         end = m.start()
         for _ in range(3):  # at most three lines above
             if end == 0:
@@ -740,7 +788,7 @@ _ADDRESS_FIELD = re.compile(
     )
     + r")(?:(?:nouvelle|ancienne|nouveau|ancien)[ \u00a0]+)?"
     r"(?:adresse|domicile|domiciliation|lieu[ \u00a0]+de[ \u00a0]+r[ée]sidence|logement"
-    r"|point[ \u00a0]+de[ \u00a0]+livraison)(?P<qualifier>[^:\n.,;]{0,40}?)[ \t\u00a0]*:[ \t\u00a0]*"
+    r"|point[ \u00a0]+de[ \u00a0]+livraison|code[ \u00a0]+postal)(?P<qualifier>[^:\n.,;]{0,40}?)[ \t\u00a0]*:[ \t\u00a0]*"
     r"(?P<value>[^\n]{3,160})"
 )
 _NOT_PERSONAL_FIELD = re.compile(
@@ -770,9 +818,8 @@ def find_addresses_in_fields(text: str) -> list[Entity]:
         if cut:
             value = value[: cut.start()]
         value = value.rstrip(" \t\u00a0.,;:")
-        if (
-            value[:5].lower() == "chez "
-        ):  # « chez Mme Awa Traoré, 32 avenue … »: the host is a person
+        # « chez Mme Awa Traoré, 32 avenue … »: the host is a person, the address follows
+        if value[:5].lower() == "chez ":
             comma = value.find(",")
             if comma < 0:
                 continue
@@ -786,13 +833,26 @@ def find_addresses_in_fields(text: str) -> list[Entity]:
     return found
 
 
+_BARE_STREET = re.compile(rf"(?<![\w])(?i:{_STREET_TYPE})[ \u00a0]+")
+
+
 def find_addresses(text: str) -> list[Entity]:
     found: list[Entity] = []
     for m in _STREET_START.finditer(text):
         entity = _address_at(text, m.start(), m.end(), 0.9, "regex:adresse")
         if entity:
             found.append(entity)
-    # Without a house number, only after a cue ("demeurant rue ...", "habite place ...").
+    # Without a house number, when the postcode and town follow (« Mas de la Garrigue, chemin
+    # des Oliviers, 30250 Sommières »)...
+    for m in _BARE_STREET.finditer(text):
+        if any(e.start <= m.start() < e.end for e in found):
+            continue
+        end = _street_name_end(text, m.end())
+        if end is not None and _POSTCODE_CITY.match(text, _address_tail_end(text, end, town=False)):
+            entity = _address_at(text, m.start(), m.end(), 0.8, "regex:adresse+code-postal")
+            if entity:
+                found.append(entity)
+    # ... or after a cue ("demeurant rue ...", "habite place ...").
     for m in _ADDRESS_CUE.finditer(text):
         t = _CUED_TYPE.match(text, m.end())
         if t:
@@ -800,7 +860,7 @@ def find_addresses(text: str) -> list[Entity]:
             entity = _address_at(text, start, t.end(), 0.75, "regex:adresse+contexte")
             if entity:
                 found.append(entity)
-    return found
+    return list({(e.start, e.end): e for e in found}.values())
 
 
 # --- persons (rules: civility + name, given name + surname) ------------------------------
@@ -883,6 +943,8 @@ def _title_upper_pair(words: list[str]) -> bool:
 WIDE_SOURCE = "regle:prenom-large"
 INTRODUCTION_SOURCE = "regle:presentation"  # may be lower case, like the model's persons
 WIDE_INNER_SOURCE = "regle:prenom-large-interne"
+FIELD_SOURCE = "regle:champ"  # the value of a form's name field
+UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 
 
@@ -926,7 +988,7 @@ def find_persons_by_rules(text: str) -> list[Entity]:
                 found.append(Entity("PERSONNE", s, e, text[s:e], 0.75, source))
             continue
         # "Prénom Nom..." (given name first) or "NOM Prénom" (upper-case surname first).
-        has_given = any(p in GIVEN_NAMES_WIDE for p in folded[0]) or (
+        has_given = any(p in GIVEN_NAMES_LISTED for p in folded[0]) or (
             words[0].isupper() and len(words) == 2 and any(p in GIVEN_NAMES for p in folded[1])
         )
         if not has_given and not _title_upper_pair(words):
@@ -1128,12 +1190,14 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
-    r"(?im)^[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
+    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0]))[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)))?"
     r"(?:[ \u00a0]+et[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
     r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
-    r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?)[ \t\u00a0]*:[ \t\u00a0]*"
+    r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
+    r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
+    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir)[ \t\u00a0]*:[ \t\u00a0]*"
 )
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
@@ -1159,7 +1223,7 @@ def find_persons_in_fields(text: str) -> list[Entity]:
         value = _FIELD_VALUE.match(text, pos)
         if value and not any(fold(w) in NOT_NAMES for w in value.group().split()):
             found.append(
-                Entity("PERSONNE", value.start(), value.end(), value.group(), 0.8, "regle:champ")
+                Entity("PERSONNE", value.start(), value.end(), value.group(), 0.8, FIELD_SOURCE)
             )
     return found
 
@@ -1213,6 +1277,34 @@ def find_given_names_in_lists(text: str) -> list[Entity]:
     return found
 
 
+# « EL AMRANI Youssef », « LE BOLLOCH Servane », « OKONKWO Chiamaka Grace »: a surname in
+# capitals (particles and hyphens included) before given names, the first one a known one.
+_UPPER_FIRST = re.compile(
+    rf"(?<![\w@.])(?P<surname>(?:(?:LE|LA|DE|DU|DA|DI|DOS|DES|VAN|VON|BEN|EL|AIT|OULD)[ \u00a0])?"
+    rf"{_UPPER_WORD}(?:[ \u00a0]{_UPPER_WORD})?)[ \u00a0]+(?P<given>{_WORD_CAP}(?:[ \u00a0]{_WORD_CAP}){{0,2}})"
+    rf"(?![\w@])"
+)
+
+
+def find_persons_upper_surname_first(text: str) -> list[Entity]:
+    found = []
+    for m in _UPPER_FIRST.finditer(text):
+        given = m.group("given").split()
+        surname = [w for w in re.split(r"[ \u00a0\-'’]", m.group("surname")) if len(w) > 2]
+        if not surname or any(fold(w) in NOT_NAMES for w in surname):
+            continue
+        if not _is_listed_given_name(given[0]):
+            continue
+        # the given names stop at the first word that is no name (« Julie CNI », « Lucas CNI »)
+        keep = 1
+        while keep < len(given) and _is_listed_given_name(given[keep]):
+            keep += 1
+        end = m.start("given") + len(" ".join(given[:keep]))
+        s = m.start("surname")
+        found.append(Entity("PERSONNE", s, end, text[s:end], 0.8, UPPER_FIRST_SOURCE))
+    return found
+
+
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
     find_ibans,
@@ -1233,6 +1325,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_by_introduction,
     find_persons_in_fields,
     find_given_names_in_lists,
+    find_persons_upper_surname_first,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values

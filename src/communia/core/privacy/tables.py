@@ -1,0 +1,144 @@
+"""Personal data in the columns of a table pasted as text (a CSV export, a spreadsheet read out
+by the documents service, a tab- or « | »-separated list).
+
+A column holds one kind of datum: when its header names it (« date_naissance », « Adresse »,
+« Parcelle », « Nom », « Prénom ») or when the recognisers already found that kind in two of
+its cells and no other kind, the other cells of the column that have the right shape are taken
+too (« EHPAD Les Cèdres, chambre 14 » under addresses, « ZA 112 » under parcels).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from communia.core.privacy.entities import Entity
+from communia.core.privacy.lexicon import fold
+
+__all__ = ["column_entities"]
+
+_SEPARATORS = ("\t", "|", ";", ",")
+_HEADER_TYPES = (
+    ("DATE_NAISSANCE", re.compile(r"naissance|\bddn\b|\bnee?s?\b")),
+    ("PARCELLE", re.compile(r"parcelle|cadastr")),
+    ("EMAIL", re.compile(r"mail|courriel")),
+    ("ADRESSE", re.compile(r"adresse|domicile")),
+    ("TELEPHONE", re.compile(r"\btel\b|telephone|portable|mobile")),
+    (
+        "PERSONNE",
+        re.compile(
+            r"^(?:nom|prenoms?|nom[ _]?(?:de[ _])?(?:famille|naissance|usage)"
+            r"|nom[ _]et[ _]prenoms?|prenom[ _]et[ _]nom|titulaire|beneficiaire)$"
+        ),
+    ),
+)
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+_PARCEL = re.compile(r"(?<![\w])(?:\d{3} ?)?(?:[A-Z]{1,2}|0[A-Z]) ?(?:n° ?)?\d{1,4}(?![\w])")
+_PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.pattern})*")
+_NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
+SOURCE = "regle:colonne"
+
+
+@dataclass
+class _Cell:
+    start: int
+    end: int
+    text: str
+
+
+def _shaped(kind: str, value: str) -> list[tuple[int, int]]:
+    """Spans (relative to ``value``) of the datum of ``kind`` in one cell, if it has its shape."""
+    if kind == "DATE_NAISSANCE":
+        return [(0, len(value))] if _DATE.fullmatch(value) else []
+    if kind == "PARCELLE":
+        if not _PARCEL_CELL.fullmatch(value):
+            return []
+        return [m.span() for m in _PARCEL.finditer(value)]
+    if kind == "PERSONNE":
+        return [(0, len(value))] if _NAME.fullmatch(value) else []
+    if kind == "ADRESSE":
+        return [(0, len(value))] if re.search(r"[^\W\d_]{2}", value) else []
+    return []  # phones and e-mails have their own recognisers
+
+
+def _cells(text: str, start: int, line: str, sep: str) -> list[_Cell]:
+    cells, pos = [], start
+    for raw in line.split(sep):
+        value = raw.strip(' \u00a0"')
+        offset = raw.find(value) if value else 0
+        cells.append(_Cell(pos + offset, pos + offset + len(value), value))
+        pos += len(raw) + len(sep)
+    return cells
+
+
+def _tables(text: str):
+    """(separator, header cells or None, rows of cells) of each table block."""
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines) - 1:
+        found = None
+        for sep in _SEPARATORS:
+            n = lines[i][1].count(sep)
+            if n >= (2 if sep == "," else 1) and lines[i + 1][1].count(sep) == n:
+                found = (sep, n)
+                break
+        if not found:
+            i += 1
+            continue
+        sep, n = found
+        j = i
+        while j < len(lines) and lines[j][1].count(sep) == n:
+            j += 1
+        rows = [_cells(text, start, line, sep) for start, line in lines[i:j]]
+        first = rows[0]
+        named = [_header_type(c.text) for c in first]
+        if any(named):
+            yield sep, named, rows[1:]
+        else:
+            yield sep, None, rows
+        i = j
+
+
+def _header_type(cell: str) -> str | None:
+    name = fold(cell).strip(" :*")
+    if not name or len(name) > 40 or re.search(r"\d", name):
+        return None
+    for kind, pattern in _HEADER_TYPES:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
+    """New entities for the cells of a typed column that the recognisers left empty."""
+    if "\n" not in text:
+        return []
+    out: list[Entity] = []
+    for _sep, header, rows in _tables(text):
+        width = len(rows[0]) if rows else 0
+        for k in range(width):
+            column = [row[k] for row in rows if k < len(row) and row[k].text]
+            kinds = []
+            for cell in column:
+                inside = {e.type for e in entities if e.start < cell.end and cell.start < e.end}
+                kinds.append(inside)
+            kind = header[k] if header and k < len(header) else None
+            if kind is None:
+                seen = [next(iter(s)) for s in kinds if len(s) == 1]
+                mixed = any(len(s) > 1 for s in kinds)
+                if len(seen) >= 2 and len(set(seen)) == 1 and not mixed:
+                    kind = seen[0]
+                elif len(column) >= 2 and all(_shaped("PARCELLE", c.text) for c in column):
+                    kind = "PARCELLE"
+            if kind is None:
+                continue
+            for cell, inside in zip(column, kinds, strict=True):
+                if inside:
+                    continue
+                for a, b in _shaped(kind, cell.text):
+                    s, e = cell.start + a, cell.start + b
+                    out.append(Entity(kind, s, e, text[s:e], 0.8, SOURCE))
+    return out
