@@ -566,3 +566,17 @@ def test_married_names_surnames_in_capitals_first_and_more_name_fields():
 def test_a_heading_in_capitals_is_no_surname():
     found = [e.text for e in detect("COMPTE RENDU Marie a signé.") if e.type == "PERSONNE"]
     assert "COMPTE RENDU Marie" not in found
+
+
+def test_german_streets_streets_before_a_town_and_surnames_after_epouse():
+    text = (
+        "Propriétaire : M. Jonas Keller, Birkenweg 4, 79100 Freiburg im Breisgau, Allemagne.\n"
+        "Rappelez Chantal, chemin des Écoliers à Montélimar.\n"
+        "Bail au nom de Martine Lefort épouse Nancy, locataire.\n"
+        "Nom, prénom : Pereira dos Santos Ana\n"
+    )
+    found = {(e.type, e.text) for e in detect(text)}
+    assert ("ADRESSE", "Birkenweg 4, 79100 Freiburg im Breisgau, Allemagne") in found
+    assert ("ADRESSE", "chemin des Écoliers à Montélimar") in found
+    assert ("PERSONNE", "Martine Lefort épouse Nancy") in found
+    assert ("PERSONNE", "Pereira dos Santos Ana") in found

@@ -590,6 +590,26 @@ _ADDRESS_JOIN = re.compile(r"[ \t\u00a0]*(?:,|[—–])?[ \t\u00a0]*")
 _MARRIED_NAME = re.compile(r"[ \u00a0]+(?:née|épouse|ép\.|veuve|dit|dite)[ \u00a0]+")
 
 
+_MARRIED_SURNAME = re.compile(
+    r"[ \u00a0]+(?:née|épouse|ép\.|veuve)[ \u00a0]+(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+(?:[ \u00a0][A-ZÀ-Ý][\wÀ-ÿ'’-]+)?)"
+)
+
+
+def _married_names(entities: list[Entity], text: str) -> list[Entity]:
+    """« Sandrine Roussel épouse Marseille »: the surname after « épouse » or « née » is part
+    of the person, even when it is also a word or a town."""
+    taken = _Intervals()
+    for e in entities:
+        taken.add(e.start, e.end)
+    out = []
+    for e in entities:
+        m = _MARRIED_SURNAME.match(text, e.end) if e.type == "PERSONNE" else None
+        if m and not taken.overlaps(m.start("name"), m.end("name")):
+            e = Entity(e.type, e.start, m.end(), text[e.start : m.end()], e.score, e.source)
+        out.append(e)
+    return out
+
+
 def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
     """One entity for a name split in two (« Jean » « Dupont ») or an address in pieces."""
     merged: list[Entity] = []
@@ -661,7 +681,7 @@ def scan(
     entities = _resolve(_union_addresses(candidates, text))
     entities = _resolve(entities + column_entities(text, entities))
     entities = _resolve(entities + _propagate(text, entities))
-    entities = _merge_adjacent(entities, text)
+    entities = _merge_adjacent(_married_names(entities, text), text)
     result.entities = [e for e in entities if e.type in wanted]
     return result
 

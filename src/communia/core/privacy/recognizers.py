@@ -453,7 +453,7 @@ _PARTICLES = frozenset(
         "ste",
     ]
 )
-_CITY_LINK = r"(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’])"
+_CITY_LINK = r"(?:sur|sous|lès|les|le|la|en|de|du|des|d['’]|l['’]|im|am)"
 _CITY = (
     rf"(?:{_WORD_CAP}|[{_UP}]{{2,}})"
     rf"(?:[ \-](?!(?i:cedex)\b)(?:{_WORD_CAP}|[{_UP}]{{2,}}|{_CITY_LINK}(?=[ \-]?[{_UP}])))*"
@@ -465,7 +465,7 @@ _COUNTRIES = (
     r"|Irlande|Pays-Bas|Canada|Italia|España|Deutschland|België|Schweiz|United Kingdom|UK"
     r"|BELGIQUE|SUISSE|ESPAGNE|PORTUGAL|MAROC|ALGÉRIE|TUNISIE)(?![\w-])"
 )
-_COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*\(?{_COUNTRIES}\)?)?"
+_COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*(?:\({_COUNTRIES}\)|{_COUNTRIES}))?"
 _POSTCODE_CITY = re.compile(
     rf"[ \u00a0]*(?:,|[—–])?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+"
     rf"(?:{_CITY}|(?!(?:euros?|habitants|hab|m2|m²|ha)\b)[{_LOW}]{{3,}}(?:-[{_LOW}]+)*)"
@@ -698,11 +698,17 @@ _FOREIGN_STREET = re.compile(
     rf"(?:(?:[A-Z]{{1,2}}-)?(?:\d{{4}}-\d{{3}}|\d{{4,5}})[ \u00a0]+{_CITY}{_PARENTHESIS}{_COUNTRY}"
     rf"|(?:[^,\n]{{2,30}},[ \u00a0]*)?{_CITY}{_PARENTHESIS}[ \u00a0]*,[ \u00a0]*{_COUNTRIES})"
 )
+# A German street in one word, the number after (« Lindenstraße 12, 79098 Freiburg im Breisgau »)
+_GERMAN_STREET = re.compile(
+    rf"(?<![\w])[{_UP}][{_LOW}]+(?:straße|strasse|gasse|weg|platz|allee|ring)[ \u00a0]+\d{{1,4}}[a-z]?"
+    rf"[ \u00a0]*,[ \u00a0]*(?:D-)?\d{{4,5}}[ \u00a0]+{_CITY}{_COUNTRY}"
+)
 # Numbered first, with an English street type (« 14 Kingsway Road, Cheltenham GL50 2QT »,
 # « 12 Main Street, Kinsale, Co. Cork »).
 _ENGLISH_STREET = re.compile(
     rf"(?<![\w])\d{{1,4}}[ \u00a0]+(?:{_WORD_CAP}[ \u00a0]+){{1,3}}"
-    r"(?:Road|Street|Lane|Avenue|Drive|Close|Crescent|Way|Gardens|Terrace|Square|Row|Hill|Park)"
+    r"(?:Road|Street|Lane|Avenue|Drive|Close|Crescent|Way|Gardens|Terrace|Square|Row|Hill|Park"
+    r"|Gasse|Straße|Strasse|Weg|Platz)"
     r"(?:[ \u00a0]*,[ \u00a0]*(?:Co\.[ \u00a0]+)?[A-Z][a-z'’\-]+(?:[ \u00a0]+[A-Z][a-z'’\-]+)?"
     r"(?:[ \u00a0]+[A-Z]{1,2}\d[A-Z\d]?[ \u00a0]?\d[A-Z]{2})?){0,3}"
     rf"{_COUNTRY}"
@@ -763,9 +769,10 @@ def find_places(text: str) -> list[Entity]:
     """Addresses with no street number (see ``_NAMED_PLACE``, ``_POSTAL_BOX``, ``_PLACE_LINE``)
     and addresses abroad (``_FOREIGN_STREET``)."""
     found = [
-        Entity("ADRESSE", m.start(), m.end(), m.group(), 0.8, "regex:adresse-etranger")
-        for pattern in (_FOREIGN_STREET, _ENGLISH_STREET)
+        Entity("ADRESSE", m.start(), end, text[m.start() : end], 0.8, "regex:adresse-etranger")
+        for pattern in (_FOREIGN_STREET, _ENGLISH_STREET, _GERMAN_STREET)
         for m in pattern.finditer(text)
+        for end in (_address_tail_end(text, m.end()),)
     ]
     spans = [(m.start(), m.end()) for m in _NAMED_PLACE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
@@ -833,6 +840,11 @@ def find_addresses_in_fields(text: str) -> list[Entity]:
     return found
 
 
+# the postcode and town after one or two pieces (« chemin de la Fontaine, lieu-dit Le Pinsan,
+# 33700 Mérignac »)
+_LATER_POSTCODE = re.compile(
+    rf"(?:[ \u00a0]*,[ \u00a0]*[^,\n\d]{{1,40}}){{0,2}}{_POSTCODE_CITY.pattern}"
+)
 _BARE_STREET = re.compile(rf"(?<![\w])(?i:{_STREET_TYPE})[ \u00a0]+")
 
 
@@ -848,7 +860,8 @@ def find_addresses(text: str) -> list[Entity]:
         if any(e.start <= m.start() < e.end for e in found):
             continue
         end = _street_name_end(text, m.end())
-        if end is not None and _POSTCODE_CITY.match(text, _address_tail_end(text, end, town=False)):
+        tail = _address_tail_end(text, end, town=False) if end is not None else 0
+        if end is not None and (_LATER_POSTCODE.match(text, tail) or _TOWN_AFTER.match(text, tail)):
             entity = _address_at(text, m.start(), m.end(), 0.8, "regex:adresse+code-postal")
             if entity:
                 found.append(entity)
@@ -868,7 +881,7 @@ _CIV = "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True))
 _UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
 _SURNAME_PART = (
-    r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da"
+    r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da|dos|das|do"
     r"|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
 )
 _CIVILITY_NAME = re.compile(
@@ -1192,7 +1205,7 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 _NAME_FIELD = re.compile(
     r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0]))[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)))?"
-    r"(?:[ \u00a0]+et[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
+    r"(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
     r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
