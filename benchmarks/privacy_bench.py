@@ -20,7 +20,10 @@ Datasets:
 - ``aveugle3``: ``privacy_blind3.txt``, 100 documents by a third helper, heavy on addresses and
   names; scored whole, never used to tune anything.
 - ``aveugle4``: ``privacy_blind4.txt``, 150 documents by a fourth helper (every kind of
-  town-hall document, people of every origin); scored once, after round 8's rules were frozen.
+  town-hall document, people of every origin); scored once after round 8's first rules, then
+  its misses were read (it is a development set since).
+- ``aveugle5``: ``privacy_blind5.txt``, 120 documents by a fifth helper (tables, filled-in forms,
+  e-mail threads, phone transcripts, OCR); scored once, with round 8's final rules.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -380,7 +383,8 @@ def run_one(name, docs, types, ours_sys, base_sys, results) -> None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--only", default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,wikineural,hipe,enp"
+        "--only",
+        default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
@@ -403,7 +407,7 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
-        elif name in ("aveugle2", "aveugle3", "aveugle4"):
+        elif name in ("aveugle2", "aveugle3", "aveugle4", "aveugle5"):
             docs = inline_docs(f"privacy_blind{name[-1]}.txt", args.limit)
             types = ENTITY_TYPES
         elif name == "aveugle":

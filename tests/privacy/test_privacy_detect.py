@@ -531,6 +531,10 @@ def test_columns_of_a_pasted_table_keep_their_kind():
     assert {("PARCELLE", p) for p in ("AK 12", "AK 13", "AK 14", "B 7")} <= found
     assert ("ADRESSE", "Résidence du Parc, bât. C") in found
     assert not {t for k, t in found if t in ("Vertou", "Rezé", "PC 2026-0101")}
+    badges = "Piscine\nbadge\tné_le\tclasse\nPIS-0047\t02/03/2015\tCE2\nPIS-0048\t11/12/2014\tCM1\n"
+    found = {(e.type, e.text) for e in detect(badges, use_ner=False)}
+    assert {("IDENTIFIANT", "PIS-0047"), ("IDENTIFIANT", "PIS-0048")} <= found
+    assert {("DATE_NAISSANCE", "02/03/2015"), ("DATE_NAISSANCE", "11/12/2014")} <= found
 
 
 def test_parcels_keep_section_and_more_personal_number_labels():

@@ -19,7 +19,8 @@ __all__ = ["column_entities"]
 
 _SEPARATORS = ("\t", "|", ";", ",")
 _HEADER_TYPES = (
-    ("DATE_NAISSANCE", re.compile(r"naissance|\bddn\b|\bnee?s?\b")),
+    ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
+    ("IDENTIFIANT", re.compile(r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent")),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
     ("EMAIL", re.compile(r"mail|courriel")),
     ("ADRESSE", re.compile(r"adresse|domicile")),
@@ -54,6 +55,9 @@ def _shaped(kind: str, value: str) -> list[tuple[int, int]]:
         if not _PARCEL_CELL.fullmatch(value):
             return []
         return [m.span() for m in _PARCEL.finditer(value)]
+    if kind == "IDENTIFIANT":
+        code = re.fullmatch(r"[A-Z]{0,4}-?\d[\dA-Z\-/]{3,20}", value)
+        return [(0, len(value))] if code and sum(c.isdigit() for c in value) >= 3 else []
     if kind == "PERSONNE":
         return [(0, len(value))] if _NAME.fullmatch(value) else []
     if kind == "ADRESSE":
