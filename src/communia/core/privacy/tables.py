@@ -20,7 +20,10 @@ __all__ = ["column_entities"]
 _SEPARATORS = ("\t", "|", ";", ",")
 _HEADER_TYPES = (
     ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
-    ("IDENTIFIANT", re.compile(r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent")),
+    (
+        "IDENTIFIANT",
+        re.compile(r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent"),
+    ),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
     ("EMAIL", re.compile(r"mail|courriel")),
     ("ADRESSE", re.compile(r"adresse|domicile")),
