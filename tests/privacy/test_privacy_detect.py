@@ -584,3 +584,18 @@ def test_german_streets_streets_before_a_town_and_surnames_after_epouse():
     assert ("ADRESSE", "chemin des Écoliers à Montélimar") in found
     assert ("PERSONNE", "Martine Lefort épouse Nancy") in found
     assert ("PERSONNE", "Pereira dos Santos Ana") in found
+
+
+def test_a_name_spelled_on_the_phone_and_tables_drawn_in_text():
+    call = "Appelante : c'est madame Quéméner, Q-U-E-M-E-N-E-R, pour la cantine. Le sigle S-N-C-F."
+    found = [e.text for e in detect(call, use_ner=False) if e.type == "PERSONNE"]
+    assert found == ["Quéméner", "Q-U-E-M-E-N-E-R"]
+    table = (
+        "Inscrits\n|-------|-------------|\n| Nom   | Prénom(s)   |\n|-------|-------------|\n"
+        "| KOUAME | Ange-Désiré |\n| PHAM  | Minh Khoa   |\n"
+    )
+    found = [e.text for e in detect(table, use_ner=False) if e.type == "PERSONNE"]
+    assert found == ["KOUAME", "Ange-Désiré", "PHAM", "Minh Khoa"]
+    couple = "Table 2 : Odette et Marcel Guérin ; Responsable 1 : Diakité Awa"
+    found = [e.text for e in detect(couple, use_ner=False) if e.type == "PERSONNE"]
+    assert found == ["Odette", "Marcel Guérin", "Diakité Awa"]

@@ -56,6 +56,8 @@ __all__ = [
     "find_persons_by_introduction",
     "find_given_names_in_lists",
     "find_persons_upper_surname_first",
+    "find_spelled_names",
+    "find_couples",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -1211,7 +1213,8 @@ _NAME_FIELD = re.compile(
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
-    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir)[ \t\u00a0]*:[ \t\u00a0]*"
+    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d)"
+    r"[ \t\u00a0]*:[ \t\u00a0]*"
 )
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
@@ -1319,6 +1322,44 @@ def find_persons_upper_surname_first(text: str) -> list[Entity]:
     return found
 
 
+# A name spelled out on the phone (« Lefort, L-E-F-O-R-T »): the spelling and the word it spells.
+# Only when the word is also written in the text as a name (« Lefort »), not as an acronym.
+_SPELLED = re.compile(rf"(?<![\w-])(?:[{_UP}]-){{3,}}[{_UP}](?![\w-])")
+
+
+def find_spelled_names(text: str) -> list[Entity]:
+    found = []
+    for m in _SPELLED.finditer(text):
+        word = fold(m.group().replace("-", ""))
+        written = [
+            w
+            for w in re.finditer(r"(?<![\w-])[^\W\d_]{4,}(?![\w-])", text)
+            if fold(w.group()) == word and w.group()[1:].islower()
+        ]
+        if written:
+            found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, "regle:epele"))
+            found += [
+                Entity("PERSONNE", w.start(), w.end(), w.group(), 0.85, "regle:epele")
+                for w in written
+            ]
+    return found
+
+
+# Two given names sharing one surname (« Germaine et Fernand Lacroix », « Vasile et Elena
+# Rusu »): the first given name is a person too.
+_COUPLE = re.compile(
+    rf"(?<![\w-])(?P<first>{_WORD_CAP})[ \u00a0]+et[ \u00a0]+(?P<second>{_WORD_CAP})[ \u00a0]+{_NAME_TOKEN}"
+)
+
+
+def find_couples(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start("first"), m.end("first"), m.group("first"), 0.8, "regle:couple")
+        for m in _COUPLE.finditer(text)
+        if _is_listed_given_name(m.group("first")) and _is_listed_given_name(m.group("second"))
+    ]
+
+
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
     find_ibans,
@@ -1340,6 +1381,8 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_in_fields,
     find_given_names_in_lists,
     find_persons_upper_surname_first,
+    find_spelled_names,
+    find_couples,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values

@@ -40,6 +40,7 @@ _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _PARCEL = re.compile(r"(?<![\w])(?:\d{3} ?)?(?:[A-Z]{1,2}|0[A-Z]) ?(?:n° ?)?\d{1,4}(?![\w])")
 _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.pattern})*")
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
+_RULE = re.compile(r"[-=:+ ]*")
 SOURCE = "regle:colonne"
 
 
@@ -100,6 +101,11 @@ def _tables(text: str):
         while j < len(lines) and lines[j][1].count(sep) == n:
             j += 1
         rows = [_cells(text, start, line, sep) for start, line in lines[i:j]]
+        # « |-----|-----| »: the rules of a table drawn in text hold no cell
+        rows = [r for r in rows if not all(_RULE.fullmatch(c.text) for c in r)]
+        if not rows:
+            i = j
+            continue
         first = rows[0]
         named = [_header_type(c.text) for c in first]
         if any(named):
@@ -110,7 +116,7 @@ def _tables(text: str):
 
 
 def _header_type(cell: str) -> str | None:
-    name = fold(cell).strip(" :*")
+    name = re.sub(r"\((?:e|s|es)\)", "", fold(cell)).strip(" :*")  # « Prénom(s) », « Né(e) le »
     if not name or len(name) > 40 or re.search(r"\d", name):
         return None
     for kind, pattern in _HEADER_TYPES:
