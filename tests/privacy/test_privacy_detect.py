@@ -599,3 +599,20 @@ def test_a_name_spelled_on_the_phone_and_tables_drawn_in_text():
     couple = "Table 2 : Odette et Marcel Guérin ; Responsable 1 : Diakité Awa"
     found = [e.text for e in detect(couple, use_ner=False) if e.type == "PERSONNE"]
     assert found == ["Odette", "Marcel Guérin", "Diakité Awa"]
+
+
+def test_a_town_after_a_comma_a_hyphenated_street_and_wide_spacing():
+    text = (
+        "Je suis au 5 impasse des Marronniers, Saint-Brieuc, depuis mars.\n"
+        "demeurant 3 ter rue d'Alsace-Lorraine, 31000 Toulouse, propriétaire\n"
+        "A-000473    2  bis  rue  de  l'Eglise, 15300  Murat     331,70\n"
+        "lieudit les combes 07140 les vans\n"
+        "au 12 rue de la Gare, Jean-Pierre Martin a vu la scène.\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "5 impasse des Marronniers, Saint-Brieuc",
+        "3 ter rue d'Alsace-Lorraine, 31000 Toulouse",
+        "2  bis  rue  de  l'Eglise, 15300  Murat",
+        "lieudit les combes 07140 les vans",
+        "12 rue de la Gare",
+    ]

@@ -419,7 +419,7 @@ def _street_types_regex() -> str:
 
 
 _STREET_TYPE = _street_types_regex()
-_NUMBER = r"\d{1,4}(?:[ \u00a0]?(?:(?i:bis|ter|quater)|[A-Da-d])\b)?(?:[ \u00a0]?[-–/][ \u00a0]?\d{1,4}\b)?"
+_NUMBER = r"\d{1,4}(?:[ \u00a0]{0,2}(?:(?i:bis|ter|quater)|[A-Da-d])\b)?(?:[ \u00a0]?[-–/][ \u00a0]?\d{1,4}\b)?"
 # a house number written as a word, only right after a cue (« j'habite au quatre rue du Calvaire »)
 _NUMBER_WORD = (
     r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize"
@@ -471,7 +471,8 @@ _COUNTRIES = (
 _COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*(?:\({_COUNTRIES}\)|{_COUNTRIES}))?"
 _POSTCODE_CITY = re.compile(
     rf"[ \u00a0]*(?:,|[—–])?[ \u00a0]*(?:\n[ \u00a0]*)?(?:F-)?(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+"
-    rf"(?:{_CITY}|(?!(?:euros?|habitants|hab|m2|m²|ha)\b)[{_LOW}]{{3,}}(?:-[{_LOW}]+)*)"
+    rf"(?:{_CITY}|(?!(?:euros?|habitants|hab|m2|m²|ha)\b)(?:(?:les|le|la|sur|en)[ \u00a0])?"
+    rf"[{_LOW}]{{3,}}(?:-[{_LOW}]+)*)"
     rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY}"
 )
 _TOKEN = re.compile(r"[^\s]+")
@@ -492,8 +493,8 @@ def _street_name_end(text: str, pos: int) -> int | None:
         if not word:
             break
         folded = fold(word)
-        if folded in _PARTICLES or re.fullmatch(r"[ldLD]['’]\w+", word):
-            ok, particle = True, not re.fullmatch(r"[ldLD]['’]\w+", word)
+        if folded in _PARTICLES or re.fullmatch(r"[ldLD]['’][\w-]+", word):
+            ok, particle = True, not re.fullmatch(r"[ldLD]['’][\w-]+", word)
             named = named or not particle
         elif (
             word[0].isupper()
@@ -559,7 +560,7 @@ _STOP_WORDS = frozenset(
 _COMPLEMENT_WORD = (
     r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
     r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|imm\.|entr[ée]e|tour|villa|EHPAD"
-    r"|foyer|chambre|lot\.|lotissement|village|HLM|code|digicode|case)"
+    r"|foyer|chambre|lot\.|lotissement|village|HLM|code|digicode|case|flat)"
 )
 _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
@@ -572,6 +573,13 @@ _FLOOR = (
 _COMPLEMENT_AFTER = re.compile(
     rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])"
     rf"|[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|esc\.?|escalier)[ \u00a0]*[A-Z0-9]{{1,4}}(?![\w])"
+)
+# « 5 impasse des Marronniers, Saint-Brieuc »: a town after a comma, with no postcode, only
+# when its name is a compound no person bears (Saint-…, Notre-Dame-…, …-sur-…, …-de-…)
+_TOWN_COMMA = re.compile(
+    rf"[ \u00a0]*,[ \u00a0]*(?:(?:Saint|Sainte|St|Ste|Notre|Le|La|Les)-{_WORD_CAP}"
+    rf"|[{_UP}][{_LOW}]+(?:-[{_LOW}]+)*-(?:sur|sous|lès|les|en|de|du|des|la|le|aux?|d['’]|l['’])"
+    rf"-?[{_UP}{_LOW}][\w'’-]*)(?![\w-])"
 )
 # « 5 rue des Pêcheurs à Collioure »; « lotissement les chênes n°7 »
 _TOWN_AFTER = re.compile(rf"[ \u00a0]+à[ \u00a0]+{_CITY}")
@@ -616,6 +624,7 @@ def _address_tail_end(text: str, end: int, town: bool = True) -> int:
         _POSTCODE_CITY.match(text, end)
         or _CITY_ABROAD.match(text, end)
         or _TOWN_AFTER.match(text, end)
+        or _TOWN_COMMA.match(text, end)
     )
     return city.end() if city else end
 
@@ -639,9 +648,7 @@ def _address_at(text: str, start: int, name_pos: int, score: float, source: str)
 # Places with no street number: a lieu-dit or hamlet named as such, a postal box, or a
 # place name written alone before its postcode and town at the start of a line
 # (« La Ferme du Bois Guérin, 53400 Craon »).
-_PLACE_LINK = (
-    r"(?:(?:de|du|des|sur|sous|en|à|aux)(?:[ \u00a0]+(?:la|le|les|l['’]))?|la|le|les|d['’]|l['’])"
-)
+_PLACE_LINK = r"(?:(?:de|du|des|sur|sous|en|à|aux)(?:[ \u00a0]+(?:la|le|les|l['’]))?|la|le|les|d['’]|l['’]|di)"
 _PLACE_NAME = (
     rf"{_WORD_CAP}(?:[ \u00a0\-](?:{_WORD_CAP}|[{_UP}]{{2,}}"
     rf"|{_PLACE_LINK}(?=[ \u00a0\-]?[{_UP}])(?![ \u00a0\-]?(?:M|MM|Mme|Mlle|Mr|Dr)\.?[ \u00a0])))"
