@@ -102,7 +102,11 @@ CARD = AlgorithmCard(
         "localisation est refaite ; une hausse qui n'atteint jamais 1 m³/h "
         "n'est pas signalée, ni une hausse restée trop faible pour être localisée dont "
         "aucune fuite simulée n'explique au moins le quart du changement des pressions (la "
-        "dérive du bilan, pas une fuite). Une fuite qui grossit est relocalisée chaque semaine : une seconde "
+        "dérive du bilan, pas une fuite). Après une réparation dans la zone, une fuite lente mal "
+        "expliquée par les jours écoulés depuis la réparation est aussi comparée aux pressions "
+        "« sans fuite » de la calibration : si cette lecture désigne un autre endroit, à plus "
+        "de 300 m, les deux sont signalés (une fuite cachée avant la réparation). "
+        "Une fuite qui grossit est relocalisée chaque semaine : une seconde "
         "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
         "300 m, devient nettement plus probable. "
         "Une calibration apprise sur une période passée dont les fuites sont connues retire "
@@ -142,7 +146,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-12",
+    model_version="water-13",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

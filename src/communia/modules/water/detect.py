@@ -596,6 +596,16 @@ class BalanceCusumDetector:
     #: each drawn at the pump's inlet node (its signature per m³/h), is taken off the change
     #: before it is located (False: not taken off)
     outflow_effect: bool = True
+    #: a slow leak's event after a repair in its area is read from the days since the repair;
+    #: a leak that grew hidden under the repaired one is already in them, and the event's
+    #: window then holds only its late growth. When the best single leak explains less than
+    #: this share of that window's change, the pressures of the last ``post_days`` are also
+    #: compared with the calibration's leak-free ones (as for a leak running when the data
+    #: start, the places already reported in the area set aside); if that reading is better
+    #: explained and its place lies > 300 m from the window's, both places are sent: the
+    #: window's (what changed since the repair) and the other (a leak hidden before it)
+    #: (None: not done; water-13)
+    repair_ref_max_explained: float | None = 0.5
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -613,6 +623,20 @@ class BalanceCusumDetector:
         located and the best single leak explains only ``explained`` of the pressure change
         (the ``min_explained`` rule)."""
         return not big_enough and self.min_explained is not None and explained < self.min_explained
+
+    def hidden_after_repair(
+        self, explained: float, start: pd.Timestamp, t_end: pd.Timestamp
+    ) -> bool:
+        """Whether an event that follows a repair in its area is also read against the
+        leak-free pressures (the ``repair_ref_max_explained`` rule): a slow leak's event (its
+        window ≥ 3 days) whose pressure change the best single leak explains poorly."""
+        import pandas as pd
+
+        return (
+            self.repair_ref_max_explained is not None
+            and t_end - start >= pd.Timedelta(days=3)
+            and explained < self.repair_ref_max_explained
+        )
 
     def accepts_pair(self, fit: JointFit) -> bool:
         """Whether a two-leak fit at the start is reported (the ``start_pair_*`` rule)."""
@@ -778,6 +802,8 @@ def detect_leaks(
         series = res[area]
         candidates = bal.area_pipes[area]
         area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]
+        # every place reported in the area so far (set aside when looking for a hidden leak)
+        reported: set[int] = set()
 
         def localise(
             start,
@@ -785,6 +811,7 @@ def detect_leaks(
             flow,
             since=None,
             active=None,
+            after_repair=False,
             area=area,
             area_sensors=area_sensors,
             candidates=candidates,
@@ -876,6 +903,10 @@ def detect_leaks(
                 *chosen, lib, network, candidates, directions=directions, floor=floor
             )
             extra = []
+            if after_repair and history and detector.hidden_after_repair(explained, start, t_end):
+                hidden = hidden_leak(t_end, explained, pipe_i)
+                if hidden is not None:
+                    extra.append(hidden)
             if not history and detector.start_pair_ratio is not None:
                 # several leaks may be running together: fit two at once on the changes
                 pipe_i, conf, post, extra = start_pair(
@@ -902,6 +933,70 @@ def detect_leaks(
             order = np.argsort(-post)[:10]
             top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
             return pipe_i, conf, top, extra, explained
+
+        def hidden_leak(
+            t_end,
+            explained,
+            pipe_i,
+            area=area,
+            area_sensors=area_sensors,
+            candidates=candidates,
+            reported=reported,
+        ):
+            """The place of a leak hidden before the area's last repair, read against the
+            calibration's leak-free pressures over the last ``post_days`` (the
+            ``repair_ref_max_explained`` rule), as an extra alarm (pipe, confidence, top,
+            share of the flow); None when there is no such reading, when it explains no more
+            than the event's own window, or when its place is within 300 m of the window's."""
+            if not calibration.pressure:
+                return None
+            a = t_end - pd.Timedelta(days=detector.post_days)
+            changes = [
+                profile_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    calibration.pressure,
+                    a,
+                    t_end,
+                )
+            ]
+            if all(s in calibration.pressure_model for s in area_sensors):
+                changes.append(model_change(data, bal, area, calibration, area_sensors, a, t_end))
+            directions = [
+                pd.Series(d)
+                for d in calibration.pressure_directions.get(area, [])[: detector.start_directions]
+            ]
+            shares = [
+                explained_share(delta, weights, lib, network, candidates, directions=directions)
+                for delta, weights in changes
+            ]
+            k = int(np.argmax(shares))
+            if not shares[k] > explained:
+                return None
+            i, p = locate(
+                *changes[k],
+                lib=lib,
+                network=network,
+                candidates=candidates,
+                directions=directions,
+                nuisance=sorted(reported) or None,
+            )
+            log.debug(
+                "%s: after a repair, %s (%.2f explained) against the leak-free pressures, "
+                "%s (%.2f) in the window",
+                area,
+                network.pipes[i],
+                shares[k],
+                network.pipes[pipe_i],
+                explained,
+            )
+            dmat = network.pipe_distances()
+            if dmat[pipe_i, i] <= 300.0:
+                return None
+            order = np.argsort(-p)[:10]
+            top = [(network.pipes[j], float(p[j])) for j in order if p[j] > 0]
+            return i, float(p[dmat[i] <= 300.0].sum()), top, 1.0
 
         def start_pair(changes, chosen, pipe_i, conf, post, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
@@ -1010,8 +1105,10 @@ def detect_leaks(
                 # consumption, not worth sending a crew
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
+            # the area's previous change was a repair: a leak may have grown hidden before it
+            after_repair = bool(n_ev) and events[n_ev - 1]["kind"] == "repair"
             pipe_i, confidence, top, extra, explained = localise(
-                start, t_det, window_flow(start, t_det, level0), since, active
+                start, t_det, window_flow(start, t_det, level0), since, active, after_repair
             )
             if detector.drops_unexplained(big_enough, explained):
                 log.debug("%s: event of %s, %.2f of the change explained", area, start, explained)
@@ -1059,7 +1156,7 @@ def detect_leaks(
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
                     new_i, new_conf, new_top, extra, _ = localise(
-                        start, t_chk, window_flow(start, t_chk, level0), since, active
+                        start, t_chk, window_flow(start, t_chk, level0), since, active, after_repair
                     )
                     if new_conf < detector.min_alarm_conf and t_chk - t_det < hold:
                         continue
@@ -1104,6 +1201,7 @@ def detect_leaks(
                     send_extra(extra, t_chk, now, lost, start, level0)
             for alarm in alarms[n_sent:]:
                 active.setdefault(network.pipe_index[alarm.pipe], alarm.detection_time)
+                reported.add(network.pipe_index[alarm.pipe])
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
 
