@@ -23,7 +23,9 @@ Datasets:
   town-hall document, people of every origin); scored once after round 8's first rules, then
   its misses were read (it is a development set since).
 - ``aveugle5``: ``privacy_blind5.txt``, 120 documents by a fifth helper (tables, filled-in forms,
-  e-mail threads, phone transcripts, OCR); scored once, with round 8's final rules.
+  e-mail threads, phone transcripts, OCR); scored once after round 8b, then read.
+- ``aveugle6``: ``privacy_blind6.txt``, 120 documents by a sixth helper (persons in prose:
+  minutes, newsletters, letters, case notes, transcripts); scored once after round 8c.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -384,7 +386,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--only",
-        default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,wikineural,hipe,enp",
+        default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
@@ -407,7 +409,7 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
-        elif name in ("aveugle2", "aveugle3", "aveugle4", "aveugle5"):
+        elif name in ("aveugle2", "aveugle3", "aveugle4", "aveugle5", "aveugle6"):
             docs = inline_docs(f"privacy_blind{name[-1]}.txt", args.limit)
             types = ENTITY_TYPES
         elif name == "aveugle":

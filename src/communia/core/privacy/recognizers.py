@@ -322,7 +322,7 @@ _ID_LABEL = (
     r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
     r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
-    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|matricule|redevable|"
+    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
     r"n°\s+unique|passport|"
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
