@@ -618,3 +618,14 @@ def test_a_town_after_a_comma_a_hyphenated_street_and_wide_spacing():
         "lieudit les combes 07140 les vans",
         "12 rue de la Gare",
     ]
+
+
+def test_interjections_opening_a_message_are_no_names():
+    for text in (
+        "Allô ? Il y a quelqu'un ?",
+        "Hein ? Je comprends pas.",
+        "Zut, j'ai oublié.",
+        "ok merci. mon adresse",
+        "Demat,\nBonjour",
+    ):
+        assert not [e for e in detect(text) if e.type == "PERSONNE"], text
