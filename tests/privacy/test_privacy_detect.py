@@ -543,6 +543,7 @@ def test_parcels_keep_section_and_more_personal_number_labels():
         "Matricule agent : A973-01247. Numéro de redevable : 00874512.\n"
         "Mon numéro de famille sur le portail est le F-004512.\n"
         "Dossier 26-415 : Mme Awa Diallo\n"
+        "Dossier CCAS n° CCAS-26-0412. Le CCAS de Nantes a versé 1 200 €.\n"
         "UN CAMPING CAR IMMATRICULE EK 307 PR EST GARE DEVANT CHEZ MOI\n"
         "Référence du dossier : 2 84 03 44 109 112 46\n"
     )
@@ -554,6 +555,7 @@ def test_parcels_keep_section_and_more_personal_number_labels():
         ("IDENTIFIANT", "00874512"),
         ("IDENTIFIANT", "F-004512"),
         ("IDENTIFIANT", "26-415"),
+        ("IDENTIFIANT", "CCAS-26-0412"),
         ("PLAQUE", "EK 307 PR"),  # « IMMATRICULE » holds no « matricule » label
     ]
 
