@@ -631,3 +631,15 @@ def test_interjections_opening_a_message_are_no_names():
         "Demat,\nBonjour",
     ):
         assert not [e for e in detect(text) if e.type == "PERSONNE"], text
+
+
+def test_personal_numbers_after_more_labels_but_not_a_counter_or_a_year():
+    text = (
+        "Demande enregistrée (NUR 069112508163547).\n"
+        "N° de carte d'identité polonaise : CAX 458213\n"
+        "Inscrit à la Mission locale (n° ML-0451-2204), abonné n° TA-07-44812.\n"
+        "My UK passport number is 548120337.\n"
+        "Le compteur a tourné 12500 fois ; le PAI 2026 est signé.\n"
+    )
+    found = [e.text for e in detect(text, use_ner=False) if e.type == "IDENTIFIANT"]
+    assert found == ["069112508163547", "CAX 458213", "ML-0451-2204", "TA-07-44812", "548120337"]

@@ -323,7 +323,9 @@ _ID_LABEL = (
     r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
     r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
-    r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|"
+    r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|\bNUR\b|\bAPS\b|\bPAI\b|lecteurs?\b|compteur|macaron|"
+    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|abonn[ée](?=\s+n)|"
+    r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
@@ -380,11 +382,14 @@ _ID_GAP_WORDS = frozenset(
         "dossier",
         "contrat",
         "client",
+        "ccas",
+        "demandeur",
+        "number",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
 #: irlandais n° », « titre de séjour porte le numéro »)
-_ID_NUMBER_WORDS = frozenset(["n", "no", "num", "numero"])
+_ID_NUMBER_WORDS = frozenset(["n", "no", "num", "numero", "number"])
 
 
 def find_personal_ids(text: str) -> list[Entity]:
@@ -399,7 +404,10 @@ def find_personal_ids(text: str) -> list[Entity]:
             continue
         gap = [fold(w) for w in re.findall(r"[^\W\d_]+", m.group("gap"))]
         unknown = [w for w in gap if w not in _ID_GAP_WORDS]
-        if len(unknown) > 1 or unknown and not _ID_NUMBER_WORDS.intersection(gap):
+        # one other word may stand in the gap after « n° » or before « : » (« carte d'identité
+        # polonaise : CAX 458213 »)
+        announced = _ID_NUMBER_WORDS.intersection(gap) or m.group("gap").rstrip().endswith(":")
+        if len(unknown) > 1 or unknown and not announced:
             continue
         ref = m.group("ref")
         digits = sum(c.isdigit() for c in ref)
