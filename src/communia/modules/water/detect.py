@@ -805,6 +805,32 @@ def detect_leaks(
         # every place reported in the area so far (set aside when looking for a hidden leak)
         reported: set[int] = set()
 
+        def leak_free_changes(start, t_end, area=area, area_sensors=area_sensors):
+            """The pressure changes from ``start`` to ``t_end`` against the leak-free pressures
+            learned on a past period, by hour and day type (profile) and, when every sensor
+            has one, as a function of the metered flows (model); and the directions along
+            which these references erred on the calibration period itself, from day to day,
+            which are no evidence of a leak."""
+            changes = [
+                profile_change(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    calibration.pressure,
+                    start,
+                    t_end,
+                )
+            ]
+            if all(s in calibration.pressure_model for s in area_sensors):
+                changes.append(
+                    model_change(data, bal, area, calibration, area_sensors, start, t_end)
+                )
+            directions = [
+                pd.Series(d)
+                for d in calibration.pressure_directions.get(area, [])[: detector.start_directions]
+            ]
+            return changes, directions
+
         def localise(
             start,
             t_end,
@@ -826,33 +852,10 @@ def detect_leaks(
             history = start - pd.Timedelta(days=7) >= data.pressures.index[0]
             directions, floor = None, None
             if not history and calibration.pressure:
-                # the leak was already there when the data start: compare with the
-                # leak-free pressures learned on a past period, by hour and day type
-                # (profile) and as a function of the metered flows (model); the two
-                # references err differently from one year to the next: keep the place
-                # the more confident of the two gives
-                changes = [
-                    profile_change(
-                        data.pressures[area_sensors],
-                        data.levels,
-                        bal.tank_sensors,
-                        calibration.pressure,
-                        start,
-                        t_end,
-                    )
-                ]
-                if all(s in calibration.pressure_model for s in area_sensors):
-                    changes.append(
-                        model_change(data, bal, area, calibration, area_sensors, start, t_end)
-                    )
-                # the directions along which these references erred on the calibration period
-                # itself, from day to day, are no evidence of a leak: set aside
-                directions = [
-                    pd.Series(d)
-                    for d in calibration.pressure_directions.get(area, [])[
-                        : detector.start_directions
-                    ]
-                ]
+                # the leak was already there when the data start: compare with the leak-free
+                # pressures; the two references err differently from one year to the next:
+                # keep the place the more confident of the two gives
+                changes, directions = leak_free_changes(start, t_end)
             else:
                 if detector.later_directions:
                     directions, floor = _weighed_directions(calibration, area)
@@ -930,9 +933,7 @@ def detect_leaks(
                     far = min(dmat[i, j] for j in active) > 300.0
                     if far and c >= detector.joint_min_conf:
                         pipe_i, post, conf = i, p, c
-            order = np.argsort(-post)[:10]
-            top = [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
-            return pipe_i, conf, top, extra, explained
+            return pipe_i, conf, _top_candidates(network, post), extra, explained
 
         def hidden_leak(
             t_end,
@@ -950,23 +951,9 @@ def detect_leaks(
             than the event's own window, or when its place is within 300 m of the window's."""
             if not calibration.pressure:
                 return None
-            a = t_end - pd.Timedelta(days=detector.post_days)
-            changes = [
-                profile_change(
-                    data.pressures[area_sensors],
-                    data.levels,
-                    bal.tank_sensors,
-                    calibration.pressure,
-                    a,
-                    t_end,
-                )
-            ]
-            if all(s in calibration.pressure_model for s in area_sensors):
-                changes.append(model_change(data, bal, area, calibration, area_sensors, a, t_end))
-            directions = [
-                pd.Series(d)
-                for d in calibration.pressure_directions.get(area, [])[: detector.start_directions]
-            ]
+            changes, directions = leak_free_changes(
+                t_end - pd.Timedelta(days=detector.post_days), t_end, area, area_sensors
+            )
             shares = [
                 explained_share(delta, weights, lib, network, candidates, directions=directions)
                 for delta, weights in changes
@@ -994,9 +981,7 @@ def detect_leaks(
             dmat = network.pipe_distances()
             if dmat[pipe_i, i] <= 300.0:
                 return None
-            order = np.argsort(-p)[:10]
-            top = [(network.pipes[j], float(p[j])) for j in order if p[j] > 0]
-            return i, float(p[dmat[i] <= 300.0].sum()), top, 1.0
+            return i, float(p[dmat[i] <= 300.0].sum()), _top_candidates(network, p), 1.0
 
         def start_pair(changes, chosen, pipe_i, conf, post, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
@@ -1402,6 +1387,14 @@ def _window_pressures(pressures, levels, tank_sensors, start, end):
         if sensor in p and tank in levels:
             p[sensor] = p[sensor] - levels[tank].reindex(p.index)
     return p
+
+
+def _top_candidates(network, post) -> list[tuple[str, float]]:
+    """The ten pipes of highest posterior, with it (those with none left out)."""
+    import numpy as np
+
+    order = np.argsort(-post)[:10]
+    return [(network.pipes[j], float(post[j])) for j in order if post[j] > 0]
 
 
 def profile_change(pressures, levels, tank_sensors, profiles, start, end):
