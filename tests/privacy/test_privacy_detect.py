@@ -98,6 +98,13 @@ def test_long_text_is_handled_in_linear_time():
     text = (LETTER + "\n") * 300  # ~170 kB
     entities = detect(text, use_ner=False)
     assert sum(e.type == "NIR" for e in entities) == 300
+    # a pasted export with no line break, and a long table: every address and every cell of
+    # the typed column (each address used to be read against the whole line before it)
+    line = " ".join(["Passage place du Marché, 44000 Nantes, puis au 3 rue Haute."] * 1000)
+    assert sum(e.type == "ADRESSE" for e in detect(line, use_ner=False)) == 2000
+    rows = [f"Nom{i};Jean;12/03/19{i % 90 + 10}" for i in range(3000)]
+    table = "Export\nnom;prenom;date_naissance\n" + "\n".join(rows)
+    assert sum(e.type == "DATE_NAISSANCE" for e in detect(table, use_ner=False)) == 3000
 
 
 def test_assert_no_personal_data_helper():

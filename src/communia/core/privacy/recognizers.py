@@ -9,6 +9,8 @@ parcels) need a nearby cue word.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable
 
@@ -614,6 +616,7 @@ _COMPLEMENT_BEFORE = re.compile(
 )
 
 
+_COMPLEMENTS_BEFORE_WINDOW = 400  # characters; four complements take about half of it
 _COMPLEMENT_WORD_BEFORE = re.compile(
     rf"(?<![\w])(?i:{_COMPLEMENT_WORD})[ \u00a0]+(?:n°[ \u00a0]*)?$"
 )
@@ -642,14 +645,15 @@ def _address_at(text: str, start: int, name_pos: int, score: float, source: str)
     if end is None:
         return None
     end = _address_tail_end(text, end)
-    line_start = text.rfind("\n", 0, start) + 1
+    # the complements are looked for on the same line, within a few chunks of the street: a
+    # text with no line break (a pasted export) must not be read again for every address
+    window = max(0, start - _COMPLEMENTS_BEFORE_WINDOW)
+    line_start = text.rfind("\n", window, start) + 1 or window
     # « porte 42, cité des Francs-Moisins »: the number was the complement's
-    word = _COMPLEMENT_WORD_BEFORE.search(text[line_start:start])
-    if word:
-        start = line_start + word.start()
-    before = _COMPLEMENT_BEFORE.search(text[line_start:start])
-    if before:
-        start = line_start + before.start()
+    if word := _COMPLEMENT_WORD_BEFORE.search(text, line_start, start):
+        start = word.start()
+    if before := _COMPLEMENT_BEFORE.search(text, line_start, start):
+        start = before.start()
     return Entity("ADRESSE", start, end, text[start:end], score, source)
 
 
@@ -866,6 +870,20 @@ _LATER_POSTCODE = re.compile(
 _BARE_STREET = re.compile(rf"(?<![\w])(?i:{_STREET_TYPE})[ \u00a0]+")
 
 
+class _Covered:
+    """Whether a position lies inside one of some (possibly overlapping) entities, in
+    O(log n): their starts in order, with the furthest end reached so far."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        spans = sorted((e.start, e.end) for e in entities)
+        self.starts = [a for a, _ in spans]
+        self.reach = list(itertools.accumulate((b for _, b in spans), max))
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.reach[i] > pos
+
+
 def find_addresses(text: str) -> list[Entity]:
     found: list[Entity] = []
     for m in _STREET_START.finditer(text):
@@ -874,12 +892,15 @@ def find_addresses(text: str) -> list[Entity]:
             found.append(entity)
     # Without a house number, when the postcode and town follow (« Mas de la Garrigue, chemin
     # des Oliviers, 30250 Sommières »)...
+    numbered = _Covered(found)
     for m in _BARE_STREET.finditer(text):
-        if any(e.start <= m.start() < e.end for e in found):
+        if numbered.covers(m.start()):
             continue
         end = _street_name_end(text, m.end())
-        tail = _address_tail_end(text, end, town=False) if end is not None else 0
-        if end is not None and (_LATER_POSTCODE.match(text, tail) or _TOWN_AFTER.match(text, tail)):
+        if end is None:
+            continue
+        tail = _address_tail_end(text, end, town=False)
+        if _LATER_POSTCODE.match(text, tail) or _TOWN_AFTER.match(text, tail):
             entity = _address_at(text, m.start(), m.end(), 0.8, "regex:adresse+code-postal")
             if entity:
                 found.append(entity)
@@ -1343,14 +1364,16 @@ _SPELLED = re.compile(rf"(?<![\w-])(?:[{_UP}]-){{3,}}[{_UP}](?![\w-])")
 
 
 def find_spelled_names(text: str) -> list[Entity]:
-    found = []
-    for m in _SPELLED.finditer(text):
-        word = fold(m.group().replace("-", ""))
-        written = [
-            w
-            for w in re.finditer(r"(?<![\w-])[^\W\d_]{4,}(?![\w-])", text)
-            if fold(w.group()) == word and w.group()[1:].islower()
-        ]
+    found: list[Entity] = []
+    spelled = list(_SPELLED.finditer(text))
+    if not spelled:
+        return found
+    names: dict[str, list[re.Match]] = {}  # each word written as a name, by its folded form
+    for w in re.finditer(r"(?<![\w-])[^\W\d_]{4,}(?![\w-])", text):
+        if w.group()[1:].islower():
+            names.setdefault(fold(w.group()), []).append(w)
+    for m in spelled:
+        written = names.get(fold(m.group().replace("-", "")), [])
         if written:
             found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, "regle:epele"))
             found += [

@@ -9,6 +9,7 @@ too (« EHPAD Les Cèdres, chambre 14 » under addresses, « ZA 112 » under par
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -126,18 +127,26 @@ def _header_type(cell: str) -> str | None:
 
 
 def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
-    """New entities for the cells of a typed column that the recognisers left empty."""
+    """New entities for the cells of a typed column that the recognisers left empty.
+    ``entities`` are the resolved ones: in order, none overlapping another."""
     if "\n" not in text:
         return []
+    ends = [e.end for e in entities]
+
+    def kinds_in(cell: _Cell) -> set[str]:
+        i = bisect.bisect_right(ends, cell.start)  # the first entity ending after the cell starts
+        kinds = set()
+        while i < len(entities) and entities[i].start < cell.end:
+            kinds.add(entities[i].type)
+            i += 1
+        return kinds
+
     out: list[Entity] = []
     for _sep, header, rows in _tables(text):
         width = len(rows[0]) if rows else 0
         for k in range(width):
             column = [row[k] for row in rows if k < len(row) and row[k].text]
-            kinds = []
-            for cell in column:
-                inside = {e.type for e in entities if e.start < cell.end and cell.start < e.end}
-                kinds.append(inside)
+            kinds = [kinds_in(cell) for cell in column]
             kind = header[k] if header and k < len(header) else None
             if kind is None:
                 seen = [next(iter(s)) for s in kinds if len(s) == 1]
