@@ -249,10 +249,7 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     others = [(a, b) for a, b, label in spans if label != "PER"]
 
     def vetoed(e: Entity) -> bool:
-        if e.source in (
-            WIDE_INNER_SOURCE,
-            LISTED_SOURCE,
-        ):  # any overlapping place/organisation/title
+        if e.source in _ANY_OVERLAP_VETOED:  # any overlapping place/organisation/title
             return any(a < e.end and e.start < b for a, b in others)
         return any(a < e.end and e.start < b and a >= e.start for a, b in others)
 
@@ -270,6 +267,8 @@ def _common_words_in_capitals(e: Entity) -> bool:
 
 
 _WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE, LISTED_SOURCE})
+#: names the model vetoes by any overlapping entity, not only one starting inside them
+_ANY_OVERLAP_VETOED = frozenset({WIDE_INNER_SOURCE, LISTED_SOURCE})
 
 
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
@@ -586,12 +585,12 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
 _ADDRESS_JOIN = re.compile(r"[ \t\u00a0]*(?:,|[—–])?[ \t\u00a0]*")
 
 
-#: between two names of one person (« Nathalie Delmas née Ferrand », « Simone Lafon épouse Delmon »)
-_MARRIED_NAME = re.compile(r"[ \u00a0]+(?:née|épouse|ép\.|veuve|dit|dite)[ \u00a0]+")
-
-
+#: between two names of one person (« Nathalie Delmas née Ferrand », « Simone Lafon épouse
+#: Delmon »); « dit » joins a nickname the model found, but does not announce one by itself
+_MARRIED = r"(?:née|épouse|ép\.|veuve)"
+_MARRIED_NAME = re.compile(rf"[ \u00a0]+(?:{_MARRIED}|dit|dite)[ \u00a0]+")
 _MARRIED_SURNAME = re.compile(
-    r"[ \u00a0]+(?:née|épouse|ép\.|veuve)[ \u00a0]+(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+(?:[ \u00a0][A-ZÀ-Ý][\wÀ-ÿ'’-]+)?)"
+    rf"[ \u00a0]+{_MARRIED}[ \u00a0]+(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+(?:[ \u00a0][A-ZÀ-Ý][\wÀ-ÿ'’-]+)?)"
 )
 
 
