@@ -409,8 +409,8 @@ def main(argv=None):
             docs, types = synthetic_docs(args.synthetic_n, args.seed), ENTITY_TYPES
         elif name == "manuel":
             docs, types = inline_docs("privacy_handwritten.txt", args.limit), ENTITY_TYPES
-        elif name in ("aveugle2", "aveugle3", "aveugle4", "aveugle5", "aveugle6"):
-            docs = inline_docs(f"privacy_blind{name[-1]}.txt", args.limit)
+        elif re.fullmatch(r"aveugle\d+", name):
+            docs = inline_docs(f"privacy_blind{name[7:]}.txt", args.limit)
             types = ENTITY_TYPES
         elif name == "aveugle":
             every = inline_docs("privacy_blind.txt", args.limit)

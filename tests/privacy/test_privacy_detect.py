@@ -496,8 +496,7 @@ def test_address_fields_postal_blocks_and_more_foreign_shapes():
         "4 rue de l'Usine, 69100 Villeurbanne",  # the street rule's, as before
         "Domaine des Trois Chênes",
         "route de Sarlat\n24200 Carsac",
-        "LE PEYRAT",
-        "19OOO TULLE",
+        "LE PEYRAT\n19OOO TULLE",  # the scan's O read as 0: one postal block
         "cinq rue des Forges",
         "10-12 rue Pasteur 59000 Lille",
         "9 bd Carnot, 2e étage, code 1234A, 21000 Dijon",
@@ -650,3 +649,65 @@ def test_personal_numbers_after_more_labels_but_not_a_counter_or_a_year():
     )
     found = [e.text for e in detect(text, use_ner=False) if e.type == "IDENTIFIANT"]
     assert found == ["069112508163547", "CAX 458213", "ML-0451-2204", "TA-07-44812", "548120337"]
+
+
+def test_numbers_said_in_words_on_the_phone():
+    call = (
+        "Appelant : mon portable c'est le zéro six, vingt-deux, quatorze, zéro zéro, "
+        "quatre-vingt-un, sinon le fixe zéro cinq cinquante-neuf vingt-neuf trente-trois dix. "
+        "Je suis né le onze novembre trente-deux. Il y a deux enfants et trois chats, zéro souci."
+    )
+    assert _found(call, "TELEPHONE") == [
+        "zéro six, vingt-deux, quatorze, zéro zéro, quatre-vingt-un",
+        "zéro cinq cinquante-neuf vingt-neuf trente-trois dix",
+    ]
+    assert _found(call, "DATE_NAISSANCE") == ["onze novembre trente-deux"]
+    # eight digits, or a number that does not start with « zéro », is no phone
+    assert (
+        _found("Il a zéro six, vingt-deux, quatorze points ; vingt-deux, trente.", "TELEPHONE")
+        == []
+    )
+
+
+def test_scanned_digits_read_as_digits_with_the_original_text_kept():
+    scan_text = (
+        "Tél  resp. légal :  O6  72  l8  4O  93\nné le l4/O7/l956\nl2 rue des Lilas\n29l20 Plomeur"
+    )
+    found = {e.type: e.text for e in detect(scan_text, use_ner=False)}
+    assert found["TELEPHONE"] == "O6  72  l8  4O  93"  # the text as written, not as read
+    assert found["DATE_NAISSANCE"] == "l4/O7/l956"
+    assert found["ADRESSE"] == "l2 rue des Lilas\n29l20 Plomeur"
+    assert _found("Le bâtiment IO et la salle OI", "TELEPHONE") == []
+
+
+def test_where_a_person_lives_after_the_verb_that_says_so():
+    text = (
+        "M. Henri du Breuil, demeurant à Château de la Mothe, 24310 Brantôme, né le 18 août 1936.\n"
+        "M. Fall, domicilié à Dakar (Sénégal), cité Keur Gorgui, villa 214,\n"
+        "Ruben, habitant 6 rue de Verdun, Coulommiers ; Léa habite à Paris depuis vingt ans.\n"
+        "Au quarante-deux avenue du Maréchal-Joffre, à Pau. Jean Vasseur du quinze bis rue des Lilas.\n"
+        "Il demeure 13 rue des Érables, a construit un mur. Les habitants du hameau se plaignent.\n"
+        "CP / Ville : 97600 Mamoudzou\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "Château de la Mothe, 24310 Brantôme",
+        "Dakar (Sénégal), cité Keur Gorgui, villa 214",
+        "6 rue de Verdun, Coulommiers",
+        "quarante-deux avenue du Maréchal-Joffre, à Pau",
+        "quinze bis rue des Lilas",
+        "13 rue des Érables",
+        "97600 Mamoudzou",
+    ]
+
+
+def test_foreign_birth_dates_nicknames_and_families():
+    text = (
+        "I was born on 14 February 1993 in Lagos. Mi abuelo nació el 3 de mayo de 1932.\n"
+        "Augustin Rouquette, dit « Tintin », s'est éteint. La famille Ozturk fait des barbecues.\n"
+        "Concession 88 : famille MARTINEZ-RUIZ. Une famille nombreuse. Réunion du 14 May 2024.\n"
+        "Appelez le 0048 512 874 330 ; référence client 3 001 847 562.\n"
+    )
+    assert _found(text, "DATE_NAISSANCE") == ["14 February 1993", "3 de mayo de 1932"]
+    assert "Tintin" in _found(text, "PERSONNE")
+    assert "Ozturk" in _found(text, "PERSONNE") and "MARTINEZ-RUIZ" in _found(text, "PERSONNE")
+    assert _found(text, "TELEPHONE") == ["0048 512 874 330"]

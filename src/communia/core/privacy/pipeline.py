@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from communia.core.errors import InvalidInput, TooLarge
 from communia.core.privacy.entities import ALIAS_PREFIX, ENTITY_TYPES, PRIORITY, Entity
@@ -241,14 +241,23 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
 
 
+_LIST_REACH = 60  # characters: a list of given names' neighbours
+
+
 def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> list[Entity]:
     """Drop the names vouched for by the wide given-name list alone when the model sees a
     place, organisation or title starting at the same word or inside it ("Maple Leafs de
     Toronto", "Hong Kong"); keep them when the model's entity starts before the name
     ("États-Unis de Sylvester Stallone")."""
     others = [(a, b) for a, b, label in spans if label != "PER"]
+    persons = [a for a, _, label in spans if label == "PER"]
 
     def vetoed(e: Entity) -> bool:
+        if e.source == LISTED_SOURCE and any(
+            e.start - _LIST_REACH <= a <= e.end + _LIST_REACH for a in persons
+        ):
+            # « leurs enfants Yann, Morgane et Corentin »: the model sees a person in the list
+            return False
         if e.source in _ANY_OVERLAP_VETOED:  # any overlapping place/organisation/title
             return any(a < e.end and e.start < b for a, b in others)
         return any(a < e.end and e.start < b and a >= e.start for a, b in others)
@@ -634,6 +643,17 @@ def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
     return merged
 
 
+# A scanned page's numbers with O for 0 and l or I for 1 (« O6 l2 34 56 78 », « 29l20 »,
+# « né le l4/O7/l956 »): a word of these letters and digits holding a digit.
+_OCR_NUMBER = re.compile(r"(?<!\w)(?=[0-9OlI]*\d)[0-9OlI]{2,}(?!\w)")
+_OCR_TO_DIGITS = str.maketrans("OlI", "011")
+
+
+def _digits_read(text: str) -> str:
+    """The text with such words read as digits, character for character (same offsets)."""
+    return _OCR_NUMBER.sub(lambda m: m.group().translate(_OCR_TO_DIGITS), text)
+
+
 def scan(
     value: str | bytes,
     *,
@@ -653,8 +673,11 @@ def scan(
         return result
 
     candidates: list[Entity] = []
+    read = _digits_read(text)
     for recognizer in RULE_RECOGNIZERS:
-        candidates.extend(recognizer(text))
+        candidates.extend(recognizer(read))
+    if read != text:
+        candidates = [replace(c, text=text[c.start : c.end]) for c in candidates]
 
     if use_ner:
         from communia.core.privacy.ner import ner_status, spacy_entities

@@ -14,6 +14,7 @@ import itertools
 import re
 from collections.abc import Callable
 
+from communia.core.numbers_fr import NUMBER_WORD
 from communia.core.privacy.checksums import (
     IBAN_LENGTHS,
     compact,
@@ -35,6 +36,7 @@ from communia.core.privacy.lexicon import (
     fold,
     is_census_surname,
 )
+from communia.core.privacy.spoken import find_spoken_birth_dates, find_spoken_phones
 
 __all__ = [
     "RULE_RECOGNIZERS",
@@ -50,6 +52,7 @@ __all__ = [
     "find_personal_ids",
     "find_addresses",
     "find_addresses_in_fields",
+    "find_residences",
     "find_persons_in_fields",
     "is_name_field_label",
     "find_places",
@@ -60,6 +63,7 @@ __all__ = [
     "find_persons_upper_surname_first",
     "find_spelled_names",
     "find_couples",
+    "find_nicknames_and_families",
 ]
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -84,15 +88,19 @@ def find_emails(text: str) -> list[Entity]:
 
 
 # --- phone numbers (France, metropolitan and overseas) -----------------------------------
+# between pairs: a space (two on a scan), a dot, a hyphen or a dash (« 06 – 98 – 41 – 77 – 30 »)
+_PAIR_SEP = r"(?:[ \u00a0]{1,2}|[.\-]|[ \u00a0]?[–—][ \u00a0]?)?"
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:[ .\-\u00a0]?\d{2}){4}(?!\d)"
+    rf"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:{_PAIR_SEP}\d{{2}}){{4}}(?!\d)"
     r"|(?<![\w+])(?:(?:\+|00)\s?(?:262|590|594|596|269|687|689)\s?)\d{3}(?:[ .\-]?\d{2}){3}(?!\d)"
 )
 
 
-# Other countries' numbers, written with their "+" and country code (« +351 912 345 678 »).
+# Other countries' numbers, written with their "+" or "00" and country code (« +351 912 345
+# 678 », « 0048 512 874 330 »).
 _PHONE_ABROAD = re.compile(
-    r"(?<![\w+])\+(?!33)[1-9]\d{0,2}(?:[ .\-\u00a0]?\(?\d{1,4}\)?){2,5}(?!\d)"
+    r"(?<![\w+])(?:\+(?!33)[1-9]\d{0,2}|(?<!\d[ .\u00a0])00(?!33)[1-9]\d{0,2}(?=[ .\u00a0]))"
+    r"(?:[ .\-\u00a0]?\(?\d{1,4}\)?){2,5}(?!\d)"
 )
 
 
@@ -210,15 +218,25 @@ _DATE = re.compile(
     rf"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?!\d)",
     re.IGNORECASE,
 )
-# A scanned form's date, with O for 0 and l or I for 1 and spaces around the slashes
-# (« O4 / 07 / 1952 », « 12/0l/1968 »); taken only right after a birth cue.
-_D = "[0-9OIl]"
-_OCR_DATE = re.compile(
-    rf"(?<![\w/]){_D}{_D}?[ ]?[/.][ ]?{_D}{_D}?[ ]?[/.][ ]?(?:[1lI]9|2[0O]){_D}{_D}(?![\w/])"
+# A scanned form's date, with spaces around the slashes (« 04 / 07 / 1952 »; the pipeline has
+# already read O as 0 and l or I as 1 in numbers); taken only right after a birth cue.
+_SPACED_DATE = re.compile(r"(?<![\w/])\d\d?[ ]?[/.][ ]?\d\d?[ ]?[/.][ ]?(?:19|20)\d\d(?![\w/])")
+# A letter from abroad gives the birth date in its own language (« born on 14 February 1993 »,
+# « nació el 3 de mayo de 1932 », « nata a Torino il 12/12/1989 »).
+_MONTHS_ABROAD = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    "janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    "januar|februar|märz|juni|juli|oktober|dezember"
+)
+_DATE_ABROAD = re.compile(
+    rf"(?i)(?<!\d)(?:0?[1-9]|[12]\d|3[01])\.?\s+(?:de\s+)?(?:{_MONTHS_ABROAD})\s+(?:de\s+)?"
+    rf"(?:19|20)\d\d(?!\d)"
 )
 _BIRTH_WORDS = (
     r"(?:\bnée?s?\b|\bné\(e\)|\bne\s+le\b|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*"
-    r"|\bnaiss\.)"
+    r"|\bnaiss\.|\bborn\b|\bnaci[óo]\b|\bnacid[oa]\b|\bnat[oa]\b|\bnascid[oa]\b|\bgeboren\b)"
 )
 _BIRTH_CUE = re.compile(_BIRTH_WORDS, re.IGNORECASE)
 _BIRTH_CUE_JUST_BEFORE = re.compile(rf"{_BIRTH_WORDS}(?:\s+le)?\W*$", re.IGNORECASE)
@@ -227,13 +245,13 @@ _DEATH_CUE = re.compile(r"(?i)\bd[ée]c[ée]d[ée]e?s?\s+le\s*$")
 
 def find_birth_dates(text: str) -> list[Entity]:
     found = []
-    for m in _DATE.finditer(text):
+    for m in itertools.chain(_DATE.finditer(text), _DATE_ABROAD.finditer(text)):
         window = text[max(0, m.start() - 45) : m.start()]
         # The cue must be in the same sentence/line as the date.
         window = re.split(r"[\n;]|\.\s", window)[-1]
         if _BIRTH_CUE.search(window) and not _DEATH_CUE.search(window):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.9, "regex:ddn"))
-    for m in _OCR_DATE.finditer(text):
+    for m in _SPACED_DATE.finditer(text):
         before = text[max(0, m.start() - 25) : m.start()]
         if not _DATE.fullmatch(m.group()) and _BIRTH_CUE_JUST_BEFORE.search(before):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.8, "regex:ddn"))
@@ -430,18 +448,20 @@ def _street_types_regex() -> str:
 
 _STREET_TYPE = _street_types_regex()
 _NUMBER = r"\d{1,4}(?:[ \u00a0]{0,2}(?:(?i:bis|ter|quater)|[A-Da-d])\b)?(?:[ \u00a0]?[-–/][ \u00a0]?\d{1,4}\b)?"
-# a house number written as a word, only right after a cue (« j'habite au quatre rue du Calvaire »)
+# a house number written in words, only right after a cue (« j'habite au quatre rue du
+# Calvaire », « au quarante-deux avenue Foch », « du quinze bis rue des Lilas »)
 _NUMBER_WORD = (
-    r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize"
-    r"|dix-sept|dix-huit|dix-neuf|vingt|trente|quarante|cinquante)[ \u00a0]+"
+    rf"(?!(?:un|une|et|premier|mille|cents?)[ \u00a0-]){NUMBER_WORD}(?:-{NUMBER_WORD}){{0,3}}"
+    r"(?:[ \u00a0]+(?:bis|ter))?[ \u00a0]+"
 )
 _STREET_START = re.compile(
-    rf"(?<![\w,.])(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?:(?:de[ \u00a0]la|du|de[ \u00a0]l['’])[ \u00a0]*)?"
+    rf"(?<![\w,.])(?:(?i:num[ée]ro)[ \u00a0]+)?(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?:(?:de[ \u00a0]la|du|de[ \u00a0]l['’])[ \u00a0]*)?"
     rf"(?i:{_STREET_TYPE})[ \u00a0]+"
 )
 _ADDRESS_CUE = re.compile(
-    rf"(?i)\b(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
+    rf"(?i)\b(?:(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
     rf"situé\(?e?\)?|sis|sise|au|à)[ \u00a0]+(?:au[ \u00a0]+|à[ \u00a0]+|:[ \u00a0]*)?"
+    rf"|du[ \u00a0]+(?={_NUMBER_WORD}))"
     rf"(?P<num>{_NUMBER_WORD})?(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
@@ -591,8 +611,11 @@ _TOWN_COMMA = re.compile(
     rf"|[{_UP}][{_LOW}]+(?:-[{_LOW}]+)*-(?:sur|sous|lès|les|en|de|du|des|la|le|aux?|d['’]|l['’])"
     rf"-?[{_UP}{_LOW}][\w'’-]*)(?![\w-])"
 )
-# « 5 rue des Pêcheurs à Collioure »; « lotissement les chênes n°7 »
-_TOWN_AFTER = re.compile(rf"[ \u00a0]+à[ \u00a0]+{_CITY}")
+# « 5 rue des Pêcheurs à Collioure », « 42 avenue Foch, à Pau »; « lotissement les chênes n°7 »
+_TOWN_AFTER = re.compile(
+    rf"[ \u00a0]*,?[ \u00a0]+à[ \u00a0]+(?!(?:{'|'.join(re.escape(c) for c in CIVILITIES)})(?![\w]))"
+    rf"{_CITY}"
+)
 _NUMBER_AFTER = re.compile(r"[ \u00a0]*,?[ \u00a0]*n°[ \u00a0]*\d{1,4}(?![\w])")
 # a house or estate named before its street (« Chalet Le Vieux Sapin, 42 impasse des Loyers »)
 _HOUSE_NAME = (
@@ -745,16 +768,16 @@ _CITY_ABROAD = re.compile(
 
 
 # A postal block written line by line (« Ferme du Haut Bois⏎route départementale 938⏎86200
-# Loudun »): a line that is only a postcode and a town (OCR may read 0 as O and 1 as l), and
+# Loudun »): a line that is only a postcode and a town, and
 # the place lines right above it — a street, a house or farm name, a postal box, a complement,
 # a place led by an article (« La Grange aux Moines ») or a single word (« Kerguen »).
 _POSTCODE_LINE = re.compile(
-    rf"(?m)^[ \t\u00a0]*(?P<line>(?:[A-Z]{{1,2}}-\d{{4,5}}|(?:F-)?(?=[\dOl]{{5}}[ \u00a0])(?=(?:[Ol]*\d){{2}})[\dOl]{{5}})"
+    rf"(?m)^[ \t\u00a0]*(?P<line>(?:[A-Z]{{1,2}}-\d{{4,5}}|(?:F-)?\d{{5}})"
     rf"[ \u00a0]+{_CITY}(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY})[ \t\u00a0]*$"
 )
 _BLOCK_LINE = re.compile(
     rf"(?:(?i:{_STREET_TYPE})[ \u00a0]|{_HOUSE_NAME}$|(?:BP|B\.P\.|CS|TSA)[ \u00a0]?\d"
-    rf"|(?i:{_COMPLEMENT_WORD})[ \u00a0]|{_NUMBER}[ \u00a0,]|(?=[Ol]*\d)[\dOl]{{1,4}}[ \u00a0]+(?i:{_STREET_TYPE})"
+    rf"|(?i:{_COMPLEMENT_WORD})[ \u00a0]|{_NUMBER}[ \u00a0,]|\d{{1,4}}[ \u00a0]+(?i:{_STREET_TYPE})"
     rf"|(?:Le|La|Les|L['’]|LE|LA|LES)[ \u00a0]?[{_UP}][^\n]{{0,40}}$|[{_UP}][{_LOW}{_UP}'’\-]+$)"
 )
 _NOT_BLOCK_LINE = re.compile(
@@ -817,7 +840,8 @@ _ADDRESS_FIELD = re.compile(
     )
     + r")(?:(?:nouvelle|ancienne|nouveau|ancien)[ \u00a0]+)?"
     r"(?:adresse|domicile|domiciliation|lieu[ \u00a0]+de[ \u00a0]+r[ée]sidence|logement"
-    r"|point[ \u00a0]+de[ \u00a0]+livraison|code[ \u00a0]+postal)(?P<qualifier>[^:\n.,;]{0,40}?)[ \t\u00a0]*:[ \t\u00a0]*"
+    r"|point[ \u00a0]+de[ \u00a0]+livraison|code[ \u00a0]+postal"
+    r"|c\.?p\.?[ \u00a0]*/[ \u00a0]*(?:ville|commune|localit[ée]))(?P<qualifier>[^:\n.,;]{0,40}?)[ \t\u00a0]*:[ \t\u00a0]*"
     r"(?P<value>[^\n]{3,160})"
 )
 _NOT_PERSONAL_FIELD = re.compile(
@@ -828,12 +852,12 @@ _NOT_PERSONAL_FIELD = re.compile(
 _FIELD_VALUE_END = re.compile(
     rf"[ \t\u00a0]+[-–—|][ \t\u00a0]|[;\t]|[ \t\u00a0,]+(?i:t[ée]l|mail|courriel)\b|\.[ \u00a0]+[{_UP}]"
 )
-_ADDRESS_SIGN = re.compile(
-    rf"(?<![\w])(?:[\dOl]{{5}}|\d{{4}}(?:-\d{{3}})?|\d{{1,4}})(?![\w])"
-    rf"|(?i:(?<![\w]){_STREET_TYPE}(?![\w]))"
+_PLACE_SIGN = (
+    rf"(?i:(?<![\w]){_STREET_TYPE}(?![\w]))"
     rf"|(?i:(?<![\w])(?:lieu-?dit|hameau|bourg|village|ferme|moulin|ch[âa]teau|mas|domaine"
-    rf"|r[ée]sidence|lotissement|HLM|cit[ée])(?![\w]))"
+    rf"|r[ée]sidence|lotissement|HLM|cit[ée]|villa|quartier)(?![\w]))"
 )
+_ADDRESS_SIGN = re.compile(rf"(?<![\w])(?:\d{{4}}-\d{{3}}|\d{{1,5}})(?![\w])|{_PLACE_SIGN}")
 
 
 def find_addresses_in_fields(text: str) -> list[Entity]:
@@ -859,6 +883,52 @@ def find_addresses_in_fields(text: str) -> list[Entity]:
         found.append(
             Entity("ADRESSE", start, start + len(value), value, 0.85, "regex:champ-adresse")
         )
+    return found
+
+
+# Where a person lives, after the verb that says so (« demeurant à Château de la Mothe, 24310
+# Brantôme », « domiciliée à Rennes (Ille-et-Vilaine), 3 square de Provence », « habitant 6
+# rue de Verdun, Coulommiers »): the rest of the clause, when it names a street, a place or a
+# postcode (« habitant à Paris depuis vingt ans » names none).
+_RESIDENCE = re.compile(
+    r"(?i)(?<![\w])(?:demeurant|domicili[ée]e?s?|r[ée]sidant|r[ée]side|habitant|habitons|habitez"
+    r"|habite|j['’]?habite|vit(?:[ \u00a0]+seule?)?)(?![\w])"
+    r"(?:[ \u00a0]+(?:actuellement|toujours|d[ée]sormais|aussi))?"
+    r"[ \u00a0]*(?:(?:à|a|au|aux|en)[ \u00a0]+|:[ \u00a0]*)?"
+    rf"(?P<value>(?:(?:la|le|les|l['’])[ \u00a0]?(?=(?-i:[{_UP}])))?"
+    rf"(?:(?-i:[\d{_UP}])|(?:{_PLACE_SIGN}))[^\n]{{2,160}})"
+)
+# a piece of it after a comma: a town (« Dakar (Sénégal) »), or a place with its sign
+_TOWN_PIECE = re.compile(rf"{_CITY}(?:[ \u00a0]*\([^)\n]{{2,40}}\))?")
+_RESIDENCE_END = re.compile(
+    r"(?i)[.;!?](?:[ \u00a0]|$)|…|[ \u00a0]*,?[ \u00a0]+(?:n[ée]e?s?|[âa]g[ée]e?s?|profession|de[ \u00a0]+nationalit[ée]"
+    r"|agissant|c[ée]libataire|mari[ée]e?|pacs[ée]e?|veu(?:f|ve)|divorc[ée]e?|retrait[ée]e?|sans"
+    r"|ayant|qui|que|pour|depuis|avec|mais|car|donc|et|ou|à[ \u00a0]+c[ôo]t[ée]|a[ \u00a0]+cote|pr[èe]s"
+    r"|en[ \u00a0]+face|depuis|parce|t[ée]l|mail|courriel)\b|[ \u00a0]*\((?:[^)]*\d[^)]*|fils|fille|p[èe]re|m[èe]re)\)"
+)
+_RESIDENCE_SIGN = re.compile(rf"{_PLACE_SIGN}|(?<![\w])\d{{5}}(?![\w])")
+
+
+def find_residences(text: str) -> list[Entity]:
+    """Where a person lives, after « demeurant », « domicilié », « habite »... (see
+    ``_RESIDENCE``)."""
+    found = []
+    for m in _RESIDENCE.finditer(text):
+        start, value = m.start("value"), m.group("value")
+        if end := _RESIDENCE_END.search(value):
+            value = value[: end.start()]
+        if town := _POSTCODE_CITY.search(value):  # the address ends with its postcode and town
+            value = value[: town.end()]
+        kept = []
+        for piece in value.split(","):
+            if not (_RESIDENCE_SIGN.search(piece) or _TOWN_PIECE.fullmatch(piece.strip())):
+                break
+            kept.append(piece)
+        value = ",".join(kept).rstrip(" \t\u00a0.,;:")
+        # « j'habite la Croix-Rouge, à Saint-Aubin »: a named place in its town
+        if not (_RESIDENCE_SIGN.search(value) or value[:1].islower() and _TOWN_AFTER.search(value)):
+            continue
+        found.append(Entity("ADRESSE", start, start + len(value), value, 0.8, "regex:residence"))
     return found
 
 
@@ -1398,6 +1468,31 @@ def find_couples(text: str) -> list[Entity]:
     ]
 
 
+# « Augustin Rouquette, dit « Tintin » », « connu sous le surnom “Fredo” »: a nickname in
+# quotes; « la famille Ozturk », « famille MARTINEZ-RUIZ »: a family's surname.
+_NICKNAME = re.compile(
+    rf"(?<![\w])(?:dite?|surnomm[ée]e?|alias|(?:sur)?nom(?:m[ée]e?)?)[ \u00a0]+(?:de[ \u00a0]+)?"
+    rf"[«\"“][ \u00a0]*(?P<name>{_WORD_CAP}(?:[ \u00a0]{_WORD_CAP})?)[ \u00a0]*[»\"”]"
+)
+_FAMILY = re.compile(
+    rf"(?<![\w])[Ff]amille[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
+)
+
+
+def find_nicknames_and_families(text: str) -> list[Entity]:
+    found = [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:surnom")
+        for m in _NICKNAME.finditer(text)
+    ]
+    for m in _FAMILY.finditer(text):
+        if not any(fold(w) in NOT_NAMES for w in re.findall(r"[^\W\d_]+", m.group("name"))):
+            name = m.group("name")
+            found.append(
+                Entity("PERSONNE", m.start("name"), m.end("name"), name, 0.8, "regle:famille")
+            )
+    return found
+
+
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
     find_ibans,
@@ -1405,12 +1500,15 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_sirets,
     find_sirens,
     find_phones,
+    find_spoken_phones,
     find_plates,
     find_parcels,
     find_personal_ids,
     find_birth_dates,
+    find_spoken_birth_dates,
     find_addresses,
     find_addresses_in_fields,
+    find_residences,
     find_places,
     find_persons_by_rules,
     find_persons_in_civility_lists,
@@ -1421,6 +1519,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_upper_surname_first,
     find_spelled_names,
     find_couples,
+    find_nicknames_and_families,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from communia.core.numbers_fr import below_hundred
+
 __all__ = [
     "SpokenReply",
     "to_spoken",
@@ -181,20 +183,6 @@ def greeting(commune_name: str) -> str:
 
 # --- what the caller says back: yes or no, a phone number in words or digits ---------------
 
-_UNITS = {
-    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4,
-    "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-}  # fmt: skip
-_TEENS = {
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "treize": 13,
-    "quatorze": 14,
-    "quinze": 15,
-    "seize": 16,
-}
-_TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
 _YES = re.compile(
     r"\b(?:oui|ouais|d'accord|daccord|volontiers|bien sur|tout a fait|exactement|c'est ca|"
     r"c'est bien ca|c'est exact|c'est correct|parfait|absolument|je veux bien|avec plaisir|"
@@ -217,15 +205,6 @@ def yes_or_no(text: str) -> bool | None:
     return None if yes == no else yes
 
 
-def _teen(words: list[str], i: int) -> tuple[int, int] | None:
-    """10..19 at ``words[i]`` ("dix", "onze", …, "dix sept"): (value, words used)."""
-    if words[i] == "dix" and i + 1 < len(words) and words[i + 1] in ("sept", "huit", "neuf"):
-        return 10 + _UNITS[words[i + 1]], 2
-    if words[i] in _TEENS:
-        return _TEENS[words[i]], 1
-    return None
-
-
 def spoken_digits(text: str) -> str:
     """The digits a caller said, in order, from digits ("06 12 34…") or French number words
     ("zéro six, douze, trente-quatre, soixante-dix-huit, quatre-vingt-dix-neuf…"); other
@@ -234,33 +213,12 @@ def spoken_digits(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(words):
-        w = words[i]
-        if w.isdigit():
-            out.append(w)
+        if words[i].isdigit() or words[i] == "zero":
+            out.append("0" if words[i] == "zero" else words[i])
             i += 1
             continue
-        base = None
-        if w == "quatre" and i + 1 < len(words) and words[i + 1] in ("vingt", "vingts"):
-            base, i = 80, i + 2
-        elif w in _TENS:
-            base, i = _TENS[w], i + 1
-        if base is not None:
-            if i < len(words) and words[i] == "et":
-                i += 1
-            teen = _teen(words, i) if i < len(words) and base in (60, 80) else None
-            if teen:
-                base, i = base + teen[0], i + teen[1]
-            elif i < len(words) and words[i] in _UNITS and words[i] != "zero":
-                base, i = base + _UNITS[words[i]], i + 1
-            out.append(str(base))
-            continue
-        teen = _teen(words, i)
-        if teen:
-            out.append(str(teen[0]))
-            i += teen[1]
-        elif w in _UNITS:
-            out.append(str(_UNITS[w]))
-            i += 1
-        else:
-            i += 1
+        value, j = below_hundred(words, i)
+        if value is not None:
+            out.append(str(value))
+        i = j if value is not None else i + 1
     return "".join(out)
