@@ -711,3 +711,32 @@ def test_foreign_birth_dates_nicknames_and_families():
     assert "Tintin" in _found(text, "PERSONNE")
     assert "Ozturk" in _found(text, "PERSONNE") and "MARTINEZ-RUIZ" in _found(text, "PERSONNE")
     assert _found(text, "TELEPHONE") == ["0048 512 874 330"]
+
+
+def test_more_id_labels_short_years_and_a_mistyped_iban():
+    text = (
+        "Numéro d'abonné : AB-0045871\nRéf. abonné : NIM-0087723\nAbonnée n° 86-004127\n"
+        "mon identifiant c est DUR-2021-0457 . Né le: 17/09/81 à Bamako, son fils né le 2 nov. 2018\n"
+        "RIB joint : FR94 3000 4005 3200 0123 4567 78\nréunion le 17/09/81, facture n° F-2026-118734\n"
+    )
+    assert _found(text, "IDENTIFIANT") == [
+        "AB-0045871",
+        "NIM-0087723",
+        "86-004127",
+        "DUR-2021-0457",
+    ]
+    assert _found(text, "DATE_NAISSANCE") == ["17/09/81", "2 nov. 2018"]
+    # an account number copied one digit short: its check digits still hold
+    assert _found(text, "IBAN") == ["FR94 3000 4005 3200 0123 4567 78"]
+    assert _found("IBAN FR94 3000 4005 3200 0123 4567 79", "IBAN") == []
+
+
+def test_a_table_aligned_with_spaces_types_its_columns_by_their_header():
+    table = (
+        "Inscrits\n"
+        "NOM          PRÉNOM      NÉ(E) LE     COURRIEL\n"
+        "LE CALVEZ    Marine      12/03/1998   marine.lecalvez@gmail.com\n"
+        "OGER         Thibault    27/07/1995   t.oger44@hotmail.fr\n"
+        "MENDY        Jean-Baptiste 03/11/2000 jb.mendy@yahoo.fr\n"
+    )
+    assert _found(table, "DATE_NAISSANCE") == ["12/03/1998", "27/07/1995", "03/11/2000"]

@@ -13,6 +13,7 @@ __all__ = [
     "compact",
     "luhn_is_valid",
     "luhn_check_digit",
+    "iban_key_holds",
     "siren_is_valid",
     "siret_is_valid",
     "nir_key",
@@ -139,7 +140,12 @@ def iban_is_valid(value: str) -> bool:
     expected = IBAN_LENGTHS.get(iban[:2])
     if expected is not None and len(iban) != expected:
         return False
-    number = _iban_number(iban)
+    return iban_key_holds(iban)
+
+
+def iban_key_holds(value: str) -> bool:
+    """The mod-97 check of an IBAN, whatever its length."""
+    number = _iban_number(compact(value))
     return number is not None and number % 97 == 1
 
 

@@ -19,6 +19,7 @@ from communia.core.privacy.checksums import (
     IBAN_LENGTHS,
     compact,
     iban_is_valid,
+    iban_key_holds,
     nir_is_valid,
     siren_is_valid,
     siret_is_valid,
@@ -153,6 +154,18 @@ def find_nirs(text: str) -> list[Entity]:
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})")
 
 
+_IBAN_DIGITS = re.compile(r"[A-Z]{2}\d{2}(?:[ \u00a0-]?\d)+(?![\w])")
+
+
+def _mistyped_iban(text: str, start: int, length: int) -> Entity | None:
+    """An IBAN with a digit too few or too many (an account number copied short) whose check
+    digits still hold: still someone's bank account."""
+    m = _IBAN_DIGITS.match(text, start)
+    if not m or not 0 < abs(len(compact(m.group())) - length) <= 2 or not iban_key_holds(m.group()):
+        return None
+    return Entity("IBAN", m.start(), m.end(), m.group(), 0.8, "regex:iban-longueur")
+
+
 def find_ibans(text: str) -> list[Entity]:
     found = []
     for m in _IBAN_START.finditer(text):
@@ -171,7 +184,9 @@ def find_ibans(text: str) -> list[Entity]:
             else:
                 break
             i += 1
-        if count != length:
+        if count != length or end < len(text) and text[end].isascii() and text[end].isdigit():
+            if mistyped := _mistyped_iban(text, m.start(), length):
+                found.append(mistyped)
             continue
         if end < len(text) and text[end].isascii() and text[end].isalnum():
             continue  # glued to more characters: not an IBAN
@@ -212,11 +227,16 @@ _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
     "novembre|décembre|decembre"
 )
+_MONTHS_SHORT = r"janv|f[ée]vr?|avr|juil|sept?|oct|nov|d[ée]c"
 _DATE = re.compile(
-    rf"(?<!\d)(?:(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:19|20)\d\d"
-    rf"|(?:1er|0?[1-9]|[12]\d|3[01])\s+(?:{_MONTHS})\s+(?:19|20)\d\d"
+    rf"(?<!\d)(?:(?:0?[1-9]|[12]\d|3[01]|1er)[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:19|20)\d\d"
+    rf"|(?:1er|0?[1-9]|[12]\d|3[01])\s+(?:(?:{_MONTHS})|(?:{_MONTHS_SHORT})\.)\s+(?:19|20)\d\d"
     rf"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?!\d)",
     re.IGNORECASE,
+)
+# « né le 17/09/81 »: a year in two digits, only right after the cue
+_SHORT_YEAR_DATE = re.compile(
+    r"(?<![\w/])(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])/\d\d(?![\w/])"
 )
 # A scanned form's date, with spaces around the slashes (« 04 / 07 / 1952 »; the pipeline has
 # already read O as 0 and l or I as 1 in numbers); taken only right after a birth cue.
@@ -251,7 +271,7 @@ def find_birth_dates(text: str) -> list[Entity]:
         window = re.split(r"[\n;]|\.\s", window)[-1]
         if _BIRTH_CUE.search(window) and not _DEATH_CUE.search(window):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.9, "regex:ddn"))
-    for m in _SPACED_DATE.finditer(text):
+    for m in itertools.chain(_SPACED_DATE.finditer(text), _SHORT_YEAR_DATE.finditer(text)):
         before = text[max(0, m.start() - 25) : m.start()]
         if not _DATE.fullmatch(m.group()) and _BIRTH_CUE_JUST_BEFORE.search(before):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.8, "regex:ddn"))
@@ -344,12 +364,16 @@ _ID_LABEL = (
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
     r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
     r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|\bNUR\b|\bAPS\b|\bPAI\b|lecteurs?\b|compteur|macaron|"
-    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|abonn[ée](?=\s+n)|"
+    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|abonn[ée]e?(?=\s+n)|"
     r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
-    r"contrat(?=\s+n)"
+    r"contrat(?=\s+n)|"
+    # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
+    r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
+    r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
+    r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
@@ -405,6 +429,13 @@ _ID_GAP_WORDS = frozenset(
         "ccas",
         "demandeur",
         "number",
+        "abonne",
+        "usager",
+        "ref",
+        "c",
+        "portail",
+        "licence",
+        "domiciliation",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -455,7 +486,7 @@ _NUMBER_WORD = (
     r"(?:[ \u00a0]+(?:bis|ter))?[ \u00a0]+"
 )
 _STREET_START = re.compile(
-    rf"(?<![\w,.])(?:(?i:num[ée]ro)[ \u00a0]+)?(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?:(?:de[ \u00a0]la|du|de[ \u00a0]l['’])[ \u00a0]*)?"
+    rf"(?<![\w,./])(?:(?i:num[ée]ro)[ \u00a0]+)?(?P<num>{_NUMBER})(?:[ \u00a0]?,)?[ \u00a0]+(?:(?:de[ \u00a0]la|du|de[ \u00a0]l['’])[ \u00a0]*)?"
     rf"(?i:{_STREET_TYPE})[ \u00a0]+"
 )
 _ADDRESS_CUE = re.compile(

@@ -1,5 +1,5 @@
 """Personal data in the columns of a table pasted as text (a CSV export, a spreadsheet read out
-by the documents service, a tab- or « | »-separated list).
+by the documents service, a tab- or « | »-separated list, columns aligned with spaces).
 
 A column holds one kind of datum: when its header names it (« date_naissance », « Adresse »,
 « Parcelle », « Nom », « Prénom ») or when the recognisers already found that kind in two of
@@ -95,6 +95,10 @@ def _tables(text: str):
                 found = (sep, n)
                 break
         if not found:
+            if fixed := _fixed_width_table(text, lines, i):
+                header, rows, i = fixed
+                yield " ", header, rows
+                continue
             i += 1
             continue
         sep, n = found
@@ -114,6 +118,45 @@ def _tables(text: str):
         else:
             yield sep, None, rows
         i = j
+
+
+# A table aligned with spaces (« NOM          PRÉNOM      NÉ(E) LE  »): its cells are the runs
+# of text between gaps of two spaces or more; a row whose overflowing cell leaves a single
+# space is cut at the header's column starts instead.
+_RUN = re.compile(r"\S+(?:[ \u00a0]\S+)*")
+
+
+def _runs(line: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _RUN.finditer(line)]
+
+
+def _fixed_width_table(text: str, lines: list[tuple[int, str]], i: int):
+    """(header types, rows, index after the block) of a space-aligned table whose header is
+    ``lines[i]`` — three columns or more, one of them named — or None."""
+    start, line = lines[i]
+    heads = _runs(line)
+    if len(heads) < 3 or not any(_header_type(line[a:b]) for a, b in heads):
+        return None
+    columns = [a for a, _ in heads]
+    rows, j = [], i + 1
+    while j < len(lines) and len(_runs(lines[j][1])) >= 2:
+        row_start, row = lines[j]
+        spans = _runs(row)
+        if len(spans) != len(columns):  # each word goes to the column it starts in
+            by_column: dict[int, list[tuple[int, int]]] = {}
+            for word in re.finditer(r"\S+", row):
+                k = max(0, bisect.bisect_right(columns, word.start()) - 1)
+                by_column.setdefault(k, []).append(word.span())
+            spans = [
+                (by_column[k][0][0], by_column[k][-1][1]) if k in by_column else (0, 0)
+                for k in range(len(columns))
+            ]
+        cells = [_Cell(row_start + a, row_start + b, row[a:b]) for a, b in spans]
+        rows.append(cells)
+        j += 1
+    if len(rows) < 2:
+        return None
+    return [_header_type(line[a:b]) for a, b in heads], rows, j
 
 
 def _header_type(cell: str) -> str | None:
