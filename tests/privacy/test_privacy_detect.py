@@ -740,3 +740,45 @@ def test_a_table_aligned_with_spaces_types_its_columns_by_their_header():
         "MENDY        Jean-Baptiste 03/11/2000 jb.mendy@yahoo.fr\n"
     )
     assert _found(table, "DATE_NAISSANCE") == ["12/03/1998", "27/07/1995", "03/11/2000"]
+
+
+def test_blocks_abroad_closed_by_their_country_and_residences_with_foreign_shapes():
+    text = (
+        "Mme Eleanor WRIGHT\n27 Mill Lane\nChipping Norton OX7 5LR\nUnited Kingdom\n"
+        "Phone: +44 7700 900 123\n"
+        "M. Weis, domicilié 27 route d'Arlon, L-8009 Strassen, tél. +352 621 345 678.\n"
+        "veuf, demeurant à Rennes (35000), 61 boulevard de la Liberté.\n"
+        "M. Diop, qui vit désormais à Cocody Riviera 3, Abidjan, Côte d'Ivoire.\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "27 Mill Lane",  # line by line, like every postal block
+        "Chipping Norton OX7 5LR",
+        "United Kingdom",
+        "27 route d'Arlon, L-8009 Strassen",
+        "Rennes (35000), 61 boulevard de la Liberté",
+        "Cocody Riviera 3, Abidjan, Côte d'Ivoire",
+    ]
+
+
+def test_names_with_ages_married_chains_in_capitals_and_the_parties_of_a_sale():
+    text = (
+        "Composition du foyer : 4 enfants – Moussa (15 ans), Fatoumata (12 ans)\n"
+        "Nom : DUCASSE | Prénom : Clément\nJeune recensé : IRIGOYEN Beñat\n"
+        "Co-demandeur : OUEDRAOGO née SAWADOGO Rasmata\n"
+        "Objet : certificat d'urbanisme pour la vente Lasserre/Bordenave\n"
+        "Affaire : Commune de Plougastel c/ Le Gall\nma fille, Mélanie, se déplace en fauteuil\n"
+    )
+    found = _found(text, "PERSONNE")
+    for name in (
+        "Moussa",
+        "Fatoumata",
+        "DUCASSE",
+        "IRIGOYEN Beñat",
+        "OUEDRAOGO née SAWADOGO Rasmata",
+        "Lasserre",
+        "Bordenave",
+        "Le Gall",
+        "Mélanie",
+    ):
+        assert name in found, name
+    assert not any("Commune" in f for f in found)

@@ -603,17 +603,36 @@ _MARRIED_SURNAME = re.compile(
 )
 
 
+# « OUEDRAOGO née SAWADOGO Rasmata », « HOARAU veuve PAYET Marie »: a surname in capitals
+# before the married word, the person found after it
+_MARRIED_BEFORE = re.compile(
+    rf"(?<![\w'’-])(?P<name>[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:[ \u00a0][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?)"
+    rf"[ \u00a0]+{_MARRIED}[ \u00a0]+$"
+)
+
+
 def _married_names(entities: list[Entity], text: str) -> list[Entity]:
     """« Sandrine Roussel épouse Marseille »: the surname after « épouse » or « née » is part
-    of the person, even when it is also a word or a town."""
+    of the person, even when it is also a word or a town; so is a surname in capitals before
+    it (« TRAORÉ née KONATÉ Oumou »)."""
     taken = _Intervals()
     for e in entities:
         taken.add(e.start, e.end)
     out = []
     for e in entities:
+        start, end = e.start, e.end
         m = _MARRIED_SURNAME.match(text, e.end) if e.type == "PERSONNE" else None
         if m and not taken.overlaps(m.start("name"), m.end("name")):
-            e = Entity(e.type, e.start, m.end(), text[e.start : m.end()], e.score, e.source)
+            end = m.end()
+        before = (
+            _MARRIED_BEFORE.search(text, max(0, e.start - 40), e.start)
+            if e.type == "PERSONNE"
+            else None
+        )
+        if before and not taken.overlaps(before.start("name"), before.end("name")):
+            start = before.start("name")
+        if (start, end) != (e.start, e.end):
+            e = Entity(e.type, start, end, text[start:end], e.score, e.source)
         out.append(e)
     return out
 

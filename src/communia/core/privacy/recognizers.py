@@ -67,8 +67,10 @@ __all__ = [
     "find_nicknames_and_families",
 ]
 
-_UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-_LOW = "a-zàâäçéèêëîïôöùûüÿæœß"
+# Latin letters of French and of the names of people from elsewhere (« Beñat », « Stanisław »,
+# « LÓPEZ GARCÍA », « Ionuț », « Nguyễn »)
+_UP = "A-ZÀ-ÖØ-ÞŸĀĂĄĆČĎĐĒĖĘĚĞĪİĶĻŁŃŅŇŌŐŒŘŚŞŠŢŤŪŮŰŲŹŻŽȘȚ"
+_LOW = "a-zà-öø-ÿāăąćčďđēėęěğīıķļłńņňōőœřśşšţťūůűųźżžșțạ-ỹ"
 _WORD_CAP = rf"[{_UP}][{_LOW}{_UP}]*(?:[-'’][{_UP}{_LOW}][{_LOW}{_UP}]*)*"
 
 
@@ -527,6 +529,8 @@ _COUNTRIES = (
     r"(?:Belgique|Suisse|Luxembourg|Allemagne|Italie|Espagne|Portugal|Maroc|Algérie|Tunisie"
     r"|Sénégal|Mali|Côte d['’]Ivoire|Cameroun|Comores|Turquie|Pologne|Roumanie|Royaume-Uni"
     r"|Irlande|Pays-Bas|Canada|Italia|España|Deutschland|België|Schweiz|United Kingdom|UK"
+    r"|Polska|USA|États-Unis|United States|Brésil|Brasil|Autriche|Grèce|Liban|Madagascar|Haïti"
+    r"|Congo|Guinée|Burkina Faso|Togo|Bénin|Gabon|Viêt Nam|Vietnam|Chine|Ukraine|Royaume-Uni"
     r"|BELGIQUE|SUISSE|ESPAGNE|PORTUGAL|MAROC|ALGÉRIE|TUNISIE)(?![\w-])"
 )
 _COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*(?:\({_COUNTRIES}\)|{_COUNTRIES}))?"
@@ -650,7 +654,8 @@ _TOWN_AFTER = re.compile(
 _NUMBER_AFTER = re.compile(r"[ \u00a0]*,?[ \u00a0]*n°[ \u00a0]*\d{1,4}(?![\w])")
 # a house or estate named before its street (« Chalet Le Vieux Sapin, 42 impasse des Loyers »)
 _HOUSE_NAME = (
-    rf"(?:Chalet|Villa|Maison|Mas|Domaine|Ferme|Château|Moulin|Manoir)"
+    rf"(?:Chalet|Villa|Maison|Mas|Domaine|Ferme|Château|Moulin|Manoir|Foyer(?:-logement)?|Hôtel"
+    rf"|Maison de retraite|Résidence universitaire|Cité universitaire|Cité U)"
     rf"(?:[ \u00a0](?:{_WORD_CAP}|[{_UP}]{{2,}}|(?:de|du|des|de la|d['’])(?=[ \u00a0]?[{_UP}]))){{1,5}}"
 )
 # a place led by an article before its street (« Les Hauts de Bellevue, 3 allée des Mésanges »):
@@ -841,6 +846,31 @@ def _postal_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A block abroad closed by its country (« 27 Mill Lane⏎Chipping Norton OX7 5LR⏎United
+# Kingdom », « ul. Słowackiego 14/3⏎44-100 Gliwice⏎Pologne »): the lines above the country
+# that hold a number (a house number, a postcode of any shape), at most three.
+_ABROAD_LINE = re.compile(r"[^\n]{0,60}\d[^\n]{0,60}")
+
+
+def _blocks_abroad(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for country in _COUNTRY_LINE.finditer(text):
+        above, end = [], country.start()
+        for _ in range(3):
+            if end == 0:
+                break
+            start = text.rfind("\n", 0, end) + 1
+            value = text[start:end].strip(" \t\u00a0,")
+            if not _ABROAD_LINE.fullmatch(value) or _NOT_BLOCK_LINE.search(value):
+                break
+            first = start + text[start:end].index(value)
+            above.append((first, first + len(value)))
+            end = max(0, start - 1)
+        if above:
+            spans += [*above, (country.start("country"), country.end("country"))]
+    return spans
+
+
 def find_places(text: str) -> list[Entity]:
     """Addresses with no street number (see ``_NAMED_PLACE``, ``_POSTAL_BOX``, ``_PLACE_LINE``)
     and addresses abroad (``_FOREIGN_STREET``)."""
@@ -853,7 +883,7 @@ def find_places(text: str) -> list[Entity]:
     spans = [(m.start(), m.end()) for m in _NAMED_PLACE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _POSTAL_BOX.finditer(text)]
     spans += [(m.start("place"), m.end("place")) for m in _PLACE_LINE.finditer(text)]
-    spans += _postal_blocks(text)
+    spans += _postal_blocks(text) + _blocks_abroad(text)
     for start, end in spans:
         end = _address_tail_end(text, end)
         found.append(Entity("ADRESSE", start, end, text[start:end], 0.8, "regex:lieu"))
@@ -924,7 +954,7 @@ def find_addresses_in_fields(text: str) -> list[Entity]:
 _RESIDENCE = re.compile(
     r"(?i)(?<![\w])(?:demeurant|domicili[ée]e?s?|r[ée]sidant|r[ée]side|habitant|habitons|habitez"
     r"|habite|j['’]?habite|vit(?:[ \u00a0]+seule?)?)(?![\w])"
-    r"(?:[ \u00a0]+(?:actuellement|toujours|d[ée]sormais|aussi))?"
+    r"(?:[ \u00a0]+(?:actuellement|toujours|d[ée]sormais|aussi|ensemble|encore))?"
     r"[ \u00a0]*(?:(?:à|a|au|aux|en)[ \u00a0]+|:[ \u00a0]*)?"
     rf"(?P<value>(?:(?:la|le|les|l['’])[ \u00a0]?(?=(?-i:[{_UP}])))?"
     rf"(?:(?-i:[\d{_UP}])|(?:{_PLACE_SIGN}))[^\n]{{2,160}})"
@@ -935,9 +965,13 @@ _RESIDENCE_END = re.compile(
     r"(?i)[.;!?](?:[ \u00a0]|$)|…|[ \u00a0]*,?[ \u00a0]+(?:n[ée]e?s?|[âa]g[ée]e?s?|profession|de[ \u00a0]+nationalit[ée]"
     r"|agissant|c[ée]libataire|mari[ée]e?|pacs[ée]e?|veu(?:f|ve)|divorc[ée]e?|retrait[ée]e?|sans"
     r"|ayant|qui|que|pour|depuis|avec|mais|car|donc|et|ou|à[ \u00a0]+c[ôo]t[ée]|a[ \u00a0]+cote|pr[èe]s"
-    r"|en[ \u00a0]+face|depuis|parce|t[ée]l|mail|courriel)\b|[ \u00a0]*\((?:[^)]*\d[^)]*|fils|fille|p[èe]re|m[èe]re)\)"
+    r"|en[ \u00a0]+face|depuis|parce|t[ée]l|mail|courriel)\b|[ \u00a0]*\((?!\d{5}\))(?:[^)]*\d[^)]*|fils|fille|p[èe]re|m[èe]re)\)"
 )
-_RESIDENCE_SIGN = re.compile(rf"{_PLACE_SIGN}|(?<![\w])\d{{5}}(?![\w])")
+_RESIDENCE_SIGN = re.compile(
+    rf"{_PLACE_SIGN}|(?<![\w])(?:[A-Z]{{1,2}}-)?\d{{4,5}}(?![\w])|(?i:(?<![\w])lot[ \u00a0]+\d)"
+    # a street abroad, its number after (« Corso Italia 5 », « Cocody Riviera 3 »)
+    rf"|^[ \u00a0]*{_WORD_CAP}(?:[ \u00a0]+{_WORD_CAP}){{1,3}}[ \u00a0]+\d{{1,4}}[a-z]?[ \u00a0]*$"
+)
 
 
 def find_residences(text: str) -> list[Entity]:
@@ -1197,7 +1231,7 @@ def find_persons_in_civility_lists(text: str) -> list[Entity]:
 
 _ROLE = re.compile(  # a lookahead: every word is tried as the role, matches may overlap
     rf"(?<![\w])(?=(?P<role>[{_LOW}]+(?:-[{_LOW}]+)?)"
-    rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?[ \u00a0]+"
+    rf"(?:[ \u00a0]+(?P<adj>[{_LOW}]{{3,}}))?,?[ \u00a0]+"
     rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})(?![\w@]))"
 )
 _DETERMINERS = frozenset(
@@ -1344,7 +1378,8 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
     r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0]))[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
-    r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)))?"
+    r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
+    r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
     r"(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
     r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
@@ -1355,7 +1390,8 @@ _NAME_FIELD = re.compile(
 )
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
-    r"(?=[ \t\u00a0]*(?:$|\n|[,;(])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0])"
+    rf"(?:[ \u00a0]+(?:née|épouse|ép\.|veuve)[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0])"
 )
 
 
@@ -1423,10 +1459,11 @@ def find_given_names_in_lists(text: str) -> list[Entity]:
                 items.append((s, s + len(core), _is_listed_given_name(m.group("name"))))
         known = [(s, e) for s, e, ok in items if ok]
         listed = len(known) >= 2 and len(known) * 2 > len(items)
-        for s, e in known:
-            if _AGE_AFTER.match(text, e):
+        for s, e, ok in items:
+            # « Moussa (15 ans) »: a name with an age, known or not
+            if _AGE_AFTER.match(text, e) and fold(text[s:e].split()[0]) not in NOT_NAMES:
                 found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:prenom-age"))
-            elif listed:
+            elif ok and listed:
                 found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, LISTED_SOURCE))
     return found
 
@@ -1500,10 +1537,17 @@ def find_couples(text: str) -> list[Entity]:
 
 
 # « Augustin Rouquette, dit « Tintin » », « connu sous le surnom “Fredo” »: a nickname in
-# quotes; « la famille Ozturk », « famille MARTINEZ-RUIZ »: a family's surname.
+# quotes; « la famille Ozturk », « famille MARTINEZ-RUIZ »: a family's surname; the parties.
 _NICKNAME = re.compile(
     rf"(?<![\w])(?:dite?|surnomm[ée]e?|alias|(?:sur)?nom(?:m[ée]e?)?)[ \u00a0]+(?:de[ \u00a0]+)?"
     rf"[«\"“][ \u00a0]*(?P<name>{_WORD_CAP}(?:[ \u00a0]{_WORD_CAP})?)[ \u00a0]*[»\"”]"
+)
+# « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le
+# Gall »: the parties of a sale or of a case
+_PARTIES = re.compile(
+    rf"(?<![\w])(?:[Vv]ente|VENTE)[ \u00a0]+(?P<a>{_SURNAME_PART}{_NAME_TOKEN})[ \u00a0]*/[ \u00a0]*"
+    rf"(?P<b>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
+    rf"|(?<![\w])c/[ \u00a0]*(?P<c>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
 )
 _FAMILY = re.compile(
     rf"(?<![\w])[Ff]amille[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
@@ -1515,6 +1559,15 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:surnom")
         for m in _NICKNAME.finditer(text)
     ]
+    for m in _PARTIES.finditer(text):
+        for g in ("a", "b", "c"):
+            if (
+                m.group(g)
+                and fold(m.group(g)) not in NOT_NAMES
+                and not m.group(g).startswith(("Commune", "Ville", "COMMUNE", "VILLE"))
+            ):
+                name = m.group(g)
+                found.append(Entity("PERSONNE", m.start(g), m.end(g), name, 0.8, "regle:parties"))
     for m in _FAMILY.finditer(text):
         if not any(fold(w) in NOT_NAMES for w in re.findall(r"[^\W\d_]+", m.group("name"))):
             name = m.group("name")
