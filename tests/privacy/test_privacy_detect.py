@@ -782,3 +782,31 @@ def test_names_with_ages_married_chains_in_capitals_and_the_parties_of_a_sale():
     ):
         assert name in found, name
     assert not any("Commune" in f for f in found)
+
+
+def test_farms_residence_names_floors_and_more_abroad():
+    text = (
+        "1. Mme Baudry, 93 ans, 15 rue du Maréchal Joffre, RDC, 02 43 81 00 00\n"
+        "8h40 Mme Leclerc, Les Glycines, 4 chemin des Vignes, pansement.\n"
+        "M. Poirot (ferme de la Grande Goutte) cède la parcelle.\n"
+        "Ancienne adresse : ul. Kwiatowa 12/4, 30-001 Kraków, Pologne\n"
+        "M. Marchand, lot n° 14, 5 allée du Muscat ; M. Ziani\n"
+    )
+    assert _found(text, "ADRESSE") == [
+        "15 rue du Maréchal Joffre, RDC",
+        "Les Glycines, 4 chemin des Vignes",
+        "ferme de la Grande Goutte",
+        "ul. Kwiatowa 12/4, 30-001 Kraków, Pologne",
+        "lot n° 14, 5 allée du Muscat",
+    ]
+
+
+def test_greetings_families_second_name_fields_and_a_holder_inside_a_label():
+    text = (
+        "bises\nLucie\nla clé est chez les Moulin à côté\nNom : Ahamada Prénom : Zalifa\n"
+        "Numéro fiscal de M. Vallat : 2 14 785 236 441 8.\nCAF du Bas-Rhin : 32 30\n"
+        "Compte famille portail : FAM-004812\n"
+    )
+    found = _found(text, "PERSONNE")
+    assert {"Lucie", "Moulin", "Zalifa"} <= set(found)
+    assert _found(text, "IDENTIFIANT") == ["2 14 785 236 441 8", "FAM-004812"]

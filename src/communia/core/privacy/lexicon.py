@@ -834,7 +834,7 @@ STREET_TYPES: tuple[str, ...] = (
     "grand-rue", "rocade", "levée", "digue", "sente", "cour", "plateau", "port",
     # typed without accents or abbreviated
     "chem.", "allee", "allees", "cite", "chaussee", "montee", "cote", "levee", "imp", "pl",
-    "rés.", "res.", "chem", "galerie", "route départementale", "RD",
+    "rés.", "res.", "chem", "galerie", "route départementale", "RD", "all.", "all", "servitude",
 )  # fmt: skip
 
 NAME_PARTICLES: frozenset[str] = frozenset(

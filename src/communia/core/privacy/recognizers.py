@@ -375,7 +375,8 @@ _ID_LABEL = (
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
     r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
     r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
-    r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b"
+    r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
+    r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
@@ -459,8 +460,11 @@ def find_personal_ids(text: str) -> list[Entity]:
         unknown = [w for w in gap if w not in _ID_GAP_WORDS]
         # one other word may stand in the gap after « n° » or before « : » (« carte d'identité
         # polonaise : CAX 458213 »)
-        announced = _ID_NUMBER_WORDS.intersection(gap) or m.group("gap").rstrip().endswith(":")
-        if len(unknown) > 1 or unknown and not announced:
+        colon = m.group("gap").rstrip().endswith(":")
+        announced = _ID_NUMBER_WORDS.intersection(gap) or colon
+        # « Numéro fiscal de M. Vallat : »: the holder's name inside the label
+        holder = colon and re.search(r"\bde\s+(?:M\.|Mme|Mlle|Monsieur|Madame)\s", m.group("gap"))
+        if (len(unknown) > 1 and not holder) or unknown and not announced:
             continue
         ref = m.group("ref")
         digits = sum(c.isdigit() for c in ref)
@@ -530,6 +534,7 @@ _COUNTRIES = (
     r"|Sénégal|Mali|Côte d['’]Ivoire|Cameroun|Comores|Turquie|Pologne|Roumanie|Royaume-Uni"
     r"|Irlande|Pays-Bas|Canada|Italia|España|Deutschland|België|Schweiz|United Kingdom|UK"
     r"|Polska|USA|États-Unis|United States|Brésil|Brasil|Autriche|Grèce|Liban|Madagascar|Haïti"
+    r"|Svizzera|Türkiye|Nouvelle-Calédonie|Polynésie française|Tahiti|Wallis-et-Futuna"
     r"|Congo|Guinée|Burkina Faso|Togo|Bénin|Gabon|Viêt Nam|Vietnam|Chine|Ukraine|Royaume-Uni"
     r"|BELGIQUE|SUISSE|ESPAGNE|PORTUGAL|MAROC|ALGÉRIE|TUNISIE)(?![\w-])"
 )
@@ -625,15 +630,16 @@ _STOP_WORDS = frozenset(
 _COMPLEMENT_WORD = (
     r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
     r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|imm\.|entr[ée]e|tour|villa|EHPAD"
-    r"|foyer|chambre|lot\.|lotissement|village|HLM|code|digicode|case|flat)"
+    r"|foyer|chambre|lot\.|lot|lotissement|village|HLM|code|digicode|case|flat)"
 )
 _COMPLEMENT = (
     rf"(?i:{_COMPLEMENT_WORD})[ \u00a0]*(?:n°[ \u00a0]*)?"
     rf"(?:{_WORD_CAP}(?:[ \u00a0]+{_WORD_CAP}){{1,3}}|[^\s,;:]{{1,8}})"
 )
 _FLOOR = (
-    r"\d{1,2}(?:e|er|ème|è)[ \u00a0]+(?:(?i:étage|etage)(?:[ \u00a0]+(?i:gauche|droite|face|porte[ \u00a0]+\w+))?"
-    r"|(?i:gauche|droite|face))"
+    r"(?:\d{1,2}(?:e|er|ème|è)[ \u00a0]+(?:(?i:étage|etage)(?:[ \u00a0]+(?i:gauche|droite|face|porte[ \u00a0]+\w+))?"
+    r"|(?i:gauche|droite|face|porte[ \u00a0]+\w+|sans[ \u00a0]+ascenseur))|\b(?:RDC|rdc|rez-de-chauss[ée]e)\b"
+    r"|PK[ \u00a0]\d+(?:,\d+)?(?:[ \u00a0]+c[ôo]t[ée][ \u00a0]+(?:mer|montagne))?)"
 )
 _COMPLEMENT_AFTER = re.compile(
     rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])"
@@ -662,7 +668,9 @@ _HOUSE_NAME = (
 # two words or more, or a place noun, so that « Le Goff, 3 place du Marché » stays a person
 _PLACE_NOUN = (
     r"(?:Bourg|Granges?|Hauts?|Bas|Moulins?|Bois|Prés?|Champs?|Vignes?|Chênes?|Sources?|Landes?"
-    r"|Rochers?|Fontaines?|Côteaux?|Coteaux?|Jardins?|Vergers?|Terrasses?|Hameaux?|Métairies?)"
+    r"|Rochers?|Fontaines?|Côteaux?|Coteaux?|Jardins?|Vergers?|Terrasses?|Hameaux?|Métairies?"
+    r"|Glycines|Tilleuls|Lilas|Acacias|Pins|Érables|Peupliers|Saules|Mimosas|Rosiers|Cerisiers"
+    r"|Platanes|Marronniers|Magnolias|Hortensias|Bleuets|Lauriers|Oliviers|Cèdres|Aubépines)"
 )
 _ARTICLE_PLACE = (
     rf"(?:Le|La|Les|L['’])[ \u00a0]?(?:{_PLACE_NOUN}(?![\w])"
@@ -727,6 +735,7 @@ _PLACE_NAME = (
 )
 _NAMED_PLACE = re.compile(
     rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit|r[ée]sidence)[ \u00a0]+"
+    rf"|(?i:ferme|manoir|m[ée]tairie|moulin)[ \u00a0]+(?:de[ \u00a0]+la|du|des|de|d['’])[ \u00a0]*(?=[{_UP}])"
     rf"|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
     rf"|(?:ZI|ZA|ZAC|ZAE|Z\.[AI]\.|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
     rf"[ \u00a0]+(?:(?:de|du|des|d['’])[ \u00a0]*)?)(?P<name>{_PLACE_NAME})"
@@ -763,8 +772,8 @@ _PLACE_LINE = re.compile(
 # Esq., 4050-107 Porto »), or the town and country come with no postcode (« Rue Ibn Batouta
 # n° 12, quartier Hassan, Rabat, Maroc »).
 _FOREIGN_TYPE = (
-    rf"(?:{_STREET_TYPE}|Via|Viale|Piazza|Calle|Plaza|Rua|Avenida|Travessa|Largo|Strasse|Straße"
-    r"|Platz|Weg|Gasse|Straat|Laan|Plein)"
+    rf"(?:{_STREET_TYPE}|Via|Viale|Piazza|Corso|Calle|Carrer|Plaza|Rua|Avenida|Travessa|Largo|Strasse"
+    r"|Straße|Platz|Weg|Gasse|Straat|Laan|Plein|ul\.|ulica|Strada|Cad\.|Caddesi|Sokak)"
 )
 _FOREIGN_WORD = (
     rf"(?:{_WORD_CAP}|[{_UP}]{{2,}}"
@@ -773,10 +782,10 @@ _FOREIGN_WORD = (
 _PARENTHESIS = r"(?:[ \u00a0]*\([^()\n]{2,30}\))?"
 _FOREIGN_STREET = re.compile(
     rf"(?<![\w])(?i:{_FOREIGN_TYPE})[ \u00a0]+(?:{_FOREIGN_WORD}[ \u00a0]*){{1,5}}"
-    r"(?:n°[ \u00a0]*)?\d{1,4}[a-z]?(?:[ \u00a0]*,?[ \u00a0]*(?:bte|bus|boîte)[ \u00a0]*\d{1,4})?"
+    r"(?:n°[ \u00a0]*)?\d{1,4}[a-z]?(?:/\d{1,4})?(?:[ \u00a0]*,?[ \u00a0]*(?:bte|bus|boîte)[ \u00a0]*\d{1,4})?"
     r"(?:[ \u00a0]*,[ \u00a0]*\d{1,2}[º°ª][ \u00a0]*[^\W\d]{0,5}\.?)?"  # a floor: « 2º Esq. »
     r"[ \u00a0]*,[ \u00a0]*"
-    rf"(?:(?:[A-Z]{{1,2}}-)?(?:\d{{4}}-\d{{3}}|\d{{4,5}})[ \u00a0]+{_CITY}{_PARENTHESIS}{_COUNTRY}"
+    rf"(?:(?:[A-Z]{{1,2}}-)?(?:\d{{4}}-\d{{3}}|\d{{2}}-\d{{3}}|\d{{4,6}})[ \u00a0]+{_CITY}{_PARENTHESIS}{_COUNTRY}"
     rf"|(?:[^,\n]{{2,30}},[ \u00a0]*)?{_CITY}{_PARENTHESIS}[ \u00a0]*,[ \u00a0]*{_COUNTRIES})"
 )
 # A German street in one word, the number after (« Lindenstraße 12, 79098 Freiburg im Breisgau »)
@@ -1377,7 +1386,8 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
-    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0]))[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
+    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=pr[ée]noms?[ \t\u00a0]*:))"
+    r"[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
     r"(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
@@ -1542,6 +1552,12 @@ _NICKNAME = re.compile(
     rf"(?<![\w])(?:dite?|surnomm[ée]e?|alias|(?:sur)?nom(?:m[ée]e?)?)[ \u00a0]+(?:de[ \u00a0]+)?"
     rf"[«\"“][ \u00a0]*(?P<name>{_WORD_CAP}(?:[ \u00a0]{_WORD_CAP})?)[ \u00a0]*[»\"”]"
 )
+# « bonjour fanny, », « salut gwen », « merci, fabienne », « bises⏎Lucie »: a known given
+# name, in any case, greeted or signing off
+_GREETED = re.compile(
+    r"(?i)(?<![\w])(?:bonjour|bonsoir|salut|coucou|hello|merci|bises|bisous|cordialement|amiti[ée]s)"
+    r"[ \u00a0]*[,!]?[ \u00a0\n]+(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]{3,})?)(?=[ \u00a0]*(?:[,.!\n]|$))"
+)
 # « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le
 # Gall »: the parties of a sale or of a case
 _PARTIES = re.compile(
@@ -1550,7 +1566,7 @@ _PARTIES = re.compile(
     rf"|(?<![\w])c/[ \u00a0]*(?P<c>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
 )
 _FAMILY = re.compile(
-    rf"(?<![\w])[Ff]amille[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
+    rf"(?<![\w])(?:[Ff]amille|(?:chez|voisins?)[ \u00a0]+les)[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
 )
 
 
@@ -1559,6 +1575,12 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:surnom")
         for m in _NICKNAME.finditer(text)
     ]
+    for m in _GREETED.finditer(text):
+        if _is_listed_given_name(m.group("name")):
+            name = m.group("name")
+            found.append(
+                Entity("PERSONNE", m.start("name"), m.end("name"), name, 0.8, "regle:salut")
+            )
     for m in _PARTIES.finditer(text):
         for g in ("a", "b", "c"):
             if (
