@@ -810,3 +810,12 @@ def test_greetings_families_second_name_fields_and_a_holder_inside_a_label():
     found = _found(text, "PERSONNE")
     assert {"Lucie", "Moulin", "Zalifa"} <= set(found)
     assert _found(text, "IDENTIFIANT") == ["2 14 785 236 441 8", "FAM-004812"]
+
+
+def test_an_email_said_on_the_phone_and_an_iban_typed_in_lower_case():
+    text = (
+        "APPELANT envoyez-la moi à gerard point marin arobase wanadoo point fr\n"
+        "rendez-vous at home point final\nsur mon compte fr76 3000 3012 3400 0501 2345 665\n"
+    )
+    assert _found(text, "EMAIL") == ["gerard point marin arobase wanadoo point fr"]
+    assert _found(text, "IBAN") == ["fr76 3000 3012 3400 0501 2345 665"]

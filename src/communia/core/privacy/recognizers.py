@@ -37,7 +37,11 @@ from communia.core.privacy.lexicon import (
     fold,
     is_census_surname,
 )
-from communia.core.privacy.spoken import find_spoken_birth_dates, find_spoken_phones
+from communia.core.privacy.spoken import (
+    find_spoken_birth_dates,
+    find_spoken_emails,
+    find_spoken_phones,
+)
 
 __all__ = [
     "RULE_RECOGNIZERS",
@@ -153,7 +157,7 @@ def find_nirs(text: str) -> list[Entity]:
 
 
 # --- IBAN ------------------------------------------------------------------------------
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")  # « fr76 … » typed in lower case
 
 
 _IBAN_DIGITS = re.compile(r"[A-Z]{2}\d{2}(?:[ \u00a0-]?\d)+(?![\w])")
@@ -171,7 +175,7 @@ def _mistyped_iban(text: str, start: int, length: int) -> Entity | None:
 def find_ibans(text: str) -> list[Entity]:
     found = []
     for m in _IBAN_START.finditer(text):
-        length = IBAN_LENGTHS.get(m.group(1))
+        length = IBAN_LENGTHS.get(m.group(1).upper())
         if length is None:
             continue
         # Read exactly ``length`` alphanumerics, allowing single separators between them.
@@ -1601,6 +1605,7 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
 
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_emails,
+    find_spoken_emails,
     find_ibans,
     find_nirs,
     find_sirets,

@@ -1,7 +1,8 @@
 """Numbers said in words, as a phone transcript writes them.
 
 A caller dictates a phone number by pairs (« zéro six, vingt-deux, quatorze, zéro zéro,
-quatre-vingt-un ») and a date of birth in words (« né le onze novembre trente-deux »). The
+quatre-vingt-un »), a date of birth in words (« né le onze novembre trente-deux ») and an
+e-mail address (« seb point lefort arobase gmail point com »). The
 digit recognisers cannot see these; this module reads the French number words back into
 digits and finds both.
 """
@@ -85,3 +86,17 @@ def find_spoken_birth_dates(text: str) -> list[Entity]:
         a = m.start("date")
         found.append(Entity("DATE_NAISSANCE", a, a + len(date), date, 0.85, "regle:ddn-oral"))
     return found
+
+
+# « gerard point marin arobase wanadoo point fr »: an e-mail address said on the phone
+_SPOKEN_EMAIL = re.compile(
+    r"(?i)(?<![\w])[\w-]+(?:[ \u00a0]+(?:point|tiret|underscore)[ \u00a0]+[\w-]+)*"
+    r"[ \u00a0]+(?:arobase|arrobase)[ \u00a0]+[\w-]+(?:[ \u00a0]+point[ \u00a0]+[\w-]+)+(?![\w])"
+)
+
+
+def find_spoken_emails(text: str) -> list[Entity]:
+    return [
+        Entity("EMAIL", m.start(), m.end(), m.group(), 0.85, "regle:courriel-oral")
+        for m in _SPOKEN_EMAIL.finditer(text)
+    ]
