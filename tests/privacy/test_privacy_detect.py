@@ -819,3 +819,35 @@ def test_an_email_said_on_the_phone_and_an_iban_typed_in_lower_case():
     )
     assert _found(text, "EMAIL") == ["gerard point marin arobase wanadoo point fr"]
     assert _found(text, "IBAN") == ["fr76 3000 3012 3400 0501 2345 665"]
+
+
+def test_phones_dictated_with_dots_or_digit_by_digit_and_birth_years():
+    text = (
+        "rappelez-moi au 07 82 14 . 55 . 03 ; moi c Pascal 0 6 4 5 1 2 7 8 9 3\n"
+        "> Isabelle Morin, médiathèque, 02 99 55 41 60\n"
+        "elle a 8 ans (née en 2018). Année de naissance : 1938\nDate of birth: 14/02/2006\n"
+        "Jack born 5 Oct 2021. Il est né en France en 1990.\n"
+        "ROUX, né à Marseille le deux février mille neuf cent quarante et un.\n"
+    )
+    assert _found(text, "TELEPHONE") == [
+        "07 82 14 . 55 . 03",
+        "0 6 4 5 1 2 7 8 9 3",
+        "02 99 55 41 60",
+    ]
+    assert _found(text, "DATE_NAISSANCE") == [
+        "2018",
+        "1938",
+        "14/02/2006",
+        "5 Oct 2021",
+        "deux février mille neuf cent quarante et un",
+    ]
+
+
+def test_children_named_after_the_word_for_them_and_a_signature_is_no_place():
+    text = (
+        "Mon épouse et nos enfants Adam et Sarah habitent avec moi.\n"
+        "os meus filhos Rafael e Beatriz\nMerci à Agnès.\nBrigitte\n12 chemin des Filaos\n"
+        "97411 Saint-Paul\n"
+    )
+    assert {"Adam", "Sarah", "Rafael", "Beatriz"} <= set(_found(text, "PERSONNE"))
+    assert _found(text, "ADRESSE") == ["12 chemin des Filaos\n97411 Saint-Paul"]

@@ -95,8 +95,9 @@ def find_emails(text: str) -> list[Entity]:
 
 
 # --- phone numbers (France, metropolitan and overseas) -----------------------------------
-# between pairs: a space (two on a scan), a dot, a hyphen or a dash (« 06 – 98 – 41 – 77 – 30 »)
-_PAIR_SEP = r"(?:[ \u00a0]{1,2}|[.\-]|[ \u00a0]?[–—][ \u00a0]?)?"
+# between pairs: a space (two on a scan), a dot, a hyphen or a dash, spaced or not
+# (« 06 – 98 – 41 – 77 – 30 », « 03 . 26 . 47 . 10 . 82 »)
+_PAIR_SEP = r"(?:[ \u00a0]{1,2}|[ \u00a0]?[.\-–—][ \u00a0]?)?"
 _PHONE = re.compile(
     rf"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:{_PAIR_SEP}\d{{2}}){{4}}(?!\d)"
     r"|(?<![\w+])(?:(?:\+|00)\s?(?:262|590|594|596|269|687|689)\s?)\d{3}(?:[ .\-]?\d{2}){3}(?!\d)"
@@ -111,11 +112,16 @@ _PHONE_ABROAD = re.compile(
 )
 
 
+# ten digits dictated one by one (« 0 6 4 5 1 2 7 8 9 3 »)
+_PHONE_DIGIT_BY_DIGIT = re.compile(r"(?<![\w+])0(?:[ \u00a0]\d){9}(?![\w])")
+
+
 def find_phones(text: str) -> list[Entity]:
     abroad = [
         m for m in _PHONE_ABROAD.finditer(text) if 9 <= sum(c.isdigit() for c in m.group()) <= 15
     ]
-    return _entities("TELEPHONE", [*_PHONE.finditer(text), *abroad], "regex:telephone", 0.95)
+    matches = [*_PHONE.finditer(text), *_PHONE_DIGIT_BY_DIGIT.finditer(text), *abroad]
+    return _entities("TELEPHONE", matches, "regex:telephone", 0.95)
 
 
 # --- NIR (numéro d'inscription au répertoire, "numéro de sécurité sociale") --------------
@@ -251,26 +257,35 @@ _SPACED_DATE = re.compile(r"(?<![\w/])\d\d?[ ]?[/.][ ]?\d\d?[ ]?[/.][ ]?(?:19|20
 # « nació el 3 de mayo de 1932 », « nata a Torino il 12/12/1989 »).
 _MONTHS_ABROAD = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
     "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
     "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
     "janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
     "januar|februar|märz|juni|juli|oktober|dezember"
 )
 _DATE_ABROAD = re.compile(
-    rf"(?i)(?<!\d)(?:0?[1-9]|[12]\d|3[01])\.?\s+(?:de\s+)?(?:{_MONTHS_ABROAD})\s+(?:de\s+)?"
+    rf"(?i)(?<!\d)(?:0?[1-9]|[12]\d|3[01])\.?\s+(?:de\s+)?(?:{_MONTHS_ABROAD})\.?\s+(?:de\s+)?"
     rf"(?:19|20)\d\d(?!\d)"
 )
 _BIRTH_WORDS = (
     r"(?:\bnée?s?\b|\bné\(e\)|\bne\s+le\b|\bnaissance\b|\bDDN\b|\bdate\s+de\s+naiss\w*"
-    r"|\bnaiss\.|\bborn\b|\bnaci[óo]\b|\bnacid[oa]\b|\bnat[oa]\b|\bnascid[oa]\b|\bgeboren\b)"
+    r"|\bnaiss\.|\bborn\b|\bdate\s+of\s+birth\b|\bDOB\b|\bnaci[óo]\b|\bnacid[oa]\b|\bnat[oa]\b|\bnascid[oa]\b|\bgeboren\b)"
 )
 _BIRTH_CUE = re.compile(_BIRTH_WORDS, re.IGNORECASE)
 _BIRTH_CUE_JUST_BEFORE = re.compile(rf"{_BIRTH_WORDS}(?:\s+le)?\W*$", re.IGNORECASE)
 _DEATH_CUE = re.compile(r"(?i)\bd[ée]c[ée]d[ée]e?s?\s+le\s*$")
 
 
+_BIRTH_YEAR = re.compile(
+    r"(?i)(?:\bn[ée]e?s?\s+en|\bann[ée]e\s+de\s+naissance\s*:?)\s*(?P<year>(?:19|20)\d\d)(?!\d)"
+)
+
+
 def find_birth_dates(text: str) -> list[Entity]:
-    found = []
+    found = [
+        Entity("DATE_NAISSANCE", m.start("year"), m.end("year"), m["year"], 0.8, "regex:annee")
+        for m in _BIRTH_YEAR.finditer(text)
+    ]
     for m in itertools.chain(_DATE.finditer(text), _DATE_ABROAD.finditer(text)):
         window = text[max(0, m.start() - 45) : m.start()]
         # The cue must be in the same sentence/line as the date.
@@ -471,6 +486,8 @@ def find_personal_ids(text: str) -> list[Entity]:
         if (len(unknown) > 1 and not holder) or unknown and not announced:
             continue
         ref = m.group("ref")
+        if _PHONE.fullmatch(ref):  # « médiathèque, 02 99 55 41 60 »: its phone
+            continue
         digits = sum(c.isdigit() for c in ref)
         # a code of letters and digits (new identity card, ANTS) may hold fewer digits
         code = re.sub(r"[ .\-]", "", ref)
@@ -851,7 +868,12 @@ def _postal_blocks(text: str) -> list[tuple[int, int]]:
             start = text.rfind("\n", 0, end - 1) + 1
             line = text[start : end - 1] if text[end - 1] == "\n" else text[start:end]
             value = line.strip(" \t\u00a0,")
-            if not value or _NOT_BLOCK_LINE.search(value) or not _BLOCK_LINE.match(value):
+            if (
+                not value
+                or _NOT_BLOCK_LINE.search(value)
+                or not _BLOCK_LINE.match(value)
+                or _is_listed_given_name(value)  # « Brigitte⏎12 chemin … »: a signature
+            ):
                 break
             first = start + line.index(value)
             spans.append((first, first + len(value)))
@@ -1512,7 +1534,9 @@ def find_persons_upper_surname_first(text: str) -> list[Entity]:
 
 # A name spelled out on the phone (« Lefort, L-E-F-O-R-T »): the spelling and the word it spells.
 # Only when the word is also written in the text as a name (« Lefort »), not as an acronym.
-_SPELLED = re.compile(rf"(?<![\w-])(?:[{_UP}]-){{3,}}[{_UP}](?![\w-])")
+_SPELLED = re.compile(
+    rf"(?<![\w-])(?:(?:[{_UP}]-){{3,}}|(?:[{_UP}] ){{3,}})[{_UP}](?![\w-])"  # « O-K-A-F-O-R », « O K A F O R »
+)
 
 
 def find_spelled_names(text: str) -> list[Entity]:
@@ -1525,7 +1549,7 @@ def find_spelled_names(text: str) -> list[Entity]:
         if w.group()[1:].islower():
             names.setdefault(fold(w.group()), []).append(w)
     for m in spelled:
-        written = names.get(fold(m.group().replace("-", "")), [])
+        written = names.get(fold(re.sub(r"[- ]", "", m.group())), [])
         if written:
             found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, "regle:epele"))
             found += [
@@ -1559,8 +1583,16 @@ _NICKNAME = re.compile(
 # « bonjour fanny, », « salut gwen », « merci, fabienne », « bises⏎Lucie »: a known given
 # name, in any case, greeted or signing off
 _GREETED = re.compile(
-    r"(?i)(?<![\w])(?:bonjour|bonsoir|salut|coucou|hello|merci|bises|bisous|cordialement|amiti[ée]s)"
+    r"(?i)(?<![\w])(?:bonjour|bonsoir|salut|coucou|hello|merci(?:[ \u00a0]+d['’][ \u00a0]?avance)?|bises"
+    r"|bisous|cordialement|amiti[ée]s|bien[ \u00a0]+à[ \u00a0]+vous|gracias|thanks|regards|obrigad[oa])"
     r"[ \u00a0]*[,!]?[ \u00a0\n]+(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]{3,})?)(?=[ \u00a0]*(?:[,.!\n]|$))"
+)
+# « nos enfants Adam et Sarah », « Kids: Amelia … and Jack », « os meus filhos Rafael e Beatriz »:
+# the given names after a word for children, when one of them is a known given name
+_CHILDREN = re.compile(
+    rf"(?i:(?<![\w])(?:enfants|fils|filles|petits-enfants|kids|children|sons|daughters|filhos"
+    rf"|filhas|hijos|hijas))[ \u00a0]*:?[ \u00a0]+(?P<names>{_WORD_CAP}(?:[^\n.;]{{0,40}}?"
+    rf"(?:,|(?<=[ \u00a0])(?:et|and|e|y|&)(?=[ \u00a0]))[ \u00a0]*{_WORD_CAP}){{1,6}})"
 )
 # « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le
 # Gall »: the parties of a sale or of a case
@@ -1579,6 +1611,23 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:surnom")
         for m in _NICKNAME.finditer(text)
     ]
+    for m in _CHILDREN.finditer(text):
+        words = list(re.finditer(_WORD_CAP, m.group("names")))
+        items = [
+            w
+            for w in words
+            if w.start() == 0
+            or re.search(r"(?:,|\b(?:et|and|e|y)|&)[ \u00a0]*$", m.group("names")[: w.start()])
+        ]
+        if any(_is_listed_given_name(w.group()) for w in items):
+            base = m.start("names")
+            found += [
+                Entity(
+                    "PERSONNE", base + w.start(), base + w.end(), w.group(), 0.8, "regle:enfants"
+                )
+                for w in items
+                if fold(w.group()) not in NOT_NAMES
+            ]
     for m in _GREETED.finditer(text):
         if _is_listed_given_name(m.group("name")):
             name = m.group("name")

@@ -66,9 +66,10 @@ _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
     "novembre|décembre|decembre"
 )
-# « né le onze novembre trente-deux », « née le premier mai mille neuf cent cinquante »
+# « né le onze novembre trente-deux », « née le premier mai mille neuf cent cinquante », « né à
+# Marseille le deux février mille neuf cent quarante et un »
 _BIRTH_IN_WORDS = re.compile(
-    rf"(?i)\bn[ée]e?\s+le\s+(?P<date>(?:premier|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD})?)\s+(?:{_MONTHS})"
+    rf"(?i)\bn[ée]e?(?:\s+à\s+[^\W\d_][\w'’-]*(?:[\s-][\w'’-]+){{0,3}}?)?\s+le\s+(?P<date>(?:premier|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD})?)\s+(?:{_MONTHS})"
     rf"(?:[\s-]+{NUMBER_WORD})*)(?![\w-])"
 )
 
