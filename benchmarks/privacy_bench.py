@@ -26,6 +26,17 @@ Datasets:
   e-mail threads, phone transcripts, OCR); scored once after round 8b, then read.
 - ``aveugle6``: ``privacy_blind6.txt``, 120 documents by a sixth helper (persons in prose:
   minutes, newsletters, letters, case notes, transcripts); scored once after round 8c.
+- ``aveugle7``: ``privacy_blind7.txt``, 150 documents by a seventh helper (bills, civil-status
+  requests, forms and space-aligned tables, phone transcripts with numbers in words, OCR);
+  scored once after round 9a, then read.
+- ``aveugle8``: ``privacy_blind8.txt``, 130 documents by an eighth helper (bids and staff CVs,
+  notarial and court letters, long citizen letters, payroll tables); scored once after round 9b.
+- ``aveugle9``: ``privacy_blind9.txt``, 130 documents by a ninth helper (where people live:
+  police and rural reports, home-help rounds, overseas and foreign addresses); scored once
+  after round 9c, then read.
+- ``aveugle10``: ``privacy_blind10.txt``, 130 documents by a tenth helper (the reception
+  assistant's chats and callbot transcripts, agents' messages, replies); scored once after
+  round 9d, then read.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -386,7 +397,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--only",
-        default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,wikineural,hipe,enp",
+        default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
+        "aveugle9,aveugle10,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
