@@ -105,7 +105,11 @@ CARD = AlgorithmCard(
         "dérive du bilan, pas une fuite). Après une réparation dans la zone, une fuite lente mal "
         "expliquée par les jours écoulés depuis la réparation est aussi comparée aux pressions "
         "« sans fuite » de la calibration : si cette lecture désigne un autre endroit, à plus "
-        "de 300 m, les deux sont signalés (une fuite cachée avant la réparation). "
+        "de 300 m, les deux sont signalés (une fuite cachée avant la réparation). Sinon, une "
+        "seconde fuite y est cherchée : la réparation est elle-même localisée par les pressions "
+        "qu'elle a rendues, les endroits signalés à moins de 300 m de là (la fuite réparée) ne "
+        "sont plus mis de côté, ceux de l'événement le sont, et un endroit à plus de 300 m, "
+        "probable à au moins 50 %, est signalé aussi. "
         "Une fuite qui grossit est relocalisée chaque semaine : une seconde "
         "alerte n'est émise que si elle a grossi de moitié et qu'un autre endroit, à plus de "
         "300 m, devient nettement plus probable. "
@@ -146,7 +150,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-13",
+    model_version="water-14",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

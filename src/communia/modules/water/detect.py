@@ -606,6 +606,17 @@ class BalanceCusumDetector:
     #: window's (what changed since the repair) and the other (a leak hidden before it)
     #: (None: not done; water-13)
     repair_ref_max_explained: float | None = 0.5
+    #: the same slow event after a repair, when that reading sends nothing (not done, as the
+    #: window is well explained; it explains no more; or it finds the window's leak again),
+    #: is also searched for a second leak against the leak-free pressures: the repaired
+    #: leak is where the repair's own pressure rise points (:func:`repair_change`); the
+    #: places reported in the area within 300 m of it are no longer set aside (when there
+    #: are none, nothing is searched), the others, the window's place and the first
+    #: reading's are; a place > 300 m from the window's and from the places still set aside,
+    #: with a confidence of at least ``min_alarm_conf``, is sent too: a leak that started
+    #: near a reported one while others ran, and that every repair's new CUSUM base already
+    #: holds (False: not done; water-14)
+    repair_second_leak: bool = True
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -837,7 +848,7 @@ def detect_leaks(
             flow,
             since=None,
             active=None,
-            after_repair=False,
+            repair=None,
             area=area,
             area_sensors=area_sensors,
             candidates=candidates,
@@ -906,8 +917,8 @@ def detect_leaks(
                 *chosen, lib, network, candidates, directions=directions, floor=floor
             )
             extra = []
-            if after_repair and history and detector.hidden_after_repair(explained, start, t_end):
-                hidden = hidden_leak(t_end, explained, pipe_i)
+            if repair is not None and history and t_end - start >= pd.Timedelta(days=3):
+                hidden = hidden_leak(start, t_end, explained, pipe_i, repair)
                 if hidden is not None:
                     extra.append(hidden)
             if not history and detector.start_pair_ratio is not None:
@@ -936,19 +947,23 @@ def detect_leaks(
             return pipe_i, conf, _top_candidates(network, post), extra, explained
 
         def hidden_leak(
+            start,
             t_end,
             explained,
             pipe_i,
+            repair,
             area=area,
             area_sensors=area_sensors,
             candidates=candidates,
             reported=reported,
         ):
-            """The place of a leak hidden before the area's last repair, read against the
-            calibration's leak-free pressures over the last ``post_days`` (the
-            ``repair_ref_max_explained`` rule), as an extra alarm (pipe, confidence, top,
-            share of the flow); None when there is no such reading, when it explains no more
-            than the event's own window, or when its place is within 300 m of the window's."""
+            """The place of a leak hidden before the area's last repair (the event ``repair``),
+            read against the calibration's leak-free pressures over the last ``post_days``, as
+            an extra alarm (pipe, confidence, top, share of the flow): first with every place
+            reported in the area set aside (the ``repair_ref_max_explained`` rule, when the
+            window's change is poorly explained), then, when that sends nothing, a second leak
+            with the window's place set aside too and the repaired leak no longer (the
+            ``repair_second_leak`` rule). None when neither finds a place > 300 m away."""
             if not calibration.pressure:
                 return None
             changes, directions = leak_free_changes(
@@ -959,29 +974,49 @@ def detect_leaks(
                 for delta, weights in changes
             ]
             k = int(np.argmax(shares))
-            if not shares[k] > explained:
-                return None
-            i, p = locate(
-                *changes[k],
-                lib=lib,
-                network=network,
-                candidates=candidates,
-                directions=directions,
-                nuisance=sorted(reported) or None,
+            dmat = network.pipe_distances()
+            place = functools.partial(
+                locate, lib=lib, network=network, candidates=candidates, directions=directions
             )
+            aside = {pipe_i}
+            if detector.hidden_after_repair(explained, start, t_end) and shares[k] > explained:
+                i, p = place(*changes[k], nuisance=sorted(reported) or None)
+                log.debug(
+                    "%s: after a repair, %s (%.2f explained) against the leak-free pressures, "
+                    "%s (%.2f) in the window",
+                    area,
+                    network.pipes[i],
+                    shares[k],
+                    network.pipes[pipe_i],
+                    explained,
+                )
+                if dmat[pipe_i, i] > 300.0:
+                    return i, float(p[dmat[i] <= 300.0].sum()), _top_candidates(network, p), 1.0
+                aside.add(i)
+            if not detector.repair_second_leak:
+                return None
+            # the repaired leak: the reported places within 300 m of where the repair's
+            # pressure rise points (none: the repair is no reported leak's, and nothing set
+            # aside changes); the others may still be running and stay set aside
+            j, _ = place(*repair_change(data, bal, area_sensors, repair))
+            kept = {r for r in reported if dmat[j, r] > 300.0}
+            if len(kept) == len(reported):
+                return None
+            i, p = place(*changes[k], nuisance=sorted(kept | aside))
+            conf = float(p[dmat[i] <= 300.0].sum())
             log.debug(
-                "%s: after a repair, %s (%.2f explained) against the leak-free pressures, "
-                "%s (%.2f) in the window",
+                "%s: after the repair of %s, a second leak at %s (confidence %.2f; %.2f of the "
+                "change explained, %.2f in the window)",
                 area,
+                network.pipes[j],
                 network.pipes[i],
+                conf,
                 shares[k],
-                network.pipes[pipe_i],
                 explained,
             )
-            dmat = network.pipe_distances()
-            if dmat[pipe_i, i] <= 300.0:
+            if conf < detector.min_alarm_conf or min(dmat[i, r] for r in kept | {pipe_i}) <= 300.0:
                 return None
-            return i, float(p[dmat[i] <= 300.0].sum()), _top_candidates(network, p), 1.0
+            return i, conf, _top_candidates(network, p), 1.0
 
         def start_pair(changes, chosen, pipe_i, conf, post, candidates, directions, area=area):
             """Two leaks fitted jointly, when they explain clearly more than one: the place
@@ -1091,9 +1126,9 @@ def detect_leaks(
                 continue
             volume = float(max((window - level0).clip(lower=0).sum(), 0.0))
             # the area's previous change was a repair: a leak may have grown hidden before it
-            after_repair = bool(n_ev) and events[n_ev - 1]["kind"] == "repair"
+            repair = events[n_ev - 1] if n_ev and events[n_ev - 1]["kind"] == "repair" else None
             pipe_i, confidence, top, extra, explained = localise(
-                start, t_det, window_flow(start, t_det, level0), since, active, after_repair
+                start, t_det, window_flow(start, t_det, level0), since, active, repair
             )
             if detector.drops_unexplained(big_enough, explained):
                 log.debug("%s: event of %s, %.2f of the change explained", area, start, explained)
@@ -1141,7 +1176,7 @@ def detect_leaks(
                     if not now >= detector.min_alarm_flow_m3h:
                         continue
                     new_i, new_conf, new_top, extra, _ = localise(
-                        start, t_chk, window_flow(start, t_chk, level0), since, active, after_repair
+                        start, t_chk, window_flow(start, t_chk, level0), since, active, repair
                     )
                     if new_conf < detector.min_alarm_conf and t_chk - t_det < hold:
                         continue
@@ -1387,6 +1422,30 @@ def _window_pressures(pressures, levels, tank_sensors, start, end):
         if sensor in p and tank in levels:
             p[sensor] = p[sensor] - levels[tank].reindex(p.index)
     return p
+
+
+def repair_change(
+    data: ScadaData, bal: Balances, sensors: list[str], repair: dict
+) -> tuple[pd.Series, np.ndarray]:
+    """The pressure change a repair event undid, read as a leak's (the day before the
+    repair began minus the day after it was detected, per sensor, tank-fed sensors relative
+    to their tank), with equal weight on every signature hour."""
+    import numpy as np
+    import pandas as pd
+
+    from communia.modules.water.localise import HOURS
+
+    day = pd.Timedelta(days=1)
+    p = _window_pressures(
+        data.pressures[sensors],
+        data.levels,
+        bal.tank_sensors,
+        repair["start"] - day,
+        repair["time"] + day,
+    )
+    before = p.loc[repair["start"] - day : repair["start"]].mean()
+    after = p.loc[repair["time"] : repair["time"] + day].mean()
+    return before - after, np.full(len(HOURS), 1.0 / len(HOURS))
 
 
 def _top_candidates(network, post) -> list[tuple[str, float]]:
