@@ -41,7 +41,7 @@ from communia.core.privacy.recognizers import (
     _strip_not_names,
     is_name_field_label,
 )
-from communia.core.privacy.tables import column_entities
+from communia.core.privacy.tables import column_entities, header_line_spans
 
 __all__ = ["ScanResult", "scan", "detect", "ensure_text", "document_text", "MAX_CHARS"]
 
@@ -405,37 +405,10 @@ def _trim_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_SEPARATORS = (";", "\t", "|", ",")
-
-
-def _header_lines(text: str) -> list[tuple[int, int]]:
-    """Spans of the column headers of the tables in ``text`` (a CSV, or a table the documents
-    service read out of a spreadsheet, "a | b | c"): a line opening a block, cut into short
-    cells by a separator that the next line has as many times (twice at least for a comma,
-    which prose uses too)."""
-    headers = []
-    lines = text.split("\n")
-    pos = 0
-    for i, line in enumerate(lines[:-1]):
-        if i == 0 or not lines[i - 1].strip():
-            for sep in _SEPARATORS:
-                n = line.count(sep)
-                cells = line.split(sep)
-                if (
-                    n >= (2 if sep == "," else 1)
-                    and n == lines[i + 1].count(sep)
-                    and all(0 < len(c.strip()) <= 40 for c in cells)
-                ):
-                    headers.append((pos, pos + len(line)))
-                    break
-        pos += len(line) + 1
-    return headers
-
-
 def _drop_column_headers(text: str, candidates: list[Entity]) -> list[Entity]:
     """The model's persons among a table's column headers ("Date;Cantine;Repas"), unless
     they hold a known given name (a results table may have candidates as columns)."""
-    headers = _header_lines(text)
+    headers = header_line_spans(text)
     if not headers:
         return candidates
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import fold
 
-__all__ = ["column_entities"]
+__all__ = ["column_entities", "header_line_spans"]
 
 _SEPARATORS = ("\t", "|", ";", ",")
 _HEADER_TYPES = (
@@ -80,36 +80,71 @@ def _cells(text: str, start: int, line: str, sep: str) -> list[_Cell]:
     return cells
 
 
-def _tables(text: str):
-    """(separator, header cells or None, rows of cells) of each table block."""
+def _lines(text: str) -> list[tuple[int, str]]:
     lines, pos = [], 0
     for line in text.split("\n"):
         lines.append((pos, line))
         pos += len(line) + 1
+    return lines
+
+
+def _blocks(lines: list[tuple[int, str]]):
+    """(separator, first line, line after the block) of each block of lines cut into the
+    same number of cells by a separator (twice at least for a comma, which prose uses too);
+    a line that opens no block is given as (None, i, i + 1)."""
     i = 0
-    while i < len(lines) - 1:
+    while i < len(lines):
         found = None
         for sep in _SEPARATORS:
             n = lines[i][1].count(sep)
-            if n >= (2 if sep == "," else 1) and lines[i + 1][1].count(sep) == n:
+            if (
+                n >= (2 if sep == "," else 1)
+                and i + 1 < len(lines)
+                and lines[i + 1][1].count(sep) == n
+            ):
                 found = (sep, n)
                 break
         if not found:
-            if fixed := _fixed_width_table(text, lines, i):
-                header, rows, i = fixed
-                yield " ", header, rows
-                continue
+            yield None, i, i + 1
             i += 1
             continue
         sep, n = found
         j = i
         while j < len(lines) and lines[j][1].count(sep) == n:
             j += 1
+        yield sep, i, j
+        i = j
+
+
+def header_line_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the lines that open a table after a blank line (or the text's start) and
+    whose cells are all short and filled: its column headers (« Date;Cantine;Repas »)."""
+    lines = _lines(text)
+    spans = []
+    for sep, i, _ in _blocks(lines):
+        start, line = lines[i]
+        opens = i == 0 or not lines[i - 1][1].strip()
+        if sep and opens and all(0 < len(c.strip()) <= 40 for c in line.split(sep)):
+            spans.append((start, start + len(line)))
+    return spans
+
+
+def _tables(text: str):
+    """(separator, header cells or None, rows of cells) of each table block."""
+    lines = _lines(text)
+    skip_to = 0
+    for sep, i, j in _blocks(lines):
+        if i < skip_to:
+            continue
+        if sep is None:
+            if fixed := _fixed_width_table(text, lines, i):
+                header, rows, skip_to = fixed
+                yield " ", header, rows
+            continue
         rows = [_cells(text, start, line, sep) for start, line in lines[i:j]]
         # « |-----|-----| »: the rules of a table drawn in text hold no cell
         rows = [r for r in rows if not all(_RULE.fullmatch(c.text) for c in r)]
         if not rows:
-            i = j
             continue
         first = rows[0]
         named = [_header_type(c.text) for c in first]
@@ -117,7 +152,6 @@ def _tables(text: str):
             yield sep, named, rows[1:]
         else:
             yield sep, None, rows
-        i = j
 
 
 # A table aligned with spaces (« NOM          PRÉNOM      NÉ(E) LE  »): its cells are the runs
