@@ -851,3 +851,15 @@ def test_children_named_after_the_word_for_them_and_a_signature_is_no_place():
     )
     assert {"Adam", "Sarah", "Rafael", "Beatriz"} <= set(_found(text, "PERSONNE"))
     assert _found(text, "ADRESSE") == ["12 chemin des Filaos\n97411 Saint-Paul"]
+
+
+def test_a_form_of_label_tab_value_rows_is_read_row_by_row():
+    form = (
+        "Profil candidat\nNom\tDUBOIS-LAMBERT\nPrénom\tIbrahima\nÂge\t26 ans\n"
+        "Adresse\t41 place de l'Église, 59163 Condé\nCompétences\tcomptabilité, Sage\n"
+        "Nom : COLIN    Prénom : Inaya\nFrère/sœur déjà inscrit(e) : Jade (10 ans)\n"
+    )
+    persons = _found(form, "PERSONNE")
+    assert {"DUBOIS-LAMBERT", "Ibrahima", "COLIN", "Inaya", "Jade"} <= set(persons)
+    for label in ("Prénom", "Âge", "Adresse", "Compétences", "Sage"):
+        assert label not in persons

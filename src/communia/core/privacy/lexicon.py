@@ -550,6 +550,12 @@ CIVILITIES: tuple[str, ...] = (
 NOT_NAMES: frozenset[str] = frozenset(
     fold(w)
     for w in [
+        # a form's field labels (« Nom : COLIN    Prénom : Ambre »)
+        "nom",
+        "prénom",
+        "prénoms",
+        "adresse",
+        "âge",
         "maire",
         "adjoint",
         "adjointe",

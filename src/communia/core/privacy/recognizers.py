@@ -1412,7 +1412,7 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
-    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=pr[ée]noms?[ \t\u00a0]*:))"
+    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=[ \u00a0]*pr[ée]noms?[ \t\u00a0]*:))"
     r"[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
@@ -1427,7 +1427,7 @@ _NAME_FIELD = re.compile(
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
     rf"(?:[ \u00a0]+(?:née|épouse|ép\.|veuve)[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
-    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0])"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0]|[ \u00a0]+(?i:pr[ée]noms?)\b)"
 )
 
 
@@ -1463,7 +1463,7 @@ _AGE_AFTER = re.compile(
 )
 _ITEM_SEPARATOR = re.compile(r"[ \u00a0]*(?:[,;—–]|(?<=[ \u00a0])et(?=[ \u00a0]))[ \u00a0]*")
 _ITEM_NOISE = re.compile(
-    r"^[^:\n]{0,25}:[ \u00a0]*|[ \u00a0]*\([^()\n]*\)?$|[ \u00a0]*\d{1,2}[ \u00a0]*ans$"
+    r"^[^:\n]{0,40}:[ \u00a0]*|[ \u00a0]*\([^()\n]*\)?$|[ \u00a0]*\d{1,2}[ \u00a0]*ans$"
 )
 
 
@@ -1591,7 +1591,7 @@ _GREETED = re.compile(
 # the given names after a word for children, when one of them is a known given name
 _CHILDREN = re.compile(
     rf"(?i:(?<![\w])(?:enfants|fils|filles|petits-enfants|kids|children|sons|daughters|filhos"
-    rf"|filhas|hijos|hijas))[ \u00a0]*:?[ \u00a0]+(?P<names>{_WORD_CAP}(?:[^\n.;]{{0,40}}?"
+    rf"|filhas|hijos|hijas))[ \u00a0]*[:,]?[ \u00a0]+(?P<names>{_WORD_CAP}(?:[^\n.;]{{0,40}}?"
     rf"(?:,|(?<=[ \u00a0])(?:et|and|e|y|&)(?=[ \u00a0]))[ \u00a0]*{_WORD_CAP}){{1,6}})"
 )
 # « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le

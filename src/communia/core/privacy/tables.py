@@ -37,7 +37,8 @@ _HEADER_TYPES = (
         ),
     ),
 )
-_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|(?:19|20)\d\d")  # a year: « Année naiss. »
+_FORM = ["form"]  # the header of a block of « label⇥value » rows
 _PARCEL = re.compile(r"(?<![\w])(?:\d{3} ?)?(?:[A-Z]{1,2}|0[A-Z]) ?(?:n° ?)?\d{1,4}(?![\w])")
 _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.pattern})*")
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
@@ -148,7 +149,11 @@ def _tables(text: str):
             continue
         first = rows[0]
         named = [_header_type(c.text) for c in first]
-        if any(named):
+        labels = [r for r in rows if len(r) == 2 and _header_type(r[0].text)]
+        if len(first) == 2 and len(labels) >= 2 and len(labels) * 2 >= len(rows):
+            # « Nom⇥DUBOIS », « Prénom⇥Ibrahima »: a form, one field a row, not a table
+            yield sep, _FORM, rows
+        elif any(named):
             yield sep, named, rows[1:]
         else:
             yield sep, None, rows
@@ -219,7 +224,19 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
         return kinds
 
     out: list[Entity] = []
+
+    def take(kind: str, cell: _Cell) -> None:
+        for a, b in _shaped(kind, cell.text):
+            s, e = cell.start + a, cell.start + b
+            out.append(Entity(kind, s, e, text[s:e], 0.8, SOURCE))
+
     for _sep, header, rows in _tables(text):
+        if header is _FORM:
+            for label, value in (r for r in rows if len(r) == 2):
+                kind = _header_type(label.text)
+                if kind and value.text and not kinds_in(value):
+                    take(kind, value)
+            continue
         width = len(rows[0]) if rows else 0
         for k in range(width):
             column = [row[k] for row in rows if k < len(row) and row[k].text]
@@ -235,9 +252,6 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
             if kind is None:
                 continue
             for cell, inside in zip(column, kinds, strict=True):
-                if inside:
-                    continue
-                for a, b in _shaped(kind, cell.text):
-                    s, e = cell.start + a, cell.start + b
-                    out.append(Entity(kind, s, e, text[s:e], 0.8, SOURCE))
+                if not inside:
+                    take(kind, cell)
     return out
