@@ -74,6 +74,12 @@ def strike_days(context: CanteenData) -> pd.DataFrame:
     return events.loc[events["kind"] == "greve", ["date", "canteen"]]
 
 
+def city_strike_dates(context: CanteenData) -> set:
+    """Dates of the strikes called for every canteen."""
+    strikes = strike_days(context)
+    return set(strikes.loc[strikes["canteen"] == "", "date"])
+
+
 def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame:
     """Per canteen and school year: level (mean meals on normal days), weekday factors,
     variability, enrolment. Normal day: served > 0, no strike."""
@@ -82,8 +88,7 @@ def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame
 
     h = history.dropna(subset=["served"])
     h = h[h["served"] > 0]
-    strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    city = city_strike_dates(context)
     on_strike = h[h["date"].isin(city)]
     h = h[~h["date"].isin(city)]
     h = h.assign(school_year=school_year_series(h["date"]), weekday=h["date"].dt.day_of_week)
@@ -208,8 +213,7 @@ def normal_days(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame:
     """History rows with service and no city-wide strike (``date, canteen, served``)."""
     h = history.dropna(subset=["served"])
     h = h[h["served"] > 0]
-    strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    city = city_strike_dates(context)
     return h.loc[~h["date"].isin(city), ["date", "canteen", "served"]].reset_index(drop=True)
 
 
