@@ -372,25 +372,33 @@ def test_first_days_of_a_new_school_year_do_not_flatten_the_orders(slice_data, s
 
 def test_unusual_days_are_left_out_of_training(slice_data):
     """A typing error (10 × the usual meals) or a partial closure (a tenth of them) does not
-    move the model: it is trained as if the day were missing. Strike days stay in."""
+    move the model: it is trained as if the day were missing. Strike days stay in, whether
+    the strike is the city's or one canteen's."""
+    from dataclasses import replace
+
     from communia.modules.canteen.estimators import _unusual_days
-    from communia.modules.canteen.features import city_strike_dates
+    from communia.modules.canteen.features import strike_mask
 
     history = slice_data.until("2017-07-07")
     X, y = _history(history)
     y = y.astype(float)
-    ctx = history.context()
     agenets = (X["canteen"] == "AGENETS").to_numpy()
-    strikes = X["date"].isin(city_strike_dates(ctx)).to_numpy()
+    strikes = strike_mask(X, history.context())
     calm = np.flatnonzero(agenets & ~strikes & (y > 0))
-    typo, partial = calm[100], calm[200]
+    typo, partial, local = calm[100], calm[200], calm[300]
     strike = np.flatnonzero(agenets & strikes & (y > 0))[0]
+    local_strike = pd.DataFrame(
+        {"date": [X["date"].iloc[local]], "canteen": ["AGENETS"], "kind": ["greve"]}
+    )
+    history = replace(history, events=pd.concat([history.events, local_strike]))
+    ctx = history.context()
     corrupted = y.copy()
     corrupted[typo] *= 10
     corrupted[partial] = max(1.0, round(y[partial] / 10))
-    corrupted[strike] = 1.0  # a strike day served almost nothing: kept, a real strike effect
+    corrupted[[strike, local]] = 1.0  # strike days that served almost nothing: kept
     flagged = np.flatnonzero(_unusual_days(X, corrupted, ctx))
-    assert typo in flagged and partial in flagged and strike not in flagged
+    assert typo in flagged and partial in flagged
+    assert strike not in flagged and local not in flagged
     keys = pd.DataFrame(
         {"date": pd.to_datetime(["2017-10-02", "2017-10-03", "2017-10-05"]), "canteen": "AGENETS"}
     )

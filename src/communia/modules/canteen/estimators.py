@@ -26,11 +26,11 @@ from communia.modules.canteen.features import (
     FEATURES,
     RECENT_FEATURES,
     build_features,
-    city_strike_dates,
     make_codes,
     normal_days,
     reference_stats,
     school_year_series,
+    strike_mask,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -511,8 +511,8 @@ UNUSUAL_DAY_RATIOS = (0.3, 3.0)
 
 def _unusual_days(X: pd.DataFrame, y: np.ndarray, context: CanteenData) -> np.ndarray:
     """Days with meals served far from the canteen's usual level (``UNUSUAL_DAY_RATIOS``
-    of its median over the school year's days with service and no city strike)."""
-    normal = _normal_mask(X, y, None) & ~X["date"].isin(city_strike_dates(context)).to_numpy()
+    of its median over the school year's days with service and no strike)."""
+    normal = _normal_mask(X, y, None) & ~strike_mask(X, context)
     frame = pd.DataFrame(
         {"canteen": X["canteen"].to_numpy(), "year": school_year_series(X["date"]).to_numpy()}
     )
