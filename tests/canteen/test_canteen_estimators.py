@@ -368,3 +368,45 @@ def test_first_days_of_a_new_school_year_do_not_flatten_the_orders(slice_data, s
     assert (high > low).mean() > 0.9
     risk = shortage_risk(model, rows, point, low)
     assert 0.05 < risk.mean() < 0.35  # about one day in five at the 80 % level
+
+
+def test_unusual_days_are_left_out_of_training(slice_data):
+    """A typing error (10 × the usual meals) or a partial closure (a tenth of them) does not
+    move the model: it is trained as if the day were missing. Strike days stay in, whether
+    the strike is the city's or one canteen's."""
+    from dataclasses import replace
+
+    from communia.modules.canteen.estimators import _unusual_days
+    from communia.modules.canteen.features import strike_mask
+
+    history = slice_data.until("2017-07-07")
+    X, y = _history(history)
+    y = y.astype(float)
+    agenets = (X["canteen"] == "AGENETS").to_numpy()
+    strikes = strike_mask(X, history.context())
+    calm = np.flatnonzero(agenets & ~strikes & (y > 0))
+    typo, partial, local = calm[100], calm[200], calm[300]
+    strike = np.flatnonzero(agenets & strikes & (y > 0))[0]
+    local_strike = pd.DataFrame(
+        {"date": [X["date"].iloc[local]], "canteen": ["AGENETS"], "kind": ["greve"]}
+    )
+    history = replace(history, events=pd.concat([history.events, local_strike]))
+    ctx = history.context()
+    corrupted = y.copy()
+    corrupted[typo] *= 10
+    corrupted[partial] = max(1.0, round(y[partial] / 10))
+    corrupted[[strike, local]] = 1.0  # strike days that served almost nothing: kept
+    flagged = np.flatnonzero(_unusual_days(X, corrupted, ctx))
+    assert typo in flagged and partial in flagged
+    assert strike not in flagged and local not in flagged
+    keys = pd.DataFrame(
+        {"date": pd.to_datetime(["2017-10-02", "2017-10-03", "2017-10-05"]), "canteen": "AGENETS"}
+    )
+    missing = corrupted.copy()
+    missing[[typo, partial]] = np.nan
+
+    def fit(values):
+        params = dict(context=ctx, n_estimators=30, calibrate=False)
+        return GradientBoostingForecaster(**params).fit(X, values).predict(keys)
+
+    np.testing.assert_allclose(fit(corrupted), fit(missing))

@@ -30,6 +30,7 @@ from communia.modules.canteen.features import (
     normal_days,
     reference_stats,
     school_year_series,
+    strike_mask,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -282,7 +283,7 @@ class GradientBoostingForecaster(BaseEstimator, RegressorMixin):
         ctx = self._context()
         ok = _normal_mask(X, y, None)  # strikes stay in: the model learns their effect
         closed = _closure_mask(X, ctx)
-        keep = ok & ~closed
+        keep = ok & ~closed & ~_unusual_days(X, y, ctx)
         stats = reference_stats(X.loc[keep].assign(served=y[keep]), ctx)
         recent = normal_days(X.loc[keep].assign(served=y[keep]), ctx) if self.recent else None
         feats = build_features(
@@ -500,6 +501,31 @@ class BoosterAverage:
 
     def model_strings(self) -> list[str]:
         return [b.model_to_string() for b in self.boosters]
+
+
+#: A day served below ``low`` or above ``high`` times the canteen's median of its school
+#: year (strike days aside) is left out of training: partial closures, trips, typing errors.
+#: Chosen on the validation periods (round 6 of docs/benchmarks/canteen.md).
+UNUSUAL_DAY_RATIOS = (0.3, 3.0)
+
+
+def _unusual_days(X: pd.DataFrame, y: np.ndarray, context: CanteenData) -> np.ndarray:
+    """Days with meals served far from the canteen's usual level (``UNUSUAL_DAY_RATIOS``
+    of its median over the school year's days with service and no strike)."""
+    normal = _normal_mask(X, y, None) & ~strike_mask(X, context)
+    frame = pd.DataFrame(
+        {"canteen": X["canteen"].to_numpy(), "year": school_year_series(X["date"]).to_numpy()}
+    )
+    median = (
+        pd.Series(np.where(normal, y, np.nan))
+        .groupby([frame["canteen"], frame["year"]])
+        .transform("median")
+        .to_numpy()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = y / median
+    low, high = UNUSUAL_DAY_RATIOS
+    return normal & ((ratio < low) | (ratio > high))
 
 
 def _closure_mask(X: pd.DataFrame, context: CanteenData) -> np.ndarray:

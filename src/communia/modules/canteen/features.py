@@ -74,6 +74,24 @@ def strike_days(context: CanteenData) -> pd.DataFrame:
     return events.loc[events["kind"] == "greve", ["date", "canteen"]]
 
 
+def city_strike_dates(context: CanteenData) -> set:
+    """Dates of the strikes called for every canteen."""
+    strikes = strike_days(context)
+    return set(strikes.loc[strikes["canteen"] == "", "date"])
+
+
+def strike_mask(keys: pd.DataFrame, context: CanteenData) -> np.ndarray:
+    """Which rows of ``keys`` (``date, canteen``) are on strike: a strike of every canteen
+    or of the row's own."""
+    strikes = strike_days(context)
+    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    local = set(map(tuple, strikes.loc[strikes["canteen"] != "", ["date", "canteen"]].values))
+    return np.array(
+        [d in city or (d, c) in local for d, c in zip(keys["date"], keys["canteen"], strict=True)],
+        dtype=bool,
+    )
+
+
 def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame:
     """Per canteen and school year: level (mean meals on normal days), weekday factors,
     variability, enrolment. Normal day: served > 0, no strike."""
@@ -82,8 +100,7 @@ def reference_stats(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame
 
     h = history.dropna(subset=["served"])
     h = h[h["served"] > 0]
-    strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    city = city_strike_dates(context)
     on_strike = h[h["date"].isin(city)]
     h = h[~h["date"].isin(city)]
     h = h.assign(school_year=school_year_series(h["date"]), weekday=h["date"].dt.day_of_week)
@@ -208,8 +225,7 @@ def normal_days(history: pd.DataFrame, context: CanteenData) -> pd.DataFrame:
     """History rows with service and no city-wide strike (``date, canteen, served``)."""
     h = history.dropna(subset=["served"])
     h = h[h["served"] > 0]
-    strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    city = city_strike_dates(context)
     return h.loc[~h["date"].isin(city), ["date", "canteen", "served"]].reset_index(drop=True)
 
 
@@ -261,13 +277,7 @@ def build_features(
     frame = frame.merge(menus, on="date", how="left")
     for flag in MENU_FLAGS:
         frame[flag] = frame[flag].fillna(0).astype(np.float32)
-    strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
-    local = set(map(tuple, strikes.loc[strikes["canteen"] != "", ["date", "canteen"]].values))
-    frame["strike"] = [
-        float(d in city or (d, c) in local)
-        for d, c in zip(frame["date"], frame["canteen"], strict=True)
-    ]
+    frame["strike"] = strike_mask(frame, context).astype(float)
     ref = _reference_for(frame, stats, context)
     if len(ref):
         frame = frame.merge(ref, on=["canteen", "school_year"], how="left")
