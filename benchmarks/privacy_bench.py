@@ -37,6 +37,11 @@ Datasets:
 - ``aveugle10``: ``privacy_blind10.txt``, 130 documents by a tenth helper (the reception
   assistant's chats and callbot transcripts, agents' messages, replies); scored once after
   round 9d, then read.
+- ``aveugle11``: ``privacy_blind11.txt``, 120 documents by an eleventh helper (acts and
+  meetings: minutes, deliberations, decrees, transcripts); scored once after round 9f.
+- ``aveugle12``: ``privacy_blind12.txt``, 120 documents by a twelfth helper (job seekers, staff,
+  children, the elderly; many from its author's templates); scored once after round 9e, then
+  read.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -398,7 +403,7 @@ def main(argv=None):
     ap.add_argument(
         "--only",
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
-        "aveugle9,aveugle10,wikineural,hipe,enp",
+        "aveugle9,aveugle10,aveugle11,aveugle12,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
