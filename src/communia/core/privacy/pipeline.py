@@ -249,18 +249,25 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     place, organisation or title starting at the same word or inside it ("Maple Leafs de
     Toronto", "Hong Kong"); keep them when the model's entity starts before the name
     ("États-Unis de Sylvester Stallone")."""
-    others = [(a, b) for a, b, label in spans if label != "PER"]
-    persons = [a for a, _, label in spans if label == "PER"]
+    others = _Intervals()  # the model's entities do not overlap one another
+    for a, b, label in spans:
+        if label != "PER":
+            others.add(a, b)
+    persons = sorted(a for a, _, label in spans if label == "PER")
 
     def vetoed(e: Entity) -> bool:
-        if e.source == LISTED_SOURCE and any(
-            e.start - _LIST_REACH <= a <= e.end + _LIST_REACH for a in persons
+        near = bisect.bisect_left(persons, e.start - _LIST_REACH)
+        if (
+            e.source == LISTED_SOURCE
+            and near < len(persons)
+            and persons[near] <= e.end + _LIST_REACH
         ):
             # « leurs enfants Yann, Morgane et Corentin »: the model sees a person in the list
             return False
         if e.source in _ANY_OVERLAP_VETOED:  # any overlapping place/organisation/title
-            return any(a < e.end and e.start < b for a, b in others)
-        return any(a < e.end and e.start < b and a >= e.start for a, b in others)
+            return others.overlaps(e.start, e.end)
+        inside = others.next_start(e.start)
+        return inside is not None and inside < e.end
 
     return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
 
