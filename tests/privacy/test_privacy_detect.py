@@ -863,3 +863,10 @@ def test_a_form_of_label_tab_value_rows_is_read_row_by_row():
     assert {"DUBOIS-LAMBERT", "Ibrahima", "COLIN", "Inaya", "Jade"} <= set(persons)
     for label in ("Prénom", "Âge", "Adresse", "Compétences", "Sage"):
         assert label not in persons
+
+
+def test_a_name_spelled_with_a_word_for_a_letter():
+    call = (
+        "APPELANT bonjour c'est madame Kaci, K comme kilo A C I, pour la cantine. A B C D comme ça."
+    )
+    assert _found(call, "PERSONNE") == ["Kaci", "K comme kilo A C I"]

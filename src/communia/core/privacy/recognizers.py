@@ -1534,8 +1534,10 @@ def find_persons_upper_surname_first(text: str) -> list[Entity]:
 
 # A name spelled out on the phone (« Lefort, L-E-F-O-R-T »): the spelling and the word it spells.
 # Only when the word is also written in the text as a name (« Lefort »), not as an acronym.
+# « O-K-A-F-O-R », « O K A F O R », « K comme kilo A C I »
+_LETTER = rf"[{_UP}](?:[ \u00a0]+comme[ \u00a0]+[^\W\d_]+)?"
 _SPELLED = re.compile(
-    rf"(?<![\w-])(?:(?:[{_UP}]-){{3,}}|(?:[{_UP}] ){{3,}})[{_UP}](?![\w-])"  # « O-K-A-F-O-R », « O K A F O R »
+    rf"(?<![\w-])(?:(?:[{_UP}]-){{3,}}[{_UP}]|(?:{_LETTER}[ \u00a0]){{3,}}{_LETTER})(?![\w-])"
 )
 
 
@@ -1549,7 +1551,8 @@ def find_spelled_names(text: str) -> list[Entity]:
         if w.group()[1:].islower():
             names.setdefault(fold(w.group()), []).append(w)
     for m in spelled:
-        written = names.get(fold(re.sub(r"[- ]", "", m.group())), [])
+        letters = re.sub(r"[- \u00a0]|comme[ \u00a0]+[^\W\d_]+", "", m.group())
+        written = names.get(fold(letters), [])
         if written:
             found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, "regle:epele"))
             found += [
