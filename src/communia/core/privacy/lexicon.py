@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 __all__ = [
+    "MONTHS",
     "NAMED_PLACES",
     "GIVEN_NAMES",
     "GIVEN_NAMES_WIDE",
@@ -544,6 +545,13 @@ CIVILITIES: tuple[str, ...] = (
     "Pr",
     "Professeur",
 )
+
+#: the months, with and without their accents (dates of birth in figures or in words)
+MONTHS: tuple[str, ...] = (
+    "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout",
+    "septembre", "octobre", "novembre", "décembre", "decembre",
+)  # fmt: skip
+
 
 # Capitalised words that are never a person's name in administrative text (roles,
 # institutions, salutations, months...). Compared with ``fold``.

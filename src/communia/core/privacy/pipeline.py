@@ -31,6 +31,7 @@ from communia.core.privacy.lexicon import (
     is_census_surname,
 )
 from communia.core.privacy.recognizers import (
+    _MARRIED,
     FIELD_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
@@ -576,7 +577,6 @@ _ADDRESS_JOIN = re.compile(r"[ \t\u00a0]*(?:,|[—–])?[ \t\u00a0]*")
 
 #: between two names of one person (« Nathalie Delmas née Ferrand », « Simone Lafon épouse
 #: Delmon »); « dit » joins a nickname the model found, but does not announce one by itself
-_MARRIED = r"(?:née|épouse|ép\.|veuve)"
 _MARRIED_NAME = re.compile(rf"[ \u00a0]+(?:{_MARRIED}|dit|dite)[ \u00a0]+")
 _MARRIED_SURNAME = re.compile(
     rf"[ \u00a0]+{_MARRIED}[ \u00a0]+(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+(?:[ \u00a0][A-ZÀ-Ý][\wÀ-ÿ'’-]+)?)"

@@ -30,6 +30,7 @@ from communia.core.privacy.lexicon import (
     GIVEN_NAMES,
     GIVEN_NAMES_LISTED,
     GIVEN_NAMES_WIDE,
+    MONTHS,
     NOT_NAMES,
     ORG_MARKERS,
     ROLE_NOUNS,
@@ -68,7 +69,11 @@ __all__ = [
     "find_persons_upper_surname_first",
     "find_spelled_names",
     "find_couples",
-    "find_nicknames_and_families",
+    "find_nicknames",
+    "find_children",
+    "find_greeted_names",
+    "find_parties",
+    "find_families",
 ]
 
 # Latin letters of French and of the names of people from elsewhere (« Beñat », « Stanisław »,
@@ -235,10 +240,7 @@ def find_sirens(text: str) -> list[Entity]:
 
 
 # --- dates of birth (a date near a cue word) -------------------------------------------
-_MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
-    "novembre|décembre|decembre"
-)
+_MONTHS = "|".join(MONTHS)
 _MONTHS_SHORT = r"janv|f[ée]vr?|avr|juil|sept?|oct|nov|d[ée]c"
 _DATE = re.compile(
     rf"(?<!\d)(?:(?:0?[1-9]|[12]\d|3[01]|1er)[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:19|20)\d\d"
@@ -556,7 +558,7 @@ _COUNTRIES = (
     r"|Irlande|Pays-Bas|Canada|Italia|España|Deutschland|België|Schweiz|United Kingdom|UK"
     r"|Polska|USA|États-Unis|United States|Brésil|Brasil|Autriche|Grèce|Liban|Madagascar|Haïti"
     r"|Svizzera|Türkiye|Nouvelle-Calédonie|Polynésie française|Tahiti|Wallis-et-Futuna"
-    r"|Congo|Guinée|Burkina Faso|Togo|Bénin|Gabon|Viêt Nam|Vietnam|Chine|Ukraine|Royaume-Uni"
+    r"|Congo|Guinée|Burkina Faso|Togo|Bénin|Gabon|Viêt Nam|Vietnam|Chine|Ukraine"
     r"|BELGIQUE|SUISSE|ESPAGNE|PORTUGAL|MAROC|ALGÉRIE|TUNISIE)(?![\w-])"
 )
 _COUNTRY = rf"(?:[ \u00a0]*,?[ \u00a0]*(?:\({_COUNTRIES}\)|{_COUNTRIES}))?"
@@ -1000,7 +1002,7 @@ _RESIDENCE_END = re.compile(
     r"(?i)[.;!?](?:[ \u00a0]|$)|…|[ \u00a0]*,?[ \u00a0]+(?:n[ée]e?s?|[âa]g[ée]e?s?|profession|de[ \u00a0]+nationalit[ée]"
     r"|agissant|c[ée]libataire|mari[ée]e?|pacs[ée]e?|veu(?:f|ve)|divorc[ée]e?|retrait[ée]e?|sans"
     r"|ayant|qui|que|pour|depuis|avec|mais|car|donc|et|ou|à[ \u00a0]+c[ôo]t[ée]|a[ \u00a0]+cote|pr[èe]s"
-    r"|en[ \u00a0]+face|depuis|parce|t[ée]l|mail|courriel)\b|[ \u00a0]*\((?!\d{5}\))(?:[^)]*\d[^)]*|fils|fille|p[èe]re|m[èe]re)\)"
+    r"|en[ \u00a0]+face|parce|t[ée]l|mail|courriel)\b|[ \u00a0]*\((?!\d{5}\))(?:[^)]*\d[^)]*|fils|fille|p[èe]re|m[èe]re)\)"
 )
 _RESIDENCE_SIGN = re.compile(
     rf"{_PLACE_SIGN}|(?<![\w])(?:[A-Z]{{1,2}}-)?\d{{4,5}}(?![\w])|(?i:(?<![\w])lot[ \u00a0]+\d)"
@@ -1424,9 +1426,11 @@ _NAME_FIELD = re.compile(
     r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d)"
     r"[ \t\u00a0]*:[ \t\u00a0]*"
 )
+#: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
+_MARRIED = r"(?:née|épouse|ép\.|veuve)"
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
-    rf"(?:[ \u00a0]+(?:née|épouse|ép\.|veuve)[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
+    rf"(?:[ \u00a0]+{_MARRIED}[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
     r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0]|[ \u00a0]+(?i:pr[ée]noms?)\b)"
 )
 
@@ -1578,7 +1582,7 @@ def find_couples(text: str) -> list[Entity]:
 
 
 # « Augustin Rouquette, dit « Tintin » », « connu sous le surnom “Fredo” »: a nickname in
-# quotes; « la famille Ozturk », « famille MARTINEZ-RUIZ »: a family's surname; the parties.
+# quotes
 _NICKNAME = re.compile(
     rf"(?<![\w])(?:dite?|surnomm[ée]e?|alias|(?:sur)?nom(?:m[ée]e?)?)[ \u00a0]+(?:de[ \u00a0]+)?"
     rf"[«\"“][ \u00a0]*(?P<name>{_WORD_CAP}(?:[ \u00a0]{_WORD_CAP})?)[ \u00a0]*[»\"”]"
@@ -1604,16 +1608,21 @@ _PARTIES = re.compile(
     rf"(?P<b>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
     rf"|(?<![\w])c/[ \u00a0]*(?P<c>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
 )
+# « la famille Ozturk », « famille MARTINEZ-RUIZ », « chez les Moulin »: a family's surname
 _FAMILY = re.compile(
     rf"(?<![\w])(?:[Ff]amille|(?:chez|voisins?)[ \u00a0]+les)[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
 )
 
 
-def find_nicknames_and_families(text: str) -> list[Entity]:
-    found = [
+def find_nicknames(text: str) -> list[Entity]:
+    return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:surnom")
         for m in _NICKNAME.finditer(text)
     ]
+
+
+def find_children(text: str) -> list[Entity]:
+    found = []
     for m in _CHILDREN.finditer(text):
         words = list(re.finditer(_WORD_CAP, m.group("names")))
         items = [
@@ -1631,12 +1640,19 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
                 for w in items
                 if fold(w.group()) not in NOT_NAMES
             ]
-    for m in _GREETED.finditer(text):
-        if _is_listed_given_name(m.group("name")):
-            name = m.group("name")
-            found.append(
-                Entity("PERSONNE", m.start("name"), m.end("name"), name, 0.8, "regle:salut")
-            )
+    return found
+
+
+def find_greeted_names(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:salut")
+        for m in _GREETED.finditer(text)
+        if _is_listed_given_name(m.group("name"))
+    ]
+
+
+def find_parties(text: str) -> list[Entity]:
+    found = []
     for m in _PARTIES.finditer(text):
         for g in ("a", "b", "c"):
             if (
@@ -1646,13 +1662,15 @@ def find_nicknames_and_families(text: str) -> list[Entity]:
             ):
                 name = m.group(g)
                 found.append(Entity("PERSONNE", m.start(g), m.end(g), name, 0.8, "regle:parties"))
-    for m in _FAMILY.finditer(text):
-        if not any(fold(w) in NOT_NAMES for w in re.findall(r"[^\W\d_]+", m.group("name"))):
-            name = m.group("name")
-            found.append(
-                Entity("PERSONNE", m.start("name"), m.end("name"), name, 0.8, "regle:famille")
-            )
     return found
+
+
+def find_families(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:famille")
+        for m in _FAMILY.finditer(text)
+        if not any(fold(w) in NOT_NAMES for w in re.findall(r"[^\W\d_]+", m.group("name")))
+    ]
 
 
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
@@ -1682,7 +1700,11 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_upper_surname_first,
     find_spelled_names,
     find_couples,
-    find_nicknames_and_families,
+    find_nicknames,
+    find_children,
+    find_greeted_names,
+    find_parties,
+    find_families,
 )
 
 _ = compact  # re-exported helper used by callers that normalise values

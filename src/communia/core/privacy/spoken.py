@@ -13,7 +13,7 @@ import re
 
 from communia.core.numbers_fr import NUMBER_WORD, UNITS, below_hundred
 from communia.core.privacy.entities import Entity
-from communia.core.privacy.lexicon import fold
+from communia.core.privacy.lexicon import MONTHS, fold
 
 # Words of a number run, joined by spaces, hyphens, commas or an ellipsis.
 _RUN = re.compile(rf"(?i)(?<![\w-]){NUMBER_WORD}(?:(?:[\s,\-]|\.\.\.|…)+{NUMBER_WORD})*(?![\w-])")
@@ -62,10 +62,7 @@ def find_spoken_phones(text: str) -> list[Entity]:
     return found
 
 
-_MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
-    "novembre|décembre|decembre"
-)
+_MONTHS = "|".join(MONTHS)
 # « né le onze novembre trente-deux », « née le premier mai mille neuf cent cinquante », « né à
 # Marseille le deux février mille neuf cent quarante et un »
 _BIRTH_IN_WORDS = re.compile(
