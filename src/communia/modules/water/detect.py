@@ -910,7 +910,7 @@ def detect_leaks(
             conf = -1.0
             for delta, weights in changes:
                 i, p = place(delta, weights)
-                c = float(p[dmat[i] <= 300.0].sum())
+                c = _near_mass(p, dmat, i)
                 if c > conf:
                     pipe_i, post, conf, chosen = i, p, c, (delta, weights)
             explained = explained_share(
@@ -940,7 +940,7 @@ def detect_leaks(
                 # hiding a new one): set its signature aside and look again elsewhere
                 for delta, weights in changes:
                     i, p = place(delta, weights, nuisance=list(active))
-                    c = float(p[dmat[i] <= 300.0].sum())
+                    c = _near_mass(p, dmat, i)
                     far = min(dmat[i, j] for j in active) > 300.0
                     if far and c >= detector.joint_min_conf:
                         pipe_i, post, conf = i, p, c
@@ -991,7 +991,7 @@ def detect_leaks(
                     explained,
                 )
                 if dmat[pipe_i, i] > 300.0:
-                    return i, float(p[dmat[i] <= 300.0].sum()), _top_candidates(network, p), 1.0
+                    return i, _near_mass(p, dmat, i), _top_candidates(network, p), 1.0
                 aside.add(i)
             if not detector.repair_second_leak:
                 return None
@@ -1003,7 +1003,7 @@ def detect_leaks(
             if len(kept) == len(reported):
                 return None
             i, p = place(*changes[k], nuisance=sorted(kept | aside))
-            conf = float(p[dmat[i] <= 300.0].sum())
+            conf = _near_mass(p, dmat, i)
             log.debug(
                 "%s: after the repair of %s, a second leak at %s (confidence %.2f; %.2f of the "
                 "change explained, %.2f in the window)",
@@ -1446,6 +1446,11 @@ def repair_change(
     before = p.loc[repair["start"] - day : repair["start"]].mean()
     after = p.loc[repair["time"] : repair["time"] + day].mean()
     return before - after, np.full(len(HOURS), 1.0 / len(HOURS))
+
+
+def _near_mass(post, dmat, i: int) -> float:
+    """The posterior within 300 m of pipe ``i``: the confidence of that place."""
+    return float(post[dmat[i] <= 300.0].sum())
 
 
 def _top_candidates(network, post) -> list[tuple[str, float]]:
