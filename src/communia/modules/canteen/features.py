@@ -84,7 +84,7 @@ def strike_mask(keys: pd.DataFrame, context: CanteenData) -> np.ndarray:
     """Which rows of ``keys`` (``date, canteen``) are on strike: a strike of every canteen
     or of the row's own."""
     strikes = strike_days(context)
-    city = set(strikes.loc[strikes["canteen"] == "", "date"])
+    city = city_strike_dates(context)
     local = set(map(tuple, strikes.loc[strikes["canteen"] != "", ["date", "canteen"]].values))
     return np.array(
         [d in city or (d, c) in local for d, c in zip(keys["date"], keys["canteen"], strict=True)],
