@@ -254,15 +254,14 @@ def _routing_beats_fiche(query_terms: list[str], hits, routed, route_slug: str) 
 
 
 def _follow_up_passage(
-    s: Session, commune_id: int, topic: str, query: str, cues: str, own, hits, embedder
+    s: Session, commune_id: int, topic: str, query: str, cues: str, wanted, hits, embedder
 ):
     """The passage that says what a follow-up asks: among the passages of the best document
     of the search with the earlier request, and of the next two when their title shares a
     word of that request (not the passport's page for « how long » after the identity
     card), the first (searched with the follow-up's ``cues`` added) that contains one of
     those cues (« délai », « tarif ») or of the follow-up's own words (« verre »,
-    « samedi »). None when no passage does."""
-    wanted = set(analyze(f"{cues} {' '.join(own)}"))
+    « samedi »), analysed: ``wanted``. None when no passage does."""
     if not wanted or not hits:
         return None
     subject = set(analyze(topic)) - _QUESTION_TERMS
@@ -586,7 +585,7 @@ def _answer(
         # much, the glass): quote the passage that says it, not the earlier answer again
         cues = follow_up_cues(text)
         focus = frozenset(analyze(f"{cues} {' '.join(own)}"))
-        said = _follow_up_passage(s, commune.id, topic, query, cues, own, hits, embedder)
+        said = _follow_up_passage(s, commune.id, topic, query, cues, focus, hits, embedder)
         if said is not None:
             hits = [said, *(h for h in hits if h.document_id != said.document_id)]
         elif cues and hits[0].passage_id == follow_up[2]:
