@@ -870,3 +870,46 @@ def test_a_name_spelled_with_a_word_for_a_letter():
         "APPELANT bonjour c'est madame Kaci, K comme kilo A C I, pour la cantine. A B C D comme ça."
     )
     assert _found(call, "PERSONNE") == ["Kaci", "K comme kilo A C I"]
+
+
+def test_speakers_of_a_transcript_are_persons_and_its_labels_are_not():
+    text = (
+        "[00:14:40] TESSIER : merci monsieur le président alors euh\n"
+        "[00:15:12] PRÉSIDENT : on laisse finir\n"
+        "[00:15:20] FATOUMATA DIALLO : juste une question\n"
+        "KERGUELEN : oui donc il s'agit de la parcelle\nLOUVAT : et l'avis des domaines\n"
+        "KERGUELEN : cinquante-cinq mille\nLOUVAT : d'accord\n"
+        "Question : est-ce ouvert le dimanche ?\nAPPELANT : bonjour\n"
+    )
+    persons = set(_found(text, "PERSONNE"))
+    assert {"TESSIER", "FATOUMATA DIALLO", "KERGUELEN", "LOUVAT"} <= persons
+    assert not {"PRÉSIDENT", "Question", "APPELANT"} & persons
+    # a form's labels repeat, but no two of them take the floor again
+    form = "Portable : 07 61 22 38 04\nParents : X et Y\nPortable : 06 12 93 55 80\n"
+    assert _found(form, "PERSONNE") == []
+
+
+def test_a_surname_found_once_is_found_again_in_capitals():
+    text = "Mme Hoarau présente le dossier.\nHOARAU : oui donc il s'agit de la parcelle AC 112"
+    assert _found(text, "PERSONNE") == ["Hoarau", "HOARAU"]
+
+
+def test_names_a_hurried_citizen_types_and_a_given_name_alone():
+    text = (
+        "salut c dylan du 12 rue des acacias, le voisin (monsieur lopes) se gare mal. "
+        "c'est pour demain. Hélène assurera l'intérim, merci à Nadine. Rendez-vous rue Victor "
+        "Hugo, école Paul Bert."
+    )
+    assert _found(text, "PERSONNE") == ["dylan", "lopes", "Hélène", "Nadine"]
+
+
+def test_vietnamese_names_and_particles_after_a_surname():
+    text = (
+        "4. HOANG Van Long – 33 avenue de la République\n- Phan Minh Tuan, technicien\n"
+        "époux de Lê Thị Mai, retraité. Le Long de la Loire est une promenade.\n"
+        "Candidat : Rui Miguel FERREIRA DA SILVA\nM. LE GALL Erwan ; LE GALL Morgane\n"
+    )
+    persons = _found(text, "PERSONNE")
+    assert {"HOANG Van Long", "Phan Minh Tuan", "Lê Thị Mai", "LE GALL"} <= set(persons)
+    assert "Rui Miguel FERREIRA DA SILVA" in persons or "FERREIRA DA SILVA" in persons
+    assert not any("Long de" in p or p == "Le Long" for p in persons)

@@ -31,12 +31,18 @@ from communia.core.privacy.lexicon import (
     is_census_surname,
 )
 from communia.core.privacy.recognizers import (
+    _LOW,
     _MARRIED,
+    _UP,
+    ALONE_SOURCE,
     FIELD_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
+    LOWER_CIVILITY_SOURCE,
     RULE_RECOGNIZERS,
+    SPEAKER_SOURCE,
     UPPER_FIRST_SOURCE,
+    VIETNAMESE_SOURCE,
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
     _strip_not_names,
@@ -216,15 +222,21 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
         return e
-    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE)
-    span = _clean_person(
-        text, e.start, e.end, capitalised=not lower_ok, short_ok=e.source == FIELD_SOURCE
+    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CIVILITY_SOURCE)
+    span = (
+        (e.start, e.end)
+        if e.source == VIETNAMESE_SOURCE
+        else _clean_person(
+            text, e.start, e.end, capitalised=not lower_ok, short_ok=e.source == FIELD_SOURCE
+        )
     )
     if span is None:
         return None
     s, end = span
     end = _cut_at_field_line(text, s, end)
-    if is_name_field_label(text, s, end) or _field_label_word(text, s, end):
+    if is_name_field_label(text, s, end) or (
+        e.source != SPEAKER_SOURCE and _field_label_word(text, s, end)
+    ):
         return None  # « Demandeur : », « Montant : »: the field, not its value
     if _after_place_noun(text, s):
         return None  # "salle Jean Moulin", "rue Victor Hugo": a place
@@ -273,6 +285,19 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     return [c for c in candidates if c.source not in _WIDE or not vetoed(c)]
 
 
+def _given_name_not_alone(text: str, e: Entity) -> bool:
+    """A given name on its own that names a place (« salle Pascal », « rue Émile »), is
+    mostly a common word (« Rose », « Pierre » as words), or is a title or a pet's name in
+    quotes (« Emma », « Rocky »)."""
+    from communia.core.privacy.ner import is_common_word
+
+    return e.source == ALONE_SOURCE and (
+        _after_place_noun(text, e.start)
+        or is_common_word(e.text)
+        or _not_a_name_shape(text, e.start, e.end)
+    )
+
+
 def _common_words_in_capitals(e: Entity) -> bool:
     """« COMPTE RENDU Marie »: a heading in capitals before a given name is no surname."""
     from communia.core.privacy.ner import is_common_word
@@ -283,9 +308,9 @@ def _common_words_in_capitals(e: Entity) -> bool:
     return any(w.isupper() and is_common_word(w.capitalize()) for w in words)
 
 
-_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE, LISTED_SOURCE})
+_WIDE = frozenset({WIDE_SOURCE, WIDE_INNER_SOURCE, LISTED_SOURCE, ALONE_SOURCE})
 #: names the model vetoes by any overlapping entity, not only one starting inside them
-_ANY_OVERLAP_VETOED = frozenset({WIDE_INNER_SOURCE, LISTED_SOURCE})
+_ANY_OVERLAP_VETOED = frozenset({WIDE_INNER_SOURCE, LISTED_SOURCE, ALONE_SOURCE})
 
 
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
@@ -553,6 +578,9 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
             w = w.rstrip("'’-")
             if len(w) >= 3 and fold(w) not in NOT_NAMES:
                 words.add(w)
+                # « monsieur Tessier » … « TESSIER : » (a transcript's speaker, a list in capitals)
+                if len(w) >= 4 and w[1:].islower():
+                    words.add(w.upper())
     if not words:
         return []
     pattern = re.compile(
@@ -563,11 +591,49 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     taken = _Intervals()
     for e in sorted(entities, key=lambda e: e.start):
         taken.add(e.start, e.end)
-    return [
-        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, "propagation")
-        for m in pattern.finditer(text)
-        if not taken.overlaps(m.start(), m.end())
-    ]
+    found = []
+    for m in pattern.finditer(text):
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        start = m.start()
+        particle = _PARTICLE_BEFORE.search(text[max(0, start - 5) : start])  # « LE GALL »
+        if particle and not taken.overlaps(start - 5 + particle.start(), start):
+            start = max(0, start - 5) + particle.start()
+        found.append(Entity("PERSONNE", start, m.end(), text[start : m.end()], 0.7, "propagation"))
+    return found
+
+
+# « Rui Miguel FERREIRA DA SILVA », « Maria Pereira dos Santos », « Montserrat Puig i Ferrer »:
+# a particle and one more name after a person's last name, written in the same case
+_PARTICLE_AFTER_UPPER = re.compile(
+    rf"[ \u00a0](?:DA|DAS|DOS|DE|DE LA|DI|DU|DEL|VAN|VON|Y|I)[ \u00a0](?P<name>[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})?)(?![\w'’-])"
+)
+_PARTICLE_AFTER_TITLE = re.compile(
+    rf"[ \u00a0](?:da|das|dos|del|van|von|y|i)[ \u00a0](?P<name>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)(?![\w'’-])"
+)
+
+
+def _particle_names_after(entities: list[Entity], text: str) -> list[Entity]:
+    taken = _Intervals()
+    for e in entities:
+        taken.add(e.start, e.end)
+    out = []
+    for e in entities:
+        if e.type == "PERSONNE":
+            last = e.text.split()[-1]
+            after = (_PARTICLE_AFTER_UPPER if last.isupper() else _PARTICLE_AFTER_TITLE).match(
+                text, e.end
+            )
+            if (
+                after
+                and not taken.overlaps(e.end, after.end())
+                and fold(after.group("name")) not in NOT_NAMES
+            ):
+                e = Entity(
+                    e.type, e.start, after.end(), text[e.start : after.end()], e.score, e.source
+                )
+        out.append(e)
+    return out
 
 
 #: what may join two pieces of one address on a line (« route de Sartène, hameau de Pila »,
@@ -689,7 +755,11 @@ def scan(
             result.ner_used, result.ner_model = True, status.model
             candidates.extend(_ner_persons(text, spans))
             candidates = _veto_wide(candidates, spans)
-            candidates = [c for c in candidates if not _common_words_in_capitals(c)]
+            candidates = [
+                c
+                for c in candidates
+                if not _common_words_in_capitals(c) and not _given_name_not_alone(text, c)
+            ]
 
     candidates = [c for c in (_tidy_person(text, c) for c in candidates) if c is not None]
     candidates = _drop_column_headers(text, candidates)
@@ -702,7 +772,7 @@ def scan(
     entities = _resolve(_union_addresses(candidates, text))
     entities = _resolve(entities + column_entities(text, entities))
     entities = _resolve(entities + _propagate(text, entities))
-    entities = _merge_adjacent(_married_names(entities, text), text)
+    entities = _merge_adjacent(_married_names(_particle_names_after(entities, text), text), text)
     result.entities = [e for e in entities if e.type in wanted]
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from communia.core.numbers_fr import NUMBER_WORD
@@ -1170,6 +1171,11 @@ WIDE_INNER_SOURCE = "regle:prenom-large-interne"
 FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
+SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
+LOWER_CIVILITY_SOURCE = "regle:civilite-minuscule"  # « monsieur lopes »: may be lower case
+VIETNAMESE_SOURCE = (
+    "regle:nom-vietnamien"  # « Lê Thị Mai »: whole, though « Le » and « Mai » are words
+)
 
 
 def find_persons_by_rules(text: str) -> list[Entity]:
@@ -1239,6 +1245,48 @@ def find_persons_by_rules(text: str) -> list[Entity]:
         if len(text[s:e].split()) < 2:
             continue
         found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, source))
+    return found
+
+
+# A hurried citizen's « mme fournier », « monsieur lopes », « mr le gall »: a civility, then
+# lower-case words that are known surnames or given names
+_LOWER_NAME = r"[a-zà-ÿ][a-zà-ÿ'’-]{2,}"
+_LOWER_CIVILITY_NAME = re.compile(
+    r"(?<![\w])(?:m|mr|mme|mlle|monsieur|madame|mademoiselle)\.?[ \u00a0]+"
+    rf"(?P<name>(?:(?:le|la|de|du|da|van|el|ben)[ \u00a0])?{_LOWER_NAME}(?:[ \u00a0]{_LOWER_NAME})?)"
+)
+
+
+def _lower_name_word(word: str) -> bool:
+    key = fold(word)
+    return (
+        key not in NOT_NAMES
+        and key not in ROLE_NOUNS
+        and (key in GIVEN_NAMES_WIDE or is_census_surname(word))
+    )
+
+
+def find_persons_after_lower_civility(text: str) -> list[Entity]:
+    found = []
+    for m in _LOWER_CIVILITY_NAME.finditer(text):
+        words = m.group("name").split()
+        keep = 1 if words[0] in _EDGE_PARTICLES else 0
+        if not _lower_name_word(words[keep]):
+            continue
+        keep += 1
+        if keep < len(words) and _lower_name_word(words[keep]):
+            keep += 1
+        end = m.start("name") + len(" ".join(words[:keep]))
+        found.append(
+            Entity(
+                "PERSONNE",
+                m.start("name"),
+                end,
+                text[m.start("name") : end],
+                0.8,
+                "regle:civilite-minuscule",
+            )
+        )
     return found
 
 
@@ -1361,7 +1409,8 @@ def find_persons_by_role(text: str) -> list[Entity]:
 _FIELD_CIVILITY = re.compile(r"(?i)(?:m\.|mme|mlle|mr|m|monsieur|madame)[ \u00a0]+")
 _INTRODUCTION = re.compile(
     r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)appelle|je[ \u00a0]+me[ \u00a0]+nomme"
-    r"|mon[ \u00a0]+nom[ \u00a0]+est|(?P<suis>je[ \u00a0]+suis))[ \u00a0]+",
+    r"|mon[ \u00a0]+nom[ \u00a0]+est|(?P<suis>je[ \u00a0]+suis)"
+    r"|(?P<cest>c['’][ \u00a0]?est|c[ \u00a0]est|cest|(?-i:c)))[ \u00a0]+",
     re.IGNORECASE,
 )
 _INTRODUCED_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
@@ -1377,7 +1426,7 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
         # « je suis » introduces a name only after a civility (« je suis Mme Benali ») or
         # when the capitalised word is a known name (« Je suis Javier Martínez »; not « Je
         # suis Française »)
-        strict = bool(m.group("suis"))
+        strict = bool(m.group("suis") or m.group("cest"))
         if strict and (civility := _FIELD_CIVILITY.match(text, pos)):
             pos, strict = civility.end(), False
         while names < 3:
@@ -1536,6 +1585,170 @@ def find_persons_upper_surname_first(text: str) -> list[Entity]:
     return found
 
 
+ALONE_SOURCE = "regle:prenom-seul"  # a known given name on its own: the model may veto it
+# « Hélène assurera l'intérim », « merci à Nadine pour le suivi », « Gwen (accueil) »: a known
+# given name written alone, not next to another capitalised word (the other rules' business)
+_ALONE = re.compile(rf"(?<![\w'’.@/-])(?P<name>{_WORD_CAP})(?![\w'’@-])(?![ \u00a0]+[{_UP}])")
+_CAPITALISED_BEFORE = re.compile(rf"[{_UP}][^\s]*[ \u00a0]+$")
+
+
+_CHAIN = re.compile(rf"{_WORD_CAP}(?:{_ITEM_SEPARATOR.pattern}{_WORD_CAP})+")
+
+
+def _among_other_names(text: str, start: int, end: int) -> bool:
+    """The word is one of a list of capitalised words, most of which are no given names
+    (« Villes jumelées : Florence, Nancy, Lorient et Vannes »)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    for chain in _CHAIN.finditer(line):
+        if chain.start() <= start - line_start < chain.end():
+            items = re.findall(_WORD_CAP, chain.group())
+            return len(items) >= 3 and 2 * sum(map(_is_listed_given_name, items)) <= len(items)
+    return False
+
+
+def find_given_names_alone(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, ALONE_SOURCE)
+        for m in _ALONE.finditer(text)
+        if not m.group().isupper()
+        and not _CAPITALISED_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        and all(p in GIVEN_NAMES_WIDE and p not in NOT_NAMES for p in fold(m.group()).split("-"))
+        and not _among_other_names(text, m.start(), m.end())
+    ]
+
+
+# Vietnamese names, family name first (« NGUYEN Van Long », « Phan Thi Mai », « Lê Thị Mai »):
+# a frequent family name, then given or middle names of one syllable
+_VIET_FAMILY = frozenset(
+    [
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "truong",
+        "dinh",
+        "dao",
+        "doan",
+        "lam",
+        "luong",
+        "trinh",
+        "ta",
+        "cao",
+        "mai",
+        "quach",
+    ]
+)
+_VIET_GIVEN = frozenset(
+    [
+        "van",
+        "thi",
+        "minh",
+        "duc",
+        "ngoc",
+        "thanh",
+        "quang",
+        "huu",
+        "xuan",
+        "kim",
+        "hong",
+        "anh",
+        "long",
+        "tuan",
+        "trang",
+        "thu",
+        "lan",
+        "hoa",
+        "hung",
+        "dung",
+        "hai",
+        "nam",
+        "linh",
+        "huong",
+        "phuong",
+        "hieu",
+        "khanh",
+        "tam",
+        "binh",
+        "son",
+        "vinh",
+        "bao",
+        "an",
+        "hanh",
+        "nga",
+        "yen",
+        "chi",
+        "thao",
+        "hien",
+        "dat",
+        "phuc",
+        "tien",
+        "trung",
+        "cuong",
+        "tri",
+        "viet",
+        "tung",
+        "kien",
+        "nhung",
+        "quynh",
+        "my",
+        "vy",
+        "thuy",
+        "loan",
+        "hau",
+        "khoa",
+        "phong",
+        "tai",
+        "thang",
+        "hoai",
+        "diep",
+        "giang",
+        "hang",
+        "ha",
+        "nhi",
+        "uyen",
+        "tuyet",
+        "mai",
+    ]
+)
+_VIET_NAME = re.compile(
+    rf"(?<![\w'’-])(?P<family>{_NAME_TOKEN})(?P<given>(?:[ \u00a0]{_WORD_CAP}){{1,3}})(?![\w'’-])"
+)
+
+
+def find_vietnamese_names(text: str) -> list[Entity]:
+    found = []
+    for m in _VIET_NAME.finditer(text):
+        if fold(m.group("family")) not in _VIET_FAMILY:
+            continue
+        given = m.group("given").split()
+        keep = 0
+        while keep < len(given) and fold(given[keep]) in _VIET_GIVEN:
+            keep += 1
+        # « TRAN Van Duc », « Vo Van Thanh »: one syllable after a family name in capitals,
+        # two after a capitalised one (« Le Long » is no name)
+        if keep < (1 if m.group("family").isupper() else 2):
+            continue
+        end = m.start("given") + len(" ".join(given[:keep])) + 1
+        found.append(
+            Entity("PERSONNE", m.start(), end, text[m.start() : end], 0.8, VIETNAMESE_SOURCE)
+        )
+    return found
+
+
 # A name spelled out on the phone (« Lefort, L-E-F-O-R-T »): the spelling and the word it spells.
 # Only when the word is also written in the text as a name (« Lefort »), not as an acronym.
 # « O-K-A-F-O-R », « O K A F O R », « K comme kilo A C I »
@@ -1612,6 +1825,100 @@ _PARTIES = re.compile(
 _FAMILY = re.compile(
     rf"(?<![\w])(?:[Ff]amille|(?:chez|voisins?)[ \u00a0]+les)[ \u00a0]+(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_UPPER_WORD})?)(?![\w'’-])"
 )
+
+
+# The speaker of a turn in a transcript or a chat, at the start of a line (« [00:15:20] FATOUMATA
+# DIALLO : juste une question », « HOARAU : oui donc… », « Mounir 21:14 : wesh c mounir »,
+# « [12/11/2026 20:20] Aurélie Mendès : top »), a role in brackets allowed after it
+_TURN = re.compile(
+    rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*|\d{{1,2}}[:h]\d{{2}}(?::\d{{2}})?[ \t]+|[-–—•][ \t]*)?"
+    rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,2}}"
+    rf"(?:[ \u00a0][{_UP}]\.)?)(?:[ \u00a0]*\([^()\n]{{1,40}}\))?(?:[ \u00a0]+\d{{1,2}}[:h]\d{{2}})?"
+    rf"[ \u00a0]*:[ \u00a0]+(?=\S)"
+)
+# who speaks in a transcript without being a person (« APPELANT : », « BOT : », « Question : »)
+_NOT_SPEAKERS = frozenset(
+    fold(w)
+    for w in [
+        "appelant",
+        "appelante",
+        "bot",
+        "robot",
+        "callbot",
+        "assistant",
+        "assistante",
+        "opérateur",
+        "opératrice",
+        "agent",
+        "usager",
+        "usagère",
+        "client",
+        "cliente",
+        "interlocuteur",
+        "interlocutrice",
+        "intervenant",
+        "intervenante",
+        "public",
+        "salle",
+        "voix",
+        "question",
+        "réponse",
+        "remarque",
+        "note",
+        "avis",
+        "conclusion",
+        "vote",
+        "résultat",
+        "décision",
+        "rires",
+        "inaudible",
+        "suite",
+        "objet",
+        "système",
+        "serveur",
+        "standard",
+        "accueil",
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "sent",
+        "parents",
+        "électeur",
+        "électrice",
+        "portable",
+        "fixe",
+        "magasin",
+    ]
+)
+
+
+def find_speakers(text: str) -> list[Entity]:
+    """Speakers of a dialogue who are persons: a word of the name is a known given name or
+    surname, or the same speaker takes the floor twice in a dialogue of three turns or more."""
+    turns = []
+    for m in _TURN.finditer(text):
+        name = m.group("name")
+        words = [fold(w) for w in re.findall(r"[^\W\d_]+", name)]
+        if is_name_field_label(text, m.start("name"), m.end("name")) or any(
+            w in NOT_NAMES or w in ROLE_NOUNS or w in _CIVILITY_WORDS or w in _NOT_SPEAKERS
+            for w in words
+        ):
+            continue
+        turns.append((m, words))
+    said = Counter(fold(m.group("name")) for m, _ in turns)
+    # a form repeats its labels too: a dialogue has two speakers who speak again, or speakers
+    # written in capitals
+    dialogue = len(turns) >= 3 and sum(n >= 2 for n in said.values()) >= 2
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SPEAKER_SOURCE)
+        for m, words in turns
+        if any(w in GIVEN_NAMES_WIDE or is_census_surname(w) for w in words if len(w) >= 3)
+        or (
+            said[fold(m.group("name"))] >= 2
+            and (dialogue or (len(turns) >= 3 and m.group("name").isupper()))
+        )
+    ]
 
 
 def find_nicknames(text: str) -> list[Entity]:
@@ -1692,6 +1999,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_residences,
     find_places,
     find_persons_by_rules,
+    find_persons_after_lower_civility,
     find_persons_in_civility_lists,
     find_persons_by_role,
     find_persons_by_introduction,
@@ -1701,6 +2009,9 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_spelled_names,
     find_couples,
     find_nicknames,
+    find_speakers,
+    find_given_names_alone,
+    find_vietnamese_names,
     find_children,
     find_greeted_names,
     find_parties,
