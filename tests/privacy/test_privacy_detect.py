@@ -913,3 +913,27 @@ def test_vietnamese_names_and_particles_after_a_surname():
     assert {"HOANG Van Long", "Phan Minh Tuan", "Lê Thị Mai", "LE GALL"} <= set(persons)
     assert "Rui Miguel FERREIRA DA SILVA" in persons or "FERREIRA DA SILVA" in persons
     assert not any("Long de" in p or p == "Le Long" for p in persons)
+
+
+def test_what_a_citizen_writes_in_a_hurry():
+    """Pass 10b: a chat's speakers in lower case, signatures in lower case, an initial before
+    a surname, a number dictated with commas or from its country code, parcels by their
+    cadastral reference or a numbered section, and the street after a parcel's number."""
+    chat = (
+        "mohamed 16:05 : bjr pour la demande de logement\nmohamed 16:06 : mon tel 0033 7 68 24 13 57\n"
+        "mon numéro c'est le 06, 12, 98, 76, 54. Sinon plus trente-trois six soixante-quinze "
+        "quarante-deux dix-neuf trente-trois, ou 06 seize vingt-huit quarante et un zéro neuf.\n"
+        "Référence cadastrale : ZB 45 ; Lot n° 4 — parcelle section 12 n° 87.\n"
+        "(parcelle section ZK n° 41, chemin de la Garenne, 86000 Poitiers)\nMerci.\n"
+        "G. Lambert\ncindy durand 06 18 27 36 45"
+    )
+    found = detect(chat)
+    persons = [e.text for e in found if e.type == "PERSONNE"]
+    assert persons == ["mohamed", "mohamed", "G. Lambert", "cindy durand"]
+    phones = [e.text for e in found if e.type == "TELEPHONE"]
+    assert "06, 12, 98, 76, 54" in phones
+    assert any(p.startswith("plus trente-trois six") for p in phones)
+    assert "06 seize vingt-huit quarante et un zéro neuf" in phones
+    parcels = [e.text for e in found if e.type == "PARCELLE"]
+    assert parcels == ["ZB 45", "section 12 n° 87", "section ZK n° 41"]
+    assert "chemin de la Garenne, 86000 Poitiers" in [e.text for e in found if e.type == "ADRESSE"]

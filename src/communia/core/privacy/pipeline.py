@@ -194,6 +194,10 @@ _PARTICLE_BEFORE = re.compile(
 )
 
 
+#: the initial of a given name before a surname (« G. Lambert », « Y. Le Moal »); « M. » is a civility
+_INITIAL_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?!M\.)[{_UP}]\.[ \u00a0]$")
+
+
 _DETERMINERS = frozenset(["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en"])
 
 
@@ -222,7 +226,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
         return e
-    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CIVILITY_SOURCE)
+    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CIVILITY_SOURCE, SPEAKER_SOURCE)
     span = (
         (e.start, e.end)
         if e.source == VIETNAMESE_SOURCE
@@ -251,6 +255,9 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
     if m:
         s = max(0, s - 5) + m.start()
+    m = _INITIAL_BEFORE.search(text[max(0, s - 4) : s])
+    if m:
+        s = max(0, s - 4) + m.start()
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
 
 
@@ -263,9 +270,12 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
     Toronto", "Hong Kong"); keep them when the model's entity starts before the name
     ("États-Unis de Sylvester Stallone")."""
     others = _Intervals()  # the model's entities do not overlap one another
+    places = _Intervals()
     for a, b, label in spans:
         if label != "PER":
             others.add(a, b)
+        if label in ("LOC", "ORG"):
+            places.add(a, b)
     persons = sorted(a for a, _, label in spans if label == "PER")
 
     def vetoed(e: Entity) -> bool:
@@ -277,6 +287,8 @@ def _veto_wide(candidates: list[Entity], spans: list[tuple[int, int, str]]) -> l
         ):
             # « leurs enfants Yann, Morgane et Corentin »: the model sees a person in the list
             return False
+        if e.source == ALONE_SOURCE:  # « appeler Manon au 07… »: the model's MISC is no veto
+            return places.overlaps(e.start, e.end)
         if e.source in _ANY_OVERLAP_VETOED:  # any overlapping place/organisation/title
             return others.overlaps(e.start, e.end)
         inside = others.next_start(e.start)

@@ -104,6 +104,8 @@ def find_emails(text: str) -> list[Entity]:
 # between pairs: a space (two on a scan), a dot, a hyphen or a dash, spaced or not
 # (« 06 – 98 – 41 – 77 – 30 », « 03 . 26 . 47 . 10 . 82 »)
 _PAIR_SEP = r"(?:[ \u00a0]{1,2}|[ \u00a0]?[.\-–—][ \u00a0]?)?"
+# « le 06, 12, 98, 76, 54 »: a number dictated pair by pair, with commas
+_PHONE_BY_PAIRS = re.compile(r"(?<![\w+,])0[1-9](?:,[ \u00a0]\d{2}){4}(?![\d,])")
 _PHONE = re.compile(
     rf"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:{_PAIR_SEP}\d{{2}}){{4}}(?!\d)"
     r"|(?<![\w+])(?:(?:\+|00)\s?(?:262|590|594|596|269|687|689)\s?)\d{3}(?:[ .\-]?\d{2}){3}(?!\d)"
@@ -113,7 +115,7 @@ _PHONE = re.compile(
 # Other countries' numbers, written with their "+" or "00" and country code (« +351 912 345
 # 678 », « 0048 512 874 330 »).
 _PHONE_ABROAD = re.compile(
-    r"(?<![\w+])(?:\+(?!33)[1-9]\d{0,2}|(?<!\d[ .\u00a0])00(?!33)[1-9]\d{0,2}(?=[ .\u00a0]))"
+    r"(?<![\w+])(?:\+(?!33)[1-9]\d{0,2}|(?<!\d[ .\u00a0])00[ \u00a0]?(?!33)[1-9]\d{0,2}(?=[ .\u00a0]))"
     r"(?:[ .\-\u00a0]?\(?\d{1,4}\)?){2,5}(?!\d)"
 )
 
@@ -126,7 +128,12 @@ def find_phones(text: str) -> list[Entity]:
     abroad = [
         m for m in _PHONE_ABROAD.finditer(text) if 9 <= sum(c.isdigit() for c in m.group()) <= 15
     ]
-    matches = [*_PHONE.finditer(text), *_PHONE_DIGIT_BY_DIGIT.finditer(text), *abroad]
+    matches = [
+        *_PHONE.finditer(text),
+        *_PHONE_DIGIT_BY_DIGIT.finditer(text),
+        *_PHONE_BY_PAIRS.finditer(text),
+        *abroad,
+    ]
     return _entities("TELEPHONE", matches, "regex:telephone", 0.95)
 
 
@@ -337,9 +344,10 @@ def find_plates(text: str) -> list[Entity]:
 
 # --- cadastral parcels -----------------------------------------------------------------
 _PARCEL = re.compile(
-    r"(?i)\b(?:parcelles?|cadastr[ée]e?s?|cadastre|section|terrains?)\b[^.\n]{0,40}?"
-    r"(?P<ref>(?:section\s+)?(?-i:(?:\d{3}\s?)?[A-Z]{1,2}|0[A-Z])\s*(?:n[°o]\.?\s*|numéros?\s*)?"
-    r"\d{1,4}(?:\s*(?:,|et)\s*\d{1,4})*)\b"
+    r"(?i)\b(?:parcelles?|cadastr[ée]e?s?|cadastrales?|cadastre|section|terrains?)\b[^.\n]{0,40}?"
+    r"(?P<ref>(?:(?:section\s+)?(?-i:(?:\d{3}\s?)?[A-Z]{1,2}|0[A-Z])\s*(?:n[°o]\.?\s*|numéros?\s*)?"
+    # Alsace-Moselle numbers its sections: « section 12 n° 87 »
+    r"|section\s+\d{1,3}\s*n[°o]\.?\s*)\d{1,4}(?:\s*(?:,|et)\s*\d{1,4})*)\b"
 )
 
 
@@ -398,7 +406,9 @@ _ID_LABEL = (
     r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
     r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
-    r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)"
+    r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
+    r"(?:n°|num[ée]ro)\s+de\s+carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
+    r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
 _ID_AFTER_LABEL = re.compile(
@@ -521,9 +531,13 @@ _STREET_START = re.compile(
 )
 _ADDRESS_CUE = re.compile(
     rf"(?i)\b(?:(?:demeurant|domicilié\(?e?\)?|résidant|habitant|habite|domicile|adresse\s*:|"
-    rf"situé\(?e?\)?|sis|sise|au|à)[ \u00a0]+(?:au[ \u00a0]+|à[ \u00a0]+|:[ \u00a0]*)?"
+    rf"situé\(?e?\)?|sis|sise|au|à|chez[ \u00a0]+(?:moi|nous|lui|elle|eux),?)"
+    rf"[ \u00a0]+(?:au[ \u00a0]+|à[ \u00a0]+|:[ \u00a0]*)?"
     rf"|du[ \u00a0]+(?={_NUMBER_WORD}))"
     rf"(?P<num>{_NUMBER_WORD})?(?=(?:{_STREET_TYPE})[ \u00a0])(?-i:(?=[a-zA-Z]))"
+)
+_PARCEL_NUMBER_BEFORE = re.compile(
+    r"(?i)\b(?:section|parcelles?|lot)\b[^.\n]{0,15}n[°o][ \u00a0]*$"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
 _PARTICLES = frozenset(
@@ -1060,6 +1074,8 @@ class _Covered:
 def find_addresses(text: str) -> list[Entity]:
     found: list[Entity] = []
     for m in _STREET_START.finditer(text):
+        if _PARCEL_NUMBER_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # « parcelle section ZK n° 41, chemin de la Garenne »: no house number
         entity = _address_at(text, m.start(), m.end(), 0.9, "regex:adresse")
         if entity:
             found.append(entity)
@@ -1172,7 +1188,7 @@ FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
-LOWER_CIVILITY_SOURCE = "regle:civilite-minuscule"  # « monsieur lopes »: may be lower case
+LOWER_CIVILITY_SOURCE = "regle:minuscule"  # « monsieur lopes », « cindy durand »: lower case
 VIETNAMESE_SOURCE = (
     "regle:nom-vietnamien"  # « Lê Thị Mai »: whole, though « Le » and « Mai » are words
 )
@@ -1284,7 +1300,7 @@ def find_persons_after_lower_civility(text: str) -> list[Entity]:
                 end,
                 text[m.start("name") : end],
                 0.8,
-                "regle:civilite-minuscule",
+                LOWER_CIVILITY_SOURCE,
             )
         )
     return found
@@ -1608,6 +1624,41 @@ def _among_other_names(text: str, start: int, end: int) -> bool:
     return False
 
 
+# A hurried message signed in lower case at its end (« merci⏎cindy durand 06 18 27 36 45 »,
+# « sabrina du 22 rue des tulipes », « stéphanie⏎31 lotissement les Coteaux »)
+_LOWER_SIGNATURE = re.compile(
+    r"(?m)^[ \t]*(?P<given>[a-zà-ÿ]{3,}(?:-[a-zà-ÿ]{3,})?)(?:[ \t]+(?P<surname>[a-zà-ÿ'’-]{3,}))?"
+    r"(?=[ \t]*$|[ \t]+(?:\+|0)\d|[ \t]*\(|[ \t]+du[ \t]+\d)"
+)
+
+
+def find_lower_signatures(text: str) -> list[Entity]:
+    found = []
+    last_lines = text.rstrip().rsplit("\n", 3)
+    tail_start = len(text.rstrip()) - len("\n".join(last_lines[-3:]))
+    for m in _LOWER_SIGNATURE.finditer(text):
+        if m.start() < tail_start or not _lower_name_word(m.group("given")):
+            continue
+        if fold(m.group("given")) not in GIVEN_NAMES_WIDE:
+            continue
+        end = (
+            m.end("surname")
+            if m.group("surname") and _lower_name_word(m.group("surname"))
+            else m.end("given")
+        )
+        found.append(
+            Entity(
+                "PERSONNE",
+                m.start("given"),
+                end,
+                text[m.start("given") : end],
+                0.75,
+                LOWER_CIVILITY_SOURCE,
+            )
+        )
+    return found
+
+
 def find_given_names_alone(text: str) -> list[Entity]:
     return [
         Entity("PERSONNE", m.start(), m.end(), m.group(), 0.7, ALONE_SOURCE)
@@ -1836,6 +1887,11 @@ _TURN = re.compile(
     rf"(?:[ \u00a0][{_UP}]\.)?)(?:[ \u00a0]*\([^()\n]{{1,40}}\))?(?:[ \u00a0]+\d{{1,2}}[:h]\d{{2}})?"
     rf"[ \u00a0]*:[ \u00a0]+(?=\S)"
 )
+# a chat's lines, the speaker in any case before the time (« mohamed 16:05 : bjr … »)
+_CHAT_TURN = re.compile(
+    r"(?m)^[ \t]*(?P<name>[^\W\d_]{3,}(?:[ \u00a0][^\W\d_]{3,})?)[ \u00a0]+\d{1,2}[:h]\d{2}"
+    r"[ \u00a0]*:[ \u00a0]+(?=\S)"
+)
 # who speaks in a transcript without being a person (« APPELANT : », « BOT : », « Question : »)
 _NOT_SPEAKERS = frozenset(
     fold(w)
@@ -1897,7 +1953,10 @@ def find_speakers(text: str) -> list[Entity]:
     """Speakers of a dialogue who are persons: a word of the name is a known given name or
     surname, or the same speaker takes the floor twice in a dialogue of three turns or more."""
     turns = []
-    for m in _TURN.finditer(text):
+    lines = {m.start(): m for m in _TURN.finditer(text)}
+    for m in _CHAT_TURN.finditer(text):
+        lines.setdefault(m.start(), m)
+    for m in sorted(lines.values(), key=lambda m: m.start()):
         name = m.group("name")
         words = [fold(w) for w in re.findall(r"[^\W\d_]+", name)]
         if is_name_field_label(text, m.start("name"), m.end("name")) or any(
@@ -2011,6 +2070,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_nicknames,
     find_speakers,
     find_given_names_alone,
+    find_lower_signatures,
     find_vietnamese_names,
     find_children,
     find_greeted_names,

@@ -15,9 +15,11 @@ from communia.core.numbers_fr import NUMBER_WORD, UNITS, below_hundred
 from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import MONTHS, fold
 
-# Words of a number run, joined by spaces, hyphens, commas or an ellipsis.
-_RUN = re.compile(rf"(?i)(?<![\w-]){NUMBER_WORD}(?:(?:[\s,\-]|\.\.\.|…)+{NUMBER_WORD})*(?![\w-])")
-_RUN_WORD = re.compile(rf"(?i)(?<!\w){NUMBER_WORD}(?!\w)")
+# Words of a number run, joined by spaces, hyphens, commas or an ellipsis; a caller may say
+# the first pair in digits (« 06 seize vingt-huit … ») or the country code (« plus trente-trois »)
+_TOKEN = rf"(?:{NUMBER_WORD}|\d{{2}}|plus)"
+_RUN = re.compile(rf"(?i)(?<![\w-]){_TOKEN}(?:(?:[\s,\-]|\.\.\.|…)+{_TOKEN})*(?![\w-])")
+_RUN_WORD = re.compile(rf"(?i)(?<!\w){_TOKEN}(?!\w)")
 
 
 def _phone_digits(words: list[str], i: int) -> tuple[str, int]:
@@ -25,6 +27,9 @@ def _phone_digits(words: list[str], i: int) -> tuple[str, int]:
     « zéro six » is 06, « zéro zéro » 00, « vingt-deux » 22, « quatre » 4."""
     digits = ""
     while i < len(words) and len(digits) < 10:
+        if words[i].isdigit():
+            digits, i = digits + words[i], i + 1
+            continue
         if words[i] == "zero":
             nxt = words[i + 1] if i + 1 < len(words) else ""
             eighty = nxt == "quatre" and i + 2 < len(words) and words[i + 2].startswith("vingt")
@@ -42,23 +47,30 @@ def _phone_digits(words: list[str], i: int) -> tuple[str, int]:
 
 def find_spoken_phones(text: str) -> list[Entity]:
     """Ten digits said in words from a « zéro » (« zéro sept, soixante et onze, dix-huit,
-    vingt-deux, zéro neuf »)."""
+    vingt-deux, zéro neuf »), from a first pair in digits (« 06 seize vingt-huit … ») or from
+    the country code (« plus trente-trois six … »)."""
     found = []
     for run in _RUN.finditer(text):
         tokens = list(_RUN_WORD.finditer(text, run.start(), run.end()))
         words = [fold(t.group()) for t in tokens]
         i = 0
         while i < len(words):
-            if words[i] != "zero":
+            start = i
+            if words[i] == "plus" and below_hundred(words, i + 1) == (33, i + 3):
+                i += 2  # « plus trente-trois six … »: +33 and the nine digits after the 0
+                digits, j = _phone_digits(["zero", *words[i + 1 :]], 0)
+                j += i
+            elif words[i] == "zero" or (words[i].isdigit() and words[i].startswith("0")):
+                digits, j = _phone_digits(words, i)
+            else:
                 i += 1
                 continue
-            digits, j = _phone_digits(words, i)
-            if len(digits) == 10:
-                a, b = tokens[i].start(), tokens[j - 1].end()
+            if len(digits) == 10 and any(not w.isdigit() for w in words[start:j]):
+                a, b = tokens[start].start(), tokens[j - 1].end()
                 found.append(Entity("TELEPHONE", a, b, text[a:b], 0.85, "regle:telephone-oral"))
                 i = j
             else:
-                i += 1
+                i = start + 1
     return found
 
 
