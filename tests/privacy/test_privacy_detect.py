@@ -937,3 +937,25 @@ def test_what_a_citizen_writes_in_a_hurry():
     parcels = [e.text for e in found if e.type == "PARCELLE"]
     assert parcels == ["ZB 45", "section 12 n° 87", "section ZK n° 41"]
     assert "chemin de la Garenne, 86000 Poitiers" in [e.text for e in found if e.type == "ADRESSE"]
+
+
+def test_civil_status_registers():
+    """Pass 10c: name columns before birth-date ones, an initial before a known surname, a
+    couple's file, N' in capitals, Breton and Catalan streets, a doctor's RPPS number."""
+    roll = (
+        "N°\tNom de naissance\tNom d'usage\tPrénoms\tDate de naissance\n"
+        "0412\tABADIE\t\tJeanne Marie\t04/05/1950\n0413\tABBOU\tDUVAL\tLeïla\t21/12/1981\n"
+    )
+    assert {"ABADIE", "ABBOU", "DUVAL"} <= set(_found(roll, "PERSONNE"))
+    text = (
+        "Décision : recevable — 14/04/2025 — P. Garnier\nPACS 2019-044 (RENAUD / COLAS).\n"
+        "Partenaire 2 : N'DIAYE Cheikh Tidiane\ndomiciliés 6 hent Krec'h ar Vilin, 22300 Ploulec'h\n"
+        "5 carrer de la Fusteria, 66000 Perpignan\nMédecin : RPPS 10003456789\n"
+        "Prix HT / TTC du mariage."
+    )
+    assert _found(text, "PERSONNE") == ["P. Garnier", "RENAUD", "COLAS", "N'DIAYE Cheikh Tidiane"]
+    assert _found(text, "ADRESSE") == [
+        "6 hent Krec'h ar Vilin, 22300 Ploulec'h",
+        "5 carrer de la Fusteria, 66000 Perpignan",
+    ]
+    assert _found(text, "IDENTIFIANT") == ["10003456789"]

@@ -849,6 +849,8 @@ STREET_TYPES: tuple[str, ...] = (
     # typed without accents or abbreviated
     "chem.", "allee", "allees", "cite", "chaussee", "montee", "cote", "levee", "imp", "pl",
     "rés.", "res.", "chem", "galerie", "route départementale", "RD", "all.", "all", "servitude",
+    # Breton and Catalan street names (« 6 hent Krec'h ar Vilin », « 5 carrer de la Fusteria »)
+    "hent", "straed", "carrer",
 )  # fmt: skip
 
 NAME_PARTICLES: frozenset[str] = frozenset(

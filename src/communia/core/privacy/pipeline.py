@@ -608,9 +608,10 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
         if taken.overlaps(m.start(), m.end()):
             continue
         start = m.start()
-        particle = _PARTICLE_BEFORE.search(text[max(0, start - 5) : start])  # « LE GALL »
-        if particle and not taken.overlaps(start - 5 + particle.start(), start):
-            start = max(0, start - 5) + particle.start()
+        for before, reach in ((_PARTICLE_BEFORE, 5), (_INITIAL_BEFORE, 4)):  # « LE GALL », « G. »
+            m_before = before.search(text[max(0, start - reach) : start])
+            if m_before and not taken.overlaps(max(0, start - reach) + m_before.start(), start):
+                start = max(0, start - reach) + m_before.start()
         found.append(Entity("PERSONNE", start, m.end(), text[start : m.end()], 0.7, "propagation"))
     return found
 

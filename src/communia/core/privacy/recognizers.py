@@ -407,7 +407,7 @@ _ID_LABEL = (
     r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
-    r"(?:n°|num[ée]ro)\s+de\s+carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
+    r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+de\s+carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
     r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
@@ -1106,7 +1106,7 @@ def find_addresses(text: str) -> list[Entity]:
 
 # --- persons (rules: civility + name, given name + surname) ------------------------------
 _CIV = "|".join(re.escape(c) for c in sorted(CIVILITIES, key=len, reverse=True))
-_UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
+_UPPER_WORD = rf"(?:[{_UP}]['’])?[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"  # « N'DIAYE »
 _NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
 _SURNAME_PART = (
     r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da|dos|das|do"
@@ -1488,7 +1488,8 @@ _NAME_FIELD = re.compile(
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
-    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d)"
+    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d"
+    r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire)"
     r"[ \t\u00a0]*:[ \t\u00a0]*"
 )
 #: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
@@ -1656,6 +1657,48 @@ def find_lower_signatures(text: str) -> list[Entity]:
                 LOWER_CIVILITY_SOURCE,
             )
         )
+    return found
+
+
+# « P. Garnier », « — Y. Garnier », « Signatures : F. Perrot   G. Benoît »: an initial, then a
+# known surname (« M. » is a civility)
+_INITIAL_SURNAME = re.compile(
+    rf"(?<![\w.'’-])(?!M\.)[{_UP}]\.[ \u00a0](?P<surname>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)(?![\w'’-])"
+)
+
+
+def find_initial_surnames(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
+        for m in _INITIAL_SURNAME.finditer(text)
+        if fold(m.group("surname")) not in NOT_NAMES
+        and all(is_census_surname(p) for p in m.group("surname").split("-"))
+    ]
+
+
+# « PACS 2019-044 (RENAUD / COLAS) », « mariage Okafor / Ndiaye », « BA / KANTÉ — premier
+# livret »: the two names of a couple's file
+_COUPLE_FILE = re.compile(
+    rf"(?<![\w/])(?P<a>{_NAME_TOKEN})[ \u00a0]*/[ \u00a0]*(?P<b>{_NAME_TOKEN})(?![\w/])"
+)
+_COUPLE_CUE = re.compile(r"(?i)mariage|pacs|[ée]poux|livret|couple|divorce|union")
+
+
+def find_couple_files(text: str) -> list[Entity]:
+    found = []
+    for m in _COUPLE_FILE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        names = (m.group("a"), m.group("b"))
+        if not _COUPLE_CUE.search(line) or any(fold(n) in NOT_NAMES for n in names):
+            continue
+        if not any(is_census_surname(n) or fold(n) in GIVEN_NAMES_WIDE for n in names):
+            continue
+        found += [
+            Entity("PERSONNE", m.start(g), m.end(g), m.group(g), 0.8, "regle:couple-dossier")
+            for g in ("a", "b")
+        ]
     return found
 
 
@@ -2070,6 +2113,8 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_nicknames,
     find_speakers,
     find_given_names_alone,
+    find_initial_surnames,
+    find_couple_files,
     find_lower_signatures,
     find_vietnamese_names,
     find_children,

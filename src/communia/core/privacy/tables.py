@@ -19,7 +19,15 @@ from communia.core.privacy.lexicon import fold
 __all__ = ["column_entities", "header_line_spans"]
 
 _SEPARATORS = ("\t", "|", ";", ",")
+# the name columns first: « Nom de naissance » is no date of birth
 _HEADER_TYPES = (
+    (
+        "PERSONNE",
+        re.compile(
+            r"^(?:nom|prenoms?|nom[ _]?(?:de[ _]|d['’])?(?:famille|naissance|usage)"
+            r"|nom[ _]et[ _]prenoms?|prenom[ _]et[ _]nom|titulaire|beneficiaire)$"
+        ),
+    ),
     ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
     (
         "IDENTIFIANT",
@@ -29,13 +37,6 @@ _HEADER_TYPES = (
     ("EMAIL", re.compile(r"mail|courriel")),
     ("ADRESSE", re.compile(r"adresse|domicile")),
     ("TELEPHONE", re.compile(r"\btel\b|telephone|portable|mobile")),
-    (
-        "PERSONNE",
-        re.compile(
-            r"^(?:nom|prenoms?|nom[ _]?(?:de[ _])?(?:famille|naissance|usage)"
-            r"|nom[ _]et[ _]prenoms?|prenom[ _]et[ _]nom|titulaire|beneficiaire)$"
-        ),
-    ),
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|(?:19|20)\d\d")  # a year: « Année naiss. »
 _FORM = ["form"]  # the header of a block of « label⇥value » rows
