@@ -959,3 +959,18 @@ def test_civil_status_registers():
         "5 carrer de la Fusteria, 66000 Perpignan",
     ]
     assert _found(text, "IDENTIFIANT") == ["10003456789"]
+
+
+def test_land_files():
+    """Pass 10d: a part of a parcel (« 90p »), a street after a list of parcel numbers, a
+    « Grand'Rue », « epouse » typed without its accent."""
+    text = (
+        "parcelles ZE 88 et ZE 90p ; section AM n° 1088, 11 rue du Moulin, 59134 Beaucamps-Ligny\n"
+        "Copie : indivisaire, 12 Grand'Rue, 67100 Strasbourg\nMme Anne JOUANNO epouse CORLAY\n"
+    )
+    assert _found(text, "PARCELLE") == ["ZE 88", "ZE 90p", "section AM n° 1088"]
+    assert _found(text, "ADRESSE") == [
+        "11 rue du Moulin, 59134 Beaucamps-Ligny",
+        "12 Grand'Rue, 67100 Strasbourg",
+    ]
+    assert _found(text, "PERSONNE") == ["Anne JOUANNO epouse CORLAY"]

@@ -343,11 +343,14 @@ def find_plates(text: str) -> list[Entity]:
 
 
 # --- cadastral parcels -----------------------------------------------------------------
+# a house number's street after a list of parcel numbers (« section AM n° 1088, 11 rue du Moulin »)
+_STREET_AHEAD = r"(?i:rue|avenue|av\.?|bd|boulevard|chemin|impasse|all[ée]e|route|rte|place|quai)\b"
 _PARCEL = re.compile(
     r"(?i)\b(?:parcelles?|cadastr[ée]e?s?|cadastrales?|cadastre|section|terrains?)\b[^.\n]{0,40}?"
     r"(?P<ref>(?:(?:section\s+)?(?-i:(?:\d{3}\s?)?[A-Z]{1,2}|0[A-Z])\s*(?:n[°o]\.?\s*|numéros?\s*)?"
     # Alsace-Moselle numbers its sections: « section 12 n° 87 »
-    r"|section\s+\d{1,3}\s*n[°o]\.?\s*)\d{1,4}(?:\s*(?:,|et)\s*\d{1,4})*)\b"
+    r"|section\s+\d{1,3}\s*n[°o]\.?\s*)\d{1,4}p?"
+    rf"(?:\s*(?:,|et)\s*\d{{1,4}}p?(?!\s+{_STREET_AHEAD}))*)\b"
 )
 
 
@@ -355,7 +358,7 @@ _PARCEL = re.compile(
 # mienne la AC 215 ».
 _MORE_PARCEL = re.compile(
     r"(?P<gap>[^.\n\d]{1,20}?)"
-    r"(?P<ref>(?<![\w-])(?:section\s+)?(?:\d{3}\s?)?[A-Z]{1,2}\s*(?:n[°o]\.?\s*)?\d{1,4})\b"
+    r"(?P<ref>(?<![\w-])(?:section\s+)?(?:\d{3}\s?)?[A-Z]{1,2}\s*(?:n[°o]\.?\s*)?\d{1,4}p?)\b"
 )
 
 
@@ -538,6 +541,9 @@ _ADDRESS_CUE = re.compile(
 )
 _PARCEL_NUMBER_BEFORE = re.compile(
     r"(?i)\b(?:section|parcelles?|lot)\b[^.\n]{0,15}n[°o][ \u00a0]*$"
+)
+_MAIN_STREET = re.compile(
+    rf"(?<![\w,./])(?P<num>{_NUMBER})[ \u00a0]+(?i:grand['’-]rue|grande[ \u00a0]rue)(?![\w'’-])"
 )
 _CUED_TYPE = re.compile(rf"(?i)(?:{_STREET_TYPE})[ \u00a0]+")
 _PARTICLES = frozenset(
@@ -1079,6 +1085,10 @@ def find_addresses(text: str) -> list[Entity]:
         entity = _address_at(text, m.start(), m.end(), 0.9, "regex:adresse")
         if entity:
             found.append(entity)
+    # « 12 Grand'Rue », « 12 Grande Rue »: the street's type is its whole name
+    for m in _MAIN_STREET.finditer(text):
+        end = _address_tail_end(text, m.end())
+        found.append(Entity("ADRESSE", m.start(), end, text[m.start() : end], 0.9, "regex:adresse"))
     # Without a house number, when the postcode and town follow (« Mas de la Garrigue, chemin
     # des Oliviers, 30250 Sommières »)...
     numbered = _Covered(found)
@@ -1493,7 +1503,7 @@ _NAME_FIELD = re.compile(
     r"[ \t\u00a0]*:[ \t\u00a0]*"
 )
 #: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
-_MARRIED = r"(?:née|épouse|ép\.|veuve)"
+_MARRIED = r"(?:n[ée]e|[ée]pouse|[ée]p\.|veuve)"  # typed without accents too
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
     rf"(?:[ \u00a0]+{_MARRIED}[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
