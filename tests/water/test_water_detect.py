@@ -696,6 +696,25 @@ def test_a_slow_leak_event_after_a_repair_is_also_read_against_leak_free_pressur
     )
 
 
+def test_a_slow_leaks_window_is_read_over_its_last_days():
+    """One rule for the pressure change, the leak flow and the hidden-leak checks: a window of
+    3 days or more is a slow leak's, read over its last days (at least 3, at most
+    ``post_days``); a shorter one (an abrupt leak's) is read from its start. 2018's p427
+    event after p461's repair (04-11 19:00 to 04-20 10:00) is read over its last 3 days."""
+    from communia.modules.water.localise import slow_days
+
+    start = pd.Timestamp("2018-04-11 19:00")
+    assert slow_days(start, start + pd.Timedelta(hours=8), 3) == 0
+    assert slow_days(start, start + pd.Timedelta(days=3) - pd.Timedelta(minutes=5), 3) == 0
+    assert slow_days(start, start + pd.Timedelta(days=3), 3) == 3
+    assert slow_days(start, pd.Timestamp("2018-04-20 10:00"), 3) == 3
+    assert slow_days(start, start + pd.Timedelta(days=4, hours=12), 7) == 4
+    assert slow_days(start, start + pd.Timedelta(days=20), 7) == 7
+    det = BalanceCusumDetector()
+    assert det.hidden_after_repair(0.35, start, start + pd.Timedelta(days=3))
+    assert not det.hidden_after_repair(0.35, start, start + pd.Timedelta(days=2, hours=23))
+
+
 @pytest.mark.slow
 def test_a_repairs_pressure_rise_points_at_the_repaired_leak(net, year, sig_cache):
     """2018, zone 1: p183 (abrupt, 16.5 m³/h, 08-07) was repaired on 09-01 at 17:10; the

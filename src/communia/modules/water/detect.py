@@ -641,11 +641,11 @@ class BalanceCusumDetector:
         """Whether an event that follows a repair in its area is also read against the
         leak-free pressures (the ``repair_ref_max_explained`` rule): a slow leak's event (its
         window ≥ 3 days) whose pressure change the best single leak explains poorly."""
-        import pandas as pd
+        from communia.modules.water.localise import slow_days
 
         return (
             self.repair_ref_max_explained is not None
-            and t_end - start >= pd.Timedelta(days=3)
+            and slow_days(start, t_end, self.post_days) > 0
             and explained < self.repair_ref_max_explained
         )
 
@@ -774,6 +774,7 @@ def detect_leaks(
         load_or_build_signatures,
         locate,
         observed_change,
+        slow_days,
     )
 
     detector = detector or BalanceCusumDetector()
@@ -917,7 +918,7 @@ def detect_leaks(
                 *chosen, lib, network, candidates, directions=directions, floor=floor
             )
             extra = []
-            if repair is not None and history and t_end - start >= pd.Timedelta(days=3):
+            if repair is not None and history and slow_days(start, t_end, detector.post_days):
                 hidden = hidden_leak(start, t_end, explained, pipe_i, repair)
                 if hidden is not None:
                     extra.append(hidden)
@@ -1085,8 +1086,8 @@ def detect_leaks(
 
         def window_flow(start, t_end, level0, series=series):
             """Leak flow over the window the pressure change is measured on."""
-            if t_end - start >= pd.Timedelta(days=3):
-                days = max(3, min(detector.post_days, int((t_end - start) / pd.Timedelta("1D"))))
+            days = slow_days(start, t_end, detector.post_days)
+            if days:
                 part = series.loc[t_end - pd.Timedelta(days=days) : t_end]
             else:
                 part = series.loc[start:t_end]

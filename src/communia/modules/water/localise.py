@@ -56,10 +56,14 @@ __all__ = [
     "locate",
     "observed_change",
     "sensor_noise",
+    "slow_days",
 ]
 
 HOURS = (0, 3, 6, 9, 12, 15, 18, 21)
 LIB_VERSION = 2
+#: a window at least this many days long is a slow leak's: its pressure change is read over its
+#: last days against the week before its start, not against the same hours of earlier weeks
+SLOW_DAYS = 3
 
 
 @dataclass
@@ -278,10 +282,9 @@ def observed_change(
         if sensor in p and tank in levels:
             p[sensor] = p[sensor] - levels[tank]
     post = p.loc[start:end]
-    if end - start >= np.timedelta64(3, "D"):
-        # long window (slow leak): the last days (up to ``post_days``) against the week
-        # before the start
-        days = max(3, min(post_days, int((end - start) / np.timedelta64(1, "D"))))
+    days = slow_days(start, end, post_days)
+    if days:
+        # long window (slow leak): the last days against the week before the start
         post = p.loc[end - np.timedelta64(days, "D") : end]
         ref_from = start - np.timedelta64(7, "D")
         if since is not None and start - since >= np.timedelta64(1, "D"):
@@ -304,6 +307,17 @@ def observed_change(
     ref = ref.where(refs[0].notna() & refs[1].notna(), refs[0])
     delta = (post - ref).mean()
     return delta, hour_weights(post.index)
+
+
+def slow_days(start: pd.Timestamp, end: pd.Timestamp, post_days: int) -> int:
+    """How many last days of the window ``start``–``end`` a slow leak's change is read over
+    (at least ``SLOW_DAYS``, at most ``post_days`` when the window is longer); 0 for a shorter
+    window (an abrupt leak's: read from its start on)."""
+    import numpy as np
+
+    if end - start < np.timedelta64(SLOW_DAYS, "D"):
+        return 0
+    return max(SLOW_DAYS, min(post_days, int((end - start) / np.timedelta64(1, "D"))))
 
 
 def hour_weights(index: pd.DatetimeIndex) -> np.ndarray:
