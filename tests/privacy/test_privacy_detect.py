@@ -974,3 +974,16 @@ def test_land_files():
         "12 Grand'Rue, 67100 Strasbourg",
     ]
     assert _found(text, "PERSONNE") == ["Anne JOUANNO epouse CORLAY"]
+
+
+def test_scanned_names_with_digits_and_a_plate_typed_in_lower_case():
+    """Pass 10e: a scan's 0 for O inside a name (« DUB0IS »), read as the letter it is; the
+    entity keeps the text as written. A plate in lower case after a cue."""
+    text = (
+        "agents de p0lice municipale DUB0IS Franck et K0UASSI Serge\nNom : B0NNET   Prénoms : "
+        "Andrée Paule\nma voiture (ck-441-mr) etait garée devant chez moi. Le 1er étage."
+    )
+    found = detect(text)
+    persons = [e.text for e in found if e.type == "PERSONNE"]
+    assert {"DUB0IS Franck", "K0UASSI Serge", "B0NNET"} <= set(persons)
+    assert [e.text for e in found if e.type == "PLAQUE"] == ["ck-441-mr"]

@@ -727,9 +727,35 @@ _OCR_NUMBER = re.compile(r"(?<!\w)(?=[0-9OlI]*\d)[0-9OlI]{2,}(?!\w)")
 _OCR_TO_DIGITS = str.maketrans("OlI", "011")
 
 
+# A scanned page's words with 0 for O and 1 for l or I (« DUB0IS Franck », « K0UASSI »,
+# « Peup1iers »): a 0 or 1 after a letter, in a word of three letters or more that holds at
+# most two such digits and no other.
+_ALNUM_WORD = re.compile(r"(?<![\w])[^\W\d_][^\W_]+")
+_DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[01]")
+
+
+def _letters(m: re.Match) -> str:
+    word = m.group()
+    digits = sum(c.isdigit() for c in word)
+    if (
+        not 0 < digits <= 2
+        or len(word) - digits < 3
+        or any(c.isdigit() and c not in "01" for c in word)
+    ):
+        return word
+
+    def letter(d: re.Match) -> str:
+        upper = word[d.start() - 1].isupper()
+        return ("O" if upper else "o") if d.group() == "0" else ("I" if upper else "l")
+
+    return _DIGIT_IN_WORD.sub(letter, word)
+
+
 def _digits_read(text: str) -> str:
-    """The text with such words read as digits, character for character (same offsets)."""
-    return _OCR_NUMBER.sub(lambda m: m.group().translate(_OCR_TO_DIGITS), text)
+    """The text with such words read as digits, and words of letters read as letters,
+    character for character (same offsets)."""
+    text = _OCR_NUMBER.sub(lambda m: m.group().translate(_OCR_TO_DIGITS), text)
+    return _ALNUM_WORD.sub(_letters, text)
 
 
 def scan(
@@ -750,12 +776,12 @@ def scan(
     if not text.strip():
         return result
 
+    # Everything below reads the scan's words as the words they are (« O6 l2… » as digits,
+    # « DUB0IS » as letters: same offsets); the entities keep the text as written.
+    original, text = text, _digits_read(text)
     candidates: list[Entity] = []
-    read = _digits_read(text)
     for recognizer in RULE_RECOGNIZERS:
-        candidates.extend(recognizer(read))
-    if read != text:
-        candidates = [replace(c, text=text[c.start : c.end]) for c in candidates]
+        candidates.extend(recognizer(text))
 
     if use_ner:
         from communia.core.privacy.ner import ner_status, spacy_entities
@@ -786,7 +812,11 @@ def scan(
     entities = _resolve(entities + column_entities(text, entities))
     entities = _resolve(entities + _propagate(text, entities))
     entities = _merge_adjacent(_married_names(_particle_names_after(entities, text), text), text)
-    result.entities = [e for e in entities if e.type in wanted]
+    result.entities = [
+        replace(e, text=original[e.start : e.end]) if text != original else e
+        for e in entities
+        if e.type in wanted
+    ]
     return result
 
 

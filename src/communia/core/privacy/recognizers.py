@@ -315,6 +315,8 @@ _SIV_STRICT = re.compile(rf"(?<![\w-])[{_SIV_LETTERS}]{{2}}-\d{{3}}-[{_SIV_LETTE
 _SIV_LOOSE = re.compile(
     rf"(?<![\w-])[{_SIV_LETTERS}]{{2}} ?\d{{3}} ?[{_SIV_LETTERS}]{{2}}(?![\w-])"
 )
+# typed in lower case (« ma voiture (ck-441-mr) »): only with a cue
+_SIV_LOWER = re.compile(r"(?<![\w-])[a-hj-np-tv-z]{2}-\d{3}-[a-hj-np-tv-z]{2}(?![\w-])")
 _FNI = re.compile(
     r"(?<![\w-])\d{1,4}[ -]?[A-Z]{1,3}[ -]?(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])(?![\w-])"
 )
@@ -327,7 +329,7 @@ _PLATE_CUE = re.compile(
 def find_plates(text: str) -> list[Entity]:
     found = {(m.start(), m.end()): m for m in _SIV_STRICT.finditer(text)}
     cued = []
-    for regex in (_SIV_LOOSE, _FNI):
+    for regex in (_SIV_LOOSE, _SIV_LOWER, _FNI):
         for m in regex.finditer(text):
             if (m.start(), m.end()) in found:
                 continue
@@ -1436,7 +1438,7 @@ _FIELD_CIVILITY = re.compile(r"(?i)(?:m\.|mme|mlle|mr|m|monsieur|madame)[ \u00a0
 _INTRODUCTION = re.compile(
     r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)appelle|je[ \u00a0]+me[ \u00a0]+nomme"
     r"|mon[ \u00a0]+nom[ \u00a0]+est|(?P<suis>je[ \u00a0]+suis)"
-    r"|(?P<cest>c['’][ \u00a0]?est|c[ \u00a0]est|cest|(?-i:c)))[ \u00a0]+",
+    r"|(?P<cest>c['’][ \u00a0]?est|c[ \u00a0]est|cest|(?-i:c)|mon[ \u00a0]+nom(?:[ \u00a0]*:)?))[ \u00a0]+",
     re.IGNORECASE,
 )
 _INTRODUCED_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
