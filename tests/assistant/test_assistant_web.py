@@ -146,6 +146,7 @@ def test_a_possible_emergency_is_an_alert_above_the_answer(villebelle):
     import html
 
     from communia.modules.assistant.emergency import POSSIBLE_DANGER
+    from communia.web.rendering import links
 
     page = villebelle.post(
         "/c/villebelle/assistant",
@@ -153,7 +154,8 @@ def test_a_possible_emergency_is_an_alert_above_the_answer(villebelle):
     )
     # the pages put a no-break space before « ; » (French typography)
     text = html.unescape(page.text).replace("\xa0", " ")
-    assert f'<p class="notice error" role="alert"><strong>{POSSIBLE_DANGER}</strong></p>' in text
+    danger = links(POSSIBLE_DANGER)  # the numbers to call are links
+    assert f'<p class="notice error" role="alert"><strong>{danger}</strong></p>' in text
     assert text.count("Si une personne est en danger") == 1  # not repeated in the answer
     calm = html.unescape(
         villebelle.post(
@@ -209,7 +211,7 @@ def test_someone_unresponsive_is_an_emergency_on_the_chat_page(villebelle, messa
     """A person who fell and no longer answers gets the SAMU's number at once, not a
     « transmise au service » ticket for the next opening hours."""
     page = page_text(villebelle.post("/c/villebelle/assistant", data={"question": message}))
-    assert "appelez immédiatement le 15" in page, page
+    assert 'appelez immédiatement le <a href="tel:15">15</a>' in page, page
     assert "Je n'ai pas de réponse sûre" not in page
     # not an emergency: the town hall's phone line not answering
     calm = page_text(
@@ -439,7 +441,7 @@ def test_a_follow_up_on_the_chat_page_and_the_api_keeps_the_earlier_topic(villeb
         data={"question": "Et ça prend combien de temps ?", "conversation": token},
     )
     assert follow.status_code == 200 and "préciser votre demande" not in follow.text
-    assert "Service compétent : Urbanisme" in follow.text or "Urbanisme (01 23" in follow.text
+    assert 'Urbanisme (<a href="tel:0123' in follow.text
 
     asked = http.post(
         "/api/v1/assistant/ask",

@@ -227,3 +227,30 @@ def test_audit_trail_filters_and_csv_export(http, two_communes):
     assert 'value="2026-13-45"' in page.text and 'value="prévision"' in page.text
     bad = http.get("/app/journal.csv", params={"au": "demain"})
     assert bad.status_code == 422 and "pas une date valide" in bad.text
+
+
+def test_public_page_phone_numbers_are_links(http, two_communes):
+    """A service's number on the commune's page was plain text (only the town hall's was a
+    link): a citizen on a phone had to retype it."""
+    page = http.get("/c/ville-a").text
+    assert '<a href="tel:0102030405">01\u00a002\u00a003\u00a004\u00a005</a>' in page  # one line
+
+
+def test_links_only_what_can_be_called_or_opened():
+    from communia.web.rendering import links
+
+    assert str(links("appelez immédiatement le 15.")) == (
+        'appelez immédiatement le <a href="tel:15">15</a>.'
+    )
+    assert str(links("• 114 : par SMS")) == '• <a href="tel:114">114</a> : par SMS'
+    assert str(links("mise à jour le 15 mars 2020, au 15 rue Haute")) == (
+        "mise à jour le 15 mars 2020, au 15 rue Haute"
+    )
+    assert str(links("SIRET 21449999000015")) == "SIRET 21449999000015"
+    assert str(links("Source : https://www.service-public.fr/F1.")) == (
+        'Source : <a href="https://www.service-public.fr/F1" rel="noopener">'
+        "https://www.service-public.fr/F1</a>."
+    )
+    assert str(links('<b onclick="x">a@b.fr</b>')) == (
+        '&lt;b onclick=&#34;x&#34;&gt;<a href="mailto:a@b.fr">a@b.fr</a>&lt;/b&gt;'
+    )
