@@ -228,3 +228,20 @@ def test_a_field_and_the_next_label_or_card_do_not_touch(page, two_communes):
         "[...document.querySelectorAll('.cards > .card')].map(c => c.getBoundingClientRect().top)"
     )
     assert len(tops) >= 2 and tops[0] == tops[1]
+
+
+@pytest.mark.slow
+def test_the_kept_table_is_ready_to_re_identify(page, two_communes):
+    """After « Conserver la table », its 32-character id had to be copied by hand into the
+    re-identification form below: it is there already."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/confidentialite")
+    page.get_by_label("Collez le texte").fill("Courrier de M. Loïc Tanguy, 4 rue des Écoles.")
+    page.get_by_label("Conserver la table de correspondance chiffrée").check()
+    page.get_by_role("button", name="Pseudonymiser").click()
+    kept = page.locator("p.notice.success code").text_content()
+    assert page.get_by_label("Identifiant de la table de correspondance").input_value() == kept
+    result = page.get_by_label("Résultat (modifiable avant téléchargement)").input_value()
+    page.get_by_label("Texte contenant des alias").fill(result)
+    page.get_by_role("button", name="Ré-identifier").click()
+    assert "Loïc Tanguy" in page.get_by_role("textbox", name="Texte ré-identifié").input_value()
