@@ -127,6 +127,31 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
     assert staffing.status_code == 200 and "42,4" in staffing.text.replace("42.4", "42,4")
 
 
+def test_a_question_asked_by_several_citizens_is_answered_once(villebelle):
+    """Three citizens typed the same question: the queue held it three times, and answering
+    it (or setting it aside) left the two others waiting."""
+    http = villebelle
+    for typed in ("Où est le composteur des Tilleuls ?", "où est le  composteur des tilleuls"):
+        http.post("/c/villebelle/assistant", data={"question": typed})
+    http.post("/c/villebelle/assistant", data={"question": "Où est le composteur du Bourg ?"})
+    login(http, "agent@villebelle.fr")
+    token = csrf_of(http, "/app/assistant")
+    queue = http.get("/app/assistant").text
+    assert queue.count('action="/app/assistant/file/') == 3
+    tilleuls = queue.split("illeuls", 1)[1]  # the form follows its question
+    qid = re.search(r'action="/app/assistant/file/(\d+)"', tilleuls).group(1)
+    r = http.post(
+        f"/app/assistant/file/{qid}",
+        data={"csrf_token": token, "title": "Composteur", "body": "Derrière l'école."},
+    )
+    assert r.status_code == 303
+    queue = http.get("/app/assistant").text
+    assert queue.count('action="/app/assistant/file/') == 1 and "composteur du Bourg" in queue
+    qid = re.search(r'action="/app/assistant/file/(\d+)"', queue).group(1)
+    http.post(f"/app/assistant/file/{qid}", data={"csrf_token": token, "ecarter": "1"})
+    assert "Aucune question en attente" in http.get("/app/assistant").text
+
+
 def test_agents_see_an_injection_attempt_flagged(villebelle):
     http = villebelle
     page = http.post(

@@ -69,6 +69,25 @@ def open_questions(
     )
 
 
+def _with_twins(session: Session, question: UnansweredQuestion) -> list[UnansweredQuestion]:
+    """``question`` and the open questions of its commune that ask the very same thing (same
+    words, case, spacing and final punctuation aside): the agent answers or sets aside the
+    question once, not once per citizen who typed it."""
+
+    def words(text: str) -> str:
+        return " ".join(text.casefold().split()).rstrip(" ?!.…")
+
+    same = words(question.question)
+    others = session.scalars(
+        select(UnansweredQuestion).where(
+            UnansweredQuestion.commune_id == question.commune_id,
+            UnansweredQuestion.status == "ouverte",
+            UnansweredQuestion.id != question.id,
+        )
+    )
+    return [question, *(q for q in others if words(q.question) == same)]
+
+
 def answer_question(
     session: Session,
     *,
@@ -93,22 +112,24 @@ def answer_question(
         service_slug=service_slug or q.service_slug,
         actor=actor,
     )
-    q.status, q.knowledge_id = "repondue", entry.id
+    for twin in _with_twins(session, q):
+        twin.status, twin.knowledge_id = "repondue", entry.id
     session.flush()
     return entry.id
 
 
 def dismiss_question(session: Session, *, commune_id: int, question_id: int, actor: str) -> None:
     q = get_scoped(session, UnansweredQuestion, question_id, commune_id)
-    q.status = "ecartee"
-    audit.record(
-        session,
-        actor=actor,
-        action="assistant.question.ecartee",
-        commune_id=commune_id,
-        object_type="unanswered",
-        object_id=q.id,
-    )
+    for twin in _with_twins(session, q):
+        twin.status = "ecartee"
+        audit.record(
+            session,
+            actor=actor,
+            action="assistant.question.ecartee",
+            commune_id=commune_id,
+            object_type="unanswered",
+            object_id=twin.id,
+        )
 
 
 def retention_days(commune: Commune) -> int:
