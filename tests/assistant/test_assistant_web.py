@@ -200,6 +200,22 @@ def test_feedback_from_the_chat_page(villebelle):
     assert bad.status_code == 422
 
 
+def test_a_citizen_not_helped_is_still_offered_the_callback(villebelle):
+    """« Non » after an answer that sent the citizen to a service removed the callback form:
+    the person the answer did not help lost the way to be called back."""
+    http = villebelle
+    page = http.post(
+        "/c/villebelle/assistant", data={"question": "Où est le composteur des Tilleuls ?"}
+    )
+    assert "Être rappelé par le service" in page.text  # the answer sends to a service
+    token = re.search(r'name="conversation" value="([^"]+)"', page.text).group(1)
+    r = http.post("/c/villebelle/assistant/avis", data={"conversation": token, "utile": "non"})
+    assert "Être rappelé par le service" in r.text and "réponses jugées inutiles" in r.text
+    r = http.post("/c/villebelle/assistant/avis", data={"conversation": token, "utile": "oui"})
+    assert "Être rappelé par le service" not in r.text
+    assert "Merci pour votre avis." in r.text and "jugées inutiles" not in r.text
+
+
 def test_the_chat_page_shows_the_conversation_so_far(villebelle):
     """A follow-up question keeps the earlier exchanges in view (a clarification makes no
     sense without them), as the town hall keeps them: contact details masked."""

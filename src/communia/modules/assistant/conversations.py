@@ -32,6 +32,7 @@ __all__ = [
     "book_callback",
     "book_callback_for_conversation",
     "offers_callback",
+    "callback_offered",
     "callback_message",
     "conversation_by_token",
     "earlier_exchanges",
@@ -400,14 +401,13 @@ def book_callback_for_conversation(
     from communia.core.models import Service
 
     contact = normalize_contact(contact)
-    conv = conversation_by_token(session, commune_id=commune_id, token=token)
-    last = _last_message(session, conv.id, "assistant") if conv is not None else None
-    slug = (last.payload or {}).get("service_slug") if last is not None else None
-    if conv is None or last is None or not offers_callback(last.action, slug):
+    target = _callback_target(session, commune_id=commune_id, token=token)
+    if target is None:
         raise InvalidInput(
             "Conversation introuvable ou expirée, ou sans service à qui transmettre la "
             "demande : posez de nouveau votre question."
         )
+    conv, slug = target
     # one pending callback per conversation: a second submit (double click, reload, a script
     # posting the same form) gets the slot already booked instead of taking another one
     cb = session.scalar(
@@ -428,6 +428,25 @@ def book_callback_for_conversation(
         select(Service).where(Service.commune_id == commune_id, Service.slug == slug)
     )
     return cb, svc.name
+
+
+def _callback_target(
+    session: Session, *, commune_id: int, token: str
+) -> tuple[Conversation, str] | None:
+    """The conversation and the service its last answer sent the citizen to, when that
+    answer offers a callback; else ``None``."""
+    conv = conversation_by_token(session, commune_id=commune_id, token=token)
+    last = _last_message(session, conv.id, "assistant") if conv is not None else None
+    slug = (last.payload or {}).get("service_slug") if last is not None else None
+    if last is None or not offers_callback(last.action, slug):
+        return None
+    return conv, slug
+
+
+def callback_offered(session: Session, *, commune_id: int, token: str) -> bool:
+    """Does the conversation's last answer offer a callback (the offer stays after the
+    citizen's feedback)?"""
+    return _callback_target(session, commune_id=commune_id, token=token) is not None
 
 
 def offers_callback(action: str | None, service_slug: str | None) -> bool:
