@@ -254,3 +254,18 @@ def test_links_only_what_can_be_called_or_opened():
     assert str(links('<b onclick="x">a@b.fr</b>')) == (
         '&lt;b onclick=&#34;x&#34;&gt;<a href="mailto:a@b.fr">a@b.fr</a>&lt;/b&gt;'
     )
+
+
+def test_an_admin_is_not_offered_to_demote_or_deactivate_their_own_account(http, two_communes):
+    """The own row's « Appliquer » could only end on « Données invalides » (refused): the row
+    says how the account is changed instead."""
+    from communia.core.db import read_session
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin, agent = (actor_by_email(s, f"{r}@ville-a.fr") for r in ("admin", "agent"))
+    login(http, "admin@ville-a.fr")
+    page = http.get("/app/agents").text
+    assert f'action="/app/agents/{admin.user_id}"' not in page
+    assert f'action="/app/agents/{agent.user_id}"' in page
+    assert "Votre compte\u00a0: son rôle et son état se changent depuis un autre compte" in page
