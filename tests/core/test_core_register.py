@@ -89,6 +89,10 @@ def test_the_register_lists_data_and_risks_one_item_a_line(http, two_communes):
     for _, card in algorithm_cards():
         for item in (*card.data_used, *card.risks):
             assert f"<li>{fr_typography(str(escape(item)))}</li>" in page, item
+    cards_page = http.get("/c/ville-a").text  # the modules' cards, « Comment ça marche »
+    for module in load_modules():
+        for item in module.card.data_used:
+            assert f"<li>{fr_typography(str(escape(item)))}</li>" in cards_page, item
     rows = csv.DictReader(
         io.StringIO(http.get("/c/ville-a/algorithmes.csv").content.decode("utf-8-sig"))
     )

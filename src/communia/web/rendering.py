@@ -21,7 +21,6 @@ from markupsafe import Markup, escape
 from communia import __version__
 from communia.core.audit import actor_label
 from communia.core.formatting import fr_datetime, fr_number, fr_percent, fr_typography
-from communia.core.register import enumeration
 from communia.core.registry import load_modules
 from communia.core.users import ROLE_LABELS
 
@@ -80,7 +79,6 @@ def _templates() -> Jinja2Templates:
     env.filters["pourcent"] = fr_percent
     env.filters["date_heure"] = fr_datetime
     env.filters["acteur"] = actor_label
-    env.filters["enumeration"] = enumeration
     env.filters["liens"] = links
     env.globals["version"] = __version__
     env.globals["role_labels"] = ROLE_LABELS
