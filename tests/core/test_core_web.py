@@ -269,3 +269,10 @@ def test_an_admin_is_not_offered_to_demote_or_deactivate_their_own_account(http,
     assert f'action="/app/agents/{admin.user_id}"' not in page
     assert f'action="/app/agents/{agent.user_id}"' in page
     assert "Votre compte\u00a0: son rôle et son état se changent depuis un autre compte" in page
+
+
+def test_the_commune_home_leads_to_its_register_of_algorithms(http, two_communes):
+    """The home page of a commune listed its AI modules but not the register the law asks
+    it to publish (only the commune's contact page linked to it)."""
+    login(http, "agent@ville-a.fr")
+    assert 'href="/c/ville-a/algorithmes"' in http.get("/").text
