@@ -276,3 +276,10 @@ def test_the_commune_home_leads_to_its_register_of_algorithms(http, two_communes
     it to publish (only the commune's contact page linked to it)."""
     login(http, "agent@ville-a.fr")
     assert 'href="/c/ville-a/algorithmes"' in http.get("/").text
+
+
+def test_field_hints_start_in_lower_case_like_the_others(http, two_communes):
+    """« Téléphone d'astreinte (Donné aux usagers…) » beside « SIRET (14 chiffres) »."""
+    login(http, "admin@ville-a.fr")
+    page = http.get("/app/commune").text
+    assert "(donné aux usagers en cas d'urgence communale)" in page.replace("&#39;", "'")
