@@ -115,6 +115,8 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     sheet = http.get(result["url"])
     assert sheet.status_code == 200
     assert "environ 5 jours sur 100" in sheet.text  # not « 5 jour(s) »
+    # the served meals are not known yet: said, not an empty column
+    assert "<td>—</td>" in sheet.text and "repas servis pas encore importés" in sheet.text
     assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
     chart = sheet.text.split("<svg", 1)[1].split("</svg>", 1)[0]
     # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »; the days
@@ -166,6 +168,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert r.status_code == 303
     page = http.get(run_url).text
     assert "Après coup" in page and "Après coup, par cantine" in page
+    assert "pas encore importés" not in page  # every day of the sheet is known now
     # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
     assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
     assert not re.search(r"-[\d\u202f]+ repas économisés", page)
