@@ -68,3 +68,23 @@ def test_citizen_follow_ups_keep_the_topic_and_quote_what_they_ask(page):
     sources = page.locator("section[aria-live] ul li")  # a FAQ of the town has no link
     assert "horaires" in sources.first.text_content().lower()
     shot(page, "assistant-follow-up-saturday")
+
+
+def test_numbers_and_addresses_in_an_answer_can_be_tapped(villebelle_page):
+    """On a phone, « appelez le 15 » and the commune's on-call number were plain text: the
+    person had to retype them in an emergency. Numbers, e-mail and web addresses are links."""
+    page = villebelle_page
+    page.goto("/c/villebelle/assistant")
+    _ask(page, "mon père ne respire plus")
+    answer = page.locator("section[aria-live]")
+    assert answer.get_by_role("alert").get_by_role("link", name="15").get_attribute("href") == (
+        "tel:15"
+    )
+    hrefs = [a.get_attribute("href") for a in answer.get_by_role("link").all()]
+    assert "tel:112" in hrefs and "tel:114" in hrefs
+    assert any(h.startswith("tel:0") and len(h) == 14 for h in hrefs), hrefs  # on-call duty
+    _ask(page, "Comment inscrire mon enfant à la cantine ?")
+    body = page.locator("section[aria-live] > p")
+    hrefs = [a.get_attribute("href") for a in body.get_by_role("link").all()]
+    assert any(h.startswith("mailto:") for h in hrefs), hrefs  # the service's e-mail
+    assert any(h.startswith("tel:0") for h in hrefs), hrefs  # and its phone

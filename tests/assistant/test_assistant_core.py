@@ -31,6 +31,24 @@ def demo(database, bm25_only):
     return seed_demo(slug="villebelle")
 
 
+def test_the_fiches_import_is_told_in_plain_french(demo):
+    """The audit line read « 120 ajoutée(s), 0 mise(s) à jour, 0 inchangée(s) »."""
+    from sqlalchemy import select
+
+    from communia.core.db import read_session
+    from communia.core.models import AuditEntry
+
+    with read_session() as s:
+        said = s.scalar(
+            select(AuditEntry.summary).where(AuditEntry.action == "assistant.import_fiches")
+        )
+    assert re.fullmatch(
+        r"Import de fiches service-public\.fr : [\d\u202f]+ ajoutées, 0 mise à jour, "
+        r"0 inchangée",
+        said,
+    ), said
+
+
 def test_parse_dila_fiche():
     from communia.modules.assistant.dila import read_fiche_file
 

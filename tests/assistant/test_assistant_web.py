@@ -127,6 +127,31 @@ def test_agents_queue_dashboard_and_staffing(villebelle):
     assert staffing.status_code == 200 and "42,4" in staffing.text.replace("42.4", "42,4")
 
 
+def test_a_question_asked_by_several_citizens_is_answered_once(villebelle):
+    """Three citizens typed the same question: the queue held it three times, and answering
+    it (or setting it aside) left the two others waiting."""
+    http = villebelle
+    for typed in ("Où est le composteur des Tilleuls ?", "où est le  composteur des tilleuls"):
+        http.post("/c/villebelle/assistant", data={"question": typed})
+    http.post("/c/villebelle/assistant", data={"question": "Où est le composteur du Bourg ?"})
+    login(http, "agent@villebelle.fr")
+    token = csrf_of(http, "/app/assistant")
+    queue = http.get("/app/assistant").text
+    assert queue.count('action="/app/assistant/file/') == 3
+    tilleuls = queue.split("illeuls", 1)[1]  # the form follows its question
+    qid = re.search(r'action="/app/assistant/file/(\d+)"', tilleuls).group(1)
+    r = http.post(
+        f"/app/assistant/file/{qid}",
+        data={"csrf_token": token, "title": "Composteur", "body": "Derrière l'école."},
+    )
+    assert r.status_code == 303
+    queue = http.get("/app/assistant").text
+    assert queue.count('action="/app/assistant/file/') == 1 and "composteur du Bourg" in queue
+    qid = re.search(r'action="/app/assistant/file/(\d+)"', queue).group(1)
+    http.post(f"/app/assistant/file/{qid}", data={"csrf_token": token, "ecarter": "1"})
+    assert "Aucune question en attente" in http.get("/app/assistant").text
+
+
 def test_agents_see_an_injection_attempt_flagged(villebelle):
     http = villebelle
     page = http.post(
@@ -146,6 +171,7 @@ def test_a_possible_emergency_is_an_alert_above_the_answer(villebelle):
     import html
 
     from communia.modules.assistant.emergency import POSSIBLE_DANGER
+    from communia.web.rendering import links
 
     page = villebelle.post(
         "/c/villebelle/assistant",
@@ -153,7 +179,8 @@ def test_a_possible_emergency_is_an_alert_above_the_answer(villebelle):
     )
     # the pages put a no-break space before « ; » (French typography)
     text = html.unescape(page.text).replace("\xa0", " ")
-    assert f'<p class="notice error" role="alert"><strong>{POSSIBLE_DANGER}</strong></p>' in text
+    danger = links(POSSIBLE_DANGER)  # the numbers to call are links
+    assert f'<p class="notice error" role="alert"><strong>{danger}</strong></p>' in text
     assert text.count("Si une personne est en danger") == 1  # not repeated in the answer
     calm = html.unescape(
         villebelle.post(
@@ -171,6 +198,22 @@ def test_feedback_from_the_chat_page(villebelle):
     assert r.status_code == 200 and "Merci pour votre avis" in r.text
     bad = http.post("/c/villebelle/assistant/avis", data={"conversation": "x", "utile": "non"})
     assert bad.status_code == 422
+
+
+def test_a_citizen_not_helped_is_still_offered_the_callback(villebelle):
+    """« Non » after an answer that sent the citizen to a service removed the callback form:
+    the person the answer did not help lost the way to be called back."""
+    http = villebelle
+    page = http.post(
+        "/c/villebelle/assistant", data={"question": "Où est le composteur des Tilleuls ?"}
+    )
+    assert "Être rappelé par le service" in page.text  # the answer sends to a service
+    token = re.search(r'name="conversation" value="([^"]+)"', page.text).group(1)
+    r = http.post("/c/villebelle/assistant/avis", data={"conversation": token, "utile": "non"})
+    assert "Être rappelé par le service" in r.text and "réponses jugées inutiles" in r.text
+    r = http.post("/c/villebelle/assistant/avis", data={"conversation": token, "utile": "oui"})
+    assert "Être rappelé par le service" not in r.text
+    assert "Merci pour votre avis." in r.text and "jugées inutiles" not in r.text
 
 
 def test_the_chat_page_shows_the_conversation_so_far(villebelle):
@@ -209,7 +252,7 @@ def test_someone_unresponsive_is_an_emergency_on_the_chat_page(villebelle, messa
     """A person who fell and no longer answers gets the SAMU's number at once, not a
     « transmise au service » ticket for the next opening hours."""
     page = page_text(villebelle.post("/c/villebelle/assistant", data={"question": message}))
-    assert "appelez immédiatement le 15" in page, page
+    assert 'appelez immédiatement le <a href="tel:15">15</a>' in page, page
     assert "Je n'ai pas de réponse sûre" not in page
     # not an emergency: the town hall's phone line not answering
     calm = page_text(
@@ -439,7 +482,7 @@ def test_a_follow_up_on_the_chat_page_and_the_api_keeps_the_earlier_topic(villeb
         data={"question": "Et ça prend combien de temps ?", "conversation": token},
     )
     assert follow.status_code == 200 and "préciser votre demande" not in follow.text
-    assert "Service compétent : Urbanisme" in follow.text or "Urbanisme (01 23" in follow.text
+    assert 'Urbanisme (<a href="tel:0123' in follow.text
 
     asked = http.post(
         "/api/v1/assistant/ask",

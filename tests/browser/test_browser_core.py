@@ -191,3 +191,57 @@ def test_assistant_figures_without_messages_say_so(page, two_communes):
     page.goto("/app/assistant")
     rate = page.locator("dt:has-text('Répondus par l') + dd")
     assert rate.text_content().strip() == "— (aucun message)"
+
+
+def _gap(page, above: str, below: str) -> float:
+    """Vertical space between the bottom of ``above`` and the top of ``below`` (CSS px)."""
+    return page.evaluate(
+        """([a, b]) => document.querySelector(b).getBoundingClientRect().top
+             - document.querySelector(a).getBoundingClientRect().bottom""",
+        [above, below],
+    )
+
+
+def test_a_field_and_the_next_label_or_card_do_not_touch(page, two_communes):
+    """A label that follows a field directly sat on it (0 to 7 px), and a citizen's answer
+    card touched the next question's label: each gets the space a paragraph has."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/confidentialite")
+    assert _gap(page, "#texte", "label[for=fichier]") >= 12
+    assert _gap(page, "#correspondance", "label[for=texte-alias]") >= 12
+    page.goto("/c/ville-a/assistant")
+    page.get_by_role("textbox", name="Votre question").fill("Quand passe le camion des poubelles ?")
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_role("heading", name="Réponse").wait_for()
+    assert _gap(page, "section.card:last-of-type", "label[for=question]") >= 12
+    # the dashboard's grid of cards keeps its rows aligned
+    from communia.core.communes import set_enabled_modules
+    from communia.core.db import read_session, write_session
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin = actor_by_email(s, "admin@ville-a.fr")
+    with write_session() as s:
+        set_enabled_modules(s, admin, ["water", "canteen", "assistant", "usecases"])
+    page.goto("/app")
+    tops = page.evaluate(
+        "[...document.querySelectorAll('.cards > .card')].map(c => c.getBoundingClientRect().top)"
+    )
+    assert len(tops) >= 2 and tops[0] == tops[1]
+
+
+@pytest.mark.slow
+def test_the_kept_table_is_ready_to_re_identify(page, two_communes):
+    """After « Conserver la table », its 32-character id had to be copied by hand into the
+    re-identification form below: it is there already."""
+    browser_login(page, "agent@ville-a.fr")
+    page.goto("/app/confidentialite")
+    page.get_by_label("Collez le texte").fill("Courrier de M. Loïc Tanguy, 4 rue des Écoles.")
+    page.get_by_label("Conserver la table de correspondance chiffrée").check()
+    page.get_by_role("button", name="Pseudonymiser").click()
+    kept = page.locator("p.notice.success code").text_content()
+    assert page.get_by_label("Identifiant de la table de correspondance").input_value() == kept
+    result = page.get_by_label("Résultat (modifiable avant téléchargement)").input_value()
+    page.get_by_label("Texte contenant des alias").fill(result)
+    page.get_by_role("button", name="Ré-identifier").click()
+    assert "Loïc Tanguy" in page.get_by_role("textbox", name="Texte ré-identifié").input_value()

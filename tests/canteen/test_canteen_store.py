@@ -140,6 +140,8 @@ def test_exports_of_an_order_sheet(slice_model, slice_data):
     assert kitchen >= 1000  # six canteens: the central-kitchen total has thousands
     assert f"{kitchen // 1000} {kitchen % 1000:03d}" in printed  # « 1 539 », not « 1539 »
     assert drivers_text([("menu", -9.4), ("grève", 0.1)]) == "menu : -9 repas"
+    # an effect printed as 0 is no effect (it read « menu : -0 repas »)
+    assert drivers_text([("menu", -0.5), ("jour", 2.5)]) == "jour : +2 repas"
     assert isinstance(pd.read_csv(io.StringIO(csv), sep=";"), pd.DataFrame)
 
 

@@ -90,6 +90,13 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
         },
     )
     assert r.status_code == 303
+    # The audit trail names the event and counts the import as people read them (it said
+    # « Événement « greve » » and « 2508 jours-cantines »).
+    journal = http.get("/app/journal").text
+    assert "Événement «\u00a0grève\u00a0» le 14/09/2017" in journal
+    assert re.search(
+        r"«\u00a0frequentation.csv\u00a0»\u00a0: \d\u202f\d{3} jours-cantines", journal
+    )
     # A typo in the year (2030) would ask for a 12-year sheet: refused in French.
     r = http.post(
         "/app/canteen/feuilles",
@@ -107,6 +114,9 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert "Feuille de commande du 11/09/2017 au 22/09/2017 prête à valider." in job_page
     sheet = http.get(result["url"])
     assert sheet.status_code == 200
+    assert "environ 5 jours sur 100" in sheet.text  # not « 5 jour(s) »
+    # the served meals are not known yet: said, not an empty column
+    assert "<td>—</td>" in sheet.text and "repas servis pas encore importés" in sheet.text
     assert "Cuisine centrale" in sheet.text and "<svg" in sheet.text and "repas" in sheet.text
     chart = sheet.text.split("<svg", 1)[1].split("</svg>", 1)[0]
     # French figures in the chart and the kitchen totals: « 1 539 », not « 1539 »; the days
@@ -158,6 +168,7 @@ def test_manager_workflow_over_http(http, two_communes, slice_data):
     assert r.status_code == 303
     page = http.get(run_url).text
     assert "Après coup" in page and "Après coup, par cantine" in page
+    assert "pas encore importés" not in page  # every day of the sheet is known now
     # Savings or extra meals compared with the manager's own orders, never « -124 économisés »
     assert ("repas économisés" in page) != ("repas de plus</strong> que les vôtres" in page)
     assert not re.search(r"-[\d\u202f]+ repas économisés", page)

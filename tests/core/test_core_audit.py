@@ -104,3 +104,15 @@ def test_actors_are_named_as_people_read_them():
     assert actor_label("systeme") == "Communia (automatique)"
     assert actor_label("cli:admin@ville.fr") == "ligne de commande (admin@ville.fr)"
     assert actor_label("agent@ville.fr") == "agent@ville.fr"
+
+
+def test_a_human_decision_names_the_line_it_decides_in_french(database):
+    """The trail said « Statut de validation : valide »: which output, and in code words."""
+    with write_session() as s:
+        output = audit.record(
+            s, actor="systeme", action="test.ia", summary="Fuite suspectée", model="m"
+        )
+        decision = audit.set_validation(
+            s, entry_seq=output.seq, status="valide", actor="agent@ville.fr", commune_id=None
+        )
+        assert decision.summary == f"Statut de validation de la ligne n° {output.seq} : validé"

@@ -78,6 +78,29 @@ def test_llm_chat_and_pseudonymisation_are_in_every_register(http, two_communes)
     assert "fr_core_news_md" in rows["privacy"]["version_modele"]
 
 
+def test_the_register_lists_data_and_risks_one_item_a_line(http, two_communes):
+    """The page ran a card's data and risks together with « ; » (« … 2.0) ; Services,
+    horaires… ; Messages… »), read as one sentence with stray capitals: one item a line.
+    The open-data exports keep one text per field."""
+    from markupsafe import escape
+
+    _enable_all()
+    page = http.get("/c/ville-a/algorithmes").text
+    for _, card in algorithm_cards():
+        for item in (*card.data_used, *card.risks):
+            assert f"<li>{fr_typography(str(escape(item)))}</li>" in page, item
+    cards_page = http.get("/c/ville-a").text  # the modules' cards, « Comment ça marche »
+    for module in load_modules():
+        for item in module.card.data_used:
+            assert f"<li>{fr_typography(str(escape(item)))}</li>" in cards_page, item
+    rows = csv.DictReader(
+        io.StringIO(http.get("/c/ville-a/algorithmes.csv").content.decode("utf-8-sig"))
+    )
+    cards = dict(algorithm_cards())
+    for row in rows:
+        assert row["donnees"] == " ; ".join(d.rstrip(".") for d in cards[row["module"]].data_used)
+
+
 def test_ner_model_version_in_the_register_is_the_pinned_one():
     from communia.core.privacy.card import NER_MODEL_VERSION
 

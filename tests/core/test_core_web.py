@@ -227,3 +227,59 @@ def test_audit_trail_filters_and_csv_export(http, two_communes):
     assert 'value="2026-13-45"' in page.text and 'value="prévision"' in page.text
     bad = http.get("/app/journal.csv", params={"au": "demain"})
     assert bad.status_code == 422 and "pas une date valide" in bad.text
+
+
+def test_public_page_phone_numbers_are_links(http, two_communes):
+    """A service's number on the commune's page was plain text (only the town hall's was a
+    link): a citizen on a phone had to retype it."""
+    page = http.get("/c/ville-a").text
+    assert '<a href="tel:0102030405">01\u00a002\u00a003\u00a004\u00a005</a>' in page  # one line
+
+
+def test_links_only_what_can_be_called_or_opened():
+    from communia.web.rendering import links
+
+    assert str(links("appelez immédiatement le 15.")) == (
+        'appelez immédiatement le <a href="tel:15">15</a>.'
+    )
+    assert str(links("• 114 : par SMS")) == '• <a href="tel:114">114</a> : par SMS'
+    assert str(links("mise à jour le 15 mars 2020, au 15 rue Haute")) == (
+        "mise à jour le 15 mars 2020, au 15 rue Haute"
+    )
+    assert str(links("SIRET 21449999000015")) == "SIRET 21449999000015"
+    assert str(links("Source : https://www.service-public.fr/F1.")) == (
+        'Source : <a href="https://www.service-public.fr/F1" rel="noopener">'
+        "https://www.service-public.fr/F1</a>."
+    )
+    assert str(links('<b onclick="x">a@b.fr</b>')) == (
+        '&lt;b onclick=&#34;x&#34;&gt;<a href="mailto:a@b.fr">a@b.fr</a>&lt;/b&gt;'
+    )
+
+
+def test_an_admin_is_not_offered_to_demote_or_deactivate_their_own_account(http, two_communes):
+    """The own row's « Appliquer » could only end on « Données invalides » (refused): the row
+    says how the account is changed instead."""
+    from communia.core.db import read_session
+    from communia.core.users import actor_by_email
+
+    with read_session() as s:
+        admin, agent = (actor_by_email(s, f"{r}@ville-a.fr") for r in ("admin", "agent"))
+    login(http, "admin@ville-a.fr")
+    page = http.get("/app/agents").text
+    assert f'action="/app/agents/{admin.user_id}"' not in page
+    assert f'action="/app/agents/{agent.user_id}"' in page
+    assert "Votre compte\u00a0: son rôle et son état se changent depuis un autre compte" in page
+
+
+def test_the_commune_home_leads_to_its_register_of_algorithms(http, two_communes):
+    """The home page of a commune listed its AI modules but not the register the law asks
+    it to publish (only the commune's contact page linked to it)."""
+    login(http, "agent@ville-a.fr")
+    assert 'href="/c/ville-a/algorithmes"' in http.get("/").text
+
+
+def test_field_hints_start_in_lower_case_like_the_others(http, two_communes):
+    """« Téléphone d'astreinte (Donné aux usagers…) » beside « SIRET (14 chiffres) »."""
+    login(http, "admin@ville-a.fr")
+    page = http.get("/app/commune").text
+    assert "(donné aux usagers en cas d'urgence communale)" in page.replace("&#39;", "'")

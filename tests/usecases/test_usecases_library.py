@@ -252,6 +252,23 @@ def test_public_federation_endpoint_and_pages(http, two_communes):
     assert "title" not in said.split("n'est pas un fichier JSON ou CSV")[1][:200]
 
 
+def test_a_shared_case_says_where_it_comes_from_in_french(http, two_communes):
+    """« elle a été rédigée par Presse et rapport du Sénat » read as if « Presse » were
+    an author: the page says the case comes from the shared catalogue, and from where."""
+    from communia_testing import login, page_text
+
+    with write_session() as s:
+        service.seed(s)
+        case = service.search(s, None, query="reseau d'eau")[0]
+    login(http, "agent@ville-a.fr")
+    said = page_text(http.get(f"/app/usecases/{case.id}"))
+    assert (
+        f"Fiche en lecture seule : elle vient du catalogue partagé (provenance : {case.source})."
+        in said
+    )
+    assert "rédigée par" not in said
+
+
 def test_api_creates_a_case_with_the_exchange_fields(http, two_communes):
     """POST /api/v1/usecases takes the exchange format's fields (declared, so the API page
     shows them): numbers are text, a private case stays out of the public catalogue, and a

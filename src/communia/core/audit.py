@@ -176,7 +176,7 @@ def set_validation(
         commune_id=commune_id,
         object_type="audit",
         object_id=str(entry_seq),
-        summary=f"Statut de validation : {status}",
+        summary=f"Statut de validation de la ligne n° {entry_seq} : {VALIDATION_LABELS[status]}",
         validation_status=status,
     )
 

@@ -51,12 +51,12 @@ class RegisterEntry:
     titre: str
     finalite: str
     resume: str
-    donnees: str
+    donnees: tuple[str, ...]  # one item a line on the page, joined by « ; » in the exports
     fonctionnement: str
     modele: str
     version_modele: str
     controle_humain: str
-    risques: str
+    risques: tuple[str, ...]
     contact: str
     decision_individuelle: bool
     interaction_citoyens: bool
@@ -78,12 +78,12 @@ def _entry(commune: Commune, name: str, card: AlgorithmCard) -> RegisterEntry:
         titre=card.title,
         finalite=card.purpose,
         resume=card.summary,
-        donnees=enumeration(card.data_used),
+        donnees=card.data_used,
         fonctionnement=card.logic,
         modele=card.model,
         version_modele=card.model_version,
         controle_humain=card.human_oversight,
-        risques=enumeration(card.risks),
+        risques=card.risks,
         contact=contact,
         decision_individuelle=card.affects_people,
         interaction_citoyens=card.citizen_facing,
@@ -104,12 +104,21 @@ def register_for(commune: Commune) -> list[RegisterEntry]:
     return [_entry(commune, name, card) for name, card in algorithm_cards(enabled)]
 
 
+def _open_data(entry: RegisterEntry) -> dict:
+    """An entry as the open-data exports give it: each list one text, items joined by « ; »."""
+    return {
+        **asdict(entry),
+        "donnees": enumeration(entry.donnees),
+        "risques": enumeration(entry.risques),
+    }
+
+
 def register_csv(entries: list[RegisterEntry]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REGISTER_FIELDS, lineterminator="\n")
     writer.writeheader()
     for entry in entries:
-        row = asdict(entry)
+        row = _open_data(entry)
         row["decision_individuelle"] = "oui" if entry.decision_individuelle else "non"
         row["interaction_citoyens"] = "oui" if entry.interaction_citoyens else "non"
         writer.writerow(row)
@@ -117,7 +126,7 @@ def register_csv(entries: list[RegisterEntry]) -> str:
 
 
 def register_json(entries: list[RegisterEntry]) -> list[dict]:
-    return [asdict(e) for e in entries]
+    return [_open_data(e) for e in entries]
 
 
 def decision_notice(commune: Commune, module_name: str, *, decision: str, contribution: str) -> str:

@@ -6,6 +6,7 @@ by the same loader, so every page extends ``base.html``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from communia import __version__
 from communia.core.audit import actor_label
 from communia.core.formatting import fr_datetime, fr_number, fr_percent, fr_typography
-from communia.core.register import enumeration
 from communia.core.registry import load_modules
 from communia.core.users import ROLE_LABELS
 
@@ -27,6 +28,38 @@ __all__ = ["templates", "render", "redirect_with_flash", "csv_download", "FLASH_
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "communia_flash"
+
+
+#: what a person reading a page on a phone taps: web addresses, e-mail addresses, French
+#: phone numbers, and the official emergency numbers where a text tells to call them
+#: (« appelez le 15 », « le 17 pour la police », a line « • 112 : … »), never a bare
+#: « 15 » (« le 15 mars »)
+_LINKS = re.compile(
+    r"(?P<url>https?://[^\s<>\"]*[^\s<>\".,;:!?)»])"
+    r"|(?P<mail>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?<![\w+])(?P<phone>0[1-9](?:[ .\u00a0\u202f]?\d{2}){4})(?!\d)"
+    r"|(?:(?<=appelez le )|(?<=immédiatement le )|(?<=^• ))"
+    r"(?P<short>15|17|18|112|114|115|119|3114|3919)\b"
+    r"|(?<=le )(?P<short_for>15|17|18|112|114|115|119|3114|3919)(?= pour| en cas)",
+    re.MULTILINE,
+)
+
+
+def links(text: str) -> Markup:
+    """``text``, escaped, with what can be tapped or clicked made a link (see ``_LINKS``)."""
+    out, last = [], 0
+    for match in _LINKS.finditer(text):
+        found = match.group(0)
+        if match.group("url"):
+            link = Markup('<a href="{}" rel="noopener">{}</a>').format(found, found)
+        elif match.group("mail"):
+            link = Markup('<a href="mailto:{}">{}</a>').format(found, found)
+        else:
+            digits, unbroken = re.sub(r"\D", "", found), found.replace(" ", "\u00a0")
+            link = Markup('<a href="tel:{}">{}</a>').format(digits, unbroken)  # one line
+        out += [escape(text[last : match.start()]), link]
+        last = match.end()
+    return Markup("").join([*out, escape(text[last:])])
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +79,7 @@ def _templates() -> Jinja2Templates:
     env.filters["pourcent"] = fr_percent
     env.filters["date_heure"] = fr_datetime
     env.filters["acteur"] = actor_label
-    env.filters["enumeration"] = enumeration
+    env.filters["liens"] = links
     env.globals["version"] = __version__
     env.globals["role_labels"] = ROLE_LABELS
     return Jinja2Templates(env=env)

@@ -32,6 +32,7 @@ __all__ = [
     "book_callback",
     "book_callback_for_conversation",
     "offers_callback",
+    "callback_offered",
     "callback_message",
     "conversation_by_token",
     "earlier_exchanges",
@@ -69,6 +70,25 @@ def open_questions(
     )
 
 
+def _with_twins(session: Session, question: UnansweredQuestion) -> list[UnansweredQuestion]:
+    """``question`` and the open questions of its commune that ask the very same thing (same
+    words, case, spacing and final punctuation aside): the agent answers or sets aside the
+    question once, not once per citizen who typed it."""
+
+    def words(text: str) -> str:
+        return " ".join(text.casefold().split()).rstrip(" ?!.…")
+
+    same = words(question.question)
+    others = session.scalars(
+        select(UnansweredQuestion).where(
+            UnansweredQuestion.commune_id == question.commune_id,
+            UnansweredQuestion.status == "ouverte",
+            UnansweredQuestion.id != question.id,
+        )
+    )
+    return [question, *(q for q in others if words(q.question) == same)]
+
+
 def answer_question(
     session: Session,
     *,
@@ -93,22 +113,24 @@ def answer_question(
         service_slug=service_slug or q.service_slug,
         actor=actor,
     )
-    q.status, q.knowledge_id = "repondue", entry.id
+    for twin in _with_twins(session, q):
+        twin.status, twin.knowledge_id = "repondue", entry.id
     session.flush()
     return entry.id
 
 
 def dismiss_question(session: Session, *, commune_id: int, question_id: int, actor: str) -> None:
     q = get_scoped(session, UnansweredQuestion, question_id, commune_id)
-    q.status = "ecartee"
-    audit.record(
-        session,
-        actor=actor,
-        action="assistant.question.ecartee",
-        commune_id=commune_id,
-        object_type="unanswered",
-        object_id=q.id,
-    )
+    for twin in _with_twins(session, q):
+        twin.status = "ecartee"
+        audit.record(
+            session,
+            actor=actor,
+            action="assistant.question.ecartee",
+            commune_id=commune_id,
+            object_type="unanswered",
+            object_id=twin.id,
+        )
 
 
 def retention_days(commune: Commune) -> int:
@@ -379,14 +401,13 @@ def book_callback_for_conversation(
     from communia.core.models import Service
 
     contact = normalize_contact(contact)
-    conv = conversation_by_token(session, commune_id=commune_id, token=token)
-    last = _last_message(session, conv.id, "assistant") if conv is not None else None
-    slug = (last.payload or {}).get("service_slug") if last is not None else None
-    if conv is None or last is None or not offers_callback(last.action, slug):
+    target = _callback_target(session, commune_id=commune_id, token=token)
+    if target is None:
         raise InvalidInput(
             "Conversation introuvable ou expirée, ou sans service à qui transmettre la "
             "demande : posez de nouveau votre question."
         )
+    conv, slug = target
     # one pending callback per conversation: a second submit (double click, reload, a script
     # posting the same form) gets the slot already booked instead of taking another one
     cb = session.scalar(
@@ -407,6 +428,25 @@ def book_callback_for_conversation(
         select(Service).where(Service.commune_id == commune_id, Service.slug == slug)
     )
     return cb, svc.name
+
+
+def _callback_target(
+    session: Session, *, commune_id: int, token: str
+) -> tuple[Conversation, str] | None:
+    """The conversation and the service its last answer sent the citizen to, when that
+    answer offers a callback; else ``None``."""
+    conv = conversation_by_token(session, commune_id=commune_id, token=token)
+    last = _last_message(session, conv.id, "assistant") if conv is not None else None
+    slug = (last.payload or {}).get("service_slug") if last is not None else None
+    if last is None or not offers_callback(last.action, slug):
+        return None
+    return conv, slug
+
+
+def callback_offered(session: Session, *, commune_id: int, token: str) -> bool:
+    """Does the conversation's last answer offer a callback (the offer stays after the
+    citizen's feedback)?"""
+    return _callback_target(session, commune_id=commune_id, token=token) is not None
 
 
 def offers_callback(action: str | None, service_slug: str | None) -> bool:

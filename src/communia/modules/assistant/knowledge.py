@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from communia.core import audit
 from communia.core.db import read_session, utcnow, write_session
 from communia.core.errors import InvalidInput
+from communia.core.formatting import fr_count
 from communia.core.models import Commune, Service
 from communia.core.search import Document, IndexReport, Passage, build_index
 from communia.modules.assistant.dila import Fiche
@@ -106,8 +107,10 @@ def import_fiches(
         commune_id=commune_id,
         object_type="knowledge",
         summary=(
-            f"Import de fiches service-public.fr : {counts['ajoutees']} ajoutée(s), "
-            f"{counts['mises_a_jour']} mise(s) à jour, {counts['inchangees']} inchangée(s)"
+            f"Import de fiches service-public.fr : "
+            f"{fr_count(counts['ajoutees'], 'ajoutée', 'ajoutées')}, "
+            f"{fr_count(counts['mises_a_jour'], 'mise à jour', 'mises à jour')}, "
+            f"{fr_count(counts['inchangees'], 'inchangée', 'inchangées')}"
         ),
         details=counts,
     )

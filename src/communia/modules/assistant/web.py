@@ -106,15 +106,25 @@ def chat_feedback(
     request: Request, commune: str, conversation: str = Form(""), utile: str = Form("")
 ):
     from communia.core.communes import commune_by_slug
-    from communia.modules.assistant.conversations import feedback
+    from communia.modules.assistant.conversations import callback_offered, feedback
 
+    helpful = utile == "oui"
     with write_session() as s:
         commune_obj = commune_by_slug(s, commune)
-        feedback(s, commune_id=commune_obj.id, token=conversation, helpful=utile == "oui")
+        feedback(s, commune_id=commune_obj.id, token=conversation, helpful=helpful)
+        # not helped: the callback by the service stays on offer
+        offer = not helpful and callback_offered(s, commune_id=commune_obj.id, token=conversation)
     return render(
         request,
         "assistant/chat.html",
-        {"commune": commune_obj, "exchange": None, "token": conversation, "thanks": True},
+        {
+            "commune": commune_obj,
+            "exchange": None,
+            "token": conversation,
+            "thanks": True,
+            "helped": helpful,
+            "offer_callback": offer,
+        },
     )
 
 

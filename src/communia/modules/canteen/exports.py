@@ -26,10 +26,11 @@ def drivers_text(drivers) -> str:
     """« menu : −9 repas ; jour de la semaine : +6 repas » (largest effects first)."""
     parts = []
     for label, meals in drivers or []:
-        if abs(meals) < 0.5:
+        whole = round(abs(meals))  # as printed: an effect that rounds to 0 is no effect
+        if whole == 0:
             continue
         sign = "+" if meals > 0 else "-"
-        parts.append(f"{label} : {sign}{abs(meals):.0f} repas")
+        parts.append(f"{label} : {sign}{whole} repas")
     return " ; ".join(parts) or "pas d'effet marqué"
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from communia.core.audit import record
 from communia.core.errors import InvalidInput, NotFound
+from communia.core.formatting import fr_number
+from communia.modules.canteen.io import EVENT_KINDS
 from communia.modules.canteen.models import (
     Attendance,
     Canteen,
@@ -49,7 +51,6 @@ __all__ = [
     "validate_run",
 ]
 
-EVENT_KINDS = ("greve", "fermeture", "sortie", "repas_festif")
 MODEL_VERSION = "canteen-gbm-3"
 
 
@@ -178,7 +179,10 @@ def import_data(
         commune_id=commune_id,
         object_type="canteen_import",
         object_id=imp.id,
-        summary=f"Import de l'historique des cantines « {filename} » : {len(att)} jours-cantines",
+        summary=(
+            f"Import de l'historique des cantines « {filename} » : "
+            f"{fr_number(len(att))} jours-cantines"
+        ),
         details={"rejected": len(data.report.rejected), "accepted": data.report.accepted},
     )
     return imp
@@ -313,7 +317,10 @@ def add_event(
         commune_id=commune_id,
         object_type="canteen_event",
         object_id=event.id,
-        summary=f"Événement « {kind} » le {day:%d/%m/%Y} ({canteen or 'toutes les cantines'})",
+        summary=(
+            f"Événement « {EVENT_KINDS[kind]} » le {day:%d/%m/%Y} "
+            f"({canteen or 'toutes les cantines'})"
+        ),
     )
     return event
 
@@ -508,7 +515,7 @@ def create_order_sheet(
             object_id=run.id,
             summary=(
                 f"Prévision des repas du {start:%d/%m/%Y} au {end:%d/%m/%Y} "
-                f"(niveau de service {100 * service_level:.0f} %) : {len(table)} jours-cantines"
+                f"(niveau de service {100 * service_level:.0f} %) : {fr_number(len(table))} jours-cantines"
             ),
             model="LightGBM",
             model_version=MODEL_VERSION,
