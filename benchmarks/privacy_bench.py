@@ -42,10 +42,10 @@ Datasets:
 - ``aveugle12``: ``privacy_blind12.txt``, 120 documents by a twelfth helper (job seekers, staff,
   children, the elderly; many from its author's templates); scored once after round 9e, then
   read.
-- ``aveugle13`` … ``aveugle16``: four sets of 120 documents by four more helpers (citizens
+- ``aveugle13`` … ``aveugle17``: five sets of 120 documents by five more helpers (citizens
   writing to the town hall; civil status, cemetery and elections; urbanism and land; municipal
-  police, social help and scans); each scored once after a pass of round 10 (10a, 10b, 10c,
-  10d), the first three then read. ``aveugle15``'s tables were written with a literal backslash and t,
+  police, social help and scans; everyday mail across departments); each scored once after a
+  pass of round 10 (10a … 10e), the first four then read. ``aveugle15``'s tables were written with a literal backslash and t,
   read as tabs.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
@@ -408,7 +408,7 @@ def main(argv=None):
     ap.add_argument(
         "--only",
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
-        "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,"
+        "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
         "wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
