@@ -283,3 +283,24 @@ def test_field_hints_start_in_lower_case_like_the_others(http, two_communes):
     login(http, "admin@ville-a.fr")
     page = http.get("/app/commune").text
     assert "(donné aux usagers en cas d'urgence communale)" in page.replace("&#39;", "'")
+
+
+def test_accessibility_statement_is_dated_and_names_whom_to_write_to(http, two_communes):
+    statement = http.get("/accessibilite").text
+    assert "Déclaration établie le" in statement and "Défenseur des droits" in statement
+    assert "contactez la mairie" in statement  # no commune has given its contacts yet
+    login(http, "admin@ville-a.fr")
+    version = re.search(r'name="version" value="(\d+)"', http.get("/app/commune").text).group(1)
+    data = {
+        "csrf_token": csrf_of(http, "/app/commune"),
+        "version": version,
+        "name": "Ville-A",
+        "insee_code": "44109",
+        "population": "4175",
+        "email": "mairie@ville-a.fr",
+        "phone": "02 40 00 00 00",
+    }
+    assert http.post("/app/commune", data=data).status_code == 303
+    statement = http.get("/accessibilite").text
+    assert 'href="mailto:mairie@ville-a.fr"' in statement
+    assert 'href="tel:0240000000"' in statement and "Ville-A" in statement

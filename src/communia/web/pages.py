@@ -83,9 +83,23 @@ def commune_public(request: Request, slug: str, actor: Actor | None = Depends(op
     )
 
 
+#: when the accessibility statement was last established (RGAA: the statement is dated)
+ACCESSIBILITY_STATEMENT_DATE = "27 novembre 2026"
+
+
 @router.get("/accessibilite", response_class=HTMLResponse)
 def accessibility(request: Request, actor: Actor | None = Depends(optional_actor)):
-    return render(request, "accessibilite.html")
+    with read_session() as s:
+        contacts = [
+            {"name": c.name, "email": c.email, "phone": c.phone}
+            for c in communes_lib.list_communes(s)
+            if c.email or c.phone
+        ]
+    return render(
+        request,
+        "accessibilite.html",
+        {"contacts": contacts, "statement_date": ACCESSIBILITY_STATEMENT_DATE},
+    )
 
 
 # ---------------------------------------------------------------- login
