@@ -617,6 +617,22 @@ class BalanceCusumDetector:
     #: near a reported one while others ran, and that every repair's new CUSUM base already
     #: holds (False: not done; water-14)
     repair_second_leak: bool = True
+    #: a leak that starts within hours of a reported leak's repair, with about its flow,
+    #: leaves the balance flat (the repair's drop and the new leak's rise cancel) and the
+    #: CUSUM sees no leak. Every reported leak big enough to be located and placed on its
+    #: step (not on a slow leak's window) is watched: every hour, the pressures of the last
+    #: ``swap_hours`` are compared with the same hours of the last day of the same day type
+    #: and fitted along its signature (:func:`localise.fitted_flow`). Its repair seen in the
+    #: pressures (a fitted flow of at most minus half its reported flow and minus the flow
+    #: needed to locate a leak, beyond ``swap_sigmas`` times that fitted flow's spread) while
+    #: the balance over the same hours fell by less than half of it is a new leak hidden by
+    #: the repair; decided once on the next ``swap_hours``: the repair stays, the hidden flow
+    #: is locatable, the balance does not rise by a leak the CUSUM sees itself, and the new
+    #: leak is placed > 300 m from the repaired one, carries half the hidden flow there and
+    #: has a confidence of at least ``min_alarm_conf`` (None: not checked; water-14)
+    swap_hours: int | None = 6
+    #: the fitted flow's spread: its robust sigma over the week before (hourly values)
+    swap_sigmas: float = 5.0
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -771,6 +787,8 @@ def detect_leaks(
     from communia.modules.water.localise import (
         explained_share,
         fit_two_leaks,
+        fitted_flow,
+        hour_weights,
         load_or_build_signatures,
         locate,
         observed_change,
@@ -798,6 +816,7 @@ def detect_leaks(
     res = residuals(bal, calibration)
     sensors = [s for s in data.pressures.columns if s in network.wn.node_name_list]
     lib = load_or_build_signatures(network, sensors, cache_dir=cache_dir) if sensors else None
+    signatures = lib.pipe_signatures(network)[0] if lib else None
     alarms: list[Alarm] = []
     last_time = bal.consumption.index[-1]
     for area in res.columns:
@@ -1093,8 +1112,163 @@ def detect_leaks(
                 part = series.loc[start:t_end]
             return float(max(part.mean() - level0, 0.0)) if len(part) else 0.0
 
+        def swapped_leaks(
+            first_alarm,
+            area=area,
+            area_sensors=area_sensors,
+            series=series,
+            events=events,
+            scale=scale,
+        ):
+            """Alarms for leaks that started within hours of the repair of a leak reported
+            in the area (``alarms[first_alarm:]``) and hid it from the balance (the
+            ``swap_hours`` rule)."""
+            hours = pd.Timedelta(hours=detector.swap_hours)
+            hour, day = pd.Timedelta(hours=1), pd.Timedelta(days=1)
+            loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
+            pressures = (
+                _window_pressures(
+                    data.pressures[area_sensors],
+                    data.levels,
+                    bal.tank_sensors,
+                    series.index[0],
+                    last_time + hour,
+                )
+                .resample("1h")
+                .mean()
+            )
+            repairs = [e["time"] for e in events if e["kind"] == "repair"]
+            leak_starts = [e["start"] for e in events if e["kind"] == "leak"]
+            dmat = network.pipe_distances()
+
+            @dataclass
+            class Watched:
+                pipe: int
+                flow: float
+                start: pd.Timestamp
+                since: pd.Timestamp  # its alarm: watched from a day later
+                until: pd.Timestamp  # the balance's next repair
+                fitted: list[float] = field(default_factory=list)
+
+            def watch(t, pipe_i, flow, start):
+                until = next((r for r in repairs if r > t), last_time)
+                return Watched(pipe_i, flow, start, t, until)
+
+            watched = [
+                watch(a.detection_time, network.pipe_index[a.pipe], a.flow_m3h, a.start_estimate)
+                for a in alarms[first_alarm:]
+                # a leak big enough to be located, placed on its step (not on a slow leak's
+                # window of days, whose place carries the references' drift)
+                if a.flow_m3h >= loc_min_flow
+                and not slow_days(a.start_estimate, a.detection_time, detector.post_days)
+            ]
+
+            def change(t):
+                """The pressure change of the ``swap_hours`` up to ``t`` against the same hours
+                of the last day of the same day type (weekday, or weekend and holiday) within
+                a week (per sensor, with the signature hours' weights), the balance's change
+                over the same hours, and the reference's first hour."""
+                now = pd.date_range(t - hours + hour, t, freq="h")
+                back = next(
+                    (
+                        k * day
+                        for k in range(1, 8)
+                        if (_day_type(now - k * day) == _day_type(now)).all()
+                    ),
+                    7 * day,
+                )
+                after = pressures.reindex(now)
+                delta = after.mean() - pressures.reindex(now - back).mean()
+                rise = float(series.reindex(now).mean() - series.reindex(now - back).mean())
+                # a leak event of the CUSUM that began since the reference: not read
+                ref = now[0] - back
+                ref = None if any(ref < s <= t for s in leak_starts) else ref
+                return delta, hour_weights(now), rise, ref
+
+            def repaired(w, delta, weights, rise, ref):
+                """The flow ``w``'s place fits to the change (its repair: negative), and the
+                flow that the balance hides: 0 unless the pressures show the repair (beyond
+                that fitted flow's spread over the week before, ``noise``; the reference after
+                the leak's start) while the balance did not fall by half of it."""
+                q = fitted_flow(delta, weights, lib, signatures, w.pipe)
+                past = np.array(w.fitted[-7 * 24 :])
+                if len(past) < 48 or not np.isfinite(q) or ref is None or ref < w.start:
+                    return q, 0.0
+                noise = detector.swap_sigmas * 1.4826 * np.median(np.abs(past - np.median(past)))
+                if q > -max(w.flow / 2, loc_min_flow, noise) or rise <= -w.flow / 2:
+                    return q, 0.0
+                return q, min(w.flow, -q) + rise
+
+            # a rise of the balance the CUSUM is tuned to see is left to it
+            visible = max(detector.min_leak_m3h, detector.min_leak_rel * abs(scale))
+            t = min((w.since + day for w in watched), default=last_time).floor("h")
+            while t <= last_time and watched:
+                now = [w for w in watched if w.since + day <= t < w.until]
+                t += hour
+                if not now:
+                    continue
+                delta, weights, rise, ref = change(t - hour)
+                gone = []
+                for w in now:
+                    q, hidden = repaired(w, delta, weights, rise, ref)
+                    if hidden > 0:
+                        gone.append(w)
+                    w.fitted.append(q)
+                if not gone:
+                    continue
+                # decided once, on the next ``swap_hours``, all after the change: the repair
+                # stays, the balance hides a locatable flow and does not rise by a leak of
+                # its own
+                start, t_end = t, min(t - hour + hours, last_time)
+                delta, weights, rise, ref = change(t_end)
+                gone = [(w, repaired(w, delta, weights, rise, ref)[1]) for w in gone]
+                gone = [(w, flow) for w, flow in gone if flow >= loc_min_flow]
+                t = t_end + hour
+                if not gone or rise > visible:
+                    continue
+                rep, flow = max(gone, key=lambda g: g[1])
+                held = {w.pipe: w.since for w in now}
+                pipe_i, conf, top, _, _ = localise(start, t_end, flow, rep.start, held)
+                if (
+                    min(dmat[pipe_i, w.pipe] for w, _ in gone) <= 300.0
+                    or fitted_flow(delta, weights, lib, signatures, pipe_i) < flow / 2
+                    or conf < detector.min_alarm_conf
+                ):
+                    # the change is the repaired leak's own, no leak where it is placed
+                    # carries the hidden flow, or the pressures, the only evidence here, do
+                    # not place it clearly
+                    continue
+                log.debug(
+                    "%s: the repair of %s (%s) hides a new leak of %.1f m3/h at %s (conf. %.2f)",
+                    area,
+                    network.pipes[rep.pipe],
+                    start,
+                    flow,
+                    network.pipes[pipe_i],
+                    conf,
+                )
+                level0 = float(series.loc[start - day : start].mean()) - flow
+                alarms.append(
+                    _alarm(
+                        area,
+                        network.pipes[pipe_i],
+                        t_end,
+                        cleaning_lag,
+                        start,
+                        flow,
+                        flow * float((t_end - start) / hour),
+                        conf,
+                        top,
+                        series,
+                        level0,
+                    )
+                )
+                watched = [w for w in watched if all(w is not g for g, _ in gone)]
+                watched.append(watch(t_end, pipe_i, flow, start))
+
         # places reported in the area since its last repair, with the time of their alarm
         active: dict[int, pd.Timestamp] = {}
+        n_area = len(alarms)
         for n_ev, ev in enumerate(events):
             if ev["kind"] != "leak":
                 active = {}
@@ -1223,6 +1397,8 @@ def detect_leaks(
             for alarm in alarms[n_sent:]:
                 active.setdefault(network.pipe_index[alarm.pipe], alarm.detection_time)
                 reported.add(network.pipe_index[alarm.pipe])
+        if detector.swap_hours and lib is not None and len(area_sensors) >= 2:
+            swapped_leaks(n_area)
     alarms.sort(key=lambda a: a.detection_time)
     return alarms, notes
 

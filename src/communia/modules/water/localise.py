@@ -422,6 +422,28 @@ def explained_share(
     return float(max(_cosines(obs_p, s_p)[cand].max(), 0.0) ** 2)
 
 
+def fitted_flow(
+    delta: pd.Series,
+    weights: np.ndarray,
+    lib: SignatureLibrary,
+    signatures: np.ndarray,
+    pipe: int,
+) -> float:
+    """The leak flow (m³/h) at ``pipe`` that best fits the pressure change ``delta`` (least
+    squares along its hour-weighted signature, the uniform-demand direction set aside, as
+    :func:`locate` reads a change); negative when the change is that leak's reverse (its
+    repair). ``signatures``: :meth:`SignatureLibrary.pipe_signatures`'s."""
+    import numpy as np
+
+    cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
+    obs = delta[[lib.sensors[i] for i in cols]].to_numpy(dtype=float)
+    sig = weights @ signatures[:, pipe, cols]
+    u = weights @ lib.uniform[:, cols]
+    u = u / (np.linalg.norm(u) + 1e-12)
+    obs, sig = obs - (obs @ u) * u, sig - (sig @ u) * u
+    return float(obs @ sig / (sig @ sig + 1e-12))
+
+
 def _cosines(obs: np.ndarray, sigs: np.ndarray) -> np.ndarray:
     """Cosine of the change ``obs`` with each signature (rows of ``sigs``)."""
     import numpy as np
