@@ -66,6 +66,8 @@ def test_detect_mnf_stores_alerts_and_scores(three_weeks, commune, tmp_path, sha
     assert "enregistrées pour saint-eau" in res.output
     lines = (tmp_path / "d.csv").read_text().splitlines()
     assert lines[0] == "pipe,detection_time"
+    written = "alerte écrite" if len(lines) - 1 < 2 else "alertes écrites"
+    assert f"{len(lines) - 1} {written} dans" in res.output and "(s)" not in res.output
     from communia.core.db import read_session
     from communia.modules.water import service
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from communia.cli.i18n import t
-from communia.core.formatting import fr_number, fr_percent
+from communia.core.formatting import fr_count, fr_number, fr_percent
 
 __all__ = ["water_group", "signature_cache_dir", "calibration_dirs"]
 
@@ -161,7 +161,7 @@ def water_group() -> click.Group:
                 encoding="utf-8",
             )
         click.echo(
-            f"{len(frame)} alerte(s) écrite(s) dans {out} en {fr_number(time.perf_counter() - started, 1)} s."
+            f"{fr_count(len(frame), 'alerte écrite', 'alertes écrites')} dans {out} en {fr_number(time.perf_counter() - started, 1)} s."
         )
         if commune:
             from communia.core.communes import commune_by_slug

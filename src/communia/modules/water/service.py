@@ -24,7 +24,7 @@ from communia.core.charts import axis_ticks, date_axis_svg, y_axis_svg
 from communia.core.communes import PARIS
 from communia.core.db import utcnow
 from communia.core.errors import InvalidInput
-from communia.core.formatting import fr_datetime, fr_decimal, fr_number, fr_percent
+from communia.core.formatting import fr_count, fr_datetime, fr_decimal, fr_number, fr_percent
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
@@ -332,7 +332,8 @@ def record_run(
         commune_id=commune_id,
         object_type="water_run",
         object_id=run.id,
-        summary=f"Détection ({METHOD_LABELS.get(method, method)}) : {len(alarms)} alerte(s)",
+        summary=f"Détection ({METHOD_LABELS.get(method, method)}) : "
+        f"{fr_count(len(alarms), 'alerte', 'alertes')}",
         model=METHOD_MODELS.get(method, method),
         model_version=MODEL_VERSION,
     )
