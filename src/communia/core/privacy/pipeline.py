@@ -222,6 +222,16 @@ def _after_place_noun(text: str, start: int) -> bool:
     )
 
 
+def _name_start(text: str, start: int, taken: _Intervals | None = None) -> int:
+    """Take in a particle or an initial just before a name (« Da Silva », « LE GALL »,
+    « G. Lambert »), unless another entity holds it."""
+    for before, reach in ((_PARTICLE_BEFORE, 5), (_INITIAL_BEFORE, 4)):
+        m = before.search(text[max(0, start - reach) : start])
+        if m and (taken is None or not taken.overlaps(max(0, start - reach) + m.start(), start)):
+            start = max(0, start - reach) + m.start()
+    return start
+
+
 def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
@@ -252,12 +262,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         or _possessive_thing(text, s, end)
     ):
         return None
-    m = _PARTICLE_BEFORE.search(text[max(0, s - 5) : s])
-    if m:
-        s = max(0, s - 5) + m.start()
-    m = _INITIAL_BEFORE.search(text[max(0, s - 4) : s])
-    if m:
-        s = max(0, s - 4) + m.start()
+    s = _name_start(text, s)
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
 
 
@@ -607,11 +612,7 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
     for m in pattern.finditer(text):
         if taken.overlaps(m.start(), m.end()):
             continue
-        start = m.start()
-        for before, reach in ((_PARTICLE_BEFORE, 5), (_INITIAL_BEFORE, 4)):  # « LE GALL », « G. »
-            m_before = before.search(text[max(0, start - reach) : start])
-            if m_before and not taken.overlaps(max(0, start - reach) + m_before.start(), start):
-                start = max(0, start - reach) + m_before.start()
+        start = _name_start(text, m.start(), taken)
         found.append(Entity("PERSONNE", start, m.end(), text[start : m.end()], 0.7, "propagation"))
     return found
 
