@@ -38,7 +38,7 @@ from communia.core.privacy.recognizers import (
     FIELD_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
-    LOWER_CIVILITY_SOURCE,
+    LOWER_CASE_SOURCE,
     RULE_RECOGNIZERS,
     SPEAKER_SOURCE,
     UPPER_FIRST_SOURCE,
@@ -236,7 +236,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     """Clean every person candidate the same way and take in a particle ("Da Silva")."""
     if e.type != "PERSONNE":
         return e
-    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CIVILITY_SOURCE, SPEAKER_SOURCE)
+    lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CASE_SOURCE, SPEAKER_SOURCE)
     span = (
         (e.start, e.end)
         if e.source == VIETNAMESE_SOURCE

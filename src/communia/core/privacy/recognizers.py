@@ -1200,7 +1200,7 @@ FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
-LOWER_CIVILITY_SOURCE = "regle:minuscule"  # « monsieur lopes », « cindy durand »: lower case
+LOWER_CASE_SOURCE = "regle:minuscule"  # « monsieur lopes », « cindy durand »: lower case
 VIETNAMESE_SOURCE = (
     "regle:nom-vietnamien"  # « Lê Thị Mai »: whole, though « Le » and « Mai » are words
 )
@@ -1312,7 +1312,7 @@ def find_persons_after_lower_civility(text: str) -> list[Entity]:
                 end,
                 text[m.start("name") : end],
                 0.8,
-                LOWER_CIVILITY_SOURCE,
+                LOWER_CASE_SOURCE,
             )
         )
     return found
@@ -1666,7 +1666,7 @@ def find_lower_signatures(text: str) -> list[Entity]:
                 end,
                 text[m.start("given") : end],
                 0.75,
-                LOWER_CIVILITY_SOURCE,
+                LOWER_CASE_SOURCE,
             )
         )
     return found
