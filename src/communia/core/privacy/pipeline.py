@@ -752,7 +752,7 @@ def _letters(m: re.Match) -> str:
     return _DIGIT_IN_WORD.sub(letter, word)
 
 
-def _digits_read(text: str) -> str:
+def _ocr_read(text: str) -> str:
     """The text with such words read as digits, and words of letters read as letters,
     character for character (same offsets)."""
     text = _OCR_NUMBER.sub(lambda m: m.group().translate(_OCR_TO_DIGITS), text)
@@ -779,7 +779,7 @@ def scan(
 
     # Everything below reads the scan's words as the words they are (« O6 l2… » as digits,
     # « DUB0IS » as letters: same offsets); the entities keep the text as written.
-    original, text = text, _digits_read(text)
+    original, text = text, _ocr_read(text)
     candidates: list[Entity] = []
     for recognizer in RULE_RECOGNIZERS:
         candidates.extend(recognizer(text))
@@ -813,8 +813,9 @@ def scan(
     entities = _resolve(entities + column_entities(text, entities))
     entities = _resolve(entities + _propagate(text, entities))
     entities = _merge_adjacent(_married_names(_particle_names_after(entities, text), text), text)
+    rewritten = text != original  # compared once: the texts may be megabytes long
     result.entities = [
-        replace(e, text=original[e.start : e.end]) if text != original else e
+        replace(e, text=original[e.start : e.end]) if rewritten else e
         for e in entities
         if e.type in wanted
     ]

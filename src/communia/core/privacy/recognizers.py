@@ -1624,12 +1624,17 @@ _CAPITALISED_BEFORE = re.compile(rf"[{_UP}][^\s]*[ \u00a0]+$")
 _CHAIN = re.compile(rf"{_WORD_CAP}(?:{_ITEM_SEPARATOR.pattern}{_WORD_CAP})+")
 
 
+def _line_around(text: str, start: int, end: int) -> tuple[int, str]:
+    """Where the line holding ``text[start:end]`` starts, and that line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, text[line_start : len(text) if line_end < 0 else line_end]
+
+
 def _among_other_names(text: str, start: int, end: int) -> bool:
     """The word is one of a list of capitalised words, most of which are no given names
     (« Villes jumelées : Florence, Nancy, Lorient et Vannes »)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
+    line_start, line = _line_around(text, start, end)
     for chain in _CHAIN.finditer(line):
         if chain.start() <= start - line_start < chain.end():
             items = re.findall(_WORD_CAP, chain.group())
@@ -1699,9 +1704,7 @@ _COUPLE_CUE = re.compile(r"(?i)mariage|pacs|[ée]poux|livret|couple|divorce|unio
 def find_couple_files(text: str) -> list[Entity]:
     found = []
     for m in _COUPLE_FILE.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        line = text[line_start : len(text) if line_end < 0 else line_end]
+        _, line = _line_around(text, m.start(), m.end())
         names = (m.group("a"), m.group("b"))
         if not _COUPLE_CUE.search(line) or any(fold(n) in NOT_NAMES for n in names):
             continue
