@@ -94,6 +94,10 @@ COMMON_QUESTIONS = {
         "F1864",
         "Enfance, éducation et restauration scolaire",
     ),
+    "Comment inscrire mon fils à la cantine ?": (
+        "faq:inscription-periscolaire",
+        "Enfance, éducation et restauration scolaire",
+    ),
     "Comment trouver une place en crèche ?": (
         "F607",
         "Enfance, éducation et restauration scolaire",
@@ -115,6 +119,9 @@ ROUTED = {
     "Comment me débarrasser d'une vieille machine à laver ?": "Services techniques",
     "Il y a des rodéos de motos tous les soirs dans mon quartier": "Police municipale",
     "Je voudrais réserver une case au columbarium pour mes parents": "Accueil et état civil",
+    # « gratuit » and « voudrais » matched a parking card's fiche: not the request's topic
+    "Je voudrais un composteur gratuit": "Services techniques",
+    "Où jeter mon vieux frigo ?": "Services techniques",
 }
 # Keywords only (no embedding model): the same rule, while a fiche its neighbours agree on
 # keeps its service (the description of the technical services also says « rue »).

@@ -53,6 +53,7 @@ from communia.modules.assistant.text import (
     personal_data,
     refers_back,
     request_text,
+    topic_terms,
     topic_words,
     typed_at_random,
     without_injection,
@@ -577,7 +578,13 @@ def _answer(
         embedder=embedder,
         depth=ROUTING_DEPTH,
     )
-    confidence = _confidence(terms, hits)
+    # how sure the answer is, from the words that name the request's topic: a fiche that
+    # shares only « gratuit » or « voudrais » with « Je voudrais un composteur gratuit » is no
+    # plausible answer. Every word counts in a follow-up (the earlier request's topic is in
+    # ``query``) and in a message that may be a call for help (« mon grand-père est par terre »
+    # is about the grandfather, whom no fiche is about)
+    every_word = follow_up or "urgence_possible" in notes
+    confidence = _confidence(terms if every_word else topic_terms(query) or terms, hits)
     unanswered_follow_up = False
     focus: frozenset[str] = frozenset()
     if follow_up and hits:

@@ -233,7 +233,11 @@ def topic_words(text: str, found=None) -> list[str]:
     """The words of a message that may name its topic (lower case): not its personal data
     (a name, a phone number, an e-mail address), not its greetings and politeness
     (« Bonjour, j'ai une question », « rappelez-moi »), not its stop words."""
-    words = re.findall(r"\w+", _replace_personal_data(text, lambda kind: " ", found=found).lower())
+    return _without_small_talk(_replace_personal_data(text, lambda kind: " ", found=found))
+
+
+def _without_small_talk(text: str) -> list[str]:
+    words = re.findall(r"\w+", text.lower())
     return [w for w in words if (terms := analyze(w)) and terms[0] not in _SMALL_TALK]
 
 
@@ -293,6 +297,13 @@ def own_topic_words(words: list[str]) -> list[str]:
     """Those of a message's ``topic_words`` that name a topic of their own, not only how
     long, how much, where or for whom."""
     return [w for w in words if w not in _FOLLOW_UP]
+
+
+def topic_terms(text: str) -> list[str]:
+    """The search terms of the words of a request that name its topic: « Je voudrais un
+    composteur gratuit » is about « composteur », « Comment inscrire mon fils à la cantine ? »
+    about « inscrire » and « cantine », not about the writer's wishes, the price or the son."""
+    return analyze(" ".join(own_topic_words(_without_small_talk(text))))
 
 
 def refers_back(text: str) -> bool:

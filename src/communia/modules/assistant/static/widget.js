@@ -49,14 +49,16 @@
     }
     block.appendChild(el("strong", {}, who + " : "));
     text.split("\n").forEach(function (line) {
-      /* the sources are listed below as links: no raw "Source : https://..." line */
-      if (sources && sources.length && /^Source : https?:\/\//.test(line)) { return; }
+      /* the sources are listed below: no raw "Source : ..." line */
+      if (sources && sources.length && /^Source : /.test(line)) { return; }
       block.appendChild(el("p", {"style": "margin:.2rem 0"}, line));
     });
     (sources || []).forEach(function (s) {
       var p = el("p", {"style": "margin:.2rem 0"});
-      var a = el("a", {"href": s.url || "#", "rel": "noopener", "target": "_blank"}, "Source : " + s.title);
-      p.appendChild(a); block.appendChild(p);
+      /* a page of the commune's own (its FAQ) has no address: its title, not a dead link */
+      p.appendChild(s.url ? el("a", {"href": s.url, "rel": "noopener", "target": "_blank"}, "Source : " + s.title)
+                          : document.createTextNode("Source : " + s.title + " (mairie)"));
+      block.appendChild(p);
     });
     log.appendChild(block);
     block.scrollIntoView({block: "nearest"});
