@@ -853,6 +853,42 @@ def test_children_named_after_the_word_for_them_and_a_signature_is_no_place():
     assert _found(text, "ADRESSE") == ["12 chemin des Filaos\n97411 Saint-Paul"]
 
 
+def test_children_counted_in_brackets_and_relatives_named_after_the_word_for_them():
+    text = (
+        "Situation : mère isolée, 3 enfants (Aïssatou, Moussa, Binta)\n"
+        "Enfants : 2 (Yassine, 9 ans ; Ilyes, 4 ans)\n"
+        "Cantine de mes 2 enfants (Lucas et Emma Marchand, CE1 et CM2).\n"
+        "Je suis la maman de Capucine (CM1, école Jean de La Fontaine). Les parents de Unai "
+        "aussi. Les parents d'élèves de l'école Jean Moulin se réunissent.\n"
+        "Nom(s) : PAQUET\nPrénom(s) : Raymond et Ginette\n"
+    )
+    persons = _found(text, "PERSONNE")
+    assert {"Aïssatou", "Moussa", "Binta", "Yassine", "Capucine", "Unai", "PAQUET"} <= set(persons)
+    for word in ("CE", "CM", "Jean Moulin", "Moulin"):
+        assert word not in persons
+
+
+def test_venues_bodies_and_bill_words_are_no_persons_but_a_signature_after_a_venue_is():
+    text = (
+        "Réunion à la salle polyvalente Simone Veil, puis au parking relais Victor Schœlcher.\n"
+        "Mandat SEPA : FR76 3000 3021 8000 0500 1289 383\nRetenues CNRACL : 208,01 €\n"
+        "Bénéficiaire\tMontant\nSCI Les Pins de Caudéran\t12 417 €\n"
+        "École de musique intercommunale\t1 500 €\nJeanne Morel\t18 €\n"
+        "Le directeur du conservatoire,\nLaurent Castagné\n"
+    )
+    persons = _found(text, "PERSONNE")
+    assert "Laurent Castagné" in persons and "Jeanne Morel" in persons
+    for thing in (
+        "Simone Veil",
+        "Victor Schœlcher",
+        "Mandat SEPA",
+        "Retenues CNRACL",
+        "SCI Les Pins de Caudéran",
+        "École de musique intercommunale",
+    ):
+        assert thing not in persons
+
+
 def test_a_form_of_label_tab_value_rows_is_read_row_by_row():
     form = (
         "Profil candidat\nNom\tDUBOIS-LAMBERT\nPrénom\tIbrahima\nÂge\t26 ans\n"

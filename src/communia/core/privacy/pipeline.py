@@ -208,8 +208,10 @@ def _after_place_noun(text: str, start: int) -> bool:
     Adnane": the club's own forward)."""
     window = text[max(0, start - 40) : start]
     before = re.findall(r"[\w'’-]+", window)
-    if before and window.rstrip().endswith(":"):
-        return False  # « Enfants du foyer : Hugo »: a field's label, not a place
+    if before and not re.search(r"[\w'’-][ \u00a0]*$", window):
+        # « Enfants du foyer : Hugo »: a field's label; « Le directeur du conservatoire,
+        # Laurent Castagné »: a signature; the place's name follows its noun directly
+        return False
     parts = [p for p in re.split(r"['’]", before[-1]) if p] if before else []
     if not parts or fold(parts[-1]) not in NAMED_PLACES | STREET_WORDS:
         return False

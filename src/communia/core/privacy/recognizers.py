@@ -1495,7 +1495,8 @@ _NAME_FIELD = re.compile(
     r"[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
-    r"(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?)?|pr[ée]noms?|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
+    r"(?:\(s\))?(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?(?:\(s\))?)?|pr[ée]noms?(?:\(s\))?"
+    r"|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
     r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
@@ -1919,9 +1920,20 @@ _GREETED = re.compile(
 # « nos enfants Adam et Sarah », « Kids: Amelia … and Jack », « os meus filhos Rafael e Beatriz »:
 # the given names after a word for children, when one of them is a known given name
 _CHILDREN = re.compile(
+    rf"(?:(?<![\w])(?P<before>\d{{1,2}})[ \u00a0]+)?"
     rf"(?i:(?<![\w])(?:enfants|fils|filles|petits-enfants|kids|children|sons|daughters|filhos"
-    rf"|filhas|hijos|hijas))[ \u00a0]*[:,]?[ \u00a0]+(?P<names>{_WORD_CAP}(?:[^\n.;]{{0,40}}?"
-    rf"(?:,|(?<=[ \u00a0])(?:et|and|e|y|&)(?=[ \u00a0]))[ \u00a0]*{_WORD_CAP}){{1,6}})"
+    rf"|filhas|hijos|hijas))[ \u00a0]*[:,]?(?:[ \u00a0]*(?P<after>\d{{1,2}}))?[ \u00a0]*[ (][ \u00a0]*"
+    rf"(?P<names>{_WORD_CAP}(?:[^\n.;]{{0,40}}?"
+    rf"(?:[,;]|(?<=[ \u00a0])(?:et|and|e|y|&)(?=[ \u00a0]))[ \u00a0]*{_WORD_CAP}){{1,6}})"
+)
+# « la maman de Capucine », « parents de Unai », « sa fille Ioana », « son frère Andrei »: a
+# capitalised word alone right after a word for a relative is that relative's given name
+_RELATIVE = re.compile(
+    r"(?i:(?<![\w'’-])(?:maman|papa|m[èe]re|p[èe]re|parents|fille|fils|fr[èe]re|s(?:œ|oe)ur|neveu"
+    r"|ni[èe]ce|petit-fils|petite-fille|grand-m[èe]re|grand-p[èe]re|mamie|papi|mari|[ée]poux"
+    r"|[ée]pouse|conjointe?|compagnon|compagne|tante|oncle|cousine?|gendre|belle-fille))"
+    rf"(?:[ \u00a0]+(?:de|d['’]))?[ \u00a0]*(?<=[ \u00a0'’])(?P<name>{_WORD_CAP})"
+    rf"(?![\w'’@-])(?![ \u00a0]+[{_UP}])"
 )
 # « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le
 # Gall »: the parties of a sale or of a case
@@ -2048,15 +2060,24 @@ def find_nicknames(text: str) -> list[Entity]:
 def find_children(text: str) -> list[Entity]:
     found = []
     for m in _CHILDREN.finditer(text):
-        words = list(re.finditer(_WORD_CAP, m.group("names")))
+        names, base = m.group("names"), m.start("names")
+        words = [  # not a class's « CE » of « CE1 et CM2 »
+            w
+            for w in re.finditer(_WORD_CAP, names)
+            if not text[base + w.end() : base + w.end() + 1].isalnum()
+        ]
         items = [
             w
             for w in words
             if w.start() == 0
-            or re.search(r"(?:,|\b(?:et|and|e|y)|&)[ \u00a0]*$", m.group("names")[: w.start()])
+            or re.search(r"(?:[,;]|\b(?:et|and|e|y)|&)[ \u00a0]*$", names[: w.start()])
         ]
-        if any(_is_listed_given_name(w.group()) for w in items):
-            base = m.start("names")
+        # as many capitalised words as the children counted (« 3 enfants (Aïssatou, Moussa,
+        # Binta) ») are their names, known given names or not
+        count = m.group("before") or m.group("after")
+        if any(_is_listed_given_name(w.group()) for w in items) or (
+            count and int(count) == len(items) == len(words)
+        ):
             found += [
                 Entity(
                     "PERSONNE", base + w.start(), base + w.end(), w.group(), 0.8, "regle:enfants"
@@ -2072,6 +2093,16 @@ def find_greeted_names(text: str) -> list[Entity]:
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:salut")
         for m in _GREETED.finditer(text)
         if _is_listed_given_name(m.group("name"))
+    ]
+
+
+def find_relatives(text: str) -> list[Entity]:
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.75, "regle:proche")
+        for m in _RELATIVE.finditer(text)
+        if not m.group("name").isupper()
+        and fold(m.group("name")) not in NOT_NAMES
+        and not re.fullmatch(r"(?i)p[èe]re[ \u00a0]+no[ëe]l", m.group())  # Father Christmas
     ]
 
 
@@ -2133,6 +2164,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_lower_signatures,
     find_vietnamese_names,
     find_children,
+    find_relatives,
     find_greeted_names,
     find_parties,
     find_families,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from communia.core.privacy.entities import Entity
-from communia.core.privacy.lexicon import fold
+from communia.core.privacy.lexicon import NAMED_PLACES, NOT_NAMES, ORG_MARKERS, fold
 
 __all__ = ["column_entities", "header_line_spans"]
 
@@ -66,6 +66,9 @@ def _shaped(kind: str, value: str) -> list[tuple[int, int]]:
         code = re.fullmatch(r"[A-Z]{0,4}-?\d[\dA-Z\-/]{3,20}", value)
         return [(0, len(value))] if code and sum(c.isdigit() for c in value) >= 3 else []
     if kind == "PERSONNE":
+        words = [fold(w) for w in value.split()]
+        if set(words) & ORG_MARKERS or words[0] in NAMED_PLACES or set(words) <= NOT_NAMES:
+            return []  # « SCI Les Pins de Caudéran », « École de musique … », « Abonné »
         return [(0, len(value))] if _NAME.fullmatch(value) else []
     if kind == "ADRESSE":
         return [(0, len(value))] if re.search(r"[^\W\d_]{2}", value) else []
