@@ -889,6 +889,28 @@ def test_venues_bodies_and_bill_words_are_no_persons_but_a_signature_after_a_ven
         assert thing not in persons
 
 
+def test_personal_numbers_in_typed_columns_after_an_acronym_and_listed_after_their_label():
+    text = (
+        "N° abonné\tTitulaire\tMontant\nAB-0045123\tHélène Marchand\t48,20 €\n"
+        "AB-0046877\tPaul Girard\t12,00 €\n"
+        "Demande un nouveau bac (n° client SICTOM : 0078452).\n"
+        "Pour nos cartes de séjour (n° 4501234567 et n° 4501234568), la préfecture demande.\n"
+        "Référence unique du mandat : EAU2025-0047718\n"
+        "N° facture\tMontant\nF-2026-0012\t120 €\nF-2026-0013\t80 €\n"
+    )
+    ids = _found(text, "IDENTIFIANT")
+    for ref in (
+        "AB-0045123",
+        "AB-0046877",
+        "0078452",
+        "4501234567",
+        "4501234568",
+        "EAU2025-0047718",
+    ):
+        assert ref in ids
+    assert "F-2026-0012" not in ids  # an invoice number is the commune's, not a person's
+
+
 def test_a_form_of_label_tab_value_rows_is_read_row_by_row():
     form = (
         "Profil candidat\nNom\tDUBOIS-LAMBERT\nPrénom\tIbrahima\nÂge\t26 ans\n"

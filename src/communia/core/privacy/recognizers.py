@@ -399,14 +399,14 @@ _ID_LABEL = (
     r"P[ôo]le\s+[ée]mploi|demandeur\s+d['’]\s?emploi|titre\s+de\s+s[ée]jour|\bAGDREF\b|"
     r"[ée]lecteur|pr[ée][\s-]?demande|\bANTS\b|procuration|num[ée]ro\s+unique|\bpension\b|"
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
-    r"carte\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
+    r"cartes?\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
     r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|\bNUR\b|\bAPS\b|\bPAI\b|lecteurs?\b|compteur|macaron|"
     r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|abonn[ée]e?(?=\s+n)|"
     r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
-    r"contrat(?=\s+n)|"
+    r"contrat(?=\s+n)|carte(?=\s+n°)|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
     r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
     r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
@@ -420,6 +420,11 @@ _ID_AFTER_LABEL = re.compile(
     r"(?P<gap>[^\n\d]{0,30}?)"
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"  # « RSA 1 042 € »: an amount
+)
+_ID_NEXT = re.compile(
+    r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?:n°[ \u00a0]*)?"
+    r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
+    r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
 _ID_GAP_WORDS = frozenset(
@@ -490,28 +495,40 @@ def find_personal_ids(text: str) -> list[Entity]:
     (« N° allocataire CAF : 1234567 »; not « la CAF a versé 12500 euros »)."""
     found = []
     for label in _ID_LABEL_RE.finditer(text):
-        m = _ID_AFTER_LABEL.match(text, label.end())
-        if not m:
+        pos = label.end()
+        for _ in range(3):  # « n° client SICTOM : 0078452 »: a body's acronym, then the number
+            m = _ID_AFTER_LABEL.match(text, pos)
+            if not m or any(c.isdigit() for c in m.group("ref")):
+                break
+            pos = m.end("ref")
+        if not m or m.start("ref") - label.end() > 40:
             continue
-        gap = [fold(w) for w in re.findall(r"[^\W\d_]+", m.group("gap"))]
+        between = text[label.end() : m.start("ref")]
+        gap = [fold(w) for w in re.findall(r"[^\W\d_]+", between)]
         unknown = [w for w in gap if w not in _ID_GAP_WORDS]
         # one other word may stand in the gap after « n° » or before « : » (« carte d'identité
         # polonaise : CAX 458213 »)
-        colon = m.group("gap").rstrip().endswith(":")
+        colon = between.rstrip().endswith(":")
         announced = _ID_NUMBER_WORDS.intersection(gap) or colon
         # « Numéro fiscal de M. Vallat : »: the holder's name inside the label
-        holder = colon and re.search(r"\bde\s+(?:M\.|Mme|Mlle|Monsieur|Madame)\s", m.group("gap"))
+        holder = colon and re.search(r"\bde\s+(?:M\.|Mme|Mlle|Monsieur|Madame)\s", between)
         if (len(unknown) > 1 and not holder) or unknown and not announced:
             continue
-        ref = m.group("ref")
-        if _PHONE.fullmatch(ref):  # « médiathèque, 02 99 55 41 60 »: its phone
-            continue
-        digits = sum(c.isdigit() for c in ref)
-        # a code of letters and digits (new identity card, ANTS) may hold fewer digits
-        code = re.sub(r"[ .\-]", "", ref)
-        if digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum():
+        # « cartes de séjour (n° 4501234567 et n° 4501234568) »: the numbers listed after it
+        refs = [m]
+        while nxt := _ID_NEXT.match(text, refs[-1].end("ref")):
+            refs.append(nxt)
+        for r in refs:
+            ref = r.group("ref")
+            if _PHONE.fullmatch(ref):  # « médiathèque, 02 99 55 41 60 »: its phone
+                break
+            digits = sum(c.isdigit() for c in ref)
+            # a code of letters and digits (new identity card, ANTS) may hold fewer digits
+            code = re.sub(r"[ .\-]", "", ref)
+            if not (digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()):
+                break
             found.append(
-                Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), ref, 0.85, "regex:libelle")
+                Entity("IDENTIFIANT", r.start("ref"), r.end("ref"), ref, 0.85, "regex:libelle")
             )
     return list({(e.start, e.end): e for e in found}.values())
 

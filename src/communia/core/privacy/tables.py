@@ -31,7 +31,12 @@ _HEADER_TYPES = (
     ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
     (
         "IDENTIFIANT",
-        re.compile(r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent"),
+        re.compile(
+            r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent|fiscal|^ine$"
+            # « N° compteur », « N° client », « Réf. abonné », « N° carte », « N° famille »
+            r"|^(?:n°|no|num(?:ero)?|ref(?:erence)?)\.?\s*(?:de\s+|d['’]\s?)?(?:client|abonne|usager"
+            r"|famille|compteur|contrat|carte|licence)\b"
+        ),
     ),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
     ("EMAIL", re.compile(r"mail|courriel")),
