@@ -47,6 +47,11 @@ Datasets:
   police, social help and scans; everyday mail across departments); each scored once after a
   pass of round 10 (10a … 10e), the first four then read. ``aveugle15``'s tables were written with a literal backslash and t,
   read as tabs.
+- ``aveugle18`` … ``aveugle21``: four sets of 120 documents by four more helpers (the reception
+  desk's mail and phone notes; files dense in identifiers; a mix of every department; citizens'
+  records with many identifiers, from its author's templates); ``aveugle18`` and ``aveugle19``
+  scored once with the code before round 11 and read, ``aveugle20`` scored once after 11a,
+  ``aveugle21`` once after 11b.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -409,7 +414,7 @@ def main(argv=None):
         "--only",
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
-        "wikineural,hipe,enp",
+        "aveugle18,aveugle19,aveugle20,aveugle21,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
