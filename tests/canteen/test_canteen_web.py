@@ -271,7 +271,7 @@ def _import_slice(commune_slug: str, data) -> int:
 
 def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     """The imported strike file runs to 2019: an event the manager enters for an earlier day
-    still heads « Derniers événements saisis » (it was pushed off the 30-line list)."""
+    still heads « Derniers événements enregistrés » (it was pushed off the 30-line list)."""
     _import_slice("ville-a", slice_data)
     login(http, "agent@ville-a.fr")
     token = csrf_of(http, "/app/canteen")
@@ -286,19 +286,19 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     r = http.post("/app/canteen/evenements", data=trip)
     assert r.status_code == 303
     page = http.get("/app/canteen").text
-    listed = page.split("Derniers événements saisis", 1)[1].split("</table>", 1)[0]
+    listed = page.split("Derniers événements enregistrés", 1)[1].split("</table>", 1)[0]
     first = listed.split("<tr>")[2]  # after the header row
     assert "09/02/2018" in first and "sortie des CM2 au musée" in first and "-45" in first
     # the list is cut at 30 and says so (the imported strikes are still in the forecasts)
     total = len(slice_data.events) + 1
     assert total > 30
-    assert f"30 derniers événements saisis sur {total}" in page
+    assert f"30 derniers événements enregistrés sur {total}" in page
     # The same form sent twice (double click, reload after the POST): one event, said so.
     again = http.post("/app/canteen/evenements", data=trip)
     assert again.status_code == 303
     page = page_text(http.get("/app/canteen"))
     assert "Cet événement était déjà enregistré" in page
-    assert f"30 derniers événements saisis sur {total}" in page
+    assert f"30 derniers événements enregistrés sur {total}" in page
     assert page.count("sortie des CM2 au musée") == 1
     # A change of meals applies to one canteen: for « Toutes les cantines » the forecast
     # ignored it; refused, saying what to do.
@@ -308,7 +308,7 @@ def test_an_event_just_entered_is_listed(http, two_communes, slice_data):
     )
     assert everywhere.status_code == 422
     assert "Un écart de repas se saisit pour une cantine" in page_text(everywhere)
-    assert f"30 derniers événements saisis sur {total}" in page_text(http.get("/app/canteen"))
+    assert f"30 derniers événements enregistrés sur {total}" in page_text(http.get("/app/canteen"))
 
 
 def test_a_typo_in_a_canteen_name_is_refused_not_a_new_canteen(http, two_communes, slice_data):
