@@ -911,6 +911,36 @@ def test_personal_numbers_in_typed_columns_after_an_acronym_and_listed_after_the
     assert "F-2026-0012" not in ids  # an invoice number is the commune's, not a person's
 
 
+def test_names_spelled_by_their_address_born_in_a_list_and_surnames_after_particles():
+    text = (
+        "Garazi Etxeberria (etxeberria79@yahoo.fr) est élue secrétaire.\n"
+        "De : Femke VAN DER BERG <vanderberg.femke@gmail.com>\n"
+        "Mairie (mairie@ville.fr)\n"
+        "Enfants inscrits :\n- Itziar, né(e) le 05/09/2016, école élémentaire Jules Ferry\n"
+        "* Abdelkader – né(e) en 2016 – carte 524333287115\n"
+        "Nom : TEIXEIRA / Prénom : José\nNom de famille ........ PETRENKO\n"
+        "Validé par Joost VAN DEN BROECK, chef de service.\nEnfant : Bao LE, né en 2016\n"
+        "Vu le rapport de l'agent de police municipale Cédric Faure ;\n"
+        "Mme Julie Martin LE 12 MARS\n"
+    )
+    persons = _found(text, "PERSONNE")
+    for name in (
+        "Garazi Etxeberria",
+        "Femke VAN DER BERG",
+        "Itziar",
+        "Abdelkader",
+        "TEIXEIRA",
+        "PETRENKO",
+        "Joost VAN DEN BROECK",
+        "Bao LE",
+        "Cédric Faure",
+        "Julie Martin",
+    ):
+        assert name in persons
+    for thing in ("Mairie", "Jules Ferry"):
+        assert thing not in persons
+
+
 def test_a_form_of_label_tab_value_rows_is_read_row_by_row():
     form = (
         "Profil candidat\nNom\tDUBOIS-LAMBERT\nPrénom\tIbrahima\nÂge\t26 ans\n"

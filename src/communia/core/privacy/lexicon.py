@@ -899,6 +899,10 @@ NAMED_PLACES: frozenset[str] = frozenset(
         "patinoire",
         "boulodrome",
         "dojo",
+        # « école élémentaire Jules Ferry » (not « municipale »: « police municipale Cédric Faure »)
+        "élémentaire",
+        "maternelle",
+        "primaire",
     ]
 )
 

@@ -42,6 +42,7 @@ from communia.core.privacy.recognizers import (
     RULE_RECOGNIZERS,
     SPEAKER_SOURCE,
     UPPER_FIRST_SOURCE,
+    VIET_FAMILY,
     VIETNAMESE_SOURCE,
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
@@ -627,6 +628,18 @@ _PARTICLE_AFTER_UPPER = re.compile(
 _PARTICLE_AFTER_TITLE = re.compile(
     rf"[ \u00a0](?:da|das|dos|del|van|von|y|i)[ \u00a0](?P<name>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)(?![\w'’-])"
 )
+# « Joost VAN DEN BROECK » found up to its particles: the surname after them
+_UPPER_PARTICLES = frozenset(
+    ["VAN", "DEN", "DER", "VON", "DE", "DA", "DOS", "DAS", "DU", "DI", "DEL"]
+)
+_UPPER_NAME_AFTER = re.compile(rf"[ \u00a0](?P<name>[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})?)(?![\w'’-])")
+# « Bao LE », « Long BUI », « Ngoc Anh LE »: a Vietnamese family name in capitals after the
+# given names
+_VIET_FAMILY_AFTER = re.compile(
+    r"[ \u00a0](?P<name>"
+    + "|".join(sorted((f.upper() for f in VIET_FAMILY), key=len, reverse=True))
+    + r")(?=[ \u00a0]*(?:$|[\n,.;:()–—]))"  # not « Julie Martin LE 12 MARS »
+)
 
 
 def _particle_names_after(entities: list[Entity], text: str) -> list[Entity]:
@@ -640,6 +653,10 @@ def _particle_names_after(entities: list[Entity], text: str) -> list[Entity]:
             after = (_PARTICLE_AFTER_UPPER if last.isupper() else _PARTICLE_AFTER_TITLE).match(
                 text, e.end
             )
+            if not after and last in _UPPER_PARTICLES and len(e.text.split()) > 1:
+                after = _UPPER_NAME_AFTER.match(text, e.end)
+            elif not after and not last.isupper():
+                after = _VIET_FAMILY_AFTER.match(text, e.end)
             if (
                 after
                 and not taken.overlaps(e.end, after.end())

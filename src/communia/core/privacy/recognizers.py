@@ -1508,7 +1508,7 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
-    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=[ \u00a0]*pr[ée]noms?[ \t\u00a0]*:))"
+    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;/][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=[ \u00a0]*pr[ée]noms?[ \t\u00a0]*:))"
     r"[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
@@ -1520,14 +1520,14 @@ _NAME_FIELD = re.compile(
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
     r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d"
     r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire)"
-    r"[ \t\u00a0]*:[ \t\u00a0]*"
+    r"[ \t\u00a0]*(?::|\.{3,})[ \t\u00a0]*"  # « Nom de famille ........ PETRENKO »
 )
 #: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
 _MARRIED = r"(?:n[ée]e|[ée]pouse|[ée]p\.|veuve)"  # typed without accents too
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
     rf"(?:[ \u00a0]+{_MARRIED}[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
-    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–-][ \u00a0]|[ \u00a0]+(?i:pr[ée]noms?)\b)"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–/-][ \u00a0]|[ \u00a0]+(?i:pr[ée]noms?)\b)"
 )
 
 
@@ -1560,10 +1560,12 @@ def find_persons_in_fields(text: str) -> list[Entity]:
 _GIVEN_ITEM = re.compile(rf"(?P<name>{_WORD_CAP})(?:[ \u00a0](?P<initial>[{_UP}])\.)?")
 _AGE_AFTER = re.compile(
     r"[ \u00a0]*(?:\(|,)[ \u00a0]*\d{1,2}[ \u00a0]*ans\b(?![ \u00a0]+(?:plus|apr[èe]s|avant|de|d['’]))"
+    # or a birth (« - Itziar, né(e) le 05/09/2016 », « * Yasmina – née en 2017 »)
+    r"|[ \u00a0]*(?:\(|,|[—–-])[ \u00a0]*n[ée]e?(?:\(e\))?[ \u00a0]+(?:le|en)[ \u00a0]+\d"
 )
 _ITEM_SEPARATOR = re.compile(r"[ \u00a0]*(?:[,;—–]|(?<=[ \u00a0])et(?=[ \u00a0]))[ \u00a0]*")
 _ITEM_NOISE = re.compile(
-    r"^[^:\n]{0,40}:[ \u00a0]*|[ \u00a0]*\([^()\n]*\)?$|[ \u00a0]*\d{1,2}[ \u00a0]*ans$"
+    r"^[ \t\u00a0]*[-*•·][ \t\u00a0]+|^[^:\n]{0,40}:[ \u00a0]*|[ \u00a0]*\([^()\n]*\)?$|[ \u00a0]*\d{1,2}[ \u00a0]*ans$"
 )
 
 
@@ -1748,7 +1750,7 @@ def find_given_names_alone(text: str) -> list[Entity]:
 
 # Vietnamese names, family name first (« NGUYEN Van Long », « Phan Thi Mai », « Lê Thị Mai »):
 # a frequent family name, then given or middle names of one syllable
-_VIET_FAMILY = frozenset(
+VIET_FAMILY = frozenset(
     [
         "nguyen",
         "tran",
@@ -1859,7 +1861,7 @@ _VIET_NAME = re.compile(
 def find_vietnamese_names(text: str) -> list[Entity]:
     found = []
     for m in _VIET_NAME.finditer(text):
-        if fold(m.group("family")) not in _VIET_FAMILY:
+        if fold(m.group("family")) not in VIET_FAMILY:
             continue
         given = m.group("given").split()
         keep = 0
@@ -2113,6 +2115,36 @@ def find_greeted_names(text: str) -> list[Entity]:
     ]
 
 
+# « Garazi Etxeberria (etxeberria79@yahoo.fr) », « Femke VAN DER BERG <vanderberg.femke@…> »,
+# « Karim (karim-aitouali@laposte.net) »: name words right before the address in brackets
+# that the address itself spells
+_NAME_BEFORE_EMAIL = re.compile(
+    rf"(?P<name>{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
+    rf"[ \u00a0]*[(<][ \u00a0]*(?P<email>{_EMAIL.pattern})"
+)
+
+
+def find_persons_before_emails(text: str) -> list[Entity]:
+    found = []
+    for m in _NAME_BEFORE_EMAIL.finditer(text):
+        local = fold(m.group("email").split("@")[0])
+        words = re.findall(r"[^\W\d_]+", m.group("name"))
+        if any(len(w) >= 3 and fold(w) in local for w in words) and not any(
+            fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in words
+        ):
+            found.append(
+                Entity(
+                    "PERSONNE",
+                    m.start("name"),
+                    m.end("name"),
+                    m.group("name"),
+                    0.85,
+                    "regle:courriel",
+                )
+            )
+    return found
+
+
 def find_relatives(text: str) -> list[Entity]:
     return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.75, "regle:proche")
@@ -2182,6 +2214,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_vietnamese_names,
     find_children,
     find_relatives,
+    find_persons_before_emails,
     find_greeted_names,
     find_parties,
     find_families,
