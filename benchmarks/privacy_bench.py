@@ -51,7 +51,9 @@ Datasets:
   desk's mail and phone notes; files dense in identifiers; a mix of every department; citizens'
   records with many identifiers, from its author's templates); ``aveugle18`` and ``aveugle19``
   scored once with the code before round 11 and read, ``aveugle20`` scored once after 11a,
-  ``aveugle21`` once after 11b.
+  ``aveugle21`` once after 11b, then read.
+- ``aveugle22``: ``privacy_blind22.txt``, 120 documents (everyday paperwork typed by agents
+  and citizens), scored once with the code before round 11, after 11b and after 11c.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -414,7 +416,7 @@ def main(argv=None):
         "--only",
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
-        "aveugle18,aveugle19,aveugle20,aveugle21,wikineural,hipe,enp",
+        "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)
