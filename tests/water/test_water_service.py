@@ -331,3 +331,45 @@ def test_area_names_follow_their_areas_to_a_new_network_model(commune):
         assert last.summary.endswith(
             "Secteur\u00a01 = Bas service ; retirés (secteur absent du nouveau modèle) : Haut service"
         )
+
+
+def test_alerts_sent_together_or_at_an_earlier_alerts_place_say_so(commune):
+    """Two places for one measured gap must not be added up; an alert at the place of an
+    earlier one of its sector may be the same leak, grown; other alerts get no note."""
+    from dataclasses import replace
+
+    from communia.core.db import read_session, write_session
+    from communia.modules.water import service
+
+    cid, _ = commune
+    inp = (FIXTURES / "Net1.inp").read_text()
+    together = [_alarm("10"), replace(_alarm("12"), candidates=[("12", 0.5), ("21", 0.1)])]
+    grown = replace(_alarm("10", 200), flow_m3h=20.0, candidates=[("11", 0.4), ("10", 0.3)])
+    elsewhere = replace(_alarm("31", 300), area="zone2", candidates=[("31", 0.9)])
+    with write_session() as s:
+        net = service.save_network(s, commune_id=cid, name="Net1", inp_text=inp, actor="a@x.fr")
+        service.record_run(
+            s,
+            commune_id=cid,
+            network_id=net.id,
+            method="cusum",
+            period=(
+                pd.Timestamp("2024-03-01").to_pydatetime(),
+                pd.Timestamp("2024-03-31").to_pydatetime(),
+            ),
+            alarms=[*together, grown, elsewhere],
+            daily={},
+            notes=[],
+            actor="cli:test",
+        )
+    with read_session() as s:
+        alerts = service.list_alerts(s, cid)
+        notes = service.alert_notes(alerts)
+    first, second, later, other = sorted(alerts, key=lambda a: (a.detection_time, a.pipe))
+    assert notes[first.id].startswith("Signalée avec 12 : deux endroits pour un même écart")
+    assert "à ne pas additionner" in notes[second.id] and "Signalée avec 10" in notes[second.id]
+    assert notes[later.id] == (
+        "Même endroit probable que l'alerte du 05/03/2024 à 11:00 (10) : peut-être la même "
+        "fuite, qui a grossi."
+    )
+    assert other.area == "zone2" and other.id not in notes

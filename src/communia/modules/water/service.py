@@ -45,6 +45,7 @@ __all__ = [
     "record_run",
     "latest_run",
     "list_alerts",
+    "alert_notes",
     "decide",
     "save_risk",
     "risk_rows",
@@ -349,6 +350,37 @@ def list_alerts(session: Session, commune_id: int, *, status: str = "") -> list[
     if status:
         query = query.where(WaterAlert.status == status)
     return list(session.scalars(query.order_by(WaterAlert.detection_time.desc())))
+
+
+def alert_notes(alerts: list[WaterAlert]) -> dict[int, str]:
+    """What an agent should know of an open alert beside the others, by alert id: sent at the
+    same time as another of its sector (one measured gap, two places: its flow and volume are
+    not to be added), or at the place of an earlier one of its sector (its proposed pipe, or
+    that pipe among its candidates: perhaps the same leak, grown)."""
+    notes: dict[int, str] = {}
+    ordered = sorted(alerts, key=lambda a: a.detection_time)
+    for i, a in enumerate(ordered):
+        near = {a.pipe, *(p for p, _ in (a.candidates or [])[:10])}
+        for b in ordered[:i]:
+            if b.area != a.area:
+                continue
+            if b.detection_time == a.detection_time:
+                shared = (
+                    " (débit et volume communs, à ne pas additionner)"
+                    if abs(b.flow_m3h - a.flow_m3h) < 0.01
+                    else ""
+                )
+                for one, other in ((a, b), (b, a)):
+                    notes[one.id] = (
+                        f"Signalée avec {other.pipe} : deux endroits pour un même écart du "
+                        f"secteur{shared}."
+                    )
+            elif b.pipe in near:
+                notes[a.id] = (
+                    f"Même endroit probable que l'alerte du {fr_datetime(b.detection_time)} "
+                    f"({b.pipe}) : peut-être la même fuite, qui a grossi."
+                )
+    return notes
 
 
 def decide(

@@ -87,6 +87,7 @@ def _water_page(request: Request, actor: Actor, *, km: str = "", upload_error: s
         others = {
             a.id: [(p, w) for p, w in (a.candidates or []) if p != a.pipe][:4] for a in open_alerts
         }
+        notes = service.alert_notes(open_alerts)
         closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
         names = service.area_names(s, actor.commune_id)
         context = {
@@ -97,6 +98,7 @@ def _water_page(request: Request, actor: Actor, *, km: str = "", upload_error: s
             "open_alerts": open_alerts,
             "evidence": evidence,
             "others": others,
+            "notes": notes,
             "closed_alerts": closed[:30],
             "n_closed": len(closed),
             "statuses": ALERT_STATUSES,
