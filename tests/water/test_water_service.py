@@ -42,6 +42,26 @@ def _alarm(pipe="10", hours=0):
     )
 
 
+def _record_march(s, cid, network_id, alarms, notes=()):
+    """A detection run over March 2024 with ``alarms``."""
+    from communia.modules.water import service
+
+    return service.record_run(
+        s,
+        commune_id=cid,
+        network_id=network_id,
+        method="cusum",
+        period=(
+            pd.Timestamp("2024-03-01").to_pydatetime(),
+            pd.Timestamp("2024-03-31").to_pydatetime(),
+        ),
+        alarms=alarms,
+        daily={},
+        notes=list(notes),
+        actor="cli:test",
+    )
+
+
 def test_alerts_decisions_are_audited_and_scoped(commune):
     from communia.core import audit
     from communia.core.db import read_session, write_session
@@ -55,34 +75,10 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
             s, commune_id=cid, name="Net1", inp_text=inp, actor="agent@x.fr"
         )
         assert again.id == net.id
-        run = service.record_run(
-            s,
-            commune_id=cid,
-            network_id=net.id,
-            method="cusum",
-            period=(
-                pd.Timestamp("2024-03-01").to_pydatetime(),
-                pd.Timestamp("2024-03-31").to_pydatetime(),
-            ),
-            alarms=[_alarm(), _alarm("12", 30)],
-            daily={},
-            notes=["note"],
-            actor="cli:test",
-        )
+        run = _record_march(s, cid, net.id, [_alarm(), _alarm("12", 30)], notes=["note"])
         assert run.id
-        service.record_run(
-            s,
-            commune_id=cid,
-            network_id=net.id,
-            method="cusum",
-            period=(
-                pd.Timestamp("2024-03-01").to_pydatetime(),
-                pd.Timestamp("2024-03-31").to_pydatetime(),
-            ),
-            alarms=[_alarm()],
-            daily={},
-            notes=[],
-            actor="cli:test",
+        _record_march(
+            s, cid, net.id, [_alarm()]
         )  # re-running over the same period does not duplicate alerts
     with read_session() as s:
         alerts = service.list_alerts(s, cid, status="ouverte")
@@ -348,20 +344,7 @@ def test_alerts_sent_together_or_at_an_earlier_alerts_place_say_so(commune):
     elsewhere = replace(_alarm("31", 300), area="zone2", candidates=[("31", 0.9)])
     with write_session() as s:
         net = service.save_network(s, commune_id=cid, name="Net1", inp_text=inp, actor="a@x.fr")
-        service.record_run(
-            s,
-            commune_id=cid,
-            network_id=net.id,
-            method="cusum",
-            period=(
-                pd.Timestamp("2024-03-01").to_pydatetime(),
-                pd.Timestamp("2024-03-31").to_pydatetime(),
-            ),
-            alarms=[*together, grown, elsewhere],
-            daily={},
-            notes=[],
-            actor="cli:test",
-        )
+        _record_march(s, cid, net.id, [*together, grown, elsewhere])
     with read_session() as s:
         alerts = service.list_alerts(s, cid)
         notes = service.alert_notes(alerts)
