@@ -77,9 +77,8 @@ def test_alerts_decisions_are_audited_and_scoped(commune):
         assert again.id == net.id
         run = _record_march(s, cid, net.id, [_alarm(), _alarm("12", 30)], notes=["note"])
         assert run.id
-        _record_march(
-            s, cid, net.id, [_alarm()]
-        )  # re-running over the same period does not duplicate alerts
+        # re-running over the same period does not duplicate alerts
+        _record_march(s, cid, net.id, [_alarm()])
     with read_session() as s:
         alerts = service.list_alerts(s, cid, status="ouverte")
         assert [a.pipe for a in alerts] == ["12", "10"]
