@@ -909,6 +909,8 @@ def test_personal_numbers_in_typed_columns_after_an_acronym_and_listed_after_the
     ):
         assert ref in ids
     assert "F-2026-0012" not in ids  # an invoice number is the commune's, not a person's
+    # a number listed after another has its « n° » or the first one's shape; a postcode has not
+    assert _found("N° allocataire CAF : 1234567, 75001 PARIS", "IDENTIFIANT") == ["1234567"]
 
 
 def test_names_spelled_by_their_address_born_in_a_list_and_surnames_after_particles():

@@ -422,7 +422,7 @@ _ID_AFTER_LABEL = re.compile(
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"  # « RSA 1 042 € »: an amount
 )
 _ID_NEXT = re.compile(
-    r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?:n°[ \u00a0]*)?"
+    r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?"
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
@@ -488,6 +488,11 @@ _ID_GAP_WORDS = frozenset(
 _ID_NUMBER_WORDS = frozenset(["n", "no", "num", "numero", "number"])
 
 
+def _shape(ref: str) -> str:
+    """« 4501234567 » → « 9999999999 », « AB-12 » → « AA-99 »."""
+    return re.sub(r"[^\W\d_]", "A", re.sub(r"\d", "9", ref))
+
+
 def find_personal_ids(text: str) -> list[Entity]:
     """CAF or MSA, tax (SPI), passport, identity card, driving licence, student (INE), France
     Travail and residence-permit numbers: 5 to 25 characters holding 4 digits or more, after
@@ -514,9 +519,12 @@ def find_personal_ids(text: str) -> list[Entity]:
         holder = colon and re.search(r"\bde\s+(?:M\.|Mme|Mlle|Monsieur|Madame)\s", between)
         if (len(unknown) > 1 and not holder) or unknown and not announced:
             continue
-        # « cartes de séjour (n° 4501234567 et n° 4501234568) »: the numbers listed after it
+        # « cartes de séjour (n° 4501234567 et n° 4501234568) »: the numbers listed after it,
+        # each with its « n° » or of the first one's shape (not « 1234567, 75001 PARIS »)
         refs = [m]
-        while nxt := _ID_NEXT.match(text, refs[-1].end("ref")):
+        while (nxt := _ID_NEXT.match(text, refs[-1].end("ref"))) and (
+            nxt.group("no") or _shape(nxt.group("ref")) == _shape(m.group("ref"))
+        ):
             refs.append(nxt)
         for r in refs:
             ref = r.group("ref")
