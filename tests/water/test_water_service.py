@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -355,3 +357,8 @@ def test_alerts_sent_together_or_at_an_earlier_alerts_place_say_so(commune):
         "fuite, qui a grossi."
     )
     assert other.area == "zone2" and other.id not in notes
+    rows = {
+        r["id"]: r for r in csv.DictReader(io.StringIO(service.alerts_csv(alerts)), delimiter=";")
+    }
+    assert rows[str(later.id)]["remarque"] == notes[later.id]
+    assert rows[str(other.id)]["remarque"] == ""

@@ -493,7 +493,7 @@ def test_agents_name_the_areas_and_every_output_uses_the_names(http, two_commune
     assert "<h3>Centre-bourg</h3>" in page and "<td>Centre-bourg</td>" in page
     assert 'value="Centre-bourg"' in page and "Secteur\u00a01</h3>" not in page
     csv_rows = http.get("/app/water/alertes.csv").content.decode("utf-8-sig").splitlines()
-    assert csv_rows[1].endswith(";Centre-bourg") and ";zone1;" in csv_rows[1]  # code kept
+    assert csv_rows[1].endswith(";Centre-bourg;") and ";zone1;" in csv_rows[1]  # code kept
     journal = http.get("/app/journal").text
     assert "Noms des secteurs" in journal and "Secteur\u00a01 = Centre-bourg" in journal
     # Clear French refusals, nothing changed.

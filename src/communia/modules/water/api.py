@@ -23,7 +23,7 @@ class AlertDecision(BaseModel):
     commentaire: str = Field("", description="Note de terrain, 2 000 caractères au plus.")
 
 
-def _alert(a, names: dict[str, str]) -> dict:
+def _alert(a, names: dict[str, str], notes: dict[int, str]) -> dict:
     return {
         "id": a.id,
         "zone": a.area,
@@ -38,6 +38,7 @@ def _alert(a, names: dict[str, str]) -> dict:
         "statut": a.status,
         "decide_par": a.decided_by,
         "commentaire": a.comment,
+        "remarque": notes.get(a.id, ""),
     }
 
 
@@ -47,7 +48,8 @@ def alerts(statut: str = "", actor: Actor = Depends(api_actor)) -> dict:
     with read_session() as s:
         names = service.area_names(s, actor.commune_id)
         alerts = service.list_alerts(s, actor.commune_id, status=statut)
-        return {"alertes": [_alert(a, names) for a in alerts]}
+        notes = service.alert_notes(alerts)
+        return {"alertes": [_alert(a, names, notes) for a in alerts]}
 
 
 @router.post("/alertes/{alert_id}")
@@ -62,7 +64,8 @@ def decide(alert_id: int, body: AlertDecision, actor: Actor = Depends(api_actor)
             actor=actor.email,
             comment=body.commentaire,
         )
-        return _alert(alert, service.area_names(s, actor.commune_id))
+        notes = service.alert_notes(service.list_alerts(s, actor.commune_id))
+        return _alert(alert, service.area_names(s, actor.commune_id), notes)
 
 
 @router.get("/risque")

@@ -704,8 +704,10 @@ def alerts_csv(alerts: list[WaterAlert], names: Mapping[str, str] | None = None)
             "decide_par",
             "commentaire",
             "secteur",  # the area as agents name it; ``zone`` keeps the code for programs
+            "remarque",  # sent with another for one gap, or at an earlier alert's place
         ]
     )
+    notes = alert_notes(alerts)
     for a in alerts:
         writer.writerow(
             [
@@ -721,6 +723,7 @@ def alerts_csv(alerts: list[WaterAlert], names: Mapping[str, str] | None = None)
                 a.decided_by,
                 a.comment,
                 area_label(a.area, names).replace("\u00a0", " "),
+                notes.get(a.id, ""),
             ]
         )
     return buf.getvalue()
