@@ -121,6 +121,9 @@ ROUTED = {
     "Je voudrais réserver une case au columbarium pour mes parents": "Accueil et état civil",
     # « gratuit » and « voudrais » matched a parking card's fiche: not the request's topic
     "Je voudrais un composteur gratuit": "Services techniques",
+    # the description names « composteurs »: a comma or a call-back request no longer tips the
+    # vote of the seven descriptions towards the CCAS
+    "Je voudrais un composteur gratuit, rappelez-moi au 06 12 34 56 78": "Services techniques",
     "Où jeter mon vieux frigo ?": "Services techniques",
 }
 # Keywords only (no embedding model): the same rule, while a fiche its neighbours agree on

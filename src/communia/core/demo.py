@@ -63,7 +63,7 @@ _SERVICES = (
      "panne, signalisation et feux tricolores, espaces verts, arbres, parcs et aires de "
      "jeux, propreté des rues, collecte des ordures et du tri, encombrants (vieux meubles, "
      "canapé, électroménager), déchetterie, dépôts sauvages, tags, eau potable, fuites, "
-     "assainissement, signalement d'un problème sur l'espace public.",
+     "assainissement, signalement d'un problème sur l'espace public, composteurs.",
      "02 40 00 10 03", "technique@saint-exemple.fr",
      "lundi 08:00-12:00 13:30-17:00\nmardi 08:00-12:00 13:30-17:00\n"
      "mercredi 08:00-12:00 13:30-17:00\njeudi 08:00-12:00 13:30-17:00\nvendredi 08:00-12:00"),
