@@ -416,16 +416,14 @@ _ID_LABEL = (
     r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
-_ID_AFTER_LABEL = re.compile(
-    r"(?P<gap>[^\n\d]{0,30}?)"
-    r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
-    r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"  # « RSA 1 042 € »: an amount
-)
-_ID_NEXT = re.compile(
-    r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?"
+#: a personal number: 5 to 25 capitals, digits and separators, not an amount (« RSA 1 042 € »)
+_ID_REF = (
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
+_ID_AFTER_LABEL = re.compile(r"[^\n\d]{0,30}?" + _ID_REF)
+# the next of the numbers listed after a label (« n° 4501234567 et n° 4501234568 »)
+_ID_NEXT = re.compile(r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?" + _ID_REF)
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
 _ID_GAP_WORDS = frozenset(
     [

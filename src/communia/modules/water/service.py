@@ -353,7 +353,7 @@ def list_alerts(session: Session, commune_id: int, *, status: str = "") -> list[
 
 
 def alert_notes(alerts: list[WaterAlert]) -> dict[int, str]:
-    """What an agent should know of an open alert beside the others, by alert id: sent at the
+    """What an agent should know of an alert beside the others, by alert id: sent at the
     same time as another of its sector (one measured gap, two places: its flow and volume are
     not to be added), or at the place of an earlier one of its sector (its proposed pipe, or
     that pipe among its candidates: perhaps the same leak, grown)."""
