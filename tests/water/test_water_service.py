@@ -12,6 +12,8 @@ from communia.core.errors import InvalidInput, NotFound
 
 pd = pytest.importorskip("pandas")
 
+from communia_testing import pdf_text  # noqa: E402
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -230,6 +232,7 @@ def test_pdf_report_lists_the_whole_plan_with_french_units():
         for i in range(200)
     ]
     alert = SimpleNamespace(
+        id=1,
         detection_time=pd.Timestamp("2018-03-05 10:00"),
         area="zone1",
         pipe="p74",
@@ -237,6 +240,7 @@ def test_pdf_report_lists_the_whole_plan_with_french_units():
         volume_m3=248.0,
         confidence=0.87,
         status="ouverte",
+        candidates=[("p74", 0.6)],
     )
     pdf = service.report_pdf(commune_name="Saint-Eau", alerts=[alert], plan=plan, km_per_year=2.0)
     doc = pypdfium2.PdfDocument(pdf)
@@ -362,3 +366,32 @@ def test_alerts_sent_together_or_at_an_earlier_alerts_place_say_so(commune):
     }
     assert rows[str(later.id)]["remarque"] == notes[later.id]
     assert rows[str(other.id)]["remarque"] == ""
+
+    # the PDF report says them too, under its table, each by its pipe and detection time
+    def report(shown):
+        return pdf_text(
+            service.report_pdf(commune_name="Saint-Eau", alerts=shown, plan=[], km_per_year=1.0)
+        )
+
+    printed = report(alerts)
+    assert "Remarques sur les alertes en cours" in printed
+    assert (
+        "• Conduite 10, détectée le 05/03/2024 à 11:00 — signalée avec 12 : deux endroits pour "
+        "un même écart du secteur (débit et volume communs, à ne pas additionner)." in printed
+    )
+    assert "• Conduite 12, détectée le 05/03/2024 à 11:00 — signalée avec 10 :" in printed
+    assert (
+        "• Conduite 10, détectée le 13/03/2024 à 19:00 — même endroit probable que l'alerte du "
+        "05/03/2024 à 11:00 (10) : peut-être la même fuite, qui a grossi." in printed
+    )
+    assert "Conduite 31, détectée" not in printed
+    # as on the page, a closed alert neither gets a note nor gives one to the others
+    with write_session() as s:
+        service.decide(s, commune_id=cid, alert_id=second.id, status="rejetee", actor="a@x.fr")
+    with read_session() as s:
+        alerts = service.list_alerts(s, cid)
+    printed = report(alerts)
+    assert "signalée avec" not in printed and "qui a grossi" in printed
+    # nothing to say: no heading
+    printed = report([a for a in alerts if a.id == other.id])
+    assert "Conduite 31" not in printed and "Remarques" not in printed

@@ -369,13 +369,14 @@ def locate(
     """
     import numpy as np
 
-    obs_p, s_p, ok = _projected(
+    sig, ok = lib.pipe_signatures(network)
+    obs_p, s_p = _projected(
         delta,
         weights,
         lib,
-        network,
+        sig,
         scale=scale,
-        nuisance=nuisance,
+        nuisance=[j for j in nuisance or [] if ok[j]],
         directions=directions,
         floor=floor,
     )
@@ -415,7 +416,8 @@ def explained_share(
     """Share of the pressure change (as :func:`locate` reads it) that the best single leak
     among ``candidates`` explains: the squared cosine of its signature with the change
     (0 when no candidate matches it at all)."""
-    obs_p, s_p, ok = _projected(delta, weights, lib, network, directions=directions, floor=floor)
+    sig, ok = lib.pipe_signatures(network)
+    obs_p, s_p = _projected(delta, weights, lib, sig, directions=directions, floor=floor)
     cand = [c for c in candidates if ok[c]]
     if not cand:
         return 0.0
@@ -433,14 +435,7 @@ def fitted_flow(
     squares along its hour-weighted signature, the uniform-demand direction set aside, as
     :func:`locate` reads a change); negative when the change is that leak's reverse (its
     repair). ``signatures``: :meth:`SignatureLibrary.pipe_signatures`'s."""
-    import numpy as np
-
-    cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
-    obs = delta[[lib.sensors[i] for i in cols]].to_numpy(dtype=float)
-    sig = weights @ signatures[:, pipe, cols]
-    u = weights @ lib.uniform[:, cols]
-    u = u / (np.linalg.norm(u) + 1e-12)
-    obs, sig = obs - (obs @ u) * u, sig - (sig @ u) * u
+    obs, (sig,) = _projected(delta, weights, lib, signatures[:, [pipe]])
     return float(obs @ sig / (sig @ sig + 1e-12))
 
 
@@ -496,7 +491,8 @@ def fit_two_leaks(
 
     if int(np.isfinite(delta.reindex(lib.sensors)).sum()) < min_sensors:
         return None
-    obs, s_p, ok = _projected(delta, weights, lib, network, directions=directions)
+    sig, ok = lib.pipe_signatures(network)
+    obs, s_p = _projected(delta, weights, lib, sig, directions=directions)
     cand = np.array([c for c in candidates if ok[c]])
     energy = float(obs @ obs)
     if len(cand) < 2 or not energy > 1e-8:  # nothing left (< 0.1 mm) once demand is set aside
@@ -559,25 +555,25 @@ def _projected(
     delta: pd.Series,
     weights: np.ndarray,
     lib: SignatureLibrary,
-    network: Network,
+    signatures: np.ndarray,
     *,
     scale: pd.Series | None = None,
     nuisance: list[int] | None = None,
     directions: list[pd.Series] | None = None,
     floor: float | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The observed change and every pipe's signature (per m³/h, hour-weighted) on the
+) -> tuple[np.ndarray, np.ndarray]:
+    """The observed change and each pipe's signature (per m³/h, hour-weighted) on the
     sensors that have a value, with the uniform-demand direction and the ``nuisance`` pipes'
     signatures projected out, and the ``directions`` projected out too, or with ``floor``
-    weighed down by their size (see :func:`locate`). Returns (change, signatures (pipes,
-    sensors), validity mask)."""
+    weighed down by their size (see :func:`locate`). ``signatures``: (hours, pipes, sensors),
+    :meth:`SignatureLibrary.pipe_signatures`'s or some of its pipes; ``nuisance`` indexes
+    them. Returns (change, signatures (pipes, sensors))."""
     import numpy as np
 
-    sig, ok = lib.pipe_signatures(network)
     cols = [i for i, s in enumerate(lib.sensors) if s in delta.index and np.isfinite(delta[s])]
     obs = delta[[lib.sensors[i] for i in cols]].to_numpy()
     w = weights[:, None, None]
-    s = (sig[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
+    s = (signatures[:, :, cols] * w).sum(axis=0)  # (pipes, sensors)
     u = (lib.uniform[:, cols] * weights[:, None]).sum(axis=0)
     names = [lib.sensors[i] for i in cols]
     extra = [d.reindex(names).fillna(0.0).to_numpy(dtype=float) for d in directions or []]
@@ -601,9 +597,9 @@ def _projected(
                 u = u - cut * (u @ v) * v
         extra = []
     # keep at least 3 directions to rank on (zone C has 3 sensors only)
-    basis = [u, *extra, *(s[j] for j in nuisance or [] if ok[j])][: max(1, len(cols) - 3)]
+    basis = [u, *extra, *(s[j] for j in nuisance or [])][: max(1, len(cols) - 3)]
     q, _ = np.linalg.qr(np.array(basis).T)  # orthonormal columns spanning the set-aside part
-    return obs - (obs @ q) @ q.T, s - (s @ q) @ q.T, ok
+    return obs - (obs @ q) @ q.T, s - (s @ q) @ q.T
 
 
 def sensor_noise(

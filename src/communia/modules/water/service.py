@@ -824,6 +824,19 @@ def report_pdf(
                 for a in alerts
             ],
         )
+        notes = alert_notes([a for a in alerts if a.status in ("ouverte", "confirmee")])
+        if notes:
+            pdf.ln(2)
+            line("Remarques sur les alertes en cours", style="B")
+            for a in alerts:
+                if a.id in notes:
+                    note = notes[a.id]
+                    pdf.set_font("Helvetica", "", 9)
+                    pdf.cell(4, 6, "•")  # the lines of a long note stay under its first one
+                    line(
+                        f"Conduite {a.pipe}, détectée le {_paris(a.detection_time):%d/%m/%Y} "
+                        f"à {_paris(a.detection_time):%H:%M} — {note[0].lower()}{note[1:]}"
+                    )
     pdf.ln(3)
     line(f"Plan de renouvellement ({fr_number(km_per_year, 1)} km par an)", size=12, style="B")
     if not plan:
