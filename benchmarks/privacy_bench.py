@@ -54,6 +54,12 @@ Datasets:
   ``aveugle21`` once after 11b, then read.
 - ``aveugle22``: ``privacy_blind22.txt``, 120 documents (everyday paperwork typed by agents
   and citizens), scored once with the code before round 11, after 11b and after 11c.
+- ``aveugle23`` … ``aveugle26``: four sets of 120 documents by four more helpers (associations,
+  sport and culture; a rural commune; social and family files; the town hall's staff and
+  contractors); ``aveugle23`` and ``aveugle24`` scored once with the code before round 12 and
+  after 12a, then read for 12b; ``aveugle25`` and ``aveugle26`` scored once before round 12 and
+  after 12b, then read for 12c; ``aveugle27`` and ``aveugle28`` (urbanism and housing; the
+  mayor's office and the council) scored once before round 12 and after 12c.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -416,7 +422,9 @@ def main(argv=None):
         "--only",
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
-        "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,wikineural,hipe,enp",
+        "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,aveugle23,aveugle24,aveugle25,aveugle26,"
+        "aveugle27,aveugle28,"
+        "wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

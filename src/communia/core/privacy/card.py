@@ -42,7 +42,8 @@ CARD = AlgorithmCard(
         "pour le numéro de sécurité sociale, le compte bancaire (IBAN) et le numéro "
         "d'entreprise (SIRET), le chiffre de contrôle est vérifié. Les noms de personnes sont repérés par un modèle d'analyse de la langue "
         "française, qui a appris sur des articles de presse à reconnaître les noms propres, "
-        "complété par des règles (« M. », « Mme », prénoms courants). Chaque donnée trouvée est "
+        "complété par des règles (« M. », « Mme », prénoms : ceux donnés en France depuis 1900 "
+        "d'après le fichier des prénoms de l'Insee, et d'autres pays). Chaque donnée trouvée est "
         "remplacée par un alias, le même pour toutes les mentions d'une même personne. Aucun "
         "texte n'est rédigé par une intelligence artificielle."
     ),

@@ -36,7 +36,7 @@ IBAN_LENGTHS: dict[str, int] = {
     "VA": 22, "MA": 28, "TN": 24, "DZ": 26, "SN": 28, "CI": 28,
 }  # fmt: skip
 
-_SEPARATORS = re.compile(r"[\s.\-]")
+_SEPARATORS = re.compile(r"[\s.\-–]")
 
 
 def compact(value: str) -> str:

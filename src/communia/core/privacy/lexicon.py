@@ -16,6 +16,7 @@ __all__ = [
     "NAMED_PLACES",
     "GIVEN_NAMES",
     "GIVEN_NAMES_WIDE",
+    "GIVEN_NAMES_ALONE",
     "GIVEN_NAMES_LISTED",
     "is_census_surname",
     "ROLE_NOUNS",
@@ -319,11 +320,32 @@ def _read_names(filename: str) -> frozenset[str]:
     return frozenset(fold(n) for n in lines if n and not n.startswith("#"))
 
 
+def _read_births(filename: str) -> dict[str, int]:
+    """A shipped list of given names with the number of children given each (``name⇥count``)."""
+    rows = (n.split("\t") for n in _read_names(filename))
+    return {name: int(births) for name, births in rows}
+
+
+#: INSEE's given names of people born in France since 1900 (Fichier des prénoms;
+#: scripts/build_given_names.py), with the number of children given each
+_INSEE_BIRTHS = _read_births("given_names_insee.txt")
+
+_CENSUS_GIVEN = _read_names("given_names_census1990.txt")
+
 # A wider list for gates where a capitalised word next to it is also required: the French
-# list plus the 4,770 given names of the 1990 US Census (public domain; the file's header
-# says how common French words were removed). Names of people born abroad, and of people
-# named in the press or in sport and culture, are often outside the French list.
-GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | _read_names("given_names_census1990.txt")
+# list, the 18,400 given names of INSEE's list and the 4,770 given names of the 1990 US Census
+# (public domain). Each file's header says how common French words were removed.
+GIVEN_NAMES_WIDE: frozenset[str] = GIVEN_NAMES | frozenset(_INSEE_BIRTHS) | _CENSUS_GIVEN
+
+#: below this many children, a name that only INSEE's list knows is not read alone in prose:
+#: rare names are often places too (« Phoenix », « Floride », « Memphis »)
+ALONE_MIN_BIRTHS = 300
+#: the given names read alone in prose (« Hélène assurera l'intérim »)
+GIVEN_NAMES_ALONE: frozenset[str] = GIVEN_NAMES_WIDE - {
+    name
+    for name, births in _INSEE_BIRTHS.items()
+    if births < ALONE_MIN_BIRTHS and name not in GIVEN_NAMES | _CENSUS_GIVEN
+}
 
 
 # Given names of many countries (Faker's person providers, MIT licence; see
@@ -852,6 +874,10 @@ ORG_MARKERS: frozenset[str] = frozenset(
 NAMED_PLACES: frozenset[str] = frozenset(
     fold(w)
     for w in [
+        # not places, but named like people all the same: storms (« tempête Ciarán »)
+        "tempête",
+        "ouragan",
+        "cyclone",
         "salle",
         "école",
         "collège",

@@ -583,8 +583,10 @@ def _free_start(e: Entity, taken: _Intervals) -> Entity | None:
 _SURE_SOURCES = frozenset({"regle:civilite", "regle:fonction"})
 
 
-def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
-    """Other mentions of the surnames/given names already found, as whole capitalised words."""
+def _propagate(text: str, entities: list[Entity], vietnamese: set[tuple[int, int]]) -> list[Entity]:
+    """Other mentions of the surnames/given names already found, as whole capitalised words.
+    A Vietnamese name (its span in ``vietnamese``, whichever rule won it) spreads its family
+    name only: its given names are often French words too (« Le Long de la Loire », « Mai »)."""
     words: set[str] = set()
     for e in entities:
         if e.type != "PERSONNE":
@@ -594,7 +596,8 @@ def _propagate(text: str, entities: list[Entity]) -> list[Entity]:
         parts = [fold(p) for w in e.text.split() for p in w.split("-")]
         if e.source not in _SURE_SOURCES and not any(p in GIVEN_NAMES_WIDE for p in parts):
             continue
-        for w in _NAME_WORD.findall(e.text):
+        names = _NAME_WORD.findall(e.text)
+        for w in names[:1] if (e.start, e.end) in vietnamese else names:
             w = w.rstrip("'’-")
             if len(w) >= 3 and fold(w) not in NOT_NAMES:
                 words.add(w)
@@ -830,7 +833,8 @@ def scan(
         candidates = [c for c in candidates if not aliases.overlaps(c.start, c.end)]
     entities = _resolve(_union_addresses(candidates, text))
     entities = _resolve(entities + column_entities(text, entities))
-    entities = _resolve(entities + _propagate(text, entities))
+    vietnamese = {(c.start, c.end) for c in candidates if c.source == VIETNAMESE_SOURCE}
+    entities = _resolve(entities + _propagate(text, entities, vietnamese))
     entities = _merge_adjacent(_married_names(_particle_names_after(entities, text), text), text)
     rewritten = text != original  # compared once: the texts may be megabytes long
     result.entities = [

@@ -29,6 +29,7 @@ from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import (
     CIVILITIES,
     GIVEN_NAMES,
+    GIVEN_NAMES_ALONE,
     GIVEN_NAMES_LISTED,
     GIVEN_NAMES_WIDE,
     MONTHS,
@@ -139,11 +140,13 @@ def find_phones(text: str) -> list[Entity]:
 
 # --- NIR (numéro d'inscription au répertoire, "numéro de sécurité sociale") --------------
 _SEP = r"[ .\-\u00a0]?"
+# the key set apart by a dash, spaced or not (« 1 36 05 23 096 031 - 69 »)
+_KEY_SEP = rf"(?:[ \u00a0]?[-–][ \u00a0]?|{_SEP})"
 _NIR = re.compile(
     rf"(?<![\w])[1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[ABab]){_SEP}\d{{3}}{_SEP}\d{{3}}"
-    rf"{_SEP}\d\d(?![\w])"
+    rf"{_KEY_SEP}\d\d(?![\w])"
     # overseas departments are often grouped 3+2: "1 85 05 971 23 456 78"
-    rf"|(?<![\w])[1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d(?![\w])"
+    rf"|(?<![\w])[1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d{_SEP}\d{{3}}{_KEY_SEP}\d\d(?![\w])"
 )
 
 
@@ -406,10 +409,12 @@ _ID_LABEL = (
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
-    r"contrat(?=\s+n)|carte(?=\s+n°)|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
+    r"contrat(?=\s+(?:n|\d))|carte(?=\s+n°)|\blicences?\b|puce|transpondeur|\bNAPI\b|cheptel|\bCESU\b|"
+    r"invariant|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
     r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
-    r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat)\b|"
+    r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat"
+    r"|b[ée]n[ée]ficiaire)\b|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
     r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+de\s+carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
@@ -1152,7 +1157,7 @@ _CIVILITY_NAME = re.compile(
     rf"(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
 )
 _CAP_SEQ = re.compile(
-    rf"(?<![\w@.])(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{1,3}})(?![\w@])"
+    rf"(?<![\w@.])(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{1,3}})(?![\w@°])"  # not « N° »
 )
 
 
@@ -1514,8 +1519,11 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
 # A form's name field: « Nom : LE ROUX », « Déclarant 1 : BOUZID KARIM », « Titulaire du
 # compte : M CHARLES PETIT » — the label opens a line and the value is only name words.
 _NAME_FIELD = re.compile(
-    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;/][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=[ \u00a0]*pr[ée]noms?[ \t\u00a0]*:))"
-    r"[ \t\u00a0]*(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
+    r"(?im)(?:^|(?<=[–—|;\t])|(?<=[–—|;/][ \u00a0])|(?<=[^\W\d_][ \u00a0])(?=[ \u00a0]*pr[ée]noms?[ \t\u00a0]*:)"
+    r"|(?<=[ \u00a0]{2})(?=nom\b))"  # a second field on the line (« …   Nom d'usage : LE GALL »)
+    r"[ \t\u00a0]*(?:[-*•][ \t\u00a0]+)?"  # a list's bullet
+    r"(?:[^\W\d_]+_)?"  # an export's column (« enfant_nom: »)
+    r"(?:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+p[èe]re|de[ \u00a0]+la[ \u00a0]+m[èe]re|de[ \u00a0]+l['’][ée]pou(?:x|se)"
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
     r"(?:\(s\))?(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?(?:\(s\))?)?|pr[ée]noms?(?:\(s\))?"
@@ -1525,7 +1533,10 @@ _NAME_FIELD = re.compile(
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
     r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d"
-    r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire)"
+    r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire"
+    # an association's officers (« Vice-présidente : Chaïma Berrada, étudiante »)
+    r"|(?:vice-)?pr[ée]sident(?:e)?|tr[ée]sori(?:er|[èe]re)|secr[ée]taire)"
+    r"(?:[ \u00a0]+adjoint(?:e)?)?(?:_[^\W\d_]+)?"  # « secrétaire adjointe », « nom_usage: »
     r"[ \t\u00a0]*(?::|\.{3,})[ \t\u00a0]*"  # « Nom de famille ........ PETRENKO »
 )
 #: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
@@ -1533,7 +1544,7 @@ _MARRIED = r"(?:n[ée]e|[ée]pouse|[ée]p\.|veuve)"  # typed without accents too
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
     rf"(?:[ \u00a0]+{_MARRIED}[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
-    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–/-][ \u00a0]|[ \u00a0]+(?i:pr[ée]noms?)\b)"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–/-][ \u00a0]|[ \t\u00a0]+(?i:pr[ée]noms?)\b)"
 )
 
 
@@ -1544,6 +1555,30 @@ def is_name_field_label(text: str, start: int, end: int) -> bool:
     return bool(m) and end <= m.end()
 
 
+# A value typed in lower case (« nom : rochereau », « partenaire 2 : ben amor samira, née… »):
+# up to four words, then the end of the line or a comma.
+_LOWER_FIELD_VALUE = re.compile(
+    rf"[{_LOW}]+(?:[-'’][{_LOW}]+)*(?:[ \u00a0][{_LOW}]+(?:[-'’][{_LOW}]+)*){{0,3}}"
+    r"(?=[ \t\u00a0]*(?:$|\n|,))",
+    re.MULTILINE,
+)
+
+
+def _is_lower_name_value(text: str, words: list[str]) -> bool:
+    """Lower-case words are a name when one of them is a known name or is spelled in an e-mail
+    address of the text, and none is a common word."""
+    folded = [fold(w) for w in words]
+    if any(w in NOT_NAMES or w in _STOP_WORDS or w in ORG_MARKERS for w in folded):
+        return False
+    emails = {fold(e.group()).split("@")[0] for e in _EMAIL.finditer(text)}
+    return any(
+        w in GIVEN_NAMES_WIDE
+        or is_census_surname(w)
+        or (len(w) >= 4 and any(w in local for local in emails))
+        for w in folded
+    )
+
+
 def find_persons_in_fields(text: str) -> list[Entity]:
     """The value of a form's name field, when it is made of name words only."""
     found = []
@@ -1552,11 +1587,13 @@ def find_persons_in_fields(text: str) -> list[Entity]:
         civility = _FIELD_CIVILITY.match(text, pos)
         if civility:
             pos = civility.end()
-        value = _FIELD_VALUE.match(text, pos)
+        value, source = _FIELD_VALUE.match(text, pos), FIELD_SOURCE
+        if value is None:
+            value, source = _LOWER_FIELD_VALUE.match(text, pos), LOWER_CASE_SOURCE
+            if value and not _is_lower_name_value(text, value.group().split()):
+                value = None
         if value and not any(fold(w) in NOT_NAMES for w in value.group().split()):
-            found.append(
-                Entity("PERSONNE", value.start(), value.end(), value.group(), 0.8, FIELD_SOURCE)
-            )
+            found.append(Entity("PERSONNE", value.start(), value.end(), value.group(), 0.8, source))
     return found
 
 
@@ -1704,18 +1741,30 @@ def find_lower_signatures(text: str) -> list[Entity]:
 
 
 # « P. Garnier », « — Y. Garnier », « Signatures : F. Perrot   G. Benoît »: an initial, then a
-# known surname (« M. » is a civility)
+# known surname (« M. » is a civility); in a table's cell, the other way round too
 _INITIAL_SURNAME = re.compile(
     rf"(?<![\w.'’-])(?!M\.)[{_UP}]\.[ \u00a0](?P<surname>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)(?![\w'’-])"
 )
 
 
+# « Benali K. », « Le Goff G. »: a surname, then an initial, alone in a table's cell
+_SURNAME_INITIAL_CELL = re.compile(
+    rf"(?m)(?:^|(?<=\t)|(?<=\|[ \u00a0]))(?P<surname>(?:{_SURNAME_PART})?{_WORD_CAP})"
+    rf"[ \u00a0][{_UP}]\.(?=[ \u00a0]*(?:\t|\||$))"
+)
+
+
 def find_initial_surnames(text: str) -> list[Entity]:
-    return [
+    found = [
         Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
         for m in _INITIAL_SURNAME.finditer(text)
         if fold(m.group("surname")) not in NOT_NAMES
         and all(is_census_surname(p) for p in m.group("surname").split("-"))
+    ]
+    return found + [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
+        for m in _SURNAME_INITIAL_CELL.finditer(text)
+        if not any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in m["surname"].split())
     ]
 
 
@@ -1749,7 +1798,7 @@ def find_given_names_alone(text: str) -> list[Entity]:
         for m in _ALONE.finditer(text)
         if not m.group().isupper()
         and not _CAPITALISED_BEFORE.search(text, max(0, m.start() - 30), m.start())
-        and all(p in GIVEN_NAMES_WIDE and p not in NOT_NAMES for p in fold(m.group()).split("-"))
+        and all(p in GIVEN_NAMES_ALONE and p not in NOT_NAMES for p in fold(m.group()).split("-"))
         and not _among_other_names(text, m.start(), m.end())
     ]
 
@@ -2115,18 +2164,25 @@ def find_children(text: str) -> list[Entity]:
 
 def find_greeted_names(text: str) -> list[Entity]:
     return [
-        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:salut")
+        Entity(
+            "PERSONNE",
+            m.start("name"),
+            m.end("name"),
+            m.group("name"),
+            0.8,
+            LOWER_CASE_SOURCE if m.group("name").islower() else "regle:salut",  # « salut nadege »
+        )
         for m in _GREETED.finditer(text)
         if _is_listed_given_name(m.group("name"))
     ]
 
 
 # « Garazi Etxeberria (etxeberria79@yahoo.fr) », « Femke VAN DER BERG <vanderberg.femke@…> »,
-# « Karim (karim-aitouali@laposte.net) »: name words right before the address in brackets
-# that the address itself spells
+# « Karim (karim-aitouali@laposte.net) », « Morvan Nolwenn — nolwenn.morvan22@orange.fr »: name
+# words right before the address (in brackets, after a dash or a colon) that it spells
 _NAME_BEFORE_EMAIL = re.compile(
     rf"(?P<name>{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}})"
-    rf"[ \u00a0]*[(<][ \u00a0]*(?P<email>{_EMAIL.pattern})"
+    rf"(?:[ \u00a0]*[(<]|[ \u00a0]+[—–-]|[ \u00a0]*:)[ \u00a0]*(?P<email>{_EMAIL.pattern})"
 )
 
 
