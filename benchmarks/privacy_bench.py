@@ -59,7 +59,9 @@ Datasets:
   contractors); ``aveugle23`` and ``aveugle24`` scored once with the code before round 12 and
   after 12a, then read for 12b; ``aveugle25`` and ``aveugle26`` scored once before round 12 and
   after 12b, then read for 12c; ``aveugle27`` and ``aveugle28`` (urbanism and housing; the
-  mayor's office and the council) scored once before round 12 and after 12c.
+  mayor's office and the council) scored once before round 12 and after 12c, then read for 12d;
+  ``aveugle29`` and ``aveugle30`` (the town hall's fees and payments; the France Services desk)
+  scored once before round 12 and after 12d.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -423,7 +425,7 @@ def main(argv=None):
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
         "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,aveugle23,aveugle24,aveugle25,aveugle26,"
-        "aveugle27,aveugle28,"
+        "aveugle27,aveugle28,aveugle29,aveugle30,"
         "wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")

@@ -1140,3 +1140,27 @@ def test_round_12c_second_name_field_initials_in_cells_storms_and_rare_names_alo
     assert _found("Charpente reprise suite à la tempête Ciarán : 18 650 € HT", "PERSONNE") == []
     assert "phoenix" in GIVEN_NAMES_WIDE and "phoenix" not in GIVEN_NAMES_ALONE
     assert "morgane" in GIVEN_NAMES_ALONE
+
+
+def test_round_12d_identity_papers_columns_logins_and_more_labels():
+    """Pass 12d: a column of identity papers in another language (« Reisepass »), a portal's
+    login in lower case after its label, a savings book, a taxi driver's card, a housing
+    applicant's number, a label further from its number (« N° unique de demande de logement
+    social : »); not a bare year after « identifiant »."""
+    table = "Name\tVorname\tReisepass\nOberländer\tHans-Jürgen\tC4J7R92LX\n"
+    assert _found(table, "IDENTIFIANT") == ["C4J7R92LX"]
+    text = (
+        "identifiant_portail: lucbarthe82\nmon identifiant c est pat.vendredi44 merci\n"
+        "Livret A : n° 0401287563401\nCarte professionnelle de conducteur de taxi n° 974-2019-0412\n"
+        "Mme Camara – n° demandeur 076 1021 00457 L – 2 enfants\n"
+        "N° unique de demande de logement social : 059102210412345678\n"
+        "L'identifiant est 2024 pour tous.\n"
+    )
+    assert _found(text, "IDENTIFIANT") == [
+        "lucbarthe82",
+        "pat.vendredi44",
+        "0401287563401",
+        "974-2019-0412",
+        "076 1021 00457 L",
+        "059102210412345678",
+    ]

@@ -409,7 +409,8 @@ _ID_LABEL = (
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
-    r"contrat(?=\s+(?:n|\d))|carte(?=\s+n°)|\blicences?\b|puce|transpondeur|\bNAPI\b|cheptel|\bCESU\b|"
+    r"contrat(?=\s+(?:n|\d))|carte(?=\s+n°)|carte\s+professionnelle|livret\s+A\b|\balloc\b|"
+    r"n°\s+demandeur|\blicences?\b|puce|transpondeur|\bNAPI\b|cheptel|\bCESU\b|"
     r"invariant|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
     r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
@@ -426,7 +427,7 @@ _ID_REF = (
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
-_ID_AFTER_LABEL = re.compile(r"[^\n\d]{0,30}?" + _ID_REF)
+_ID_AFTER_LABEL = re.compile(r"[^\n\d]{0,40}?" + _ID_REF)
 # the next of the numbers listed after a label (« n° 4501234567 et n° 4501234568 »)
 _ID_NEXT = re.compile(r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?" + _ID_REF)
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
@@ -484,6 +485,13 @@ _ID_GAP_WORDS = frozenset(
         "portail",
         "licence",
         "domiciliation",
+        "logement",
+        "social",
+        "periscolaire",
+        "alloc",
+        "professionnelle",
+        "conducteur",
+        "taxi",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -541,7 +549,19 @@ def find_personal_ids(text: str) -> list[Entity]:
             found.append(
                 Entity("IDENTIFIANT", r.start("ref"), r.end("ref"), ref, 0.85, "regex:libelle")
             )
+    found += [
+        Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), m["ref"], 0.85, "regex:identifiant")
+        for m in _LOGIN.finditer(text)
+    ]
     return list({(e.start, e.end): e for e in found}.values())
+
+
+# a portal's login typed in lower case after its label (« identifiant_portail: lucbarthe82 »,
+# « mon identifiant c est pat.vendredi44 »): letters and at least two digits
+_LOGIN = re.compile(
+    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w ]{0,20}?(?:[ \u00a0]*:|[ \u00a0]+(?:c['’ ]?est|est))"
+    r"[ \u00a0]*(?P<ref>(?=[a-z0-9._-]*\d[a-z0-9._-]*\d)[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
+)
 
 
 # --- street addresses ------------------------------------------------------------------

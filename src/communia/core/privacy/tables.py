@@ -36,6 +36,8 @@ _HEADER_TYPES = (
             # « N° compteur », « N° client », « Réf. abonné », « N° carte », « N° famille »
             r"|^(?:n°|no|num(?:ero)?|ref(?:erence)?)\.?\s*(?:de\s+|d['’]\s?)?(?:client|abonne|usager"
             r"|famille|compteur|contrat|carte|licence)\b"
+            # identity papers, in French or not (« Passeport », « Reisepass », « Carta d'identità »)
+            r"|passe?port|reisepass|^cni$|(?:carte|carta|piece)\s+d['’]\s?identit"
         ),
     ),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
