@@ -1164,3 +1164,11 @@ def test_round_12d_identity_papers_columns_logins_and_more_labels():
         "076 1021 00457 L",
         "059102210412345678",
     ]
+
+
+def test_a_siret_whose_last_five_digits_are_grouped_three_and_two():
+    """A checksum-valid SIRET typed « 794 551 200 000 15 » (blind set aveugle25) is found whole,
+    and the SIREN inside it is not found on its own."""
+    text = "Ancien auto-entrepreneur (élagage), SIRET radié : 794 551 200 000 15.\n"
+    assert _found(text, "SIRET") == ["794 551 200 000 15"]
+    assert _found(text, "SIREN") == []

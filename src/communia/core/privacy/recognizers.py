@@ -227,8 +227,14 @@ def find_ibans(text: str) -> list[Entity]:
 
 
 # --- SIRET / SIREN ---------------------------------------------------------------------
-_SIRET = re.compile(r"(?<![\d])\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5}(?![\d])")
-_SIREN = re.compile(r"(?<![\d])\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}(?![\d]|[ .\u00a0]?\d{5})")
+# the establishment's five digits, whole or grouped 3 + 2 (« 794 551 200 000 15 »)
+_NIC = r"(?:\d{5}|\d{3}[ .\u00a0]\d{2})"
+_SIRET = re.compile(
+    rf"(?<![\d])\d{{3}}[ .\u00a0]?\d{{3}}[ .\u00a0]?\d{{3}}[ .\u00a0]?{_NIC}(?![\d])"
+)
+_SIREN = re.compile(
+    rf"(?<![\d])\d{{3}}[ .\u00a0]?\d{{3}}[ .\u00a0]?\d{{3}}(?![\d]|[ .\u00a0]?{_NIC}(?![\d]))"
+)
 _SIREN_CUE = re.compile(r"(?i)\b(?:siren|rcs|r\.c\.s\.|immatricul\w*|n°\s*d'identification)\b")
 
 
