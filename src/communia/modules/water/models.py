@@ -9,7 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from communia.core.db import Base, TenantMixin, UTCDateTime, utcnow
 
-__all__ = ["WaterNetwork", "WaterRun", "WaterAlert", "WaterPipeRisk", "ALERT_STATUSES"]
+__all__ = [
+    "WaterNetwork",
+    "WaterRun",
+    "WaterAlert",
+    "WaterPipeRisk",
+    "ALERT_STATUSES",
+    "RUNNING_STATUSES",
+]
 
 ALERT_STATUSES = {
     "ouverte": "Ouverte",
@@ -17,6 +24,8 @@ ALERT_STATUSES = {
     "rejetee": "Rejetée (pas de fuite)",
     "reparee": "Réparée",
 }
+#: an alert still running: its leak is not repaired nor ruled out (the page's open alerts)
+RUNNING_STATUSES = ("ouverte", "confirmee")
 
 
 class WaterNetwork(TenantMixin, Base):

@@ -28,6 +28,7 @@ from communia.core.formatting import fr_count, fr_datetime, fr_decimal, fr_numbe
 from communia.core.tenancy import get_scoped, scoped
 from communia.modules.water.models import (
     ALERT_STATUSES,
+    RUNNING_STATUSES,
     WaterAlert,
     WaterNetwork,
     WaterPipeRisk,
@@ -824,7 +825,7 @@ def report_pdf(
                 for a in alerts
             ],
         )
-        notes = alert_notes([a for a in alerts if a.status in ("ouverte", "confirmee")])
+        notes = alert_notes([a for a in alerts if a.status in RUNNING_STATUSES])
         if notes:
             pdf.ln(2)
             line("Remarques sur les alertes en cours", style="B")
@@ -834,8 +835,8 @@ def report_pdf(
                     pdf.set_font("Helvetica", "", 9)
                     pdf.cell(4, 6, "•")  # the lines of a long note stay under its first one
                     line(
-                        f"Conduite {a.pipe}, détectée le {_paris(a.detection_time):%d/%m/%Y} "
-                        f"à {_paris(a.detection_time):%H:%M} — {note[0].lower()}{note[1:]}"
+                        f"Conduite {a.pipe}, détectée le {_paris(a.detection_time):%d/%m/%Y à %H:%M} "
+                        f"— {note[0].lower()}{note[1:]}"
                     )
     pdf.ln(3)
     line(f"Plan de renouvellement ({fr_number(km_per_year, 1)} km par an)", size=12, style="B")

@@ -12,7 +12,7 @@ from communia.core.db import read_session, write_session
 from communia.core.errors import InvalidInput
 from communia.core.users import Actor
 from communia.modules.water import MAX_UPLOAD_MB, service
-from communia.modules.water.models import ALERT_STATUSES
+from communia.modules.water.models import ALERT_STATUSES, RUNNING_STATUSES
 from communia.modules.water.tasks import LONG_CSV
 from communia.web.forms import form_data
 from communia.web.rendering import csv_download, redirect_with_flash, render
@@ -42,7 +42,7 @@ def _highlight(alerts) -> dict[str, float]:
     """Suspected pipes of the open alerts, weighted by their share of the posterior."""
     weights: dict[str, float] = {}
     for alert in alerts:
-        if alert.status not in ("ouverte", "confirmee"):
+        if alert.status not in RUNNING_STATUSES:
             continue
         cands = alert.candidates or [[alert.pipe, 1.0]]
         top = max((w for _p, w in cands), default=1.0) or 1.0
@@ -80,7 +80,7 @@ def _water_page(request: Request, actor: Actor, *, km: str = "", upload_error: s
             if run
             else {}
         )
-        open_alerts = [a for a in alerts if a.status in ("ouverte", "confirmee")]
+        open_alerts = [a for a in alerts if a.status in RUNNING_STATUSES]
         evidence = {a.id: service.evidence_svg(a.evidence or {}) for a in open_alerts}
         # The proposed pipe is the one with most posterior within 300 m, not always the top
         # candidate: the « autres » are the candidates other than it.
@@ -88,7 +88,7 @@ def _water_page(request: Request, actor: Actor, *, km: str = "", upload_error: s
             a.id: [(p, w) for p, w in (a.candidates or []) if p != a.pipe][:4] for a in open_alerts
         }
         notes = service.alert_notes(open_alerts)
-        closed = [a for a in alerts if a.status not in ("ouverte", "confirmee")]
+        closed = [a for a in alerts if a.status not in RUNNING_STATUSES]
         names = service.area_names(s, actor.commune_id)
         context = {
             "network": network,
