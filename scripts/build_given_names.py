@@ -26,9 +26,10 @@ dropped, so that a common French word (« rose », « olive », « ange ») is n
 For INSEE's list, the lemmas themselves are dropped too (the index maps « salles » to « salle »
 but does not list « salle »), unless at least 5,000 children were given the name (« Capucine »,
 « Clémence »); ``INSEE_WORDS`` drops by hand the months, the days, the common words among those
-(« Noël », « Fleur », « Reine ») and a few words of the town hall's mail (« Mél », « Clio »). The lemma index also holds some frequent given names that are no
-common word (« morgane », « moussa »): ``INSEE_NOT_WORDS`` takes back, by hand, those given to at
-least 1,000 children.
+(« Noël », « Fleur », « Reine »), a few words of the town hall's mail (« Mél », « Clio ») and of
+place names abroad (« San », « Viêt »). The lemma index also holds some frequent given names that
+are no common word (« morgane », « moussa »): ``INSEE_NOT_WORDS`` takes back, by hand, those
+given to at least 1,000 children.
 """
 
 from __future__ import annotations

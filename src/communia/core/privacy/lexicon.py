@@ -19,6 +19,7 @@ __all__ = [
     "GIVEN_NAMES_ALONE",
     "GIVEN_NAMES_LISTED",
     "is_census_surname",
+    "no_name_word",
     "ROLE_NOUNS",
     "ORG_MARKERS",
     "CIVILITIES",
@@ -969,3 +970,10 @@ NAME_PARTICLES: frozenset[str] = frozenset(
         "et",
     ]
 )
+
+
+def no_name_word(word: str) -> bool:
+    """A word that makes the words around it no person's name: a common word (``NOT_NAMES``)
+    or a body's (``ORG_MARKERS``: « SARL », « Camping »)."""
+    key = fold(word)
+    return key in NOT_NAMES or key in ORG_MARKERS

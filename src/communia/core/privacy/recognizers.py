@@ -39,6 +39,7 @@ from communia.core.privacy.lexicon import (
     STREET_TYPES,
     fold,
     is_census_surname,
+    no_name_word,
 )
 from communia.core.privacy.spoken import (
     find_spoken_birth_dates,
@@ -510,6 +511,14 @@ def _shape(ref: str) -> str:
     return re.sub(r"[^\W\d_]", "A", re.sub(r"\d", "9", ref))
 
 
+# a portal's login typed in lower case after its label (« identifiant_portail: lucbarthe82 »,
+# « mon identifiant c est pat.vendredi44 »): letters and at least two digits
+_LOGIN = re.compile(
+    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w ]{0,20}?(?:[ \u00a0]*:|[ \u00a0]+(?:c['’ ]?est|est))"
+    r"[ \u00a0]*(?P<ref>(?=[a-z0-9._-]*\d[a-z0-9._-]*\d)[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
+)
+
+
 def find_personal_ids(text: str) -> list[Entity]:
     """CAF or MSA, tax (SPI), passport, identity card, driving licence, student (INE), France
     Travail and residence-permit numbers: 5 to 25 characters holding 4 digits or more, after
@@ -560,14 +569,6 @@ def find_personal_ids(text: str) -> list[Entity]:
         for m in _LOGIN.finditer(text)
     ]
     return list({(e.start, e.end): e for e in found}.values())
-
-
-# a portal's login typed in lower case after its label (« identifiant_portail: lucbarthe82 »,
-# « mon identifiant c est pat.vendredi44 »): letters and at least two digits
-_LOGIN = re.compile(
-    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w ]{0,20}?(?:[ \u00a0]*:|[ \u00a0]+(?:c['’ ]?est|est))"
-    r"[ \u00a0]*(?P<ref>(?=[a-z0-9._-]*\d[a-z0-9._-]*\d)[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
-)
 
 
 # --- street addresses ------------------------------------------------------------------
@@ -1234,7 +1235,7 @@ def _title_upper_pair(words: list[str]) -> bool:
     if len(words) != 2:
         return False
     clean = [w.strip(",.") for w in words]
-    if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in clean):
+    if any(map(no_name_word, clean)):
         return False
     kinds = [
         "U" if w.isupper() else ("T" if w[0].isupper() and w[1:].islower() else "") for w in clean
@@ -1594,7 +1595,7 @@ def _is_lower_name_value(text: str, words: list[str]) -> bool:
     """Lower-case words are a name when one of them is a known name or is spelled in an e-mail
     address of the text, and none is a common word."""
     folded = [fold(w) for w in words]
-    if any(w in NOT_NAMES or w in _STOP_WORDS or w in ORG_MARKERS for w in folded):
+    if any(map(no_name_word, folded)) or any(w in _STOP_WORDS for w in folded):
         return False
     emails = {fold(e.group()).split("@")[0] for e in _EMAIL.finditer(text)}
     return any(
@@ -1790,7 +1791,7 @@ def find_initial_surnames(text: str) -> list[Entity]:
     return found + [
         Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
         for m in _SURNAME_INITIAL_CELL.finditer(text)
-        if not any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in m["surname"].split())
+        if not any(map(no_name_word, m["surname"].split()))
     ]
 
 
@@ -2218,7 +2219,7 @@ def find_persons_before_emails(text: str) -> list[Entity]:
         local = fold(m.group("email").split("@")[0])
         words = re.findall(r"[^\W\d_]+", m.group("name"))
         if any(len(w) >= 3 and fold(w) in local for w in words) and not any(
-            fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in words
+            map(no_name_word, words)
         ):
             found.append(
                 Entity(
