@@ -1172,3 +1172,56 @@ def test_a_siret_whose_last_five_digits_are_grouped_three_and_two():
     text = "Ancien auto-entrepreneur (élagage), SIRET radié : 794 551 200 000 15.\n"
     assert _found(text, "SIRET") == ["794 551 200 000 15"]
     assert _found(text, "SIREN") == []
+
+
+def test_round_13a_hyphenated_places_words_of_headings_and_signatures():
+    """Pass 13a: a place's name written with hyphens (« les écoles Jean-Macé », « de
+    Saint-Pierre de La Réunion ») is no person, unless a civility, an initial, a field or
+    capitals make it a surname; the words of a table's headings and other languages' thanks are
+    no name; the name alone on its line after a closing formula signs the letter."""
+
+    def persons(text: str) -> list[str]:
+        return [e.text for e in detect(text) if e.type == "PERSONNE"]
+
+    prose = (
+        "Les classes des écoles Jean-Macé et Jacqueline-Auriol iront au gymnase. "
+        "Je suis originaire de Saint-Pierre de La Réunion.\n"
+    )
+    assert persons(prose) == []
+    kept = (
+        "Mme Saint-Éloi a signé.\nV. Olivier-Ndiaye\nPrénom : Marie-Reine\n4. SAINT-JUST Émilie\n"
+    )
+    assert persons(kept) == ["Saint-Éloi", "V. Olivier-Ndiaye", "Marie-Reine", "SAINT-JUST Émilie"]
+    assert persons("Mauruuru,\nHeimana Teriitehau") == ["Heimana Teriitehau"]
+    assert persons("MÉDIATHÈQUE SIMONE-DE-BEAUVOIR — HORAIRES\nMardi : 14h-18h\n") == []
+    assert persons("Numéro NEPH : 180629300451\nLigne ENEDIS touchée") == []
+    assert persons("Merci de rappeler CARRÉ Héloïse.") == ["CARRÉ Héloïse"]
+    table = (
+        "Heure\tExposant\tMontant\n09:05\tM. Karim Benali\t120 €\n09:40\tMme Julie Perrin\t80 €\n"
+    )
+    assert _found(table, "PERSONNE") == ["Karim Benali", "Julie Perrin"]
+    letter = "Je reste à votre disposition.\n\nBien respectueusement,\nAwa Mendy\n6 rue des Lilas\n"
+    assert _found(letter, "PERSONNE") == ["Awa Mendy"]
+    assert _found("Merci beaucoup\nAïssatou Camara 07 45 22 63 19", "PERSONNE") == [
+        "Aïssatou Camara"
+    ]
+    assert (
+        _found("Cordialement,\nService Urbanisme\nCordialement,\nCCAS DE TOURS\n", "PERSONNE") == []
+    )
+
+
+def test_round_13a_addresses_after_a_phone_a_bracket_or_a_cell_and_their_floors():
+    """Pass 13a: an address whose number a phone before it swallowed as a range (« 77 – 5 »);
+    a named place with its postcode in brackets or in a table's cell; a floor after a building
+    with no comma; « logt » for a flat."""
+    text = "Contact : Sylvie Chatelus – 06 12 80 45 77 – 5 allée des Tilleuls, 18000 Bourges\n"
+    assert _found(text, "ADRESSE") == ["5 allée des Tilleuls, 18000 Bourges"]
+    text = "Ma mère, Odette Pinaud (Le Bas-Bourg, 36230 Saint-Martin-des-Ajoncs), est tombée."
+    assert _found(text, "ADRESSE") == ["Le Bas-Bourg, 36230 Saint-Martin-des-Ajoncs"]
+    cell = "3\tVAN DEN BERGHE\tPieter\tLa Métairie Neuve, 49170 Saint-Aubin-de-Loire\n"
+    assert _found(cell, "ADRESSE") == ["La Métairie Neuve, 49170 Saint-Aubin-de-Loire"]
+    text = "au 22 rue des Tanneurs bat A 2e etage, 25000 Besancon ; 2 rue Paul-Éluard, logt 104"
+    assert _found(text, "ADRESSE") == [
+        "22 rue des Tanneurs bat A 2e etage, 25000 Besancon",
+        "2 rue Paul-Éluard, logt 104",
+    ]

@@ -225,6 +225,57 @@ def _after_place_noun(text: str, start: int) -> bool:
     )
 
 
+#: the first word of a place's hyphenated name that is no given name (« avenue du Maréchal-Foch »)
+_PLACE_NAME_TITLES = frozenset(
+    fold(w)
+    for w in (
+        "saint", "sainte", "st", "ste", "général", "maréchal", "président", "docteur", "abbé",
+        "commandant", "capitaine", "colonel", "amiral",
+    )
+)  # fmt: skip
+_CIVILITY_WORD = r"(?:\bM\.?|\bMM\.?|\bMmes?|\bMlle|\bMonsieur|\bMadame|\bDr\.?|\bMe)"
+_CIVILITY_BEFORE = re.compile(_CIVILITY_WORD + r"[ \t\u00a0]*$")
+#: what makes a hyphenated word before it a surname: a civility, an initial, a field, a line
+_KEPT_BEFORE = re.compile(rf"(?:{_CIVILITY_WORD}|[{_UP}]\.|[:\t;|]|^|\n)[ \t\u00a0]*$")
+
+
+def _place_name_compound(word: str) -> bool:
+    """« Jean-Macé », « SIMONE-DE-BEAUVOIR », « Saint-Martin-des-Ajoncs », « Maréchal-Foch »: a
+    given name joined to words that are no given name, or a saint's or a rank's name, joined by
+    hyphens as French typography writes a place's name."""
+    parts = word.split("-")
+    if len(parts) < 2:
+        return False
+    if fold(parts[0]) in _PLACE_NAME_TITLES:
+        return True
+    return (
+        len(parts) <= 4
+        and fold(parts[0]) in GIVEN_NAMES
+        and parts[-1][:1].isupper()
+        and not any(fold(p) in GIVEN_NAMES_WIDE for p in parts[1:])
+    )
+
+
+def _hyphenated_place(text: str, start: int, end: int) -> bool:
+    """A place's name (``_place_name_compound``): alone in prose (« les écoles Jean-Macé,
+    Paul-Bert », « résidence Marcel-Pagnol »), opening the span when a saint's or a rank's
+    (« de Saint-Pierre de La Réunion »), or after a place's noun (« GYMNASE LÉO-LAGRANGE »).
+    A civility, an initial, a field or a line before it, or capitals, make it a surname
+    (« Mme Saint-Éloi », « V. Olivier-Ndiaye », « Prénom : Marie-Reine », « 4. SAINT-JUST
+    Émilie »)."""
+    words = text[start:end].split()
+    if len(words) == 2 and fold(words[0]) in NAMED_PLACES:
+        return _place_name_compound(words[1])
+    first = words[0]
+    if (
+        first.isupper()
+        or not _place_name_compound(first)
+        or _KEPT_BEFORE.search(text[max(0, start - 14) : start])
+    ):
+        return False
+    return len(words) == 1 or fold(first.split("-")[0]) in _PLACE_NAME_TITLES
+
+
 def _name_start(text: str, start: int, taken: _Intervals | None = None) -> int:
     """Take in a particle or an initial just before a name (« Da Silva », « LE GALL »,
     « G. Lambert »), unless another entity holds it."""
@@ -255,8 +306,8 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
         e.source != SPEAKER_SOURCE and _field_label_word(text, s, end)
     ):
         return None  # « Demandeur : », « Montant : »: the field, not its value
-    if _after_place_noun(text, s):
-        return None  # "salle Jean Moulin", "rue Victor Hugo": a place
+    if _after_place_noun(text, s) or _hyphenated_place(text, s, end):
+        return None  # "salle Jean Moulin", "rue Victor Hugo", "école Jean-Macé": a place
     if e.source in ("spacy", WIDE_SOURCE, WIDE_INNER_SOURCE) and _not_a_name_shape(text, s, end):
         return None
     if e.source == "spacy" and (
@@ -377,9 +428,6 @@ def _common_word_opening(text: str, start: int, end: int) -> bool:
 
 
 _LABEL_COLON = re.compile(r"[ \t\u00a0]*:(?![:\d])")
-_CIVILITY_BEFORE = re.compile(
-    r"(?:\bM\.?|\bMM\.?|\bMmes?|\bMlle|\bMonsieur|\bMadame|\bDr\.?|\bMe)[ \t\u00a0]*$"
-)
 
 
 def _field_label_word(text: str, start: int, end: int) -> bool:
@@ -569,8 +617,19 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
 def _free_start(e: Entity, taken: _Intervals) -> Entity | None:
     """The words of a person before a stronger entity it runs into: « Goulven Kervella » of
     « Goulven Kervella\nKerlann » when « Kerlann, 29260 Lesneven » is an address, « Nolwenn »
-    when a rule took « Le Goff, 3 place du Marché » for one. None for any other type, or when
-    nothing is left before it."""
+    when a rule took « Le Goff, 3 place du Marché » for one; an address after the stronger
+    entity that its start runs into (« 5 allée des Tilleuls » of « 06 12 80 45 77 – 5 allée des
+    Tilleuls », whose « 77 – 5 » was read as a range of numbers), from its house number. None
+    for any other type, or when nothing is left."""
+    if e.type == "ADRESSE":
+        i = bisect.bisect_right(taken.starts, e.start) - 1
+        if i < 0 or not e.start < taken.ends[i] < e.end:
+            return None
+        rest = e.text[taken.ends[i] - e.start :]
+        start = e.end - len(rest.lstrip(" \t\u00a0,;–—-"))
+        if e.end - start < 8 or not e.text[start - e.start].isdigit():
+            return None  # « ZB 45, lieu-dit La Croix Blanche »: the parcel's place, no address
+        return Entity(e.type, start, e.end, e.text[start - e.start :], e.score, e.source)
     cut = taken.next_start(e.start)
     if e.type != "PERSONNE" or cut is None or not e.start < cut < e.end:
         return None

@@ -730,7 +730,7 @@ _STOP_WORDS = frozenset(
 # « Résidence Les Glycines » — before the number or after the street name, comma-separated.
 _COMPLEMENT_WORD = (
     r"(?:appartement|appart\.?|appt\.?|apt\.?|app\.|b[âa]timent|b[âa]t\.?|escalier|esc\.?"
-    r"|[ée]tage|porte|logement|log\.|r[ée]sidence|r[ée]s\.|immeuble|imm\.|entr[ée]e|tour|villa|EHPAD"
+    r"|[ée]tage|porte|logement|logt\.?|log\.|r[ée]sidence|r[ée]s\.|immeuble|imm\.|entr[ée]e|tour|villa|EHPAD"
     r"|foyer|chambre|lot\.|lot|lotissement|village|HLM|code|digicode|case|flat)"
 )
 _COMPLEMENT = (
@@ -744,7 +744,8 @@ _FLOOR = (
 )
 _COMPLEMENT_AFTER = re.compile(
     rf"[ \u00a0]*,[ \u00a0]*(?:{_COMPLEMENT}|{_FLOOR})(?![\w])"
-    rf"|[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|esc\.?|escalier)[ \u00a0]*[A-Z0-9]{{1,4}}(?![\w])"
+    rf"|[ \u00a0]+(?:(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|esc\.?|escalier)[ \u00a0]*[A-Z0-9]{{1,4}}"
+    rf"|{_FLOOR})(?![\w])"
 )
 # « 5 impasse des Marronniers, Saint-Brieuc »: a town after a comma, with no postcode, only
 # when its name is a compound no person bears (Saint-…, Notre-Dame-…, …-sur-…, …-de-…)
@@ -861,7 +862,7 @@ _PLACE_CUES = (
     "vivent",
 )
 _PLACE_LINE = re.compile(
-    rf"(?m)(?:^|(?<=[ \u00a0])(?=(?:Le|La|Les|L['’])[ \u00a0]?[{_UP}])|(?<=[:,—])[ \u00a0]*|"
+    rf"(?m)(?:^|(?<=[ \u00a0])(?=(?:Le|La|Les|L['’])[ \u00a0]?[{_UP}])|(?<=[:,—(\t])[ \u00a0]*|"
     + "|".join(rf"(?<=\b{cue})[ \u00a0]+" for cue in _PLACE_CUES)
     + ")"
     rf"(?P<place>(?:(?:la|le|les)[ \u00a0]|l['’])?{_PLACE_NAME})(?=[ \u00a0]*,?[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})[ \u00a0]+[{_UP}])"
@@ -1245,7 +1246,17 @@ def _title_upper_pair(words: list[str]) -> bool:
     if sorted(kinds) != ["T", "U"]:
         return False
     surname = upper[0].replace("-", "")
-    return len(surname) >= 4 and any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname)
+    if len(surname) < 4 or not any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname):
+        return False
+    # « Numéro NEPH », « Contrôle SPANC », « Ligne ENEDIS »: a common word before an acronym
+    from communia.core.privacy.ner import is_common_word
+
+    title = next(w for w, k in zip(clean, kinds, strict=True) if k == "T")
+    return not (
+        is_common_word(title)
+        and fold(title) not in GIVEN_NAMES_WIDE
+        and not is_census_surname(title)
+    )
 
 
 WIDE_SOURCE = "regle:prenom-large"
@@ -1254,6 +1265,7 @@ WIDE_INNER_SOURCE = "regle:prenom-large-interne"
 FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
+SIGNATURE_SOURCE = "regle:signature"  # the name alone on its line after a closing formula
 SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
 LOWER_CASE_SOURCE = "regle:minuscule"  # « monsieur lopes », « cindy durand »: lower case
 VIETNAMESE_SOURCE = (
@@ -2204,6 +2216,46 @@ def find_greeted_names(text: str) -> list[Entity]:
     ]
 
 
+# The name that signs a letter or an e-mail alone on its line, right after the closing formula
+# (« Bien respectueusement,⏎Awa Mendy », « Merci beaucoup⏎Aïssatou Camara 07 45 22 63 19 »)
+_CLOSING = (
+    r"(?i:cordialement|respectueusement|amicalement|amiti[ée]s|fraternellement|sinc[èe]rement"
+    r"|salutations(?:[ \u00a0]+[^\W\d_]+)?|bien[ \u00a0]+à[ \u00a0]+(?:vous|toi)"
+    r"|merci(?:[ \u00a0]+(?:beaucoup|encore|d['’][ \u00a0]?avance|pour[^\n]{1,60}))?"
+    r"|bonne[ \u00a0]+(?:journée|soirée|fin[ \u00a0]+de[ \u00a0]+journée))"
+)
+_SIGNATURE = re.compile(
+    rf"(?<![\w]){_CLOSING}[ \u00a0]*[,.!]?[ \u00a0]*\n(?:[ \u00a0]*\n)?[ \u00a0]*"
+    rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{1,3}})"
+    rf"(?=[ \u00a0]*(?:\n|$|,|[ \u00a0](?:\+|0)\d|[–—-][ \u00a0]))"
+)
+
+
+def find_signatures(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    found = []
+    for m in _SIGNATURE.finditer(text):
+        words = re.findall(r"[^\W\d_][^\s]*", m.group("name"))
+        names = [w for w in words if fold(w) not in _EDGE_PARTICLES]
+        if all(w.isupper() for w in names) or any(
+            no_name_word(w)
+            or (
+                is_common_word(w.capitalize())
+                and fold(w) not in GIVEN_NAMES_WIDE
+                and not is_census_surname(w)
+            )
+            for w in names
+        ):
+            continue  # « Service Urbanisme », « CCAS DE TOURS », « Bonne continuation »
+        found.append(
+            Entity(
+                "PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SIGNATURE_SOURCE
+            )
+        )
+    return found
+
+
 # « Garazi Etxeberria (etxeberria79@yahoo.fr) », « Femke VAN DER BERG <vanderberg.femke@…> »,
 # « Karim (karim-aitouali@laposte.net) », « Morvan Nolwenn — nolwenn.morvan22@orange.fr »: name
 # words right before the address (in brackets, after a dash or a colon) that it spells
@@ -2300,6 +2352,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_initial_surnames,
     find_couple_files,
     find_lower_signatures,
+    find_signatures,
     find_vietnamese_names,
     find_children,
     find_relatives,

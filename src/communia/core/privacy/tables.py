@@ -249,6 +249,15 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
                     take(kind, value)
             continue
         width = len(rows[0]) if rows else 0
+        # « Rang⇥Élève⇥Âge »: a first row that holds no datum and no figure is the headers of a
+        # column typed by its cells, none of them a datum
+        headings = (
+            {id(c) for c in rows[0]}
+            if header is None
+            and rows
+            and not any(kinds_in(c) or re.search(r"\d", c.text) for c in rows[0])
+            else set()
+        )
         for k in range(width):
             column = [row[k] for row in rows if k < len(row) and row[k].text]
             kinds = [kinds_in(cell) for cell in column]
@@ -263,6 +272,6 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
             if kind is None:
                 continue
             for cell, inside in zip(column, kinds, strict=True):
-                if not inside:
+                if not inside and id(cell) not in headings:
                     take(kind, cell)
     return out
