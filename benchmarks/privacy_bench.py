@@ -62,6 +62,11 @@ Datasets:
   mayor's office and the council) scored once before round 12 and after 12c, then read for 12d;
   ``aveugle29`` and ``aveugle30`` (the town hall's fees and payments; the France Services desk)
   scored once before round 12 and after 12d.
+- ``aveugle31`` … ``aveugle36``: six sets of 120 documents by six more helpers (the callbot's
+  transcripts and voicemails; the municipal police; civil status and the cemetery; newcomers;
+  councils and neighbourhood meetings; the agents' e-mail threads); ``aveugle31`` …
+  ``aveugle33`` scored once with the code before round 13 and after 13a, then read for 13b;
+  ``aveugle34`` … ``aveugle36`` scored once before round 13 and after 13b.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -425,8 +430,8 @@ def main(argv=None):
         default="synthetic,manuel,aveugle,aveugle2,aveugle3,aveugle4,aveugle5,aveugle6,aveugle7,aveugle8,"
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
         "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,aveugle23,aveugle24,aveugle25,aveugle26,"
-        "aveugle27,aveugle28,aveugle29,aveugle30,"
-        "wikineural,hipe,enp",
+        "aveugle27,aveugle28,aveugle29,aveugle30,aveugle31,aveugle32,aveugle33,aveugle34,"
+        "aveugle35,aveugle36,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

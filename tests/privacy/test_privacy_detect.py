@@ -1225,3 +1225,29 @@ def test_round_13a_addresses_after_a_phone_a_bracket_or_a_cell_and_their_floors(
         "22 rue des Tanneurs bat A 2e etage, 25000 Besancon",
         "2 rue Paul-Éluard, logt 104",
     ]
+
+
+def test_round_13b_a_callbots_transcript_spelled_names_answers_and_agents_notes():
+    """Pass 13b, from the callbot's transcripts: a name spelled in lower case (« k e deux s l e
+    r », « b comme bernard a s comme suzanne »), the caller's answer to a question about a name,
+    the agent who signs the note in lower case, an initial before a surname in capitals, a chat's
+    speakers in lower case. Not a spelling: « il y a t il », a common word elsewhere (« la pierre levée »)."""
+    call = (
+        "bot : quel est votre nom\nappelant : oui alors morel stéphanie morel\n"
+        "bot : pouvez-vous épeler votre nom\nappelant : m o r e l\n"
+        "bot : et le prénom de l'enfant\nappelant : tojo et hery\n"
+        "bot : quel est le nom de la rue\nappelant : rue des lilas\n"
+        "bot : votre date de naissance\nappelant : 12 mars 1980\n"
+    )
+    assert _found(call, "PERSONNE") == ["morel stéphanie morel", "m o r e l", "tojo", "hery"]
+    said = "je m'appelle laurent kessler k e deux s l e r, y a t il un souci ?"
+    assert _found(said, "PERSONNE") == ["laurent kessler k e deux s l e r"]
+    assert _found("nom : s comme simon a comme alice l comme léon l comme léon e", "PERSONNE")
+    note = "---\nnote agent (f. moreau) : copie transmise. signé florence moreau\nAGENT : K. BENALI"
+    assert _found(note, "PERSONNE") == ["f. moreau", "florence moreau", "K. BENALI"]
+    assert _found("il y a t il un souci au lieu-dit la pierre levée", "PERSONNE") == []
+    chat = "lea : t'as eu la mairie ?\nkevin : oui faut signer\nlea : ok\nkevin : c fait\n"
+    assert _found(chat, "PERSONNE") == ["lea", "kevin", "lea", "kevin"]
+    assert (
+        _found("objet : demande\nnote : rappeler\nobjet : relance\nnote : ok\n", "PERSONNE") == []
+    )

@@ -41,6 +41,7 @@ from communia.core.privacy.recognizers import (
     LOWER_CASE_SOURCE,
     RULE_RECOGNIZERS,
     SPEAKER_SOURCE,
+    SPELLED_SOURCE,
     UPPER_FIRST_SOURCE,
     VIET_FAMILY,
     VIETNAMESE_SOURCE,
@@ -293,7 +294,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CASE_SOURCE, SPEAKER_SOURCE)
     span = (
         (e.start, e.end)
-        if e.source == VIETNAMESE_SOURCE
+        if e.source in (VIETNAMESE_SOURCE, SPELLED_SOURCE)
         else _clean_person(
             text, e.start, e.end, capitalised=not lower_ok, short_ok=e.source == FIELD_SOURCE
         )

@@ -1266,6 +1266,8 @@ FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 SIGNATURE_SOURCE = "regle:signature"  # the name alone on its line after a closing formula
+SPELLED_SOURCE = "regle:epele"  # a name spelled out: kept as said, in any case
+ANSWER_SOURCE = "regle:reponse"  # a caller's answer to a question about a name
 SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
 LOWER_CASE_SOURCE = "regle:minuscule"  # « monsieur lopes », « cindy durand »: lower case
 VIETNAMESE_SOURCE = (
@@ -1782,7 +1784,8 @@ def find_lower_signatures(text: str) -> list[Entity]:
 # « P. Garnier », « — Y. Garnier », « Signatures : F. Perrot   G. Benoît »: an initial, then a
 # known surname (« M. » is a civility); in a table's cell, the other way round too
 _INITIAL_SURNAME = re.compile(
-    rf"(?<![\w.'’-])(?!M\.)[{_UP}]\.[ \u00a0](?P<surname>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)(?![\w'’-])"
+    rf"(?<![\w.'’-])(?!M\.)[{_UP}]\.[ \u00a0](?P<surname>[{_UP}](?:[{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
+    rf"|[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})?))(?![\w'’-])"
 )
 
 
@@ -1794,11 +1797,20 @@ _SURNAME_INITIAL_CELL = re.compile(
 
 
 def find_initial_surnames(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    def surname(part: str) -> bool:
+        # « AGENT : K. BENALI »: in capitals, any word of four letters or more that no text
+        # writes in lower case
+        return is_census_surname(part) or (
+            part.isupper() and len(part) >= 4 and not is_common_word(part.capitalize())
+        )
+
     found = [
         Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
         for m in _INITIAL_SURNAME.finditer(text)
         if fold(m.group("surname")) not in NOT_NAMES
-        and all(is_census_surname(p) for p in m.group("surname").split("-"))
+        and all(surname(p) for p in m.group("surname").split("-"))
     ]
     return found + [
         Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
@@ -1972,33 +1984,207 @@ def find_vietnamese_names(text: str) -> list[Entity]:
     return found
 
 
-# A name spelled out on the phone (« Lefort, L-E-F-O-R-T »): the spelling and the word it spells.
-# Only when the word is also written in the text as a name (« Lefort »), not as an acronym.
-# « O-K-A-F-O-R », « O K A F O R », « K comme kilo A C I »
-_LETTER = rf"[{_UP}](?:[ \u00a0]+comme[ \u00a0]+[^\W\d_]+)?"
-_SPELLED = re.compile(
-    rf"(?<![\w-])(?:(?:[{_UP}]-){{3,}}[{_UP}]|(?:{_LETTER}[ \u00a0]){{3,}}{_LETTER})(?![\w-])"
+# A name spelled out on the phone, in capitals or not (« Lefort, L-E-F-O-R-T », « O K A F O R »,
+# « K comme kilo A C I », « k e deux s l e r », « e l espace a m r a n i »): the spelling, and
+# the word it spells where the text writes it as a name. A spelling whose word the text does not
+# write counts when the caller says it is one (« comme » twice, « espace », « deux s »…) or was
+# asked to spell.
+_LETTER = (
+    rf"(?:(?:deux|double)[ \u00a0]+)?[{_UP}{_LOW}]"
+    rf"(?:[ \u00a0]+(?i:comme)[ \u00a0]+[^\W\d_]+)?"
+    rf"(?:[ \u00a0]+(?i:accent[ \u00a0]+(?:aigu|grave|circonflexe)|tr[ée]ma|c[ée]dille))?"
 )
+_SPELLED = re.compile(
+    rf"(?<![\w'’-])(?:(?:[{_UP}]-){{3,}}[{_UP}]"
+    rf"|(?:{_LETTER}[ \u00a0]+(?:(?i:espace|tiret|apostrophe)[ \u00a0]+)?){{2,}}{_LETTER})(?![\w'’-])"
+)
+_SPELLING_WORD = re.compile(
+    r"(?i)\b(?:espace|tiret|apostrophe|accent|tr[ée]ma|c[ée]dille|deux|double)\b"
+)
+_SPELLING_NOISE = re.compile(
+    r"(?i)[- \u00a0]|comme[ \u00a0]+[^\W\d_]+|accent[ \u00a0]+\w+|tr[ée]ma|c[ée]dille|espace|tiret"
+    r"|apostrophe"
+)
+_SPELL_CUE = re.compile(
+    r"(?i)(?:[ée]pel|s['’ ]?[ée]crit|lettre par lettre)[^\n]{0,40}(?:\n[^\n]{0,20})?$"
+)
+_DETERMINER_BEFORE = re.compile(r"(?i)(?<![\w])(?:la|le|les|une?|des|du)[ \u00a0]+$")
+_WRITTEN_WORD = re.compile(r"(?<![\w.@-])[^\W\d_]{3,}(?![\w@-]|\.\w)")  # not in an address
+
+
+def _spelled_letters(spelling: str) -> str:
+    """« k e deux s l e r » → « kessler »."""
+    spelling = re.sub(r"(?i)(?:deux|double)[ \u00a0]+([^\W\d_])", r"\1\1", spelling)
+    return _SPELLING_NOISE.sub("", spelling)
 
 
 def find_spelled_names(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
     found: list[Entity] = []
     spelled = list(_SPELLED.finditer(text))
     if not spelled:
         return found
     names: dict[str, list[re.Match]] = {}  # each word written as a name, by its folded form
-    for w in re.finditer(r"(?<![\w-])[^\W\d_]{4,}(?![\w-])", text):
-        if w.group()[1:].islower():
+    for w in _WRITTEN_WORD.finditer(text):
+        if w.group()[1:].islower() or w.group().isupper():
             names.setdefault(fold(w.group()), []).append(w)
     for m in spelled:
-        letters = re.sub(r"[- \u00a0]|comme[ \u00a0]+[^\W\d_]+", "", m.group())
-        written = names.get(fold(letters), [])
-        if written:
-            found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, "regle:epele"))
+        letters = fold(_spelled_letters(m.group()))
+        if len(letters) < 3:
+            continue
+        # « santucci s a n t u c c i deux c »: the caller confirms a double letter at the end
+        written = [
+            w
+            for key, words in names.items()
+            if key == letters
+            or (len(key) >= 4 and letters.startswith(key) and len(letters) - len(key) <= 2)
+            for w in words
+            if not m.start() <= w.start() < m.end()
+        ]
+        before = [w for w in written if 0 <= m.start() - w.end() <= 3]
+        if len(letters) == 3:  # « bah b a h »: three letters spell the word said just before
+            written = before
+        else:  # « lieu-dit la pierre levée »: elsewhere, a common word in lower case is that word
+            written = [
+                w
+                for w in written
+                if w in before
+                or w.group()[0].isupper()
+                or not (
+                    is_common_word(w.group().capitalize())
+                    or _DETERMINER_BEFORE.search(text, max(0, w.start() - 5), w.start())
+                )
+            ]
+        said = len(letters) > 3 and bool(
+            m.group().lower().count("comme") >= 2
+            or _SPELLING_WORD.search(m.group())
+            or _SPELL_CUE.search(text, max(0, m.start() - 80), m.start())
+        )
+        if written or said:
+            found.append(Entity("PERSONNE", m.start(), m.end(), m.group(), 0.85, SPELLED_SOURCE))
             found += [
-                Entity("PERSONNE", w.start(), w.end(), w.group(), 0.85, "regle:epele")
+                Entity("PERSONNE", w.start(), w.end(), w.group(), 0.85, SPELLED_SOURCE)
                 for w in written
             ]
+    return found
+
+
+# The agent who signs a call's note in lower case (« note agent (f. moreau) », « traité par :
+# sandrine l. », « signé florence moreau »): an initial and a surname, or a known given name
+_AGENT_NOTE = re.compile(
+    r"(?<![\w])(?i:agente?|sign[ée]e?|(?:trait[ée]e?|r[ée]dig[ée]e?|saisie?|not[ée]e?)[ \u00a0]+par)"
+    r"[ \u00a0]*[:(]?[ \u00a0]*(?P<name>[a-zà-ÿ]\.[ \u00a0]?[a-zà-ÿ][a-zà-ÿ'’-]{2,}"
+    r"|[a-zà-ÿ]{3,}(?:[ \u00a0]+(?:[a-zà-ÿ]\.|[a-zà-ÿ][a-zà-ÿ'’-]{2,}))?)(?![\w'’-])"
+)
+
+
+def find_agent_notes(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    def surname(word: str) -> bool:
+        return is_census_surname(word) or not is_common_word(word.capitalize())
+
+    found = []
+    for m in _AGENT_NOTE.finditer(text):
+        spans = list(re.finditer(r"[^  ]+", m.group("name")))
+        words = [w.group() for w in spans]
+        if words[0].endswith("."):  # « f. moreau »
+            keep = len(words) if surname(words[-1]) and fold(words[-1]) not in NOT_NAMES else 0
+        elif fold(words[0]) in GIVEN_NAMES_WIDE and fold(words[0]) not in NOT_NAMES:
+            second = words[1] if len(words) > 1 else ""
+            keep = 2 if second and (second.endswith(".") or surname(second)) else 1
+        else:
+            keep = 0
+        if keep:
+            start, end = m.start("name"), m.start("name") + spans[keep - 1].end()
+            found.append(Entity("PERSONNE", start, end, text[start:end], 0.75, LOWER_CASE_SOURCE))
+    return found
+
+
+# A caller's answer to the callbot's or an agent's question about a name (« bot : quel est
+# votre nom ⏎ appelant : morel stéphanie morel », « agent : vous êtes ⏎ appelant : adja sow »)
+_TURN_LINE = re.compile(r"(?m)^[ \t]*(?P<who>[^\W\d_][^:\n]{0,24}?)[ \t]*:[ \t]*(?P<said>[^\n]*)$")
+_ASKER = re.compile(
+    r"(?i)^(?:bot|callbot|robot|serveur vocal|agent|accueil|standard|op[ée]rat(?:eur|rice)"
+    r"|conseill(?:er|[èe]re)|secr[ée]taire|mairie)$"
+)
+_NAME_QUESTION = re.compile(
+    r"(?i)\b(?:nom|pr[ée]noms?|[ée]pel\w*|vous [êe]tes|qui (?:est )?à l['’]appareil"
+    r"|c['’]est de la part)"
+    r"(?![ \u00a0]+(?:de[ \u00a0]+la[ \u00a0]+(?:rue|voie|soci[ée]t[ée]|commune|ville|r[ée]sidence)"
+    r"|du[ \u00a0]+(?:commerce|magasin|lotissement|quartier|hameau|lieu-dit|chien|chat|animal)"
+    r"|de[ \u00a0]+l['’][ \u00a0]?(?:entreprise|association|[ée]cole|[ée]tablissement|animal)"
+    r"|de[ \u00a0]+(?:votre|la)[ \u00a0]+(?:rue|soci[ée]t[ée]|entreprise|association|commune"
+    r"|[ée]cole)))"
+)
+# what a caller says before the name (« oui », « alors », « c'est », « je m'appelle ») and
+# after it (« mais tout le monde m'appelle… », « avec un h », the spelling, a date)
+_ANSWER_OPENING = re.compile(
+    r"(?i)^(?:(?:oui|non|alors|euh+|donc|bonjour|bonsoir|pardon|moi|lui|elle|c['’ ]?est|c|ça"
+    r"|je[ \u00a0]+m['’ ]?appelle|je[ \u00a0]+suis|mon[ \u00a0]+nom[ \u00a0]+(?:c['’ ]?est|est)"
+    r"|(?:il|elle)[ \u00a0]+s['’ ]?appelle|madame|monsieur|mme|m\.|mr)[ \u00a0,.!]+)+"
+)
+_ANSWER_END = re.compile(
+    r"(?i)[,.;:?!…\"«»()\d]"
+    r"|[ \u00a0](?:mais|et[ \u00a0]+(?:le|la|les|lui|moi|son|sa|mon|ma|je|j['’]|c['’]|il|elle)"
+    r"|je|j['’]|il|elle|on|avec|sans|enfin|alors|pour|parce|qui|que|c['’ ]est|n[ée]e?s?|ça|ca"
+    r"|tout|comme|s['’ ]?[ée]crit|à|au)(?![\w'’])"
+)
+# the names of one answer, « et » between them (« tojo et hery »)
+_ANSWER_PART = re.compile(
+    r"(?<![^ \u00a0])(?!et(?!\w))[^ \u00a0]+(?:[ \u00a0]+(?!et(?!\w))[^ \u00a0]+)*"
+)
+_NOT_AN_ANSWER = frozenset(
+    fold(w)
+    for w in (
+        "ah", "oh", "ok", "okay", "d'accord", "ma", "mon", "mes", "sa", "son", "ses", "le", "la",
+        "les", "un", "une", "des", "pour", "de", "du", "au", "aux", "votre", "vos", "notre", "nos",
+        "leur",
+    )
+)  # fmt: skip
+
+
+def find_name_answers(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    found = []
+    turns = list(_TURN_LINE.finditer(text))
+    for question, answer in itertools.pairwise(turns):
+        if (
+            not _ASKER.match(question.group("who").strip())
+            or _ASKER.match(answer.group("who").strip())
+            or not _NAME_QUESTION.search(question.group("said"))
+            or text.count("\n", question.end(), answer.start()) > 1
+        ):
+            continue
+        start, said = answer.start("said"), answer.group("said")
+        if opening := _ANSWER_OPENING.match(said):
+            start, said = start + opening.end(), said[opening.end() :]
+        if end := _ANSWER_END.search(said):
+            said = said[: end.start()]
+        # « tojo et hery »: two names; « yildiz y comme yvonne »: the spelling starts at a letter
+        for part in _ANSWER_PART.finditer(said):
+            words = list(re.finditer(r"[^ \u00a0]+", part.group()))
+            short = next((i for i, w in enumerate(words) if len(w.group()) < 2), None)
+            spelled_only = short == 0 and len(words) >= 3 and all(len(w.group()) < 2 for w in words)
+            if short is not None and not spelled_only:  # « k o w a l »: the name, spelled
+                words = words[:short]
+            if (
+                not words
+                or len(words) > 5
+                or fold(words[0].group()) in _NOT_AN_ANSWER
+                or all(
+                    is_common_word(w.group().capitalize())
+                    and fold(w.group()) not in GIVEN_NAMES_WIDE
+                    and not is_census_surname(w.group())
+                    for w in words
+                )
+            ):
+                continue  # « ma femme », « ah d'accord », « horaires »
+            s, e = start + part.start(), start + part.start() + words[-1].end()
+            source = LOWER_CASE_SOURCE if text[s:e].islower() else ANSWER_SOURCE
+            found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, source))
     return found
 
 
@@ -2075,6 +2261,8 @@ _CHAT_TURN = re.compile(
     r"(?m)^[ \t]*(?P<name>[^\W\d_]{3,}(?:[ \u00a0][^\W\d_]{3,})?)[ \u00a0]+\d{1,2}[:h]\d{2}"
     r"[ \u00a0]*:[ \u00a0]+(?=\S)"
 )
+# a chat's speaker in lower case, a known given name (« lea : c fait », « nico : ok »)
+_LOWER_TURN = re.compile(rf"(?m)^[ \t]*(?P<name>[{_LOW}]{{3,}})[ \t]*:[ \t]+(?=\S)")
 # who speaks in a transcript without being a person (« APPELANT : », « BOT : », « Question : »)
 _NOT_SPEAKERS = frozenset(
     fold(w)
@@ -2135,10 +2323,20 @@ _NOT_SPEAKERS = frozenset(
 def find_speakers(text: str) -> list[Entity]:
     """Speakers of a dialogue who are persons: a word of the name is a known given name or
     surname, or the same speaker takes the floor twice in a dialogue of three turns or more."""
+    from communia.core.privacy.ner import is_common_word
+
     turns = []
     lines = {m.start(): m for m in _TURN.finditer(text)}
     for m in _CHAT_TURN.finditer(text):
         lines.setdefault(m.start(), m)
+    lower = set()  # « lea : oui faut que chacun signe »: speaks in a dialogue only
+    for m in _LOWER_TURN.finditer(text):
+        name = m.group("name")
+        if m.start() in lines or fold(name) not in GIVEN_NAMES_WIDE:
+            continue
+        if not is_common_word(name.capitalize()):
+            lines[m.start()] = m
+            lower.add(m.start())
     for m in sorted(lines.values(), key=lambda m: m.start()):
         name = m.group("name")
         words = [fold(w) for w in re.findall(r"[^\W\d_]+", name)]
@@ -2155,7 +2353,11 @@ def find_speakers(text: str) -> list[Entity]:
     return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SPEAKER_SOURCE)
         for m, words in turns
-        if any(w in GIVEN_NAMES_WIDE or is_census_surname(w) for w in words if len(w) >= 3)
+        if (
+            dialogue
+            if m.start() in lower
+            else any(w in GIVEN_NAMES_WIDE or is_census_surname(w) for w in words if len(w) >= 3)
+        )
         or (
             said[fold(m.group("name"))] >= 2
             and (dialogue or (len(turns) >= 3 and m.group("name").isupper()))
@@ -2345,6 +2547,8 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_given_names_in_lists,
     find_persons_upper_surname_first,
     find_spelled_names,
+    find_name_answers,
+    find_agent_notes,
     find_couples,
     find_nicknames,
     find_speakers,
