@@ -607,7 +607,7 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     taken = _Intervals()
     for cand in ordered:
         if taken.overlaps(cand.start, cand.end):
-            cand = _free_start(cand, taken)
+            cand = _free_part(cand, taken)
             if cand is None or taken.overlaps(cand.start, cand.end):
                 continue
         taken.add(cand.start, cand.end)
@@ -615,7 +615,7 @@ def _resolve(candidates: Iterable[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def _free_start(e: Entity, taken: _Intervals) -> Entity | None:
+def _free_part(e: Entity, taken: _Intervals) -> Entity | None:
     """The words of a person before a stronger entity it runs into: « Goulven Kervella » of
     « Goulven Kervella\nKerlann » when « Kerlann, 29260 Lesneven » is an address, « Nolwenn »
     when a rule took « Le Goff, 3 place du Marché » for one; an address after the stronger

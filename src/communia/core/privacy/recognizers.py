@@ -2087,7 +2087,7 @@ def find_agent_notes(text: str) -> list[Entity]:
 
     found = []
     for m in _AGENT_NOTE.finditer(text):
-        spans = list(re.finditer(r"[^  ]+", m.group("name")))
+        spans = list(re.finditer(r"[^ \u00a0]+", m.group("name")))
         words = [w.group() for w in spans]
         if words[0].endswith("."):  # « f. moreau »
             keep = len(words) if surname(words[-1]) and fold(words[-1]) not in NOT_NAMES else 0
