@@ -1231,6 +1231,18 @@ def _strip_not_names(
     return start + words[0].start(), start + words[-1].end()
 
 
+def _common_word_only(word: str) -> bool:
+    """A word mostly written in lower case that no list knows as a given name or a surname
+    (« Service », « Numéro », « horaires »): no name, in capitals or not."""
+    from communia.core.privacy.ner import is_common_word
+
+    return (
+        is_common_word(word.capitalize())
+        and fold(word) not in GIVEN_NAMES_WIDE
+        and not is_census_surname(word)
+    )
+
+
 def _title_upper_pair(words: list[str]) -> bool:
     """ "Héloïse CARRÉ" / "CARRÉ Héloïse": a title-case word next to an upper-case surname."""
     if len(words) != 2:
@@ -1249,14 +1261,7 @@ def _title_upper_pair(words: list[str]) -> bool:
     if len(surname) < 4 or not any(c in "AEIOUYÀÂÉÈÊËÎÏÔÖÙÛÜ" for c in surname):
         return False
     # « Numéro NEPH », « Contrôle SPANC », « Ligne ENEDIS »: a common word before an acronym
-    from communia.core.privacy.ner import is_common_word
-
-    title = next(w for w, k in zip(clean, kinds, strict=True) if k == "T")
-    return not (
-        is_common_word(title)
-        and fold(title) not in GIVEN_NAMES_WIDE
-        and not is_census_surname(title)
-    )
+    return not _common_word_only(next(w for w, k in zip(clean, kinds, strict=True) if k == "T"))
 
 
 WIDE_SOURCE = "regle:prenom-large"
@@ -2146,8 +2151,6 @@ _NOT_AN_ANSWER = frozenset(
 
 
 def find_name_answers(text: str) -> list[Entity]:
-    from communia.core.privacy.ner import is_common_word
-
     found = []
     turns = list(_TURN_LINE.finditer(text))
     for question, answer in itertools.pairwise(turns):
@@ -2174,12 +2177,7 @@ def find_name_answers(text: str) -> list[Entity]:
                 not words
                 or len(words) > 5
                 or fold(words[0].group()) in _NOT_AN_ANSWER
-                or all(
-                    is_common_word(w.group().capitalize())
-                    and fold(w.group()) not in GIVEN_NAMES_WIDE
-                    and not is_census_surname(w.group())
-                    for w in words
-                )
+                or all(_common_word_only(w.group()) for w in words)
             ):
                 continue  # « ma femme », « ah d'accord », « horaires »
             s, e = start + part.start(), start + part.start() + words[-1].end()
@@ -2434,20 +2432,12 @@ _SIGNATURE = re.compile(
 
 
 def find_signatures(text: str) -> list[Entity]:
-    from communia.core.privacy.ner import is_common_word
-
     found = []
     for m in _SIGNATURE.finditer(text):
         words = re.findall(r"[^\W\d_][^\s]*", m.group("name"))
         names = [w for w in words if fold(w) not in _EDGE_PARTICLES]
         if all(w.isupper() for w in names) or any(
-            no_name_word(w)
-            or (
-                is_common_word(w.capitalize())
-                and fold(w) not in GIVEN_NAMES_WIDE
-                and not is_census_surname(w)
-            )
-            for w in names
+            no_name_word(w) or _common_word_only(w) for w in names
         ):
             continue  # « Service Urbanisme », « CCAS DE TOURS », « Bonne continuation »
         found.append(
