@@ -67,6 +67,14 @@ Datasets:
   councils and neighbourhood meetings; the agents' e-mail threads); ``aveugle31`` …
   ``aveugle33`` scored once with the code before round 13 and after 13a, then read for 13b;
   ``aveugle34`` … ``aveugle36`` scored once before round 13 and after 13b.
+- ``aveugle37`` … ``aveugle42``: six sets of 120 documents by six more helpers (messaging-app
+  threads; tenders and bids; job seekers and job matching; spreadsheet exports pasted as text;
+  scanned and OCR'd papers; social action and home support); ``aveugle37``, ``aveugle39`` and
+  ``aveugle40`` scored once before round 14, then read for 14a; ``aveugle38``, ``aveugle41``
+  and ``aveugle42`` scored once before round 14 and after 14a, then read for 14b.
+- ``aveugle43`` … ``aveugle45``: three more (schools and youth services; storms, floods and
+  emergencies; meetings transcribed by a speech-to-text model), scored once before round 14 and
+  after 14b.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -431,7 +439,8 @@ def main(argv=None):
         "aveugle9,aveugle10,aveugle11,aveugle12,aveugle13,aveugle14,aveugle15,aveugle16,aveugle17,"
         "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,aveugle23,aveugle24,aveugle25,aveugle26,"
         "aveugle27,aveugle28,aveugle29,aveugle30,aveugle31,aveugle32,aveugle33,aveugle34,"
-        "aveugle35,aveugle36,wikineural,hipe,enp",
+        "aveugle35,aveugle36,aveugle37,aveugle38,aveugle39,aveugle40,aveugle41,aveugle42,"
+        "aveugle43,aveugle44,aveugle45,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

@@ -1251,3 +1251,123 @@ def test_round_13b_a_callbots_transcript_spelled_names_answers_and_agents_notes(
     assert (
         _found("objet : demande\nnote : rappeler\nobjet : relance\nnote : ok\n", "PERSONNE") == []
     )
+
+
+def test_round_14a_speakers_of_a_chat_lists_and_short_surnames():
+    """Pass 14a: a chat's speakers in lower case, after a time stamp or with a dot in their
+    handle, and after their role; a list's line that opens on a surname then a given name; a
+    civility before a short surname in capitals or before a day or a month; « Ph. », « Ch. »
+    initials; a given name alone on the text's last line, or after « @ »."""
+    chat = (
+        "[03/02 18:01] titou: qui a les clés du local ?\n"
+        "[03/02 18:02] marie-jo.b: moi, je passe à 19h\n"
+        "[03/02 18:04] titou: merci !!\n"
+        "adjointe Lemarchand: pensez à rendre le badge\n"
+    )
+    assert _found(chat, "PERSONNE") == ["titou", "marie-jo.b", "titou", "Lemarchand"]
+    # a form repeats its labels: no speaker there
+    form = "Profession : artisan\nDomicile : 3 rue Haute\nNé le : 02/03/1970\nDomicile : idem\n"
+    assert _found(form, "PERSONNE") == []
+    listed = "Agents convoqués :\n1. Leroux Mathis - atelier\n2. Benkirane Salma | voirie\n"
+    assert _found(listed, "PERSONNE") == ["Leroux Mathis", "Benkirane Salma"]
+    places = "Gymnase Marcel – fermé\nChez Fatou - traiteur\nRenault Mégane - AB-123-CD\n"
+    assert _found(places, "PERSONNE") == []
+    assert _found("Appels : Mme LY : répond. M. Mardi passera. MM. Jean Roy.", "PERSONNE") == [
+        "LY",
+        "Mardi",
+        "Jean Roy",
+    ]
+    assert _found("visé par Ph. Garnier et Th. Bernard", "PERSONNE") == [
+        "Ph. Garnier",
+        "Th. Bernard",
+    ]
+    assert _found("mon dossier est bloqué depuis un mois\nmerci d'avance\nOusmane", "PERSONNE")
+    assert _found("Bien reçu. @Nadia tu confirmes ?", "PERSONNE") == ["Nadia"]
+    assert _found("12 rue Haute\n75011 Paris\nFrance", "PERSONNE") == []
+
+
+def test_round_14a_columns_of_surnames_and_lower_case_lists():
+    """Pass 14a: a column of words in capitals next to a column of given names holds their
+    surnames, even « MAIRE » or « DIMANCHE »; a column headed « Enfant » or « Famille » holds
+    persons, one headed « NOM » a surname of two letters; a list typed in lower case."""
+    csv = "12,MARCHAND,Louis,CE1\n13,DIMANCHE,Inès,CM2\n14,HO,Lina,CP\n"
+    # the given names alone are the statistical model's
+    assert [e.text for e in detect(csv) if e.type == "PERSONNE"] == [
+        "MARCHAND",
+        "Louis",
+        "DIMANCHE",
+        "Inès",
+        "HO",
+        "Lina",
+    ]
+    quoted = '"Enfant";"Naissance"\n"Hugo Lenoir";"2024-03-02"\n"Jade Morin";"2024-05-11"\n'
+    assert _found(quoted, "PERSONNE") == ["Hugo Lenoir", "Jade Morin"]
+    heads = "NOM;Prénom;Classe\nVU;Anh;CP\nROCHE;Paul;CE2\n"
+    assert _found(heads, "PERSONNE") == ["VU", "Anh", "ROCHE", "Paul"]
+    levels = "Prénom;Niveau\nLéa;GS\nNoé;CP\n"
+    assert _found(levels, "PERSONNE") == ["Léa", "Noé"]
+    typed = "- chloé martin - 06 11 22 33 44\n- youssef haddad (à rappeler)\n- merci bien - 12\n"
+    assert _found(typed, "PERSONNE") == ["chloé martin", "youssef haddad"]
+    dated = "Suivi\tDate dossier\nM. Pons\t12/01/2026\n"
+    assert _found(dated, "IDENTIFIANT") == []
+
+
+def test_round_14a_personal_numbers_under_new_labels_and_logins():
+    """Pass 14a: training and work papers (BAFA, PASS IAE, NEPH, CNAPS, badge), a beneficiary's
+    card, a child's or a candidate's number, a long card number; a login with a dot or no
+    word of the language in it; not a certificate of town planning."""
+    text = (
+        "BAFA n° 2019-0043127. PASS IAE n° 999990012345. n° NEPH 170575300112. "
+        "Carte professionnelle CNAPS n° CAR-075-2029-01-15-20190012345. "
+        "Ancien badge n° 003318. Sa carte bénéficiaire c'est RS-00412. "
+        "Fiche (n° enfant E-30215). N° carte : ZX-0042-7781."
+    )
+    assert _found(text, "IDENTIFIANT") == [
+        "2019-0043127",
+        "999990012345",
+        "170575300112",
+        "CAR-075-2029-01-15-20190012345",
+        "003318",
+        "RS-00412",
+        "E-30215",
+        "ZX-0042-7781",
+    ]
+    logins = (
+        "mon identifiant c'est lopes.marina et ça bloque ; "
+        "mon login c jdurand75 ; identifiant appli piscine : kmbappewz"
+    )
+    assert _found(logins, "IDENTIFIANT") == ["lopes.marina", "jdurand75", "kmbappewz"]
+    assert _found("mon identifiant c'est correct", "IDENTIFIANT") == []
+    assert _found("le site dit que mon identifiant est incorrect", "IDENTIFIANT") == []
+    assert _found("certificat d'urbanisme n° CU 045 123 25 00012", "IDENTIFIANT") == []
+
+
+def test_round_14b_given_names_with_roles_days_as_surnames_old_phones_and_siren_columns():
+    """Pass 14b: a known given name with its role in brackets, or in brackets after a surname
+    (« DUMITRESCU (Ion) », « M. Sainte-Rose (Firmin) »); a day or a month as surname after a
+    given name, an initial or a civility; civilities in capitals; an initial before a surname
+    with a particle; eight-digit phone numbers of old papers after their area code or « tél »;
+    SIREN numbers under a column headed « SIREN »."""
+    text = "Saisi par : Nathalie (accueil)\nVoisin : M. Sainte-Rose (Firmin)\n"
+    assert _found(text, "PERSONNE") == ["Nathalie", "Sainte-Rose", "Firmin"]
+    gazette = "KOWALSKI (Stanisław), né le 2 mai 1921. MARTIN (Jeanne-Marie)."
+    assert _found(gazette, "PERSONNE") == ["KOWALSKI", "Stanisław", "MARTIN", "Jeanne-Marie"]
+    days = "Visa : T. Lundi. Contact : Gilles Janvier. Défendeur : M. Paul VENDREDI."
+    assert _found(days, "PERSONNE") == ["T. Lundi", "Gilles Janvier", "Paul VENDREDI"]
+    assert _found("le 12 Janvier, Samedi Mars", "PERSONNE") == []
+    assert _found("MEMBRES : MME BLANC, M. DIALLO\nLe Maire,\nJ. LE CALVEZ", "PERSONNE") == [
+        "BLANC",
+        "DIALLO",
+        "J. LE CALVEZ",
+    ]
+    # a text in capitals goes on after the name
+    capitals = "MONSIEUR JE VOUS ECRIS POUR MME NDIAYE POUR VEHICULE SUSPECT ET M. LE GALL"
+    assert _found(capitals, "PERSONNE") == ["NDIAYE", "LE GALL"]
+    contacts = "Danse : Beñat (b.irigoyen@free.fr)\nCAP AEPE (GRETA), rue Émile Zola (du 15 au 19)"
+    assert _found(contacts, "PERSONNE") == ["Beñat"]
+    old = "Tél. : (42) 26.14.50 ; tel : 78 84 21 09 ; article (3) 12.10.20 ; (2) 10 20 30 F"
+    assert _found(old, "TELEPHONE") == ["(42) 26.14.50", "78 84 21 09"]
+    table = "Lot | Entreprise | SIREN\nGros œuvre | Bâti Ouest | 812 087 542\nVRD | TP Sud | 680919529\n"
+    assert _found(table, "SIREN") == ["812 087 542", "680919529"]
+    mixed = "Commerce | SIREN / SIRET\nFleurs & Co | 512873647\nBar Le Balto | 440193274\n"
+    assert _found(mixed, "SIREN") == ["512873647", "440193274"]

@@ -567,6 +567,12 @@ CIVILITIES: tuple[str, ...] = (
     "Docteur",
     "Pr",
     "Professeur",
+    # a list typed in capitals (« MEMBRES : MME BLANC, M. DIALLO »)
+    "MONSIEUR",
+    "MADAME",
+    "MME",
+    "MLLE",
+    "MR",
 )
 
 #: the months, with and without their accents (dates of birth in figures or in words)

@@ -31,10 +31,13 @@ from communia.core.privacy.lexicon import (
     is_census_surname,
 )
 from communia.core.privacy.recognizers import (
+    _CIVILITY_WORDS,
     _LOW,
     _MARRIED,
     _UP,
     ALONE_SOURCE,
+    CALENDAR_SOURCE,
+    CIVILITY_SOURCE,
     FIELD_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
@@ -133,7 +136,7 @@ def _clean_person(
 
     ``capitalised=False`` for the statistical model's persons: citizens do write
     "julien moreau" in lower case, and the model still finds it. ``short_ok`` for the value
-    of a name field, where « SOW » or « LY » is a surname, not an acronym.
+    of a name field or a civility's name, where « SOW » or « LY » is a surname, not an acronym.
     """
     m = _CIVILITY_PREFIX.match(text[start:end])
     if m:
@@ -156,9 +159,12 @@ def _clean_person(
         return None  # "Menuiserie Moreau", "Durand BTP": an organisation
     letters = [c for c in value if c.isalpha()]
     if len(letters) < 2 or (
-        len(words) == 1 and value.isupper() and len(letters) <= 3 and not short_ok
+        len(words) == 1
+        and value.isupper()
+        and len(letters) <= 3
+        and (not short_ok or f"{words[0]}." in _CIVILITY_WORDS)
     ):
-        return None  # "N", "HT", "BTP"
+        return None  # "N", "HT", "BTP"; "MM" (Messieurs)
     return s, e
 
 
@@ -192,12 +198,13 @@ def _ner_persons(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
 
 
 _PARTICLE_BEFORE = re.compile(
-    r"(?:^|(?<=[\s(]))(?:Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA|VAN|BEN|EL)[ -]$"
+    r"(?:^|(?<=[\s(;,|]))(?:De La|DE LA|Da|De|Di|Du|Le|La|Van|Von|Ben|El|Mac|DA|DE|DI|DU|LE|LA"
+    r"|VAN|BEN|EL)[ -]$"
 )
 
 
 #: the initial of a given name before a surname (« G. Lambert », « Y. Le Moal »); « M. » is a civility
-_INITIAL_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?!M\.)[{_UP}]\.[ \u00a0]$")
+_INITIAL_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?!M\.)(?:[{_UP}]|Ph|Ch|Th|Chr)\.[ \u00a0]$")
 
 
 _DETERMINERS = frozenset(["le", "la", "l", "les", "du", "des", "de", "d", "au", "aux", "a", "en"])
@@ -280,7 +287,7 @@ def _hyphenated_place(text: str, start: int, end: int) -> bool:
 def _name_start(text: str, start: int, taken: _Intervals | None = None) -> int:
     """Take in a particle or an initial just before a name (« Da Silva », « LE GALL »,
     « G. Lambert »), unless another entity holds it."""
-    for before, reach in ((_PARTICLE_BEFORE, 5), (_INITIAL_BEFORE, 4)):
+    for before, reach in ((_PARTICLE_BEFORE, 7), (_INITIAL_BEFORE, 5)):
         m = before.search(text[max(0, start - reach) : start])
         if m and (taken is None or not taken.overlaps(max(0, start - reach) + m.start(), start)):
             start = max(0, start - reach) + m.start()
@@ -294,9 +301,13 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CASE_SOURCE, SPEAKER_SOURCE)
     span = (
         (e.start, e.end)
-        if e.source in (VIETNAMESE_SOURCE, SPELLED_SOURCE)
+        if e.source in (VIETNAMESE_SOURCE, SPELLED_SOURCE, CALENDAR_SOURCE)
         else _clean_person(
-            text, e.start, e.end, capitalised=not lower_ok, short_ok=e.source == FIELD_SOURCE
+            text,
+            e.start,
+            e.end,
+            capitalised=not lower_ok,
+            short_ok=e.source in (FIELD_SOURCE, CIVILITY_SOURCE),
         )
     )
     if span is None:
@@ -304,7 +315,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     s, end = span
     end = _cut_at_field_line(text, s, end)
     if is_name_field_label(text, s, end) or (
-        e.source != SPEAKER_SOURCE and _field_label_word(text, s, end)
+        e.source not in (SPEAKER_SOURCE, CIVILITY_SOURCE) and _field_label_word(text, s, end)
     ):
         return None  # « Demandeur : », « Montant : »: the field, not its value
     if _after_place_noun(text, s) or _hyphenated_place(text, s, end):
@@ -640,7 +651,7 @@ def _free_part(e: Entity, taken: _Intervals) -> Entity | None:
     return Entity(e.type, e.start, e.start + len(name), name, e.score, e.source)
 
 
-_SURE_SOURCES = frozenset({"regle:civilite", "regle:fonction"})
+_SURE_SOURCES = frozenset({CIVILITY_SOURCE, "regle:fonction"})
 
 
 def _propagate(text: str, entities: list[Entity], vietnamese: set[tuple[int, int]]) -> list[Entity]:

@@ -33,6 +33,7 @@ from communia.core.privacy.lexicon import (
     GIVEN_NAMES_LISTED,
     GIVEN_NAMES_WIDE,
     MONTHS,
+    NAMED_PLACES,
     NOT_NAMES,
     ORG_MARKERS,
     ROLE_NOUNS,
@@ -126,7 +127,29 @@ _PHONE_ABROAD = re.compile(
 _PHONE_DIGIT_BY_DIGIT = re.compile(r"(?<![\w+])0(?:[ \u00a0]\d){9}(?![\w])")
 
 
+# A number of eight digits from before 1996, in old papers typed back (« Tél. : (42) 26.14.50 »,
+# « (40) 91.04.17 », « tel : 78 84 21 09 »): after its area code in brackets, or after « tél »
+_OLD_PHONE = re.compile(
+    r"(?<![\w+.])(?:(?P<area>\(\d{1,2}\)[ \u00a0]?)\d\d(?:[ .\u00a0]\d\d){2,3}"
+    r"|\d\d(?:[ .\u00a0]\d\d){3})(?![\w]|[ .]\d)"
+)
+_OLD_PHONE_CUE = re.compile(r"(?i)\bt[ée]l(?:[ée]phone)?\b[^\n\d]{0,20}$")
+
+
+def _date_like(number: str) -> bool:
+    """« (3) 12.10.20 »: a list's number, then a date, not « (42) 26.14.50 »."""
+    pairs = re.findall(r"\d\d", number.split(")")[-1])
+    return len(pairs) == 3 and 1 <= int(pairs[0]) <= 31 and 1 <= int(pairs[1]) <= 12
+
+
 def find_phones(text: str) -> list[Entity]:
+    old = [
+        m
+        for m in _OLD_PHONE.finditer(text)
+        if (m.group("area") or _OLD_PHONE_CUE.search(text, max(0, m.start() - 30), m.start()))
+        and not re.match(r"[ \u00a0]*(?:€|euros?\b|F\b|francs?\b)", text[m.end() :])
+        and not _date_like(m.group())
+    ]
     abroad = [
         m for m in _PHONE_ABROAD.finditer(text) if 9 <= sum(c.isdigit() for c in m.group()) <= 15
     ]
@@ -135,6 +158,7 @@ def find_phones(text: str) -> list[Entity]:
         *_PHONE_DIGIT_BY_DIGIT.finditer(text),
         *_PHONE_BY_PAIRS.finditer(text),
         *abroad,
+        *old,
     ]
     return _entities("TELEPHONE", matches, "regex:telephone", 0.95)
 
@@ -425,13 +449,17 @@ _ID_LABEL = (
     r"|b[ée]n[ée]ficiaire)\b|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
-    r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+de\s+carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
+    # training and work papers (« BAFA n° », « PASS IAE n° », « n° NEPH », « badge n° »)
+    r"\bBAF[AD]\b|pass\s+IAE\b|\bNEPH\b|\bCNAPS\b|i-milo|\bbadge\b|certificat(?=\s+n°)|"
+    r"carte\s+b[ée]n[ée]ficiaire|(?:n°|num[ée]ro)\s+(?:de\s+|d['’]\s?)?(?:candidat|enfant)\b|"
+    r"abonnement(?=\s+n°)|"
+    r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+(?:de\s+)?carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
     r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
 )
 _ID_LABEL_RE = re.compile(rf"(?i){_ID_LABEL}")
-#: a personal number: 5 to 25 capitals, digits and separators, not an amount (« RSA 1 042 € »)
+#: a personal number: 5 to 35 capitals, digits and separators, not an amount (« RSA 1 042 € »)
 _ID_REF = (
-    r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,24}(?![\w-]))"
+    r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,34}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
 _ID_AFTER_LABEL = re.compile(r"[^\n\d]{0,40}?" + _ID_REF)
@@ -499,6 +527,9 @@ _ID_GAP_WORDS = frozenset(
         "professionnelle",
         "conducteur",
         "taxi",
+        "a",
+        "au",
+        "interimaire",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -512,11 +543,26 @@ def _shape(ref: str) -> str:
 
 
 # a portal's login typed in lower case after its label (« identifiant_portail: lucbarthe82 »,
-# « mon identifiant c est pat.vendredi44 »): letters and at least two digits
+# « mon identifiant c est pat.vendredi44 », « mon login c tlamotte62 », « identifiant c'est
+# dossantos.catia », « identifiant appli : nguillotmba »)
 _LOGIN = re.compile(
-    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w ]{0,20}?(?:[ \u00a0]*:|[ \u00a0]+(?:c['’ ]?est|est))"
-    r"[ \u00a0]*(?P<ref>(?=[a-z0-9._-]*\d[a-z0-9._-]*\d)[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
+    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w '’]{0,40}?"
+    r"(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?:c['’ ]?est|est|c(?=[ \u00a0])))"
+    r"[ \u00a0]*(?P<ref>[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
 )
+
+
+def _login(m: re.Match) -> bool:
+    """Two digits, or a dot or an underscore between letters; after a colon, a long word no
+    text writes (not « mon identifiant est incorrect »)."""
+    from communia.core.privacy.ner import is_common_word
+
+    ref = m["ref"]
+    return (
+        sum(c.isdigit() for c in ref) >= 2
+        or bool(re.search(r"[a-z][._][a-z]", ref))
+        or (m["colon"] and len(ref) >= 6 and ref.isalpha() and not is_common_word(ref.title()))
+    )
 
 
 def find_personal_ids(text: str) -> list[Entity]:
@@ -567,6 +613,7 @@ def find_personal_ids(text: str) -> list[Entity]:
     found += [
         Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), m["ref"], 0.85, "regex:identifiant")
         for m in _LOGIN.finditer(text)
+        if _login(m)
     ]
     return list({(e.start, e.end): e for e in found}.values())
 
@@ -1212,6 +1259,11 @@ _EDGE_PARTICLES = frozenset(
 )
 
 
+# the days and months: a surname too, alone after a civility (« M. Lundi », « Mme Avril »)
+_CALENDAR_NAMES = (*MONTHS, "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_CALENDAR_WORDS = frozenset(fold(w) for w in _CALENDAR_NAMES)
+
+
 def _strip_not_names(
     text: str, start: int, end: int, *, capitalised: bool = True
 ) -> tuple[int, int] | None:
@@ -1271,6 +1323,11 @@ FIELD_SOURCE = "regle:champ"  # the value of a form's name field
 UPPER_FIRST_SOURCE = "regle:nom-prenom"  # « EL AMRANI Youssef »: the model's words may veto it
 LISTED_SOURCE = "regle:prenom-liste"  # a given name alone in a list: the model may veto it
 SIGNATURE_SOURCE = "regle:signature"  # the name alone on its line after a closing formula
+ROLE_SOURCE = "regle:prenom-role"  # « Nathalie (accueil) »: the role vouches for the name
+CIVILITY_SOURCE = "regle:civilite"  # « Mme ROY »: short, in capitals, still a surname
+CALENDAR_SOURCE = (
+    "regle:calendrier"  # « M. Lundi », « Gilles Janvier »: a day or a month as surname
+)
 SPELLED_SOURCE = "regle:epele"  # a name spelled out: kept as said, in any case
 ANSWER_SOURCE = "regle:reponse"  # a caller's answer to a question about a name
 SPEAKER_SOURCE = "regle:orateur"  # « HOARAU : oui donc… »: no form's label
@@ -1280,13 +1337,45 @@ VIETNAMESE_SOURCE = (
 )
 
 
+# « Gilles Janvier », « Élisabeth Mai »: a known given name, then a month or a day as surname
+_GIVEN_CALENDAR = re.compile(
+    rf"(?<![\w'’.-])(?P<given>{_WORD_CAP})[ \u00a0]+"
+    rf"(?P<surname>{'|'.join(sorted({f(w) for w in _CALENDAR_NAMES for f in (str.capitalize, str.upper)}))})"
+    rf"(?![\w'’-])"
+)
+
+
 def find_persons_by_rules(text: str) -> list[Entity]:
-    found = []
+    found = [
+        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, CALENDAR_SOURCE)
+        for m in _GIVEN_CALENDAR.finditer(text)
+        if _is_listed_given_name(m["given"])
+    ]
     for m in _CIVILITY_NAME.finditer(text):
-        span = _strip_not_names(text, m.start("name"), m.end("name"))
+        end = m.end("name")
+        if m.group("name").isupper():
+            # « MME NDIAYE POUR VEHICULE SUSPECT »: a text in capitals goes on after the name
+            for w in re.finditer(r"[^\s]+", m.group("name")):
+                word = w.group().strip(",.;:")
+                # the first word is the name unless it is short (« MME BLANC », not « JE »);
+                # a particle is part of it (« M. LE GALL »)
+                if (
+                    _common_word_only(word)
+                    and fold(word) not in _EDGE_PARTICLES
+                    and (w.start() or len(word) < 4)
+                ):
+                    end = m.start("name") + w.start()
+                    break
+        if end <= m.start("name"):
+            continue
+        span = _strip_not_names(text, m.start("name"), end)
+        first = re.match(r"[^\W\d_]+", m.group("name"))
+        if span is None and first and fold(first.group()) in _CALENDAR_WORDS:
+            s, e = m.start("name"), m.start("name") + first.end()
+            found.append(Entity("PERSONNE", s, e, text[s:e], 0.85, CALENDAR_SOURCE))
         if span:
             s, e = span
-            found.append(Entity("PERSONNE", s, e, text[s:e], 0.85, "regle:civilite"))
+            found.append(Entity("PERSONNE", s, e, text[s:e], 0.85, CIVILITY_SOURCE))
     for m in _CAP_SEQ.finditer(text):
         words = re.findall(r"[^\s]+", m.group("name"))
         if re.search(r"(?:Saint|Sainte|St|Ste)[ -]$", text[max(0, m.start() - 7) : m.start()]):
@@ -1412,7 +1501,7 @@ def find_persons_in_civility_lists(text: str) -> list[Entity]:
             span = _strip_not_names(text, a, b)
             if span:
                 s, e = span
-                found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:civilite"))
+                found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, CIVILITY_SOURCE))
     return found
 
 
@@ -1723,6 +1812,37 @@ def find_persons_upper_surname_first(text: str) -> list[Entity]:
     return found
 
 
+# « 3. Vermeulen Eric – 55 ans », « Moreau Quentin | 7 | 8 », « Roche Kévin - matricule 00412 »:
+# a list's line that opens on a surname, then a known given name, then the line's next field
+_SURNAME_FIRST_LINE = re.compile(
+    rf"(?m)^[ \t]*(?:(?:\d{{1,3}}[.)]|[-–—•*])[ \t]+)?(?P<surname>{_SURNAME_PART}{_WORD_CAP})"
+    rf"[ \u00a0]+(?P<given>{_WORD_CAP})(?=[ \t]+[-–—(]|[ \t]*(?:[|;\t]|$))"
+)
+# makes whose models are given names (« Renault Mégane », « Renault Zoé »)
+_CAR_MAKES = frozenset(["renault", "peugeot", "citroen", "dacia", "nissan", "toyota", "seat"])
+
+
+def find_listed_surnames_first(text: str) -> list[Entity]:
+    found = []
+    for m in _SURNAME_FIRST_LINE.finditer(text):
+        surname = m.group("surname").split()
+        if not all(_is_listed_given_name(p) for p in m.group("given").split("-")):
+            continue
+        if any(
+            no_name_word(w)
+            or _common_word_only(w)
+            or fold(w) in STREET_TYPES
+            or fold(w) in _CIVILITY_WORDS
+            or fold(w) in _CAR_MAKES
+            or fold(w) in NAMED_PLACES
+            for w in surname
+        ):
+            continue  # « Gymnase Marcel – », « Chez Fatou », « Renault Mégane »
+        s, e = m.start("surname"), m.end("given")
+        found.append(Entity("PERSONNE", s, e, text[s:e], 0.8, "regle:liste-nom-prenom"))
+    return found
+
+
 ALONE_SOURCE = "regle:prenom-seul"  # a known given name on its own: the model may veto it
 # « Hélène assurera l'intérim », « merci à Nadine pour le suivi », « Gwen (accueil) »: a known
 # given name written alone, not next to another capitalised word (the other rules' business)
@@ -1749,6 +1869,36 @@ def _among_other_names(text: str, start: int, end: int) -> bool:
             items = re.findall(_WORD_CAP, chain.group())
             return len(items) >= 3 and 2 * sum(map(_is_listed_given_name, items)) <= len(items)
     return False
+
+
+# A list typed in lower case (« - amélie rose - 06 87 45 11 92 », « guerin marie-france
+# 12/12/1942 4 rue des capucins », « ben amara mounir 03/07/1946 »): a line that opens on two
+# to four name words, one of them a known given name, before the line's next field; a dash
+# opens it, or another such line is in the text
+_LOWER_LIST_LINE = re.compile(
+    r"(?m)^[ \t]*(?P<dash>[-–—•*][ \t]+)?(?P<name>[a-zà-ÿ'’-]{2,}(?:[ \t][a-zà-ÿ'’-]{2,}){1,3})"
+    r"(?=[ \t]+[-–—][ \t]|[ \t]*[(,;|\t]|[ \t]+\d)"
+)
+
+
+def find_lower_list_names(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    lines = []
+    for m in _LOWER_LIST_LINE.finditer(text):
+        words = [w for w in m.group("name").split() if fold(w) not in _EDGE_PARTICLES]
+        given = [
+            w
+            for w in words
+            if all(_is_listed_given_name(p) for p in w.split("-")) and not is_common_word(w.title())
+        ]
+        if len(words) >= 2 and given and all(map(_lower_name_word, words)):
+            lines.append(m)
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.75, LOWER_CASE_SOURCE)
+        for m in lines
+        if m.group("dash") or len(lines) >= 2
+    ]
 
 
 # A hurried message signed in lower case at its end (« merci⏎cindy durand 06 18 27 36 45 »,
@@ -1789,7 +1939,7 @@ def find_lower_signatures(text: str) -> list[Entity]:
 # « P. Garnier », « — Y. Garnier », « Signatures : F. Perrot   G. Benoît »: an initial, then a
 # known surname (« M. » is a civility); in a table's cell, the other way round too
 _INITIAL_SURNAME = re.compile(
-    rf"(?<![\w.'’-])(?!M\.)[{_UP}]\.[ \u00a0](?P<surname>[{_UP}](?:[{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
+    rf"(?<![\w.'’-])(?!M\.)(?:[{_UP}]|Ph|Ch|Th|Chr)\.[ \u00a0]{_SURNAME_PART}(?P<surname>[{_UP}](?:[{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
     rf"|[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})?))(?![\w'’-])"
 )
 
@@ -1806,15 +1956,37 @@ def find_initial_surnames(text: str) -> list[Entity]:
 
     def surname(part: str) -> bool:
         # « AGENT : K. BENALI »: in capitals, any word of four letters or more that no text
-        # writes in lower case
-        return is_census_surname(part) or (
-            part.isupper() and len(part) >= 4 and not is_common_word(part.capitalize())
+        # writes in lower case; « F. Bernard », « T. Lundi »: a given name, a day or a month
+        return (
+            is_census_surname(part)
+            or fold(part) in GIVEN_NAMES_WIDE
+            or fold(part) in _CALENDAR_WORDS
+            # « T. Gallois »: a word of four letters or more that the texts do not write in
+            # lower case
+            or (
+                part[1:].islower()
+                and len(part) >= 4
+                and not is_common_word(part)
+                and fold(part) not in STREET_TYPES
+                and fold(part) not in NAMED_PLACES
+            )
+            or (part.isupper() and len(part) >= 4 and not is_common_word(part.capitalize()))
         )
 
     found = [
-        Entity("PERSONNE", m.start(), m.end(), m.group(), 0.8, "regle:initiale")
+        Entity(
+            "PERSONNE",
+            m.start(),
+            m.end(),
+            m.group(),
+            0.8,
+            # « T. Lundi »: kept whole, the day being his name
+            CALENDAR_SOURCE if fold(m.group("surname")) in _CALENDAR_WORDS else "regle:initiale",
+        )
         for m in _INITIAL_SURNAME.finditer(text)
-        if fold(m.group("surname")) not in NOT_NAMES
+        if (
+            fold(m.group("surname")) not in NOT_NAMES or fold(m.group("surname")) in _CALENDAR_WORDS
+        )
         and all(surname(p) for p in m.group("surname").split("-"))
     ]
     return found + [
@@ -1846,6 +2018,92 @@ def find_couple_files(text: str) -> list[Entity]:
             for g in ("a", "b")
         ]
     return found
+
+
+# « Saisi par : Nathalie (accueil) », « Agnieszka (secrétariat) »: a known given name, its role
+# in brackets; « M. Sainte-Rose (Firmin) »: the given name in brackets after a civility's name
+_GIVEN_WITH_ROLE = re.compile(
+    rf"(?<![\w'’.-])(?P<name>{_WORD_CAP})[ \u00a0]*\((?:(?:le|la|l['’]|sa|son|mon|ma)[ \u00a0]?)?"
+    rf"(?P<role>[{_LOW}][{_LOW}-]*)[^()\n]{{0,40}}\)"
+)
+# the office's roles that may stand in brackets after a given name, besides ``ROLE_NOUNS``
+_OFFICE_ROLES = frozenset(
+    fold(w)
+    for w in [
+        "accueil",
+        "secrétariat",
+        "compta",
+        "comptabilité",
+        "direction",
+        "standard",
+        "astreinte",
+        "stagiaire",
+        "remplaçant",
+        "remplaçante",
+        "intervenant",
+        "intervenante",
+        "coordinateur",
+        "coordinatrice",
+        "aidant",
+        "aidante",
+        "voisin",
+        "voisine",
+        "tuteur",
+        "tutrice",
+        "curateur",
+        "curatrice",
+        "bénévole",
+        "responsable",
+        "gestionnaire",
+        "référent",
+        "référente",
+        "assistant",
+        "assistante",
+        "animateur",
+        "animatrice",
+        "atsem",
+        "adjoint",
+        "adjointe",
+        "cuisine",
+        "entretien",
+        "nouveau",
+        "nouvelle",
+    ]
+)
+_GIVEN_IN_BRACKETS = re.compile(
+    rf"(?<![\w])(?:{_CIV})(?![\w])\.?[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}[ \u00a0]*"
+    rf"\((?P<name>{_WORD_CAP})\)"
+)
+# « DUMITRESCU (Ion), né le … », « NOWAK (Zbigniew) »: a surname in capitals, the given names
+# in brackets, as the Journal officiel lists them
+_UPPER_GIVEN_IN_BRACKETS = re.compile(
+    rf"(?<![\w'’-])(?P<surname>{_UPPER_WORD})[ \u00a0]*\((?P<name>{_WORD_CAP})\)"
+)
+
+
+def find_given_names_with_roles(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    return [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, ROLE_SOURCE)
+        for m in (*_GIVEN_WITH_ROLE.finditer(text), *_GIVEN_IN_BRACKETS.finditer(text))
+        if all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        and not is_common_word(m.group("name"))
+        and not m.group("name").isupper()
+        and (
+            "role" not in m.groupdict()
+            or fold(m["role"]) in ROLE_NOUNS
+            or fold(m["role"]) in _OFFICE_ROLES
+            or "@" in m.group()  # « Beñat (birigoyen@free.fr) »: a contact
+        )
+    ] + [
+        Entity("PERSONNE", m.start(g), m.end(g), m.group(g), 0.8, ROLE_SOURCE)
+        for m in _UPPER_GIVEN_IN_BRACKETS.finditer(text)
+        if not m.group("name").isupper()
+        and all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        and not no_name_word(m.group("surname"))
+        for g in ("surname", "name")
+    ]
 
 
 def find_given_names_alone(text: str) -> list[Entity]:
@@ -2248,8 +2506,10 @@ _FAMILY = re.compile(
 # The speaker of a turn in a transcript or a chat, at the start of a line (« [00:15:20] FATOUMATA
 # DIALLO : juste une question », « HOARAU : oui donc… », « Mounir 21:14 : wesh c mounir »,
 # « [12/11/2026 20:20] Aurélie Mendès : top »), a role in brackets allowed after it
+# what may open a turn's line: a time stamp, a time, a dash
+_TURN_OPENING = r"(?:\[[^\]\n]{1,25}\][ \t]*|\d{1,2}[:h]\d{2}(?::\d{2})?[ \t]+|[-–—•][ \t]*)?"
 _TURN = re.compile(
-    rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*|\d{{1,2}}[:h]\d{{2}}(?::\d{{2}})?[ \t]+|[-–—•][ \t]*)?"
+    rf"(?m)^[ \t]*{_TURN_OPENING}"
     rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]+{_SURNAME_PART}{_NAME_TOKEN}){{0,2}}"
     rf"(?:[ \u00a0][{_UP}]\.)?)(?:[ \u00a0]*\([^()\n]{{1,40}}\))?(?:[ \u00a0]+\d{{1,2}}[:h]\d{{2}})?"
     rf"[ \u00a0]*:[ \u00a0]+(?=\S)"
@@ -2259,8 +2519,17 @@ _CHAT_TURN = re.compile(
     r"(?m)^[ \t]*(?P<name>[^\W\d_]{3,}(?:[ \u00a0][^\W\d_]{3,})?)[ \u00a0]+\d{1,2}[:h]\d{2}"
     r"[ \u00a0]*:[ \u00a0]+(?=\S)"
 )
-# a chat's speaker in lower case, a known given name (« lea : c fait », « nico : ok »)
-_LOWER_TURN = re.compile(rf"(?m)^[ \t]*(?P<name>[{_LOW}]{{3,}})[ \t]*:[ \t]+(?=\S)")
+# a chat's speaker in lower case (« lea : c fait », « [14/06 19:07] nico: top », « didier.m: »,
+# « marie-jo.b: »)
+_LOWER_TURN = re.compile(
+    rf"(?m)^[ \t]*{_TURN_OPENING}(?P<name>[{_LOW}]{{3,}}(?:-[{_LOW}]{{2,}})?(?:[._][{_LOW}]{{1,20}})?)"
+    rf"[ \t]*:[ \t]+(?=\S)"
+)
+# a speaker after their role (« adjoint Roux: », « Maire Ph. Carré : », « conseiller Vo: »)
+_ROLE_TURN = re.compile(
+    rf"(?m)^[ \t]*{_TURN_OPENING}(?P<role>[^\W\d_]+)[ \u00a0]+"
+    rf"(?P<name>(?:(?:[{_UP}]|Ph|Ch|Th)\.[ \u00a0]?)?{_NAME_TOKEN})[ \u00a0]*:[ \u00a0]+(?=\S)"
+)
 # who speaks in a transcript without being a person (« APPELANT : », « BOT : », « Question : »)
 _NOT_SPEAKERS = frozenset(
     fold(w)
@@ -2329,12 +2598,15 @@ def find_speakers(text: str) -> list[Entity]:
         lines.setdefault(m.start(), m)
     lower = set()  # « lea : oui faut que chacun signe »: speaks in a dialogue only
     for m in _LOWER_TURN.finditer(text):
-        name = m.group("name")
-        if m.start() in lines or fold(name) not in GIVEN_NAMES_WIDE:
-            continue
-        if not is_common_word(name.capitalize()):
+        first = re.split(r"[._]", m.group("name"))[0]
+        if m.start() not in lines and not is_common_word(first.capitalize()):
             lines[m.start()] = m
             lower.add(m.start())
+    roles = set()  # « adjoint Roux: »: the role is no part of the name
+    for m in _ROLE_TURN.finditer(text):
+        if m.start() not in lines and fold(m.group("role")) in ROLE_NOUNS:
+            lines[m.start()] = m
+            roles.add(m.start())
     for m in sorted(lines.values(), key=lambda m: m.start()):
         name = m.group("name")
         words = [fold(w) for w in re.findall(r"[^\W\d_]+", name)]
@@ -2345,15 +2617,20 @@ def find_speakers(text: str) -> list[Entity]:
             continue
         turns.append((m, words))
     said = Counter(fold(m.group("name")) for m, _ in turns)
-    # a form repeats its labels too: a dialogue has two speakers who speak again, or speakers
-    # written in capitals
-    dialogue = len(turns) >= 3 and sum(n >= 2 for n in said.values()) >= 2
+    # a form repeats its labels too (« Domicile : »): a dialogue has two speakers who speak
+    # again, or three who speak, one of them, no common word, again; or speakers in capitals
+    again = [name for name, n in said.items() if n >= 2]
+    dialogue = len(turns) >= 3 and (
+        len(again) >= 2 or (len(said) >= 3 and any(not _common_word_only(name) for name in again))
+    )
     return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SPEAKER_SOURCE)
         for m, words in turns
         if (
-            dialogue
+            dialogue and (words[0] in GIVEN_NAMES_WIDE or said[fold(m.group("name"))] >= 2)
             if m.start() in lower
+            else dialogue or not _common_word_only(m.group("name").split()[-1])
+            if m.start() in roles
             else any(w in GIVEN_NAMES_WIDE or is_census_surname(w) for w in words if len(w) >= 3)
         )
         or (
@@ -2431,8 +2708,26 @@ _SIGNATURE = re.compile(
 )
 
 
+# « …carte vitale⏎Ibrahima », « -Kelly »: a known given name alone on the text's last line
+# signs it
+_LAST_LINE_NAME = re.compile(
+    rf"(?P<before>[^\n]*)\n[ \u00a0\t]*(?:[-–—][ \u00a0]*)?(?P<name>{_WORD_CAP})[ \u00a0\t.!]*\s*$"
+)
+# « @Julie tu t'en charges ? »: a chat's mention
+_MENTION = re.compile(rf"(?<![\w@.])@(?P<name>{_WORD_CAP})(?![\w@.-])")
+
+
 def find_signatures(text: str) -> list[Entity]:
-    found = []
+    found = [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SIGNATURE_SOURCE)
+        for m in (_LAST_LINE_NAME.search(text), *_MENTION.finditer(text))
+        if m is not None
+        and all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        and not _common_word_only(m.group("name"))
+        and not re.fullmatch(_COUNTRIES, m.group("name"))
+        # « 75001 Paris⏎France »: the end of an address
+        and not re.search(r"(?<!\d)\d{5}(?!\d)", m.groupdict().get("before") or "")
+    ]
     for m in _SIGNATURE.finditer(text):
         words = re.findall(r"[^\W\d_][^\s]*", m.group("name"))
         names = [w for w in words if fold(w) not in _EDGE_PARTICLES]
@@ -2536,6 +2831,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_persons_in_fields,
     find_given_names_in_lists,
     find_persons_upper_surname_first,
+    find_listed_surnames_first,
     find_spelled_names,
     find_name_answers,
     find_agent_notes,
@@ -2543,9 +2839,11 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_nicknames,
     find_speakers,
     find_given_names_alone,
+    find_given_names_with_roles,
     find_initial_surnames,
     find_couple_files,
     find_lower_signatures,
+    find_lower_list_names,
     find_signatures,
     find_vietnamese_names,
     find_children,

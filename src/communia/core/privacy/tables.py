@@ -13,6 +13,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from communia.core.privacy.checksums import siren_is_valid, siret_is_valid
 from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import NAMED_PLACES, NOT_NAMES, ORG_MARKERS, fold
 
@@ -25,7 +26,10 @@ _HEADER_TYPES = (
         "PERSONNE",
         re.compile(
             r"^(?:nom|prenoms?|nom[ _]?(?:de[ _]|d['’])?(?:famille|naissance|usage)"
-            r"|nom[ _]et[ _]prenoms?|prenom[ _]et[ _]nom|titulaire|beneficiaire)$"
+            r"|nom[ _]et[ _]prenoms?|prenom[ _]et[ _]nom|titulaire|beneficiaire"
+            # who the row is about (« Enfant », « Famille », « Bénévole », « Responsable légal »)
+            r"|enfants?|eleves?|parents?|famille|benevoles?|participante?s?|stagiaires?"
+            r"|locataires?|(?:responsable|representant)s?[ _]legal)$"
         ),
     ),
     ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
@@ -33,6 +37,7 @@ _HEADER_TYPES = (
         "IDENTIFIANT",
         re.compile(
             r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent|fiscal|^ine$"
+            r"|^carte$|^nur$"
             # « N° compteur », « N° client », « Réf. abonné », « N° carte », « N° famille »
             r"|^(?:n°|no|num(?:ero)?|ref(?:erence)?)\.?\s*(?:de\s+|d['’]\s?)?(?:client|abonne|usager"
             r"|famille|compteur|contrat|carte|licence)\b"
@@ -41,6 +46,9 @@ _HEADER_TYPES = (
         ),
     ),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
+    # « SIREN », « N° SIRET », « SIREN / SIRET », « SIRET/SIREN loueur »: the number's length
+    # says which, its key whether it is one
+    ("SIREN", re.compile(r"(?:^|[\W_])(?:siren|siret)(?:$|[\W_])")),
     ("EMAIL", re.compile(r"mail|courriel")),
     ("ADRESSE", re.compile(r"adresse|domicile")),
     ("TELEPHONE", re.compile(r"\btel\b|telephone|portable|mobile")),
@@ -51,6 +59,7 @@ _PARCEL = re.compile(r"(?<![\w])(?:\d{3} ?)?(?:[A-Z]{1,2}|0[A-Z]) ?(?:n° ?)?\d{
 _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.pattern})*")
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
 _RULE = re.compile(r"[-=:+ ]*")
+
 SOURCE = "regle:colonne"
 
 
@@ -61,8 +70,9 @@ class _Cell:
     text: str
 
 
-def _shaped(kind: str, value: str) -> list[tuple[int, int]]:
-    """Spans (relative to ``value``) of the datum of ``kind`` in one cell, if it has its shape."""
+def _shaped(kind: str, value: str, named: bool = False) -> list[tuple[int, int]]:
+    """Spans (relative to ``value``) of the datum of ``kind`` in one cell, if it has its shape;
+    ``named``: the column's header, or its place next to the names, says what it holds."""
     if kind == "DATE_NAISSANCE":
         return [(0, len(value))] if _DATE.fullmatch(value) else []
     if kind == "PARCELLE":
@@ -70,16 +80,32 @@ def _shaped(kind: str, value: str) -> list[tuple[int, int]]:
             return []
         return [m.span() for m in _PARCEL.finditer(value)]
     if kind == "IDENTIFIANT":
-        code = re.fullmatch(r"[A-Z]{0,4}-?\d[\dA-Z\-/]{3,20}", value)
+        if _DATE.fullmatch(value):
+            return []  # « Date dossier »: a date, no number
+        code = re.fullmatch(r"(?:[A-Z]{1,4}-)*[A-Z]{0,4}-?\d[\dA-Z\-/]{3,24}", value)
         return [(0, len(value))] if code and sum(c.isdigit() for c in value) >= 3 else []
     if kind == "PERSONNE":
         words = [fold(w) for w in value.split()]
-        if set(words) & ORG_MARKERS or words[0] in NAMED_PLACES or set(words) <= NOT_NAMES:
-            return []  # « SCI Les Pins de Caudéran », « École de musique … », « Abonné »
+        if set(words) & ORG_MARKERS or words[0] in NAMED_PLACES:
+            return []  # « SCI Les Pins de Caudéran », « École de musique … »
+        if set(words) <= NOT_NAMES and not (named and value.isupper()):
+            return []  # « Abonné »; under « NOM », « VU » is a surname
         return [(0, len(value))] if _NAME.fullmatch(value) else []
+    if kind == "SIREN":  # « SIREN » over a column: a number with its key, as in prose
+        return [(0, len(value))] if _company_number(value) else []
     if kind == "ADRESSE":
         return [(0, len(value))] if re.search(r"[^\W\d_]{2}", value) else []
     return []  # phones and e-mails have their own recognisers
+
+
+def _company_number(value: str) -> str | None:
+    """« SIREN » or « SIRET » when ``value`` is one with a valid key, else None."""
+    digits = re.sub(r"[ .\u00a0]", "", value)
+    if not digits.isdigit():
+        return None
+    if len(digits) == 9 and siren_is_valid(digits):
+        return "SIREN"
+    return "SIRET" if len(digits) == 14 and siret_is_valid(digits) else None
 
 
 def _cells(text: str, start: int, line: str, sep: str) -> list[_Cell]:
@@ -236,17 +262,18 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
 
     out: list[Entity] = []
 
-    def take(kind: str, cell: _Cell) -> None:
-        for a, b in _shaped(kind, cell.text):
+    def take(kind: str, cell: _Cell, named: bool) -> None:
+        for a, b in _shaped(kind, cell.text, named):
             s, e = cell.start + a, cell.start + b
-            out.append(Entity(kind, s, e, text[s:e], 0.8, SOURCE))
+            found = _company_number(text[s:e]) if kind == "SIREN" else kind
+            out.append(Entity(found or kind, s, e, text[s:e], 0.8, SOURCE))
 
     for _sep, header, rows in _tables(text):
         if header is _FORM:
             for label, value in (r for r in rows if len(r) == 2):
                 kind = _header_type(label.text)
                 if kind and value.text and not kinds_in(value):
-                    take(kind, value)
+                    take(kind, value, True)
             continue
         width = len(rows[0]) if rows else 0
         # « Rang⇥Élève⇥Âge »: a first row that holds no datum and no figure is the headers of a
@@ -258,20 +285,61 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
             and not any(kinds_in(c) or re.search(r"\d", c.text) for c in rows[0])
             else set()
         )
-        for k in range(width):
-            column = [row[k] for row in rows if k < len(row) and row[k].text]
-            kinds = [kinds_in(cell) for cell in column]
+        columns = [[row[k] for row in rows if k < len(row) and row[k].text] for k in range(width)]
+        found = [[kinds_in(cell) for cell in column] for column in columns]
+        typed = []
+        for k, (column, kinds) in enumerate(zip(columns, found, strict=True)):
             kind = header[k] if header and k < len(header) else None
             if kind is None:
                 seen = [next(iter(s)) for s in kinds if len(s) == 1]
                 mixed = any(len(s) > 1 for s in kinds)
                 if len(seen) >= 2 and len(set(seen)) == 1 and not mixed:
                     kind = seen[0]
-                elif len(column) >= 2 and all(_shaped("PARCELLE", c.text) for c in column):
+                elif (
+                    len(column) >= 2
+                    and all(_shaped("PARCELLE", c.text) for c in column)
+                    # « CM2 », « CE1 », « G1 »: classes and boxes, not « AB 112 »
+                    and sum(len(re.findall(r"\d", c.text)) >= 2 for c in column) * 2 >= len(column)
+                ):
                     kind = "PARCELLE"
+            typed.append(kind)
+        named = [bool(header and k < len(header) and header[k]) for k in range(width)]
+        for k, column in enumerate(columns):
+            # « 210,LEMOINE,Arthur,… »: the words in capitals next to a column of names are
+            # their surnames
+            if (
+                typed[k] is None
+                and _surnames_in_capitals(column, headings)
+                and "PERSONNE"
+                in (
+                    typed[k - 1] if k else None,
+                    typed[k + 1] if k + 1 < width else None,
+                )
+            ):
+                typed[k], named[k] = "PERSONNE", True
+        for k, (column, kinds, kind) in enumerate(zip(columns, found, typed, strict=True)):
             if kind is None:
                 continue
             for cell, inside in zip(column, kinds, strict=True):
                 if not inside and id(cell) not in headings:
-                    take(kind, cell)
+                    take(kind, cell, named[k])
     return out
+
+
+def _surnames_in_capitals(column: list[_Cell], headings: set[int]) -> bool:
+    """Two cells or more, each one to three words in capitals and no body's, most of four
+    letters or more and no common word (« GS », « OUI », « CE1 » are no surnames; « MAIRE »
+    or « DIMANCHE » among them are)."""
+    cells = [c.text for c in column if id(c) not in headings]
+    if len(cells) < 2:
+        return False
+    common = 0
+    for value in cells:
+        words = [fold(w) for w in re.findall(r"[^\W\d_]+", value)]
+        if not value.isupper() or not _NAME.fullmatch(value) or not 1 <= len(words) <= 3:
+            return False
+        if set(words) & ORG_MARKERS:
+            return False
+        common += any(w in NOT_NAMES for w in words)
+    long = sum(len(re.sub(r"\W", "", v)) >= 4 for v in cells)
+    return long * 2 >= len(cells) and common * 2 < len(cells)
