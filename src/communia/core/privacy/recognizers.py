@@ -1259,7 +1259,8 @@ _EDGE_PARTICLES = frozenset(
 )
 
 
-# the days and months: a surname too, alone after a civility (« M. Lundi », « Mme Avril »)
+# the days and months: a surname too after a civility, an initial or a known given name
+# (« M. Lundi », « T. Lundi », « Gilles Janvier »)
 _CALENDAR_NAMES = (*MONTHS, "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _CALENDAR_WORDS = frozenset(fold(w) for w in _CALENDAR_NAMES)
 

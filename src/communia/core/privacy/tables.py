@@ -59,7 +59,6 @@ _PARCEL = re.compile(r"(?<![\w])(?:\d{3} ?)?(?:[A-Z]{1,2}|0[A-Z]) ?(?:n° ?)?\d{
 _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.pattern})*")
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
 _RULE = re.compile(r"[-=:+ ]*")
-
 SOURCE = "regle:colonne"
 
 
