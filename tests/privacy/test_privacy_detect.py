@@ -1337,6 +1337,9 @@ def test_round_14a_personal_numbers_under_new_labels_and_logins():
         "mon login c jdurand75 ; identifiant appli piscine : kmbappewz"
     )
     assert _found(logins, "IDENTIFIANT") == ["lopes.marina", "jdurand75", "kmbappewz"]
+    # the sentence's full stop ends the login; an address's dot does not
+    assert _found("Mon login c gjanvier58. Merci", "IDENTIFIANT") == ["gjanvier58"]
+    assert _found("mon identifiant : gjanvier58.mairie", "IDENTIFIANT") == ["gjanvier58.mairie"]
     assert _found("mon identifiant c'est correct", "IDENTIFIANT") == []
     assert _found("le site dit que mon identifiant est incorrect", "IDENTIFIANT") == []
     assert _found("certificat d'urbanisme n° CU 045 123 25 00012", "IDENTIFIANT") == []

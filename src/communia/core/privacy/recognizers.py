@@ -548,7 +548,7 @@ def _shape(ref: str) -> str:
 _LOGIN = re.compile(
     r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w '’]{0,40}?"
     r"(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?:c['’ ]?est|est|c(?=[ \u00a0])))"
-    r"[ \u00a0]*(?P<ref>[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@.-])"
+    r"[ \u00a0]*(?P<ref>[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@-]|\.\w)"  # « …58. » ends a sentence
 )
 
 
