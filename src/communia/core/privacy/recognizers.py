@@ -134,6 +134,7 @@ _OLD_PHONE = re.compile(
     r"|\d\d(?:[ .\u00a0]\d\d){3})(?![\w]|[ .]\d)"
 )
 _OLD_PHONE_CUE = re.compile(r"(?i)\bt[ée]l(?:[ée]phone)?\b[^\n\d]{0,20}$")
+_AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:€|euros?\b|F\b|francs?\b)")  # « (2) 10 20 30 F »
 
 
 def _date_like(number: str) -> bool:
@@ -147,7 +148,7 @@ def find_phones(text: str) -> list[Entity]:
         m
         for m in _OLD_PHONE.finditer(text)
         if (m.group("area") or _OLD_PHONE_CUE.search(text, max(0, m.start() - 30), m.start()))
-        and not re.match(r"[ \u00a0]*(?:€|euros?\b|F\b|francs?\b)", text[m.end() :])
+        and not _AMOUNT_AFTER.match(text, m.end())
         and not _date_like(m.group())
     ]
     abroad = [
@@ -1753,6 +1754,11 @@ def _is_listed_given_name(word: str) -> bool:
     return folded in GIVEN_NAMES_LISTED and folded not in NOT_NAMES
 
 
+def _listed_given_names(word: str) -> bool:
+    """Every part of a hyphenated word is a known given name (« Marie-Jo », « Radu-Mihai »)."""
+    return all(map(_is_listed_given_name, word.split("-")))
+
+
 def find_given_names_in_lists(text: str) -> list[Entity]:
     found: list[Entity] = []
     for line in re.finditer(r"[^\n]+", text):
@@ -1827,7 +1833,7 @@ def find_listed_surnames_first(text: str) -> list[Entity]:
     found = []
     for m in _SURNAME_FIRST_LINE.finditer(text):
         surname = m.group("surname").split()
-        if not all(_is_listed_given_name(p) for p in m.group("given").split("-")):
+        if not _listed_given_names(m.group("given")):
             continue
         if any(
             no_name_word(w)
@@ -1888,11 +1894,7 @@ def find_lower_list_names(text: str) -> list[Entity]:
     lines = []
     for m in _LOWER_LIST_LINE.finditer(text):
         words = [w for w in m.group("name").split() if fold(w) not in _EDGE_PARTICLES]
-        given = [
-            w
-            for w in words
-            if all(_is_listed_given_name(p) for p in w.split("-")) and not is_common_word(w.title())
-        ]
+        given = [w for w in words if _listed_given_names(w) and not is_common_word(w.title())]
         if len(words) >= 2 and given and all(map(_lower_name_word, words)):
             lines.append(m)
     return [
@@ -2088,7 +2090,7 @@ def find_given_names_with_roles(text: str) -> list[Entity]:
     return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, ROLE_SOURCE)
         for m in (*_GIVEN_WITH_ROLE.finditer(text), *_GIVEN_IN_BRACKETS.finditer(text))
-        if all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        if _listed_given_names(m.group("name"))
         and not is_common_word(m.group("name"))
         and not m.group("name").isupper()
         and (
@@ -2101,7 +2103,7 @@ def find_given_names_with_roles(text: str) -> list[Entity]:
         Entity("PERSONNE", m.start(g), m.end(g), m.group(g), 0.8, ROLE_SOURCE)
         for m in _UPPER_GIVEN_IN_BRACKETS.finditer(text)
         if not m.group("name").isupper()
-        and all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        and _listed_given_names(m.group("name"))
         and not no_name_word(m.group("surname"))
         for g in ("surname", "name")
     ]
@@ -2710,24 +2712,32 @@ _SIGNATURE = re.compile(
 
 
 # « …carte vitale⏎Ibrahima », « -Kelly »: a known given name alone on the text's last line
-# signs it
+# signs it (read on that line only: a search over the whole text is quadratic on a long line)
 _LAST_LINE_NAME = re.compile(
-    rf"(?P<before>[^\n]*)\n[ \u00a0\t]*(?:[-–—][ \u00a0]*)?(?P<name>{_WORD_CAP})[ \u00a0\t.!]*\s*$"
+    rf"[ \u00a0\t]*(?:[-–—][ \u00a0]*)?(?P<name>{_WORD_CAP})[ \u00a0\t.!]*"
 )
 # « @Julie tu t'en charges ? »: a chat's mention
 _MENTION = re.compile(rf"(?<![\w@.])@(?P<name>{_WORD_CAP})(?![\w@.-])")
 
 
+def _last_line_name(text: str) -> re.Match | None:
+    """The name alone on the text's last line, unless the line before ends an address
+    (« 75001 Paris⏎France »)."""
+    body = text.rstrip()
+    cut = body.rfind("\n")
+    if cut < 0 or re.search(r"(?<!\d)\d{5}(?!\d)", body[body.rfind("\n", 0, cut) + 1 : cut]):
+        return None
+    return _LAST_LINE_NAME.fullmatch(body, cut + 1)
+
+
 def find_signatures(text: str) -> list[Entity]:
     found = [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, SIGNATURE_SOURCE)
-        for m in (_LAST_LINE_NAME.search(text), *_MENTION.finditer(text))
+        for m in (_last_line_name(text), *_MENTION.finditer(text))
         if m is not None
-        and all(_is_listed_given_name(p) for p in m.group("name").split("-"))
+        and _listed_given_names(m.group("name"))
         and not _common_word_only(m.group("name"))
         and not re.fullmatch(_COUNTRIES, m.group("name"))
-        # « 75001 Paris⏎France »: the end of an address
-        and not re.search(r"(?<!\d)\d{5}(?!\d)", m.groupdict().get("before") or "")
     ]
     for m in _SIGNATURE.finditer(text):
         words = re.findall(r"[^\W\d_][^\s]*", m.group("name"))
