@@ -75,6 +75,13 @@ Datasets:
 - ``aveugle43`` … ``aveugle45``: three more (schools and youth services; storms, floods and
   emergencies; meetings transcribed by a speech-to-text model), scored once before round 14 and
   after 14b.
+- ``aveugle46`` … ``aveugle51``: six more (water-service subscribers; elections; library,
+  culture and sports facilities; letters typed by elderly or unpractised citizens; a diverse
+  city's names of every origin; markets, fairs and street trade), all scored once before round
+  15; ``aveugle49`` … ``aveugle51`` then read for 15a, ``aveugle46`` … ``aveugle48`` scored
+  once after it, then read for 15b.
+- ``aveugle52`` … ``aveugle54``: three more (vehicles and parking; rural affairs and animals;
+  tourism), scored once before round 15, after 15a and after 15b.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -440,7 +447,8 @@ def main(argv=None):
         "aveugle18,aveugle19,aveugle20,aveugle21,aveugle22,aveugle23,aveugle24,aveugle25,aveugle26,"
         "aveugle27,aveugle28,aveugle29,aveugle30,aveugle31,aveugle32,aveugle33,aveugle34,"
         "aveugle35,aveugle36,aveugle37,aveugle38,aveugle39,aveugle40,aveugle41,aveugle42,"
-        "aveugle43,aveugle44,aveugle45,wikineural,hipe,enp",
+        "aveugle43,aveugle44,aveugle45,aveugle46,aveugle47,aveugle48,aveugle49,aveugle50,"
+        "aveugle51,aveugle52,aveugle53,aveugle54,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

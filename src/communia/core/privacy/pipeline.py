@@ -329,7 +329,12 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     ):
         return None
     s = _name_start(text, s)
+    if trailing := _TRAILING_MARRIED.search(text, s, end):
+        end = trailing.start()  # « MONIQUE NEE » (LE 30.01.1942): the birth, not a second name
     return Entity("PERSONNE", s, end, text[s:end], e.score, e.source)
+
+
+_TRAILING_MARRIED = re.compile(r"[ \u00a0]+(?i:n[ée]e|[ée]pouse|veuve)$")
 
 
 _LIST_REACH = 60  # characters: a list of given names' neighbours
@@ -760,7 +765,7 @@ _MARRIED_SURNAME = re.compile(
 # before the married word, the person found after it
 _MARRIED_BEFORE = re.compile(
     rf"(?<![\w'’-])(?P<name>[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:[ \u00a0][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?)"
-    rf"[ \u00a0]+{_MARRIED}[ \u00a0]+$"
+    rf"[ \u00a0]+{_MARRIED}[ \u00a0]+(?:[A-ZÀ-Ý][A-ZÀ-Ý'’-]+[ \u00a0]+)?$"  # « … née RASOANAIVO Lalao »
 )
 
 

@@ -82,8 +82,8 @@ __all__ = [
 
 # Latin letters of French and of the names of people from elsewhere (« Beñat », « Stanisław »,
 # « LÓPEZ GARCÍA », « Ionuț », « Nguyễn »)
-_UP = "A-ZÀ-ÖØ-ÞŸĀĂĄĆČĎĐĒĖĘĚĞĪİĶĻŁŃŅŇŌŐŒŘŚŞŠŢŤŪŮŰŲŹŻŽȘȚ"
-_LOW = "a-zà-öø-ÿāăąćčďđēėęěğīıķļłńņňōőœřśşšţťūůűųźżžșțạ-ỹ"
+_UP = "A-ZÀ-ÖØ-ÞŸĀĂĄĆČĎĐĒĖĘĚĞĪİĶĻŁŃŅŇŌŐŒŘŚŞŠŢŤŪŮŰŲŹŻŽȘȚĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+_LOW = "a-zà-öø-ÿāăąćčďđēėęěğīıķļłńņňōőœřśşšţťūůűųźżžșțĩũơưạ-ỹ"
 _WORD_CAP = rf"[{_UP}][{_LOW}{_UP}]*(?:[-'’][{_UP}{_LOW}][{_LOW}{_UP}]*)*"
 
 
@@ -253,8 +253,9 @@ def find_ibans(text: str) -> list[Entity]:
 
 
 # --- SIRET / SIREN ---------------------------------------------------------------------
-# the establishment's five digits, whole or grouped 3 + 2 (« 794 551 200 000 15 »)
-_NIC = r"(?:\d{5}|\d{3}[ .\u00a0]\d{2})"
+# the establishment's five digits, whole or grouped 3 + 2 or 2 + 3 (« 794 551 200 000 15 »,
+# « 880 415 278 00 014 »)
+_NIC = r"(?:\d{5}|\d{3}[ .\u00a0]\d{2}|\d{2}[ .\u00a0]\d{3})"
 _SIRET = re.compile(
     rf"(?<![\d])\d{{3}}[ .\u00a0]?\d{{3}}[ .\u00a0]?\d{{3}}[ .\u00a0]?{_NIC}(?![\d])"
 )
@@ -436,24 +437,30 @@ _ID_LABEL = (
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
     r"cartes?\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
     r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|\bNUR\b|\bAPS\b|\bPAI\b|lecteurs?\b|compteur|macaron|"
-    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|abonn[ée]e?(?=\s+n)|"
+    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|"
     r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
     r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
-    r"contrat(?=\s+(?:n|\d))|carte(?=\s+n°)|carte\s+professionnelle|livret\s+A\b|\balloc\b|"
+    # a contract, a card, a subscription followed by its number or a code (« contrat LV-20455 »,
+    # « carte A-220198 », « abonnée VR-10562 », « ma carte c'est la 0078451 »)
+    r"(?:contrat|carte|abonn[ée]e?|abonnement)(?=\s+(?:n(?:°|o\b|\b)|\d|[A-Z]{1,5}-\d|c['’ ]?est\b))|"
+    r"contrat(?=\s+n)|carte\s+professionnelle|livret\s+A\b|\balloc\b|"
     r"n°\s+demandeur|\blicences?\b|puce|transpondeur|\bNAPI\b|cheptel|\bCESU\b|"
     r"invariant|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
-    r"(?:n°|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
-    r"(?:client|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat"
+    r"(?:n°|\bn\b\.?|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
+    r"(?:client|abonnement|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat"
     r"|b[ée]n[ée]ficiaire)\b|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
     # training and work papers (« BAFA n° », « PASS IAE n° », « n° NEPH », « badge n° »)
     r"\bBAF[AD]\b|pass\s+IAE\b|\bNEPH\b|\bCNAPS\b|i-milo|\bbadge\b|certificat(?=\s+n°)|"
     r"carte\s+b[ée]n[ée]ficiaire|(?:n°|num[ée]ro)\s+(?:de\s+|d['’]\s?)?(?:candidat|enfant)\b|"
-    r"abonnement(?=\s+n°)|"
+    r"pi[èe]ce\s+d['’]\s?identit[ée]|code\s+d['’]\s?acc[èe]s|\bDNI\b|\bNIE\b|"
+    r"carta\s+d['’]\s?identit[àa]|inscription\s+consulaire|autorisation\s+provisoire\s+de\s+s[ée]jour|"
+    r"\bBNSSA\b|cong[ée]s\s+spectacles|"
+    r"carte\s+de\s+commer[çc]ant(?:\s+ambulant)?|police(?=\s+n°)|"
     r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+(?:de\s+)?carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
     r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
 )
@@ -531,6 +538,9 @@ _ID_GAP_WORDS = frozenset(
         "a",
         "au",
         "interimaire",
+        "cest",
+        "etait",
+        "reste",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -547,8 +557,10 @@ def _shape(ref: str) -> str:
 # « mon identifiant c est pat.vendredi44 », « mon login c tlamotte62 », « identifiant c'est
 # dossantos.catia », « identifiant appli : nguillotmba »)
 _LOGIN = re.compile(
-    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w '’]{0,40}?"
-    r"(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?:c['’ ]?est|est|c(?=[ \u00a0])))"
+    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)"
+    r"(?:[\w '’]{0,40}?(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?:c['’ ]?est|est|c(?=[ \u00a0])))"
+    # or right after the label, a login that no word is (« l'identifiant hugues.delacroix »)
+    r"|[ \u00a0](?=[^\s:]*(?:[a-z][._][a-z]|\d[^\s:]*\d)))"
     r"[ \u00a0]*(?P<ref>[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@-]|\.\w)"  # « …58. » ends a sentence
 )
 
@@ -564,6 +576,24 @@ def _login(m: re.Match) -> bool:
         or bool(re.search(r"[a-z][._][a-z]", ref))
         or (m["colon"] and len(ref) >= 6 and ref.isalpha() and not is_common_word(ref.title()))
     )
+
+
+_LEADING_WORD = re.compile(r"[A-Z]+ ")
+
+
+def _label_words_before_number(ref: str) -> int:
+    """How many characters of a reference read in capitals are still its label (« N
+    100437201458 », « MUTUELLE 0458712A »): a leading « N »/« NO » or a common word of four
+    letters or more; a code's prefix stays (« CA 19 2024 003187 », « ABCD 12345 »)."""
+    from communia.core.privacy.ner import is_common_word
+
+    pos = 0
+    while (m := _LEADING_WORD.match(ref, pos)) and any(c.isdigit() for c in ref[m.end() :]):
+        word = m.group().strip()
+        if not (fold(word) in _ID_NUMBER_WORDS or len(word) >= 4 and is_common_word(word.title())):
+            break
+        pos = m.end()
+    return pos
 
 
 def find_personal_ids(text: str) -> list[Entity]:
@@ -608,8 +638,16 @@ def find_personal_ids(text: str) -> list[Entity]:
             code = re.sub(r"[ .\-]", "", ref)
             if not (digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()):
                 break
+            start = r.start("ref") + _label_words_before_number(ref)
             found.append(
-                Entity("IDENTIFIANT", r.start("ref"), r.end("ref"), ref, 0.85, "regex:libelle")
+                Entity(
+                    "IDENTIFIANT",
+                    start,
+                    r.end("ref"),
+                    text[start : r.end("ref")],
+                    0.85,
+                    "regex:libelle",
+                )
             )
     found += [
         Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), m["ref"], 0.85, "regex:identifiant")
@@ -1226,7 +1264,7 @@ _UPPER_WORD = rf"(?:[{_UP}]['’])?[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"  # «
 _NAME_TOKEN = rf"(?:{_WORD_CAP}|{_UPPER_WORD})"
 _SURNAME_PART = (
     r"(?:(?:de|du|des|de la|le|la|van|von|ben|el|di|da|dos|das|do"
-    r"|Le|La|Da|Di|Van|Von|Ben|El|Mac|LE|LA|DA|DI|VAN|BEN|EL)\s)?"
+    r"|Le|La|Da|Di|Dos|Van|Von|Ben|El|Mac|LE|LA|DA|DI|DOS|DAS|VAN|BEN|EL)\s)?"
 )
 _CIVILITY_NAME = re.compile(
     rf"(?<![\w])(?:{_CIV})(?![\w])\.?[ \u00a0]+(?P<name>{_SURNAME_PART}{_NAME_TOKEN}"
@@ -1601,7 +1639,7 @@ def find_persons_by_role(text: str) -> list[Entity]:
 # a civility before a name typed in a form or after « je suis » (« M », « MME », « Madame »)
 _FIELD_CIVILITY = re.compile(r"(?i)(?:m\.|mme|mlle|mr|m|monsieur|madame)[ \u00a0]+")
 _INTRODUCTION = re.compile(
-    r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)appelle|je[ \u00a0]+me[ \u00a0]+nomme"
+    r"(?<![\w])(?:je[ \u00a0]+m(?:['’][ \u00a0]*|[ \u00a0]+)?app?ell?e?|je[ \u00a0]+me[ \u00a0]+nomme"
     r"|mon[ \u00a0]+nom[ \u00a0]+est|(?P<suis>je[ \u00a0]+suis)"
     r"|(?P<cest>c['’][ \u00a0]?est|c[ \u00a0]est|cest|(?-i:c)|mon[ \u00a0]+nom(?:[ \u00a0]*:)?))[ \u00a0]+",
     re.IGNORECASE,
@@ -1613,9 +1651,11 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
     """Up to three name words after "je m'appelle", "je me nomme" or "mon nom est", on the
     same line: capitalised ones, or lower-case ones that are known given names or surnames;
     a particle counts only before another name word ("Jean de La Fontaine")."""
+    from communia.core.privacy.ner import is_common_word
+
     found = []
     for m in _INTRODUCTION.finditer(text):
-        pos, end, names = m.end(), None, 0
+        pos, end, names, first_given = m.end(), None, 0, False
         # « je suis » introduces a name only after a civility (« je suis Mme Benali ») or
         # when the capitalised word is a known name (« Je suis Javier Martínez »; not « Je
         # suis Française »)
@@ -1632,7 +1672,19 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
             elif (
                 key in NOT_NAMES
                 or key in _CIVILITY_WORDS
-                or not (word[0].isupper() or key in GIVEN_NAMES_WIDE or is_census_surname(word))
+                or not (
+                    word[0].isupper()
+                    or key in GIVEN_NAMES_WIDE
+                    or is_census_surname(word)
+                    # « je mapel jeanine fourcade »: a surname no list knows, after the given name
+                    or names == 1
+                    and first_given
+                    and not m.group("suis")
+                    and not m.group("cest")
+                    and not text[end : w.start()].strip()
+                    and key not in _STOP_WORDS
+                    and not is_common_word(word.title())
+                )
                 or m.group("suis")
                 and not word[0].isupper()
                 or strict
@@ -1642,6 +1694,7 @@ def find_persons_by_introduction(text: str) -> list[Entity]:
                 break
             else:
                 end, names = w.end(), names + 1
+                first_given = first_given or names == 1 and key in GIVEN_NAMES_WIDE
             gap = re.match(r"[ \u00a0]+", text[w.end() :])
             if not gap:
                 break
@@ -1668,6 +1721,7 @@ _NAME_FIELD = re.compile(
     r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
+    r"|redevable|payeur"
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
     r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d"
     r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire"
@@ -1677,11 +1731,29 @@ _NAME_FIELD = re.compile(
     r"[ \t\u00a0]*(?::|\.{3,})[ \t\u00a0]*"  # « Nom de famille ........ PETRENKO »
 )
 #: the word between a person's two surnames (« Delmas née Ferrand », « KOUAME épouse N'GUESSAN »)
-_MARRIED = r"(?:n[ée]e|[ée]pouse|[ée]p\.|veuve)"  # typed without accents too
+# typed without accents or in capitals too (« DURAND EPOUSE BERTRAND »), not a birth's « NEE LE »
+_MARRIED = (
+    r"(?i:n[ée]e|[ée]pouse|[ée]p\.|veuve)"
+    r"(?![ \u00a0]+(?:(?i:en|au|aux|à|a|dans|sur|vers)(?![\w'’])|(?i:le|l['’])[ \u00a0]*\d))"
+)
 _FIELD_VALUE = re.compile(
     rf"{_SURNAME_PART}{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{0,3}}"
     rf"(?:[ \u00a0]+{_MARRIED}[ \u00a0]+{_NAME_TOKEN}(?:[ \u00a0]{_NAME_TOKEN}){{0,2}})?"
-    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–/-][ \u00a0]|[ \t\u00a0]+(?i:pr[ée]noms?)\b)"
+    r"(?=[ \t\u00a0]*(?:$|\n|[,;(|])|[ \t\u00a0]{2}|[ \u00a0]+[—–/-][ \u00a0]"
+    r"|[ \t\u00a0]+(?i:pr[ée]noms?|date[ \u00a0]+(?:de[ \u00a0]+)?naissance|n[ée]e?[ \u00a0]+le)\b)"
+)
+# The same field without its colon, as typed in a hurry or on a form read back in capitals
+# (« NOM MEUNIER PRENOM ODETTE », « Parent 1 : Nom RAMANANTSOA Prénom Hasina », « MON NOM
+# KOWALSKI STANISLAS »): only the surname and given-name labels, the surname in capitals
+_BARE_NAME_FIELD = re.compile(
+    r"(?m)(?:^|(?<=:[ \u00a0]))[ \t\u00a0]*(?:(?i:mon)[ \u00a0]+)?"
+    r"(?i:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’ \u00a0]usage|de[ \u00a0]+famille"
+    r"|du[ \u00a0]+payeur|de[ \u00a0]+jeune[ \u00a0]+fille))?)(?:[ \u00a0]{1,2}|\t)"
+    rf"(?={_SURNAME_PART}{_UPPER_WORD}(?![\w'’]))"
+    # or a given-name label after a value on the same line (« … MEUNIER PRENOM ODETTE »);
+    # not a table's header (« Nom Prénom Classe », « Nom et prénoms      Naissance »)
+    rf"|(?:^[ \t\u00a0]*|(?<=[^\W\d_][ \u00a0])(?<!(?i:nom)[ \u00a0])(?<!(?i:et)[ \u00a0]))"
+    rf"(?i:pr[ée]noms?)(?:[ \u00a0]{{1,2}}|\t)(?=[{_UP}])"
 )
 
 
@@ -1716,15 +1788,22 @@ def _is_lower_name_value(text: str, words: list[str]) -> bool:
     )
 
 
+_NEXT_LABEL = re.compile(r"(?i)[ \u00a0]+(?:pr[ée]noms?|nom)\b")
+
+
 def find_persons_in_fields(text: str) -> list[Entity]:
     """The value of a form's name field, when it is made of name words only."""
     found = []
-    for m in _NAME_FIELD.finditer(text):
+    labels = [*_NAME_FIELD.finditer(text), *_BARE_NAME_FIELD.finditer(text)]
+    for m in labels:
         pos = m.end()
         civility = _FIELD_CIVILITY.match(text, pos)
         if civility:
             pos = civility.end()
         value, source = _FIELD_VALUE.match(text, pos), FIELD_SOURCE
+        if value and (label := _NEXT_LABEL.search(value.group())):
+            # « MEUNIER PRENOM ODETTE »: the value stops before the next field's label
+            value = _FIELD_VALUE.match(text[: pos + label.start()], pos)
         if value is None:
             value, source = _LOWER_FIELD_VALUE.match(text, pos), LOWER_CASE_SOURCE
             if value and not _is_lower_name_value(text, value.group().split()):
@@ -1907,9 +1986,21 @@ def find_lower_list_names(text: str) -> list[Entity]:
 # A hurried message signed in lower case at its end (« merci⏎cindy durand 06 18 27 36 45 »,
 # « sabrina du 22 rue des tulipes », « stéphanie⏎31 lotissement les Coteaux »)
 _LOWER_SIGNATURE = re.compile(
-    r"(?m)^[ \t]*(?P<given>[a-zà-ÿ]{3,}(?:-[a-zà-ÿ]{3,})?)(?:[ \t]+(?P<surname>[a-zà-ÿ'’-]{3,}))?"
+    r"(?m)(?:^|(?<=[.!?][ ]))[ \t]*(?P<given>[a-zà-ÿ]{3,}(?:-[a-zà-ÿ]{3,})?)(?:[ \t]+(?P<surname>[a-zà-ÿ'’-]{3,}))?"
     r"(?=[ \t]*$|[ \t]+(?:\+|0)\d|[ \t]*\(|[ \t]+du[ \t]+\d)"
 )
+
+
+def _signature_line(text: str, m: re.Match) -> bool:
+    """The two words are the whole last line (« …⏎lucienne marchand »): the second is the
+    surname even when no list knows it or it is also a word, unless it is a closing word."""
+    key = fold(m.group("surname"))
+    return (
+        not text[m.end() :].strip()
+        and key not in NOT_NAMES
+        and key not in ROLE_NOUNS
+        and key not in _STOP_WORDS
+    )
 
 
 def find_lower_signatures(text: str) -> list[Entity]:
@@ -1923,7 +2014,8 @@ def find_lower_signatures(text: str) -> list[Entity]:
             continue
         end = (
             m.end("surname")
-            if m.group("surname") and _lower_name_word(m.group("surname"))
+            if m.group("surname")
+            and (_lower_name_word(m.group("surname")) or _signature_line(text, m))
             else m.end("given")
         )
         found.append(
@@ -2486,11 +2578,13 @@ _CHILDREN = re.compile(
 )
 # « la maman de Capucine », « parents de Unai », « sa fille Ioana », « son frère Andrei »: a
 # capitalised word alone right after a word for a relative is that relative's given name
-_RELATIVE = re.compile(
+_RELATIVE_WORD = (
     r"(?i:(?<![\w'’-])(?:maman|papa|m[èe]re|p[èe]re|parents|fille|fils|fr[èe]re|s(?:œ|oe)ur|neveu"
     r"|ni[èe]ce|petit-fils|petite-fille|grand-m[èe]re|grand-p[èe]re|mamie|papi|mari|[ée]poux"
     r"|[ée]pouse|conjointe?|compagnon|compagne|tante|oncle|cousine?|gendre|belle-fille))"
-    rf"(?:[ \u00a0]+(?:de|d['’]))?[ \u00a0]*(?<=[ \u00a0'’])(?P<name>{_WORD_CAP})"
+)
+_RELATIVE = re.compile(
+    _RELATIVE_WORD + rf"(?:[ \u00a0]+(?:de|d['’]))?[ \u00a0]*(?<=[ \u00a0'’])(?P<name>{_WORD_CAP})"
     rf"(?![\w'’@-])(?![ \u00a0]+[{_UP}])"
 )
 # « la vente Lasserre/Bordenave », « vente DUPUY / MARTINS », « Commune de Plougastel c/ Le
@@ -2784,6 +2878,78 @@ def find_persons_before_emails(text: str) -> list[Entity]:
     return found
 
 
+# « mon frere karim », « MON NEVEU DENIS BESNARD »: the same, typed in lower case or in
+# capitals, when the word is a known given name that is no common word (then its surname)
+_RELATIVE_TYPED = re.compile(
+    _RELATIVE_WORD
+    + r"[ \u00a0]+(?P<name>(?P<low>[a-zà-ÿ]{3,})|[A-ZÀ-Ý]{3,})(?:[ \u00a0]+(?P<surname>"
+    + r"(?(low)[a-zà-ÿ'’-]{3,}|[A-ZÀ-Ý'’-]{3,})))?(?![\w'’@-])"
+)
+
+
+def _typed_relatives(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    found = []
+    for m in _RELATIVE_TYPED.finditer(text):
+        name = m.group("name")
+        if fold(name) not in GIVEN_NAMES_WIDE or fold(name) in NOT_NAMES:
+            continue
+        if is_common_word(name.title()):
+            continue
+        end = m.end("name")
+        surname = m.group("surname")
+        if (
+            surname
+            and fold(surname) not in NOT_NAMES
+            and fold(surname) not in _STOP_WORDS
+            and (not is_common_word(surname.title()) or is_census_surname(surname))
+        ):
+            end = m.end("surname")
+        found.append(
+            Entity(
+                "PERSONNE",
+                m.start("name"),
+                end,
+                text[m.start("name") : end],
+                0.75,
+                LOWER_CASE_SOURCE if m.group("low") else "regle:proche",
+            )
+        )
+    return found
+
+
+# « Sabrina à l'appareil »: who answers the phone; « (EI Rémi Chabert) », « entreprise
+# individuelle Paul Morel »: a sole trader's business bears its owner's name
+_ON_THE_PHONE = re.compile(
+    # not a place (« Mairie de Lunel à l'appareil »)
+    r"(?<![\w'’-])(?<!\bde[ \u00a0])(?<!\bdu[ \u00a0])(?<!\bdes[ \u00a0])(?<!\bd['’])"
+    rf"(?P<name>{_WORD_CAP}(?:[ \u00a0]{_NAME_TOKEN})?)[ \u00a0]+à[ \u00a0]+l['’][ \u00a0]?appareil\b"
+)
+_SOLE_TRADER = re.compile(
+    rf"(?<![\w.])(?:EI|E\.I\.|[Ee]ntreprise[ \u00a0]+individuelle)[ \u00a0]+"
+    rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{1,2}})(?![\w'’-])"
+)
+
+
+def find_persons_by_cue(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    found = []
+    for m in [*_ON_THE_PHONE.finditer(text), *_SOLE_TRADER.finditer(text)]:
+        words = m.group("name").split()
+        if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in words):
+            continue
+        if fold(words[0]) not in GIVEN_NAMES_WIDE and (
+            not words[0].isupper() or is_common_word(words[0].title())
+        ):
+            continue  # « EI Plomberie Martin », « EI Primeurs du Centre », not « EI MOREL Paul »
+        found.append(
+            Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.8, "regle:indice")
+        )
+    return found
+
+
 def find_relatives(text: str) -> list[Entity]:
     return [
         Entity("PERSONNE", m.start("name"), m.end("name"), m.group("name"), 0.75, "regle:proche")
@@ -2791,7 +2957,7 @@ def find_relatives(text: str) -> list[Entity]:
         if not m.group("name").isupper()
         and fold(m.group("name")) not in NOT_NAMES
         and not re.fullmatch(r"(?i)p[èe]re[ \u00a0]+no[ëe]l", m.group())  # Father Christmas
-    ]
+    ] + _typed_relatives(text)
 
 
 def find_parties(text: str) -> list[Entity]:
@@ -2859,6 +3025,7 @@ RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
     find_vietnamese_names,
     find_children,
     find_relatives,
+    find_persons_by_cue,
     find_persons_before_emails,
     find_greeted_names,
     find_parties,

@@ -46,6 +46,8 @@ _HEADER_TYPES = (
         ),
     ),
     ("PARCELLE", re.compile(r"parcelle|cadastr")),
+    # a vehicle's plate, French or foreign (« 1-ABC-234 », « 87-TGL-4 », « GA 123 XB »)
+    ("PLAQUE", re.compile(r"immatric|^immat\.?$|plaque")),
     # « SIREN », « N° SIRET », « SIREN / SIRET », « SIRET/SIREN loueur »: the number's length
     # says which, its key whether it is one
     ("SIREN", re.compile(r"(?:^|[\W_])(?:siren|siret)(?:$|[\W_])")),
@@ -90,6 +92,12 @@ def _shaped(kind: str, value: str, named: bool = False) -> list[tuple[int, int]]
         if set(words) <= NOT_NAMES and not (named and value.isupper()):
             return []  # « Abonné »; under « NOM », « VU » is a surname
         return [(0, len(value))] if _NAME.fullmatch(value) else []
+    if kind == "PLAQUE":
+        plate = re.fullmatch(
+            r"[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,5}){1,3}|[A-Z]{1,3}\d{2,5}[A-Z]{0,3}", value
+        )
+        letters, digits = sum(c.isalpha() for c in value), sum(c.isdigit() for c in value)
+        return [(0, len(value))] if plate and letters and digits and len(value) <= 12 else []
     if kind == "SIREN":  # « SIREN » over a column: a number with its key, as in prose
         return [(0, len(value))] if _company_number(value) else []
     if kind == "ADRESSE":
