@@ -650,6 +650,36 @@ def test_the_first_weeks_spread_raises_sigma_only_up_to_a_cap():
     assert BalanceCusumDetector(sigma_max_rel=None).cusum_sigma(5.40, 164.4) == 5.40
 
 
+def test_an_abrupt_leak_during_another_leaks_tracking_is_seen_as_a_step():
+    """gen203, area A (water-16): p816 (24 m³/h) started four days after p197's alarm, while
+    the CUSUM tracked p197 with a threshold 4 times higher; it was alarmed after 29 h. The
+    step of the last 6 hours against the same hours the day before raises it within hours;
+    a slowly growing leak raises no step."""
+    hours = pd.date_range("2030-01-01", periods=24 * 20, freq="h")
+    rng = np.random.default_rng(0)
+    daily = 3.0 * np.sin(2 * np.pi * np.arange(len(hours)) / 24)  # the demand model's error
+    raw = daily + rng.normal(0.0, 0.5, len(hours))
+    raw[24 * 8 :] += np.linspace(20.0, 26.0, len(hours) - 24 * 8)  # p197-like, then growing
+    raw[24 * 13 :] += 24.0  # the new abrupt leak, day 13
+    raw = pd.Series(raw, index=hours)
+    smooth = raw.rolling(24, min_periods=12).mean()
+
+    def leaks(det):
+        jumps = det.step_jumps(raw) if det.step_hours else None
+        events = det.run(smooth, 3.0, scale_m3h=165.0, jumps=jumps, step_limit=10.0)
+        return [e for e in events if e["kind"] == "leak" and e["start"] >= hours[24 * 12]]
+
+    late = leaks(BalanceCusumDetector(step_hours=None))
+    assert not late or late[0]["time"] - hours[24 * 13] > pd.Timedelta(hours=24)
+    (new,) = leaks(BalanceCusumDetector())
+    assert pd.Timedelta(0) <= new["time"] - hours[24 * 13] <= pd.Timedelta(hours=8)
+    assert abs(new["start"] - hours[24 * 13]) <= pd.Timedelta(hours=6)
+    # the tracked leak's own growth (0.25 m³/h a day more) is no step
+    assert all(
+        e["start"] >= hours[24 * 13] - pd.Timedelta(hours=6) for e in leaks(BalanceCusumDetector())
+    )
+
+
 @pytest.mark.slow
 def test_explained_share_tells_a_leak_from_sensor_noise(net, year, sig_cache):
     """The share of a pressure change the best single leak explains: all of a leak's own

@@ -91,7 +91,8 @@ CARD = AlgorithmCard(
         "chaque point du plan du réseau (logiciel public EPANET) ; la conduite proposée est "
         "celle près de laquelle la fuite a le plus de chances de se trouver (à moins de 300 "
         "m), avec les autres conduites possibles et leur probabilité. Des règles complètent "
-        "ce calcul pour les cas difficiles : plusieurs fuites en même temps, une fuite cachée "
+        "ce calcul pour les cas difficiles : plusieurs fuites en même temps, une fuite brusque "
+        "qui part pendant le suivi d'une autre, une fuite cachée "
         "par la réparation d'une autre, une fuite déjà présente au début des données, la "
         "marche des pompes ; une hausse de moins de 1 m³/h, ou qu'aucune fuite simulée "
         "n'explique, n'est pas signalée. Le détail de chaque règle est publié avec le "
@@ -111,7 +112,7 @@ CARD = AlgorithmCard(
         "des écarts « CUSUM ») ; simulation hydraulique du réseau par un logiciel public (EPANET, "
         "par la bibliothèque WNTR) ; modèle statistique du nombre de casses (régression de Poisson)"
     ),
-    model_version="water-15",
+    model_version="water-16",
     risks=(
         "Une fuite déjà présente au début de la période n'est visible qu'avec une calibration "
         "apprise sur une période passée dont les fuites sont connues (étape de calibration).",

@@ -633,6 +633,14 @@ class BalanceCusumDetector:
     swap_hours: int | None = 6
     #: the fitted flow's spread: its robust sigma over the week before (hourly values)
     swap_sigmas: float = 5.0
+    #: while a leak is tracked (its CUSUM threshold ``track_factor`` times higher), a new
+    #: abrupt leak is also looked for as a step: the mean residual of the last ``step_hours``
+    #: against the same hours the day before, above ``step_sigmas`` times that difference's
+    #: spread on the first week and above the flow needed to locate a leak; an abrupt leak
+    #: that starts days after another one's alarm was raised after 26–36 h (None: not done;
+    #: water-16)
+    step_hours: int | None = 6
+    step_sigmas: float = 5.0
     relocate_every_days: float = 7.0
     relocate_growth: float = 1.5
     relocate_min_conf: float = 0.5
@@ -681,8 +689,21 @@ class BalanceCusumDetector:
         its window already held the event's change, which is that leak itself."""
         return bool(sent) and max(sent) < start
 
+    def step_jumps(self, raw: pd.Series) -> pd.Series:
+        """The mean hourly residual of the last ``step_hours`` minus the same hours' the day
+        before: the demand model's daily error cancels out, a new abrupt leak shows whole."""
+        recent = raw.rolling(self.step_hours, min_periods=self.step_hours).mean()
+        return recent - recent.shift(24)
+
     def run(
-        self, res: pd.Series, sigma: float, *, first: int = 0, scale_m3h: float = 0.0
+        self,
+        res: pd.Series,
+        sigma: float,
+        *,
+        first: int = 0,
+        scale_m3h: float = 0.0,
+        jumps: pd.Series | None = None,
+        step_limit: float | None = None,
     ) -> list[dict]:
         """Return raw events: alarms (start, time, size) on one area's residual.
 
@@ -694,6 +715,8 @@ class BalanceCusumDetector:
 
         values = res.to_numpy(dtype=float)
         times = res.index
+        steps = jumps.to_numpy(dtype=float) if jumps is not None and step_limit else None
+        steps_from = 0
         # causal trailing daily mean, lagged by 12 h: the slow baseline used while tracking
         trail = pd.Series(values).rolling(24, min_periods=12).mean().shift(12).to_numpy()
         daily = pd.Series(values).rolling(72, min_periods=36).mean().to_numpy()
@@ -714,6 +737,32 @@ class BalanceCusumDetector:
                 # follow it, and do not count the ramp as a new leak or repair
                 base = r
                 alarm_level = r if tracking_from >= 0 else alarm_level
+                s_hi = s_lo = 0.0
+                continue
+            if (
+                steps is not None
+                and tracking_from >= 0
+                and i >= max(first, steps_from)
+                and np.isfinite(steps[i])
+                and steps[i] > step_limit
+            ):
+                # a step while another leak is tracked: a new abrupt leak
+                i0 = max(i - self.step_hours + 1, 0)
+                level = float(values[i0]) if np.isfinite(values[i0]) else base
+                events.append(
+                    {
+                        "kind": "leak",
+                        "start": times[i0],
+                        "time": times[i],
+                        "size": float(steps[i]),
+                        "i": i,
+                        "i_start": i0,
+                        "base": level,
+                    }
+                )
+                tracking_from, alarm_level, base = i, r, r
+                holdoff_until = i + self.holdoff_hours
+                steps_from = i0 + 24 + self.step_hours  # the day before holds no step any more
                 s_hi = s_lo = 0.0
                 continue
             if tracking_from >= 0:
@@ -829,7 +878,16 @@ def detect_leaks(
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
         spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
         sigma = detector.cusum_sigma(spread, scale)
-        events = detector.run(smooth, sigma, first=first, scale_m3h=scale)
+        jumps, step_limit = None, None
+        if detector.step_hours:
+            jumps = detector.step_jumps(res[area])
+            week = jumps.iloc[24 + detector.step_hours : detector.calib_days * 24].dropna()
+            step_sd = float((week - week.median()).abs().median() * 1.4826) if len(week) else 0.0
+            loc_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
+            step_limit = max(detector.step_sigmas * step_sd, loc_flow)
+        events = detector.run(
+            smooth, sigma, first=first, scale_m3h=scale, jumps=jumps, step_limit=step_limit
+        )
         series = res[area]
         candidates = bal.area_pipes[area]
         area_sensors = [s for s in bal.area_sensors.get(area, []) if lib and s in lib.sensors]

@@ -65,7 +65,7 @@ __all__ = [
     "rename_areas",
 ]
 
-MODEL_VERSION = "water-15"
+MODEL_VERSION = "water-16"
 #: the detection methods (``--method`` of ``communia water detect``), as an agent reads them
 METHOD_LABELS = {
     "cusum": "changement persistant du débit non expliqué",
