@@ -1388,6 +1388,11 @@ def test_round_15a_fields_without_colon_married_names_in_capitals_and_lower_case
         "KOWALSKI STANISLAS",
         "FERREIRA",
     ]
+    # after a sentence, on the same line (the README's demo message)
+    assert _found("inscrire ma fille ? NOM MEUNIER PRENOM ODETTE", "PERSONNE") == [
+        "MEUNIER",
+        "ODETTE",
+    ]
     # a table's header and a street's name are no field
     assert _found("Nom Prénom Classe\nNOM DE LA RUE : à préciser", "PERSONNE") == []
     married = "JE SOUSSIGNEE MME DURAND EPOUSE BERTRAND MONIQUE NEE LE 30.01.1942 ATTESTE"

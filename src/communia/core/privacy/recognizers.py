@@ -1746,7 +1746,7 @@ _FIELD_VALUE = re.compile(
 # (« NOM MEUNIER PRENOM ODETTE », « Parent 1 : Nom RAMANANTSOA Prénom Hasina », « MON NOM
 # KOWALSKI STANISLAS »): only the surname and given-name labels, the surname in capitals
 _BARE_NAME_FIELD = re.compile(
-    r"(?m)(?:^|(?<=:[ \u00a0]))[ \t\u00a0]*(?:(?i:mon)[ \u00a0]+)?"
+    r"(?m)(?:^|(?<=:[ \u00a0])|(?<=[.?!][ \u00a0]))[ \t\u00a0]*(?:(?i:mon)[ \u00a0]+)?"
     r"(?i:nom(?:[ \u00a0]+(?:de[ \u00a0]+naissance|d['’ \u00a0]usage|de[ \u00a0]+famille"
     r"|du[ \u00a0]+payeur|de[ \u00a0]+jeune[ \u00a0]+fille))?)(?:[ \u00a0]{1,2}|\t)"
     rf"(?={_SURNAME_PART}{_UPPER_WORD}(?![\w'’]))"
