@@ -646,6 +646,11 @@ class BalanceCusumDetector:
     relocate_min_conf: float = 0.5
     relocate_margin: float = 0.2
 
+    def loc_min_flow(self, scale: float) -> float:
+        """The flow (m³/h) a leak needs before the pressure sensors can locate it, in an area
+        consuming ``scale`` m³/h (the ``loc_min_flow_m3h``/``loc_min_flow_rel`` rule)."""
+        return max(self.loc_min_flow_m3h, self.loc_min_flow_rel * abs(scale))
+
     def cusum_sigma(self, spread: float, scale: float) -> float:
         """The CUSUM's sigma (m³/h) from the smoothed residual's spread over the first week
         and the area's mean consumption ``scale`` (the ``sigma_rel``/``sigma_max_rel`` rule)."""
@@ -876,15 +881,14 @@ def detect_leaks(
             res[area].rolling(detector.smooth_hours, min_periods=detector.smooth_hours // 2).mean()
         )
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
-        spread = float((calib - calib.median()).abs().median() * 1.4826) if len(calib) else 0.0
-        sigma = detector.cusum_sigma(spread, scale)
+        sigma = detector.cusum_sigma(_robust_spread(calib), scale)
         jumps, step_limit = None, None
         if detector.step_hours:
             jumps = detector.step_jumps(res[area])
             week = jumps.iloc[24 + detector.step_hours : detector.calib_days * 24].dropna()
-            step_sd = float((week - week.median()).abs().median() * 1.4826) if len(week) else 0.0
-            loc_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
-            step_limit = max(detector.step_sigmas * step_sd, loc_flow)
+            step_limit = max(
+                detector.step_sigmas * _robust_spread(week), detector.loc_min_flow(scale)
+            )
         events = detector.run(
             smooth, sigma, first=first, scale_m3h=scale, jumps=jumps, step_limit=step_limit
         )
@@ -1183,7 +1187,7 @@ def detect_leaks(
             ``swap_hours`` rule)."""
             hours = pd.Timedelta(hours=detector.swap_hours)
             hour, day = pd.Timedelta(hours=1), pd.Timedelta(days=1)
-            loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
+            loc_min_flow = detector.loc_min_flow(scale)
             pressures = (
                 _window_pressures(
                     data.pressures[area_sensors],
@@ -1337,7 +1341,7 @@ def detect_leaks(
             since = events[n_ev - 1]["time"] if n_ev else None
             start = _change_point(series, ev["start"] - pd.Timedelta(hours=24), ev["time"], level0)
             # a leak is located once it is big enough for the pressure sensors to see it
-            loc_min_flow = max(detector.loc_min_flow_m3h, detector.loc_min_flow_rel * abs(scale))
+            loc_min_flow = detector.loc_min_flow(scale)
             # wait until the leak is big enough to be located (incipient leaks), at most
             # ``max_wait_days``; abrupt leaks are already big at the CUSUM alarm
             t_det = max(ev["time"], start + pd.Timedelta(hours=detector.min_loc_hours))
@@ -1512,6 +1516,12 @@ def outflow_pressure_effect(
             continue
         effect = effect + dq * pd.Series(per_unit, index=lib.sensors).reindex(sensors).fillna(0.0)
     return effect
+
+
+def _robust_spread(values: pd.Series) -> float:
+    """The spread of ``values`` as a normal sigma, read from their median absolute deviation
+    (0 when there are none)."""
+    return float((values - values.median()).abs().median() * 1.4826) if len(values) else 0.0
 
 
 def _weighed_directions(cal: Calibration, area: str) -> tuple[list[pd.Series] | None, float | None]:
