@@ -82,6 +82,14 @@ Datasets:
   once after it, then read for 15b.
 - ``aveugle52`` … ``aveugle54``: three more (vehicles and parking; rural affairs and animals;
   tourism), scored once before round 15, after 15a and after 15b.
+- ``aveugle55`` … ``aveugle62``: eight more (lost property; legal affairs and debt recovery;
+  health and care; substandard housing; town twinning and foreign visitors; the municipal
+  bulletin; IT and digital services; energy and environment), all scored once before round
+  16; ``aveugle55``, ``57``, ``59`` and ``61`` then read for 16a, the four others scored once
+  after 16a, then read for 16b.
+- ``aveugle63`` … ``aveugle66``: four more (early childhood; roads and public works; culture
+  and events; the population census), written during round 16 and scored once with the code
+  of the round's start, once after 16a and once after 16b.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -448,7 +456,9 @@ def main(argv=None):
         "aveugle27,aveugle28,aveugle29,aveugle30,aveugle31,aveugle32,aveugle33,aveugle34,"
         "aveugle35,aveugle36,aveugle37,aveugle38,aveugle39,aveugle40,aveugle41,aveugle42,"
         "aveugle43,aveugle44,aveugle45,aveugle46,aveugle47,aveugle48,aveugle49,aveugle50,"
-        "aveugle51,aveugle52,aveugle53,aveugle54,wikineural,hipe,enp",
+        "aveugle51,aveugle52,aveugle53,aveugle54,aveugle55,aveugle56,aveugle57,aveugle58,"
+        "aveugle59,aveugle60,aveugle61,aveugle62,aveugle63,aveugle64,aveugle65,aveugle66,"
+        "wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

@@ -1479,3 +1479,94 @@ def test_siret_grouped_two_then_three_and_plates_in_a_column():
         "23 | MORIN Paul | FR | à pied | 18/07\n"
     )
     assert _found(table, "PLAQUE") == ["87-TGL-4", "GA 123 XB"]
+
+
+def test_round_16_numbers_of_held_cards_registrations_and_logins():
+    """Round 16: a number said of a card, a pass or a paper a person holds, before or after
+    it in the same clause; a person or an animal registered under a number; a declarant's
+    rank is no number; logins after « compte », « c'est », in a log's key=value, a Windows
+    session or a column headed « login »; technical accounts and file numbers stay."""
+    cases = {
+        "une carte de fidélité Super U n° 2960 0148 3372 trouvée": "2960 0148 3372",
+        "N° de la carte perdue (si connu) : 100679204512\n": "100679204512",
+        "permis de conduire belge au nom de VERMEULEN Pieter, n° 4821937605, une": "4821937605",
+        "Numéro fiscal du déclarant 1 : 3846801076663\n": "3846801076663",
+        "architecte, inscrite à l'Ordre sous le n° S12874 – 22 ans": "S12874",
+        "identifié sous le numéro d'insert 250269811204576 ;": "250269811204576",
+        "Personalausweis n° L7H4K2P91) et": "L7H4K2P91",
+        "Compte créé : agautier (mot de passe initial remis)": "agautier",
+        "Son login c'est bchauvin. Merci": "bchauvin",
+        "2026-02-11 08:02:55 WARN [auth] login failed user=jl.fontaine src=10.12.4.51": (
+            "jl.fontaine"
+        ),
+        "Utilisateur connecté : VALDESQUES\\aslefebvre\n": "aslefebvre",
+    }
+    _each_found_alone(cases, "IDENTIFIANT")
+    quiet = (
+        "Enregistré le 24/11/2026 sous le n° PAC-2026-0045. Formulaire « Mot de passe oublié »"
+        " — soumission n° 88213. Voici le compte en Espagne : titular Montserrat. Le club reste"
+        " affilié sous le n° FFF 560412. Mon "
+        "identifiant est incorrect. facture n° 2024-00123 pour la carte. user=admin"
+    )
+    assert _found(quiet, "IDENTIFIANT") == []
+    table = "nom;prenom;login;statut\nMARCHAND;Sylvie;smarchand;actif\nADMIN;Compte;admin;actif\n"
+    assert _found(table, "IDENTIFIANT") == ["smarchand"]
+    assert (
+        _found("Compte\tPropriétaire\n0012\tJAFFRÉ Louis\n0027\tLE CUNFF Marie", "IDENTIFIANT")
+        == []
+    )
+
+
+def test_round_16_json_members_births_in_brackets_residences_and_foreign_civilities():
+    """Round 16: a JSON member names its value as a header its column; a year or a date in
+    brackets after a person's name is their birth (a day and month only where births are
+    spoken of); a residence with its flat; « chez Mme … » before an address is a person;
+    foreign civilities; a given name signing before its phone number."""
+    record = '{"nom": "Wójcik", "prenom": "Natalia", "date_naissance": "2007-10-04"}'
+    assert _found(record, "PERSONNE") == ["Wójcik", "Natalia"]
+    assert _found(record, "DATE_NAISSANCE") == ["2007-10-04"]
+    assert _found("09h05  GIRARD Paulette  (1946)  grippe", "DATE_NAISSANCE") == ["1946"]
+    births = "Carnet : ils sont nés / Bienvenue à Inaya Bensaïd (14 septembre) !"
+    assert _found(births, "DATE_NAISSANCE") == ["14 septembre"]
+    assert _found("réunion avec M. Dupont (14 septembre) en mairie", "DATE_NAISSANCE") == []
+    assert _found("MOUSSA Hawa – Résidence du Parc, appt 12 – 07 53 18 66 02", "ADRESSE") == [
+        "Résidence du Parc, appt 12"
+    ]
+    lodger = "Je loue une chambre chez Mme Odile Fournier, 3 rue du Prieuré, 41200 Blois."
+    assert _found(lodger, "PERSONNE") == ["Odile Fournier"]
+    assert _found(lodger, "ADRESSE") == ["3 rue du Prieuré, 41200 Blois"]
+    assert _found("Sehr geehrte Frau Keller-Bauer, / Madame,", "PERSONNE") == ["Keller-Bauer"]
+    assert _found("On met ou ??? Piotr +48 512 093 771", "PERSONNE") == ["Piotr"]
+    assert _found("Responsable : Wójcik Paweł\n", "PERSONNE") == ["Wójcik Paweł"]
+    assert _found("Responsable : Direction des services techniques\n", "PERSONNE") == []
+
+
+def test_round_16b_handles_meters_cases_initials_and_tables_aligned_with_spaces():
+    """Round 16b: a social network's handle or profile (not the town's own, not a chat's
+    « @Nadia »); an electricity delivery point, a tiers or an applicant number; the parties
+    of a case and a case named after one; initials signing a note; a column aligned with
+    spaces ends an address."""
+    cases = {
+        "(Instagram @villedelamothe) / @marie_lou.b : trop mignonne": "@marie_lou.b",
+        "mon profil (facebook.com/sandrine.lopez.5439) est visible": (
+            "facebook.com/sandrine.lopez.5439"
+        ),
+        "son point de livraison (PDL 21457896321478) a été signalé": "21457896321478",
+        "N° de tiers : T0009871\n": "T0009871",
+        "Mon numéro de demandeur : 0762509143367\n": "0762509143367",
+    }
+    _each_found_alone(cases, "IDENTIFIANT")
+    table = "N° redevable | Nom Prénom\nR-0045127 | FOURNIER Claude\nR-0045128 | BENALI Karim\n"
+    assert _found(table, "IDENTIFIANT") == ["R-0045127", "R-0045128"]
+    assert _found("03/04 | SCP Lexpublica | Blot c/ commune (exécution) |", "PERSONNE") == ["Blot"]
+    assert _found("Objet : Prigent c/ Bois-le-Comte – proposition", "PERSONNE") == ["Prigent"]
+    assert _found("le jugement dans l'affaire ROUSSEL (terrain de la Noue)", "PERSONNE") == [
+        "ROUSSEL"
+    ]
+    assert _found("SCI Les Pins c/ commune ; Dossier Urbanisme (PC 2026) :", "PERSONNE") == []
+    assert _found("il peut y aller. – FVR", "PERSONNE") == ["FVR"]
+    assert _found("Contrôle effectué.\nRAS.", "PERSONNE") == []
+    row = (
+        "2025-MS-031  14/03/2025  5 rue Tréfilerie                CHAMBON Marcel         mainlevée"
+    )
+    assert _found(row, "ADRESSE") == ["5 rue Tréfilerie"]

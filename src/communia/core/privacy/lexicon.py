@@ -573,6 +573,21 @@ CIVILITIES: tuple[str, ...] = (
     "MME",
     "MLLE",
     "MR",
+    "Drs",
+    # letters from abroad (« Sehr geehrte Frau Keller-Bauer », « Sra. Vidal », « Mrs Lee »)
+    "Mrs",
+    "Ms",
+    "Frau",
+    "Herr",
+    "Señor",
+    "Señora",
+    "Sr",
+    "Sra",
+    "Signor",
+    "Signora",
+    "Sig",
+    "Senhor",
+    "Senhora",
 )
 
 #: the months, with and without their accents (dates of birth in figures or in words)

@@ -131,6 +131,14 @@ def is_common_word(word: str) -> bool:
     return best < limit and best * COMMON_WORD_RATIO < ranks.get(word, absent)
 
 
+def is_known_word(word: str) -> bool:
+    """Whether a lower-case ``word`` is among the model's 100,000 most frequent spellings,
+    accents restored when it has none (« incorrect », « desactive »; not « bchauvin »);
+    False without the model."""
+    ranks, folded = _word_ranks()
+    return word in ranks or fold(word) in folded
+
+
 def is_plural_imperative(word: str) -> bool:
     """Whether a capitalised ``word`` ending in "-ez" is mostly written in lower case: a verb
     opening a sentence ("Appelez le 06…", "Contactez-nous"), not a surname ("Lopez" is

@@ -39,6 +39,7 @@ from communia.core.privacy.recognizers import (
     CALENDAR_SOURCE,
     CIVILITY_SOURCE,
     FIELD_SOURCE,
+    INITIALS_SOURCE,
     INTRODUCTION_SOURCE,
     LISTED_SOURCE,
     LOWER_CASE_SOURCE,
@@ -51,6 +52,7 @@ from communia.core.privacy.recognizers import (
     WIDE_INNER_SOURCE,
     WIDE_SOURCE,
     _strip_not_names,
+    birth_dates_after_names,
     is_name_field_label,
 )
 from communia.core.privacy.tables import column_entities, header_line_spans
@@ -301,7 +303,7 @@ def _tidy_person(text: str, e: Entity) -> Entity | None:
     lower_ok = e.source in ("spacy", INTRODUCTION_SOURCE, LOWER_CASE_SOURCE, SPEAKER_SOURCE)
     span = (
         (e.start, e.end)
-        if e.source in (VIETNAMESE_SOURCE, SPELLED_SOURCE, CALENDAR_SOURCE)
+        if e.source in (VIETNAMESE_SOURCE, SPELLED_SOURCE, CALENDAR_SOURCE, INITIALS_SOURCE)
         else _clean_person(
             text,
             e.start,
@@ -911,6 +913,7 @@ def scan(
     entities = _resolve(entities + column_entities(text, entities))
     vietnamese = {(c.start, c.end) for c in candidates if c.source == VIETNAMESE_SOURCE}
     entities = _resolve(entities + _propagate(text, entities, vietnamese))
+    entities = _resolve(entities + birth_dates_after_names(text, entities))
     entities = _merge_adjacent(_married_names(_particle_names_after(entities, text), text), text)
     rewritten = text != original  # compared once: the texts may be megabytes long
     result.entities = [

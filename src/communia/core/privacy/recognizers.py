@@ -276,7 +276,8 @@ def find_sirens(text: str) -> list[Entity]:
     for m in _SIREN.finditer(text):
         if not siren_is_valid(m.group()):
             continue
-        before = text[max(0, m.start() - 40) : m.start()]
+        # « immatriculée au RCS de Villefranche-Tarare sous le numéro 527 614 093 »
+        before = text[max(0, m.start() - 70) : m.start()]
         after = text[m.end() : m.end() + 12]
         if _SIREN_CUE.search(before) or re.match(r"\s*(?:RCS|R\.C\.S\.)", after):
             found.append(Entity("SIREN", m.start(), m.end(), m.group(), 0.95, "regex:siren+luhn"))
@@ -342,6 +343,36 @@ def find_birth_dates(text: str) -> list[Entity]:
         before = text[max(0, m.start() - 25) : m.start()]
         if not _DATE.fullmatch(m.group()) and _BIRTH_CUE_JUST_BEFORE.search(before):
             found.append(Entity("DATE_NAISSANCE", m.start(), m.end(), m.group(), 0.8, "regex:ddn"))
+    return found
+
+
+# « GIRARD Paulette (1946) », « Oliver (2016-05-11) », and under « ils sont nés », « Mila
+# Tessier (19 octobre) »: a year or a date in brackets right after a person's name
+_BRACKETED = re.compile(r"[ \u00a0]*\((?P<date>[^()\n,]{4,20}?)[ \u00a0]*[),]")
+_DAY_MONTH = re.compile(rf"(?i)(?:1er|0?[1-9]|[12]\d|3[01])\s+(?:{_MONTHS})")
+
+
+def birth_dates_after_names(text: str, entities: list[Entity]) -> list[Entity]:
+    """Dates of birth in brackets after the persons of ``entities`` (resolved, in order): a
+    bare year or a full date; a day and month only in a text that speaks of births."""
+    births = bool(_BIRTH_CUE.search(text))
+    taken = [(e.start, e.end) for e in entities]
+    found = []
+    for person in (e for e in entities if e.type == "PERSONNE"):
+        m = _BRACKETED.match(text, person.end)
+        if not m:
+            continue
+        date = m["date"]
+        if not (
+            re.fullmatch(r"(?:19|20)\d\d", date)
+            or _DATE.fullmatch(date)
+            or births
+            and _DAY_MONTH.fullmatch(date)
+        ):
+            continue
+        s, e = m.span("date")
+        if not any(a < e and s < b for a, b in taken):
+            found.append(Entity("DATE_NAISSANCE", s, e, date, 0.75, "regex:ddn-apres-nom"))
     return found
 
 
@@ -437,9 +468,10 @@ _ID_LABEL = (
     r"identifiant\s+national|carte\s+(?:mobilit[ée]\s+inclusion|d['’]\s?invalidit[ée]|vitale)|\bCMI\b|"
     r"cartes?\s+de\s+s[ée]jour|[ée]tudiant|m[ée]diath[èe]que|biblioth[èe]que|\bmatricule|redevable|"
     r"n°\s+unique|passport|\bCCAS\b(?=\s+n)|\bNUR\b|\bAPS\b|\bPAI\b|lecteurs?\b|compteur|macaron|"
-    r"num[ée]ro\s+d['’]\s?[ée]l[èe]ve|student\s+ID|codice\s+fiscale|mission\s+locale|"
+    r"(?:num[ée]ro|n°)\s+d['’]\s?[ée]l[èe]ve|student\s+ID|customer\s+(?=no\b|number)|"
+    r"marquage(?:\s+(?:antivol|bicycode))?|\bbicycode\b|codice\s+fiscale|mission\s+locale|"
     r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
-    r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier)|"
+    r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier|demandeur)|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
     # a contract, a card, a subscription followed by its number or a code (« contrat LV-20455 »,
@@ -451,7 +483,11 @@ _ID_LABEL = (
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
     r"(?:n°|\bn\b\.?|num[ée]ro|num|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+|d['’ ]\s?)?"
     r"(?:client|abonnement|abonn[ée]e?|usager|famille|adh[ée]rent|licence|domiciliation|contrat"
-    r"|b[ée]n[ée]ficiaire)\b|"
+    r"|b[ée]n[ée]ficiaire|membre|tiers|demandeur|redevable)\b|adh[ée]rente?(?=\s+[A-Z]{2,6}-?\d)|"
+    # « ID famille 3381 »; an electricity meter's delivery point (« PDL », « PRM »); a tenancy's
+    # or a purchase's contract (« contrat de location n° », « contrat d'achat porte le n° »)
+    r"\bID\s+(?:famille|abonn[ée]e?|client|usager|utilisateur)\b|\bPDL\b|\bPRM\b|"
+    r"contrat\s+(?:de\s+location|d['’]\s?achat)|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
     # training and work papers (« BAFA n° », « PASS IAE n° », « n° NEPH », « badge n° »)
@@ -460,6 +496,11 @@ _ID_LABEL = (
     r"pi[èe]ce\s+d['’]\s?identit[ée]|code\s+d['’]\s?acc[èe]s|\bDNI\b|\bNIE\b|"
     r"carta\s+d['’]\s?identit[àa]|inscription\s+consulaire|autorisation\s+provisoire\s+de\s+s[ée]jour|"
     r"\bBNSSA\b|cong[ée]s\s+spectacles|"
+    # papers and insurance numbers from abroad (« Personalausweis », « cartão de cidadão »,
+    # « National Insurance number », « Versicherungsnummer », « CPF », « CNSS »)
+    r"personalausweis|cart[ãa]o\s+de\s+cidad[ãa]o|num[ée]ro\s+d['’]\s?identit[ée]|"
+    r"national\s+insurance|versicherungsnummer|\bCPF\b|\bCNSS\b|\bIPP\b|"
+    r"(?:n°|num[ée]ro)\s+(?:d['’]\s?)?(?:[ée]tranger|retrait[ée]e?)|"
     r"carte\s+de\s+commer[çc]ant(?:\s+ambulant)?|police(?=\s+n°)|"
     r"\bRPPS\b|\bADELI\b|pensionn[ée]e?|(?:n°|num[ée]ro)\s+(?:de\s+)?carte(?!\s+(?:d['’]\s?identit|nationale|vitale|de\s+s[ée]jour"
     r"|d['’]\s?invalidit|mobilit|grise|bancaire))"
@@ -470,7 +511,8 @@ _ID_REF = (
     r"(?P<ref>(?<![\w-])[0-9A-Z](?:[0-9A-Z]|[ .\-](?=[0-9A-Z])){4,34}(?![\w-]))"
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
-_ID_AFTER_LABEL = re.compile(r"[^\n\d]{0,40}?" + _ID_REF)
+# (« Numéro fiscal du déclarant 1 : … »: the declarant's rank is no number)
+_ID_AFTER_LABEL = re.compile(r"(?:[^\n\d]|(?<=d[ée]clarant )[12]\b){0,40}?" + _ID_REF)
 # the next of the numbers listed after a label (« n° 4501234567 et n° 4501234568 »)
 _ID_NEXT = re.compile(r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?" + _ID_REF)
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
@@ -557,25 +599,97 @@ def _shape(ref: str) -> str:
 # « mon identifiant c est pat.vendredi44 », « mon login c tlamotte62 », « identifiant c'est
 # dossantos.catia », « identifiant appli : nguillotmba »)
 _LOGIN = re.compile(
-    r"(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)"
-    r"(?:[\w '’]{0,40}?(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?:c['’ ]?est|est|c(?=[ \u00a0])))"
-    # or right after the label, a login that no word is (« l'identifiant hugues.delacroix »)
+    r"(?:(?i:identifiant|login|nom[ _]d['’ _]?utilisateur)[\w '’]{0,40}?"
+    # an account, two words at most before its login (« Compte AD créé : jperrotduval »,
+    # « son compte cfavre »; not « le compte en Espagne : titular … »)
+    r"|(?i:compte)(?:[ \u00a0]+(?:[a-zàâçéèêëîïôûù]+|[A-Z]{2,3})){0,2}?)"
+    r"(?:[ \u00a0]*(?P<colon>:)|[ \u00a0]+(?P<verb>c['’ ]?est|est|reste|c(?=[ \u00a0]))"
+    # or a login that no word is (« l'identifiant hugues.delacroix », « login proposé
+    # vmnguyen.saison »)
     r"|[ \u00a0](?=[^\s:]*(?:[a-z][._][a-z]|\d[^\s:]*\d)))"
     r"[ \u00a0]*(?P<ref>[a-z][a-z0-9._-]{3,30}[a-z0-9])(?![\w@-]|\.\w)"  # « …58. » ends a sentence
 )
 
 
+#: a login as systems write them (« jl.fontaine », « adm-sleclerc », « smarchand »)
+LOGIN_VALUE = re.compile(r"[a-z][a-z0-9._-]{2,30}[a-z0-9]")
+_TECHNICAL_ACCOUNT = re.compile(r"admin[\w.-]*|root|system|guest|anonym\w*|service|test\d*")
+
+
+def is_personal_login(value: str) -> bool:
+    """Whether ``value`` has a login's shape and is no technical account (« admin », « test01 »)."""
+    return bool(LOGIN_VALUE.fullmatch(value)) and not _TECHNICAL_ACCOUNT.fullmatch(value)
+
+
+# a social network's handle or profile (« @marie_lou.b », « facebook.com/sandrine.lopez.5439 »),
+# not the town's own account (« @villedelamothe », « @VilledeMontreval »)
+_HANDLE = re.compile(
+    r"(?<![\w.@/])(?:@|(?:facebook|instagram|twitter|x|tiktok|linkedin)\.com/(?:in/)?)"
+    r"(?P<ref>[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){2,39})(?![\w@])"
+)
+_PUBLIC_HANDLE = re.compile(r"(?i)(?:ville|mairie|commune|cc|agglo|metropole|departement|region)")
+
+
+# a Windows session or profile (« VALDESQUES\aslefebvre », « C:\Users\aslefebvre\Downloads »)
+_WINDOWS_USER = re.compile(
+    r"(?:\b[A-Z][A-Z0-9-]{1,15}|\\Users)\\(?P<ref>[a-z][a-z0-9._-]{2,30}[a-z0-9])(?![\w.-])"
+)
+# a number said of a card, pass or paper a person holds, in the same clause: after it
+# (« carte de fidélité Super U n° 2960 0148 3372 », « passe Navigo … au nom de Fatou SOW
+# (n° 0025 7301 1946) », « permis de conduire belge au nom de VERMEULEN Pieter, n° … ») or
+# before it (« N° de la carte perdue (si connu) : 100679204512 »)
+_HELD = (
+    r"(?i:carte|(?<!de )passe?|abonnement|adh[ée]rente?|adh[ée]sion|badge|licence|mutuelle"
+    r"|fid[ée]lit[ée]|marquage|bicycode|permis\s+de\s+conduire|passeport"
+    r"|titre\s+de\s+(?:s[ée]jour|transport))"
+)
+_NOT_HELD = re.compile(
+    r"(?i)factur|command|march[ée]|d[ée]lib[ée]r|arr[êe]t[ée]|construire|ticket|registre|dossier"
+    r"|courrier|recommand|\blot\b|\bbon\b"
+)
+_HELD_NUMBER = re.compile(
+    rf"\b{_HELD}\b(?P<gap>(?:[^\n.;:()]|\.(?=\S)){{0,50}}?)[( ](?i:n°|num[ée]ro)[ \u00a0]*:?[ \u00a0]*"
+    + _ID_REF
+    + rf"|\b(?i:n°|num[ée]ro)[ \u00a0]+(?:[\w'’]+[ \u00a0]+){{0,2}}?"
+    rf"(?i:de\s+la\s+|de\s+l['’]\s?|du\s+|de\s+)?{_HELD}\b"
+    rf"(?P<gap2>[^\n:.;]{{0,30}}):[ \u00a0]*" + _ID_REF.replace("?P<ref>", "?P<ref2>")
+)
+# a person or an animal registered under a number (« inscrite à l'Ordre sous le n° S12874 »,
+# « je suis abonné sous le n° R75-118420 », « identifié sous le numéro d'insert … »; not
+# « Enregistré le 24/11 sous le n° … », a file's)
+_UNDER_NUMBER = re.compile(
+    r"(?i:inscrite?s?|abonn[ée]e?s?|identifi[ée]e?s?|commissionn[ée]e?s?"
+    r"|d[ée]livr[ée]e?s?|tenue?s?)\b[^\n.;]{0,60}?\bsous[ \u00a0]+le[ \u00a0]+"
+    r"(?i:n°|num[ée]ro)(?:[ \u00a0]+d['’][ \u00a0]?[^\W\d_]+)?[ \u00a0]*:?[ \u00a0]*"
+    + _ID_REF.replace("?P<ref>", "?P<ref3>")
+)
+
+
+def _number_like(ref: str) -> bool:
+    """Four digits or more; or a code of letters and digits (new identity card, ANTS) of
+    eight characters or more holding two digits."""
+    digits = sum(c.isdigit() for c in ref)
+    code = re.sub(r"[ .\-]", "", ref)
+    return digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()
+
+
 def _login(m: re.Match) -> bool:
-    """Two digits, or a dot or an underscore between letters; after a colon, a long word no
-    text writes (not « mon identifiant est incorrect »)."""
-    from communia.core.privacy.ner import is_common_word
+    """Two digits, or a dot or an underscore between letters; after a colon or « est », a
+    long word no text writes (« mon login c'est bchauvin », not « mon identifiant est
+    incorrect »)."""
+    from communia.core.privacy.ner import is_common_word, is_known_word
 
     ref = m["ref"]
+    plain = (
+        re.fullmatch(r"[a-z]{6,}(?:-[a-z]+)*", ref)
+        and not is_common_word(ref.title())
+        and not (m["verb"] and is_known_word(ref))
+    )
     return (
         sum(c.isdigit() for c in ref) >= 2
         or bool(re.search(r"[a-z][._][a-z]", ref))
-        or (m["colon"] and len(ref) >= 6 and ref.isalpha() and not is_common_word(ref.title()))
-    )
+        or bool((m["colon"] or m["verb"]) and plain)
+    ) and is_personal_login(ref)
 
 
 _LEADING_WORD = re.compile(r"[A-Z]+ ")
@@ -633,10 +747,7 @@ def find_personal_ids(text: str) -> list[Entity]:
             ref = r.group("ref")
             if _PHONE.fullmatch(ref):  # « médiathèque, 02 99 55 41 60 »: its phone
                 break
-            digits = sum(c.isdigit() for c in ref)
-            # a code of letters and digits (new identity card, ANTS) may hold fewer digits
-            code = re.sub(r"[ .\-]", "", ref)
-            if not (digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()):
+            if not _number_like(ref):
                 break
             start = r.start("ref") + _label_words_before_number(ref)
             found.append(
@@ -654,6 +765,36 @@ def find_personal_ids(text: str) -> list[Entity]:
         for m in _LOGIN.finditer(text)
         if _login(m)
     ]
+    found += [
+        Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), m["ref"], 0.85, "regex:identifiant")
+        for m in _WINDOWS_USER.finditer(text)
+        if is_personal_login(m["ref"])
+    ]
+    found += [
+        Entity("IDENTIFIANT", m.start(), m.end(), m.group(), 0.8, "regex:identifiant")
+        for m in _HANDLE.finditer(text)
+        if not _PUBLIC_HANDLE.match(m["ref"])
+        # « @Nadia tu confirmes ? »: a chat's mention of a person, read as her name
+        and not (m["ref"].istitle() and fold(m["ref"]) in GIVEN_NAMES_WIDE)
+    ]
+    for m in [*_HELD_NUMBER.finditer(text), *_UNDER_NUMBER.finditer(text)]:
+        group = next(g for g in ("ref", "ref2", "ref3") if g in m.re.groupindex and m[g])
+        gap = "" if group == "ref3" else m["gap"] or m["gap2"] or ""
+        if _NOT_HELD.search(gap) or not _number_like(m[group]):
+            continue
+        if _PHONE.fullmatch(m[group]):
+            continue
+        start = m.start(group) + _label_words_before_number(m[group])
+        found.append(
+            Entity(
+                "IDENTIFIANT",
+                start,
+                m.end(group),
+                text[start : m.end(group)],
+                0.85,
+                "regex:libelle",
+            )
+        )
     return list({(e.start, e.end): e for e in found}.values())
 
 
@@ -740,8 +881,8 @@ def _street_name_end(text: str, pos: int) -> int | None:
     end, prev_particle, named = pos, False, False
     for accepted, m in enumerate(_TOKEN.finditer(text, pos)):
         gap = text[end : m.start()]
-        if accepted >= 8 or any(c in gap for c in "\n\t|;"):
-            break  # a new line or a table's next cell
+        if accepted >= 8 or any(c in gap for c in "\n\t|;") or accepted and len(gap) >= 3:
+            break  # a new line or a table's next cell (a table aligned with spaces too)
         raw = m.group()
         word = raw.rstrip(',;:)»"')
         stop_after = word != raw
@@ -865,7 +1006,8 @@ _ARTICLE_PLACE = (
     rf"|{_WORD_CAP}(?:[ \u00a0](?:{_WORD_CAP}|(?:de|du|des|de la|d['’]|aux?)(?=[ \u00a0]?[{_UP}]))){{1,4}})"
 )
 _COMPLEMENT_BEFORE = re.compile(
-    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+[^,;:\n]{{1,40}}?|{_COMPLEMENT}|{_HOUSE_NAME}"
+    # (not « une chambre chez Mme Odile Fournier, 3 rue … »: the person is not the place's)
+    rf"(?:(?<![\w])(?:(?i:{_COMPLEMENT_WORD})[ \u00a0]+(?:(?!\bchez\b)[^,;:\n]){{1,40}}?|{_COMPLEMENT}|{_HOUSE_NAME}"
     rf"|{_FLOOR}|{_ARTICLE_PLACE})"
     rf"[ \u00a0]*,[ \u00a0]*)+$"
 )
@@ -922,7 +1064,9 @@ _PLACE_NAME = (
     r"{0,6}"
 )
 _NAMED_PLACE = re.compile(
-    rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit|r[ée]sidence)[ \u00a0]+"
+    rf"(?<![\w])(?:(?i:lieu-dit|lieudit|lieu dit)[ \u00a0]+"
+    # « Résidence du Parc », « Rés. Les Tilleuls »
+    rf"|(?i:r[ée]sidence|r[ée]s\.)[ \u00a0]+(?:(?:du|des|de[ \u00a0]+la|de[ \u00a0]+l['’]|d['’])[ \u00a0]*)?"
     rf"|(?i:ferme|manoir|m[ée]tairie|moulin)[ \u00a0]+(?:de[ \u00a0]+la|du|des|de|d['’])[ \u00a0]*(?=[{_UP}])"
     rf"|(?i:hameau)[ \u00a0]+(?:(?:de|du|des)[ \u00a0]+)?"
     rf"|(?:ZI|ZA|ZAC|ZAE|Z\.[AI]\.|(?i:zone[ \u00a0]+(?:industrielle|artisanale|d['’]activit[ée]s?)))"
@@ -1723,7 +1867,7 @@ _NAME_FIELD = re.compile(
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
     r"|redevable|payeur"
     r"|parent(?:[ \u00a0]+\d)?|requ[ée]rant(?:e)?|p[ée]titionnaire|exposant(?:e)?|adh[ée]rent(?:e)?"
-    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsable[ \u00a0]+\d"
+    r"|usag[eè]re?|[ée]l[èe]ve|personne[ \u00a0]+[àa][ \u00a0]+pr[ée]venir|responsables?(?:[ \u00a0]+\d)?"
     r"|partenaire(?:[ \u00a0]+\d)?|mandant|mandataire"
     # an association's officers (« Vice-présidente : Chaïma Berrada, étudiante »)
     r"|(?:vice-)?pr[ée]sident(?:e)?|tr[ée]sori(?:er|[èe]re)|secr[ée]taire)"
@@ -2001,6 +2145,38 @@ def _signature_line(text: str, m: re.Match) -> bool:
         and key not in ROLE_NOUNS
         and key not in _STOP_WORDS
     )
+
+
+# initials signing a note on one of its last two lines (« … il peut y aller. – FVR », « Bien à
+# vous,⏎LA⏎Envoyé de mon iPhone », « Dernière mise à jour : 4 novembre – N.C. »)
+_INITIALS = re.compile(
+    r"(?:^|(?<=[.!?:])[ \t]+|(?<=[–—])[ \t]*|^-- ?)(?P<name>[A-Z](?:\.?[A-Z]){1,3}\.?)[ \t]*$",
+    re.MULTILINE,
+)
+INITIALS_SOURCE = "regle:initiales"
+_NOT_INITIALS = frozenset(
+    ["ras", "nb", "ps", "pj", "ok", "rh", "dg", "dgs", "sg", "non", "oui", "fin"]
+)
+
+
+def find_initials_signatures(text: str) -> list[Entity]:
+    from communia.core.privacy.ner import is_common_word
+
+    lines = [m for m in re.finditer(r"[^\n]*\S[^\n]*", text)][-3:]
+    lines = [m for m in lines if not re.match(r"\s*envoy[ée] de mon", m.group(), re.I)][-2:]
+    found = []
+    for line in lines:
+        m = _INITIALS.search(line.group())
+        if m is None:
+            continue
+        key = fold(m["name"]).replace(".", "")
+        if key in _NOT_INITIALS or key in NOT_NAMES or is_common_word(m["name"].title()):
+            continue
+        start = line.start() + m.start("name")
+        found.append(
+            Entity("PERSONNE", start, start + len(m["name"]), m["name"], 0.7, "regle:initiales")
+        )
+    return found
 
 
 def find_lower_signatures(text: str) -> list[Entity]:
@@ -2593,6 +2769,18 @@ _PARTIES = re.compile(
     rf"(?<![\w])(?:[Vv]ente|VENTE)[ \u00a0]+(?P<a>{_SURNAME_PART}{_NAME_TOKEN})[ \u00a0]*/[ \u00a0]*"
     rf"(?P<b>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
     rf"|(?<![\w])c/[ \u00a0]*(?P<c>{_SURNAME_PART}{_NAME_TOKEN})(?![\w])"
+    # « Blot c/ commune », « Objet : Prigent c/ Bois-le-Comte »: the party before « c/ » too
+    rf"|(?<![\w'’-])(?<!\bde[ \u00a0])(?<!\bdu[ \u00a0])(?P<d>{_SURNAME_PART}{_NAME_TOKEN})"
+    r"(?=[ \u00a0]+c/)"
+    # « l'affaire ROUSSEL (terrain de la Noue) », « Dossier Brisset (TA Orléans …) : »: a case
+    # named after its party
+    rf"|(?<![\w])(?:[Aa]ffaire|AFFAIRE|[Dd]ossier|DOSSIER)[ \u00a0]+"
+    rf"(?P<e>{_SURNAME_PART}{_NAME_TOKEN})(?=[ \u00a0]*(?:\(|:|,|$))"
+)
+# a town's compound name (« Bois-le-Comte », « Saint-Ouen »), not a party
+_TOWN_NAME = re.compile(
+    r"(?:Saint|Sainte|St|Ste)-|-(?:sur|sous|lès|les|en|de|du|des|la|le|aux?|d['’]|l['’])-?",
+    re.IGNORECASE,
 )
 # « la famille Ozturk », « famille MARTINEZ-RUIZ », « chez les Moulin »: a family's surname
 _FAMILY = re.compile(
@@ -2931,11 +3119,26 @@ _SOLE_TRADER = re.compile(
     rf"(?P<name>{_NAME_TOKEN}(?:[ \u00a0]{_SURNAME_PART}{_NAME_TOKEN}){{1,2}})(?![\w'’-])"
 )
 
+# a given name signing a message before its phone number, after the message's last words
+# (« Merci !! Aurore 06 81 42 70 16 », « On met ou ??? Piotr +48 512 093 771 »)
+_NAME_BEFORE_PHONE = re.compile(
+    rf"(?:^|(?<=[.!?:\n])[ \u00a0]*)(?P<name>[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?)"
+    r"[ \u00a0]*[,:–-]?[ \u00a0]*(?=\+|0[1-9])",
+    re.MULTILINE,
+)
+
 
 def find_persons_by_cue(text: str) -> list[Entity]:
     from communia.core.privacy.ner import is_common_word
 
-    found = []
+    found = [
+        Entity("PERSONNE", m.start("name"), m.end("name"), m["name"], 0.75, "regle:indice")
+        for m in _NAME_BEFORE_PHONE.finditer(text)
+        if fold(m["name"]) in GIVEN_NAMES_WIDE
+        and fold(m["name"]) not in NOT_NAMES
+        and not is_common_word(m["name"])
+        and (_PHONE.match(text, m.end()) or _PHONE_ABROAD.match(text, m.end()))
+    ]
     for m in [*_ON_THE_PHONE.finditer(text), *_SOLE_TRADER.finditer(text)]:
         words = m.group("name").split()
         if any(fold(w) in NOT_NAMES or fold(w) in ORG_MARKERS for w in words):
@@ -2962,12 +3165,23 @@ def find_relatives(text: str) -> list[Entity]:
 
 def find_parties(text: str) -> list[Entity]:
     found = []
+    from communia.core.privacy.ner import is_common_word
+
     for m in _PARTIES.finditer(text):
-        for g in ("a", "b", "c"):
+        for g in ("a", "b", "c", "d", "e"):
             if (
                 m.group(g)
                 and fold(m.group(g)) not in NOT_NAMES
+                and fold(m.group(g)) not in ORG_MARKERS
                 and not m.group(g).startswith(("Commune", "Ville", "COMMUNE", "VILLE"))
+                and not (g in "cde" and _TOWN_NAME.search(m.group(g)))  # not a sale's party
+                and not (g in "de" and is_common_word(m.group(g).split()[0].title()))
+                # « SCI Les Pins c/ commune »: a body's name
+                and not (
+                    g == "d"
+                    and {fold(w) for w in text[max(0, m.start(g) - 20) : m.start(g)].split()[-2:]}
+                    & ORG_MARKERS
+                )
             ):
                 name = m.group(g)
                 found.append(Entity("PERSONNE", m.start(g), m.end(g), name, 0.8, "regle:parties"))
@@ -2983,6 +3197,7 @@ def find_families(text: str) -> list[Entity]:
 
 
 RULE_RECOGNIZERS: tuple[Callable[[str], list[Entity]], ...] = (
+    find_initials_signatures,
     find_emails,
     find_spoken_emails,
     find_ibans,

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from communia.core.privacy.checksums import siren_is_valid, siret_is_valid
 from communia.core.privacy.entities import Entity
 from communia.core.privacy.lexicon import NAMED_PLACES, NOT_NAMES, ORG_MARKERS, fold
+from communia.core.privacy.recognizers import is_personal_login
 
 __all__ = ["column_entities", "header_line_spans"]
 
 _SEPARATORS = ("\t", "|", ";", ",")
 # the name columns first: « Nom de naissance » is no date of birth
 _HEADER_TYPES = (
+    # an account's login (« Login », « Compte », « user= »), checked before « identifiant »
+    ("LOGIN", re.compile(r"^(?:login|compte|utilisateur|user(?:name)?|uid|account|target|by)$")),
     (
         "PERSONNE",
         re.compile(
@@ -32,15 +35,23 @@ _HEADER_TYPES = (
             r"|locataires?|(?:responsable|representant)s?[ _]legal)$"
         ),
     ),
-    ("DATE_NAISSANCE", re.compile(r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])")),
+    (
+        "DATE_NAISSANCE",
+        re.compile(
+            r"naiss|(?:^|[\W_])(?:ddn|nee?s?(?:[\W_]le)?)(?:$|[\W_])"
+            # abroad: « Nato/a il », « Geburtsdatum », « Date of birth », « Nacimiento »
+            r"|^nat[oa]\b|geburt|birth|nacimiento|nascimento|urodzenia"
+        ),
+    ),
     (
         "IDENTIFIANT",
         re.compile(
-            r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent|fiscal|^ine$"
+            r"matricule|badge|dossier|identifiant|allocataire|etudiant|adherent|fiscal"
+            r"|(?:^|[\W_])ine(?:$|[\W_])"  # « INE », « INE_electeur »
             r"|^carte$|^nur$"
             # « N° compteur », « N° client », « Réf. abonné », « N° carte », « N° famille »
-            r"|^(?:n°|no|num(?:ero)?|ref(?:erence)?)\.?\s*(?:de\s+|d['’]\s?)?(?:client|abonne|usager"
-            r"|famille|compteur|contrat|carte|licence)\b"
+            r"|^(?:n°|no|num(?:ero)?|ref(?:erence)?|id)\.?[\s_]*(?:de\s+|d['’]\s?)?(?:client|abonne|usager"
+            r"|famille|compteur|contrat|carte|licence|redevable|tiers|utilisateur)\b"
             # identity papers, in French or not (« Passeport », « Reisepass », « Carta d'identità »)
             r"|passe?port|reisepass|^cni$|(?:carte|carta|piece)\s+d['’]\s?identit"
         ),
@@ -62,6 +73,12 @@ _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.patter
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
 _RULE = re.compile(r"[-=:+ ]*")
 SOURCE = "regle:colonne"
+_ENTITY_TYPE = {"LOGIN": "IDENTIFIANT"}
+# a JSON member (« "prenom": "Natalia" ») or a log's key=value (« user=cperrin »)
+_PAIR = re.compile(
+    r'"(?P<jkey>[^"\n]{1,40})"[ \t]*:[ \t]*"(?P<jvalue>[^"\n]{1,80})"'
+    r"|(?<![\w.=-])(?P<key>[A-Za-z_]{2,20})=(?P<value>[^\s,;&\"'=]{2,60})"
+)
 
 
 @dataclass
@@ -80,6 +97,8 @@ def _shaped(kind: str, value: str, named: bool = False) -> list[tuple[int, int]]
         if not _PARCEL_CELL.fullmatch(value):
             return []
         return [m.span() for m in _PARCEL.finditer(value)]
+    if kind == "LOGIN":  # not a « Compte » of numbers (a tax roll's « 0012 »)
+        return [(0, len(value))] if is_personal_login(value) else []
     if kind == "IDENTIFIANT":
         if _DATE.fullmatch(value):
             return []  # « Date dossier »: a date, no number
@@ -255,8 +274,6 @@ def _header_type(cell: str) -> str | None:
 def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
     """New entities for the cells of a typed column that the recognisers left empty.
     ``entities`` are the resolved ones: in order, none overlapping another."""
-    if "\n" not in text:
-        return []
     ends = [e.end for e in entities]
 
     def kinds_in(cell: _Cell) -> set[str]:
@@ -272,9 +289,18 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
     def take(kind: str, cell: _Cell, named: bool) -> None:
         for a, b in _shaped(kind, cell.text, named):
             s, e = cell.start + a, cell.start + b
-            found = _company_number(text[s:e]) if kind == "SIREN" else kind
+            found = _company_number(text[s:e]) if kind == "SIREN" else _ENTITY_TYPE.get(kind, kind)
             out.append(Entity(found or kind, s, e, text[s:e], 0.8, SOURCE))
 
+    # « "nom": "Wójcik" », « user=jl.fontaine »: a key names its value, as a header its column
+    for m in _PAIR.finditer(text):
+        group = "jvalue" if m["jkey"] else "value"
+        cell = _Cell(m.start(group), m.end(group), m[group])
+        key = m["jkey"] or m["key"]
+        if (kind := _header_type(key)) and not kinds_in(cell):
+            take(kind, cell, True)
+    if "\n" not in text:
+        return out
     for _sep, header, rows in _tables(text):
         if header is _FORM:
             for label, value in (r for r in rows if len(r) == 2):
