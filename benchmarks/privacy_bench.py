@@ -89,7 +89,10 @@ Datasets:
   after 16a, then read for 16b.
 - ``aveugle63`` … ``aveugle66``: four more (early childhood; roads and public works; culture
   and events; the population census), written during round 16 and scored once with the code
-  of the round's start, once after 16a and once after 16b.
+  of the round's start, once after 16a and once after 16b, then read for 16c.
+- ``aveugle67`` … ``aveugle70``: four more (the swimming pool and sports halls; shops and
+  local business; municipal housing and allotment gardens; civic participation), scored once
+  with the code of the round's start, once after 16b and once after 16c.
 - ``wikineural``, ``hipe``, ``enp``: the real labelled corpora of ``../shared/data/privacy/ner``
   (persons only: they contain no address, phone, e-mail or identifier).
 
@@ -458,7 +461,7 @@ def main(argv=None):
         "aveugle43,aveugle44,aveugle45,aveugle46,aveugle47,aveugle48,aveugle49,aveugle50,"
         "aveugle51,aveugle52,aveugle53,aveugle54,aveugle55,aveugle56,aveugle57,aveugle58,"
         "aveugle59,aveugle60,aveugle61,aveugle62,aveugle63,aveugle64,aveugle65,aveugle66,"
-        "wikineural,hipe,enp",
+        "aveugle67,aveugle68,aveugle69,aveugle70,wikineural,hipe,enp",
     )
     ap.add_argument("--limit", type=int, default=None, help="documents per real corpus")
     ap.add_argument("--synthetic-n", type=int, default=400)

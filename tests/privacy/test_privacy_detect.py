@@ -1570,3 +1570,35 @@ def test_round_16b_handles_meters_cases_initials_and_tables_aligned_with_spaces(
         "2025-MS-031  14/03/2025  5 rue Tréfilerie                CHAMBON Marcel         mainlevée"
     )
     assert _found(row, "ADRESSE") == ["5 rue Tréfilerie"]
+
+
+def test_round_16c_cells_written_without_spaces_role_columns_and_more_paper_labels():
+    """Round 16c: a street ends at a table's « ; » or « | » even with no space after it; a
+    surname or given name and an initial in a cell cut by semicolons or two spaces; columns
+    headed by who the row is about (« Nom occupant », « Réclamant », « Propriétaire »); a
+    Spanish or Portuguese « Titular : »; Pajemploi, « carte pro », a paper's country, « numéro
+    d'agent », « CNI au nom de …, n° »; a declarant's rank is not part of the number."""
+    census = (
+        "N°;Adresse;Nom occupant;Cat.\n1;2 rue de la Forge;BOUVIER;RP\n2;4 rue du Four;LEROY;RS\n"
+    )
+    assert _found(census, "ADRESSE") == ["2 rue de la Forge", "4 rue du Four"]
+    assert _found(census, "PERSONNE") == ["BOUVIER", "LEROY"]
+    claims = (
+        "Date;Réclamant;Adresse\n16/11;Marquet S.;17 rue des Charmes\n17/11;Lopes A.;8 rue Haute\n"
+    )
+    assert [p.rstrip(".") for p in _found(claims, "PERSONNE")] == ["Marquet S", "Lopes A"]
+    assert _found("IBAN : PT36 0035\nTitular : Maria do Carmo Ferreira\nObrigada", "PERSONNE") == [
+        "Maria do Carmo Ferreira"
+    ]
+    cases = {
+        "Employeur : BARBIER Guillaume – n° Pajemploi 1234567890AB / Salarié": "1234567890AB",
+        "numéro fiscal déclarant 1 1 45 78 901 234 56, déclarant 2": "1 45 78 901 234 56",
+        "EL AMRANI Yassine – CNI belge 592-4418837-21 / MERTENS": "592-4418837-21",
+        "Contenu : CNI au nom de LAGARDE Maxime, n° X7RTB4PL2, carte bancaire": "X7RTB4PL2",
+        "Agent : LUCAS Morgane – carte pro CAR-049-2029-11-21-20190481207 /": (
+            "CAR-049-2029-11-21-20190481207"
+        ),
+        "Mon numéro d'agent : AR-2027-12.": "AR-2027-12",
+    }
+    _each_found_alone(cases, "IDENTIFIANT")
+    assert _found("la CNI belge est valable 10 ans", "IDENTIFIANT") == []

@@ -471,13 +471,14 @@ _ID_LABEL = (
     r"(?:num[ée]ro|n°)\s+d['’]\s?[ée]l[èe]ve|student\s+ID|customer\s+(?=no\b|number)|"
     r"marquage(?:\s+(?:antivol|bicycode))?|\bbicycode\b|codice\s+fiscale|mission\s+locale|"
     r"dossier\s+(?:famille|[A-Z]{2,6}(?=\s+n))|"
-    r"locataire|num[ée]ro\s+de\s+(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier|demandeur)|"
+    r"locataire|num[ée]ro\s+(?:de\s+|d['’]\s?)(?:famille|client|contrat|abonn[ée]|adh[ée]rent|usager|dossier"
+    r"|demandeur|agent)\b|"
     r"r[ée]f[ée]rence\s+de\s+l['’]\s?avis|\bRSA\b|\bAPA\b|\bMDPH\b|\bPACAGE\b|"
     r"(?m:^[ \t]*dossier(?=[ \t]+[A-Z]*\d))|"
     # a contract, a card, a subscription followed by its number or a code (« contrat LV-20455 »,
     # « carte A-220198 », « abonnée VR-10562 », « ma carte c'est la 0078451 »)
     r"(?:contrat|carte|abonn[ée]e?|abonnement)(?=\s+(?:n(?:°|o\b|\b)|\d|[A-Z]{1,5}-\d|c['’ ]?est\b))|"
-    r"contrat(?=\s+n)|carte\s+professionnelle|livret\s+A\b|\balloc\b|"
+    r"contrat(?=\s+n)|carte\s+pro(?:fessionnelle)?\b|livret\s+A\b|\balloc\b|\bpajemploi\b|"
     r"n°\s+demandeur|\blicences?\b|puce|transpondeur|\bNAPI\b|cheptel|\bCESU\b|"
     r"invariant|compte\s+client|r[ée]f[ée]rence\s+unique\s+du\s+mandat|\bRUM\b|"
     # « N° d'abonné », « Réf. abonné », « n° usager », « ref client », « n° famille portail »
@@ -512,7 +513,9 @@ _ID_REF = (
     r"(?![ \u00a0]*(?:€|euros?\b|EUR\b))"
 )
 # (« Numéro fiscal du déclarant 1 : … »: the declarant's rank is no number)
-_ID_AFTER_LABEL = re.compile(r"(?:[^\n\d]|(?<=d[ée]clarant )[12]\b){0,40}?" + _ID_REF)
+_ID_AFTER_LABEL = re.compile(
+    r"(?:[^\n\d]|(?<=d[ée]clarant )[12]\b){0,40}?(?<!d[ée]clarant )" + _ID_REF
+)
 # the next of the numbers listed after a label (« n° 4501234567 et n° 4501234568 »)
 _ID_NEXT = re.compile(r"[ \u00a0]*(?:,|et|ou|/)[ \u00a0]*(?P<no>n°[ \u00a0]*)?" + _ID_REF)
 #: the words that may stand between a label and its number (« CAF : », « n° », « est le »)
@@ -583,6 +586,37 @@ _ID_GAP_WORDS = frozenset(
         "cest",
         "etait",
         "reste",
+        "declarant",
+        # a paper's country (« CNI belge 592-4418837-21 », « passeport italien n° … »)
+        "belge",
+        "suisse",
+        "allemand",
+        "allemande",
+        "italien",
+        "italienne",
+        "espagnol",
+        "espagnole",
+        "portugais",
+        "portugaise",
+        "polonais",
+        "polonaise",
+        "britannique",
+        "marocain",
+        "marocaine",
+        "algerien",
+        "algerienne",
+        "tunisien",
+        "tunisienne",
+        "roumain",
+        "roumaine",
+        "turc",
+        "turque",
+        "neerlandais",
+        "neerlandaise",
+        "luxembourgeois",
+        "luxembourgeoise",
+        "francais",
+        "francaise",
     ]
 )
 #: « n° », « numéro »: after one, a single other word may stand in the gap (« passeport
@@ -640,7 +674,7 @@ _WINDOWS_USER = re.compile(
 # before it (« N° de la carte perdue (si connu) : 100679204512 »)
 _HELD = (
     r"(?i:carte|(?<!de )passe?|abonnement|adh[ée]rente?|adh[ée]sion|badge|licence|mutuelle"
-    r"|fid[ée]lit[ée]|marquage|bicycode|permis\s+de\s+conduire|passeport"
+    r"|fid[ée]lit[ée]|marquage|bicycode|permis\s+de\s+conduire|passeport|CNI"
     r"|titre\s+de\s+(?:s[ée]jour|transport))"
 )
 _NOT_HELD = re.compile(
@@ -873,6 +907,12 @@ _POSTCODE_CITY = re.compile(
     rf"[{_LOW}]{{3,}}(?:-[{_LOW}]+)*)"
     rf"(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?{_COUNTRY}"
 )
+# a table's postcode and town cells after its street cell (« 3 impasse Jean-Jaurès;59300;VALENCIENNES »)
+_POSTCODE_CITY_CELLS = re.compile(
+    rf"[ \u00a0]*;[ \u00a0]*(?:\d{{5}}|\d\d[ ]\d{{3}})(?=[ \u00a0]*(?:;|$))"
+    rf"(?:[ \u00a0]*;[ \u00a0]*(?:{_CITY}|[{_UP}][{_UP}'’ -]*[{_UP}])(?=[ \u00a0]*(?:;|$)))?",
+    re.MULTILINE,
+)
 _TOKEN = re.compile(r"[^\s]+")
 
 
@@ -884,8 +924,10 @@ def _street_name_end(text: str, pos: int) -> int | None:
         if accepted >= 8 or any(c in gap for c in "\n\t|;") or accepted and len(gap) >= 3:
             break  # a new line or a table's next cell (a table aligned with spaces too)
         raw = m.group()
+        # « 2 rue de la Forge;BOUVIER;RP »: a table's next cell, written without a space
+        raw, cell_end = re.split(r"[;|]", raw, maxsplit=1)[0], bool(re.search(r"[;|]", raw))
         word = raw.rstrip(',;:)»"')
-        stop_after = word != raw
+        stop_after = word != raw or cell_end
         if word.endswith(".") and not re.fullmatch(r"(?:St|Ste|Dr|Gal|Mal|Pdt)\.", word):
             word, stop_after = word[:-1], True
         if not word:
@@ -977,7 +1019,7 @@ _COMPLEMENT_AFTER = re.compile(
 # « 5 impasse des Marronniers, Saint-Brieuc »: a town after a comma, with no postcode, only
 # when its name is a compound no person bears (Saint-…, Notre-Dame-…, …-sur-…, …-de-…)
 _TOWN_COMMA = re.compile(
-    rf"[ \u00a0]*,[ \u00a0]*(?:(?:Saint|Sainte|St|Ste|Notre|Le|La|Les)-{_WORD_CAP}"
+    rf"[ \u00a0]*[,;][ \u00a0]*(?:(?:Saint|Sainte|St|Ste|Notre|Le|La|Les)-{_WORD_CAP}"
     rf"|[{_UP}][{_LOW}]+(?:-[{_LOW}]+)*-(?:sur|sous|lès|les|en|de|du|des|la|le|aux?|d['’]|l['’])"
     rf"-?[{_UP}{_LOW}][\w'’-]*)(?![\w-])"
 )
@@ -1030,6 +1072,7 @@ def _address_tail_end(text: str, end: int, town: bool = True) -> int:
         return end
     city = (
         _POSTCODE_CITY.match(text, end)
+        or _POSTCODE_CITY_CELLS.match(text, end)
         or _CITY_ABROAD.match(text, end)
         or _TOWN_AFTER.match(text, end)
         or _TOWN_COMMA.match(text, end)
@@ -1862,7 +1905,7 @@ _NAME_FIELD = re.compile(
     r"|de[ \u00a0]+l['’]enfant|m[èe]re|p[èe]re))?"
     r"(?:\(s\))?(?:(?:[ \u00a0]+et|,)[ \u00a0]+pr[ée]noms?(?:\(s\))?)?|pr[ée]noms?(?:\(s\))?"
     r"|d[ée]clarant(?:e)?(?:[ \u00a0]+\d)?"
-    r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|conjoint(?:e)?"
+    r"|demandeu(?:r|se)|d[ée]funt(?:e)?|titulaire(?:[ \u00a0]+du[ \u00a0]+compte)?|titular|conjoint(?:e)?"
     r"|[ée]pou(?:x|se)|repr[ée]sentant(?:e)?[ \u00a0]+l[ée]gal(?:e)?|signataire|b[ée]n[ée]ficiaire"
     r"|locataire|propri[ée]taire|t[ée]moin(?:[ \u00a0]+\d)?|enfant(?:[ \u00a0]+\d)?|p[èe]re|m[èe]re"
     r"|redevable|payeur"
@@ -2215,10 +2258,12 @@ _INITIAL_SURNAME = re.compile(
 )
 
 
-# « Benali K. », « Le Goff G. »: a surname, then an initial, alone in a table's cell
+# « Benali K. », « Le Goff G. »: a surname, then an initial, alone in a table's cell (cells cut
+# by tabs, bars, semicolons or, aligned with spaces, by two spaces: « 16/11;Marquet S.;17 rue »,
+# « Romy G.      8h30 – 12h00 »)
 _SURNAME_INITIAL_CELL = re.compile(
-    rf"(?m)(?:^|(?<=\t)|(?<=\|[ \u00a0]))(?P<surname>(?:{_SURNAME_PART})?{_WORD_CAP})"
-    rf"[ \u00a0][{_UP}]\.(?=[ \u00a0]*(?:\t|\||$))"
+    rf"(?m)(?:^|(?<=\t)|(?<=\|[ \u00a0])|(?<=;)|(?<=[ \u00a0]{{2}}))(?P<surname>(?:{_SURNAME_PART})?{_WORD_CAP})"
+    rf"[ \u00a0][{_UP}]\.(?=[ \u00a0]*(?:\t|\||;|$)|[ \u00a0]{{2}})"
 )
 
 

@@ -35,6 +35,15 @@ _HEADER_TYPES = (
             r"|locataires?|(?:responsable|representant)s?[ _]legal)$"
         ),
     ),
+    # who the row is about, with or without « Nom » (« Nom occupant », « Réclamant »,
+    # « Propriétaire », « Nom du titulaire »): a name written with a capital
+    (
+        "HOLDER",
+        re.compile(
+            r"^(?:nom[ _](?:de[ _]l['’ _]?|du[ _]|de[ _])?)?(?:occupant|reclamant|demandeur|proprietaire"
+            r"|titulaire|declarant|abonne|usager|assistante?[ _]maternelle)s?$"
+        ),
+    ),
     (
         "DATE_NAISSANCE",
         re.compile(
@@ -73,7 +82,7 @@ _PARCEL_CELL = re.compile(rf"{_PARCEL.pattern}(?:[ ]*(?:,|et)[ ]*{_PARCEL.patter
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’ \-]*(?:[ '’\-]+[^\W\d_]+){0,4}")
 _RULE = re.compile(r"[-=:+ ]*")
 SOURCE = "regle:colonne"
-_ENTITY_TYPE = {"LOGIN": "IDENTIFIANT"}
+_ENTITY_TYPE = {"LOGIN": "IDENTIFIANT", "HOLDER": "PERSONNE"}
 # a JSON member (« "prenom": "Natalia" ») or a log's key=value (« user=cperrin »)
 _PAIR = re.compile(
     r'"(?P<jkey>[^"\n]{1,40})"[ \t]*:[ \t]*"(?P<jvalue>[^"\n]{1,80})"'
@@ -104,6 +113,9 @@ def _shaped(kind: str, value: str, named: bool = False) -> list[tuple[int, int]]
             return []  # « Date dossier »: a date, no number
         code = re.fullmatch(r"(?:[A-Z]{1,4}-)*[A-Z]{0,4}-?\d[\dA-Z\-/]{3,24}", value)
         return [(0, len(value))] if code and sum(c.isdigit() for c in value) >= 3 else []
+    if kind == "HOLDER":  # not « non réclamé », « inconnu » under « Propriétaire »
+        capital = any(w[:1].isupper() for w in value.split())
+        return _shaped("PERSONNE", value, named) if capital else []
     if kind == "PERSONNE":
         words = [fold(w) for w in value.split()]
         if set(words) & ORG_MARKERS or words[0] in NAMED_PLACES:
@@ -237,7 +249,8 @@ def _fixed_width_table(text: str, lines: list[tuple[int, str]], i: int):
     ``lines[i]`` — three columns or more, one of them named — or None."""
     start, line = lines[i]
     heads = _runs(line)
-    if len(heads) < 3 or not any(_header_type(line[a:b]) for a, b in heads):
+    # (a column of owners alone does not make a list aligned with spaces a table of people)
+    if len(heads) < 3 or not any(_header_type(line[a:b]) not in (None, "HOLDER") for a, b in heads):
         return None
     columns = [a for a, _ in heads]
     rows, j = [], i + 1
