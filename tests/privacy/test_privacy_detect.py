@@ -1602,3 +1602,11 @@ def test_round_16c_cells_written_without_spaces_role_columns_and_more_paper_labe
     }
     _each_found_alone(cases, "IDENTIFIANT")
     assert _found("la CNI belge est valable 10 ans", "IDENTIFIANT") == []
+    pupils = "INE;Nom;Classe\n0912345678K;ALLARD;5e2\n0912377410F;BAPTISTE;5e2\n"
+    assert _found(pupils, "IDENTIFIANT") == ["0912345678K", "0912377410F"]
+    assert _found(pupils, "TELEPHONE") == []
+    assert _found("le contrat habitation n° HAB 147 829 331 / x", "IDENTIFIANT") == [
+        "HAB 147 829 331"
+    ]
+    hostel = "NOM;ADRESSE;TEL\nDIOP;Foyer Adoma, ch. 112, 9 av. de la Libération;07 53 28 49 11\n"
+    assert _found(hostel, "ADRESSE") == ["Foyer Adoma, ch. 112, 9 av. de la Libération"]

@@ -110,7 +110,8 @@ _PAIR_SEP = r"(?:[ \u00a0]{1,2}|[ \u00a0]?[.\-–—][ \u00a0]?)?"
 # « le 06, 12, 98, 76, 54 »: a number dictated pair by pair, with commas
 _PHONE_BY_PAIRS = re.compile(r"(?<![\w+,])0[1-9](?:,[ \u00a0]\d{2}){4}(?![\d,])")
 _PHONE = re.compile(
-    rf"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:{_PAIR_SEP}\d{{2}}){{4}}(?!\d)"
+    # (not the start of a pupil's INE, « 0912345678K »)
+    rf"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9]|0[1-9])(?:{_PAIR_SEP}\d{{2}}){{4}}(?![\dA-Za-z])"
     r"|(?<![\w+])(?:(?:\+|00)\s?(?:262|590|594|596|269|687|689)\s?)\d{3}(?:[ .\-]?\d{2}){3}(?!\d)"
 )
 
@@ -488,7 +489,8 @@ _ID_LABEL = (
     # « ID famille 3381 »; an electricity meter's delivery point (« PDL », « PRM »); a tenancy's
     # or a purchase's contract (« contrat de location n° », « contrat d'achat porte le n° »)
     r"\bID\s+(?:famille|abonn[ée]e?|client|usager|utilisateur)\b|\bPDL\b|\bPRM\b|"
-    r"contrat\s+(?:de\s+location|d['’]\s?achat)|"
+    r"contrat\s+(?:de\s+location|d['’]\s?achat|habitation|auto(?:mobile)?|multirisque(?:\s+habitation)?"
+    r"|d['’]\s?assurance)|"
     r"(?:usager|famille|licence|client)(?=\s+n°)|\bNUD\b|\bidentifiant\b|livret\s+de\s+circulation|"
     r"num[ée]ro\s+national|\bAVS\b|compte\s+(?:famille|citoyen)|soci[ée]taire|"
     # training and work papers (« BAFA n° », « PASS IAE n° », « n° NEPH », « badge n° »)

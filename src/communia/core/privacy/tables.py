@@ -367,7 +367,10 @@ def column_entities(text: str, entities: list[Entity]) -> list[Entity]:
             if kind is None:
                 continue
             for cell, inside in zip(column, kinds, strict=True):
-                if not inside and id(cell) not in headings:
+                # under « Adresse », a cell whose street alone was found is the address whole
+                # (« Foyer Adoma, ch. 112, 9 av. de la Libération »)
+                whole = kind == "ADRESSE" and named[k] and inside == {"ADRESSE"}
+                if (not inside or whole) and id(cell) not in headings:
                     take(kind, cell, named[k])
     return out
 
