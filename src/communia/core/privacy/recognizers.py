@@ -668,7 +668,7 @@ _PUBLIC_HANDLE = re.compile(r"(?i)(?:ville|mairie|commune|cc|agglo|metropole|dep
 
 # a Windows session or profile (« VALDESQUES\aslefebvre », « C:\Users\aslefebvre\Downloads »)
 _WINDOWS_USER = re.compile(
-    r"(?:\b[A-Z][A-Z0-9-]{1,15}|\\Users)\\(?P<ref>[a-z][a-z0-9._-]{2,30}[a-z0-9])(?![\w.-])"
+    rf"(?:\b[A-Z][A-Z0-9-]{{1,15}}|\\Users)\\(?P<ref>{LOGIN_VALUE.pattern})(?![\w.-])"
 )
 # a number said of a card, pass or paper a person holds, in the same clause: after it
 # (« carte de fidélité Super U n° 2960 0148 3372 », « passe Navigo … au nom de Fatou SOW
@@ -696,17 +696,26 @@ _HELD_NUMBER = re.compile(
 _UNDER_NUMBER = re.compile(
     r"(?i:inscrite?s?|abonn[ée]e?s?|identifi[ée]e?s?|commissionn[ée]e?s?"
     r"|d[ée]livr[ée]e?s?|tenue?s?)\b[^\n.;]{0,60}?\bsous[ \u00a0]+le[ \u00a0]+"
-    r"(?i:n°|num[ée]ro)(?:[ \u00a0]+d['’][ \u00a0]?[^\W\d_]+)?[ \u00a0]*:?[ \u00a0]*"
-    + _ID_REF.replace("?P<ref>", "?P<ref3>")
+    r"(?i:n°|num[ée]ro)(?:[ \u00a0]+d['’][ \u00a0]?[^\W\d_]+)?[ \u00a0]*:?[ \u00a0]*" + _ID_REF
 )
 
 
-def _number_like(ref: str) -> bool:
-    """Four digits or more; or a code of letters and digits (new identity card, ANTS) of
-    eight characters or more holding two digits."""
+def _labelled_number(text: str, m: re.Match, group: str) -> Entity | None:
+    """The personal number that ``m``'s ``group`` holds after its label, the label's words read
+    in capitals left out; None when it is a phone number (« médiathèque, 02 99 55 41 60 ») or
+    no number: four digits or more, or a code of letters and digits (new identity card, ANTS)
+    of eight characters or more holding two digits."""
+    ref = m[group]
     digits = sum(c.isdigit() for c in ref)
     code = re.sub(r"[ .\-]", "", ref)
-    return digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()
+    if _PHONE.fullmatch(ref) or not (
+        digits >= 4 or digits >= 2 and len(code) >= 8 and code.isalnum()
+    ):
+        return None
+    start = m.start(group) + _label_words_before_number(ref)
+    return Entity(
+        "IDENTIFIANT", start, m.end(group), text[start : m.end(group)], 0.85, "regex:libelle"
+    )
 
 
 def _login(m: re.Match) -> bool:
@@ -780,22 +789,9 @@ def find_personal_ids(text: str) -> list[Entity]:
         ):
             refs.append(nxt)
         for r in refs:
-            ref = r.group("ref")
-            if _PHONE.fullmatch(ref):  # « médiathèque, 02 99 55 41 60 »: its phone
+            if (entity := _labelled_number(text, r, "ref")) is None:
                 break
-            if not _number_like(ref):
-                break
-            start = r.start("ref") + _label_words_before_number(ref)
-            found.append(
-                Entity(
-                    "IDENTIFIANT",
-                    start,
-                    r.end("ref"),
-                    text[start : r.end("ref")],
-                    0.85,
-                    "regex:libelle",
-                )
-            )
+            found.append(entity)
     found += [
         Entity("IDENTIFIANT", m.start("ref"), m.end("ref"), m["ref"], 0.85, "regex:identifiant")
         for m in _LOGIN.finditer(text)
@@ -813,24 +809,13 @@ def find_personal_ids(text: str) -> list[Entity]:
         # « @Nadia tu confirmes ? »: a chat's mention of a person, read as her name
         and not (m["ref"].istitle() and fold(m["ref"]) in GIVEN_NAMES_WIDE)
     ]
-    for m in [*_HELD_NUMBER.finditer(text), *_UNDER_NUMBER.finditer(text)]:
-        group = next(g for g in ("ref", "ref2", "ref3") if g in m.re.groupindex and m[g])
-        gap = "" if group == "ref3" else m["gap"] or m["gap2"] or ""
-        if _NOT_HELD.search(gap) or not _number_like(m[group]):
-            continue
-        if _PHONE.fullmatch(m[group]):
-            continue
-        start = m.start(group) + _label_words_before_number(m[group])
-        found.append(
-            Entity(
-                "IDENTIFIANT",
-                start,
-                m.end(group),
-                text[start : m.end(group)],
-                0.85,
-                "regex:libelle",
-            )
-        )
+    held = [
+        (m, "ref", m["gap"]) if m["ref"] else (m, "ref2", m["gap2"])
+        for m in _HELD_NUMBER.finditer(text)
+    ]
+    for m, group, gap in [*held, *((m, "ref", "") for m in _UNDER_NUMBER.finditer(text))]:
+        if not _NOT_HELD.search(gap) and (entity := _labelled_number(text, m, group)):
+            found.append(entity)
     return list({(e.start, e.end): e for e in found}.values())
 
 
@@ -927,9 +912,9 @@ def _street_name_end(text: str, pos: int) -> int | None:
             break  # a new line or a table's next cell (a table aligned with spaces too)
         raw = m.group()
         # « 2 rue de la Forge;BOUVIER;RP »: a table's next cell, written without a space
-        raw, cell_end = re.split(r"[;|]", raw, maxsplit=1)[0], bool(re.search(r"[;|]", raw))
+        raw, *next_cell = re.split(r"[;|]", raw, maxsplit=1)
         word = raw.rstrip(',;:)»"')
-        stop_after = word != raw or cell_end
+        stop_after = word != raw or bool(next_cell)
         if word.endswith(".") and not re.fullmatch(r"(?:St|Ste|Dr|Gal|Mal|Pdt)\.", word):
             word, stop_after = word[:-1], True
         if not word:
@@ -2207,7 +2192,7 @@ _NOT_INITIALS = frozenset(
 def find_initials_signatures(text: str) -> list[Entity]:
     from communia.core.privacy.ner import is_common_word
 
-    lines = [m for m in re.finditer(r"[^\n]*\S[^\n]*", text)][-3:]
+    lines = list(re.finditer(r"[^\n]*\S[^\n]*", text))[-3:]
     lines = [m for m in lines if not re.match(r"\s*envoy[ée] de mon", m.group(), re.I)][-2:]
     found = []
     for line in lines:
