@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from communia.core.errors import InvalidInput
+from communia.modules.water.io import robust_spread
 
 log = logging.getLogger(__name__)
 
@@ -370,7 +371,7 @@ def fit_calibration(
         table = np.where(np.isfinite(table), table, overall)
         resid = target.to_numpy() - table[dtype, hours] * idx.to_numpy()
         resid = resid[np.isfinite(resid)]
-        mad = float(np.median(np.abs(resid - np.median(resid)))) * 1.4826 if len(resid) else 1.0
+        mad = robust_spread(resid) if len(resid) else 1.0
         k[area] = table.tolist()
         # in-sample residuals understate the error on new days: floor at 2 % of the flow
         level = float(np.nanmean(np.abs(target.to_numpy()))) if len(target) else 0.0
@@ -881,13 +882,13 @@ def detect_leaks(
             res[area].rolling(detector.smooth_hours, min_periods=detector.smooth_hours // 2).mean()
         )
         calib = smooth.iloc[detector.smooth_hours : detector.calib_days * 24].dropna()
-        sigma = detector.cusum_sigma(_robust_spread(calib), scale)
+        sigma = detector.cusum_sigma(robust_spread(calib), scale)
         jumps, step_limit = None, None
         if detector.step_hours:
             jumps = detector.step_jumps(res[area])
             week = jumps.iloc[24 + detector.step_hours : detector.calib_days * 24].dropna()
             step_limit = max(
-                detector.step_sigmas * _robust_spread(week), detector.loc_min_flow(scale)
+                detector.step_sigmas * robust_spread(week), detector.loc_min_flow(scale)
             )
         events = detector.run(
             smooth, sigma, first=first, scale_m3h=scale, jumps=jumps, step_limit=step_limit
@@ -1256,7 +1257,7 @@ def detect_leaks(
                 past = np.array(w.fitted[-7 * 24 :])
                 if len(past) < 48 or not np.isfinite(q) or ref is None or ref < w.start:
                     return q, 0.0
-                noise = detector.swap_sigmas * 1.4826 * np.median(np.abs(past - np.median(past)))
+                noise = detector.swap_sigmas * robust_spread(past)
                 if q > -max(w.flow / 2, loc_min_flow, noise) or rise <= -w.flow / 2:
                     return q, 0.0
                 return q, min(w.flow, -q) + rise
@@ -1516,12 +1517,6 @@ def outflow_pressure_effect(
             continue
         effect = effect + dq * pd.Series(per_unit, index=lib.sensors).reindex(sensors).fillna(0.0)
     return effect
-
-
-def _robust_spread(values: pd.Series) -> float:
-    """The spread of ``values`` as a normal sigma, read from their median absolute deviation
-    (0 when there are none)."""
-    return float((values - values.median()).abs().median() * 1.4826) if len(values) else 0.0
 
 
 def _weighed_directions(cal: Calibration, area: str) -> tuple[list[pd.Series] | None, float | None]:

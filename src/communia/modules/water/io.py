@@ -295,8 +295,7 @@ def clean_series_frame(
         diffs = np.diff(col)
         diffs = diffs[np.isfinite(diffs) & (diffs != 0)]  # a stopped pump is not information
         level = float(np.nanmedian(np.abs(col[col != 0]))) if (col != 0).any() else 0.0
-        mad = float(np.median(np.abs(diffs - np.median(diffs)))) * 1.4826 if len(diffs) else 0.0
-        scale = max(mad, 0.01 * level, 0.01)
+        scale = max(robust_spread(diffs), 0.01 * level, 0.01)
         with np.errstate(invalid="ignore"):
             jump = np.minimum(np.abs(d1), np.abs(d2))
             spikes = (
@@ -464,3 +463,12 @@ def write_long_csv(data: ScadaData, path: str | Path) -> Path:
     out.to_csv(tmp, index=False)
     tmp.replace(path)
     return path
+
+
+def robust_spread(values) -> float:
+    """The spread of ``values`` (an array or a series without gaps) as a normal sigma, read
+    from their median absolute deviation; 0 when there are none."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    return float(np.median(np.abs(values - np.median(values))) * 1.4826) if values.size else 0.0
